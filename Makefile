@@ -1,0 +1,49 @@
+# finchain — every install step lives here, so a clean clone needs only `make test` / `make run`.
+# The virtualenv sits in the clone (.venv, git-ignored); pip's wheel cache (~/.cache/pip)
+# keeps reinstalls fast. Slow builds (CometBFT, later) are cached under $(CACHE_DIR).
+
+PYTHON ?= python3
+VENV ?= .venv
+CACHE_DIR ?= $(HOME)/.cache/finchain
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-16)
+PYTEST_WORKERS ?= 2
+
+.PHONY: install test lint bench run clean system-deps docs
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# The SM2 interoperability tests drive Debian's openssl CLI.
+system-deps:
+	@command -v openssl >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq openssl; }
+
+test: install
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) tests
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+run: install
+	$(BIN)/finchain dev
+
+docs: install
+	$(BIN)/python scripts/gen_errors_doc.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+
+# Parts with their own rules (the CometBFT build) live in mk/.
+-include mk/*.mk
