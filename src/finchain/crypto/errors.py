@@ -1,0 +1,59 @@
+"""Error codes of the ``crypto`` codespace.
+
+Codes are part of the wire contract (wallets and auditors match on them), so a
+code never changes meaning and a retired code is never reused. Messages say
+what went wrong and what to do; they never carry a private key, a secret, a
+passphrase or a derived key, because messages end up in logs and API replies.
+
+Exception tree (all are :class:`finchain.errors.FinchainError`, told apart by
+``.code`` or ``ErrX.matches(exc)``)::
+
+    FinchainError
+      crypto:2   ErrUnknownScheme       signature scheme not in SCHEMES
+      crypto:3   ErrInvalidKey          malformed public key, secret or AEAD key
+      crypto:4   ErrUnknownHash         hash name not in HASH_NAMES
+      crypto:5   ErrUnknownSuite        suite name not in SUITES
+      crypto:6   ErrDecryptionFailed    AEAD authentication failed
+      crypto:7   ErrWrongPassphrase     keystore passphrase does not open the key
+      crypto:8   ErrMalformedKeystore   keystore document unreadable or inconsistent
+      crypto:9   ErrKeyNotFound         no key of that name in the keystore
+      crypto:10  ErrKeyExists           a key of that name is already stored
+      crypto:11  ErrInvalidKeyName      name outside [A-Za-z0-9][A-Za-z0-9_.-]{0,63}
+      crypto:12  ErrUnknownAead         AEAD name not known
+      crypto:13  ErrInvalidNonce        AEAD nonce of the wrong size
+"""
+
+from __future__ import annotations
+
+from finchain.errors import register
+
+CODESPACE = "crypto"
+
+ErrUnknownScheme = register(CODESPACE, 2, "unknown signature scheme")
+ErrInvalidKey = register(CODESPACE, 3, "invalid key")
+ErrUnknownHash = register(CODESPACE, 4, "unknown hash function")
+ErrUnknownSuite = register(CODESPACE, 5, "unknown crypto suite")
+ErrDecryptionFailed = register(CODESPACE, 6, "decryption failed")
+ErrWrongPassphrase = register(CODESPACE, 7, "wrong passphrase")
+ErrMalformedKeystore = register(CODESPACE, 8, "malformed keystore document")
+ErrKeyNotFound = register(CODESPACE, 9, "key not found")
+ErrKeyExists = register(CODESPACE, 10, "key already exists")
+ErrInvalidKeyName = register(CODESPACE, 11, "invalid key name")
+ErrUnknownAead = register(CODESPACE, 12, "unknown AEAD algorithm")
+ErrInvalidNonce = register(CODESPACE, 13, "invalid nonce")
+
+__all__ = [
+    "CODESPACE",
+    "ErrDecryptionFailed",
+    "ErrInvalidKey",
+    "ErrInvalidKeyName",
+    "ErrInvalidNonce",
+    "ErrKeyExists",
+    "ErrKeyNotFound",
+    "ErrMalformedKeystore",
+    "ErrUnknownAead",
+    "ErrUnknownHash",
+    "ErrUnknownScheme",
+    "ErrUnknownSuite",
+    "ErrWrongPassphrase",
+]
