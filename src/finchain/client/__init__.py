@@ -1,0 +1,1 @@
+"""Python SDK: builders, signing (the HTTP client arrives with the node)."""

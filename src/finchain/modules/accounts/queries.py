@@ -1,0 +1,37 @@
+"""Read-only queries of the accounts module, served on committed state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from finchain.app.errors import ErrBadQuery
+from finchain.app.kv import KVReader
+from finchain.modules.accounts.errors import ErrAccountNotFound
+from finchain.modules.accounts.keeper import AccountsView
+from finchain.modules.accounts.types import is_account_id, policy_to_json
+
+
+def _account_param(params: dict[str, Any]) -> str:
+    account = params.get("account")
+    if not isinstance(account, str) or not is_account_id(account):
+        raise ErrBadQuery("parameter 'account' must be a valid account id")
+    return account
+
+
+def account(view: AccountsView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
+    account_id = _account_param(params)
+    found = view.get_account(reader, account_id)
+    if found is None:
+        raise ErrAccountNotFound(f"account {account_id} does not exist")
+    pending = view.pending_reset(reader, account_id)
+    return {
+        "account": {**found.to_obj(), "policy": policy_to_json(found.policy)},
+        "nonce": view.nonce(reader, account_id),
+        "pending_reset": None
+        if pending is None
+        else {**pending.to_obj(), "policy": policy_to_json(pending.policy)},
+    }
+
+
+def closed(view: AccountsView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
+    return {"closed": [{"account": a, "height": h} for a, h in view.closed_accounts(reader)]}

@@ -1,0 +1,177 @@
+"""Accounts: chain-assigned ids, M-of-N policies, rotation, reset with a lock window, closure."""
+
+from __future__ import annotations
+
+import pytest
+
+from finchain.app import ChainParams
+from finchain.client import builders as b
+from finchain.client.builders import Signer
+from finchain.crypto import generate_private_key
+from finchain.errors import FinchainError
+from finchain.modules.accounts.types import account_id, parse_account_id
+from tests.harness import CHAIN_ID, Chain
+
+A1, A2, A3 = account_id(1), account_id(2), account_id(3)
+LOCK = 4
+
+
+@pytest.fixture
+def chain(tmp_path):
+    return Chain(tmp_path / "db", recovery={3: 1}, params=ChainParams(reset_lock_blocks=LOCK))
+
+
+def created_id(result) -> str:
+    (event,) = [e for e in result.events if e.type == "account_created"]
+    return event.get("account")
+
+
+def test_account_id_format():
+    assert account_id(1) == "FC" + account_id(1)[2:4] + "0000000001"
+    for n in (1, 42, 10**10 - 1):
+        assert parse_account_id(account_id(n)) == n
+    tampered = account_id(42)[:-1] + "3"
+    with pytest.raises(FinchainError):
+        parse_account_id(tampered)
+    with pytest.raises(FinchainError):
+        parse_account_id("FC00000000000000")
+
+
+def test_create_account_id_unrelated_to_key(chain):
+    key = generate_private_key("ed25519")
+    (result,) = chain.block(
+        chain.signer(1).sign(b.create_account(b.policy([b.key_of("main", key)])))
+    )
+    assert result.ok, result.log
+    new = created_id(result)
+    assert new == account_id(4)
+    assert key.public_key().data.hex() not in new
+    # The same key can open a second account: ids come from the chain's counter, not the key.
+    (again,) = chain.block(
+        chain.signer(1).sign(b.create_account(b.policy([b.key_of("main", key)])))
+    )
+    assert created_id(again) == account_id(5)
+    signer = Signer(CHAIN_ID, new, [("main", key)])
+    assert chain.block(chain.signer(1).sign(b.transfer((new, "CNY", 10))))[0].ok
+    assert chain.block(signer.sign(b.transfer((A1, "CNY", 3))))[0].ok
+    assert chain.balance(new) == 7
+
+
+def test_mixed_scheme_two_of_three(chain):
+    keys = {
+        "ed": generate_private_key("ed25519"),
+        "sm": generate_private_key("sm2"),
+        "k1": generate_private_key("secp256k1"),
+    }
+    pol = b.policy([b.key_of(k, v) for k, v in keys.items()], threshold=2)
+    (result,) = chain.block(chain.signer(1).sign(b.create_account(pol), b.transfer((A2, "CNY", 1))))
+    new = created_id(result)
+    chain.block(chain.signer(1).sign(b.transfer((new, "CNY", 100))))
+    one = Signer(CHAIN_ID, new, [("sm", keys["sm"])])
+    assert chain.block(one.sign(b.transfer((A1, "CNY", 1))))[0].code == 9
+    two = Signer(CHAIN_ID, new, [("sm", keys["sm"]), ("k1", keys["k1"])])
+    assert chain.block(two.sign(b.transfer((A1, "CNY", 1))))[0].ok
+
+
+def test_add_rotate_remove_keys(chain):
+    signer = chain.signer(1)
+    k2 = generate_private_key("sm2")
+    assert chain.block(signer.sign(b.add_key(b.key_of("k2", k2))))[0].ok
+    assert chain.block(signer.sign(b.add_key(b.key_of("k2", k2))))[0].code == 5
+    rotated = generate_private_key("ed25519")
+    assert chain.block(signer.sign(b.rotate_key("k1", rotated)))[0].ok
+    old_signer = signer
+    assert chain.block(old_signer.sign(b.transfer((A2, "CNY", 1))))[0].code == 10, (
+        "old key material is dead"
+    )
+    new_signer = Signer(CHAIN_ID, A1, [("k1", rotated)], nonce=old_signer.nonce - 1)
+    assert chain.block(new_signer.sign(b.remove_key("k2")))[0].ok
+    (result,) = chain.block(new_signer.sign(b.remove_key("k1")))
+    assert (result.codespace, result.code) == ("accounts", 7), (
+        "removing the last key would lock the account"
+    )
+    (result,) = chain.block(new_signer.sign(b.set_threshold(5)))
+    assert (result.codespace, result.code) == ("accounts", 7)
+
+
+def test_key_reset_completes_after_lock_window(chain):
+    owner, recovery = chain.signer(3), chain.signer(1)
+    new_key = generate_private_key("sm2")
+    start = chain.app.height + 1
+    (result,) = chain.block(
+        recovery.sign(b.initiate_reset(A3, b.policy([b.key_of("n1", new_key)])))
+    )
+    assert result.ok, result.log
+    pending = chain.app.query("accounts/account", {"account": A3}).value["pending_reset"]
+    assert pending["due"] == start + LOCK
+    assert (
+        chain.block(
+            chain.signer(2).sign(b.initiate_reset(A3, b.policy([b.key_of("n1", new_key)])))
+        )[0].code
+        == 8
+    )
+    # During the window the old keys still sign non-asset operations but cannot move assets.
+    assert chain.block(owner.sign(b.transfer((A1, "CNY", 1))))[0].code == 16
+    while chain.app.height < start + LOCK:
+        chain.block()
+    account = chain.app.query("accounts/account", {"account": A3}).value
+    assert account["pending_reset"] is None
+    assert [k["id"] for k in account["account"]["policy"]["keys"]] == ["n1"]
+    assert account["account"]["id"] == A3, "the account id survives the reset"
+    assert chain.block(owner.sign(b.transfer((A1, "CNY", 1))))[0].code == 12
+    fresh = Signer(
+        CHAIN_ID, A3, [("n1", new_key)], nonce=chain.app.accounts.nonce(chain.app.state, A3)
+    )
+    assert chain.block(fresh.sign(b.transfer((A1, "CNY", 1))))[0].ok
+    assert chain.balance(3) == 999_999
+
+
+def test_key_reset_cancelled_by_old_policy(chain):
+    owner, recovery = chain.signer(3), chain.signer(1)
+    attacker_key = generate_private_key("ed25519")
+    chain.block(recovery.sign(b.initiate_reset(A3, b.policy([b.key_of("evil", attacker_key)]))))
+    assert chain.block(owner.sign(b.cancel_reset()))[0].ok
+    for _ in range(LOCK + 1):
+        chain.block()
+    keys = chain.app.query("accounts/account", {"account": A3}).value["account"]["policy"]["keys"]
+    assert [k["id"] for k in keys] == ["k1"]
+    assert chain.block(owner.sign(b.transfer((A1, "CNY", 1))))[0].ok
+    assert chain.block(owner.sign(b.cancel_reset()))[0].code == 9
+
+
+def test_reset_without_recovery_account_refused(chain):
+    (result,) = chain.block(
+        chain.signer(1).sign(b.initiate_reset(A2, b.policy([b.key_of("x", chain.keys[0])])))
+    )
+    assert (result.codespace, result.code) == ("accounts", 8)
+
+
+def test_close_account_requires_empty_and_id_never_reused(chain):
+    signer = chain.signer(2)
+    (result,) = chain.block(signer.sign(b.close_account()))
+    assert (result.codespace, result.code) == ("bank", 12)
+    assert "transfer them out" in result.log
+    assert chain.block(signer.sign(b.transfer((A1, "CNY", 1_000_000)), b.close_account()))[0].ok
+    closed = chain.app.query("accounts/closed").value["closed"]
+    assert [c["account"] for c in closed] == [A2]
+    (created,) = chain.block(
+        chain.signer(1).sign(b.create_account(b.policy([b.key_of("a", chain.keys[1])])))
+    )
+    assert created_id(created) == account_id(4)
+    assert (
+        chain.app.query("accounts/account", {"account": A2}).value["account"]["status"] == "closed"
+    )
+
+
+def test_frozen_account_can_receive_but_not_send(chain):
+    from finchain.codec import RawMsg
+
+    chain.block(
+        chain.signer(2).sign(RawMsg("testonly/set_status", {"account": A1, "status": "frozen"}))
+    )
+    assert chain.block(chain.signer(2).sign(b.transfer((A1, "CNY", 5))))[0].ok
+    assert chain.block(chain.signer(1).sign(b.transfer((A2, "CNY", 5))))[0].code == 14
+    chain.block(
+        chain.signer(2).sign(RawMsg("testonly/set_status", {"account": A1, "status": "active"}))
+    )
+    assert chain.block(chain.signer(1).sign(b.transfer((A2, "CNY", 5)), nonce=0))[0].ok
