@@ -1,0 +1,113 @@
+"""Commands that create and run chains: ``init``, ``node``, ``dev``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from finchain.cli.output import CliError, emit, failures
+from finchain.node.config import load_config
+from finchain.node.home import PASSPHRASE_ENV, Home
+from finchain.node.logs import setup_logging
+from finchain.node.setup import DemoAsset, HomeSpec, dev_home_exists, init_home, write_dev_passphrase
+
+HomeOpt = Annotated[Path, typer.Option("--home", help="node home directory")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+DEV_ACCOUNTS = ("operator", "alice", "bob", "carol")
+DEV_ASSET = DemoAsset("CNY", "Demo yuan", 2, 100_000_000_00)
+
+
+def _passphrase(passphrase_file: Path | None) -> str:
+    if passphrase_file is not None:
+        if not passphrase_file.exists():
+            raise CliError(f"passphrase file {passphrase_file} does not exist")
+        return passphrase_file.read_text().strip()
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV]
+    return str(typer.prompt("passphrase for the new keys", hide_input=True, confirmation_prompt=True))
+
+
+def init(
+    home: HomeOpt = Path("~/.finchain"),
+    chain_id: Annotated[str, typer.Option(help="chain id, e.g. bank-net-1")] = "finchain-local",
+    suite: Annotated[str, typer.Option(help="crypto suite: gm (SM2/SM3/SM4) or intl")] = "gm",
+    accounts: Annotated[str, typer.Option(help="comma-separated names of genesis accounts")] = "operator",
+    passphrase_file: Annotated[Path | None, typer.Option(help="file holding the key passphrase")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Create a home: validator and account keys (encrypted), genesis.json, config.toml."""
+    with failures():
+        if suite not in ("gm", "intl"):
+            raise CliError(f"--suite must be gm or intl, not {suite!r}")
+        names = tuple(n.strip() for n in accounts.split(",") if n.strip())
+        if not names:
+            raise CliError("--accounts needs at least one name")
+        target = Home(home.expanduser())
+        spec = HomeSpec(chain_id=chain_id, suite=suite, passphrase=_passphrase(passphrase_file), account_names=names)
+        ids = init_home(target, spec)
+        emit({"home": str(target.path), "chain_id": chain_id, "suite": suite, "accounts": ids}, as_json=json_out)
+
+
+def node(
+    home: HomeOpt = Path("~/.finchain"),
+    log_format: Annotated[str | None, typer.Option(help="text or json (overrides config)")] = None,
+    instant: Annotated[bool | None, typer.Option("--instant/--interval", help="block mode")] = None,
+    passphrase_file: Annotated[Path | None, typer.Option(help="validator key passphrase file")] = None,
+) -> None:
+    """Run a node from its home until SIGTERM/SIGINT."""
+    from finchain.node.server import serve
+
+    with failures():
+        target = Home(home.expanduser())
+        target.require()
+        config = load_config(target.config_path)
+        setup_logging(log_format or config.node.log_format, config.node.log_level)
+        serve(target, config, instant=instant, passphrase_file=passphrase_file)
+
+
+def dev(
+    home: HomeOpt = Path(".finchain-dev"),
+    suite: Annotated[str, typer.Option(help="gm or intl")] = "gm",
+    listen: Annotated[str, typer.Option(help="API host:port")] = "127.0.0.1:8640",
+    log_format: Annotated[str, typer.Option(help="text or json")] = "text",
+) -> None:
+    """A single-node development chain with funded demo accounts, in one command.
+
+    The first run creates HOME with accounts operator, alice, bob and carol, each
+    holding 100,000,000.00 CNY, keys in HOME/keystore under a random passphrase
+    kept in HOME/validator.passphrase (development only). Later runs continue
+    the same chain.
+    """
+    from finchain.node.server import serve
+
+    with failures():
+        target = Home(home.expanduser().resolve())
+        if not dev_home_exists(target.path):
+            passphrase = write_dev_passphrase(target)
+            config_text = (
+                f'[api]\nlisten = "{listen}"\n\n[solo]\nblock_interval = 1.0\n\n[node]\nlog_format = "{log_format}"\n'
+            )
+            init_home(
+                target,
+                HomeSpec(
+                    chain_id="finchain-dev",
+                    suite=suite,
+                    passphrase=passphrase,
+                    account_names=DEV_ACCOUNTS,
+                    assets=(DEV_ASSET,),
+                    config_text=config_text,
+                ),
+            )
+        config = load_config(target.config_path)
+        setup_logging(log_format, config.node.log_level)
+        url = f"http://{config.api.listen}"
+        ready = (
+            f"finchain dev chain running\n  API      {url}/v1/status\n  docs     {url}/docs\n"
+            f"  home     {target.path}\n  keys     {target.keystore_dir} "
+            f"(passphrase in {target.path / 'validator.passphrase'})\n  accounts "
+            + ", ".join(DEV_ACCOUNTS)
+        )
+        serve(target, config, instant=False, on_ready=ready)

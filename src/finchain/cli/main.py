@@ -1,0 +1,24 @@
+"""The ``finchain`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from finchain.cli import chain, keys, verify
+
+app = typer.Typer(
+    name="finchain",
+    help="finchain: a shared ledger for financial institutions.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command()(chain.init)
+app.command()(chain.node)
+app.command()(chain.dev)
+app.add_typer(keys.app, name="keys")
+app.add_typer(verify.app, name="verify")
+
+
+if __name__ == "__main__":
+    app()

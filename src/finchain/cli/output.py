@@ -1,0 +1,86 @@
+"""How every command reports: ``--json`` for scripts, Rich tables for people, one-line errors.
+
+A command raises ``FinchainError`` (or ``CliError``) and ``run_command`` turns it into
+a one-line reason on stderr and a non-zero exit code; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from finchain.errors import FinchainError
+
+T = TypeVar("T")
+stdout = Console()
+stderr = Console(stderr=True)
+
+
+class CliError(Exception):
+    """A usage problem the user can fix (bad argument, missing file)."""
+
+
+def emit(data: Any, *, as_json: bool, title: str = "") -> None:
+    """Print ``data`` as JSON or as a table (a dict: key/value rows; a list of dicts: columns)."""
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, default=_jsonable) + "\n")
+        return
+    if isinstance(data, list) and data and all(isinstance(row, dict) for row in data):
+        table = Table(title=title or None)
+        columns = list(data[0])
+        for column in columns:
+            table.add_column(str(column), overflow="fold")
+        for row in data:
+            table.add_row(*(_cell(row.get(c)) for c in columns))
+        stdout.print(table)
+    elif isinstance(data, dict):
+        table = Table(title=title or None, show_header=False)
+        table.add_column("field", style="bold")
+        table.add_column("value", overflow="fold")
+        for key, value in data.items():
+            table.add_row(str(key), _cell(value))
+        stdout.print(table)
+    else:
+        stdout.print(data)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return json.dumps(value, default=_jsonable)
+    return "" if value is None else str(value)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.hex()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+@contextmanager
+def failures() -> Iterator[None]:
+    """Turn known errors into a one-line reason and exit code 1."""
+    try:
+        yield
+    except FinchainError as exc:
+        stderr.print(
+            f"error [{exc.codespace}:{exc.code}] {exc.message}",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+        raise typer.Exit(1) from None
+    except CliError as exc:
+        stderr.print(f"error: {exc}", highlight=False, soft_wrap=True, markup=False)
+        raise typer.Exit(2) from None
+
+
+def run_command(fn: Callable[[], T]) -> T:
+    with failures():
+        return fn()

@@ -1,0 +1,1 @@
+"""Node assembly: configuration, engines, HTTP API."""

@@ -1,0 +1,164 @@
+"""``config.toml``: how one node runs (never what the chain agrees on — that is genesis).
+
+Every error names the file, the key and what is allowed, so an operator can fix
+it without reading code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from finchain.node.errors import ErrConfig
+
+DEFAULT_CONFIG = """\
+# finchain node configuration. Chain-wide rules live in genesis.json, not here.
+
+[node]
+engine = "solo"            # "solo" (embedded block producer) or "cometbft"
+log_format = "text"        # "text" or "json"
+log_level = "info"         # "debug", "info", "warning", "error"
+
+[api]
+listen = "127.0.0.1:8640"  # host:port of the HTTP API
+max_body_bytes = 16777216  # larger requests get 413
+max_concurrency = 64       # requests in flight; beyond that 429
+request_timeout = 30.0     # seconds per request
+max_batch = 2000           # transactions per batch submission
+
+[solo]
+block_interval = 1.0       # seconds between blocks
+instant = false            # true: a block as soon as transactions wait
+mempool_max_txs = 200000
+mempool_max_bytes = 268435456
+
+[storage]
+keep_recent = 0            # state versions kept for historical queries; 0 keeps all
+"""
+
+
+@dataclass(frozen=True)
+class NodeSection:
+    engine: str = "solo"
+    log_format: str = "text"
+    log_level: str = "info"
+
+
+@dataclass(frozen=True)
+class ApiSection:
+    listen: str = "127.0.0.1:8640"
+    max_body_bytes: int = 16 * 1024 * 1024
+    max_concurrency: int = 64
+    request_timeout: float = 30.0
+    max_batch: int = 2000
+
+    @property
+    def host(self) -> str:
+        return self.listen.rsplit(":", 1)[0]
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rsplit(":", 1)[1])
+
+
+@dataclass(frozen=True)
+class SoloSection:
+    block_interval: float = 1.0
+    instant: bool = False
+    mempool_max_txs: int = 200_000
+    mempool_max_bytes: int = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StorageSection:
+    keep_recent: int = 0
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    node: NodeSection = field(default_factory=NodeSection)
+    api: ApiSection = field(default_factory=ApiSection)
+    solo: SoloSection = field(default_factory=SoloSection)
+    storage: StorageSection = field(default_factory=StorageSection)
+
+
+_SECTIONS: dict[str, type] = {
+    "node": NodeSection,
+    "api": ApiSection,
+    "solo": SoloSection,
+    "storage": StorageSection,
+}
+_CHOICES = {
+    ("node", "engine"): ("solo", "cometbft"),
+    ("node", "log_format"): ("text", "json"),
+    ("node", "log_level"): ("debug", "info", "warning", "error"),
+}
+_POSITIVE = {
+    ("api", "max_body_bytes"),
+    ("api", "max_concurrency"),
+    ("api", "request_timeout"),
+    ("api", "max_batch"),
+    ("solo", "block_interval"),
+    ("solo", "mempool_max_txs"),
+    ("solo", "mempool_max_bytes"),
+}
+
+
+def load_config(path: Path) -> NodeConfig:
+    """Read and validate ``path``; a missing file means the defaults."""
+    if not path.exists():
+        return NodeConfig()
+    try:
+        raw = tomllib.loads(path.read_text())
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ErrConfig(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ErrConfig(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(raw, source=str(path))
+
+
+def parse_config(raw: dict[str, Any], *, source: str) -> NodeConfig:
+    unknown = sorted(set(raw) - set(_SECTIONS))
+    if unknown:
+        raise ErrConfig(f"{source}: unknown section [{unknown[0]}]; allowed: {sorted(_SECTIONS)}")
+    sections: dict[str, Any] = {}
+    for name, cls in _SECTIONS.items():
+        table = raw.get(name, {})
+        if not isinstance(table, dict):
+            raise ErrConfig(f"{source}: [{name}] must be a table")
+        sections[name] = _parse_section(name, cls, table, source)
+    config = NodeConfig(**sections)
+    _check_listen(config.api.listen, source)
+    return config
+
+
+def _parse_section(name: str, cls: type, table: dict[str, Any], source: str) -> Any:
+    allowed = {f.name: f for f in fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in allowed:
+            raise ErrConfig(f"{source}: unknown key {name}.{key}; allowed: {sorted(allowed)}")
+        default = allowed[key].default
+        expected = type(default)
+        ok = type(value) is expected or (expected is float and type(value) is int)
+        if not ok:
+            raise ErrConfig(
+                f"{source}: key {name}.{key} must be {expected.__name__}, got {type(value).__name__} {value!r}"
+            )
+        choices = _CHOICES.get((name, key))
+        if choices and value not in choices:
+            raise ErrConfig(f"{source}: key {name}.{key} is {value!r}; allowed: {', '.join(choices)}")
+        if (name, key) in _POSITIVE and value <= 0:
+            raise ErrConfig(f"{source}: key {name}.{key} must be greater than 0, got {value!r}")
+        if key == "keep_recent" and value < 0:
+            raise ErrConfig(f"{source}: key {name}.{key} must be 0 (keep all) or more")
+        values[key] = float(value) if expected is float else value
+    return cls(**values)
+
+
+def _check_listen(listen: str, source: str) -> None:
+    host, sep, port = listen.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ErrConfig(f"{source}: key api.listen must be host:port (e.g. 127.0.0.1:8640), got {listen!r}")

@@ -1,0 +1,72 @@
+"""Run a node process: the engine plus its HTTP API, until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from pathlib import Path
+from types import FrameType
+
+import uvicorn
+
+from finchain.node.api import ApiLimits, create_app
+from finchain.node.config import NodeConfig
+from finchain.node.home import Home
+from finchain.node.runtime import tune_gc
+from finchain.node.solo import SoloNode
+
+log = logging.getLogger("finchain.node")
+
+
+def limits_from(config: NodeConfig) -> ApiLimits:
+    api = config.api
+    return ApiLimits(
+        max_body_bytes=api.max_body_bytes,
+        max_concurrency=api.max_concurrency,
+        request_timeout=api.request_timeout,
+        max_batch=api.max_batch,
+    )
+
+
+def serve(
+    home: Home,
+    config: NodeConfig,
+    *,
+    instant: bool | None = None,
+    passphrase_file: Path | None = None,
+    on_ready: str = "",
+) -> None:
+    """Start the solo node and serve its API; returns after a graceful shutdown.
+
+    uvicorn turns SIGTERM/SIGINT into a graceful exit; the node then finishes the
+    block in progress and closes its database.
+    """
+    node = SoloNode(home, config=config, instant=instant, passphrase_file=passphrase_file)
+    app = create_app(node, limits=limits_from(config))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=config.api.host,
+            port=config.api.port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=5,
+        )
+    )
+    tune_gc()
+    # uvicorn handles SIGTERM/SIGINT while serving, then re-raises the signal
+    # through whatever handler was installed before it: make that a no-op, so
+    # the node gets to finish its block and close the database below.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _shutdown_requested)
+    node.start()
+    if on_ready:
+        print(on_ready, flush=True)
+    try:
+        server.run()
+    finally:
+        node.stop()
+
+
+def _shutdown_requested(signum: int, frame: FrameType | None) -> None:
+    log.info("shutdown signal received", extra={"signal": signum})

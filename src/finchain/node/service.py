@@ -1,0 +1,115 @@
+"""What the HTTP API (and any other front end) needs from a running node.
+
+The solo node implements it in-process; a CometBFT node implements the same
+surface over its own engine, so the API, the SDK and the CLI work identically
+against either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Protocol
+
+from finchain.app.abci import QueryResponse, TxResult
+
+
+class SubmitMode(Enum):
+    ASYNC = "async"  # queued for admission; returns at once with the tx id
+    SYNC = "sync"  # returns the check_tx result
+    COMMIT = "commit"  # waits until the tx is in a committed block (or the timeout)
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitResult:
+    tx_id: bytes
+    check: TxResult | None  # None in async mode
+    height: int = 0  # commit mode: the block that included it (0: not yet)
+    index: int = -1
+    deliver: TxResult | None = None  # commit mode: the finalize_block result
+    timed_out: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BlockView:
+    """A committed block as clients see it."""
+
+    height: int
+    time_ns: int
+    header: dict[str, Any]  # chain_id, height, time_ns, last_block_hash, tx_root, app_hash, proposer
+    block_hash: bytes
+    signature: bytes  # the validator key's signature over the header (solo)
+    validator: dict[str, Any]  # {"scheme", "public_key"} of the signer
+    tx_ids: tuple[bytes, ...]
+    results: tuple[TxResult, ...]
+    events: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TxView:
+    """A committed transaction with what is needed to prove its inclusion offline."""
+
+    tx_id: bytes
+    raw: bytes
+    height: int
+    index: int
+    result: TxResult
+    proof: dict[str, Any]  # finchain.store.tx_proof against header["tx_root"]
+    block: BlockView
+
+
+@dataclass(frozen=True, slots=True)
+class NodeStatus:
+    chain_id: str
+    suite: str
+    height: int
+    app_hash: bytes
+    latest_block_time_ns: int
+    validators: tuple[dict[str, Any], ...]
+    catching_up: bool
+    mempool_size: int
+    engine: str  # "solo" | "cometbft"
+    version: str = "0.1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """Subscriptions: all given conditions must match (empty = everything)."""
+
+    account: str = ""
+    asset: str = ""
+    event_types: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamItem:
+    """One item of the event stream: a new block, or a tx event that passed the filter."""
+
+    kind: str  # "block" | "tx_event"
+    height: int
+    data: dict[str, Any]
+
+
+class NodeService(Protocol):
+    """All methods may be called from any thread; implementations serialise app access."""
+
+    def status(self) -> NodeStatus: ...
+
+    def submit(self, raws: Sequence[bytes], mode: SubmitMode, *, timeout: float) -> list[SubmitResult]:
+        """Admit transactions. COMMIT mode blocks the calling thread until inclusion or timeout."""
+        ...
+
+    def tx(self, tx_id: bytes) -> TxView | None: ...
+
+    def block(self, height: int | None) -> BlockView | None:
+        """``None`` = latest."""
+        ...
+
+    def query(
+        self, path: str, params: Mapping[str, Any], *, height: int | None, prove: bool
+    ) -> QueryResponse: ...
+
+    def subscribe(self, flt: EventFilter) -> AsyncIterator[StreamItem]:
+        """An async iterator of stream items from the next committed block on; ends on shutdown."""
+        ...

@@ -1,0 +1,122 @@
+"""Real-process test framework, in the manner of Bitcoin Core's test_framework.
+
+A ``TestNode`` is one ``finchain node`` process with its own temp home and a
+port derived from a per-run seed (so parallel pytest workers never collide); its
+stdout/stderr go to files in the home, an early exit raises with the captured
+stderr, and ``cleanup`` kills whatever is left. Helpers wait with a timeout and
+say who disagreed.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+TIMEOUT_FACTOR = float(os.environ.get("FINCHAIN_TIMEOUT_FACTOR", "1"))
+FINCHAIN = str(Path(sys.executable).parent / "finchain")
+
+
+def free_port(seed: int) -> int:
+    """A free 127.0.0.1 port, searched from a seed-derived start so workers spread out."""
+    rng = random.Random(seed)
+    for _ in range(200):
+        port = rng.randrange(20_000, 60_000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port found")
+
+
+def wait_until(predicate: Callable[[], bool], *, timeout: float = 30.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout * TIMEOUT_FACTOR
+    while True:
+        try:
+            if predicate():
+                return
+        except (httpx.HTTPError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)
+
+
+@dataclass
+class TestNode:
+    """One ``finchain node`` process (``__test__`` keeps pytest from collecting it)."""
+
+    __test__ = False
+    index: int
+    home: Path
+    port: int
+    env: dict[str, str]
+    extra_args: list[str] = field(default_factory=list)
+    process: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.starts += 1
+        out = (self.home / f"stdout.{self.starts}.log").open("wb")
+        err = (self.home / f"stderr.{self.starts}.log").open("wb")
+        self.process = subprocess.Popen(
+            [FINCHAIN, "node", "--home", str(self.home), *self.extra_args],
+            stdout=out,
+            stderr=err,
+            env=self.env,
+        )
+        wait_until(self._serving, timeout=30, what=f"[node {self.index}] to serve its API")
+
+    def _serving(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise AssertionError(f"[node {self.index}] exited early:\n{self.stderr_tail()}")
+        return httpx.get(self.url + "/v1/health", timeout=1).status_code == 200
+
+    def stderr_tail(self, lines: int = 40) -> str:
+        path = self.home / f"stderr.{self.starts}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    def get(self, path: str) -> Any:
+        response = httpx.get(self.url + path, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def status(self) -> dict[str, Any]:
+        return dict(self.get("/v1/status"))
+
+    def stop(self) -> None:
+        """SIGTERM and expect a clean exit (code 0) within the timeout."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=30 * TIMEOUT_FACTOR)
+        assert code == 0, f"[node {self.index}] exited with {code}:\n{self.stderr_tail()}"
+        self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL: the crash the node must survive."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(timeout=10)
+        self.process = None
+
+    def cleanup(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
