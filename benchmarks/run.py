@@ -1,0 +1,50 @@
+"""`make bench`: every benchmark, one after the other, with the machine it ran on.
+
+Figures go into docs/BENCHMARKS.md by hand, with the machine line printed here.
+Nothing here runs in `make test`: timings are measured, never asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def machine() -> str:
+    cpu = "unknown cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}, {platform.system()}"
+
+
+def main() -> None:
+    import bench_app
+    import bench_crypto
+    import bench_store
+
+    print(f"machine: {machine()}", flush=True)
+    print("== crypto", flush=True)
+    bench_crypto.main()
+    print("== store", flush=True)
+    bench_store.main([])
+    print("== application (issue 2: finalize_block + commit, blocks of 1,000)", flush=True)
+    bench_app.main([])
+    for name in ("bench_node", "bench_cometbft"):
+        if (Path(__file__).parent / f"{name}.py").exists():
+            print(f"== {name}", flush=True)
+            __import__(name).main([])
+
+
+if __name__ == "__main__":
+    main()
