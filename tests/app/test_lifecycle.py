@@ -199,3 +199,12 @@ def test_genesis_file_round_trip_and_errors(tmp_path):
     with pytest.raises(FinchainError) as err:
         Genesis.load(path)
     assert "missing keys" in err.value.message
+
+
+def test_check_tx_failure_spends_no_nonce_in_check_state(chain):
+    signer = chain.signer(1)
+    failing = signer.sign(b.transfer((A2, "CNY", 10**12)))
+    assert chain.app.check_tx(failing).code == 4
+    signer.nonce -= 1
+    retry = signer.sign(b.transfer((A2, "CNY", 5)))
+    assert chain.app.check_tx(retry).ok, "the rejected tx must not have consumed nonce 0"

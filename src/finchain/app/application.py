@@ -50,7 +50,7 @@ from finchain.app.msgs import Msg
 from finchain.app.params import ChainParams
 from finchain.app.readers import QueryReader
 from finchain.codec import Tx, decode, decode_trusted, decode_tx, encode, encode_trusted
-from finchain.crypto import get_suite, hasher
+from finchain.crypto import get_suite, hasher, verify_signature
 from finchain.errors import FinchainError, to_abci
 from finchain.modules.accounts.keeper import AccountsKeeper
 from finchain.modules.accounts.module import AccountsModule
@@ -64,6 +64,19 @@ KEY_CHAIN = b"app/chain"
 KEY_PARAMS = b"app/params"
 META_SUITE = b"app-meta/suite"
 UNMETERED = 2**62
+_DECODED_CACHE_SIZE = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureJob:
+    entry: tuple[bytes, str, bytes]
+    scheme: str
+    public_key: bytes
+    message: bytes
+    signature: bytes
+
+    def verify(self) -> bool:
+        return verify_signature(self.scheme, self.public_key, self.message, self.signature)
 
 
 @dataclass(slots=True)
@@ -107,6 +120,8 @@ class Application:
         self.ante = AnteChain(self.accounts, hooks, self.signature_cache)
         self.blocks = BlockStore(self.db)
         self._pending: _PendingBlock | None = None
+        self._decoded: dict[bytes, tuple[Tx, bytes, tuple[Msg, ...]]] = {}
+        self._params_changed = False
         self.chain_id = ""
         self.suite = ""
         self.params = ChainParams()
@@ -287,6 +302,7 @@ class Application:
         for module in self.modules:
             module.end_block(ctx)
         app_hash = self.state.apply(request.height, block.writes)
+        self._params_changed = KEY_PARAMS in block.writes
         hash_tx = self._hash
         tx_ids = [hash_tx(raw) for raw in request.txs]
         record = {
@@ -325,6 +341,11 @@ class Application:
         self.db.write(batch)
         self.state.mark_committed()
         self.blocks.mark_committed(pending.height)
+        if self._params_changed:
+            self.params = ChainParams.from_obj(
+                decode(self.state.get(KEY_PARAMS) or b"", max_size=1 << 20)
+            )
+            self._decoded.clear()
         self._pending = None
         self._last_time_ns = pending.time_ns
         self._check = Overlay(self.state)
@@ -435,10 +456,56 @@ class Application:
             signer,
         )
 
-    def _decode(self, raw: bytes) -> tuple[Tx, bytes, list[Msg]]:
+    def _decode(self, raw: bytes) -> tuple[Tx, bytes, tuple[Msg, ...]]:
+        """Decode and run the stateless checks, remembering successes by the raw bytes.
+
+        A transaction admitted by check_tx is decoded again by prepare_proposal,
+        process_proposal and finalize_block; the result is a pure function of the
+        bytes and the chain parameters (which only change at commit, when the
+        memo is cleared), so decoding once is enough. Failures are not kept.
+        """
+        cached = self._decoded.get(raw)
+        if cached is not None:
+            return cached
         tx = decode_tx(raw, max_size=self.params.max_tx_bytes)
         stateless_checks(tx, self.chain_id, self.params)
-        return tx, self._hash(raw), parse_msgs(tx, self._routes)
+        decoded = (tx, self._hash(raw), tuple(parse_msgs(tx, self._routes)))
+        if len(self._decoded) >= _DECODED_CACHE_SIZE:
+            del self._decoded[next(iter(self._decoded))]
+        self._decoded[raw] = decoded
+        return decoded
+
+    def signature_jobs(self, raws: Sequence[bytes]) -> list[SignatureJob]:
+        """The signature checks ``raws`` will need, against the keys of the last committed state.
+
+        An engine may run these off the application lock (Ed25519 verification
+        releases the GIL) and report successes with ``add_verified``; check_tx then
+        finds them in the signature cache. A wrong or stale guess costs nothing:
+        a cache miss verifies again.
+        """
+        jobs = []
+        for raw in raws:
+            try:
+                tx, tx_id, _ = self._decode(raw)
+            except FinchainError:
+                continue
+            account = self.accounts.get_account(self.state, tx.body.account)
+            if account is None:
+                continue
+            message = tx.sign_bytes()
+            for sig in tx.signatures:
+                key = account.policy.key(sig.key_id)
+                if key is not None:
+                    entry = (tx_id, key.scheme, key.public_key + sig.signature)
+                    if entry not in self.signature_cache:
+                        jobs.append(
+                            SignatureJob(entry, key.scheme, key.public_key, message, sig.signature)
+                        )
+        return jobs
+
+    def add_verified(self, jobs: Sequence[SignatureJob]) -> None:
+        for job in jobs:
+            self.signature_cache.add(job.entry)
 
     def _run_tx(
         self, parent: Overlay, raw: bytes, mode: ExecMode, height: int, time_ns: int
@@ -452,12 +519,20 @@ class Application:
             ante_overlay = Overlay(parent)
             ctx = self._context(ante_overlay, meter, mode, height, time_ns, tx.body.account)
             self.ante.run(ctx, tx, tx_id, msgs)
-            ante_overlay.flush_into(parent)
-            msg_overlay = Overlay(parent)
+            # In a block the nonce is spent even if a message fails (R9). At admission
+            # a failing transaction never enters the mempool, so it must spend nothing.
+            in_block = mode is ExecMode.FINALIZE
+            if in_block:
+                ante_overlay.flush_into(parent)
+            msg_overlay = Overlay(parent if in_block else ante_overlay)
             ctx.store = MeteredStore(msg_overlay, meter)
             for msg in msgs:
                 self._routes[msg.TYPE][1](ctx, msg)
-            msg_overlay.flush_into(parent)
+            if in_block:
+                msg_overlay.flush_into(parent)
+            else:
+                msg_overlay.flush_into(ante_overlay)
+                ante_overlay.flush_into(parent)
             events = ctx.events
         except FinchainError as exc:
             code, codespace, message = to_abci(exc)
