@@ -14,7 +14,7 @@ class Event:
     attributes: tuple[tuple[str, str], ...]
 
     def to_obj(self) -> dict[str, Any]:
-        return {"type": self.type, "attributes": list(map(list, self.attributes))}
+        return {"type": self.type, "attributes": [[k, v] for k, v in self.attributes]}
 
     @classmethod
     def from_obj(cls, obj: dict[str, Any]) -> Event:

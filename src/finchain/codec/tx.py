@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from finchain.codec.cbor import decode, encode, reject_floats
+from finchain.codec.cbor import decode, encode, encode_trusted, reject_floats
 from finchain.codec.errors import ErrFloat, ErrSchema
 from finchain.errors import FinchainError
 
@@ -144,7 +144,7 @@ def _body_slice(data: bytes, sigs_obj: list[Any]) -> bytes:
     precedes "sigs", so the envelope is exactly
     ``a2 64"body" <body> 64"sigs" <sigs>``.
     """
-    tail = _SIGS_KEY + encode(sigs_obj)
+    tail = _SIGS_KEY + encode_trusted(sigs_obj)  # its types were checked field by field
     if not (data.startswith(_BODY_HEAD) and data.endswith(tail)):
         raise ErrSchema("transaction envelope is not laid out as {body, sigs}")
     return data[len(_BODY_HEAD) : len(data) - len(tail)]

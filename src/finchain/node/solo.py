@@ -19,11 +19,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from finchain.app import Application, FinalizeBlockRequest, QueryResponse, TxResult
+from finchain.app.application import SignatureJob
 from finchain.app.events import Event
 from finchain.crypto import PrivateKey
 from finchain.engines.solo.header import build_header, header_hash, header_sign_bytes
@@ -45,6 +47,7 @@ from finchain.store import tx_proof
 
 log = logging.getLogger("finchain.node")
 _SUBSCRIBER_QUEUE = 10_000
+_PREVERIFY_MIN_BATCH = 16
 
 
 @dataclass
@@ -109,7 +112,8 @@ class SoloNode:
         declared = [v.get("pub_key") for v in genesis.validators]
         if declared != expected:
             raise ErrValidatorKey(
-                "the validator key in the keystore is not the single validator named in genesis.json"
+                "the validator key in the keystore is not the single validator named in "
+                "genesis.json"
             )
         self.app = Application(self.home.data_dir, keep_recent=self.config.storage.keep_recent)
         self.app.init_chain(genesis)
@@ -124,6 +128,7 @@ class SoloNode:
         self._waiters: dict[bytes, list[_Waiter]] = {}
         self._subscribers: list[_Subscriber] = []
         self._thread: threading.Thread | None = None
+        self._verifier = ThreadPoolExecutor(max_workers=2, thread_name_prefix="finchain-verify")
         self._last_block_hash = self._load_last_block_hash()
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -133,7 +138,11 @@ class SoloNode:
         self._thread.start()
         log.info(
             "node started",
-            extra={"chain_id": self.app.chain_id, "height": self.app.height, "instant": self.instant},
+            extra={
+                "chain_id": self.app.chain_id,
+                "height": self.app.height,
+                "instant": self.instant,
+            },
         )
 
     def stop(self) -> None:
@@ -149,6 +158,7 @@ class SoloNode:
                 for waiter in waiters:
                     waiter.done.set()
             self.app.close()
+        self._verifier.shutdown(wait=False)
         log.info("node stopped", extra={"height": self.app.height})
 
     # -- NodeService ---------------------------------------------------------------------------
@@ -168,7 +178,9 @@ class SoloNode:
                 engine=self.engine,
             )
 
-    def submit(self, raws: Sequence[bytes], mode: SubmitMode, *, timeout: float) -> list[SubmitResult]:
+    def submit(
+        self, raws: Sequence[bytes], mode: SubmitMode, *, timeout: float
+    ) -> list[SubmitResult]:
         if self._stopping.is_set():
             raise ErrShuttingDown("the node is shutting down; resubmit to another node or later")
         if mode is SubmitMode.ASYNC:
@@ -176,6 +188,8 @@ class SoloNode:
             self._incoming.extend(raws)
             self._wake.set()
             return [SubmitResult(tx_id, None) for tx_id in ids]
+        if len(raws) >= _PREVERIFY_MIN_BATCH:
+            self._preverify(raws)
         results: list[SubmitResult] = []
         waiters: list[tuple[int, _Waiter]] = []
         with self._lock:
@@ -283,7 +297,9 @@ class SoloNode:
                     log.exception("block production failed; stopping the producer")
                     self._stopping.set()
                     return
-            next_block = time.monotonic() + self.block_interval
+            # A fixed rate: the next block is due one interval after this one was due,
+            # not after it finished, so execution time does not stretch the period.
+            next_block = max(next_block + self.block_interval, time.monotonic())
             self._publish(published)
 
     def _produce_block(self) -> list[StreamItem]:
@@ -291,11 +307,15 @@ class SoloNode:
         height = app.height + 1
         time_ns = max(time.time_ns(), app._last_time_ns + 1)
         reaped = self.mempool.reap(app.params.max_block_bytes)
-        txs = app.prepare_proposal(reaped, max_bytes=app.params.max_block_bytes, height=height, time_ns=time_ns)
+        txs = app.prepare_proposal(
+            reaped, max_bytes=app.params.max_block_bytes, height=height, time_ns=time_ns
+        )
         if not app.process_proposal(txs, height=height, time_ns=time_ns):
             log.error("own proposal rejected; producing an empty block", extra={"height": height})
             txs = []
-        response = app.finalize_block(FinalizeBlockRequest(height, time_ns, txs, proposer=self._public.data))
+        response = app.finalize_block(
+            FinalizeBlockRequest(height, time_ns, txs, proposer=self._public.data)
+        )
         pending = app.pending_block()
         header = build_header(
             chain_id=app.chain_id,
@@ -352,12 +372,30 @@ class SoloNode:
             self.mempool.add(tx_id, raw)
         return result
 
+    def _preverify(self, raws: Sequence[bytes]) -> None:
+        """Verify a batch's signatures on two threads, off the application lock.
+
+        Ed25519 verification releases the GIL, so a batch checks on both cores
+        while the producer thread keeps executing blocks; check_tx then finds
+        every signature in the application's cache.
+        """
+        with self._lock:
+            jobs = self.app.signature_jobs(raws)
+        if not jobs:
+            return
+        halves = [jobs[0::2], jobs[1::2]]
+        verified = [job for part in self._verifier.map(_verified, halves) for job in part]
+        with self._lock:
+            self.app.add_verified(verified)
+
     def _admit_incoming(self) -> None:
         while self._incoming:
             raw = self._incoming.popleft()
             result = self._admit(self.app.tx_id(raw), raw)
             if not result.ok:
-                log.debug("async tx refused", extra={"code": result.code, "codespace": result.codespace})
+                log.debug(
+                    "async tx refused", extra={"code": result.code, "codespace": result.codespace}
+                )
 
     def _committed_result(self, tx_id: bytes) -> SubmitResult | None:
         location = self.app.blocks.tx_location(tx_id)
@@ -397,13 +435,19 @@ class SoloNode:
             StreamItem(
                 "block",
                 height,
-                {"height": height, "time_ns": header["time_ns"], "app_hash": header["app_hash"].hex(),
-                 "txs": len(tx_ids)},
+                {
+                    "height": height,
+                    "time_ns": header["time_ns"],
+                    "app_hash": header["app_hash"].hex(),
+                    "txs": len(tx_ids),
+                },
             )
         ]
         for tx_id, result in zip(tx_ids, results, strict=True):
             for event in result.events:
-                items.append(StreamItem("tx_event", height, {"tx_id": tx_id.hex(), "event": event.to_obj()}))
+                items.append(
+                    StreamItem("tx_event", height, {"tx_id": tx_id.hex(), "event": event.to_obj()})
+                )
         return items
 
     def _publish(self, items: list[StreamItem]) -> None:
@@ -419,7 +463,9 @@ class SoloNode:
             if sub.closed:
                 return
             if item is None or sub.queue.qsize() >= _SUBSCRIBER_QUEUE - 1:
-                sub.closed = True  # a subscriber too slow to keep up is cut off, not buffered forever
+                sub.closed = (
+                    True  # a subscriber too slow to keep up is cut off, not buffered forever
+                )
                 sub.queue.put_nowait(None)
                 return
             sub.queue.put_nowait(item)
@@ -428,6 +474,10 @@ class SoloNode:
             sub.loop.call_soon_threadsafe(put)
         except RuntimeError:
             sub.closed = True  # its event loop is gone
+
+
+def _verified(jobs: list[SignatureJob]) -> list[SignatureJob]:
+    return [job for job in jobs if job.verify()]
 
 
 def _matches(item: StreamItem, flt: EventFilter) -> bool:

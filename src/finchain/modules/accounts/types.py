@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from finchain.app.schema import expect_fields, get_bytes, get_int, get_list, get_str
@@ -50,8 +51,14 @@ def parse_account_id(text: str) -> int:
 
 
 def is_account_id(text: object) -> bool:
+    return isinstance(text, str) and _valid_account_id(text)
+
+
+@lru_cache(maxsize=65_536)
+def _valid_account_id(text: str) -> bool:
+    """Cached: the same ids recur in every block, and the check-digit test is not free."""
     try:
-        parse_account_id(text)  # type: ignore[arg-type]
+        parse_account_id(text)
     except FinchainError:
         return False
     return True
