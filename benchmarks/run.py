@@ -25,7 +25,8 @@ def machine() -> str:
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}, {platform.system()}"
+    python = platform.python_version()
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {python}, {platform.system()}"
 
 
 def main() -> None:

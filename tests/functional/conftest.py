@@ -25,11 +25,13 @@ def seed(request: pytest.FixtureRequest) -> int:
     return value
 
 
-def solo_home(path: Path, port: int, *, accounts: int, suite: str = "intl", block_interval: float = 0.1) -> dict[str, str]:
+def solo_home(
+    path: Path, port: int, *, accounts: int, suite: str = "intl", block_interval: float = 0.1
+) -> dict[str, str]:
     names = ("operator", *(f"a{i}" for i in range(1, accounts + 1)))
     config = (
         f'[api]\nlisten = "127.0.0.1:{port}"\nmax_concurrency = 256\n\n'
-        f"[solo]\nblock_interval = {block_interval}\n\n[node]\nlog_format = \"json\"\n"
+        f'[solo]\nblock_interval = {block_interval}\n\n[node]\nlog_format = "json"\n'
     )
     return init_home(
         Home(path),
@@ -52,7 +54,9 @@ def node_factory(tmp_path: Path, seed: int, request: pytest.FixtureRequest) -> I
     made: list[TestNode] = []
     env = {**os.environ, PASSPHRASE_ENV: PASSPHRASE}
 
-    def make(*, accounts: int = 4, suite: str = "intl", block_interval: float = 0.1) -> tuple[TestNode, dict[str, str]]:
+    def make(
+        *, accounts: int = 4, suite: str = "intl", block_interval: float = 0.1
+    ) -> tuple[TestNode, dict[str, str]]:
         index = len(made)
         home = tmp_path / f"node{index}"
         port = free_port(seed + index)

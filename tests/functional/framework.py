@@ -41,7 +41,9 @@ def free_port(seed: int) -> int:
     raise RuntimeError("no free port found")
 
 
-def wait_until(predicate: Callable[[], bool], *, timeout: float = 30.0, what: str = "condition") -> None:
+def wait_until(
+    predicate: Callable[[], bool], *, timeout: float = 30.0, what: str = "condition"
+) -> None:
     deadline = time.monotonic() + timeout * TIMEOUT_FACTOR
     while True:
         try:
@@ -90,7 +92,11 @@ class TestNode:
 
     def stderr_tail(self, lines: int = 40) -> str:
         path = self.home / f"stderr.{self.starts}.log"
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+        return (
+            "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+            if path.exists()
+            else ""
+        )
 
     def get(self, path: str) -> Any:
         response = httpx.get(self.url + path, timeout=10)

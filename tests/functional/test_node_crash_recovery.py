@@ -44,7 +44,9 @@ class Load:
     def _run(self) -> None:
         try:
             with Client(self.node.url, timeout=5, retries=0) as client:
-                signers = [client.signer(acc, [("k1", self.keys[name])]) for name, acc in self.accounts]
+                signers = [
+                    client.signer(acc, [("k1", self.keys[name])]) for name, acc in self.accounts
+                ]
                 while not self.stop.is_set():
                     raws = [
                         s.sign(transfer((self.accounts[(i + 1) % len(signers)][1], "CNY", 1)))
@@ -103,5 +105,7 @@ def check_history(node: TestNode, committed: dict[str, int], app_hashes: dict[in
             app_hash = block.header["app_hash"]
             assert app_hashes.setdefault(h, app_hash) == app_hash, f"app hash of block {h} changed"
             if previous is not None:
-                assert block.header["last_block_hash"] == previous.block_hash, f"hash chain broken at {h}"
+                assert block.header["last_block_hash"] == previous.block_hash, (
+                    f"hash chain broken at {h}"
+                )
             previous = block

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 from finchain.client import builders as b
 from finchain.client.builders import Signer
@@ -16,7 +17,9 @@ from tests.node.conftest import PASSPHRASE
 
 def signer_for(node: SoloNode, ids: dict[str, str], name: str) -> Signer:
     key = Keystore(node.home.keystore_dir).load(name, PASSPHRASE)
-    nonce = node.query("accounts/account", {"account": ids[name]}, height=None, prove=False).value["nonce"]
+    nonce = node.query("accounts/account", {"account": ids[name]}, height=None, prove=False).value[
+        "nonce"
+    ]
     return Signer(node.app.chain_id, ids[name], [("k1", key)], nonce=nonce)
 
 
@@ -31,8 +34,12 @@ def test_commit_mode_includes_and_proves(solo_node, solo_home):
     assert view is not None and view.raw == raw
     assert verify_tx_proof(solo_node.app.hash_name, view.block.header["tx_root"], raw, view.proof)
     validator = view.block.validator
-    assert verify_header(view.block.header, view.block.signature, validator["scheme"], validator["public_key"])
-    balance = solo_node.query("bank/balance", {"account": ids["bob"], "asset": "CNY"}, height=None, prove=False)
+    assert verify_header(
+        view.block.header, view.block.signature, validator["scheme"], validator["public_key"]
+    )
+    balance = solo_node.query(
+        "bank/balance", {"account": ids["bob"], "asset": "CNY"}, height=None, prove=False
+    )
     assert balance.value["amount"] == "1000025"
     # Resubmitting a committed tx in commit mode answers with where it already is.
     (again,) = solo_node.submit([raw], SubmitMode.COMMIT, timeout=1)
@@ -42,7 +49,9 @@ def test_commit_mode_includes_and_proves(solo_node, solo_home):
 def test_sync_mode_reports_check_errors(solo_node, solo_home):
     _, ids = solo_home
     alice = signer_for(solo_node, ids, "alice")
-    (bad,) = solo_node.submit([alice.sign(b.transfer((ids["bob"], "CNY", 10**12)))], SubmitMode.SYNC, timeout=1)
+    (bad,) = solo_node.submit(
+        [alice.sign(b.transfer((ids["bob"], "CNY", 10**12)))], SubmitMode.SYNC, timeout=1
+    )
     assert bad.check is not None and (bad.check.codespace, bad.check.code) == ("bank", 4)
     assert len(solo_node.mempool) == 0
 
@@ -55,7 +64,9 @@ def test_async_mode_queues_then_commits(solo_node, solo_home):
     assert all(r.check is None for r in results)
     (last,) = solo_node.submit([raws[-1]], SubmitMode.COMMIT, timeout=10)
     assert last.deliver is not None and last.deliver.ok
-    bob = solo_node.query("bank/balance", {"account": ids["bob"], "asset": "CNY"}, height=None, prove=False)
+    bob = solo_node.query(
+        "bank/balance", {"account": ids["bob"], "asset": "CNY"}, height=None, prove=False
+    )
     assert bob.value["amount"] == "1000005"
 
 
@@ -69,7 +80,7 @@ def test_blocks_chain_by_hash_and_survive_restart(solo_home):
     status = node.status()
     blocks = [node.block(h) for h in range(1, status.height + 1)]
     node.stop()
-    for previous, block in zip(blocks, blocks[1:], strict=False):
+    for previous, block in itertools.pairwise(blocks):
         assert block is not None and previous is not None
         assert block.header["last_block_hash"] == header_hash(previous.header, "intl")
     again = SoloNode(home, instant=True, block_interval=0.2)
@@ -84,7 +95,9 @@ def test_event_stream_filters_by_account(solo_node, solo_home):
 
     async def collect() -> list:
         items = []
-        stream = solo_node.subscribe(EventFilter(account=ids["bob"], event_types=frozenset({"transfer"})))
+        stream = solo_node.subscribe(
+            EventFilter(account=ids["bob"], event_types=frozenset({"transfer"}))
+        )
 
         async def consume() -> None:
             async for item in stream:

@@ -145,11 +145,14 @@ def _parse_section(name: str, cls: type, table: dict[str, Any], source: str) -> 
         ok = type(value) is expected or (expected is float and type(value) is int)
         if not ok:
             raise ErrConfig(
-                f"{source}: key {name}.{key} must be {expected.__name__}, got {type(value).__name__} {value!r}"
+                f"{source}: key {name}.{key} must be {expected.__name__}, "
+                f"got {type(value).__name__} {value!r}"
             )
         choices = _CHOICES.get((name, key))
         if choices and value not in choices:
-            raise ErrConfig(f"{source}: key {name}.{key} is {value!r}; allowed: {', '.join(choices)}")
+            raise ErrConfig(
+                f"{source}: key {name}.{key} is {value!r}; allowed: {', '.join(choices)}"
+            )
         if (name, key) in _POSITIVE and value <= 0:
             raise ErrConfig(f"{source}: key {name}.{key} must be greater than 0, got {value!r}")
         if key == "keep_recent" and value < 0:
@@ -161,4 +164,6 @@ def _parse_section(name: str, cls: type, table: dict[str, Any], source: str) -> 
 def _check_listen(listen: str, source: str) -> None:
     host, sep, port = listen.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ErrConfig(f"{source}: key api.listen must be host:port (e.g. 127.0.0.1:8640), got {listen!r}")
+        raise ErrConfig(
+            f"{source}: key api.listen must be host:port (e.g. 127.0.0.1:8640), got {listen!r}"
+        )

@@ -26,8 +26,8 @@ from finchain.node.config import NodeConfig, load_config
 from finchain.node.errors import ErrHome, ErrValidatorKey
 
 VALIDATOR_KEY = "validator"
-PASSPHRASE_ENV = "FINCHAIN_VALIDATOR_PASSPHRASE"
-DEV_PASSPHRASE_FILE = "validator.passphrase"
+PASSPHRASE_ENV = "FINCHAIN_VALIDATOR_PASSPHRASE"  # noqa: S105 - a variable's name, not a secret
+DEV_PASSPHRASE_FILE = "validator.passphrase"  # noqa: S105 - a file name, not a secret
 
 
 @dataclass(frozen=True)
@@ -58,12 +58,16 @@ class Home:
 
     def genesis(self) -> Genesis:
         if not self.genesis_path.exists():
-            raise ErrHome(f"{self.genesis_path} is missing: run `finchain init --home {self.path}` first")
+            raise ErrHome(
+                f"{self.genesis_path} is missing: run `finchain init --home {self.path}` first"
+            )
         return Genesis.load(self.genesis_path)
 
     def require(self) -> None:
         if not self.path.is_dir():
-            raise ErrHome(f"home {self.path} does not exist: run `finchain init --home {self.path}`")
+            raise ErrHome(
+                f"home {self.path} does not exist: run `finchain init --home {self.path}`"
+            )
         self.genesis()
 
     def validator_key(self, passphrase_file: Path | None = None) -> PrivateKey:
@@ -71,7 +75,9 @@ class Home:
         try:
             return self.keystore().load(VALIDATOR_KEY, passphrase)
         except FinchainError as exc:
-            raise ErrValidatorKey(f"cannot unlock the validator key in {self.keystore_dir}: {exc.message}") from None
+            raise ErrValidatorKey(
+                f"cannot unlock the validator key in {self.keystore_dir}: {exc.message}"
+            ) from None
 
 
 def read_passphrase(home: Home, passphrase_file: Path | None) -> str:
@@ -84,7 +90,9 @@ def read_passphrase(home: Home, passphrase_file: Path | None) -> str:
         if candidate is not None and candidate.exists():
             mode = candidate.stat().st_mode & 0o777
             if mode & 0o077:
-                raise ErrValidatorKey(f"{candidate} is readable by others (mode {mode:o}); chmod 600 it")
+                raise ErrValidatorKey(
+                    f"{candidate} is readable by others (mode {mode:o}); chmod 600 it"
+                )
             return candidate.read_text().strip()
     raise ErrValidatorKey(
         f"no validator passphrase: set {PASSPHRASE_ENV} or pass --passphrase-file (mode 0600)"

@@ -38,7 +38,9 @@ def replay(home: Home, scratch_dir: Path) -> Iterator[ReplayStep]:
             if record is None:
                 raise ValueError(f"block {height} is missing from the block store")
             response = target.finalize_block(
-                FinalizeBlockRequest(height, record["time_ns"], record["txs"], proposer=record["proposer"])
+                FinalizeBlockRequest(
+                    height, record["time_ns"], record["txs"], proposer=record["proposer"]
+                )
             )
             target.commit()
             yield ReplayStep(height, record["app_hash"], response.app_hash)

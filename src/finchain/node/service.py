@@ -37,7 +37,8 @@ class BlockView:
 
     height: int
     time_ns: int
-    header: dict[str, Any]  # chain_id, height, time_ns, last_block_hash, tx_root, app_hash, proposer
+    # chain_id, height, time_ns, last_block_hash, tx_root, app_hash, proposer
+    header: dict[str, Any]
     block_hash: bytes
     signature: bytes  # the validator key's signature over the header (solo)
     validator: dict[str, Any]  # {"scheme", "public_key"} of the signer
@@ -96,7 +97,9 @@ class NodeService(Protocol):
 
     def status(self) -> NodeStatus: ...
 
-    def submit(self, raws: Sequence[bytes], mode: SubmitMode, *, timeout: float) -> list[SubmitResult]:
+    def submit(
+        self, raws: Sequence[bytes], mode: SubmitMode, *, timeout: float
+    ) -> list[SubmitResult]:
         """Admit transactions. COMMIT mode blocks the calling thread until inclusion or timeout."""
         ...
 

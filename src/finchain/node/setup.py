@@ -96,7 +96,7 @@ def init_home(home: Home, spec: HomeSpec) -> dict[str, str]:
 
 
 def write_dev_passphrase(home: Home) -> str:
-    """A random passphrase in a 0600 file inside the home: for throw-away development chains only."""
+    """A random passphrase in a 0600 file inside the home: for throw-away dev chains only."""
     passphrase = secrets.token_urlsafe(24)
     path = home.path / DEV_PASSPHRASE_FILE
     home.path.mkdir(parents=True, exist_ok=True)

@@ -15,11 +15,25 @@ from finchain.codec import encode
 from finchain.crypto import get_suite, verify_signature
 
 HEADER_DOMAIN = b"finchain/block-header/v1\x00"
-HEADER_FIELDS = ("chain_id", "height", "time_ns", "last_block_hash", "tx_root", "app_hash", "proposer")
+HEADER_FIELDS = (
+    "chain_id",
+    "height",
+    "time_ns",
+    "last_block_hash",
+    "tx_root",
+    "app_hash",
+    "proposer",
+)
 
 
 def build_header(
-    *, chain_id: str, height: int, time_ns: int, last_block_hash: bytes, tx_root: bytes, app_hash: bytes,
+    *,
+    chain_id: str,
+    height: int,
+    time_ns: int,
+    last_block_hash: bytes,
+    tx_root: bytes,
+    app_hash: bytes,
     proposer: bytes,
 ) -> dict[str, Any]:
     return {

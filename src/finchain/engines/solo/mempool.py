@@ -40,7 +40,8 @@ class Mempool:
             raise ErrTxTooLarge(f"{len(raw)} bytes exceed the mempool's {self.max_bytes} bytes")
         if len(self._txs) >= self.max_txs or self._bytes + len(raw) > self.max_bytes:
             raise ErrMempoolFull(
-                f"mempool holds {len(self._txs)} txs / {self._bytes} bytes: retry after the next block"
+                f"mempool holds {len(self._txs)} txs / {self._bytes} bytes: "
+                "retry after the next block"
             )
 
     def add(self, tx_id: bytes, raw: bytes) -> None:
