@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.harness import CHAIN_ID, make_genesis
 
-from finchain.app import Application, FinalizeBlockRequest
+from finchain.app import FinalizeBlockRequest
+from finchain.app.application import Application
 from finchain.client.builders import Signer, transfer
 from finchain.crypto import generate_private_key
 from finchain.modules.accounts.types import account_id

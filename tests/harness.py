@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from finchain.app import Application, ChainParams, FinalizeBlockRequest, Genesis, TxResult
+from finchain.app import ChainParams, FinalizeBlockRequest, Genesis, TxResult
+from finchain.app.application import Application
 from finchain.client.builders import Signer, key_of, policy
 from finchain.crypto import PrivateKey, generate_private_key
 from finchain.modules.accounts.module import genesis_account

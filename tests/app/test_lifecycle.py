@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from finchain.app import Application, FinalizeBlockRequest, Genesis
+from finchain.app import FinalizeBlockRequest, Genesis
+from finchain.app.application import Application
 from finchain.app.errors import ErrBadGenesis, ErrPolicyRejected, ErrWrongHeight
 from finchain.client import builders as b
 from finchain.codec import decode

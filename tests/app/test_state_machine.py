@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from finchain.app import Application, FinalizeBlockRequest
+from finchain.app import FinalizeBlockRequest
+from finchain.app.application import Application
 from finchain.client import builders as b
 from finchain.crypto import generate_private_key
 from finchain.modules.accounts.types import account_id

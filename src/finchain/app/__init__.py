@@ -1,4 +1,9 @@
-"""The deterministic application: ABCI 2.0 calls, ante chain, module routing."""
+"""The deterministic application: ABCI 2.0 calls, ante chain, module routing.
+
+``Application`` itself lives in ``finchain.app.application``: it wires the
+modules, and the modules import this package's building blocks, so exporting
+it here would make importing any module first an import cycle.
+"""
 
 from finchain.app.abci import (
     CommitResponse,
@@ -10,13 +15,11 @@ from finchain.app.abci import (
     StateProof,
     TxResult,
 )
-from finchain.app.application import Application
 from finchain.app.events import Event
 from finchain.app.genesis import Genesis
 from finchain.app.params import ChainParams
 
 __all__ = [
-    "Application",
     "ChainParams",
     "CommitResponse",
     "Event",

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from finchain.app import Application, FinalizeBlockRequest
+from finchain.app import FinalizeBlockRequest
+from finchain.app.application import Application
 from finchain.node.home import Home
 
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from finchain.app import Application, FinalizeBlockRequest, QueryResponse, TxResult
-from finchain.app.application import SignatureJob
+from finchain.app import FinalizeBlockRequest, QueryResponse, TxResult
+from finchain.app.application import Application, SignatureJob
 from finchain.app.events import Event
 from finchain.crypto import PrivateKey
 from finchain.engines.solo.header import build_header, header_hash, header_sign_bytes
