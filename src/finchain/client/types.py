@@ -1,0 +1,395 @@
+"""Typed results of the SDK, parsed from the API's JSON.
+
+Ids and hashes stay lowercase hex strings, as the API sends them (easy to
+log, compare and pass back); raw transactions become ``bytes``; amounts
+become ``int``. Results that can be proven carry a :class:`Proof` that checks
+offline, with no node: pass the hash of the chain's suite (``status.hash_name``).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from finchain.app.abci import TxResult
+from finchain.app.events import Event
+from finchain.crypto import get_suite, hash_bytes
+from finchain.errors import FinchainError
+from finchain.store import proof_from_json, verify_proof, verify_tx_proof
+
+__all__ = [
+    "Account",
+    "Asset",
+    "Balance",
+    "Balances",
+    "Block",
+    "Event",
+    "Proof",
+    "ProofEntry",
+    "QueryResult",
+    "Status",
+    "StreamEvent",
+    "SubmitReceipt",
+    "TxInfo",
+    "TxResult",
+]
+
+# Header fields that are bytes (hex in JSON): needed to rebuild the signed header offline.
+_HEADER_BYTES = ("last_block_hash", "tx_root", "app_hash", "proposer")
+
+
+def _hex_or_none(value: Any) -> bytes | None:
+    return None if value is None else bytes.fromhex(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ProofEntry:
+    """One state entry: ``key`` held ``value`` (None: was absent)."""
+
+    key: bytes
+    value: bytes | None
+    proof: Any  # JSON form (hex strings); proof_from_json turns it back
+
+
+@dataclass(frozen=True, slots=True)
+class Proof:
+    """Merkle proofs of every state entry an answer was read from, against ``root``."""
+
+    root: bytes
+    height: int
+    entries: tuple[ProofEntry, ...]
+
+    def verify(self, hash_name: str) -> bool:
+        """True iff every entry checks against ``root`` (the app hash of ``height``).
+
+        Trust in ``root`` comes from elsewhere: a signed block header of that height.
+        """
+        try:
+            return bool(self.entries) and all(
+                verify_proof(self.root, e.key, e.value, proof_from_json(e.proof), hash_name)
+                for e in self.entries
+            )
+        except ValueError:
+            return False
+
+
+def _proof(obj: dict[str, Any]) -> Proof | None:
+    if obj.get("root") is None:
+        return None
+    return Proof(
+        root=bytes.fromhex(obj["root"]),
+        height=obj["height"],
+        entries=tuple(
+            ProofEntry(bytes.fromhex(p["key"]), _hex_or_none(p["value"]), p["proof"])
+            for p in obj["proofs"]
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitReceipt:
+    """What the node said about one submitted transaction."""
+
+    tx_id: str
+    check: TxResult | None  # None in async mode
+    height: int | None  # commit mode: the including block
+    index: int | None
+    deliver: TxResult | None  # commit mode: the execution result
+    timed_out: bool
+
+    @property
+    def committed(self) -> bool:
+        return self.height is not None
+
+    @property
+    def ok(self) -> bool:
+        """Nothing went wrong so far (async mode: nothing is known yet)."""
+        return (
+            not self.timed_out
+            and (self.check is None or self.check.ok)
+            and (self.deliver is None or self.deliver.ok)
+        )
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> SubmitReceipt:
+        return cls(
+            tx_id=obj["tx_id"],
+            check=None if obj["check"] is None else TxResult.from_obj(obj["check"]),
+            height=obj["height"],
+            index=obj["index"],
+            deliver=None if obj["deliver"] is None else TxResult.from_obj(obj["deliver"]),
+            timed_out=obj["timed_out"],
+        )
+
+
+def header_from_json(header: dict[str, Any]) -> dict[str, Any]:
+    """The header as the validator signed it (hex fields back to bytes)."""
+    return {k: bytes.fromhex(v) if k in _HEADER_BYTES else v for k, v in header.items()}
+
+
+def _verify_header(header: dict[str, Any], signature: str, scheme: str, public_key: bytes) -> bool:
+    from finchain.engines.solo.header import verify_header
+
+    try:
+        return verify_header(header_from_json(header), bytes.fromhex(signature), scheme, public_key)
+    except (ValueError, TypeError):
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    height: int
+    time_ns: int
+    header: dict[str, Any]  # JSON form: bytes fields as hex
+    block_hash: str
+    signature: str
+    validator: dict[str, Any]  # {"scheme", "public_key" (hex)}
+    tx_ids: tuple[str, ...]
+    results: tuple[TxResult, ...]
+    events: tuple[Event, ...]
+
+    def verify_signature(self, *, scheme: str, public_key: bytes) -> bool:
+        """True iff the trusted validator key signed exactly this header (solo chains)."""
+        return _verify_header(self.header, self.signature, scheme, public_key)
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Block:
+        return cls(
+            height=obj["height"],
+            time_ns=obj["time_ns"],
+            header=obj["header"],
+            block_hash=obj["block_hash"],
+            signature=obj["signature"],
+            validator=obj["validator"],
+            tx_ids=tuple(obj["tx_ids"]),
+            results=tuple(TxResult.from_obj(r) for r in obj["results"]),
+            events=tuple(Event.from_obj(e) for e in obj["events"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TxInfo:
+    """A committed transaction with its inclusion proof and the signed header it is against."""
+
+    tx_id: str
+    raw: bytes
+    height: int
+    index: int
+    result: TxResult
+    proof: dict[str, Any]  # JSON form: {"index", "total", "leaf_hash", "aunts"}
+    header: dict[str, Any]
+    block_hash: str
+    signature: str
+    validator: dict[str, Any]
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        return self.result.events
+
+    def verify_inclusion(self, hash_name: str) -> bool:
+        """Offline: ``raw`` hashes to ``tx_id`` and is in the block whose header is given."""
+        try:
+            tx_root = bytes.fromhex(self.header["tx_root"])
+            proof = proof_from_json(self.proof)
+            digest = hash_bytes(hash_name, self.raw).hex()
+        except (KeyError, ValueError, TypeError, FinchainError):
+            return False
+        return digest == self.tx_id and verify_tx_proof(hash_name, tx_root, self.raw, proof)
+
+    def verify_header(self, *, scheme: str, public_key: bytes) -> bool:
+        """Offline: the trusted validator key signed the header (solo chains)."""
+        return _verify_header(self.header, self.signature, scheme, public_key)
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> TxInfo:
+        return cls(
+            tx_id=obj["tx_id"],
+            raw=base64.b64decode(obj["raw"], validate=True),
+            height=obj["height"],
+            index=obj["index"],
+            result=TxResult.from_obj(obj["result"]),
+            proof=obj["proof"],
+            header=obj["header"],
+            block_hash=obj["block_hash"],
+            signature=obj["signature"],
+            validator=obj["validator"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    chain_id: str
+    suite: str
+    height: int
+    app_hash: str
+    latest_block_time_ns: int
+    validators: tuple[dict[str, Any], ...]
+    catching_up: bool
+    mempool_size: int
+    engine: str
+    version: str
+
+    @property
+    def hash_name(self) -> str:
+        """The chain's hash (``sha256``/``sm3``): what proofs and tx ids are computed with."""
+        return get_suite(self.suite).hash_name
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Status:
+        return cls(
+            chain_id=obj["chain_id"],
+            suite=obj["suite"],
+            height=obj["height"],
+            app_hash=obj["app_hash"],
+            latest_block_time_ns=obj["latest_block_time_ns"],
+            validators=tuple(obj["validators"]),
+            catching_up=obj["catching_up"],
+            mempool_size=obj["mempool_size"],
+            engine=obj["engine"],
+            version=obj["version"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: str
+    status: str
+    policy: dict[str, Any]  # {"keys": [{"id", "scheme", "public_key" (hex), "weight"}], ...}
+    recovery: str
+    created: int
+    reset_due: int
+    nonce: int  # the nonce the account's next transaction must carry
+    pending_reset: dict[str, Any] | None
+    height: int
+    proof: Proof | None
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Account:
+        value = obj["value"]
+        acc = value["account"]
+        return cls(
+            id=acc["id"],
+            status=acc["status"],
+            policy=acc["policy"],
+            recovery=acc["recovery"],
+            created=acc["created"],
+            reset_due=acc["reset_due"],
+            nonce=value["nonce"],
+            pending_reset=value["pending_reset"],
+            height=obj["height"],
+            proof=_proof(obj),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    account: str
+    asset: str
+    amount: int  # in the asset's smallest unit
+    frozen: int
+    spendable: int
+    height: int
+    proof: Proof | None
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Balance:
+        value = obj["value"]
+        return cls(
+            account=value["account"],
+            asset=value["asset"],
+            amount=int(value["amount"]),
+            frozen=int(value["frozen"]),
+            spendable=int(value["spendable"]),
+            height=obj["height"],
+            proof=_proof(obj),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Balances:
+    account: str
+    amounts: dict[str, int]  # asset symbol -> amount (smallest unit)
+    height: int
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Balances:
+        value = obj["value"]
+        return cls(
+            account=value["account"],
+            amounts={b["asset"]: int(b["amount"]) for b in value["balances"]},
+            height=obj["height"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    symbol: str
+    name: str
+    decimals: int
+    max_supply: int  # 0: unlimited
+    issuer: str
+    minters: tuple[str, ...]
+    burners: tuple[str, ...]
+    supply: int
+    height: int
+    proof: Proof | None
+
+    @classmethod
+    def from_value(cls, value: dict[str, Any], height: int, proof: Proof | None) -> Asset:
+        return cls(
+            symbol=value["symbol"],
+            name=value["name"],
+            decimals=value["decimals"],
+            max_supply=int(value["max_supply"]),
+            issuer=value["issuer"],
+            minters=tuple(value["minters"]),
+            burners=tuple(value["burners"]),
+            supply=int(value["supply"]),
+            height=height,
+            proof=proof,
+        )
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Asset:
+        value = obj["value"]
+        return cls.from_value(
+            {**value["asset"], "supply": value["supply"]}, obj["height"], _proof(obj)
+        )
+
+    @classmethod
+    def list_from_json(cls, obj: dict[str, Any]) -> list[Asset]:
+        return [cls.from_value(a, obj["height"], None) for a in obj["value"]["assets"]]
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    """A generic query answer: the JSON value as the node returned it."""
+
+    value: Any
+    height: int
+    proof: Proof | None
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> QueryResult:
+        return cls(value=obj["value"], height=obj["height"], proof=_proof(obj))
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEvent:
+    """One event-stream item: ``kind`` "block" (data: height, time_ns, app_hash, txs) or
+    "tx_event" (data: tx_id, event)."""
+
+    kind: str
+    height: int
+    data: dict[str, Any]
+
+    @property
+    def event(self) -> Event | None:
+        """The tx event, for ``kind == "tx_event"``."""
+        raw = self.data.get("event")
+        return Event.from_obj(raw) if isinstance(raw, dict) else None
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> StreamEvent:
+        return cls(kind=obj["kind"], height=obj["height"], data=obj["data"])

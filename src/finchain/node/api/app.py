@@ -1,0 +1,56 @@
+"""Assembling the FastAPI application over any ``NodeService``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from finchain.node.api import handlers
+from finchain.node.api.calls import NodeCalls
+from finchain.node.api.context import ApiContext
+from finchain.node.api.guard import Gate, Guard
+from finchain.node.api.limits import ApiLimits
+from finchain.node.api.routes import chain, events, state, txs
+from finchain.node.service import NodeService
+
+API_VERSION = "1"
+DESCRIPTION = """The HTTP API of a finchain node.
+
+Errors always have the body `{"code", "codespace", "message", "details"}`; match
+on `(codespace, code)`. Hashes and ids are lowercase hex, raw transactions
+standard padded base64, amounts decimal strings, heights integers.
+See docs/api.md for the error codes and limits.
+"""
+
+
+def create_app(node: NodeService, *, limits: ApiLimits | None = None) -> FastAPI:
+    """The API app; the caller owns ``node`` (starts it before serving, stops it after).
+
+    Example::
+
+        node = SoloNode(home, instant=True)
+        node.start()
+        uvicorn.run(create_app(node, limits=ApiLimits()), port=8640,
+                    timeout_graceful_shutdown=5)  # ends open event streams on exit
+
+    Parameters:
+        node: any implementation of ``NodeService`` (solo or CometBFT).
+        limits: request bounds; ``ApiLimits()`` defaults when omitted.
+    """
+    limits = limits or ApiLimits()
+    app = FastAPI(
+        title="finchain node API",
+        version=API_VERSION,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    gate = Gate()
+    app.state.finchain = ApiContext(
+        node=node, limits=limits, gate=gate, calls=NodeCalls(limits.max_concurrency)
+    )
+    for module in (txs, chain, state, events):
+        app.include_router(module.router, prefix="/v1")
+    handlers.install(app)
+    app.add_middleware(Guard, limits=limits, gate=gate)
+    return app

@@ -1,0 +1,139 @@
+"""Request bodies (validated) and response shapes (documented in the OpenAPI schema).
+
+Request models forbid unknown fields: a misspelt field silently ignored is a
+transaction sent without what its author meant. Response models only
+document: handlers build plain dicts (``encode.py``) so serving a block does
+not validate it a second time.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from finchain.node.api.parse import decode_b64
+
+
+def _tx_bytes(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise PydanticCustomError("string_type", "Input should be a valid string")
+    try:
+        return decode_b64(value)
+    except ValueError as exc:
+        # A custom error type lets the handler answer with ErrInvalidBase64, not a generic 400.
+        raise PydanticCustomError("invalid_base64", str(exc)) from None
+
+
+RawTx = Annotated[
+    bytes,
+    PlainValidator(_tx_bytes),
+    WithJsonSchema(
+        {"type": "string", "format": "byte", "description": "signed transaction, standard base64"}
+    ),
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SubmitTxRequest(_Strict):
+    tx: RawTx
+
+
+class SubmitBatchRequest(_Strict):
+    txs: list[RawTx] = Field(min_length=1, description="bounded by the node's max_batch")
+
+
+# -- responses (documentation only) ------------------------------------------------------------
+
+
+class ErrorModel(BaseModel):
+    code: int
+    codespace: str
+    message: str
+    details: dict[str, Any]
+
+
+class EventModel(BaseModel):
+    type: str
+    attributes: list[tuple[str, str]]
+
+
+class TxResultModel(BaseModel):
+    code: int = Field(description="0 = success; else (codespace, code) from the error registry")
+    codespace: str
+    log: str
+    events: list[EventModel]
+    cost: int
+
+
+class SubmitResultModel(BaseModel):
+    tx_id: str = Field(description="lowercase hex")
+    check: TxResultModel | None = Field(description="check_tx result; null in async mode")
+    height: int | None = Field(description="commit mode: the including block")
+    index: int | None
+    deliver: TxResultModel | None = Field(description="commit mode: the execution result")
+    timed_out: bool
+
+
+class SubmitBatchModel(BaseModel):
+    results: list[SubmitResultModel]
+
+
+class BlockModel(BaseModel):
+    height: int
+    time_ns: int
+    header: dict[str, Any] = Field(description="bytes as lowercase hex")
+    block_hash: str
+    signature: str = Field(description="validator signature over the header, hex")
+    validator: dict[str, Any]
+    tx_ids: list[str]
+    results: list[TxResultModel]
+    events: list[EventModel]
+
+
+class TxModel(BaseModel):
+    tx_id: str
+    raw: str = Field(description="the signed transaction, standard base64")
+    height: int
+    index: int
+    result: TxResultModel
+    events: list[EventModel]
+    proof: dict[str, Any] = Field(description="Merkle inclusion proof against header.tx_root")
+    header: dict[str, Any]
+    block_hash: str
+    signature: str
+    validator: dict[str, Any]
+
+
+class StatusModel(BaseModel):
+    chain_id: str
+    suite: str
+    height: int
+    app_hash: str
+    latest_block_time_ns: int
+    validators: list[dict[str, Any]]
+    catching_up: bool
+    mempool_size: int
+    engine: str
+    version: str
+
+
+class ProofEntryModel(BaseModel):
+    key: str = Field(description="state key, hex")
+    value: str | None = Field(description="value bytes, hex; null proves absence")
+    proof: Any
+
+
+class QueryModel(BaseModel):
+    height: int
+    value: Any
+    root: str | None = Field(description="with prove=true: the app hash the proofs check against")
+    proofs: list[ProofEntryModel] | None
+
+
+class HealthModel(BaseModel):
+    status: str

@@ -1,0 +1,91 @@
+"""State queries: accounts, balances, assets, and a generic pass-through.
+
+Every endpoint takes ``?height=``; single-entry ones also ``?prove=true``,
+which adds the Merkle proof of each state entry the answer was read from,
+against the app hash (``root``) of that height. Listings cannot be proven
+(the application refuses), so their endpoints do not offer ``prove``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from finchain.node.api.context import ApiContext, Ctx
+from finchain.node.api.encode import query_json
+from finchain.node.api.errors import ErrBadParameter
+from finchain.node.api.models import QueryModel
+from finchain.node.api.parse import parse_hex
+from finchain.node.api.routes.common import HeightParam, ProveParam, errors
+
+router = APIRouter(tags=["state"])
+_DOC = {200: {"model": QueryModel}, **errors(400, 404)}
+_RESERVED = frozenset({"height", "prove"})
+_MAX_PARAMS = 32
+
+
+async def _query(
+    ctx: ApiContext, path: str, params: dict[str, Any], height: int | None, prove: bool
+) -> JSONResponse:
+    response = await ctx.call(
+        partial(ctx.node.query, path, params, height=height, prove=prove), what=f"query {path}"
+    )
+    return JSONResponse(query_json(response, prove=prove))
+
+
+@router.get("/accounts/{account}", summary="An account: key policy, status, nonce", responses=_DOC)
+async def account(
+    account: str, ctx: Ctx, height: HeightParam = None, prove: ProveParam = False
+) -> JSONResponse:
+    return await _query(ctx, "accounts/account", {"account": account}, height, prove)
+
+
+@router.get("/accounts/{account}/balances", summary="Every balance of an account", responses=_DOC)
+async def balances(account: str, ctx: Ctx, height: HeightParam = None) -> JSONResponse:
+    return await _query(ctx, "bank/balances", {"account": account}, height, False)
+
+
+@router.get(
+    "/accounts/{account}/balances/{asset}", summary="One balance of an account", responses=_DOC
+)
+async def balance(
+    account: str, asset: str, ctx: Ctx, height: HeightParam = None, prove: ProveParam = False
+) -> JSONResponse:
+    return await _query(ctx, "bank/balance", {"account": account, "asset": asset}, height, prove)
+
+
+@router.get("/assets", summary="Every asset with its supply", responses=_DOC)
+async def assets(ctx: Ctx, height: HeightParam = None) -> JSONResponse:
+    return await _query(ctx, "bank/assets", {}, height, False)
+
+
+@router.get("/assets/{symbol}", summary="One asset with its supply", responses=_DOC)
+async def asset(
+    symbol: str, ctx: Ctx, height: HeightParam = None, prove: ProveParam = False
+) -> JSONResponse:
+    return await _query(ctx, "bank/asset", {"asset": symbol}, height, prove)
+
+
+@router.get(
+    "/query/{path:path}",
+    summary="Any registered query path; other query parameters pass through as strings",
+    responses=_DOC,
+)
+async def query(
+    path: str, request: Request, ctx: Ctx, height: HeightParam = None, prove: ProveParam = False
+) -> JSONResponse:
+    """``store`` takes ``key`` as hex and answers with the raw value (hex)."""
+    items = [(k, v) for k, v in request.query_params.multi_items() if k not in _RESERVED]
+    if len(items) > _MAX_PARAMS:
+        raise ErrBadParameter(f"at most {_MAX_PARAMS} query parameters")
+    params: dict[str, Any] = {}
+    for name, value in items:
+        if name in params:
+            raise ErrBadParameter(f"parameter {name!r} given twice", parameter=name)
+        params[name] = value
+    if path == "store" and "key" in params:
+        params["key"] = parse_hex(params["key"], what="store key")
+    return await _query(ctx, path, params, height, prove)

@@ -1,0 +1,112 @@
+"""Submitting transactions, one or a batch, and reading a committed one back with its proof."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from finchain.node.api.context import ApiContext, Ctx
+from finchain.node.api.encode import submit_json, tx_json
+from finchain.node.api.errors import ErrBadParameter, ErrBatchTooLarge, ErrNotFound
+from finchain.node.api.models import (
+    SubmitBatchModel,
+    SubmitBatchRequest,
+    SubmitResultModel,
+    SubmitTxRequest,
+    TxModel,
+)
+from finchain.node.api.parse import parse_tx_id
+from finchain.node.api.routes.common import errors
+from finchain.node.service import SubmitMode, SubmitResult
+
+router = APIRouter(tags=["transactions"])
+
+#: Commit-mode wait when the client gives no ``timeout`` (capped by request_timeout).
+DEFAULT_COMMIT_WAIT = 10.0
+
+ModeParam = Annotated[
+    SubmitMode,
+    Query(
+        description="async: queued, returns the id; sync: returns check_tx's result; "
+        "commit: waits for the including block (or timeout)"
+    ),
+]
+TimeoutParam = Annotated[
+    float | None,
+    Query(gt=0, description="commit mode: seconds to wait for inclusion (<= request_timeout)"),
+]
+
+
+async def _submit(
+    ctx: ApiContext, raws: list[bytes], mode: SubmitMode, timeout: float | None
+) -> list[SubmitResult]:
+    limit = ctx.limits.request_timeout
+    if timeout is not None and timeout > limit:
+        raise ErrBadParameter(
+            f"timeout {timeout:g} s exceeds this node's request_timeout of {limit:g} s",
+            parameter="timeout",
+        )
+    wait = min(DEFAULT_COMMIT_WAIT, limit) if timeout is None else timeout
+    # In commit mode the node itself reports timed_out after `wait`; the grace lets it.
+    deadline = wait + ctx.limits.commit_grace if mode is SubmitMode.COMMIT else limit
+    return await ctx.call(
+        partial(ctx.node.submit, raws, mode, timeout=wait),
+        what="submit",
+        timeout=deadline,
+        hint="; the transactions may still be admitted: look them up by id before resending",
+    )
+
+
+@router.post(
+    "/txs",
+    summary="Submit one signed transaction",
+    responses={200: {"model": SubmitResultModel}, **errors(400, 413, 415)},
+)
+async def submit_tx(
+    body: SubmitTxRequest, ctx: Ctx, mode: ModeParam = SubmitMode.SYNC, timeout: TimeoutParam = None
+) -> JSONResponse:
+    """A rejected transaction is still a 200: its check result carries the chain's code."""
+    (result,) = await _submit(ctx, [body.tx], mode, timeout)
+    return JSONResponse(submit_json(result))
+
+
+@router.post(
+    "/txs/batch",
+    summary="Submit many signed transactions in one request",
+    responses={200: {"model": SubmitBatchModel}, **errors(400, 413, 415)},
+)
+async def submit_batch(
+    body: SubmitBatchRequest,
+    ctx: Ctx,
+    mode: ModeParam = SubmitMode.SYNC,
+    timeout: TimeoutParam = None,
+) -> JSONResponse:
+    """Results come back in request order, one per transaction."""
+    if len(body.txs) > ctx.limits.max_batch:
+        raise ErrBatchTooLarge(
+            f"{len(body.txs)} transactions in one batch; this node takes at most "
+            f"{ctx.limits.max_batch}: split it",
+            limit=ctx.limits.max_batch,
+        )
+    results = await _submit(ctx, body.txs, mode, timeout)
+    return JSONResponse({"results": [submit_json(r) for r in results]})
+
+
+@router.get(
+    "/txs/{tx_id}",
+    summary="A committed transaction with its inclusion proof",
+    responses={200: {"model": TxModel}, **errors(400, 404)},
+)
+async def get_tx(tx_id: str, ctx: Ctx) -> JSONResponse:
+    """The proof checks against ``header.tx_root``; the header is signed by the validator."""
+    raw_id = parse_tx_id(tx_id.lower())
+    view = await ctx.call(partial(ctx.node.tx, raw_id), what="tx lookup")
+    if view is None:
+        raise ErrNotFound(
+            f"no committed transaction {raw_id.hex()}: it may be pending, refused or unknown",
+            tx_id=raw_id.hex(),
+        )
+    return JSONResponse(tx_json(view))
