@@ -12,7 +12,13 @@ from finchain.cli.output import CliError, emit, failures
 from finchain.node.config import load_config
 from finchain.node.home import PASSPHRASE_ENV, Home
 from finchain.node.logs import setup_logging
-from finchain.node.setup import DemoAsset, HomeSpec, dev_home_exists, init_home, write_dev_passphrase
+from finchain.node.setup import (
+    DemoAsset,
+    HomeSpec,
+    dev_home_exists,
+    init_home,
+    write_dev_passphrase,
+)
 
 HomeOpt = Annotated[Path, typer.Option("--home", help="node home directory")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -27,15 +33,21 @@ def _passphrase(passphrase_file: Path | None) -> str:
         return passphrase_file.read_text().strip()
     if os.environ.get(PASSPHRASE_ENV):
         return os.environ[PASSPHRASE_ENV]
-    return str(typer.prompt("passphrase for the new keys", hide_input=True, confirmation_prompt=True))
+    return str(
+        typer.prompt("passphrase for the new keys", hide_input=True, confirmation_prompt=True)
+    )
 
 
 def init(
     home: HomeOpt = Path("~/.finchain"),
     chain_id: Annotated[str, typer.Option(help="chain id, e.g. bank-net-1")] = "finchain-local",
     suite: Annotated[str, typer.Option(help="crypto suite: gm (SM2/SM3/SM4) or intl")] = "gm",
-    accounts: Annotated[str, typer.Option(help="comma-separated names of genesis accounts")] = "operator",
-    passphrase_file: Annotated[Path | None, typer.Option(help="file holding the key passphrase")] = None,
+    accounts: Annotated[
+        str, typer.Option(help="comma-separated names of genesis accounts")
+    ] = "operator",
+    passphrase_file: Annotated[
+        Path | None, typer.Option(help="file holding the key passphrase")
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Create a home: validator and account keys (encrypted), genesis.json, config.toml."""
@@ -46,16 +58,26 @@ def init(
         if not names:
             raise CliError("--accounts needs at least one name")
         target = Home(home.expanduser())
-        spec = HomeSpec(chain_id=chain_id, suite=suite, passphrase=_passphrase(passphrase_file), account_names=names)
+        spec = HomeSpec(
+            chain_id=chain_id,
+            suite=suite,
+            passphrase=_passphrase(passphrase_file),
+            account_names=names,
+        )
         ids = init_home(target, spec)
-        emit({"home": str(target.path), "chain_id": chain_id, "suite": suite, "accounts": ids}, as_json=json_out)
+        emit(
+            {"home": str(target.path), "chain_id": chain_id, "suite": suite, "accounts": ids},
+            as_json=json_out,
+        )
 
 
 def node(
     home: HomeOpt = Path("~/.finchain"),
     log_format: Annotated[str | None, typer.Option(help="text or json (overrides config)")] = None,
     instant: Annotated[bool | None, typer.Option("--instant/--interval", help="block mode")] = None,
-    passphrase_file: Annotated[Path | None, typer.Option(help="validator key passphrase file")] = None,
+    passphrase_file: Annotated[
+        Path | None, typer.Option(help="validator key passphrase file")
+    ] = None,
 ) -> None:
     """Run a node from its home until SIGTERM/SIGINT."""
     from finchain.node.server import serve
@@ -88,7 +110,8 @@ def dev(
         if not dev_home_exists(target.path):
             passphrase = write_dev_passphrase(target)
             config_text = (
-                f'[api]\nlisten = "{listen}"\n\n[solo]\nblock_interval = 1.0\n\n[node]\nlog_format = "{log_format}"\n'
+                f'[api]\nlisten = "{listen}"\n\n[solo]\nblock_interval = 1.0\n\n'
+                f'[node]\nlog_format = "{log_format}"\n'
             )
             init_home(
                 target,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from finchain.cli import chain, keys, verify
+from finchain.cli import accounts, assets, bench, chain, keys, query, txs, verify
 
 app = typer.Typer(
     name="finchain",
@@ -17,7 +17,12 @@ app.command()(chain.init)
 app.command()(chain.node)
 app.command()(chain.dev)
 app.add_typer(keys.app, name="keys")
+app.add_typer(accounts.app, name="account")
+app.add_typer(assets.app, name="asset")
+app.add_typer(txs.app, name="tx")
+app.add_typer(query.app, name="query")
 app.add_typer(verify.app, name="verify")
+app.command()(bench.bench)
 
 
 if __name__ == "__main__":

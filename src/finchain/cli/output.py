@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from finchain.client.errors import ClientError, TxError
 from finchain.errors import FinchainError
 
 T = TypeVar("T")
@@ -79,6 +80,14 @@ def failures() -> Iterator[None]:
     except CliError as exc:
         stderr.print(f"error: {exc}", highlight=False, soft_wrap=True, markup=False)
         raise typer.Exit(2) from None
+    except ClientError as exc:  # the SDK: node unreachable, API error, failed transaction
+        code, codespace = getattr(exc, "code", None), getattr(exc, "codespace", "")
+        where = f" [{codespace}:{code}]" if code and codespace else ""
+        tx = f" tx {exc.tx_id}:" if isinstance(exc, TxError) else ""
+        stderr.print(
+            f"error{where}{tx} {exc.message}", highlight=False, soft_wrap=True, markup=False
+        )
+        raise typer.Exit(1) from None
 
 
 def run_command(fn: Callable[[], T]) -> T:

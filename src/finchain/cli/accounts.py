@@ -1,0 +1,373 @@
+"""``finchain account``: open accounts and manage the keys that control them.
+
+Accounts are not keys: the chain assigns the id, and keys are attached under
+an M-of-N policy, rotated, reset by a recovery account after a lock window,
+or the account is closed for good. Keys are named by their keystore name;
+their on-chain ids (``k1``, ``k2``…) are chosen here, in order.
+
+Every command that makes a new key control an account records ``key name ->
+account id`` in the address book (``HOME/accounts.json``), so that key can
+sign with a plain ``--from NAME`` afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from finchain.cli import accountbook
+from finchain.cli.common import (
+    DEFAULT_HOME,
+    DEFAULT_URL,
+    HomeOpt,
+    JsonOpt,
+    KeystoreOpt,
+    PassphraseFileOpt,
+    UrlOpt,
+    open_keystore,
+)
+from finchain.cli.online import (
+    AccountOpt,
+    FromOpt,
+    HeightOpt,
+    ProveOpt,
+    SaveOpt,
+    TimeoutOpt,
+    WaitOpt,
+    connect,
+    event_value,
+    proof_status,
+    public_keys,
+    report,
+    save_state_proof,
+    saved_note,
+    send,
+    signer,
+    unlock,
+)
+from finchain.cli.output import CliError, emit, failures
+from finchain.client import builders as b
+from finchain.client.types import Account
+from finchain.crypto import KeyInfo
+from finchain.modules.accounts.types import AccountKey
+
+app = typer.Typer(help="Accounts and their key policies (online, via --url).", no_args_is_help=True)
+
+KeysOpt = Annotated[
+    list[str], typer.Option("--key", help="keystore key to put on the policy (repeatable)")
+]
+ThresholdOpt = Annotated[
+    int, typer.Option("--threshold", help="total key weight needed to sign", min=1)
+]
+AccountArg = Annotated[str, typer.Argument(help="account id (FC…) or a name (docs/cli.md)")]
+
+
+def _policy_keys(infos: list[KeyInfo], first: int = 1) -> list[AccountKey]:
+    return [
+        AccountKey(f"k{number}", info.scheme, info.public_key.data, 1)
+        for number, info in enumerate(infos, start=first)
+    ]
+
+
+def _next_key_id(account: Account) -> str:
+    taken = {str(k.get("id")) for k in account.policy.get("keys", [])}
+    number = 1
+    while f"k{number}" in taken:
+        number += 1
+    return f"k{number}"
+
+
+def account_json(account: Account) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "status": account.status,
+        "nonce": account.nonce,
+        "threshold": account.policy.get("threshold"),
+        "keys": account.policy.get("keys", []),
+        "recovery": account.recovery,
+        "created": account.created,
+        "reset_due": account.reset_due,
+        "pending_reset": account.pending_reset,
+        "height": account.height,
+    }
+
+
+@app.command("show")
+def show(
+    account: AccountArg,
+    height: HeightOpt = None,
+    prove: ProveOpt = False,
+    save: SaveOpt = None,
+    url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """An account's status, key policy, next nonce and any pending key reset."""
+    with failures():
+        store = open_keystore(home, keystore, must_exist=False)
+        account_id = accountbook.resolve(account, home, store)
+        with connect(url) as client:
+            found = client.account(account_id, height=height, prove=prove or save is not None)
+            data = account_json(found)
+            if found.proof is not None:
+                data["proof"] = proof_status(client, found.proof)
+            if save is not None:
+                query = {
+                    "path": "accounts/account",
+                    "params": {"account": account_id},
+                    "answer": account_json(found),
+                }
+                save_state_proof(client, save, found.proof, query)
+                data["saved"] = str(save)
+        if json_out:
+            emit(data, as_json=True)
+            return
+        keys = data.pop("keys")
+        emit(data, as_json=False, title=f"account {found.id}")
+        emit(keys, as_json=False, title="keys")
+        if save is not None:
+            saved_note(save)
+
+
+@app.command("create")
+def create(
+    from_: FromOpt,
+    key: KeysOpt,
+    threshold: ThresholdOpt = 1,
+    recovery: Annotated[
+        str, typer.Option("--recovery", help="account allowed to reset this one's keys")
+    ] = "",
+    alias: Annotated[
+        str | None, typer.Option("--alias", help="address-book name (default: the first --key)")
+    ] = None,
+    account: AccountOpt = None,
+    wait: WaitOpt = True,
+    timeout: TimeoutOpt = 10.0,
+    url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    passphrase_file: PassphraseFileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Open an account controlled by the --key keys (ids k1, k2… in order); --from signs."""
+    with failures():
+        if not key:
+            raise CliError("name at least one --key for the new account's policy")
+        policy = b.policy(_policy_keys(public_keys(home, keystore, key)), threshold)
+        store = open_keystore(home, keystore)
+        recovery_id = accountbook.resolve(recovery, home, store) if recovery else ""
+        with connect(url) as client:
+            who = signer(
+                client,
+                from_,
+                account=account,
+                home=home,
+                keystore=keystore,
+                passphrase_file=passphrase_file,
+            )
+            receipt = send(
+                client, who, b.create_account(policy, recovery_id), wait=wait, timeout=timeout
+            )
+        created = event_value(receipt, "account_created", "account")
+        name = alias or key[0]
+        if created is not None:
+            accountbook.remember(home, name, created)
+        report(receipt, as_json=json_out, extra={"account": created, "alias": name})
+
+
+@app.command("add-key")
+def add_key(
+    from_: FromOpt,
+    key: Annotated[str, typer.Option("--key", help="keystore key to add")],
+    key_id: Annotated[
+        str | None, typer.Option("--key-id", help="on-chain id (default: next kN)")
+    ] = None,
+    weight: Annotated[int, typer.Option("--weight", min=1, help="the key's weight")] = 1,
+    account: AccountOpt = None,
+    wait: WaitOpt = True,
+    timeout: TimeoutOpt = 10.0,
+    url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    passphrase_file: PassphraseFileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Attach another keystore key to the signer's account."""
+    with failures():
+        [info] = public_keys(home, keystore, [key])
+        with connect(url) as client:
+            who = signer(
+                client,
+                from_,
+                account=account,
+                home=home,
+                keystore=keystore,
+                passphrase_file=passphrase_file,
+            )
+            new_id = key_id or _next_key_id(client.account(who.account))
+            entry = AccountKey(new_id, info.scheme, info.public_key.data, weight)
+            receipt = send(client, who, b.add_key(entry), wait=wait, timeout=timeout)
+        if receipt.ok and receipt.committed:
+            accountbook.remember(home, key, who.account)
+        report(receipt, as_json=json_out, extra={"account": who.account, "key_id": new_id})
+
+
+@app.command("rotate")
+def rotate(
+    from_: FromOpt,
+    to: Annotated[str, typer.Option("--to", help="keystore key that replaces the old one")],
+    key_id: Annotated[
+        str | None, typer.Option("--key-id", help="on-chain key to replace (default: --from's)")
+    ] = None,
+    account: AccountOpt = None,
+    wait: WaitOpt = True,
+    timeout: TimeoutOpt = 10.0,
+    url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    passphrase_file: PassphraseFileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Replace a key's material (same id and weight) with keystore key --to.
+
+    --to is decrypted first (same passphrase sources as --from): rotating to a key
+    whose passphrase is lost would lock the account.
+    """
+    with failures():
+        store = open_keystore(home, keystore)
+        store.info(to)
+        with connect(url) as client:
+            who = signer(
+                client,
+                from_,
+                account=account,
+                home=home,
+                keystore=keystore,
+                passphrase_file=passphrase_file,
+            )
+            target = key_id or who.keys[0][0]
+            # unlocking --to proves it opens: rotating to a key one cannot use locks one out
+            [(_, new_key)] = unlock(store, [to], home, passphrase_file)
+            receipt = send(client, who, b.rotate_key(target, new_key), wait=wait, timeout=timeout)
+        if receipt.ok and receipt.committed:
+            accountbook.remember(home, to, who.account)
+        report(receipt, as_json=json_out, extra={"account": who.account, "key_id": target})
+
+
+@app.command("reset")
+def reset(
+    target: AccountArg,
+    from_: FromOpt,
+    key: KeysOpt,
+    threshold: ThresholdOpt = 1,
+    account: AccountOpt = None,
+    wait: WaitOpt = True,
+    timeout: TimeoutOpt = 10.0,
+    url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    passphrase_file: PassphraseFileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Start a key reset of ACCOUNT, signed by its recovery account (--from).
+
+    The new --key policy takes effect after the chain's lock window; until then
+    the account's current keys may stop it with ``finchain account cancel-reset``.
+    """
+    with failures():
+        if not key:
+            raise CliError("name at least one --key for the account's new policy")
+        policy = b.policy(_policy_keys(public_keys(home, keystore, key)), threshold)
+        store = open_keystore(home, keystore)
+        target_id = accountbook.resolve(target, home, store)
+        with connect(url) as client:
+            who = signer(
+                client,
+                from_,
+                account=account,
+                home=home,
+                keystore=keystore,
+                passphrase_file=passphrase_file,
+            )
+            receipt = send(
+                client, who, b.initiate_reset(target_id, policy), wait=wait, timeout=timeout
+            )
+        due = event_value(receipt, "key_reset_initiated", "due")
+        if receipt.ok and receipt.committed:
+            accountbook.remember(home, key[0], target_id)
+        report(receipt, as_json=json_out, extra={"account": target_id, "due": due})
+
+
+@app.command("cancel-reset")
+def cancel_reset(
+    from_: FromOpt,
+    account: AccountOpt = None,
+    wait: WaitOpt = True,
+    timeout: TimeoutOpt = 10.0,
+    url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    passphrase_file: PassphraseFileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Stop a pending key reset of the signer's own account (signed by its current keys)."""
+    with failures(), connect(url) as client:
+        who = signer(
+            client,
+            from_,
+            account=account,
+            home=home,
+            keystore=keystore,
+            passphrase_file=passphrase_file,
+        )
+        receipt = send(client, who, b.cancel_reset(), wait=wait, timeout=timeout)
+        report(receipt, as_json=json_out, extra={"account": who.account})
+
+
+@app.command("close")
+def close(
+    from_: FromOpt,
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
+    account: AccountOpt = None,
+    wait: WaitOpt = True,
+    timeout: TimeoutOpt = 10.0,
+    url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    passphrase_file: PassphraseFileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Close the signer's account for good (it must hold no assets; the id is never reused)."""
+    with failures(), connect(url) as client:
+        who = signer(
+            client,
+            from_,
+            account=account,
+            home=home,
+            keystore=keystore,
+            passphrase_file=passphrase_file,
+        )
+        if not yes and not typer.confirm(
+            f"close account {who.account} permanently?", default=False, err=True
+        ):
+            raise CliError("not closed (confirm, or pass --yes)")
+        receipt = send(client, who, b.close_account(), wait=wait, timeout=timeout)
+        report(receipt, as_json=json_out, extra={"account": who.account})
+
+
+@app.command("alias")
+def alias_cmd(
+    name: Annotated[str, typer.Argument(help="a name to use instead of the id")],
+    account_id: Annotated[str, typer.Argument(help="the account id (FC…)")],
+    home: HomeOpt = DEFAULT_HOME,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record NAME -> ACCOUNT_ID in the address book (HOME/accounts.json); offline."""
+    with failures():
+        accountbook.remember(home, name, account_id)
+        emit(
+            {"name": name, "account": account_id, "book": str(accountbook.book_path(home))},
+            as_json=json_out,
+        )

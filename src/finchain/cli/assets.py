@@ -1,0 +1,214 @@
+"""``finchain asset``: define, mint, burn and inspect assets.
+
+Amounts are typed as people write money (``1250.50``) and scaled by the
+asset's ``decimals`` (read from the node; set by ``--decimals`` at creation):
+the chain only ever sees integers of the smallest unit.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from finchain.cli import accountbook
+from finchain.cli.amounts import from_units, to_units
+from finchain.cli.common import (
+    DEFAULT_HOME,
+    DEFAULT_URL,
+    HomeOpt,
+    JsonOpt,
+    KeystoreOpt,
+    PassphraseFileOpt,
+    UrlOpt,
+    open_keystore,
+)
+from finchain.cli.online import (
+    AccountOpt,
+    FromOpt,
+    HeightOpt,
+    ProveOpt,
+    SaveOpt,
+    TimeoutOpt,
+    WaitOpt,
+    connect,
+    proof_status,
+    report,
+    save_state_proof,
+    saved_note,
+    send,
+    signer,
+)
+from finchain.cli.output import CliError, emit, failures
+from finchain.client import builders as b
+from finchain.client.types import Asset
+
+app = typer.Typer(
+    help="Assets: create, mint, burn, show (online, via --url).", no_args_is_help=True
+)
+
+SymbolArg = Annotated[str, typer.Argument(help="asset symbol, e.g. CNY")]
+AmountArg = Annotated[str, typer.Argument(help="amount in the asset's units, e.g. 100.00")]
+
+
+_LIST_COLUMNS = ("symbol", "name", "decimals", "supply", "max_supply", "issuer")
+
+
+def asset_json(asset: Asset) -> dict[str, Any]:
+    return {
+        "symbol": asset.symbol,
+        "name": asset.name,
+        "decimals": asset.decimals,
+        "supply": from_units(asset.supply, asset.decimals),
+        "max_supply": "unlimited"
+        if asset.max_supply == 0
+        else from_units(asset.max_supply, asset.decimals),
+        "issuer": asset.issuer,
+        "minters": list(asset.minters),
+        "burners": list(asset.burners),
+        "height": asset.height,
+    }
+
+
+@app.command("create")
+def create(
+    symbol: SymbolArg,
+    from_: FromOpt,
+    name: Annotated[str, typer.Option("--name", help="human-readable name")],
+    decimals: Annotated[int, typer.Option("--decimals", min=0, help="decimal places")] = 2,
+    max_supply: Annotated[
+        str, typer.Option("--max-supply", help="cap in the asset's units (0: unlimited)")
+    ] = "0",
+    minter: Annotated[
+        list[str], typer.Option("--minter", help="account allowed to mint (default: issuer)")
+    ] = [],  # noqa: B006 - Typer reads the default, it is never mutated
+    burner: Annotated[
+        list[str], typer.Option("--burner", help="account allowed to burn (default: issuer)")
+    ] = [],  # noqa: B006
+    account: AccountOpt = None,
+    wait: WaitOpt = True,
+    timeout: TimeoutOpt = 10.0,
+    url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    passphrase_file: PassphraseFileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Define asset SYMBOL issued by the signer's account."""
+    with failures():
+        cap = to_units(max_supply, decimals, what="--max-supply", allow_zero=True)
+        store = open_keystore(home, keystore)
+        minters = [accountbook.resolve(m, home, store) for m in minter]
+        burners = [accountbook.resolve(x, home, store) for x in burner]
+        message = b.create_asset(
+            symbol, name, decimals, max_supply=cap, minters=minters, burners=burners
+        )
+        with connect(url) as client:
+            who = signer(
+                client,
+                from_,
+                account=account,
+                home=home,
+                keystore=keystore,
+                passphrase_file=passphrase_file,
+            )
+            receipt = send(client, who, message, wait=wait, timeout=timeout)
+        report(receipt, as_json=json_out, extra={"asset": symbol, "issuer": who.account})
+
+
+@app.command("mint")
+def mint(
+    symbol: SymbolArg,
+    amount: AmountArg,
+    from_: FromOpt,
+    to: Annotated[str, typer.Option("--to", help="receiving account (id or name)")],
+    account: AccountOpt = None,
+    wait: WaitOpt = True,
+    timeout: TimeoutOpt = 10.0,
+    url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    passphrase_file: PassphraseFileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Create AMOUNT of SYMBOL in account --to (the signer must be a minter)."""
+    with failures():
+        store = open_keystore(home, keystore)
+        receiver = accountbook.resolve(to, home, store)
+        with connect(url) as client:
+            units = to_units(amount, client.asset(symbol).decimals)
+            who = signer(
+                client,
+                from_,
+                account=account,
+                home=home,
+                keystore=keystore,
+                passphrase_file=passphrase_file,
+            )
+            receipt = send(client, who, b.mint(symbol, receiver, units), wait=wait, timeout=timeout)
+        report(receipt, as_json=json_out, extra={"asset": symbol, "to": receiver, "units": units})
+
+
+@app.command("burn")
+def burn(
+    symbol: SymbolArg,
+    amount: AmountArg,
+    from_: FromOpt,
+    account: AccountOpt = None,
+    wait: WaitOpt = True,
+    timeout: TimeoutOpt = 10.0,
+    url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    passphrase_file: PassphraseFileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Destroy AMOUNT of SYMBOL held by the signer (who must be a burner)."""
+    with failures(), connect(url) as client:
+        units = to_units(amount, client.asset(symbol).decimals)
+        who = signer(
+            client,
+            from_,
+            account=account,
+            home=home,
+            keystore=keystore,
+            passphrase_file=passphrase_file,
+        )
+        receipt = send(client, who, b.burn(symbol, units), wait=wait, timeout=timeout)
+        report(receipt, as_json=json_out, extra={"asset": symbol, "units": units})
+
+
+@app.command("show")
+def show(
+    symbol: Annotated[str | None, typer.Argument(help="asset symbol; omit to list all")] = None,
+    height: HeightOpt = None,
+    prove: ProveOpt = False,
+    save: SaveOpt = None,
+    url: UrlOpt = DEFAULT_URL,
+    json_out: JsonOpt = False,
+) -> None:
+    """An asset's definition and supply (or every asset, without SYMBOL)."""
+    with failures(), connect(url) as client:
+        if symbol is None:
+            if prove or save is not None:
+                raise CliError("a listing cannot be proven: name one asset to --prove it")
+            listed = [asset_json(a) for a in client.assets(height=height)]
+            if not json_out:  # the table keeps what fits a terminal; --json has everything
+                listed = [{k: a[k] for k in _LIST_COLUMNS} for a in listed]
+            emit(
+                listed,
+                as_json=json_out,
+                title="assets",
+            )
+            return
+        found = client.asset(symbol, height=height, prove=prove or save is not None)
+        data = asset_json(found)
+        if found.proof is not None:
+            data["proof"] = proof_status(client, found.proof)
+        if save is not None:
+            query = {"path": "bank/asset", "params": {"asset": symbol}, "answer": asset_json(found)}
+            save_state_proof(client, save, found.proof, query)
+            data["saved"] = str(save)
+        emit(data, as_json=json_out, title=f"asset {symbol}")
+        if save is not None and not json_out:
+            saved_note(save)

@@ -1,0 +1,388 @@
+"""``finchain bench``: signed transfers per second through the HTTP API, and their latency.
+
+Method (also in docs/cli.md):
+
+1. **Setup** (not timed): generate K keys of ``--scheme`` in memory, open K
+   accounts signed by the funding account (``--from``, the dev ``operator``),
+   32 creations per transaction, and fund each with what it will send.
+2. **Pre-sign** (not timed): N transfers of 1 unit, account ``i % K`` paying
+   account ``(i + 1) % K``, each account's nonces consecutive.
+3. **Submit** (timed): accounts are split into ``--concurrency`` lanes; each
+   lane sends its transactions in batches of ``--batch`` (``POST
+   /v1/txs/batch?mode=commit``), one batch after another, so an account's
+   nonces always arrive in order. A closed loop: ``concurrency × batch``
+   transactions are in flight. A transaction's latency is from the moment its
+   batch was sent to the moment the node answered that it is committed.
+4. **Report**: ``tps`` = committed / (last commit − first submission); p50 and
+   p99 of the per-transaction latencies; the last line is exactly
+   ``tps=… p50_ms=… p99_ms=… committed=N failed=F``. Exit 1 if any failed.
+
+``--in-process`` starts a solo node and its API inside this process (temp
+home, demo accounts); client and node then share one interpreter, so the
+figure is lower than against a separate ``finchain node``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from finchain.cli.common import (
+    DEFAULT_HOME,
+    DEFAULT_URL,
+    HomeOpt,
+    JsonOpt,
+    KeystoreOpt,
+    PassphraseFileOpt,
+    UrlOpt,
+)
+from finchain.cli.online import AccountOpt, connect, signer
+from finchain.cli.output import CliError, emit, failures, stderr, stdout
+from finchain.client import Client, Signer, SubmitReceipt
+from finchain.client import builders as b
+from finchain.crypto import SCHEMES, PrivateKey, generate_private_key
+
+MSGS_PER_TX = 32  # ChainParams.max_msgs_per_tx default
+OUTPUTS_PER_MSG = 64  # bank MAX_OUTPUTS
+FUND_MSGS_PER_TX = 4  # 256 payments per tx stays well inside ChainParams.max_tx_cost
+COMMIT_WAIT = 20.0  # seconds a commit-mode batch may wait (<= the API's request_timeout)
+
+
+@dataclass
+class BenchResult:
+    """The figures of one run; ``line()`` is the contract other tools parse."""
+
+    txs: int
+    accounts: int
+    scheme: str
+    batch: int
+    concurrency: int
+    committed: int
+    failed: int
+    seconds: float
+    tps: float
+    p50_ms: float
+    p99_ms: float
+    setup_seconds: float
+    sign_seconds: float
+    first_error: str = ""
+
+    def line(self) -> str:
+        return (
+            f"tps={self.tps:.1f} p50_ms={self.p50_ms:.1f} p99_ms={self.p99_ms:.1f} "
+            f"committed={self.committed} failed={self.failed}"
+        )
+
+
+@dataclass
+class _Tally:
+    """Per-transaction outcomes, filled by the lane threads."""
+
+    latencies: list[float] = field(default_factory=list)
+    failed: int = 0
+    first_error: str = ""
+    last_commit: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, receipts: Sequence[SubmitReceipt], sent: float, answered: float) -> int:
+        ok = [r for r in receipts if r.committed and r.ok]
+        with self.lock:
+            self.latencies.extend([answered - sent] * len(ok))
+            if ok:
+                self.last_commit = max(self.last_commit, answered)
+            for receipt in receipts:
+                if receipt.committed and receipt.ok:
+                    continue
+                self.failed += 1
+                if not self.first_error:
+                    self.first_error = _describe(receipt)
+        return len(ok)
+
+    def fail(self, count: int, reason: str) -> None:
+        with self.lock:
+            self.failed += count
+            self.first_error = self.first_error or reason
+
+
+def _describe(receipt: SubmitReceipt) -> str:
+    result = receipt.deliver or receipt.check
+    if result is not None and not result.ok:
+        return f"[{result.codespace}:{result.code}] {result.log}"
+    if receipt.timed_out:
+        return "not committed within the wait"
+    return "unknown failure"
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile (no interpolation: every figure is a measured latency)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+# -- phases ----------------------------------------------------------------------------------
+
+
+def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _committed(client: Client, raws: Sequence[bytes], what: str) -> list[SubmitReceipt]:
+    """Submit setup transactions (commit mode) and insist that each one succeeded."""
+    receipts: list[SubmitReceipt] = []
+    for chunk in _chunks(raws, 200):
+        receipts.extend(client.submit_batch(chunk, mode="commit", timeout=COMMIT_WAIT))
+    for receipt in receipts:
+        if not (receipt.committed and receipt.ok):
+            raise CliError(f"bench setup failed while {what}: {_describe(receipt)}")
+    return receipts
+
+
+def create_accounts(
+    client: Client, funder: Signer, keys: Sequence[PrivateKey], advance: Callable[[int], None]
+) -> list[str]:
+    """Open one account per key (k1, weight 1, threshold 1); their ids in key order."""
+    raws = []
+    for chunk in _chunks(keys, MSGS_PER_TX):
+        msgs = [b.create_account(b.policy([b.key_of("k1", key)])) for key in chunk]
+        raws.append(funder.sign(*msgs))
+    ids: list[str] = []
+    for receipt in _committed(client, raws, "creating accounts"):
+        assert receipt.deliver is not None
+        created = [e.get("account") for e in receipt.deliver.events if e.type == "account_created"]
+        ids.extend(str(a) for a in created)
+        advance(len(created))
+    if len(ids) != len(keys):
+        raise CliError(f"bench setup created {len(ids)} accounts, expected {len(keys)}")
+    return ids
+
+
+def fund_accounts(
+    client: Client,
+    funder: Signer,
+    ids: Sequence[str],
+    asset: str,
+    each: int,
+    advance: Callable[[int], None],
+) -> None:
+    msgs = [
+        b.transfer(*[(to, asset, each) for to in group]) for group in _chunks(ids, OUTPUTS_PER_MSG)
+    ]
+    raws = [funder.sign(*group) for group in _chunks(msgs, FUND_MSGS_PER_TX)]
+    _committed(client, raws, "funding accounts")
+    advance(len(ids))
+
+
+def presign(
+    chain_id: str,
+    ids: Sequence[str],
+    keys: Sequence[PrivateKey],
+    txs: int,
+    asset: str,
+    lanes: int,
+    advance: Callable[[int], None],
+) -> list[list[bytes]]:
+    """N transfers split into lanes by sender (so one lane holds all of an account's nonces)."""
+    signers = [Signer(chain_id, i, [("k1", k)]) for i, k in zip(ids, keys, strict=True)]
+    per_lane: list[list[bytes]] = [[] for _ in range(lanes)]
+    count = len(ids)
+    for n in range(txs):
+        sender = n % count
+        receiver = ids[(sender + 1) % count]
+        per_lane[sender % lanes].append(signers[sender].sign(b.transfer((receiver, asset, 1))))
+        if n % 256 == 255:
+            advance(256)
+    advance(txs % 256)
+    return per_lane
+
+
+def submit_lanes(
+    url: str, lanes: Sequence[Sequence[bytes]], batch: int, advance: Callable[[int], None]
+) -> tuple[_Tally, float]:
+    """Run every lane on its own thread and client; returns outcomes and the start time."""
+    tally = _Tally()
+    start_gate = threading.Barrier(len(lanes) + 1)
+
+    def lane(raws: Sequence[bytes]) -> None:
+        with Client(url, timeout=COMMIT_WAIT + 15, retries=0) as client:
+            start_gate.wait()
+            for chunk in _chunks(raws, batch):
+                sent = time.perf_counter()
+                try:
+                    receipts = client.submit_batch(chunk, mode="commit", timeout=COMMIT_WAIT)
+                except Exception as exc:  # a lost batch is counted, not fatal to the run
+                    tally.fail(len(chunk), f"{type(exc).__name__}: {exc}")
+                    continue
+                advance(tally.record(receipts, sent, time.perf_counter()))
+
+    threads = [threading.Thread(target=lane, args=(raws,), daemon=True) for raws in lanes]
+    for thread in threads:
+        thread.start()
+    start_gate.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return tally, started
+
+
+def run_bench(
+    url: str,
+    funder: Signer,
+    *,
+    txs: int,
+    accounts: int,
+    scheme: str,
+    batch: int,
+    concurrency: int,
+    asset: str,
+    progress: Progress,
+) -> BenchResult:
+    """The four phases of the module docstring against the API at ``url``."""
+    lanes = max(1, min(concurrency, accounts))
+    with Client(url, timeout=COMMIT_WAIT + 15) as client:
+        setup_started = time.perf_counter()
+        task = progress.add_task("keys", total=accounts)
+        keys = []
+        for _ in range(accounts):
+            keys.append(generate_private_key(scheme))
+            progress.advance(task)
+        task = progress.add_task("open accounts", total=accounts)
+        ids = create_accounts(client, funder, keys, lambda n: progress.advance(task, n))
+        task = progress.add_task("fund accounts", total=accounts)
+        each = math.ceil(txs / accounts)
+        fund_accounts(client, funder, ids, asset, each, lambda n: progress.advance(task, n))
+        setup_seconds = time.perf_counter() - setup_started
+        chain_id = client.status().chain_id
+
+    sign_started = time.perf_counter()
+    task = progress.add_task(f"sign ({scheme})", total=txs)
+    per_lane = presign(chain_id, ids, keys, txs, asset, lanes, lambda n: progress.advance(task, n))
+    sign_seconds = time.perf_counter() - sign_started
+
+    task = progress.add_task("committed", total=txs)
+    tally, started = submit_lanes(url, per_lane, batch, lambda n: progress.advance(task, n))
+    committed = len(tally.latencies)
+    seconds = (tally.last_commit - started) if committed else 0.0
+    return BenchResult(
+        txs=txs,
+        accounts=accounts,
+        scheme=scheme,
+        batch=batch,
+        concurrency=lanes,
+        committed=committed,
+        failed=tally.failed,
+        seconds=round(seconds, 3),
+        tps=round(committed / seconds, 1) if seconds > 0 else 0.0,
+        p50_ms=round(percentile(tally.latencies, 0.50) * 1000, 1),
+        p99_ms=round(percentile(tally.latencies, 0.99) * 1000, 1),
+        setup_seconds=round(setup_seconds, 3),
+        sign_seconds=round(sign_seconds, 3),
+        first_error=tally.first_error,
+    )
+
+
+# -- command ---------------------------------------------------------------------------------
+
+
+def bench(
+    url: UrlOpt = DEFAULT_URL,
+    txs: Annotated[int, typer.Option("--txs", min=1, help="transfers to measure")] = 10_000,
+    accounts: Annotated[
+        int, typer.Option("--accounts", min=1, help="accounts to create and spread them over")
+    ] = 1_000,
+    scheme: Annotated[
+        str, typer.Option("--scheme", help=f"key scheme of the accounts: {', '.join(SCHEMES)}")
+    ] = "ed25519",
+    batch: Annotated[int, typer.Option("--batch", min=1, help="transactions per request")] = 500,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, help="lanes: batches in flight at once")
+    ] = 16,
+    asset: Annotated[str, typer.Option("--asset", help="asset to transfer")] = "CNY",
+    in_process: Annotated[
+        bool, typer.Option("--in-process", help="run a solo node + API in this process (temp)")
+    ] = False,
+    suite: Annotated[
+        str | None,
+        typer.Option("--suite", help="--in-process chain suite (default: gm for sm2, else intl)"),
+    ] = None,
+    block_interval: Annotated[
+        float, typer.Option("--block-interval", help="--in-process seconds between blocks")
+    ] = 1.0,
+    from_: Annotated[
+        str, typer.Option("--from", help="keystore key of the funding account")
+    ] = "operator",
+    account: AccountOpt = None,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    passphrase_file: PassphraseFileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Measure committed transfers per second and submit-to-commit latency over HTTP."""
+    with failures(), ExitStack() as stack:
+        if scheme not in SCHEMES:
+            raise CliError(f"--scheme must be one of {', '.join(SCHEMES)}, not {scheme!r}")
+        if in_process:
+            from finchain.cli.inprocess import local_chain
+            from finchain.node.home import DEV_PASSPHRASE_FILE
+
+            chain_suite = suite or ("gm" if scheme == "sm2" else "intl")
+            chain = stack.enter_context(
+                local_chain(suite=chain_suite, block_interval=block_interval)
+            )
+            url, home, keystore = chain.url, chain.home, None
+            passphrase_file = chain.home / DEV_PASSPHRASE_FILE
+        elif suite is not None:
+            raise CliError("--suite applies to --in-process only (a running chain has its own)")
+        client = stack.enter_context(connect(url))
+        funder = signer(
+            client,
+            [from_],
+            account=account,
+            home=home,
+            keystore=keystore,
+            passphrase_file=passphrase_file,
+        )
+        progress = stack.enter_context(
+            Progress(
+                TextColumn("{task.description:>16}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=stderr,
+                transient=json_out,
+            )
+        )
+        result = run_bench(
+            url,
+            funder,
+            txs=txs,
+            accounts=accounts,
+            scheme=scheme,
+            batch=batch,
+            concurrency=concurrency,
+            asset=asset,
+            progress=progress,
+        )
+        progress.stop()
+        _show(result, url, json_out)
+        if result.failed:
+            raise typer.Exit(1)
+
+
+def _show(result: BenchResult, url: str, json_out: bool) -> None:
+    if json_out:
+        emit({**asdict(result), "url": url, "line": result.line()}, as_json=True)
+        return
+    summary = {k: v for k, v in asdict(result).items() if k != "first_error" or v}
+    emit({**summary, "url": url}, as_json=False, title="bench")
+    stdout.print(result.line(), highlight=False, soft_wrap=True)

@@ -1,0 +1,277 @@
+"""``finchain keys``: create, list, show, import and export encrypted keys.
+
+Secrets leave the keystore only encrypted: ``export`` writes a keystore
+document re-encrypted under a passphrase chosen for the export, which
+``import`` (here or on another machine) reads back. The one exception is
+``export --unsafe-raw``, for migrating to a tool that cannot read keystore
+documents; it prints the raw secret with a warning on stderr, because a raw
+key in a terminal scroll-back, a shell history or a CI log is a stolen key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from finchain.cli.common import (
+    DEFAULT_HOME,
+    HomeOpt,
+    JsonOpt,
+    KeystoreOpt,
+    PassphraseFileOpt,
+    open_keystore,
+    passphrase,
+    prompt_secret,
+    read_secret_file,
+)
+from finchain.cli.output import CliError, emit, failures, stderr
+from finchain.crypto import SCHEMES, KeyInfo, Keystore
+
+NEW_PASSPHRASE_ENV = "FINCHAIN_NEW_PASSPHRASE"  # noqa: S105 - a variable name
+_RAW_SECRET = re.compile(r"(?:0x)?([0-9a-fA-F]{64})")
+
+app = typer.Typer(
+    help="Encrypted signing keys (HOME/keystore or --keystore).", no_args_is_help=True
+)
+
+SchemeOpt = Annotated[
+    str, typer.Option("--scheme", help=f"signature scheme: {', '.join(SCHEMES)}", show_default=True)
+]
+SuiteOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--suite",
+        help="cipher protecting the file: gm (SM4-GCM) or intl (AES-256-GCM); "
+        "default gm for sm2 keys, intl otherwise",
+    ),
+]
+NameArg = Annotated[str, typer.Argument(help="key name (letters, digits, _ . -)")]
+
+
+def key_json(info: KeyInfo, directory: Path) -> dict[str, Any]:
+    return {
+        "name": info.name,
+        "scheme": info.scheme,
+        "public_key": info.public_key.data.hex(),
+        "file": str(directory / f"{info.name}.json"),
+    }
+
+
+def _check_scheme(scheme: str) -> None:
+    if scheme not in SCHEMES:
+        raise CliError(f"--scheme must be one of {', '.join(SCHEMES)}, not {scheme!r}")
+
+
+def _suite_for(scheme: str, suite: str | None) -> str:
+    if suite is None:
+        return "gm" if scheme == "sm2" else "intl"
+    if suite not in ("gm", "intl"):
+        raise CliError(f"--suite must be gm or intl, not {suite!r}")
+    return suite
+
+
+@app.command("new")
+def new(
+    name: NameArg,
+    scheme: SchemeOpt = "sm2",
+    suite: SuiteOpt = None,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    passphrase_file: PassphraseFileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Generate a key and store it encrypted under a passphrase."""
+    with failures():
+        _check_scheme(scheme)
+        cipher = _suite_for(scheme, suite)
+        store = open_keystore(home, keystore, must_exist=False)
+        secret = passphrase(
+            home, passphrase_file, prompt="passphrase for the new key", confirm=True
+        )
+        info = store.create(name, scheme, secret, suite=cipher)
+        emit(key_json(info, store.directory), as_json=json_out)
+
+
+@app.command("list")
+def list_keys(
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Every key in the keystore (public parts only; no passphrase needed)."""
+    with failures():
+        store = open_keystore(home, keystore)
+        rows = [key_json(info, store.directory) for info in store.list()]
+        if json_out or rows:
+            emit(rows, as_json=json_out, title=f"keys in {store.directory}")
+        else:
+            emit(f"no keys in {store.directory}", as_json=False)
+
+
+@app.command("show")
+def show(
+    name: NameArg,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """One key's scheme and public key (no passphrase needed)."""
+    with failures():
+        store = open_keystore(home, keystore)
+        emit(key_json(store.info(name), store.directory), as_json=json_out)
+
+
+@app.command("import")
+def import_key(
+    name: NameArg,
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="a keystore document (from `keys export`) or a file holding a raw "
+            "64-hex-digit secret; - reads stdin"
+        ),
+    ],
+    scheme: Annotated[
+        str | None, typer.Option("--scheme", help="scheme of a raw secret (required for one)")
+    ] = None,
+    suite: SuiteOpt = None,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    passphrase_file: PassphraseFileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Store a key under NAME, from an exported keystore document or a raw secret.
+
+    A document is opened with its export passphrase and stored under that same
+    passphrase. A raw secret is encrypted under a new passphrase (confirmed).
+    """
+    with failures():
+        text = _read_source(source)
+        store = open_keystore(home, keystore, must_exist=False)
+        if text.lstrip().startswith("{"):
+            if scheme is not None:
+                raise CliError("--scheme is only for raw secrets: a document names its own scheme")
+            secret = passphrase(home, passphrase_file, prompt="passphrase of the exported key")
+            info = store.import_encrypted(name, text, secret)
+        else:
+            info = _import_raw(store, name, text, scheme, suite, home, passphrase_file)
+        emit(key_json(info, store.directory), as_json=json_out)
+
+
+def _read_source(source: Path) -> str:
+    if str(source) == "-":
+        return typer.get_text_stream("stdin").read()
+    try:
+        return source.expanduser().read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CliError(f"{source} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {source}: {exc}") from None
+
+
+def _import_raw(
+    store: Keystore,
+    name: str,
+    text: str,
+    scheme: str | None,
+    suite: str | None,
+    home: Path,
+    passphrase_file: Path | None,
+) -> KeyInfo:
+    match = _RAW_SECRET.fullmatch(text.strip())
+    if match is None:
+        raise CliError(
+            "the input is neither a keystore document (JSON) nor a raw secret "
+            "(64 hex digits, optionally prefixed 0x)"
+        )
+    if scheme is None:
+        raise CliError(f"a raw secret needs --scheme ({', '.join(SCHEMES)})")
+    _check_scheme(scheme)
+    secret = passphrase(
+        home, passphrase_file, prompt="passphrase for the imported key", confirm=True
+    )
+    raw = bytes.fromhex(match.group(1))
+    return store.import_key(name, scheme, raw, secret, suite=_suite_for(scheme, suite))
+
+
+@app.command("export")
+def export(
+    name: NameArg,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="write here (mode 0600) instead of stdout")
+    ] = None,
+    new_passphrase_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--new-passphrase-file",
+            help=f"file with the export passphrase (or ${NEW_PASSPHRASE_ENV}; else a prompt)",
+        ),
+    ] = None,
+    unsafe_raw: Annotated[
+        bool,
+        typer.Option("--unsafe-raw", help="print the UNENCRYPTED secret instead (dangerous)"),
+    ] = False,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    passphrase_file: PassphraseFileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Write key NAME as a keystore document re-encrypted under an export passphrase."""
+    with failures():
+        store = open_keystore(home, keystore)
+        current = passphrase(home, passphrase_file, prompt=f"passphrase of key {name}")
+        if unsafe_raw:
+            _export_raw(store, name, current, out, json_out)
+            return
+        store.load(name, current)  # a wrong passphrase fails before asking for a new one
+        if new_passphrase_file is not None:
+            new_secret = read_secret_file(new_passphrase_file.expanduser(), "export passphrase")
+        elif os.environ.get(NEW_PASSPHRASE_ENV):
+            new_secret = os.environ[NEW_PASSPHRASE_ENV]
+        else:
+            new_secret = prompt_secret("passphrase for the exported copy", confirm=True)
+        document = store.export_encrypted(name, current, new_secret)
+        if out is None:
+            typer.echo(document, nl=False)
+            return
+        _write_private(out, document)
+        emit({"name": name, "file": str(out), "encrypted": True}, as_json=json_out)
+
+
+def _export_raw(store: Keystore, name: str, current: str, out: Path | None, json_out: bool) -> None:
+    key = store.load(name, current)
+    stderr.print(
+        "[bold red]WARNING:[/] printing the UNENCRYPTED private key of "
+        f"{name!r}. Anyone who sees it controls every account it signs for. Do not paste "
+        "it into chats, tickets or logs; prefer `finchain keys export` without --unsafe-raw.",
+        soft_wrap=True,
+    )
+    record = {
+        "name": name,
+        "scheme": key.scheme,
+        "public_key": key.public_key().data.hex(),
+        "secret": key.secret_bytes().hex(),
+    }
+    if out is not None:
+        _write_private(out, json.dumps(record, indent=2) + "\n")
+        emit({"name": name, "file": str(out), "encrypted": False}, as_json=json_out)
+    elif json_out:
+        emit(record, as_json=True)
+    else:
+        typer.echo(record["secret"])
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Create ``path`` 0600 and never overwrite: an export must not clobber another key file."""
+    path = path.expanduser()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise CliError(f"{path} already exists; choose another --out") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)

@@ -1,0 +1,221 @@
+"""What every command that talks to a node shares: connecting, signing, submitting, reporting.
+
+All HTTP goes through the SDK (``finchain.client.Client``); this module only
+adds what a command line needs on top: keys unlocked from the keystore, the
+signing key's id looked up on the account's on-chain policy (so a user names
+a key, never a key id), the nonce fetched from the node, and one way to print
+a receipt and fail with its code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from finchain.cli import accountbook
+from finchain.cli.common import open_keystore, passphrase, write_json_file
+from finchain.cli.output import CliError, emit, stderr, stdout
+from finchain.cli.prooffile import state_document
+from finchain.client import Client, Signer, SubmitReceipt
+from finchain.client.types import Account, Proof
+from finchain.codec import RawMsg
+from finchain.crypto import KeyInfo, Keystore, PrivateKey
+
+FromOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--from",
+        help="keystore key that signs (repeat for an M-of-N account; all share one passphrase)",
+    ),
+]
+AccountOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--account",
+        help="account id of the signer (default: looked up from --from, see docs/cli.md)",
+    ),
+]
+WaitOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wait/--no-wait",
+        help="wait until committed (default) or return after the mempool check",
+    ),
+]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", help="seconds to wait for the block")]
+HeightOpt = Annotated[
+    int | None, typer.Option("--height", help="read committed state at this height")
+]
+ProveOpt = Annotated[bool, typer.Option("--prove", help="fetch and check a Merkle proof")]
+SaveOpt = Annotated[
+    Path | None,
+    typer.Option("--save", help="write a finchain-proof/v1 file for `finchain verify proof`"),
+]
+
+
+@contextmanager
+def connect(url: str) -> Iterator[Client]:
+    """A client for one command (a short timeout: a CLI user wants to hear back quickly)."""
+    if not url.startswith(("http://", "https://")):
+        raise CliError(f"--url {url!r} must start with http:// or https://")
+    with Client(url, timeout=15.0, retries=2) as client:
+        yield client
+
+
+def key_id_on(account: Account, key: PrivateKey, name: str) -> str:
+    """The id under which ``key`` sits on ``account``'s policy (CliError if it does not)."""
+    public = key.public_key()
+    for entry in account.policy.get("keys", []):
+        if entry.get("scheme") == public.scheme and entry.get("public_key") == public.data.hex():
+            return str(entry["id"])
+    ids = ", ".join(str(k.get("id")) for k in account.policy.get("keys", []))
+    raise CliError(
+        f"key {name!r} is not one of the keys of account {account.id} (its keys: {ids}); "
+        "pick another --from or --account"
+    )
+
+
+def unlock(
+    store: Keystore, names: Sequence[str], home: Path, passphrase_file: Path | None
+) -> list[tuple[str, PrivateKey]]:
+    """Decrypt the named keys; one passphrase for all (asked once)."""
+    for name in names:
+        store.info(name)  # a missing key fails before the passphrase prompt
+    secret = passphrase(home, passphrase_file, prompt=f"passphrase of key {', '.join(names)}")
+    return [(name, store.load(name, secret)) for name in names]
+
+
+def signer(
+    client: Client,
+    names: Sequence[str],
+    *,
+    account: str | None,
+    home: Path,
+    keystore: Path | None,
+    passphrase_file: Path | None,
+) -> Signer:
+    """A Signer for the account behind ``--from`` keys, at the nonce the node expects next."""
+    if not names:
+        raise CliError("name the signing key with --from NAME")
+    store = open_keystore(home, keystore)
+    account_id = accountbook.resolve(account or names[0], home, store)
+    keys = unlock(store, names, home, passphrase_file)
+    on_chain = client.account(account_id)
+    pairs = [(key_id_on(on_chain, key, name), key) for name, key in keys]
+    return Signer(client.status().chain_id, account_id, pairs, nonce=on_chain.nonce)
+
+
+def public_keys(home: Path, keystore: Path | None, names: Sequence[str]) -> list[KeyInfo]:
+    """The public parts of keystore keys: what a new policy needs (no passphrase)."""
+    store = open_keystore(home, keystore)
+    return [store.info(name) for name in names]
+
+
+def send(
+    client: Client,
+    who: Signer,
+    *msgs: RawMsg,
+    memo: str = "",
+    wait: bool = True,
+    timeout: float = 10.0,
+) -> SubmitReceipt:
+    """Sign ``msgs`` as one transaction and submit it (commit mode when waiting)."""
+    raw = who.sign(*msgs, memo=memo)
+    return submit_raw(client, raw, wait=wait, timeout=timeout)
+
+
+def submit_raw(client: Client, raw: bytes, *, wait: bool, timeout: float) -> SubmitReceipt:
+    if wait:
+        return client.submit_tx(raw, mode="commit", timeout=timeout, check=False)
+    return client.submit_tx(raw, mode="sync", check=False)
+
+
+def receipt_json(receipt: SubmitReceipt) -> dict[str, Any]:
+    """A receipt as the CLI reports it: the result that matters, flattened."""
+    result = receipt.deliver if receipt.deliver is not None else receipt.check
+    return {
+        "tx_id": receipt.tx_id,
+        "committed": receipt.committed,
+        "height": receipt.height,
+        "index": receipt.index,
+        "code": None if result is None else result.code,
+        "codespace": "" if result is None else result.codespace,
+        "log": "" if result is None else result.log,
+        "events": [] if result is None else [e.to_obj() for e in result.events],
+        "timed_out": receipt.timed_out,
+    }
+
+
+def event_value(receipt: SubmitReceipt, event_type: str, attribute: str) -> str | None:
+    """The first ``attribute`` of an ``event_type`` event in the executed result."""
+    result = receipt.deliver
+    if result is None:
+        return None
+    for event in result.events:
+        if event.type == event_type:
+            return event.get(attribute)
+    return None
+
+
+def report(receipt: SubmitReceipt, *, as_json: bool, extra: dict[str, Any] | None = None) -> None:
+    """Print the receipt; exit 1 with a one-line reason unless it succeeded."""
+    data = {**receipt_json(receipt), **(extra or {})}
+    if as_json:
+        emit(data, as_json=True)
+    else:
+        events = data.pop("events")
+        emit(data, as_json=False)
+        if events:
+            emit(
+                [
+                    {
+                        "event": e["type"],
+                        "attributes": ", ".join(f"{k}={v}" for k, v in e["attributes"]),
+                    }
+                    for e in events
+                ],
+                as_json=False,
+            )
+    if not receipt.ok:
+        result = receipt.deliver if receipt.deliver is not None else receipt.check
+        if receipt.timed_out and (result is None or result.ok):
+            reason = (
+                f"tx {receipt.tx_id} not committed within the wait; it may still be: "
+                f"`finchain tx show {receipt.tx_id}`"
+            )
+        else:
+            stage = "failed in block" if receipt.deliver is not None else "rejected"
+            assert result is not None
+            reason = f"[{result.codespace}:{result.code}] tx {receipt.tx_id} {stage}: {result.log}"
+        stderr.print(f"error {reason}", highlight=False, soft_wrap=True, markup=False)
+        raise typer.Exit(1)
+
+
+def proof_status(client: Client, proof: Proof) -> str:
+    """Check a proof the node returned, here and now: "verified" or "INVALID"."""
+    return "verified" if proof.verify(client.status().hash_name) else "INVALID"
+
+
+def save_state_proof(
+    client: Client, path: Path, proof: Proof | None, query: dict[str, Any]
+) -> None:
+    """Write a state proof with the signed header of its height (checked before writing)."""
+    if proof is None:
+        raise CliError("the node returned no proof")
+    status = client.status()
+    if not proof.verify(status.hash_name):
+        raise CliError("the node's proof does not check against its own root: not saved")
+    block = client.block(proof.height) if proof.height >= 1 else None
+    document = state_document(
+        chain_id=status.chain_id, suite=status.suite, proof=proof, block=block, query=query
+    )
+    write_json_file(path, document)
+
+
+def saved_note(path: Path, what: str = "proof") -> None:
+    """The human hint after ``--save`` (``--json`` output carries ``saved`` instead)."""
+    stdout.print(f"{what} saved to {path}; check it offline with `finchain verify proof {path}`")

@@ -1,0 +1,61 @@
+"""``finchain bench``: the in-process mode end to end, and the figures it reports."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from typer.testing import CliRunner
+
+from finchain.cli.bench import percentile
+from finchain.cli.main import app
+
+LAST_LINE = re.compile(
+    r"tps=[0-9]+\.[0-9] p50_ms=[0-9]+\.[0-9] p99_ms=[0-9]+\.[0-9] "
+    r"committed=([0-9]+) failed=([0-9]+)"
+)
+
+
+def test_in_process_bench_commits_everything(runner: CliRunner) -> None:
+    argv = [
+        "bench",
+        "--in-process",
+        "--txs",
+        "240",
+        "--accounts",
+        "8",
+        "--batch",
+        "30",
+        "--concurrency",
+        "2",
+        "--scheme",
+        "sm2",
+        "--block-interval",
+        "0.2",
+    ]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 0, result.stderr
+    match = LAST_LINE.fullmatch(result.stdout.strip().splitlines()[-1])
+    assert match is not None and match.groups() == ("240", "0")
+
+    result = runner.invoke(app, [*argv[:-2], "--block-interval", "0.1", "--json"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["committed"] == 240 and report["failed"] == 0 and report["scheme"] == "sm2"
+    assert 0 < report["p50_ms"] <= report["p99_ms"] and report["tps"] > 0
+    assert LAST_LINE.fullmatch(report["line"])
+
+
+def test_bench_refuses_bad_options(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["bench", "--scheme", "rsa", "--in-process"])
+    assert result.exit_code == 2 and "--scheme" in result.stderr
+    result = runner.invoke(app, ["bench", "--suite", "gm", "--url", "http://127.0.0.1:9"])
+    assert result.exit_code == 2 and "--in-process" in result.stderr
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 0.50) == 50.0
+    assert percentile(values, 0.99) == 99.0
+    assert percentile([7.0], 0.99) == 7.0
+    assert percentile([], 0.5) == 0.0
