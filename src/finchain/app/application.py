@@ -475,6 +475,18 @@ class Application:
         self._decoded[raw] = decoded
         return decoded
 
+    def predecode(self, raws: Sequence[bytes]) -> None:
+        """Decode ``raws`` into the decode memo; safe to call without the engine's lock.
+
+        Decoding reads only the bytes, the chain id and the parameters, so an
+        engine can do this part of admission in parallel with block execution.
+        """
+        for raw in raws:
+            try:
+                self._decode(raw)
+            except FinchainError:
+                continue
+
     def signature_jobs(self, raws: Sequence[bytes]) -> list[SignatureJob]:
         """The signature checks ``raws`` will need, against the keys of the last committed state.
 

@@ -343,6 +343,8 @@ class SoloNode:
             "block committed",
             extra={"height": height, "txs": len(txs), "app_hash": response.app_hash.hex()},
         )
+        if not self._subscribers:
+            return []  # nobody listens: skip turning every event into a stream item
         return self._stream_items(height, header, tx_ids, response.tx_results)
 
     def _recheck(self) -> None:
@@ -379,6 +381,7 @@ class SoloNode:
         while the producer thread keeps executing blocks; check_tx then finds
         every signature in the application's cache.
         """
+        self.app.predecode(raws)
         with self._lock:
             jobs = self.app.signature_jobs(raws)
         if not jobs:
