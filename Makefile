@@ -11,7 +11,8 @@ PYTEST_WORKERS ?= 2
 
 .PHONY: install test lint bench run clean system-deps docs
 
-install: $(STAMP)
+# install also builds the pinned CometBFT (cached outside the clone) and its Python ABCI types.
+install: $(STAMP) abci-gen
 
 $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory system-deps
