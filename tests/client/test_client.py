@@ -137,11 +137,13 @@ def test_event_stream(client: Client, live: LiveNode) -> None:
     alice = client.signer(live.ids["alice"], [("k1", live.key("alice"))])
     raw = alice.sign(b.transfer((bob, "CNY", 2)))
     with client.events(account=bob, types=["transfer"]) as stream:
-        threading.Timer(0.2, client.submit_tx, args=(raw,), kwargs={"mode": "async"}).start()
+        submitter = threading.Timer(0.2, client.submit_tx, args=(raw,), kwargs={"mode": "async"})
+        submitter.start()
         event = next(iter(stream))
         assert isinstance(event, StreamEvent) and event.kind == "tx_event"
         assert event.event is not None and event.event.get("recipient") == bob
     assert stream.closed
+    submitter.join(timeout=10)  # its response must be read before the fixture closes the client
 
 
 def test_closed_client_says_so(url: str) -> None:
