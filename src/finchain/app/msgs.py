@@ -11,6 +11,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Self
 
+from finchain.app.schema import expect_fields
+
 
 class Msg(ABC):
     TYPE: ClassVar[str]
@@ -29,3 +31,15 @@ class Msg(ABC):
 
     def validate(self) -> None:  # noqa: B027 - most messages are fully checked by from_value
         """Stateless checks beyond field types (cross-field rules)."""
+
+
+class FieldlessMsg(Msg):
+    """A message whose meaning is entirely its type and its signer (close, cancel...)."""
+
+    @classmethod
+    def from_value(cls, value: dict[str, Any]) -> Self:
+        expect_fields(value, set(), cls.TYPE)
+        return cls()
+
+    def to_value(self) -> dict[str, Any]:
+        return {}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from finchain.app.errors import ErrInvalidMsg
-from finchain.app.msgs import Msg
+from finchain.app.msgs import FieldlessMsg, Msg
 from finchain.app.schema import expect_fields, get_int, get_str
 from finchain.modules.accounts.types import (
     KEY_ID,
@@ -153,33 +153,17 @@ class MsgInitiateReset(Msg):
 
 
 @dataclass(frozen=True, slots=True)
-class MsgCancelReset(Msg):
+class MsgCancelReset(FieldlessMsg):
     """Sent by the account itself, under its current (old) policy, to stop a reset."""
 
     TYPE = "accounts/cancel_reset"
 
-    @classmethod
-    def from_value(cls, value: dict[str, Any]) -> Self:
-        expect_fields(value, set(), cls.TYPE)
-        return cls()
-
-    def to_value(self) -> dict[str, Any]:
-        return {}
-
 
 @dataclass(frozen=True, slots=True)
-class MsgCloseAccount(Msg):
+class MsgCloseAccount(FieldlessMsg):
     """Close the signing account for good; it must hold no assets. Its id is never reused."""
 
     TYPE = "accounts/close"
-
-    @classmethod
-    def from_value(cls, value: dict[str, Any]) -> Self:
-        expect_fields(value, set(), cls.TYPE)
-        return cls()
-
-    def to_value(self) -> dict[str, Any]:
-        return {}
 
 
 ALL_MSGS: tuple[type[Msg], ...] = (

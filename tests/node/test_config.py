@@ -1,0 +1,54 @@
+"""config.toml: every mistake names the file, the key and what is allowed; nothing starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from finchain.errors import FinchainError
+from finchain.node.config import DEFAULT_CONFIG, load_config
+from finchain.node.errors import ErrConfig
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_default_config_parses_to_defaults(tmp_path):
+    config = load_config(write(tmp_path, DEFAULT_CONFIG))
+    assert (
+        config.api.port == 8640
+        and config.solo.block_interval == 1.0
+        and config.node.engine == "solo"
+    )
+
+
+def test_missing_file_means_defaults(tmp_path):
+    assert load_config(tmp_path / "absent.toml").api.listen == "127.0.0.1:8640"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[api\nlisten=1", "not valid TOML"),
+        ("[mystery]\nx = 1\n", "unknown section [mystery]"),
+        ("[api]\nport = 1\n", "unknown key api.port"),
+        ('[api]\nmax_batch = "10"\n', "key api.max_batch must be int"),
+        ("[api]\nmax_batch = 0\n", "key api.max_batch must be greater than 0"),
+        ('[node]\nengine = "raft"\n', "allowed: solo, cometbft"),
+        ('[node]\nlog_format = "xml"\n', "allowed: text, json"),
+        ('[api]\nlisten = "localhost"\n', "api.listen must be host:port"),
+        ('[api]\nlisten = "127.0.0.1:99999"\n', "api.listen must be host:port"),
+        ("[storage]\nkeep_recent = -1\n", "storage.keep_recent must be 0"),
+        ("[solo]\ninstant = 1\n", "solo.instant must be bool"),
+    ],
+)
+def test_errors_name_file_key_and_allowed_values(tmp_path, text, expected):
+    path = write(tmp_path, text)
+    with pytest.raises(FinchainError) as err:
+        load_config(path)
+    assert ErrConfig.matches(err.value)
+    assert str(path) in err.value.message and expected in err.value.message
