@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from finchain.app import ChainParams, FinalizeBlockRequest, Genesis, TxResult
+from finchain.app import ChainParams, FinalizeBlockRequest, FinalizeBlockResponse, Genesis, TxResult
+from finchain.app.abci import Misbehavior
 from finchain.app.application import Application
 from finchain.client.builders import Signer, key_of, policy
 from finchain.crypto import PrivateKey, generate_private_key
@@ -25,8 +27,14 @@ def make_genesis(
     balances: Sequence[tuple[int, str, int]] = (),
     params: ChainParams | None = None,
     recovery: dict[int, int] | None = None,
+    validators: Sequence[dict[str, Any]] = (),
+    governance: dict[str, Any] | None = None,
 ) -> Genesis:
-    """Genesis with one account per key (numbers 1..n) and asset CNY issued by account 1."""
+    """Genesis with one account per key (numbers 1..n) and asset CNY issued by account 1.
+
+    ``validators`` are top-level genesis entries (``genesis_validator``);
+    ``governance`` the ``app_state["governance"]`` section (members, params).
+    """
     recovery = recovery or {}
     accounts = [
         genesis_account(
@@ -34,31 +42,35 @@ def make_genesis(
         )
         for i, k in enumerate(keys, start=1)
     ]
+    app_state: dict[str, Any] = {
+        "accounts": {"accounts": accounts},
+        "bank": {
+            "assets": [
+                {
+                    "symbol": "CNY",
+                    "name": "Yuan",
+                    "decimals": 2,
+                    "max_supply": "0",
+                    "issuer": account_id(1),
+                    "minters": [],
+                    "burners": [],
+                }
+            ],
+            "balances": [
+                {"account": account_id(n), "asset": asset, "amount": str(amount)}
+                for n, asset, amount in balances
+            ],
+        },
+    }
+    if governance is not None:
+        app_state["governance"] = governance
     return Genesis(
         chain_id=CHAIN_ID,
         suite=suite,
         genesis_time=GENESIS_TIME,
         params=params or ChainParams(),
-        app_state={
-            "accounts": {"accounts": accounts},
-            "bank": {
-                "assets": [
-                    {
-                        "symbol": "CNY",
-                        "name": "Yuan",
-                        "decimals": 2,
-                        "max_supply": "0",
-                        "issuer": account_id(1),
-                        "minters": [],
-                        "burners": [],
-                    }
-                ],
-                "balances": [
-                    {"account": account_id(n), "asset": asset, "amount": str(amount)}
-                    for n, asset, amount in balances
-                ],
-            },
-        },
+        app_state=app_state,
+        validators=list(validators),
     )
 
 
@@ -75,6 +87,8 @@ class Chain:
         funds: int = 1_000_000,
         params: ChainParams | None = None,
         recovery: dict[int, int] | None = None,
+        validators: Sequence[dict[str, Any]] = (),
+        governance: dict[str, Any] | None = None,
     ) -> None:
         self.path = path
         self.keys = [generate_private_key(scheme) for _ in range(n_accounts)]
@@ -84,9 +98,11 @@ class Chain:
             balances=[(i, "CNY", funds) for i in range(1, n_accounts + 1)] if funds else [],
             params=params,
             recovery=recovery,
+            validators=validators,
+            governance=governance,
         )
         self.app = self._open()
-        self.app.init_chain(self.genesis)
+        self.init_response = self.app.init_chain(self.genesis)
         self.time_ns = self.genesis.time_ns
         self.signers = [
             Signer(CHAIN_ID, account_id(i), [("k1", k)]) for i, k in enumerate(self.keys, start=1)
@@ -97,12 +113,20 @@ class Chain:
 
     def block(self, *txs: bytes) -> list[TxResult]:
         """Finalize and commit one block holding ``txs``; return the per-tx results."""
+        return list(self.finalize(*txs).tx_results)
+
+    def finalize(
+        self, *txs: bytes, misbehavior: Sequence[Misbehavior] = ()
+    ) -> FinalizeBlockResponse:
+        """Finalize and commit one block; return the whole response (events, validator updates)."""
         self.time_ns += BLOCK_NS
         response = self.app.finalize_block(
-            FinalizeBlockRequest(self.app.height + 1, self.time_ns, list(txs))
+            FinalizeBlockRequest(
+                self.app.height + 1, self.time_ns, list(txs), misbehavior=tuple(misbehavior)
+            )
         )
         self.app.commit()
-        return list(response.tx_results)
+        return response
 
     def app_hash(self) -> bytes:
         return self.app.info().last_app_hash

@@ -59,12 +59,31 @@ class InitChainResponse:
 
 
 @dataclass(frozen=True, slots=True)
+class Misbehavior:
+    """Validator misbehaviour the engine proved (ABCI ``Misbehavior``), reported in a block.
+
+    ``kind`` is ``duplicate_vote`` or ``light_client_attack``; ``validator`` is the
+    validator's 20-byte address as CometBFT gives it (first 20 bytes of SHA-256 of
+    its public key); ``power`` its power then; ``height`` and ``time_ns`` when it
+    misbehaved. The governance module records it as evidence and jails the validator.
+    """
+
+    kind: str
+    validator: bytes
+    power: int
+    height: int
+    time_ns: int
+    total_voting_power: int
+
+
+@dataclass(frozen=True, slots=True)
 class FinalizeBlockRequest:
     height: int
     time_ns: int
     txs: Sequence[bytes]
     proposer: bytes = b""
     block_hash: bytes = b""
+    misbehavior: Sequence[Misbehavior] = ()
 
 
 @dataclass(frozen=True, slots=True)

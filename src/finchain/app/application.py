@@ -44,7 +44,7 @@ from finchain.app.errors import (
 from finchain.app.events import Event
 from finchain.app.gas import GasMeter, MeteredStore
 from finchain.app.genesis import Genesis
-from finchain.app.kv import Overlay
+from finchain.app.kv import KVReader, Overlay
 from finchain.app.module import Handler, Module, Query
 from finchain.app.msgs import Msg
 from finchain.app.params import ChainParams
@@ -56,6 +56,8 @@ from finchain.modules.accounts.keeper import AccountsKeeper
 from finchain.modules.accounts.module import AccountsModule
 from finchain.modules.bank.keeper import BankKeeper
 from finchain.modules.bank.module import BankModule
+from finchain.modules.governance.keeper import GovernanceKeeper
+from finchain.modules.governance.module import GovernanceModule, genesis_validator_set
 from finchain.store import BlockStore, Database, StateStore, tx_root
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,20 @@ class SignatureJob:
 
     def verify(self) -> bool:
         return verify_signature(self.scheme, self.public_key, self.message, self.signature)
+
+
+class ChainParamsKeeper:
+    """The chain parameters in state (``app/params``), for governance to change.
+
+    The application still reads them at start and reloads them at the commit of
+    a block that wrote the key; this only gives a module a door to that key.
+    """
+
+    def chain_params(self, reader: KVReader) -> ChainParams:
+        return ChainParams.from_obj(decode(reader.get(KEY_PARAMS) or b"", max_size=1 << 20))
+
+    def set_chain_params(self, ctx: Context, params: ChainParams) -> None:
+        ctx.store.set(KEY_PARAMS, encode(params.to_obj()))
 
 
 @dataclass(slots=True)
@@ -111,10 +127,16 @@ class Application:
         self.accounts = AccountsKeeper()
         self.bank = BankKeeper(self.accounts)
         self.accounts.add_close_guard(self.bank.assert_can_close)
+        self.governance = GovernanceKeeper(self.accounts, ChainParamsKeeper())
+        self._governance_module = GovernanceModule(self.governance)
         self.modules: list[Module] = []
         self._routes: dict[str, tuple[type[Msg], Handler]] = {}
         self._queries: dict[str, Query] = {}
-        for module in (AccountsModule(self.accounts), BankModule(self.bank)):
+        for module in (
+            AccountsModule(self.accounts),
+            BankModule(self.bank),
+            self._governance_module,
+        ):
             self.register_module(module)
         self.signature_cache = SignatureCache()
         self.ante = AnteChain(self.accounts, hooks, self.signature_cache)
@@ -200,7 +222,7 @@ class Application:
                     f"this data directory holds chain {stored['chain_id']!r} with another genesis; "
                     "use an empty data directory for a new chain"
                 )
-            return InitChainResponse(self.state.root(0))
+            return InitChainResponse(self.state.root(0), genesis_validator_set(genesis.validators))
         self._open_state(genesis.suite)
         self.chain_id = genesis.chain_id
         self.params = genesis.params
@@ -219,6 +241,7 @@ class Application:
             raise ErrBadGenesis(f"app_state has sections for unknown modules {unknown}")
         for module in self.modules:
             module.init_genesis(ctx, genesis.app_state.get(module.name, module.default_genesis()))
+        validators = self._governance_module.init_validators(ctx, genesis.validators)
         problems = self._invariant_problems(overlay)
         if problems:
             raise ErrBadGenesis("genesis breaks invariants: " + "; ".join(problems))
@@ -230,7 +253,7 @@ class Application:
         self.state.mark_committed()
         self._last_time_ns = genesis.time_ns
         self._check = Overlay(self.state)
-        return InitChainResponse(root)
+        return InitChainResponse(root, validators)
 
     # -- mempool -----------------------------------------------------------------------------
 
@@ -292,15 +315,18 @@ class Application:
         if request.time_ns < self._last_time_ns:
             raise ErrWrongHeight(f"block time {request.time_ns} is before the previous block's")
         block = Overlay(self.state)
+        ctx = self._context(
+            block, GasMeter(UNMETERED), ExecMode.FINALIZE, request.height, request.time_ns
+        )
+        if request.misbehavior:
+            self.governance.record_misbehavior(ctx, request.misbehavior)
         results = tuple(
             self._run_tx(block, raw, ExecMode.FINALIZE, request.height, request.time_ns)
             for raw in request.txs
         )
-        ctx = self._context(
-            block, GasMeter(UNMETERED), ExecMode.FINALIZE, request.height, request.time_ns
-        )
         for module in self.modules:
             module.end_block(ctx)
+        validator_updates = self.governance.validator_updates(self.state, block)
         app_hash = self.state.apply(request.height, block.writes)
         self._params_changed = KEY_PARAMS in block.writes
         hash_tx = self._hash
@@ -316,7 +342,7 @@ class Application:
             "proposer": request.proposer,
         }
         self._pending = _PendingBlock(request.height, request.time_ns, record, tx_ids, app_hash)
-        return FinalizeBlockResponse(results, tuple(ctx.events), app_hash)
+        return FinalizeBlockResponse(results, tuple(ctx.events), app_hash, validator_updates)
 
     def pending_block(self) -> dict[str, Any]:
         """The finalized, not yet committed block record (the engine reads it to build a header)."""

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from finchain.codec import RawMsg, TxBody, sign_tx
-from finchain.crypto import PrivateKey
+from finchain.crypto import PrivateKey, PublicKey
 from finchain.modules.accounts import messages as acc
 from finchain.modules.accounts.types import AccountKey, KeyPolicy
 from finchain.modules.bank import messages as bank
+from finchain.modules.governance import messages as gov
 
 
 def key_of(key_id: str, private_key: PrivateKey, weight: int = 1) -> AccountKey:
@@ -105,6 +106,68 @@ def transfer(*outputs: tuple[str, str, int]) -> RawMsg:
             ]
         },
     )
+
+
+def submit_proposal(
+    title: str, actions: Sequence[gov.Action] = (), *, description: str = ""
+) -> RawMsg:
+    """A governance proposal; no actions makes a text proposal.
+
+    Example::
+
+        submit_proposal("admit bank E", [add_member("FC..", "Bank E", 1)])
+    """
+    return RawMsg(
+        gov.MsgSubmitProposal.TYPE,
+        {"title": title, "description": description, "actions": [a.to_value() for a in actions]},
+    )
+
+
+def vote(proposal_id: int, option: str) -> RawMsg:
+    """``option``: ``yes``, ``no`` or ``abstain``."""
+    return RawMsg(gov.MsgVote.TYPE, {"proposal_id": proposal_id, "option": option})
+
+
+def add_member(account: str, name: str, weight: int = 1) -> gov.AddMember:
+    return gov.AddMember(account, name, weight)
+
+
+def remove_member(account: str) -> gov.RemoveMember:
+    return gov.RemoveMember(account)
+
+
+def set_member_weight(account: str, weight: int) -> gov.SetMemberWeight:
+    return gov.SetMemberWeight(account, weight)
+
+
+def _key_bytes(public_key: PublicKey | bytes) -> bytes:
+    return public_key if isinstance(public_key, bytes) else public_key.data
+
+
+def add_validator(
+    name: str, public_key: PublicKey | bytes, power: int, *, scheme: str = "ed25519"
+) -> gov.AddValidator:
+    """``public_key`` as a key object, or raw bytes of ``scheme`` (a CometBFT key is ed25519)."""
+    if isinstance(public_key, bytes):
+        return gov.AddValidator(name, scheme, public_key, power)
+    return gov.AddValidator(name, public_key.scheme, public_key.data, power)
+
+
+def set_validator_power(public_key: PublicKey | bytes, power: int) -> gov.SetValidatorPower:
+    return gov.SetValidatorPower(_key_bytes(public_key), power)
+
+
+def remove_validator(public_key: PublicKey | bytes) -> gov.RemoveValidator:
+    return gov.RemoveValidator(_key_bytes(public_key))
+
+
+def restore_validator(public_key: PublicKey | bytes, power: int) -> gov.RestoreValidator:
+    return gov.RestoreValidator(_key_bytes(public_key), power)
+
+
+def set_param(space: str, name: str, value: int | str) -> gov.SetParam:
+    """``space``: ``app`` (chain params) or ``governance``; fractions as ``"3/4"``."""
+    return gov.SetParam(space, name, value)
 
 
 @dataclass

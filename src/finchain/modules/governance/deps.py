@@ -1,0 +1,27 @@
+"""What the governance module needs from the accounts module and from the application."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from finchain.app.context import Context
+from finchain.app.kv import KVReader
+from finchain.app.params import ChainParams
+
+
+class AccountStatusView(Protocol):
+    """A member must be an existing, active account."""
+
+    def status(self, reader: KVReader, account: str) -> str | None: ...
+
+
+class ChainParamsStore(Protocol):
+    """The chain parameters kept by the application (state key ``app/params``).
+
+    Governance replaces them; the application reloads them when the block commits,
+    so a change applies from the next block on, on every node at the same height.
+    """
+
+    def chain_params(self, reader: KVReader) -> ChainParams: ...
+
+    def set_chain_params(self, ctx: Context, params: ChainParams) -> None: ...
