@@ -44,7 +44,8 @@ def init_home(home: Home, spec: HomeSpec) -> dict[str, str]:
 
     Account ``i`` of ``spec.account_names`` becomes genesis account number ``i + 1``,
     controlled by the keystore key of the same name; the first account issues the
-    assets and every account receives ``amount_each`` of each.
+    assets, is the one governance member, and every account receives
+    ``amount_each`` of each asset.
     """
     if home.genesis_path.exists() or (home.data_dir.exists() and any(home.data_dir.iterdir())):
         raise ErrHome(f"{home.path} already holds a chain; pick an empty directory or remove it")
@@ -69,6 +70,10 @@ def init_home(home: Home, spec: HomeSpec) -> dict[str, str]:
         validators=[validator_entry(keystore.load(VALIDATOR_KEY, spec.passphrase))],
         app_state={
             "accounts": {"accounts": accounts},
+            "governance": {
+                "members": [{"account": issuer, "name": spec.account_names[0], "weight": 1}],
+                "params": {"min_validators": 1},
+            },
             "bank": {
                 "assets": [
                     {
