@@ -226,7 +226,7 @@ def test_event_stream_delivers_filtered_tx_events_and_keepalives(
         # the chain is idle now: keep-alive comments arrive every keepalive_interval
         assert next(line for line in lines if line) == ": keep-alive"
     wait_until(lambda: live.ctx.gate.streams == 0, what="the stream to be released on disconnect")
-    wait_until(lambda: not live.node._subscribers, what="the node subscription to close")
+    wait_until(lambda: not live.node._streams.active, what="the node subscription to close")
 
 
 def test_event_streams_are_bounded_and_filters_validated(

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from finchain.cli.output import CliError, emit, failures
+from finchain.cli.output import CliError, emit, failures, stderr
 from finchain.node.config import load_config
 from finchain.node.home import PASSPHRASE_ENV, Home
 from finchain.node.logs import setup_logging
@@ -73,21 +73,54 @@ def init(
 
 def node(
     home: HomeOpt = Path("~/.finchain"),
+    engine: Annotated[
+        str | None, typer.Option(help="solo or cometbft (default: config [node] engine)")
+    ] = None,
     log_format: Annotated[str | None, typer.Option(help="text or json (overrides config)")] = None,
     instant: Annotated[bool | None, typer.Option("--instant/--interval", help="block mode")] = None,
     passphrase_file: Annotated[
         Path | None, typer.Option(help="validator key passphrase file")
     ] = None,
 ) -> None:
-    """Run a node from its home until SIGTERM/SIGINT."""
+    """Run a node from its home until SIGTERM/SIGINT.
+
+    ``--engine cometbft`` runs one institution's validator: the ABCI server (which
+    serves the HTTP API) and its CometBFT, supervised together; docs/OPERATIONS.md.
+    """
     from finchain.node.server import serve
 
     with failures():
-        target = Home(home.expanduser())
-        target.require()
-        config = load_config(target.config_path)
+        path = home.expanduser()
+        config = load_config(path / "config.toml")
+        chosen = engine or config.node.engine
+        if chosen not in ("solo", "cometbft"):
+            raise CliError(f"--engine must be solo or cometbft, not {chosen!r}")
         setup_logging(log_format or config.node.log_format, config.node.log_level)
+        if chosen == "cometbft":
+            raise typer.Exit(_run_cometbft(path))
+        target = Home(path)
+        target.require()
         serve(target, config, instant=instant, passphrase_file=passphrase_file)
+
+
+def _run_cometbft(path: Path) -> int:
+    """Supervise the node's ABCI server and CometBFT; the exit code says how it ended."""
+    from finchain.engines.cometbft.home import NodeHome
+    from finchain.engines.cometbft.processes import ProcessError
+    from finchain.engines.cometbft.run import run_node
+    from finchain.engines.cometbft.toolchain import ToolchainError
+
+    home = NodeHome(path)
+    if not (home.cometbft / "config" / "config.toml").exists():
+        raise CliError(
+            f"{path} is not a CometBFT node home (no cometbft/config/config.toml): see "
+            "docs/OPERATIONS.md, or make a local network with `finchain testnet init`"
+        )
+    try:
+        return run_node(home)
+    except (ProcessError, ToolchainError, OSError, ValueError) as exc:
+        stderr.print(f"error: cannot run the node: {exc}", highlight=False, markup=False)
+        return 1  # a failed start, like a crash: the service manager may retry
 
 
 def dev(

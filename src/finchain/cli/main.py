@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from finchain.cli import accounts, assets, bench, chain, keys, query, txs, verify
+from finchain.cli import accounts, assets, bench, chain, keys, query, testnet, txs, verify
 
 app = typer.Typer(
     name="finchain",
@@ -22,6 +22,7 @@ app.add_typer(assets.app, name="asset")
 app.add_typer(txs.app, name="tx")
 app.add_typer(query.app, name="query")
 app.add_typer(verify.app, name="verify")
+app.add_typer(testnet.app, name="testnet")
 app.command()(bench.bench)
 
 

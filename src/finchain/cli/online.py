@@ -207,6 +207,8 @@ def save_state_proof(
     if proof is None:
         raise CliError("the node returned no proof")
     status = client.status()
+    if status.engine != "solo":
+        raise CliError(COMETBFT_NO_SAVE)
     if not proof.verify(status.hash_name):
         raise CliError("the node's proof does not check against its own root: not saved")
     block = client.block(proof.height) if proof.height >= 1 else None
@@ -214,6 +216,13 @@ def save_state_proof(
         chain_id=status.chain_id, suite=status.suite, proof=proof, block=block, query=query
     )
     write_json_file(path, document)
+
+
+COMETBFT_NO_SAVE = (
+    "saving proofs from a CometBFT chain is not supported yet: finchain-proof/v1 holds solo "
+    "headers; check CometBFT receipts with the SDK (TxInfo.verify_inclusion, "
+    "Block.verify_commit), see docs/cometbft.md"
+)
 
 
 def saved_note(path: Path, what: str = "proof") -> None:

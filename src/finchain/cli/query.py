@@ -119,6 +119,7 @@ def block_json(block: Block) -> dict[str, Any]:
         "tx_ids": list(block.tx_ids),
         "results": [r.to_obj() for r in block.results],
         "events": [e.to_obj() for e in block.events],
+        "commit": block.commit,
     }
 
 
@@ -147,15 +148,22 @@ def block(
                 emit(data, as_json=True)
                 return
             header = dict(found.header)
+            if found.commit is not None:  # CometBFT: committed by validators' signatures
+                signed = [s for s in found.commit["signatures"] if s["block_id_flag"] == 2]
+                vouched = {"commit": f"{len(signed)} validator signatures"}
+            else:
+                vouched = {
+                    "signature": found.signature,
+                    "validator": f"{found.validator.get('scheme')}:"
+                    f"{found.validator.get('public_key')}",
+                }
             emit(
                 {
                     "height": found.height,
                     "time_ns": found.time_ns,
                     "block_hash": found.block_hash,
                     **{k: v for k, v in header.items() if k not in ("height", "time_ns")},
-                    "signature": found.signature,
-                    "validator": f"{found.validator.get('scheme')}:"
-                    f"{found.validator.get('public_key')}",
+                    **vouched,
                     "txs": len(found.tx_ids),
                 },
                 as_json=False,

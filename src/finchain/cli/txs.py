@@ -28,6 +28,7 @@ from finchain.cli.common import (
     write_json_file,
 )
 from finchain.cli.online import (
+    COMETBFT_NO_SAVE,
     AccountOpt,
     FromOpt,
     SaveOpt,
@@ -166,6 +167,8 @@ def show(
         if save is not None:
             if not verified:
                 raise CliError("the node's inclusion proof does not check: not saved")
+            if info.engine != "solo":
+                raise CliError(COMETBFT_NO_SAVE)
             write_json_file(
                 save, tx_document(chain_id=status.chain_id, suite=status.suite, tx=info)
             )

@@ -9,6 +9,7 @@ offline, with no node: pass the hash of the chain's suite (``status.hash_name``)
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,12 +129,37 @@ def header_from_json(header: dict[str, Any]) -> dict[str, Any]:
     return {k: bytes.fromhex(v) if k in _HEADER_BYTES else v for k, v in header.items()}
 
 
+def engine_of(header: dict[str, Any]) -> str:
+    """Which engine produced a header: CometBFT headers say so; solo ones carry no tag."""
+    return str(header.get("engine", "solo"))
+
+
 def _verify_header(header: dict[str, Any], signature: str, scheme: str, public_key: bytes) -> bool:
     from finchain.engines.solo.header import verify_header
 
+    if engine_of(header) != "solo":
+        raise ValueError(
+            f"this block comes from {engine_of(header)}: no single key signs it; check the "
+            "validators' commit with verify_commit(validators)"
+        )
     try:
         return verify_header(header_from_json(header), bytes.fromhex(signature), scheme, public_key)
     except (ValueError, TypeError):
+        return False
+
+
+def _verify_commit(
+    header: dict[str, Any], commit: dict[str, Any] | None, validators: Sequence[tuple[bytes, int]]
+) -> bool:
+    from finchain.engines.cometbft import light
+
+    if commit is None or engine_of(header) != light.ENGINE:
+        raise ValueError("only a CometBFT block carries a commit: use verify_signature on solo")
+    try:
+        return light.verify_commit(
+            light.header_from_json(header), light.commit_from_json(commit), validators
+        )
+    except (KeyError, TypeError, ValueError):
         return False
 
 
@@ -148,10 +174,27 @@ class Block:
     tx_ids: tuple[str, ...]
     results: tuple[TxResult, ...]
     events: tuple[Event, ...]
+    commit: dict[str, Any] | None = None  # CometBFT: the validators' precommit signatures
+
+    @property
+    def engine(self) -> str:
+        """``solo`` or ``cometbft``: which verification applies to this block."""
+        return engine_of(self.header)
 
     def verify_signature(self, *, scheme: str, public_key: bytes) -> bool:
-        """True iff the trusted validator key signed exactly this header (solo chains)."""
+        """True iff the trusted validator key signed exactly this header (solo chains).
+
+        Raises ValueError on a CometBFT block: use :meth:`verify_commit`.
+        """
         return _verify_header(self.header, self.signature, scheme, public_key)
+
+    def verify_commit(self, validators: Sequence[tuple[bytes, int]]) -> bool:
+        """True iff more than 2/3 of the trusted validator set signed this header (CometBFT).
+
+        ``validators``: (Ed25519 public key, power) of the set at this height, e.g.
+        from the network's genesis. Raises ValueError on a solo block.
+        """
+        return _verify_commit(self.header, self.commit, validators)
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Block:
@@ -165,6 +208,7 @@ class Block:
             tx_ids=tuple(obj["tx_ids"]),
             results=tuple(TxResult.from_obj(r) for r in obj["results"]),
             events=tuple(Event.from_obj(e) for e in obj["events"]),
+            commit=obj.get("commit"),
         )
 
 
@@ -182,24 +226,44 @@ class TxInfo:
     block_hash: str
     signature: str
     validator: dict[str, Any]
+    commit: dict[str, Any] | None = None  # CometBFT: the validators' precommit signatures
 
     @property
     def events(self) -> tuple[Event, ...]:
         return self.result.events
 
+    @property
+    def engine(self) -> str:
+        return engine_of(self.header)
+
     def verify_inclusion(self, hash_name: str) -> bool:
-        """Offline: ``raw`` hashes to ``tx_id`` and is in the block whose header is given."""
+        """Offline: ``raw`` hashes to ``tx_id`` and is in the block whose header is given.
+
+        ``hash_name`` is the chain's (tx ids use it). Solo: the proof is against
+        ``header.tx_root`` with leaves ``raw``. CometBFT: against ``header.data_hash``,
+        always SHA-256 (CometBFT's own hash, whatever the suite), leaves ``SHA-256(raw)``.
+        """
         try:
-            tx_root = bytes.fromhex(self.header["tx_root"])
+            cometbft = self.engine == "cometbft"
+            root = bytes.fromhex(self.header["data_hash" if cometbft else "tx_root"])
             proof = proof_from_json(self.proof)
             digest = hash_bytes(hash_name, self.raw).hex()
+            tree_hash = "sha256" if cometbft else hash_name
+            leaf = hash_bytes("sha256", self.raw) if cometbft else self.raw
         except (KeyError, ValueError, TypeError, FinchainError):
             return False
-        return digest == self.tx_id and verify_tx_proof(hash_name, tx_root, self.raw, proof)
+        return digest == self.tx_id and verify_tx_proof(tree_hash, root, leaf, proof)
 
     def verify_header(self, *, scheme: str, public_key: bytes) -> bool:
-        """Offline: the trusted validator key signed the header (solo chains)."""
+        """Offline: the trusted validator key signed the header (solo chains).
+
+        Raises ValueError on a CometBFT block: use :meth:`verify_commit`.
+        """
         return _verify_header(self.header, self.signature, scheme, public_key)
+
+    def verify_commit(self, validators: Sequence[tuple[bytes, int]]) -> bool:
+        """Offline: more than 2/3 of the trusted validator set committed the header (CometBFT)."""
+        return _verify_commit(self.header, self.commit, validators)
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> TxInfo:
@@ -214,6 +278,7 @@ class TxInfo:
             block_hash=obj["block_hash"],
             signature=obj["signature"],
             validator=obj["validator"],
+            commit=obj.get("commit"),
         )
 
 

@@ -33,18 +33,26 @@ class SubmitResult:
 
 @dataclass(frozen=True, slots=True)
 class BlockView:
-    """A committed block as clients see it."""
+    """A committed block as clients see it.
+
+    The engine that produced it decides what vouches for it. Solo: ``header`` is
+    (chain_id, height, time_ns, last_block_hash, tx_root, app_hash, proposer),
+    signed by the one validator key (``signature``, ``validator``). CometBFT:
+    ``header`` is CometBFT's own header with ``"engine": "cometbft"``,
+    ``signature`` is empty and ``commit`` holds the validators' precommit
+    signatures (``finchain.engines.cometbft.light`` checks them offline).
+    """
 
     height: int
     time_ns: int
-    # chain_id, height, time_ns, last_block_hash, tx_root, app_hash, proposer
     header: dict[str, Any]
     block_hash: bytes
     signature: bytes  # the validator key's signature over the header (solo)
-    validator: dict[str, Any]  # {"scheme", "public_key"} of the signer
+    validator: dict[str, Any]  # {"scheme", "public_key"} of the signer (solo)
     tx_ids: tuple[bytes, ...]
     results: tuple[TxResult, ...]
     events: tuple[Any, ...] = ()
+    commit: dict[str, Any] | None = None  # CometBFT: the signatures that committed the block
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +64,9 @@ class TxView:
     height: int
     index: int
     result: TxResult
-    proof: dict[str, Any]  # finchain.store.tx_proof against header["tx_root"]
+    # finchain.store.tx_proof against header["tx_root"] (solo), or against a CometBFT
+    # header's "data_hash" with SHA-256 of the raw tx as the leaf data
+    proof: dict[str, Any]
     block: BlockView
 
 

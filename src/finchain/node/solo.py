@@ -13,7 +13,6 @@ continues from the last committed height.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -26,7 +25,6 @@ from typing import Any
 
 from finchain.app import FinalizeBlockRequest, QueryResponse, TxResult
 from finchain.app.application import Application, SignatureJob
-from finchain.app.events import Event
 from finchain.crypto import PrivateKey
 from finchain.engines.solo.header import build_header, header_hash, header_sign_bytes
 from finchain.engines.solo.mempool import Mempool
@@ -43,10 +41,10 @@ from finchain.node.service import (
     SubmitResult,
     TxView,
 )
+from finchain.node.streams import StreamHub, block_items
 from finchain.store import tx_proof
 
 log = logging.getLogger("finchain.node")
-_SUBSCRIBER_QUEUE = 10_000
 _PREVERIFY_MIN_BATCH = 16
 
 
@@ -56,14 +54,6 @@ class _Waiter:
     height: int = 0
     index: int = -1
     result: TxResult | None = None
-
-
-@dataclass
-class _Subscriber:
-    loop: asyncio.AbstractEventLoop
-    queue: asyncio.Queue[StreamItem | None]
-    filter: EventFilter
-    closed: bool = False
 
 
 def validator_entry(key: PrivateKey) -> dict[str, Any]:
@@ -126,7 +116,7 @@ class SoloNode:
         self._stopping = threading.Event()
         self._incoming: deque[bytes] = deque()
         self._waiters: dict[bytes, list[_Waiter]] = {}
-        self._subscribers: list[_Subscriber] = []
+        self._streams = StreamHub()
         self._thread: threading.Thread | None = None
         self._verifier = ThreadPoolExecutor(max_workers=2, thread_name_prefix="finchain-verify")
         self._last_block_hash = self._load_last_block_hash()
@@ -152,8 +142,7 @@ class SoloNode:
         if self._thread is not None:
             self._thread.join(timeout=60)
         with self._lock:
-            for sub in self._subscribers:
-                self._offer(sub, None)
+            self._streams.close()
             for waiters in self._waiters.values():
                 for waiter in waiters:
                     waiter.done.set()
@@ -256,20 +245,8 @@ class SoloNode:
         with self._lock:
             return self.app.query(path, params, height=height, prove=prove)
 
-    async def subscribe(self, flt: EventFilter) -> AsyncIterator[StreamItem]:
-        sub = _Subscriber(asyncio.get_running_loop(), asyncio.Queue(_SUBSCRIBER_QUEUE), flt)
-        with self._lock:
-            self._subscribers.append(sub)
-        try:
-            while True:
-                item = await sub.queue.get()
-                if item is None:
-                    return
-                yield item
-        finally:
-            with self._lock:
-                if sub in self._subscribers:
-                    self._subscribers.remove(sub)
+    def subscribe(self, flt: EventFilter) -> AsyncIterator[StreamItem]:
+        return self._streams.subscribe(flt)
 
     # -- block production ----------------------------------------------------------------------
 
@@ -300,7 +277,7 @@ class SoloNode:
             # A fixed rate: the next block is due one interval after this one was due,
             # not after it finished, so execution time does not stretch the period.
             next_block = max(next_block + self.block_interval, time.monotonic())
-            self._publish(published)
+            self._streams.publish(published)
 
     def _produce_block(self) -> list[StreamItem]:
         app = self.app
@@ -343,9 +320,9 @@ class SoloNode:
             "block committed",
             extra={"height": height, "txs": len(txs), "app_hash": response.app_hash.hex()},
         )
-        if not self._subscribers:
+        if not self._streams.active:
             return []  # nobody listens: skip turning every event into a stream item
-        return self._stream_items(height, header, tx_ids, response.tx_results)
+        return block_items(height, time_ns, response.app_hash, tx_ids, response.tx_results)
 
     def _recheck(self) -> None:
         for tx_id, raw in self.mempool.items():
@@ -431,65 +408,6 @@ class SoloNode:
             events=tuple(record["events"]),
         )
 
-    def _stream_items(
-        self, height: int, header: dict[str, Any], tx_ids: list[bytes], results: Sequence[TxResult]
-    ) -> list[StreamItem]:
-        items = [
-            StreamItem(
-                "block",
-                height,
-                {
-                    "height": height,
-                    "time_ns": header["time_ns"],
-                    "app_hash": header["app_hash"].hex(),
-                    "txs": len(tx_ids),
-                },
-            )
-        ]
-        for tx_id, result in zip(tx_ids, results, strict=True):
-            for event in result.events:
-                items.append(
-                    StreamItem("tx_event", height, {"tx_id": tx_id.hex(), "event": event.to_obj()})
-                )
-        return items
-
-    def _publish(self, items: list[StreamItem]) -> None:
-        with self._lock:
-            subscribers = list(self._subscribers)
-        for sub in subscribers:
-            for item in items:
-                if _matches(item, sub.filter):
-                    self._offer(sub, item)
-
-    def _offer(self, sub: _Subscriber, item: StreamItem | None) -> None:
-        def put() -> None:
-            if sub.closed:
-                return
-            if item is None or sub.queue.qsize() >= _SUBSCRIBER_QUEUE - 1:
-                sub.closed = (
-                    True  # a subscriber too slow to keep up is cut off, not buffered forever
-                )
-                sub.queue.put_nowait(None)
-                return
-            sub.queue.put_nowait(item)
-
-        try:
-            sub.loop.call_soon_threadsafe(put)
-        except RuntimeError:
-            sub.closed = True  # its event loop is gone
-
 
 def _verified(jobs: list[SignatureJob]) -> list[SignatureJob]:
     return [job for job in jobs if job.verify()]
-
-
-def _matches(item: StreamItem, flt: EventFilter) -> bool:
-    if item.kind == "block":
-        return not (flt.account or flt.asset or flt.event_types)
-    event = Event.from_obj(item.data["event"])
-    if flt.event_types and event.type not in flt.event_types:
-        return False
-    values = {value for _, value in event.attributes}
-    if flt.account and flt.account not in values:
-        return False
-    return not (flt.asset and event.get("asset") != flt.asset)

@@ -4,8 +4,10 @@
 - ``n`` leaves split at the largest power of two strictly below ``n``;
 - no transactions: ``H(b"")``.
 
-With ``sha256`` the root equals CometBFT's ``Header.DataHash`` of the same raw
-transactions. A proof is CometBFT's ``merkle.Proof``:
+This is CometBFT's ``merkle.HashFromByteSlices``. Its ``Header.DataHash`` is
+that tree over the SHA-256 *of each* raw transaction, so it equals
+``tx_root("sha256", [sha256(tx) for tx in txs])``, not ``tx_root("sha256", txs)``
+(``finchain.engines.cometbft.light.data_hash``). A proof is CometBFT's ``merkle.Proof``:
 ``{"index", "total", "leaf_hash", "aunts"}`` with the aunts (sibling hashes)
 from the leaf's level up to the root's children.
 

@@ -1,13 +1,13 @@
 """Real-process CometBFT networks for tests, in the manner of Bitcoin Core's test_framework.
 
-A ``CometNode`` is one validator: its ABCI server process and its CometBFT
-process, each with a log in the node home (``logs/abci.log``,
-``logs/cometbft.log``; a banner marks every start). A ``CometNetwork`` is N of
-them on 127.0.0.1, initialised by the production ``init_testnet`` with ports
-from a per-run seed (so parallel pytest workers never collide) and fast
-consensus timeouts. Every wait is bounded and scaled by
-``FINCHAIN_TIMEOUT_FACTOR``; failures say which node disagreed; ``cleanup``
-kills whatever is left.
+A ``CometNode`` is one validator: its ABCI server process (which also serves
+the node's finchain HTTP API) and its CometBFT process, each with a log in the
+node home (``logs/abci.log``, ``logs/cometbft.log``; a banner marks every
+start). A ``CometNetwork`` is N of them on 127.0.0.1, initialised by the
+production ``init_testnet`` with ports from a per-run seed (so parallel pytest
+workers never collide) and fast consensus timeouts. Every wait is bounded and
+scaled by ``FINCHAIN_TIMEOUT_FACTOR``; failures say which node disagreed;
+``cleanup`` kills whatever is left.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from typing import Any
 
 import httpx
 
+from finchain.client import Client
+from finchain.client.errors import ClientError
 from finchain.engines.cometbft import processes
 from finchain.engines.cometbft.config import ConsensusSettings
 from finchain.engines.cometbft.rpc import CometRpc
@@ -49,7 +51,7 @@ def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str) -> N
         try:
             if predicate():
                 return
-        except (httpx.HTTPError, OSError, KeyError):
+        except (httpx.HTTPError, OSError, KeyError, ClientError):
             pass
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
@@ -61,7 +63,7 @@ def free_port_base(seed: int, nodes: int) -> int:
     rng = random.Random(seed)
     for _ in range(100):
         base = rng.randrange(*PORT_RANGE, PORT_STRIDE)
-        ports = [base + PORT_STRIDE * i + k for i in range(nodes) for k in (0, 1)]
+        ports = [base + PORT_STRIDE * i + k for i in range(nodes) for k in (0, 1, 2)]
         if all(_free(p) for p in ports):
             return base
     raise RuntimeError("no free port block found")
@@ -87,6 +89,7 @@ class CometNode:
         self.spec = spec
         self.home = spec.home
         self.rpc = CometRpc(spec.rpc_url, timeout=15.0)
+        self.api = Client(spec.api_url, timeout=30.0)
         self.abci: subprocess.Popen[bytes] | None = None
         self.comet: subprocess.Popen[bytes] | None = None
 
@@ -131,6 +134,7 @@ class CometNode:
     def cleanup(self) -> None:
         self.kill()
         self.rpc.close()
+        self.api.close()
 
     def alive(self) -> bool:
         return all(p is not None and p.poll() is None for p in (self.abci, self.comet))
@@ -178,6 +182,13 @@ class CometNetwork:
         for node in self.nodes:
             node.start(crash_at=(crash or {}).get(node.index))
         self.wait_height(1, timeout=60)
+
+    def wait_apis(self, *, timeout: float = 30) -> None:
+        """Until every node's HTTP API answers ``/v1/status`` past height 1."""
+        for node in self.nodes:
+            wait_until(
+                lambda n=node: n.api.status().height >= 1, timeout=timeout, what=f"{node} API"
+            )
 
     def cleanup(self) -> None:
         for node in self.nodes:

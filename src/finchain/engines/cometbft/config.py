@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,10 @@ from finchain.app import Genesis
 from finchain.engines.cometbft.validators import COMETBFT_KEY_TYPE, address, parse_validators
 
 TomlValue = str | int | bool
+#: JSON-RPC limits we set on our nodes: the API hands CometBFT a whole batch of txs
+#: in one request (CometBFT's defaults: 10 requests, 1 MB).
+RPC_MAX_BATCH = 2000
+RPC_MAX_BODY_BYTES = 16 * 1024 * 1024
 _SECTION = re.compile(r"^\[([A-Za-z0-9_.-]+)\]\s*$")
 _KEY = re.compile(r"^([A-Za-z0-9_-]+)\s*=")
 
@@ -29,8 +34,11 @@ class ConsensusSettings:
 
     The defaults are CometBFT's own (``create_empty_blocks`` on: a block every
     ``timeout_commit`` even when idle, so liveness is visible and the latest
-    header is never old; off suits a quiet production chain, see docs/cometbft.md).
-    Tests shrink the timeouts.
+    header is never old; off suits a quiet production chain, see docs/cometbft.md),
+    except ``tx_index``: CometBFT's own tx indexer is off (``"null"``), because the
+    finchain API looks txs up in the Application's index (with proofs) and
+    indexing every event again cost ~40% of CometBFT's CPU under load. ``"kv"``
+    turns CometBFT's ``/tx`` and ``/tx_search`` back on. Tests shrink the timeouts.
     """
 
     timeout_propose: str = "3s"
@@ -41,6 +49,7 @@ class ConsensusSettings:
     create_empty_blocks_interval: str = "0s"
     mempool_size: int = 5000
     log_level: str = "info"
+    tx_index: str = "null"
 
 
 def edit_toml(text: str, values: Mapping[str, Mapping[str, TomlValue]]) -> str:
@@ -75,7 +84,11 @@ def node_config(
     """The config.toml values of one node of a loopback network."""
     return {
         "": {"moniker": moniker, "proxy_app": proxy_app, "log_level": settings.log_level},
-        "rpc": {"laddr": f"tcp://127.0.0.1:{rpc_port}"},
+        "rpc": {
+            "laddr": f"tcp://127.0.0.1:{rpc_port}",
+            "max_request_batch_size": RPC_MAX_BATCH,
+            "max_body_bytes": RPC_MAX_BODY_BYTES,
+        },
         "p2p": {
             "laddr": f"tcp://127.0.0.1:{p2p_port}",
             "persistent_peers": ",".join(persistent_peers),
@@ -96,8 +109,51 @@ def node_config(
             "create_empty_blocks": settings.create_empty_blocks,
             "create_empty_blocks_interval": settings.create_empty_blocks_interval,
         },
+        "tx_index": {"indexer": settings.tx_index},
         "instrumentation": {"prometheus": False},
     }
+
+
+@dataclass(frozen=True, slots=True)
+class RpcSettings:
+    """Where a node's own CometBFT RPC listens and how large a JSON-RPC batch it takes."""
+
+    url: str = "http://127.0.0.1:26657"
+    max_batch: int = 10  # 0: unlimited
+    max_body_bytes: int = 1_000_000
+
+
+def read_rpc_settings(cometbft_home: Path) -> RpcSettings:
+    """The ``[rpc]`` settings of ``cometbft_home/config/config.toml``.
+
+    A wildcard listen address (``0.0.0.0``) is reached on 127.0.0.1; a unix
+    socket is refused, because the HTTP client speaks TCP.
+    """
+    path = cometbft_home / "config" / "config.toml"
+    try:
+        rpc = tomllib.loads(path.read_text())["rpc"]
+        laddr = str(rpc["laddr"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"cannot read [rpc] laddr from {path}: {exc}") from None
+    if not laddr.startswith("tcp://"):
+        raise ValueError(f"{path}: rpc.laddr must be tcp://HOST:PORT for the API, got {laddr}")
+    host, _, port = laddr.removeprefix("tcp://").rpartition(":")
+    host = "127.0.0.1" if host in ("", "0.0.0.0") else host  # noqa: S104 - parsing, not binding
+    return RpcSettings(
+        url=f"http://{host}:{port}",
+        max_batch=int(rpc.get("max_request_batch_size", 10)),
+        max_body_bytes=int(rpc.get("max_body_bytes", 1_000_000)),
+    )
+
+
+def finchain_config(*, api_listen: str, keep_recent: int = 0) -> str:
+    """The finchain ``config.toml`` of a CometBFT node home (``[node] engine = "cometbft"``)."""
+    return (
+        "# finchain node on CometBFT: consensus settings live in cometbft/config/config.toml\n\n"
+        '[node]\nengine = "cometbft"\nlog_format = "text"\nlog_level = "info"\n\n'
+        f'[api]\nlisten = "{api_listen}"\nmax_concurrency = 256\n\n'
+        f"[storage]\nkeep_recent = {keep_recent}\n"
+    )
 
 
 def cometbft_genesis(template: Mapping[str, Any], genesis: Genesis) -> dict[str, Any]:

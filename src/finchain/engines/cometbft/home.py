@@ -2,6 +2,7 @@
 
 ::
 
+    HOME/config.toml         how the finchain half runs: engine, HTTP API, storage
     HOME/genesis.json        the finchain genesis (also embedded in CometBFT's genesis)
     HOME/data/               the Application's RocksDB
     HOME/cometbft/           CometBFT's own home (config/, data/)
@@ -23,6 +24,10 @@ UNIX_PATH_MAX = 107  # sun_path holds 108 bytes including the final NUL
 @dataclass(frozen=True, slots=True)
 class NodeHome:
     root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.toml"
 
     @property
     def genesis(self) -> Path:

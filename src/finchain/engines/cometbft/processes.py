@@ -30,16 +30,16 @@ class ProcessError(RuntimeError):
     """A node process did not start, or exited when it should be running."""
 
 
-def abci_command(home: NodeHome, *, keep_recent: int = 0) -> list[str]:
-    return [
+def abci_command(home: NodeHome, *, keep_recent: int | None = None) -> list[str]:
+    """The ABCI server (and HTTP API) process; ``keep_recent`` overrides ``[storage]``."""
+    command = [
         sys.executable,
         "-m",
         "finchain.engines.cometbft.serve",
         "--home",
         str(home.root.absolute()),
-        "--keep-recent",
-        str(keep_recent),
     ]
+    return command if keep_recent is None else [*command, "--keep-recent", str(keep_recent)]
 
 
 def cometbft_command(home: NodeHome) -> list[str]:
@@ -87,7 +87,7 @@ def start_abci(
     *,
     env: Mapping[str, str] | None = None,
     detach: bool = False,
-    keep_recent: int = 0,
+    keep_recent: int | None = None,
     timeout: float = 30.0,
 ) -> subprocess.Popen[bytes]:
     """Start the ABCI server and wait until its socket accepts connections."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -99,9 +100,68 @@ class CometRpc:
             raise RpcError(method, reply["error"])
         return reply["result"]
 
+    def call_batch(self, method: str, params: Sequence[dict[str, Any]]) -> list[Any]:
+        """One JSON-RPC batch of ``method`` calls: each item its result or an :class:`RpcError`.
+
+        CometBFT answers a batch in one HTTP exchange (``rpc.max_request_batch_size``
+        and ``rpc.max_body_bytes`` bound it); a refused batch raises RpcError.
+        """
+        body = [
+            {"jsonrpc": "2.0", "id": i, "method": method, "params": p} for i, p in enumerate(params)
+        ]
+        reply = self._http.post("/", json=body).json()
+        if isinstance(reply, dict) and len(body) == 1:
+            reply = [reply]  # CometBFT answers a batch of one with a bare response
+        if not isinstance(reply, list):
+            error = reply.get("error") if isinstance(reply, dict) else None
+            raise RpcError(method, error or {"message": f"unexpected batch reply {reply!r:.200}"})
+        by_id = {item.get("id"): item for item in reply if isinstance(item, dict)}
+        results: list[Any] = []
+        for request in body:
+            item = by_id.get(request["id"])
+            if item is None:
+                results.append(RpcError(method, {"message": "no answer in the batch reply"}))
+            elif "error" in item:
+                results.append(RpcError(method, item["error"]))
+            else:
+                results.append(item["result"])
+        return results
+
+    def broadcast_txs(
+        self, txs: Sequence[bytes], *, method: str = "broadcast_tx_async"
+    ) -> list[Any]:
+        """Submit ``txs`` in one batch; per tx the RPC result or an RpcError (e.g. in cache)."""
+        return self.call_batch(method, [{"tx": base64.b64encode(tx).decode()} for tx in txs])
+
     def status(self) -> dict[str, Any]:
         result: dict[str, Any] = self.call("status")
         return result
+
+    def commit(self, height: int) -> dict[str, Any]:
+        """The signed header of ``height``: ``{"signed_header": {header, commit}, "canonical"}``."""
+        result: dict[str, Any] = self.call("commit", height=str(height))
+        return result
+
+    def validators(self, height: int | None = None) -> list[dict[str, Any]]:
+        """The validator set at ``height`` (default latest), every page of it."""
+        found: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            params: dict[str, Any] = {"page": str(page), "per_page": "100"}
+            if height is not None:
+                params["height"] = str(height)
+            result = self.call("validators", **params)
+            found.extend(result["validators"])
+            if len(found) >= int(result["total"]) or not result["validators"]:
+                return found
+            page += 1
+
+    def net_info(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.call("net_info")
+        return result
+
+    def mempool_size(self) -> int:
+        return int(self.call("num_unconfirmed_txs")["total"])
 
     def height(self) -> int:
         return int(self.status()["sync_info"]["latest_block_height"])

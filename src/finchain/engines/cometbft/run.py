@@ -28,7 +28,7 @@ log = logging.getLogger("finchain.engines.cometbft.run")
 POLL_S = 0.2
 
 
-def run_node(home: NodeHome, *, keep_recent: int = 0) -> int:
+def run_node(home: NodeHome, *, keep_recent: int | None = None) -> int:
     """Run both processes of ``home`` until a signal or until one of them exits."""
     stopping = False
 
@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run a finchain node on CometBFT.")
     parser.add_argument("--home", type=Path, required=True, help="the node home directory")
     parser.add_argument(
-        "--keep-recent", type=int, default=0, help="state versions to keep (0: all)"
+        "--keep-recent", type=int, help="state versions to keep (0: all; default: config.toml)"
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

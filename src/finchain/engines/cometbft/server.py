@@ -21,17 +21,18 @@ import itertools
 import logging
 import os
 import signal
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from finchain.engines.cometbft.adapter import AbciAdapter, MalformedRequest
 from finchain.engines.cometbft.framing import MAX_FRAME_BYTES, FrameDecoder, FrameError, frame
 from finchain.engines.cometbft.processes import accepts_connections
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 READ_CHUNK = 256 * 1024
 CONSENSUS_KINDS = frozenset(
@@ -108,6 +109,15 @@ class AbciServer:
 
     def stop(self) -> None:
         self._stopped.set()
+
+    def call_app(self, fn: Callable[[], T]) -> Future[T]:
+        """Run ``fn`` on the worker thread, between two ABCI batches.
+
+        The node's HTTP API reads the Application this way, so its reads never
+        overlap an ABCI request (the Application is not thread-safe) and always
+        see a committed state. Raises RuntimeError once the server has stopped.
+        """
+        return self._worker.submit(fn)
 
     async def wait_stopped(self) -> None:
         """Block until :meth:`stop`, then close the listener and every connection."""

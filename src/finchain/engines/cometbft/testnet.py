@@ -4,9 +4,9 @@
 share one finchain genesis, embedded as ``app_state`` in one CometBFT genesis.
 Every node runs two processes (the ABCI server and CometBFT), so ``up`` starts
 2N processes, detached, recorded in pid files; ``down`` stops them. Ports:
-node ``i`` listens for p2p on ``base_port + 10*i`` and RPC on ``base_port +
-10*i + 1`` (``+2`` is left for the node's HTTP API). Every validator lists all
-others as persistent peers.
+node ``i`` listens for p2p on ``base_port + 10*i``, CometBFT RPC on ``+1`` and
+its finchain HTTP API (served by its ABCI process) on ``+2``. Every validator
+lists all others as persistent peers.
 
 Usage::
 
@@ -34,6 +34,7 @@ from finchain.engines.cometbft.config import (
     ConsensusSettings,
     cometbft_genesis,
     edit_toml,
+    finchain_config,
     node_config,
     node_id,
     validator_public_key,
@@ -57,10 +58,15 @@ class TestnetNode:
     p2p_port: int
     rpc_port: int
     node_id: str
+    api_port: int
 
     @property
     def rpc_url(self) -> str:
         return f"http://127.0.0.1:{self.rpc_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
 
     @property
     def peer_address(self) -> str:
@@ -82,6 +88,7 @@ class Testnet:
                     "home": n.home.root.name,
                     "p2p_port": n.p2p_port,
                     "rpc_port": n.rpc_port,
+                    "api_port": n.api_port,
                     "node_id": n.node_id,
                 }
                 for n in self.nodes
@@ -102,6 +109,7 @@ class Testnet:
                 p2p_port=n["p2p_port"],
                 rpc_port=n["rpc_port"],
                 node_id=n["node_id"],
+                api_port=n.get("api_port", n["rpc_port"] + 1),
             )
             for n in manifest["nodes"]
         )
@@ -117,6 +125,8 @@ class NodeStatus:
     app_hash: str | None
     catching_up: bool | None
     error: str = ""
+    peers: int | None = None
+    api_url: str = ""
 
     def to_obj(self) -> dict[str, Any]:
         return {
@@ -126,6 +136,8 @@ class NodeStatus:
             "height": self.height,
             "app_hash": self.app_hash,
             "catching_up": self.catching_up,
+            "peers": self.peers,
+            "api_url": self.api_url,
             "error": self.error,
         }
 
@@ -166,7 +178,9 @@ def init_testnet(
             [str(binary), "init", "--home", str(home.cometbft)], check=True, capture_output=True
         )
         port = base_port + PORT_STRIDE * i
-        nodes.append(TestnetNode(f"node{i}", home, port, port + 1, node_id(home.cometbft)))
+        nodes.append(
+            TestnetNode(f"node{i}", home, port, port + 1, node_id(home.cometbft), port + 2)
+        )
     genesis = Genesis(
         chain_id=chain_id,
         suite=suite,
@@ -195,6 +209,7 @@ def init_testnet(
             settings=settings,
         )
         config_path.write_text(edit_toml(config_path.read_text(), values))
+        node.home.config.write_text(finchain_config(api_listen=f"127.0.0.1:{node.api_port}"))
     testnet = Testnet(directory, chain_id, tuple(nodes))
     testnet.save()
     return testnet
@@ -223,7 +238,7 @@ def down(directory: Path) -> list[str]:
 
 
 def status(directory: Path) -> list[NodeStatus]:
-    """Each node's processes and, when its RPC answers, its height and app hash."""
+    """Each node's processes and, when its RPC answers, its height, app hash and peers."""
     result = []
     for node in Testnet.load(directory).nodes:
         abci = processes.running_pid(node.home, processes.ABCI)
@@ -231,6 +246,7 @@ def status(directory: Path) -> list[NodeStatus]:
         try:
             with CometRpc(node.rpc_url, timeout=2.0) as rpc:
                 sync = rpc.status()["sync_info"]
+                peers = int(rpc.net_info()["n_peers"])
             result.append(
                 NodeStatus(
                     node.name,
@@ -239,10 +255,14 @@ def status(directory: Path) -> list[NodeStatus]:
                     int(sync["latest_block_height"]),
                     sync["latest_app_hash"],
                     bool(sync["catching_up"]),
+                    peers=peers,
+                    api_url=node.api_url,
                 )
             )
         except (httpx.HTTPError, ValueError, KeyError) as exc:
-            result.append(NodeStatus(node.name, abci, comet, None, None, None, str(exc)))
+            result.append(
+                NodeStatus(node.name, abci, comet, None, None, None, str(exc), api_url=node.api_url)
+            )
     return result
 
 

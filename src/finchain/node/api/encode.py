@@ -72,6 +72,7 @@ def block_json(block: BlockView) -> dict[str, Any]:
         "tx_ids": [tx_id.hex() for tx_id in block.tx_ids],
         "results": [r.to_obj() for r in block.results],
         "events": to_json(block.events),
+        "commit": to_json(block.commit),
     }
 
 
@@ -90,6 +91,7 @@ def tx_json(view: TxView) -> dict[str, Any]:
         "block_hash": block.block_hash.hex(),
         "signature": block.signature.hex(),
         "validator": to_json(block.validator),
+        "commit": to_json(block.commit),
     }
 
 

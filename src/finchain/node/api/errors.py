@@ -64,6 +64,7 @@ _CHAIN_STATUS: dict[tuple[str, int], int] = {
     ("node", 5): 503,  # shutting down
     ("node", 6): 404,  # not found
     ("mempool", 2): 503,  # mempool full
+    ("cometbft", 2): 503,  # the node's CometBFT unreachable
 }
 
 #: Errors after which the same request may succeed later; they carry ``Retry-After``.

@@ -93,6 +93,9 @@ class BlockModel(BaseModel):
     tx_ids: list[str]
     results: list[TxResultModel]
     events: list[EventModel]
+    commit: dict[str, Any] | None = Field(
+        description="CometBFT: the precommit signatures that committed the block; null on solo"
+    )
 
 
 class TxModel(BaseModel):
@@ -102,11 +105,15 @@ class TxModel(BaseModel):
     index: int
     result: TxResultModel
     events: list[EventModel]
-    proof: dict[str, Any] = Field(description="Merkle inclusion proof against header.tx_root")
+    proof: dict[str, Any] = Field(
+        description="Merkle inclusion proof against header.tx_root (solo) or "
+        "header.data_hash (CometBFT, leaf data = SHA-256 of the raw tx)"
+    )
     header: dict[str, Any]
     block_hash: str
     signature: str
     validator: dict[str, Any]
+    commit: dict[str, Any] | None
 
 
 class StatusModel(BaseModel):
