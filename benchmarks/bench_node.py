@@ -89,7 +89,11 @@ def run(suite: str, scheme: str, *, txs: int, accounts: int, batch: int) -> str:
         )
         last = (bench.stdout.strip().splitlines() or ["(no output)"])[-1]
         if bench.returncode != 0:
-            last = f"bench failed ({bench.returncode}): {bench.stderr.strip()[-500:]}"
+            kept = workdir.parent / "finchain-bench-failure"
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.copytree(workdir, kept, ignore=shutil.ignore_patterns("data", "keystore"))
+            (kept / "bench.log").write_text(bench.stdout + bench.stderr)
+            last = f"bench failed ({bench.returncode}): logs in {kept}"
         print(f"suite={suite} scheme={scheme} {last}", flush=True)
         return last
     finally:

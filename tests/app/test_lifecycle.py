@@ -209,3 +209,34 @@ def test_check_tx_failure_spends_no_nonce_in_check_state(chain):
     signer.nonce -= 1
     retry = signer.sign(b.transfer((A2, "CNY", 5)))
     assert chain.app.check_tx(retry).ok, "the rejected tx must not have consumed nonce 0"
+
+
+def test_predecode_from_many_threads_keeps_the_memo_consistent(chain, monkeypatch):
+    """Engines predecode batches off their lock, from several threads at once."""
+    import sys
+    import threading
+
+    import finchain.app.application as application
+
+    monkeypatch.setattr(application, "_DECODED_CACHE_SIZE", 8)
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: races show up
+    signers = chain.signers
+    batches = [[s.sign(b.transfer((A3, "CNY", 1))) for _ in range(50)] for s in signers[:2]]
+    errors: list[BaseException] = []
+
+    def work(raws: list[bytes]) -> None:
+        try:
+            for _ in range(20):
+                chain.app.predecode(raws)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(batch,)) for batch in batches * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sys.setswitchinterval(previous)
+    assert errors == []
+    assert len(chain.app._decoded) <= 8

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -143,6 +144,7 @@ class Application:
         self.blocks = BlockStore(self.db)
         self._pending: _PendingBlock | None = None
         self._decoded: dict[bytes, tuple[Tx, bytes, tuple[Msg, ...]]] = {}
+        self._decoded_lock = threading.Lock()
         self._params_changed = False
         self.chain_id = ""
         self.suite = ""
@@ -371,7 +373,8 @@ class Application:
             self.params = ChainParams.from_obj(
                 decode(self.state.get(KEY_PARAMS) or b"", max_size=1 << 20)
             )
-            self._decoded.clear()
+            with self._decoded_lock:
+                self._decoded.clear()
         self._pending = None
         self._last_time_ns = pending.time_ns
         self._check = Overlay(self.state)
@@ -496,9 +499,10 @@ class Application:
         tx = decode_tx(raw, max_size=self.params.max_tx_bytes)
         stateless_checks(tx, self.chain_id, self.params)
         decoded = (tx, self._hash(raw), tuple(parse_msgs(tx, self._routes)))
-        if len(self._decoded) >= _DECODED_CACHE_SIZE:
-            del self._decoded[next(iter(self._decoded))]
-        self._decoded[raw] = decoded
+        with self._decoded_lock:  # engines predecode from several threads (see predecode)
+            if len(self._decoded) >= _DECODED_CACHE_SIZE:
+                del self._decoded[next(iter(self._decoded))]
+            self._decoded[raw] = decoded
         return decoded
 
     def predecode(self, raws: Sequence[bytes]) -> None:
