@@ -7,6 +7,7 @@ import random
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,13 +31,22 @@ def network(
     """Make a CometNetwork; kill it afterwards; keep its logs and print where on failure."""
     made: list[CometNetwork] = []
 
-    def make(size: int, *, accounts: int = 3, suite: str = "intl") -> CometNetwork:
+    def make(
+        size: int,
+        *,
+        accounts: int = 3,
+        suite: str = "intl",
+        full_nodes: int = 0,
+        governance: dict[str, Any] | None = None,
+    ) -> CometNetwork:
         net = CometNetwork(
             tmp_path / f"net{len(made)}",
             size,
             seed=net_seed + len(made),
             accounts=Accounts.create(accounts, suite),
             suite=suite,
+            full_nodes=full_nodes,
+            governance=governance,
         )
         made.append(net)
         return net

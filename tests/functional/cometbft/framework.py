@@ -160,21 +160,37 @@ class CometNode:
 
 
 class CometNetwork:
-    """N validators on loopback sharing one genesis with funded accounts."""
+    """N validators on loopback sharing one genesis with funded accounts.
+
+    ``full_nodes`` more nodes (indexes ``size``, …) start as non-validators;
+    ``governance`` is the genesis ``app_state["governance"]`` section.
+    """
 
     def __init__(
-        self, directory: Path, size: int, *, seed: int, accounts: Accounts, suite: str = "intl"
+        self,
+        directory: Path,
+        size: int,
+        *,
+        seed: int,
+        accounts: Accounts,
+        suite: str = "intl",
+        full_nodes: int = 0,
+        governance: dict[str, Any] | None = None,
     ) -> None:
         self.directory = directory
         self.accounts = accounts
+        app_state = accounts.app_state()
+        if governance is not None:
+            app_state["governance"] = governance
         testnet = init_testnet(
             directory,
             size,
             suite=suite,
             chain_id=CHAIN_ID,
-            app_state=accounts.app_state(),
-            base_port=free_port_base(seed, size),
+            app_state=app_state,
+            base_port=free_port_base(seed, size + full_nodes),
             settings=FAST,
+            full_nodes=full_nodes,
         )
         self.nodes = [CometNode(i, spec) for i, spec in enumerate(testnet.nodes)]
 

@@ -50,9 +50,16 @@ class DemoAccounts:
         return {name: account_id(n) for n, name in enumerate(self.keys, start=1)}
 
     def app_state(self) -> dict[str, Any]:
-        """The genesis ``app_state``: the accounts, the demo asset, everyone funded."""
+        """The genesis ``app_state``: the accounts, the demo asset, everyone funded,
+        and every demo account a governance member (weight 1), so a testnet can vote."""
         ids = self.ids
         return {
+            "governance": {
+                "members": [
+                    {"account": ids[name], "name": name, "weight": 1} for name in self.keys
+                ],
+                "params": {"min_validators": 1},
+            },
             "accounts": {
                 "accounts": [
                     genesis_account(n, policy([key_of("k1", key)]))

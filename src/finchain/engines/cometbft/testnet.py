@@ -153,6 +153,7 @@ def init_testnet(
     params: ChainParams | None = None,
     base_port: int = DEFAULT_BASE_PORT,
     settings: ConsensusSettings | None = None,
+    full_nodes: int = 0,
 ) -> Testnet:
     """Write the homes of a ``validators``-node network into the new or empty ``directory``.
 
@@ -163,16 +164,21 @@ def init_testnet(
         params: chain parameters (also sets CometBFT's block and tx size limits).
         base_port: node ``i`` uses ``base_port + 10*i`` (p2p) and ``+1`` (RPC).
         settings: consensus timeouts and block production (CometBFT's defaults if omitted).
+        full_nodes: extra nodes after the validators (``node{validators}``, …), with
+            their own consensus keys but not in the genesis validator set, peered with
+            everyone like the validators (e.g. to be made validators by governance).
     """
     if not 1 <= validators <= 64:
         raise ValueError(f"a testnet has 1 to 64 validators, not {validators}")
+    if not 0 <= full_nodes <= 64:
+        raise ValueError(f"a testnet has 0 to 64 full nodes, not {full_nodes}")
     if directory.exists() and any(directory.iterdir()):
         raise FileExistsError(f"{directory} is not empty: choose a new directory")
     settings = settings or ConsensusSettings()
     params = params or ChainParams()
     binary = cometbft_binary()
     nodes = []
-    for i in range(validators):
+    for i in range(validators + full_nodes):
         home = NodeHome(directory / f"node{i}")
         subprocess.run(
             [str(binary), "init", "--home", str(home.cometbft)], check=True, capture_output=True
@@ -189,7 +195,7 @@ def init_testnet(
         app_state=app_state or {},
         validators=[
             validator_entry(n.name, validator_public_key(n.home.cometbft), DEFAULT_POWER)
-            for n in nodes
+            for n in nodes[:validators]
         ],
     )
     genesis = Genesis.from_json_obj(genesis.to_json_obj(), source="testnet genesis")
