@@ -41,7 +41,7 @@ def main() -> None:
     bench_store.main([])
     print("== application (issue 2: finalize_block + commit, blocks of 1,000)", flush=True)
     bench_app.main([])
-    for name in ("bench_node", "bench_cometbft"):
+    for name in ("bench_node", "bench_testnet", "bench_cometbft"):
         if (Path(__file__).parent / f"{name}.py").exists():
             print(f"== {name}", flush=True)
             __import__(name).main([])
