@@ -427,6 +427,11 @@ class Application:
             proofs.append(StateProof(key, proven_value, proof))
         return QueryResponse(value, at, state.root(at), tuple(proofs))
 
+    @property
+    def last_block_time_ns(self) -> int:
+        """Time of the last committed block (genesis time before the first block)."""
+        return self._last_time_ns
+
     def tx_id(self, raw: bytes) -> bytes:
         """The transaction id: the suite hash of the complete signed bytes."""
         return self._hash(raw)

@@ -160,7 +160,7 @@ class SoloNode:
                 suite=info.suite,
                 height=info.last_height,
                 app_hash=info.last_app_hash,
-                latest_block_time_ns=self.app._last_time_ns,
+                latest_block_time_ns=self.app.last_block_time_ns,
                 validators=tuple(self.genesis.validators),
                 catching_up=False,
                 mempool_size=len(self.mempool),
@@ -282,7 +282,7 @@ class SoloNode:
     def _produce_block(self) -> list[StreamItem]:
         app = self.app
         height = app.height + 1
-        time_ns = max(time.time_ns(), app._last_time_ns + 1)
+        time_ns = max(time.time_ns(), app.last_block_time_ns + 1)
         reaped = self.mempool.reap(app.params.max_block_bytes)
         txs = app.prepare_proposal(
             reaped, max_bytes=app.params.max_block_bytes, height=height, time_ns=time_ns
