@@ -55,12 +55,19 @@ def init(
         bool, typer.Option("--empty-blocks/--no-empty-blocks", help="blocks while idle")
     ] = True,
     mempool_size: Annotated[int, typer.Option("--mempool-size", min=1)] = 5000,
+    full_nodes: Annotated[
+        int, typer.Option("--full-nodes", min=0, max=16, help="non-validator nodes to add")
+    ] = 0,
     tx_index: Annotated[
         str, typer.Option("--tx-index", help="CometBFT's own tx indexer: null or kv")
     ] = "null",
     json_out: JsonOpt = False,
 ) -> None:
-    """Write the node homes, one shared genesis and the demo accounts' keystore."""
+    """Write the node homes, one shared genesis and the demo accounts' keystore.
+
+    ``--full-nodes`` adds nodes with their own consensus keys that are not in the
+    genesis validator set: a governance proposal can make them validators.
+    """
     with failures():
         if suite not in ("gm", "intl"):
             raise CliError(f"--suite must be gm or intl, not {suite!r}")
@@ -82,6 +89,7 @@ def init(
                 app_state=accounts.app_state(),
                 base_port=base_port,
                 settings=settings,
+                full_nodes=full_nodes,
             )
         except (FileExistsError, ValueError, ToolchainError) as exc:
             raise CliError(str(exc)) from None
