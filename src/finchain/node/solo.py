@@ -307,9 +307,10 @@ class SoloNode:
         validator = {"scheme": self._public.scheme, "public_key": self._public.data}
         app.commit(extra={"header": header, "signature": signature, "validator": validator})
         self._last_block_hash = header_hash(header, app.suite)
-        tx_ids = [app.tx_id(raw) for raw in txs]
-        for raw in reaped:
-            self.mempool.remove(app.tx_id(raw))
+        reaped_ids = {raw: app.tx_id(raw) for raw in reaped}  # txs is a subset of reaped
+        tx_ids = [reaped_ids[raw] for raw in txs]
+        for tx_id in reaped_ids.values():
+            self.mempool.remove(tx_id)
         for index, (tx_id, result) in enumerate(zip(tx_ids, response.tx_results, strict=True)):
             for waiter in self._waiters.pop(tx_id, []):
                 waiter.height, waiter.index, waiter.result = height, index, result

@@ -164,10 +164,9 @@ class AddValidator(Action):
 
 
 @dataclass(frozen=True, slots=True)
-class SetValidatorPower(Action):
-    """Change an active validator's power (to remove it, use ``remove_validator``)."""
+class _KeyAndPower(Action):
+    """The shape shared by actions that name a validator key and a power."""
 
-    KIND = "set_validator_power"
     public_key: bytes
     power: int
 
@@ -178,6 +177,13 @@ class SetValidatorPower(Action):
 
     def fields_value(self) -> dict[str, Any]:
         return {"public_key": self.public_key, "power": self.power}
+
+
+@dataclass(frozen=True, slots=True)
+class SetValidatorPower(_KeyAndPower):
+    """Change an active validator's power (to remove it, use ``remove_validator``)."""
+
+    KIND = "set_validator_power"
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,20 +201,10 @@ class RemoveValidator(Action):
 
 
 @dataclass(frozen=True, slots=True)
-class RestoreValidator(Action):
+class RestoreValidator(_KeyAndPower):
     """Lift a jail: the validator is active again with ``power``."""
 
     KIND = "restore_validator"
-    public_key: bytes
-    power: int
-
-    @classmethod
-    def from_value(cls, value: dict[str, Any]) -> Self:
-        expect_fields(value, {"type", "public_key", "power"}, cls.KIND)
-        return cls(_public_key(value), _power(value))
-
-    def fields_value(self) -> dict[str, Any]:
-        return {"public_key": self.public_key, "power": self.power}
 
 
 @dataclass(frozen=True, slots=True)
