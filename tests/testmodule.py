@@ -17,6 +17,7 @@ from finchain.app.module import Handler, Invariant, Query
 from finchain.app.msgs import Msg
 from finchain.app.schema import expect_fields, get_str
 from finchain.modules.accounts.keeper import AccountsKeeper
+from finchain.modules.governance.types import GOV_AUTHORITY
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,14 @@ class MsgSetStatus(Msg):
         return {"account": self.account, "status": self.status}
 
 
+@dataclass(frozen=True, slots=True)
+class MsgGovernedStatus(MsgSetStatus):
+    """The same change, allowed only when a passed governance proposal executes it."""
+
+    TYPE = "testonly/governed_status"
+    GOVERNED = True
+
+
 class StatusForTestsModule:
     name = "testonly"
 
@@ -44,7 +53,12 @@ class StatusForTestsModule:
         def set_status(ctx: Context, msg: MsgSetStatus) -> None:
             self.accounts.set_status(ctx, msg.account, msg.status, "test")
 
-        return {MsgSetStatus: set_status}
+        def governed_status(ctx: Context, msg: MsgGovernedStatus) -> None:
+            if ctx.signer != GOV_AUTHORITY:
+                raise AssertionError("a governed message reached its handler without governance")
+            self.accounts.set_status(ctx, msg.account, msg.status, "governance")
+
+        return {MsgSetStatus: set_status, MsgGovernedStatus: governed_status}
 
     def queries(self) -> Mapping[str, Query]:
         return {}

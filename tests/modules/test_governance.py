@@ -16,6 +16,7 @@ import pytest
 from finchain.app import ChainParams, FinalizeBlockResponse, TxResult
 from finchain.app.abci import Misbehavior, ValidatorUpdate
 from finchain.client import builders as b
+from finchain.codec import RawMsg
 from finchain.crypto import PrivateKey, generate_private_key
 from finchain.errors import FinchainError
 from finchain.modules.accounts.types import account_id
@@ -240,6 +241,43 @@ def test_non_member_cannot_submit_or_vote(gov):
     assert code(missing) == ("gov", 3)
     (bad,) = gov.block(gov.tx(1, b.vote(pid, "maybe"))).tx_results
     assert code(bad) == ("tx", 6)
+
+
+# -- governed messages of other modules (exec) ---------------------------------------------------
+
+
+def governed_freeze(account: str) -> RawMsg:
+    return RawMsg("testonly/governed_status", {"account": account, "status": "frozen"})
+
+
+def test_exec_action_runs_a_governed_message_with_the_governance_signer(gov):
+    """The test module's handler raises unless the signer is ``governance``."""
+    pid = gov.pass_proposal(b.exec_msg(governed_freeze(A[5])))
+    assert gov.proposal(pid)["status"] == "executed"
+    account = gov.app.query("accounts/account", {"account": A[5]}).value["account"]
+    assert account["status"] == "frozen"
+
+
+def test_a_governed_message_in_a_transaction_is_refused(gov):
+    before = gov.app.query("accounts/account", {"account": A[5]}).value
+    (result,) = gov.block(gov.tx(1, governed_freeze(A[5]))).tx_results
+    assert code(result) == ("gov", 20)
+    assert "passed governance proposal" in result.log
+    assert gov.app.query("accounts/account", {"account": A[5]}).value == before
+
+
+def test_exec_refuses_unknown_ungoverned_and_governance_messages_at_submission(gov):
+    cases = [
+        (RawMsg("nosuch/msg", {}), ("tx", 5)),
+        (RawMsg("testonly/set_status", {"account": A[5], "status": "frozen"}), ("gov", 19)),
+        (RawMsg("testonly/governed_status", {"account": A[5]}), ("tx", 6)),
+    ]
+    for msg, expected in cases:
+        result, _ = gov.submit(1, b.exec_msg(msg))
+        assert code(result) == expected, result.log
+        assert "action #0 (exec)" in result.log
+    result, _ = gov.submit(1, b.exec_msg(b.vote(1, "yes")))
+    assert code(result) == ("tx", 6) and "governance's own" in result.log
 
 
 # -- atomic execution ---------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from finchain.app.errors import (
     ErrBadGenesis,
     ErrBadQuery,
     ErrNotInitialized,
+    ErrUnknownMsg,
     ErrUnknownQuery,
     ErrWrongHeight,
 )
@@ -57,6 +58,7 @@ from finchain.modules.accounts.keeper import AccountsKeeper
 from finchain.modules.accounts.module import AccountsModule
 from finchain.modules.bank.keeper import BankKeeper
 from finchain.modules.bank.module import BankModule
+from finchain.modules.governance.errors import ErrGovernanceOnly, ErrNotGoverned
 from finchain.modules.governance.keeper import GovernanceKeeper
 from finchain.modules.governance.module import GovernanceModule, genesis_validator_set
 from finchain.store import BlockStore, Database, StateStore, tx_root
@@ -128,7 +130,7 @@ class Application:
         self.accounts = AccountsKeeper()
         self.bank = BankKeeper(self.accounts)
         self.accounts.add_close_guard(self.bank.assert_can_close)
-        self.governance = GovernanceKeeper(self.accounts, ChainParamsKeeper())
+        self.governance = GovernanceKeeper(self.accounts, ChainParamsKeeper(), self)
         self._governance_module = GovernanceModule(self.governance)
         self.modules: list[Module] = []
         self._routes: dict[str, tuple[type[Msg], Handler]] = {}
@@ -169,6 +171,24 @@ class Application:
                 raise ValueError(f"query path {path} registered twice")
         self._queries.update(module.queries())
         self.modules.append(module)
+
+    def parse_governed(self, msg_type: str, value: dict[str, Any]) -> Msg:
+        """A governed message from a proposal's ``exec`` action (governance's ``MsgRouter``)."""
+        route = self._routes.get(msg_type)
+        if route is None:
+            raise ErrUnknownMsg(f"unknown message type {msg_type!r}")
+        msg = route[0].from_value(value)
+        msg.validate()
+        if not msg.GOVERNED:
+            raise ErrNotGoverned(
+                f"{msg_type} is signed by an account, not executed by governance: "
+                "send it in a transaction"
+            )
+        return msg
+
+    def deliver(self, ctx: Context, msg: Msg) -> None:
+        """Run ``msg``'s handler in ``ctx`` (governance's ``MsgRouter``)."""
+        self._routes[msg.TYPE][1](ctx, msg)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -503,7 +523,14 @@ class Application:
             return cached
         tx = decode_tx(raw, max_size=self.params.max_tx_bytes)
         stateless_checks(tx, self.chain_id, self.params)
-        decoded = (tx, self._hash(raw), tuple(parse_msgs(tx, self._routes)))
+        msgs = tuple(parse_msgs(tx, self._routes))
+        for index, msg in enumerate(msgs):
+            if msg.GOVERNED:
+                raise ErrGovernanceOnly(
+                    f"message #{index} ({msg.TYPE}) may only be executed by a passed governance "
+                    'proposal: submit it as an action {"type": "exec", "msg": {...}}'
+                )
+        decoded = (tx, self._hash(raw), msgs)
         with self._decoded_lock:  # engines predecode from several threads (see predecode)
             if len(self._decoded) >= _DECODED_CACHE_SIZE:
                 del self._decoded[next(iter(self._decoded))]

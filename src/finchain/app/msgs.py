@@ -19,6 +19,9 @@ class Msg(ABC):
     # Asset operations are refused while an account is inside a key-reset lock window
     # (JR/T 0184 13.5.6).
     ASSET_OPERATION: ClassVar[bool] = False
+    # Only a passed governance proposal may execute it (an ``exec`` action, signer
+    # ``governance``); a transaction carrying it directly is refused by the ante chain.
+    GOVERNED: ClassVar[bool] = False
 
     @classmethod
     @abstractmethod

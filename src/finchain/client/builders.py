@@ -170,6 +170,16 @@ def set_param(space: str, name: str, value: int | str) -> gov.SetParam:
     return gov.SetParam(space, name, value)
 
 
+def exec_msg(msg: RawMsg) -> gov.ExecMsg:
+    """An action running a governed message (accredit an issuer, add a regulator...).
+
+    Example::
+
+        submit_proposal("accredit Bank A", [exec_msg(accredit_issuer(...))])
+    """
+    return gov.ExecMsg(msg.type, dict(msg.value))
+
+
 @dataclass
 class Signer:
     """An account and the keys this client holds for it; tracks the next nonce locally."""

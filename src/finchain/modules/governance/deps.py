@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from finchain.app.context import Context
 from finchain.app.kv import KVReader
+from finchain.app.msgs import Msg
 from finchain.app.params import ChainParams
 
 
@@ -25,3 +26,15 @@ class ChainParamsStore(Protocol):
     def chain_params(self, reader: KVReader) -> ChainParams: ...
 
     def set_chain_params(self, ctx: Context, params: ChainParams) -> None: ...
+
+
+class MsgRouter(Protocol):
+    """The application's message routes, for ``exec`` actions.
+
+    ``parse`` refuses unknown types, invalid fields and messages that are not
+    ``GOVERNED``; ``deliver`` runs the message's handler in the given context.
+    """
+
+    def parse_governed(self, msg_type: str, value: dict[str, Any]) -> Msg: ...
+
+    def deliver(self, ctx: Context, msg: Msg) -> None: ...

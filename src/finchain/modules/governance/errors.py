@@ -19,3 +19,5 @@ ErrMinValidators = register("gov", 15, "fewer active validators than min_validat
 ErrPowerChangeTooLarge = register("gov", 16, "proposal changes more than 1/3 of voting power")
 ErrInvalidParam = register("gov", 17, "invalid parameter change")
 ErrBadGenesis = register("gov", 18, "invalid governance genesis")
+ErrNotGoverned = register("gov", 19, "message may not be carried by a proposal")
+ErrGovernanceOnly = register("gov", 20, "message may only be executed by a passed proposal")

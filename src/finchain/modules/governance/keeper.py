@@ -27,7 +27,7 @@ from finchain.app.params import ChainParams
 from finchain.codec import decode_trusted, encode
 from finchain.errors import FinchainError
 from finchain.modules.governance import events, keys
-from finchain.modules.governance.deps import AccountStatusView, ChainParamsStore
+from finchain.modules.governance.deps import AccountStatusView, ChainParamsStore, MsgRouter
 from finchain.modules.governance.errors import (
     ErrBadGenesis,
     ErrInvalidParam,
@@ -51,6 +51,7 @@ from finchain.modules.governance.messages import (
     Action,
     AddMember,
     AddValidator,
+    ExecMsg,
     RemoveMember,
     RemoveValidator,
     RestoreValidator,
@@ -62,6 +63,7 @@ from finchain.modules.governance.messages import (
 from finchain.modules.governance.types import (
     EXECUTED,
     FAILED,
+    GOV_AUTHORITY,
     JAILING_KINDS,
     MAX_POWER,
     PASSED,
@@ -170,9 +172,12 @@ class GovernanceView:
 
 
 class GovernanceKeeper(GovernanceView):
-    def __init__(self, accounts: AccountStatusView, chain_params: ChainParamsStore) -> None:
+    def __init__(
+        self, accounts: AccountStatusView, chain_params: ChainParamsStore, router: MsgRouter
+    ) -> None:
         self._accounts = accounts
         self._chain_params = chain_params
+        self._router = router
 
     # -- members -----------------------------------------------------------------------------
 
@@ -299,6 +304,12 @@ class GovernanceKeeper(GovernanceView):
     def submit(
         self, ctx: Context, proposer: str, title: str, description: str, actions: Sequence[Action]
     ) -> Proposal:
+        for index, action in enumerate(actions):
+            if isinstance(action, ExecMsg):
+                try:
+                    self._router.parse_governed(action.msg_type, action.msg_value)
+                except FinchainError as exc:
+                    raise exc.error(f"action #{index} (exec): {exc.message}") from None
         proposal_id = self.next_proposal_id(ctx.store)
         ctx.store.set(keys.NEXT_PROPOSAL, _u64(proposal_id + 1))
         voting_end = ctx.height + self.params(ctx.store).voting_period
@@ -413,6 +424,9 @@ class GovernanceKeeper(GovernanceView):
                 self.restore_validator(ctx, action.public_key, action.power)
             case SetParam():
                 self.set_param(ctx, action)
+            case ExecMsg():
+                msg = self._router.parse_governed(action.msg_type, action.msg_value)
+                self._router.deliver(replace(ctx, signer=GOV_AUTHORITY), msg)
             case _:
                 raise TypeError(f"no executor for action {action.KIND}")
 

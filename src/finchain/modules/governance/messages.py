@@ -244,6 +244,34 @@ class SetParam(Action):
         return {"space": self.space, "name": self.name, "value": self.value}
 
 
+@dataclass(frozen=True, slots=True)
+class ExecMsg(Action):
+    """Run a governed message of any module (e.g. accredit an issuer) with signer ``governance``.
+
+    Only the wire shape is checked here; the application's router parses the
+    message when the proposal is submitted (so a typo is refused at once) and
+    again when it executes.
+    """
+
+    KIND = "exec"
+    msg_type: str
+    msg_value: dict[str, Any]
+
+    @classmethod
+    def from_value(cls, value: dict[str, Any]) -> Self:
+        expect_fields(value, {"type", "msg"}, cls.KIND)
+        msg = value["msg"]
+        if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
+            raise ErrInvalidMsg("field 'msg' must be a message map with a string 'type'")
+        msg_type = msg["type"]
+        if msg_type.startswith("gov/"):
+            raise ErrInvalidMsg(f"a proposal cannot execute governance's own {msg_type!r}")
+        return cls(msg_type, {k: v for k, v in msg.items() if k != "type"})
+
+    def fields_value(self) -> dict[str, Any]:
+        return {"msg": {"type": self.msg_type, **self.msg_value}}
+
+
 ACTIONS: dict[str, type[Action]] = {
     cls.KIND: cls
     for cls in (
@@ -255,6 +283,7 @@ ACTIONS: dict[str, type[Action]] = {
         RemoveValidator,
         RestoreValidator,
         SetParam,
+        ExecMsg,
     )
 }
 

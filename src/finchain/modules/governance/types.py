@@ -22,6 +22,9 @@ MAX_CHAIN_PARAM = 2**62
 VALIDATOR_SCHEMES = ("ed25519", "sm2")
 ADDRESS_BYTES = 20
 
+GOV_AUTHORITY = "governance"
+"""The signer of messages a passed proposal executes; no account id can equal it."""
+
 VALIDATOR_ACTIVE = "active"
 VALIDATOR_JAILED = "jailed"
 
