@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from finchain.cli import accounts, assets, bench, chain, keys, query, testnet, txs, verify
+from finchain.cli import accounts, assets, bench, chain, keys, query, testnet, txs, users, verify
 
 app = typer.Typer(
     name="finchain",
@@ -23,6 +23,7 @@ app.add_typer(txs.app, name="tx")
 app.add_typer(query.app, name="query")
 app.add_typer(verify.app, name="verify")
 app.add_typer(testnet.app, name="testnet")
+app.add_typer(users.app, name="users")
 app.command()(bench.bench)
 
 

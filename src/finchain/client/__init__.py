@@ -16,17 +16,22 @@ Example::
 """
 
 from finchain.client import builders
+from finchain.client._transport import AuthSession
 from finchain.client.async_client import AsyncClient, AsyncEventStream
 from finchain.client.builders import Signer
 from finchain.client.client import Client, EventStream
 from finchain.client.errors import (
     ApiError,
+    AuthenticationError,
+    AuthError,
     BadRequestError,
     ClientClosedError,
     ClientError,
     ConnectError,
+    LockedOutError,
     NodeTimeoutError,
     NotFoundError,
+    PermissionDeniedError,
     ProtocolError,
     RateLimitedError,
     RequestTimeout,
@@ -59,6 +64,9 @@ __all__ = [
     "Asset",
     "AsyncClient",
     "AsyncEventStream",
+    "AuthError",
+    "AuthSession",
+    "AuthenticationError",
     "BadRequestError",
     "Balance",
     "Balances",
@@ -68,8 +76,10 @@ __all__ = [
     "ClientError",
     "ConnectError",
     "EventStream",
+    "LockedOutError",
     "NodeTimeoutError",
     "NotFoundError",
+    "PermissionDeniedError",
     "Proof",
     "ProofEntry",
     "ProtocolError",

@@ -1,11 +1,15 @@
-"""What the sync and async clients share around I/O: timeouts, error mapping, receipts."""
+"""What the sync and async clients share around I/O: timeouts, errors, receipts, logins."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 import httpx
 
+from finchain.client._calls import Call
 from finchain.client.errors import (
     ClientClosedError,
     ConnectError,
@@ -103,3 +107,57 @@ def wait_timeout_error(tx_id: str, timeout: float) -> TxTimeoutError:
         codespace="",
         receipt=None,
     )
+
+
+# -- logins (nodes with [api.auth] enabled) ---------------------------------------------------
+
+_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{1,512}")  # RFC 6750 token68
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSession:
+    """A successful login: the bearer token and what it allows until when.
+
+    ``token`` is a credential: keep it out of logs (it is left out of ``repr``).
+    """
+
+    token: str = field(repr=False)
+    username: str
+    roles: tuple[str, ...]
+    expires_at: str  # RFC 3339, UTC
+    expires_in: int  # seconds from the login
+
+    @classmethod
+    def from_json(cls, obj: Any) -> AuthSession:
+        return cls(
+            token=str(obj["token"]),
+            username=str(obj["username"]),
+            roles=tuple(str(r) for r in obj["roles"]),
+            expires_at=str(obj["expires_at"]),
+            expires_in=int(obj["expires_in"]),
+        )
+
+
+def set_token(headers: httpx.Headers, token: str | None) -> None:
+    """Send ``Authorization: Bearer <token>`` from now on (None: send none)."""
+    if token is None:
+        headers.pop("Authorization", None)
+        return
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        raise ValueError("token must be the bearer token a login returned (token68 characters)")
+    headers["Authorization"] = f"Bearer {token}"
+
+
+def login_call(username: str, password: str) -> Call[AuthSession]:
+    """``POST /v1/auth/login``; never retried (each failure counts towards a lockout)."""
+    return Call(
+        "POST",
+        "/v1/auth/login",
+        AuthSession.from_json,
+        f"log in as {username}",
+        body={"username": username, "password": password},
+    )
+
+
+def logout_call() -> Call[None]:
+    return Call("POST", "/v1/auth/logout", lambda obj: None, "log out", body={})

@@ -14,15 +14,19 @@ from finchain.client import _calls as calls
 from finchain.client._retry import Backoff
 from finchain.client._sse import SseParser
 from finchain.client._transport import (
+    AuthSession,
     ClientState,
+    login_call,
+    logout_call,
     receipt_error,
     require_open,
+    set_token,
     timeout_for,
     transport_error,
     wait_timeout_error,
 )
 from finchain.client.builders import Signer
-from finchain.client.errors import ClientClosedError, NotFoundError
+from finchain.client.errors import AuthenticationError, ClientClosedError, NotFoundError
 from finchain.client.types import (
     Account,
     Asset,
@@ -60,6 +64,8 @@ class AsyncClient:
             504; submissions are never retried.
         backoff: the first retry delay in seconds; it doubles each time (capped at 2 s).
         headers: sent with every request (e.g. an auth header of a gateway).
+        token: a bearer token from an earlier login, for nodes that authenticate users;
+            ``login()`` sets one. Shown to nobody: kept out of ``repr``.
         transport: an httpx transport (tests, proxies); default: real HTTP.
     """
 
@@ -71,6 +77,7 @@ class AsyncClient:
         retries: int = 3,
         backoff: float = 0.1,
         headers: Mapping[str, str] | None = None,
+        token: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.url = url.rstrip("/")
@@ -80,6 +87,7 @@ class AsyncClient:
         self._http = httpx.AsyncClient(
             base_url=self.url, timeout=timeout, headers=headers, transport=transport
         )
+        set_token(self._http.headers, token)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -100,6 +108,34 @@ class AsyncClient:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+    # -- login (nodes with [api.auth] enabled) --------------------------------------------------
+
+    async def login(self, username: str, password: str) -> AuthSession:
+        """Log in; later requests carry the returned bearer token. Never retried.
+
+        Raises AuthenticationError (wrong username or password: the node does not
+        say which), LockedOutError (too many failures: ``retry_after`` seconds, or
+        until an administrator unlocks), BadRequestError (malformed username).
+        """
+        session = await self._execute(login_call(username, password))
+        set_token(self._http.headers, session.token)
+        return session
+
+    async def logout(self) -> None:
+        """End this client's session on the node and stop sending its token.
+
+        A token the node no longer knows (expired, revoked, node restarted) is
+        already logged out: that is not an error.
+        """
+        if "Authorization" not in self._http.headers:
+            return
+        try:
+            await self._execute(logout_call())
+        except AuthenticationError:
+            pass
+        finally:
+            set_token(self._http.headers, None)
 
     # -- reads ---------------------------------------------------------------------------------
 

@@ -11,7 +11,12 @@ Exception tree::
     ├── ApiError                the node answered with an error; .status .code .codespace
     │   │                       .message .details; .matches(ErrorCode)
     │   ├── BadRequestError     4xx: the request is wrong; fix it, do not retry
-    │   │   └── NotFoundError   404: no such tx, block, account, asset or route
+    │   │   ├── NotFoundError   404: no such tx, block, account, asset or route
+    │   │   └── AuthError       the node's user authentication refused the request
+    │   │       ├── AuthenticationError  401: log in (again): no, invalid or expired token,
+    │   │       │                        or wrong username or password
+    │   │       ├── PermissionDeniedError  403: the user lacks the role
+    │   │       └── LockedOutError  423: too many failed logins; .retry_after seconds
     │   ├── RateLimitedError    429: too many requests in flight; back off and retry
     │   └── ServerError         5xx
     │       ├── UnavailableError    503: node overloaded or shutting down; retry later
@@ -45,12 +50,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ApiError",
+    "AuthError",
+    "AuthenticationError",
     "BadRequestError",
     "ClientClosedError",
     "ClientError",
     "ConnectError",
+    "LockedOutError",
     "NodeTimeoutError",
     "NotFoundError",
+    "PermissionDeniedError",
     "ProtocolError",
     "RateLimitedError",
     "RequestTimeout",
@@ -129,6 +138,27 @@ class NotFoundError(BadRequestError):
     pass
 
 
+class AuthError(BadRequestError):
+    pass
+
+
+class AuthenticationError(AuthError):
+    pass
+
+
+class PermissionDeniedError(AuthError):
+    pass
+
+
+class LockedOutError(AuthError):
+    """Refused until the lockout ends (``retry_after`` seconds) or an administrator unlocks."""
+
+    @property
+    def retry_after(self) -> int | None:
+        value = self.details.get("retry_after")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 class RateLimitedError(ApiError):
     pass
 
@@ -181,6 +211,12 @@ def api_error(status: int, body: dict[str, Any]) -> ApiError:
     cls: type[ApiError]
     if status == 404:
         cls = NotFoundError
+    elif status == 401:
+        cls = AuthenticationError
+    elif status == 403:
+        cls = PermissionDeniedError
+    elif status == 423:
+        cls = LockedOutError
     elif status == 429:
         cls = RateLimitedError
     elif status == 503:

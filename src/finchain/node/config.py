@@ -28,6 +28,15 @@ max_concurrency = 64       # requests in flight; beyond that 429
 request_timeout = 30.0     # seconds per request
 max_batch = 2000           # transactions per batch submission
 
+# [api.auth]               # user logins (users: `finchain users add`); docs/OPERATIONS.md
+# enabled = false          # true: the API authenticates users with bearer tokens
+# required_for = ["submit", "read"]  # route groups that need a token
+# max_failures = 5         # consecutive failed logins that lock a username
+# max_failures_per_address = 20      # ... that lock a client address
+# lockout_seconds = 900    # how long a lockout lasts
+# token_ttl_seconds = 3600 # how long a login lasts
+# max_sessions = 10000     # live sessions on this node; beyond, logins get 503
+
 [solo]
 block_interval = 1.0       # seconds between blocks
 instant = false            # true: a block as soon as transactions wait
@@ -46,6 +55,23 @@ class NodeSection:
     log_level: str = "info"
 
 
+#: Route groups ``[api.auth] required_for`` may name: posting transactions, everything else.
+AUTH_GROUPS = ("submit", "read")
+
+
+@dataclass(frozen=True)
+class AuthSection:
+    """``[api.auth]``: user logins with failed-login lockout (off unless enabled)."""
+
+    enabled: bool = False
+    required_for: tuple[str, ...] = AUTH_GROUPS
+    max_failures: int = 5
+    max_failures_per_address: int = 20
+    lockout_seconds: int = 900
+    token_ttl_seconds: int = 3600
+    max_sessions: int = 10_000
+
+
 @dataclass(frozen=True)
 class ApiSection:
     listen: str = "127.0.0.1:8640"
@@ -53,6 +79,7 @@ class ApiSection:
     max_concurrency: int = 64
     request_timeout: float = 30.0
     max_batch: int = 2000
+    auth: AuthSection = field(default_factory=AuthSection)
 
     @property
     def host(self) -> str:
@@ -94,6 +121,7 @@ _CHOICES = {
     ("node", "engine"): ("solo", "cometbft"),
     ("node", "log_format"): ("text", "json"),
     ("node", "log_level"): ("debug", "info", "warning", "error"),
+    ("api.auth", "required_for"): AUTH_GROUPS,
 }
 _POSITIVE = {
     ("api", "max_body_bytes"),
@@ -104,6 +132,15 @@ _POSITIVE = {
     ("solo", "mempool_max_txs"),
     ("solo", "mempool_max_bytes"),
 }
+#: Upper bounds (inclusive) that keep a typo from disabling a protection in effect.
+_MAXIMUM = {
+    ("api.auth", "max_failures"): 1000,
+    ("api.auth", "max_failures_per_address"): 100_000,
+    ("api.auth", "lockout_seconds"): 366 * 86400,
+    ("api.auth", "token_ttl_seconds"): 7 * 86400,
+    ("api.auth", "max_sessions"): 1_000_000,
+}
+_POSITIVE |= set(_MAXIMUM)
 
 
 def load_config(path: Path) -> NodeConfig:
@@ -128,6 +165,12 @@ def parse_config(raw: dict[str, Any], *, source: str) -> NodeConfig:
         table = raw.get(name, {})
         if not isinstance(table, dict):
             raise ErrConfig(f"{source}: [{name}] must be a table")
+        if name == "api":
+            table = dict(table)
+            auth = table.pop("auth", {})
+            if not isinstance(auth, dict):
+                raise ErrConfig(f"{source}: [api.auth] must be a table")
+            table["auth"] = _parse_section("api.auth", AuthSection, auth, source)
         sections[name] = _parse_section(name, cls, table, source)
     config = NodeConfig(**sections)
     _check_listen(config.api.listen, source)
@@ -140,8 +183,14 @@ def _parse_section(name: str, cls: type, table: dict[str, Any], source: str) -> 
     for key, value in table.items():
         if key not in allowed:
             raise ErrConfig(f"{source}: unknown key {name}.{key}; allowed: {sorted(allowed)}")
+        if isinstance(value, AuthSection):  # the sub-table, already parsed
+            values[key] = value
+            continue
         default = allowed[key].default
         expected = type(default)
+        if expected is tuple:
+            values[key] = _parse_list(name, key, value, source)
+            continue
         ok = type(value) is expected or (expected is float and type(value) is int)
         if not ok:
             raise ErrConfig(
@@ -155,10 +204,31 @@ def _parse_section(name: str, cls: type, table: dict[str, Any], source: str) -> 
             )
         if (name, key) in _POSITIVE and value <= 0:
             raise ErrConfig(f"{source}: key {name}.{key} must be greater than 0, got {value!r}")
+        maximum = _MAXIMUM.get((name, key))
+        if maximum is not None and value > maximum:
+            raise ErrConfig(f"{source}: key {name}.{key} must be at most {maximum}, got {value!r}")
         if key == "keep_recent" and value < 0:
             raise ErrConfig(f"{source}: key {name}.{key} must be 0 (keep all) or more")
         values[key] = float(value) if expected is float else value
     return cls(**values)
+
+
+def _parse_list(name: str, key: str, value: Any, source: str) -> tuple[str, ...]:
+    """A list of distinct strings, each one of the key's choices."""
+    choices = _CHOICES[(name, key)]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ErrConfig(
+            f"{source}: key {name}.{key} must be a list of strings from: {', '.join(choices)}; "
+            f"got {value!r}"
+        )
+    for item in value:
+        if item not in choices:
+            raise ErrConfig(
+                f"{source}: key {name}.{key} has {item!r}; allowed: {', '.join(choices)}"
+            )
+    if len(set(value)) != len(value):
+        raise ErrConfig(f"{source}: key {name}.{key} names a group twice: {value!r}")
+    return tuple(value)
 
 
 def _check_listen(listen: str, source: str) -> None:

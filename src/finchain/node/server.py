@@ -8,11 +8,14 @@ from pathlib import Path
 from types import FrameType
 
 import uvicorn
+from fastapi import FastAPI
 
 from finchain.node.api import ApiLimits, create_app
+from finchain.node.auth import Authenticator
 from finchain.node.config import NodeConfig
 from finchain.node.home import Home
 from finchain.node.runtime import tune_gc
+from finchain.node.service import NodeService
 from finchain.node.solo import SoloNode
 
 log = logging.getLogger("finchain.node")
@@ -26,6 +29,16 @@ def limits_from(config: NodeConfig) -> ApiLimits:
         request_timeout=api.request_timeout,
         max_batch=api.max_batch,
     )
+
+
+def auth_from(home: Path, config: NodeConfig) -> Authenticator | None:
+    """The authenticator of ``[api.auth]`` over the users in ``home``; None when disabled."""
+    return Authenticator(home, config.api.auth) if config.api.auth.enabled else None
+
+
+def api_app(node: NodeService, config: NodeConfig, home: Path) -> FastAPI:
+    """The API app as ``config.toml`` describes it: limits and, if enabled, user logins."""
+    return create_app(node, limits=limits_from(config), auth=auth_from(home, config))
 
 
 def serve(
@@ -42,7 +55,7 @@ def serve(
     block in progress and closes its database.
     """
     node = SoloNode(home, config=config, instant=instant, passphrase_file=passphrase_file)
-    app = create_app(node, limits=limits_from(config))
+    app = api_app(node, config, home.path)
     server = uvicorn.Server(
         uvicorn.Config(
             app,

@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from pathlib import Path
 
 import uvicorn
 
-from finchain.node.api import create_app
 from finchain.node.config import NodeConfig
-from finchain.node.server import limits_from
+from finchain.node.server import api_app
 from finchain.node.service import NodeService
 
 log = logging.getLogger(__name__)
@@ -29,17 +29,17 @@ class ApiServer:
 
     Example::
 
-        api = ApiServer(service, config)
+        api = ApiServer(service, config, home)
         url = api.start()   # raises RuntimeError if it cannot listen
         ...
         api.stop()
     """
 
-    def __init__(self, service: NodeService, config: NodeConfig) -> None:
+    def __init__(self, service: NodeService, config: NodeConfig, home: Path) -> None:
         self.config = config
         self._server = uvicorn.Server(
             uvicorn.Config(
-                create_app(service, limits=limits_from(config)),
+                api_app(service, config, home),  # home: users of [api.auth]
                 host=config.api.host,
                 port=config.api.port,
                 log_config=None,

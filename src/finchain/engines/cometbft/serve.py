@@ -83,7 +83,7 @@ async def serve(
             rpc = CometRpc(settings.url, timeout=config.api.request_timeout)
             service = CometNodeService(app, server, rpc, settings=settings, genesis=genesis)
             adapter.observer = service
-            api_server = ApiServer(service, config)
+            api_server = ApiServer(service, config, home.root)
         address = listen or home.proxy_app
         if address.startswith("unix://"):
             await server.start_unix(Path(address.removeprefix("unix://")))

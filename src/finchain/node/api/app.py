@@ -9,7 +9,10 @@ from finchain.node.api.calls import NodeCalls
 from finchain.node.api.context import ApiContext
 from finchain.node.api.guard import Gate, Guard
 from finchain.node.api.limits import ApiLimits
+from finchain.node.api.routes import auth as auth_routes
 from finchain.node.api.routes import chain, events, state, txs
+from finchain.node.auth.gate import AuthGate
+from finchain.node.auth.service import Authenticator
 from finchain.node.service import NodeService
 
 API_VERSION = "1"
@@ -22,7 +25,9 @@ See docs/api.md for the error codes and limits.
 """
 
 
-def create_app(node: NodeService, *, limits: ApiLimits | None = None) -> FastAPI:
+def create_app(
+    node: NodeService, *, limits: ApiLimits | None = None, auth: Authenticator | None = None
+) -> FastAPI:
     """The API app; the caller owns ``node`` (starts it before serving, stops it after).
 
     Example::
@@ -35,6 +40,8 @@ def create_app(node: NodeService, *, limits: ApiLimits | None = None) -> FastAPI
     Parameters:
         node: any implementation of ``NodeService`` (solo or CometBFT).
         limits: request bounds; ``ApiLimits()`` defaults when omitted.
+        auth: user logins (``[api.auth]``): adds ``/v1/auth/*`` and puts the route
+            groups of ``required_for`` behind bearer tokens. None: no authentication.
     """
     limits = limits or ApiLimits()
     app = FastAPI(
@@ -53,4 +60,10 @@ def create_app(node: NodeService, *, limits: ApiLimits | None = None) -> FastAPI
         app.include_router(module.router, prefix="/v1")
     handlers.install(app)
     app.add_middleware(Guard, limits=limits, gate=gate)
+    if auth is not None:
+        app.state.finchain_auth = auth_routes.AuthContext(
+            auth, NodeCalls(auth_routes.MAX_CONCURRENT_LOGINS)
+        )
+        app.include_router(auth_routes.router, prefix="/v1")
+        app.add_middleware(AuthGate, auth=auth)  # outermost: before admission and body reads
     return app

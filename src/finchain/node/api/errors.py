@@ -65,6 +65,13 @@ _CHAIN_STATUS: dict[tuple[str, int], int] = {
     ("node", 6): 404,  # not found
     ("mempool", 2): 503,  # mempool full
     ("cometbft", 2): 503,  # the node's CometBFT unreachable
+    ("auth", 2): 401,  # invalid username or password
+    ("auth", 3): 401,  # bearer token missing, invalid or expired
+    ("auth", 4): 403,  # the user lacks the role
+    ("auth", 5): 423,  # username locked out
+    ("auth", 6): 423,  # client address locked out
+    ("auth", 7): 503,  # session limit reached
+    ("auth", 13): 500,  # the node's user or lockout file is broken
 }
 
 #: Errors after which the same request may succeed later; they carry ``Retry-After``.
