@@ -1,7 +1,8 @@
 """The ante chain: every check a transaction passes before its messages run.
 
 Order (cheap and stateless first, then state): decode → stateless checks →
-expiry → signature policy → nonce → account status → policy hooks. The steps
+expiry → signature policy (weight, then the account's multi-factor rules) →
+nonce → account status → policy hooks. The steps
 after decoding run against the transaction's own overlay, and the only write
 they make is the nonce increment, so a transaction rejected here leaves state
 exactly as it was.
@@ -34,7 +35,7 @@ from finchain.app.errors import (
     ErrWrongChain,
 )
 from finchain.app.module import Handler
-from finchain.app.msgs import Msg
+from finchain.app.msgs import Msg, tx_operations
 from finchain.app.params import ChainParams
 from finchain.codec import Tx
 from finchain.crypto import verify_signature
@@ -121,6 +122,10 @@ class AnteChain:
         if info is None:
             raise ErrUnknownAccount(f"account {body.account} does not exist")
         self._check_signatures(ctx, tx, tx_id, info)
+        if info.factors is not None:
+            # Every signature verified above; the account's rules decide whether the
+            # factors of those keys suffice for what the messages do (docs/multifactor.md).
+            info.factors.require([sig.key_id for sig in tx.signatures], tx_operations(msgs))
         if body.nonce != info.nonce:
             raise ErrBadNonce(
                 f"nonce {body.nonce} does not match the account's next nonce {info.nonce}: "

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from finchain.app.context import Context
+from finchain.app.msgs import Operation
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,6 +15,14 @@ class SignerKey:
     scheme: str
     public_key: bytes
     weight: int
+
+
+class FactorGate(Protocol):
+    """An account's multi-factor rules, bound to the factor labels of its keys."""
+
+    def require(self, signed_key_ids: Sequence[str], operations: Sequence[Operation]) -> None:
+        """Raise a FinchainError if ``operations`` need more distinct factors than the
+        keys ``signed_key_ids`` (all verified) carry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +34,7 @@ class SignerInfo:
     threshold: int
     nonce: int
     reset_pending: bool
+    factors: FactorGate | None = None  # None: the account has no multi-factor rules
 
 
 class AccountAuthority(Protocol):

@@ -8,6 +8,10 @@ their on-chain ids (``k1``, ``k2``…) are chosen here, in order.
 Every command that makes a new key control an account records ``key name ->
 account id`` in the address book (``HOME/accounts.json``), so that key can
 sign with a plain ``--from NAME`` afterwards.
+
+Multi-factor control (docs/multifactor.md): ``--factor`` labels a key's
+custody (``device``, ``hardware``…) and ``--rule`` asks for keys of several
+distinct factors for key changes, closing, or transfers above an amount.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Annotated, Any
 import typer
 
 from finchain.cli import accountbook
+from finchain.cli.amounts import to_units
 from finchain.cli.common import (
     DEFAULT_HOME,
     DEFAULT_URL,
@@ -47,9 +52,11 @@ from finchain.cli.online import (
     unlock,
 )
 from finchain.cli.output import CliError, emit, failures
+from finchain.client import Client
 from finchain.client import builders as b
 from finchain.client.types import Account
 from finchain.crypto import KeyInfo
+from finchain.modules.accounts.mfa import FACTOR, MfaRule
 from finchain.modules.accounts.types import AccountKey
 
 app = typer.Typer(help="Accounts and their key policies (online, via --url).", no_args_is_help=True)
@@ -61,12 +68,72 @@ ThresholdOpt = Annotated[
     int, typer.Option("--threshold", help="total key weight needed to sign", min=1)
 ]
 AccountArg = Annotated[str, typer.Argument(help="account id (FC…) or a name (docs/cli.md)")]
+RulesOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--rule",
+        help="multi-factor rule (repeatable): key_change:N, close:N or "
+        "transfer:ASSET:AMOUNT:N (transfers above AMOUNT need keys of N distinct factors)",
+    ),
+]
+RULE_FORMS = "key_change:2, close:2 or transfer:CNY:1000.00:2"
+KeyFactorsOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--factor", help="KEY=LABEL: the factor of a --key, e.g. phone=device (repeatable)"
+    ),
+]
 
 
-def _policy_keys(infos: list[KeyInfo], first: int = 1) -> list[AccountKey]:
+def _factor(label: str, what: str) -> str:
+    if not FACTOR.fullmatch(label):
+        raise CliError(
+            f"{what}: factor {label!r} must be a short lowercase label matching "
+            f"{FACTOR.pattern}, e.g. device, hardware, custodian"
+        )
+    return label
+
+
+def _key_factors(pairs: list[str], names: list[str]) -> dict[str, str]:
+    """``--factor NAME=LABEL`` options of ``create``: the label of each named --key."""
+    factors: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, label = pair.partition("=")
+        if not sep or name not in names:
+            raise CliError(
+                f"--factor {pair!r}: write KEY=LABEL with KEY one of the --key names {names}"
+            )
+        if name in factors:
+            raise CliError(f"--factor names key {name!r} twice")
+        factors[name] = _factor(label, f"--factor {pair!r}")
+    return factors
+
+
+def _min_factors(text: str, spec: str) -> int:
+    if not text.isdigit() or int(text) < 2:
+        raise CliError(f"--rule {spec!r}: the number of factors must be an integer >= 2")
+    return int(text)
+
+
+def parse_rule(spec: str, client: Client) -> MfaRule:
+    """One ``--rule``; a transfer amount is in the asset's units and read with its decimals."""
+    parts = spec.split(":")
+    if parts[0] in ("key_change", "close") and len(parts) == 2:
+        return MfaRule(parts[0], _min_factors(parts[1], spec))
+    if parts[0] == "transfer" and len(parts) == 4:
+        _, asset, amount, count = parts
+        decimals = client.asset(asset).decimals
+        above = to_units(amount, decimals, what=f"--rule {spec!r} amount", allow_zero=True)
+        return b.mfa_transfer(asset, above=above, min_factors=_min_factors(count, spec))
+    raise CliError(f"--rule {spec!r} is not a rule; write {RULE_FORMS}")
+
+
+def _policy_keys(infos: list[KeyInfo], factors: dict[str, str] | None = None) -> list[AccountKey]:
+    """Ids k1, k2… in --key order; ``factors`` labels keys by keystore name."""
+    labels = factors or {}
     return [
-        AccountKey(f"k{number}", info.scheme, info.public_key.data, 1)
-        for number, info in enumerate(infos, start=first)
+        AccountKey(f"k{number}", info.scheme, info.public_key.data, 1, labels.get(info.name, ""))
+        for number, info in enumerate(infos, start=1)
     ]
 
 
@@ -85,6 +152,7 @@ def account_json(account: Account) -> dict[str, Any]:
         "nonce": account.nonce,
         "threshold": account.policy.get("threshold"),
         "keys": account.policy.get("keys", []),
+        "mfa": account.policy.get("mfa", []),
         "recovery": account.recovery,
         "created": account.created,
         "reset_due": account.reset_due,
@@ -124,9 +192,13 @@ def show(
         if json_out:
             emit(data, as_json=True)
             return
-        keys = data.pop("keys")
+        keys = [{**k, "factor": k.get("factor", "")} for k in data.pop("keys")]
+        rules = data.pop("mfa")
         emit(data, as_json=False, title=f"account {found.id}")
         emit(keys, as_json=False, title="keys")
+        if rules:
+            rows = [{"asset": "", "above": "", **r} for r in rules]
+            emit(rows, as_json=False, title="multi-factor rules (amounts in base units)")
         if save is not None:
             saved_note(save)
 
@@ -139,6 +211,8 @@ def create(
     recovery: Annotated[
         str, typer.Option("--recovery", help="account allowed to reset this one's keys")
     ] = "",
+    factor: KeyFactorsOpt = [],  # noqa: B006 - Typer reads the default, never mutates it
+    rule: RulesOpt = [],  # noqa: B006
     alias: Annotated[
         str | None, typer.Option("--alias", help="address-book name (default: the first --key)")
     ] = None,
@@ -155,10 +229,11 @@ def create(
     with failures():
         if not key:
             raise CliError("name at least one --key for the new account's policy")
-        policy = b.policy(_policy_keys(public_keys(home, keystore, key)), threshold)
+        keys = _policy_keys(public_keys(home, keystore, key), _key_factors(factor, key))
         store = open_keystore(home, keystore)
         recovery_id = accountbook.resolve(recovery, home, store) if recovery else ""
         with connect(url) as client:
+            policy = b.policy(keys, threshold, mfa=[parse_rule(r, client) for r in rule])
             who = signer(
                 client,
                 from_,
@@ -185,6 +260,9 @@ def add_key(
         str | None, typer.Option("--key-id", help="on-chain id (default: next kN)")
     ] = None,
     weight: Annotated[int, typer.Option("--weight", min=1, help="the key's weight")] = 1,
+    factor: Annotated[
+        str, typer.Option("--factor", help="the key's factor label, e.g. hardware (default: none)")
+    ] = "",
     account: AccountOpt = None,
     wait: WaitOpt = True,
     timeout: TimeoutOpt = 10.0,
@@ -197,6 +275,7 @@ def add_key(
     """Attach another keystore key to the signer's account."""
     with failures():
         [info] = public_keys(home, keystore, [key])
+        label = _factor(factor, "--factor") if factor else ""
         with connect(url) as client:
             who = signer(
                 client,
@@ -207,7 +286,7 @@ def add_key(
                 passphrase_file=passphrase_file,
             )
             new_id = key_id or _next_key_id(client.account(who.account))
-            entry = AccountKey(new_id, info.scheme, info.public_key.data, weight)
+            entry = AccountKey(new_id, info.scheme, info.public_key.data, weight, label)
             receipt = send(client, who, b.add_key(entry), wait=wait, timeout=timeout)
         if receipt.ok and receipt.committed:
             accountbook.remember(home, key, who.account)
@@ -262,6 +341,8 @@ def reset(
     from_: FromOpt,
     key: KeysOpt,
     threshold: ThresholdOpt = 1,
+    factor: KeyFactorsOpt = [],  # noqa: B006 - Typer reads the default, never mutates it
+    rule: RulesOpt = [],  # noqa: B006
     account: AccountOpt = None,
     wait: WaitOpt = True,
     timeout: TimeoutOpt = 10.0,
@@ -275,14 +356,16 @@ def reset(
 
     The new --key policy takes effect after the chain's lock window; until then
     the account's current keys may stop it with ``finchain account cancel-reset``.
+    The new policy may carry --factor labels and --rule rules like ``create``.
     """
     with failures():
         if not key:
             raise CliError("name at least one --key for the account's new policy")
-        policy = b.policy(_policy_keys(public_keys(home, keystore, key)), threshold)
+        keys = _policy_keys(public_keys(home, keystore, key), _key_factors(factor, key))
         store = open_keystore(home, keystore)
         target_id = accountbook.resolve(target, home, store)
         with connect(url) as client:
+            policy = b.policy(keys, threshold, mfa=[parse_rule(r, client) for r in rule])
             who = signer(
                 client,
                 from_,
@@ -298,6 +381,82 @@ def reset(
         if receipt.ok and receipt.committed:
             accountbook.remember(home, key[0], target_id)
         report(receipt, as_json=json_out, extra={"account": target_id, "due": due})
+
+
+@app.command("set-mfa")
+def set_mfa(
+    from_: FromOpt,
+    rule: RulesOpt = [],  # noqa: B006 - Typer reads the default, never mutates it
+    clear: Annotated[bool, typer.Option("--clear", help="remove every rule")] = False,
+    account: AccountOpt = None,
+    wait: WaitOpt = True,
+    timeout: TimeoutOpt = 10.0,
+    url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    passphrase_file: PassphraseFileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Replace the signer's multi-factor rules with the --rule rules (or remove all: --clear).
+
+    Changing the rules is itself a key change: if the account has a key_change
+    rule, sign with keys of enough factors (repeat --from).
+    """
+    with failures():
+        if bool(rule) == clear:
+            raise CliError(f"give the new rules with --rule ({RULE_FORMS}), or --clear")
+        with connect(url) as client:
+            rules = [parse_rule(r, client) for r in rule]
+            who = signer(
+                client,
+                from_,
+                account=account,
+                home=home,
+                keystore=keystore,
+                passphrase_file=passphrase_file,
+            )
+            receipt = send(client, who, b.set_mfa(rules), wait=wait, timeout=timeout)
+        report(
+            receipt,
+            as_json=json_out,
+            extra={"account": who.account, "rules": [r.to_obj() for r in rules]},
+        )
+
+
+@app.command("set-factor")
+def set_factor(
+    from_: FromOpt,
+    key_id: Annotated[str, typer.Option("--key-id", help="on-chain key id to label (k1, k2…)")],
+    factor: Annotated[
+        str, typer.Option("--factor", help="the factor label, e.g. hardware; '' removes it")
+    ],
+    account: AccountOpt = None,
+    wait: WaitOpt = True,
+    timeout: TimeoutOpt = 10.0,
+    url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    passphrase_file: PassphraseFileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Label one of the signer's keys with a factor (a key change: may need several factors)."""
+    with failures():
+        label = _factor(factor, "--factor") if factor else ""
+        with connect(url) as client:
+            who = signer(
+                client,
+                from_,
+                account=account,
+                home=home,
+                keystore=keystore,
+                passphrase_file=passphrase_file,
+            )
+            receipt = send(client, who, b.set_factor(key_id, label), wait=wait, timeout=timeout)
+        report(
+            receipt,
+            as_json=json_out,
+            extra={"account": who.account, "key_id": key_id, "factor": label},
+        )
 
 
 @app.command("cancel-reset")

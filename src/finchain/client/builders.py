@@ -9,21 +9,62 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from finchain.app.msgs import CLOSE, KEY_CHANGE, TRANSFER
 from finchain.codec import RawMsg, TxBody, sign_tx
 from finchain.crypto import PrivateKey, PublicKey
 from finchain.modules.accounts import messages as acc
+from finchain.modules.accounts.mfa import MfaRule, sort_rules
 from finchain.modules.accounts.types import AccountKey, KeyPolicy
 from finchain.modules.bank import messages as bank
 from finchain.modules.governance import messages as gov
 
 
-def key_of(key_id: str, private_key: PrivateKey, weight: int = 1) -> AccountKey:
+def key_of(
+    key_id: str, private_key: PrivateKey, weight: int = 1, *, factor: str = ""
+) -> AccountKey:
+    """A policy entry for ``private_key``; ``factor`` labels its custody (``device``…)."""
     public = private_key.public_key()
-    return AccountKey(key_id, public.scheme, public.data, weight)
+    return AccountKey(key_id, public.scheme, public.data, weight, factor)
 
 
-def policy(keys: Sequence[AccountKey], threshold: int = 1) -> KeyPolicy:
-    return KeyPolicy(tuple(sorted(keys, key=lambda k: k.id)), threshold)
+def policy(
+    keys: Sequence[AccountKey], threshold: int = 1, *, mfa: Sequence[MfaRule] = ()
+) -> KeyPolicy:
+    """A key policy; ``mfa`` rules ask for keys of several factors for named operations.
+
+    Example::
+
+        policy(
+            [key_of("phone", phone, factor="device"), key_of("hsm", hsm, factor="hardware")],
+            mfa=[mfa_transfer("CNY", above=1_000_000), mfa_key_change(), mfa_close()],
+        )
+    """
+    return KeyPolicy(tuple(sorted(keys, key=lambda k: k.id)), threshold, sort_rules(mfa))
+
+
+def mfa_transfer(asset: str, *, above: int, min_factors: int = 2) -> MfaRule:
+    """Transfers of more than ``above`` base units of ``asset`` per transaction (0: every one)."""
+    return MfaRule(TRANSFER, min_factors, asset, above)
+
+
+def mfa_key_change(*, min_factors: int = 2) -> MfaRule:
+    """Any change to the account's keys, threshold, factors, rules or recovery account."""
+    return MfaRule(KEY_CHANGE, min_factors)
+
+
+def mfa_close(*, min_factors: int = 2) -> MfaRule:
+    """Closing the account."""
+    return MfaRule(CLOSE, min_factors)
+
+
+def set_mfa(rules: Sequence[MfaRule]) -> RawMsg:
+    """Replace the signer's multi-factor rules (``[]`` removes them); itself a key change."""
+    return RawMsg(acc.MsgSetMfa.TYPE, {"rules": [r.to_obj() for r in sort_rules(rules)]})
+
+
+def set_factor(key_id: str, factor: str) -> RawMsg:
+    """Label key ``key_id`` with ``factor`` (``""`` removes the label); itself a key change."""
+    return RawMsg(acc.MsgSetFactor.TYPE, {"key_id": key_id, "factor": factor})
 
 
 def create_account(key_policy: KeyPolicy, recovery: str = "") -> RawMsg:

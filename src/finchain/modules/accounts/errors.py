@@ -15,3 +15,6 @@ ErrNotEmpty = register("accounts", 11, "account still holds assets")
 ErrInvalidAccountId = register("accounts", 12, "malformed account id")
 ErrAccountNotActive = register("accounts", 13, "account is not active")
 ErrBadGenesis = register("accounts", 14, "invalid accounts genesis")
+ErrMfaRequired = register(
+    "accounts", 15, "operation needs signatures from more distinct key factors"
+)

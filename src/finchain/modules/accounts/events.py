@@ -15,6 +15,8 @@ RESET_CANCELLED = "key_reset_cancelled"
 RESET_COMPLETED = "key_reset_completed"
 STATUS_CHANGED = "account_status_changed"
 ACCOUNT_CLOSED = "account_closed"
+MFA_CHANGED = "mfa_rules_changed"
+FACTOR_CHANGED = "key_factor_changed"
 
 
 def account_created(account: str, creator: str) -> Event:
@@ -53,3 +55,11 @@ def status_changed(account: str, status: str, reason: str) -> Event:
 
 def account_closed(account: str) -> Event:
     return Event(ACCOUNT_CLOSED, (("account", account),))
+
+
+def mfa_changed(account: str, rules: int) -> Event:
+    return Event(MFA_CHANGED, (("account", account), ("rules", str(rules))))
+
+
+def factor_changed(account: str, key_id: str, factor: str) -> Event:
+    return Event(FACTOR_CHANGED, (("account", account), ("key_id", key_id), ("factor", factor)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from finchain.app.context import Context
 from finchain.errors import FinchainError
 from finchain.modules.accounts import events
@@ -22,13 +24,21 @@ from finchain.modules.accounts.messages import (
     MsgInitiateReset,
     MsgRemoveKey,
     MsgRotateKey,
+    MsgSetFactor,
+    MsgSetMfa,
     MsgSetRecovery,
     MsgSetThreshold,
 )
-from finchain.modules.accounts.types import STATUS_ACTIVE, STATUS_CLOSED, AccountKey, KeyPolicy
+from finchain.modules.accounts.types import STATUS_ACTIVE, STATUS_CLOSED, KeyPolicy
 
 
 def _check_policy(ctx: Context, policy: KeyPolicy) -> None:
+    """Check a policy derived from the current one by a key change.
+
+    A change that leaves the account unable to reach its threshold, or unable
+    to meet one of its multi-factor rules, would lock it: said as such, with
+    what to change first.
+    """
     try:
         policy.check(max_keys=ctx.params.max_keys_per_account)
     except FinchainError as exc:
@@ -36,6 +46,13 @@ def _check_policy(ctx: Context, policy: KeyPolicy) -> None:
             raise ErrWouldLock(
                 f"threshold {policy.threshold} exceeds the remaining key weight: "
                 "lower the threshold first"
+            ) from None
+        rule = policy.unsatisfiable_rule()
+        if rule is not None:
+            raise ErrWouldLock(
+                f"the account's {rule.operation} rule needs keys of {rule.min_factors} distinct "
+                f"factors and this change leaves {len(policy.factors())}: lower or remove the "
+                "rule first (accounts/set_mfa)"
             ) from None
         raise exc
 
@@ -87,7 +104,8 @@ def rotate_key(keeper: AccountsKeeper, ctx: Context, msg: MsgRotateKey) -> None:
     old = account.policy.key(msg.key_id)
     if old is None:
         raise ErrKeyNotFound(f"key id {msg.key_id!r} is not on account {account.id}")
-    replaced = AccountKey(old.id, msg.scheme, msg.public_key, old.weight)
+    # The key id keeps its weight and its factor: new material in the same custody.
+    replaced = replace(old, scheme=msg.scheme, public_key=msg.public_key)
     policy = account.policy.with_keys(
         [replaced if k.id == old.id else k for k in account.policy.keys]
     )
@@ -98,7 +116,7 @@ def rotate_key(keeper: AccountsKeeper, ctx: Context, msg: MsgRotateKey) -> None:
 
 def set_threshold(keeper: AccountsKeeper, ctx: Context, msg: MsgSetThreshold) -> None:
     account = keeper.require_account(ctx.store, ctx.signer)
-    policy = KeyPolicy(account.policy.keys, msg.threshold)
+    policy = replace(account.policy, threshold=msg.threshold)
     _check_policy(ctx, policy)
     keeper.set_policy(ctx, account, policy)
     ctx.emit(events.threshold_changed(account.id, msg.threshold))
@@ -108,6 +126,27 @@ def set_recovery(keeper: AccountsKeeper, ctx: Context, msg: MsgSetRecovery) -> N
     account = keeper.require_account(ctx.store, ctx.signer)
     _require_recovery_target(ctx, keeper, msg.recovery, account.id)
     keeper.set_recovery(ctx, account, msg.recovery)
+
+
+def set_mfa(keeper: AccountsKeeper, ctx: Context, msg: MsgSetMfa) -> None:
+    account = keeper.require_account(ctx.store, ctx.signer)
+    policy = replace(account.policy, mfa=msg.rules)
+    policy.check(max_keys=ctx.params.max_keys_per_account)  # refuses an unsatisfiable rule
+    keeper.set_policy(ctx, account, policy)
+    ctx.emit(events.mfa_changed(account.id, len(msg.rules)))
+
+
+def set_factor(keeper: AccountsKeeper, ctx: Context, msg: MsgSetFactor) -> None:
+    account = keeper.require_account(ctx.store, ctx.signer)
+    old = account.policy.key(msg.key_id)
+    if old is None:
+        raise ErrKeyNotFound(f"key id {msg.key_id!r} is not on account {account.id}")
+    policy = account.policy.with_keys(
+        [replace(k, factor=msg.factor) if k.id == old.id else k for k in account.policy.keys]
+    )
+    _check_policy(ctx, policy)
+    keeper.set_policy(ctx, account, policy)
+    ctx.emit(events.factor_changed(account.id, msg.key_id, msg.factor))
 
 
 def initiate_reset(keeper: AccountsKeeper, ctx: Context, msg: MsgInitiateReset) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from functools import lru_cache
+from types import MappingProxyType
 
 from finchain.app.context import Context
 from finchain.app.deps import SignerInfo, SignerKey
@@ -18,6 +19,7 @@ from finchain.modules.accounts.errors import (
     ErrNoResetPending,
     ErrResetPending,
 )
+from finchain.modules.accounts.mfa import FactorRules
 from finchain.modules.accounts.types import (
     STATUS_ACTIVE,
     STATUS_CLOSED,
@@ -41,6 +43,17 @@ def _signer_keys(raw: bytes) -> dict[str, SignerKey]:
         k.id: SignerKey(k.scheme, k.public_key, k.weight)
         for k in _account_from_raw(raw).policy.keys
     }
+
+
+@lru_cache(maxsize=65_536)
+def _factor_rules(raw: bytes) -> FactorRules | None:
+    """None for an account without rules, so the ante chain skips the check entirely."""
+    policy = _account_from_raw(raw).policy
+    if not policy.mfa:
+        return None
+    return FactorRules(
+        MappingProxyType({k.id: k.factor for k in policy.keys if k.factor}), policy.mfa
+    )
 
 
 class AccountsView:
@@ -94,6 +107,7 @@ class AccountsView:
             threshold=found.policy.threshold,
             nonce=self.nonce(ctx.store, account),
             reset_pending=found.reset_due != 0,
+            factors=_factor_rules(raw),
         )
 
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from finchain.app.errors import ErrInvalidMsg
-from finchain.app.msgs import FieldlessMsg, Msg
-from finchain.app.schema import expect_fields, get_int, get_str
+from finchain.app.msgs import CLOSE, KEY_CHANGE, FieldlessMsg, Msg, Operation
+from finchain.app.schema import expect_fields, get_int, get_list, get_str
+from finchain.modules.accounts.mfa import MAX_RULES, MfaRule, check_factor, rules_from_list
 from finchain.modules.accounts.types import (
     KEY_ID,
     MAX_WEIGHT,
@@ -22,6 +23,21 @@ def _account_field(value: dict[str, Any], name: str, *, allow_empty: bool = Fals
     if text and not is_account_id(text):
         raise ErrInvalidMsg(f"field {name!r}: {text!r} is not a valid account id")
     return text
+
+
+_KEY_CHANGE = (Operation(KEY_CHANGE),)
+
+
+class _ControlMsg(Msg):
+    """A message that changes who controls the signer's account (or, for a reset, another's).
+
+    Each is a ``key_change`` for the signer's multi-factor rules: a thief holding
+    one factor must not be able to add their own key, drop a rule or hand the
+    account to another recovery account.
+    """
+
+    def sensitive_operations(self) -> tuple[Operation, ...]:
+        return _KEY_CHANGE
 
 
 def _key_id_field(value: dict[str, Any], name: str) -> str:
@@ -51,7 +67,7 @@ class MsgCreateAccount(Msg):
 
 
 @dataclass(frozen=True, slots=True)
-class MsgAddKey(Msg):
+class MsgAddKey(_ControlMsg):
     TYPE = "accounts/add_key"
     key: AccountKey
 
@@ -65,7 +81,7 @@ class MsgAddKey(Msg):
 
 
 @dataclass(frozen=True, slots=True)
-class MsgRemoveKey(Msg):
+class MsgRemoveKey(_ControlMsg):
     TYPE = "accounts/remove_key"
     key_id: str
 
@@ -79,8 +95,8 @@ class MsgRemoveKey(Msg):
 
 
 @dataclass(frozen=True, slots=True)
-class MsgRotateKey(Msg):
-    """Replace the key material behind ``key_id``, keeping its id and weight."""
+class MsgRotateKey(_ControlMsg):
+    """Replace the key material behind ``key_id``, keeping its id, weight and factor."""
 
     TYPE = "accounts/rotate_key"
     key_id: str
@@ -106,7 +122,7 @@ class MsgRotateKey(Msg):
 
 
 @dataclass(frozen=True, slots=True)
-class MsgSetThreshold(Msg):
+class MsgSetThreshold(_ControlMsg):
     TYPE = "accounts/set_threshold"
     threshold: int
 
@@ -120,7 +136,7 @@ class MsgSetThreshold(Msg):
 
 
 @dataclass(frozen=True, slots=True)
-class MsgSetRecovery(Msg):
+class MsgSetRecovery(_ControlMsg):
     """Name the account allowed to start a key reset ("" for none)."""
 
     TYPE = "accounts/set_recovery"
@@ -136,7 +152,7 @@ class MsgSetRecovery(Msg):
 
 
 @dataclass(frozen=True, slots=True)
-class MsgInitiateReset(Msg):
+class MsgInitiateReset(_ControlMsg):
     """Sent by the recovery account of ``account`` when its holder lost their keys."""
 
     TYPE = "accounts/initiate_reset"
@@ -154,7 +170,11 @@ class MsgInitiateReset(Msg):
 
 @dataclass(frozen=True, slots=True)
 class MsgCancelReset(FieldlessMsg):
-    """Sent by the account itself, under its current (old) policy, to stop a reset."""
+    """Sent by the account itself, under its current (old) policy, to stop a reset.
+
+    Not a guarded operation: it keeps the controls as they are, and an owner who
+    lost one factor must still be able to stop a hostile reset with the others.
+    """
 
     TYPE = "accounts/cancel_reset"
 
@@ -164,6 +184,43 @@ class MsgCloseAccount(FieldlessMsg):
     """Close the signing account for good; it must hold no assets. Its id is never reused."""
 
     TYPE = "accounts/close"
+
+    def sensitive_operations(self) -> tuple[Operation, ...]:
+        return (Operation(CLOSE),)
+
+
+@dataclass(frozen=True, slots=True)
+class MsgSetMfa(_ControlMsg):
+    """Replace the account's multi-factor rules (an empty list removes them all)."""
+
+    TYPE = "accounts/set_mfa"
+    rules: tuple[MfaRule, ...]
+
+    @classmethod
+    def from_value(cls, value: dict[str, Any]) -> Self:
+        expect_fields(value, {"rules"}, cls.TYPE)
+        return cls(rules_from_list(get_list(value, "rules", max_items=MAX_RULES)))
+
+    def to_value(self) -> dict[str, Any]:
+        return {"rules": [r.to_obj() for r in self.rules]}
+
+
+@dataclass(frozen=True, slots=True)
+class MsgSetFactor(_ControlMsg):
+    """Label key ``key_id`` with a factor, or remove its label with ``""``."""
+
+    TYPE = "accounts/set_factor"
+    key_id: str
+    factor: str
+
+    @classmethod
+    def from_value(cls, value: dict[str, Any]) -> Self:
+        expect_fields(value, {"key_id", "factor"}, cls.TYPE)
+        factor = get_str(value, "factor", max_len=16, allow_empty=True)
+        return cls(_key_id_field(value, "key_id"), check_factor(factor) if factor else "")
+
+    def to_value(self) -> dict[str, Any]:
+        return {"key_id": self.key_id, "factor": self.factor}
 
 
 ALL_MSGS: tuple[type[Msg], ...] = (
@@ -176,4 +233,6 @@ ALL_MSGS: tuple[type[Msg], ...] = (
     MsgInitiateReset,
     MsgCancelReset,
     MsgCloseAccount,
+    MsgSetMfa,
+    MsgSetFactor,
 )

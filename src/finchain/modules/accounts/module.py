@@ -23,6 +23,8 @@ from finchain.modules.accounts.messages import (
     MsgInitiateReset,
     MsgRemoveKey,
     MsgRotateKey,
+    MsgSetFactor,
+    MsgSetMfa,
     MsgSetRecovery,
     MsgSetThreshold,
 )
@@ -55,6 +57,8 @@ class AccountsModule:
             MsgInitiateReset: partial(handlers.initiate_reset, k),
             MsgCancelReset: partial(handlers.cancel_reset, k),
             MsgCloseAccount: partial(handlers.close_account, k),
+            MsgSetMfa: partial(handlers.set_mfa, k),
+            MsgSetFactor: partial(handlers.set_factor, k),
         }
 
     def queries(self) -> Mapping[str, Query]:

@@ -18,6 +18,14 @@ from finchain.app.schema import expect_fields, get_bytes, get_int, get_list, get
 from finchain.crypto import SCHEMES, public_key_from_bytes
 from finchain.errors import FinchainError
 from finchain.modules.accounts.errors import ErrInvalidAccountId, ErrInvalidKey, ErrInvalidPolicy
+from finchain.modules.accounts.mfa import (
+    MAX_RULES,
+    MfaRule,
+    check_factor,
+    rules_from_list,
+    sort_rules,
+    unsatisfiable,
+)
 
 MAX_ACCOUNT_NUMBER = 10**10 - 1
 MAX_WEIGHT = 1_000
@@ -66,22 +74,32 @@ def _valid_account_id(text: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class AccountKey:
+    """A key of a policy; ``factor`` labels its custody for multi-factor rules ("": none).
+
+    ``factor`` is encoded only when set, so a key without one has the same
+    bytes as before factors existed (and a single encoding).
+    """
+
     id: str
     scheme: str
     public_key: bytes
     weight: int
+    factor: str = ""
 
     def to_obj(self) -> dict[str, Any]:
-        return {
+        obj: dict[str, Any] = {
             "id": self.id,
             "scheme": self.scheme,
             "public_key": self.public_key,
             "weight": self.weight,
         }
+        if self.factor:
+            obj["factor"] = self.factor
+        return obj
 
     @classmethod
     def from_obj(cls, obj: Any) -> AccountKey:
-        expect_fields(obj, {"id", "scheme", "public_key", "weight"}, "key")
+        expect_fields(obj, {"id", "scheme", "public_key", "weight"}, "key", optional={"factor"})
         key_id = get_str(obj, "id", max_len=32)
         if not KEY_ID.fullmatch(key_id):
             raise ErrInvalidPolicy(f"key id {key_id!r} must match {KEY_ID.pattern}")
@@ -94,27 +112,41 @@ class AccountKey:
         except FinchainError as exc:
             raise ErrInvalidKey(f"key {key_id!r}: {exc.message}") from None
         weight = get_int(obj, "weight", low=1, high=MAX_WEIGHT)
-        return cls(key_id, scheme, public_key, weight)
+        factor = check_factor(obj["factor"]) if "factor" in obj else ""
+        return cls(key_id, scheme, public_key, weight, factor)
 
 
 @dataclass(frozen=True, slots=True)
 class KeyPolicy:
-    """M-of-N control: the signatures' weights must reach ``threshold``."""
+    """M-of-N control: the signatures' weights must reach ``threshold``.
+
+    ``mfa`` rules additionally ask for keys of several distinct factors for
+    named operations (see ``mfa.py``); encoded only when present, so a policy
+    without them keeps its pre-MFA bytes and every existing state hash.
+    """
 
     keys: tuple[AccountKey, ...]
     threshold: int
+    mfa: tuple[MfaRule, ...] = ()
 
     def to_obj(self) -> dict[str, Any]:
-        return {"keys": [k.to_obj() for k in self.keys], "threshold": self.threshold}
+        obj: dict[str, Any] = {"keys": [k.to_obj() for k in self.keys], "threshold": self.threshold}
+        if self.mfa:
+            obj["mfa"] = [r.to_obj() for r in self.mfa]
+        return obj
 
     @classmethod
     def from_obj(cls, obj: Any, *, max_keys: int = 64) -> KeyPolicy:
-        expect_fields(obj, {"keys", "threshold"}, "policy")
+        expect_fields(obj, {"keys", "threshold"}, "policy", optional={"mfa"})
         keys = tuple(
             AccountKey.from_obj(k) for k in get_list(obj, "keys", min_items=1, max_items=max_keys)
         )
         threshold = get_int(obj, "threshold", low=1, high=MAX_WEIGHT * max_keys)
-        policy = cls(tuple(sorted(keys, key=lambda k: k.id)), threshold)
+        # An empty list would be a second spelling of "no rules": omit the field instead.
+        mfa: tuple[MfaRule, ...] = ()
+        if "mfa" in obj:
+            mfa = rules_from_list(get_list(obj, "mfa", min_items=1, max_items=MAX_RULES))
+        policy = cls(tuple(sorted(keys, key=lambda k: k.id)), threshold, mfa)
         policy.check()
         return policy
 
@@ -132,6 +164,23 @@ class KeyPolicy:
             raise ErrInvalidPolicy(
                 f"threshold {self.threshold} must be between 1 and the total key weight {total}"
             )
+        if sort_rules(self.mfa) != self.mfa:
+            raise ErrInvalidPolicy("mfa rules must be in their canonical order")
+        rule = self.unsatisfiable_rule()
+        if rule is not None:
+            raise ErrInvalidPolicy(
+                f"the {rule.operation} rule needs {rule.min_factors} distinct factors but the "
+                f"keys carry {len(self.factors())} ({', '.join(sorted(self.factors())) or 'none'})"
+                ": label more keys with a factor or lower min_factors"
+            )
+
+    def factors(self) -> set[str]:
+        """The distinct factor labels of the policy's keys."""
+        return {k.factor for k in self.keys if k.factor}
+
+    def unsatisfiable_rule(self) -> MfaRule | None:
+        """A rule that no combination of this policy's keys could meet (None: all can be met)."""
+        return unsatisfiable(self.mfa, self.factors())
 
     def key(self, key_id: str) -> AccountKey | None:
         for k in self.keys:
@@ -184,9 +233,14 @@ class Account:
 def _policy_from_state(obj: dict[str, Any]) -> KeyPolicy:
     """A policy read back from state (validated when it was written)."""
     keys = tuple(
-        AccountKey(k["id"], k["scheme"], k["public_key"], k["weight"]) for k in obj["keys"]
+        AccountKey(k["id"], k["scheme"], k["public_key"], k["weight"], k.get("factor", ""))
+        for k in obj["keys"]
     )
-    return KeyPolicy(keys, obj["threshold"])
+    mfa = tuple(
+        MfaRule(r["operation"], r["min_factors"], r.get("asset", ""), int(r.get("above", "0")))
+        for r in obj.get("mfa", ())
+    )
+    return KeyPolicy(keys, obj["threshold"], mfa)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from finchain.app.errors import ErrInvalidMsg
-from finchain.app.msgs import Msg
+from finchain.app.msgs import TRANSFER, Msg, Operation
 from finchain.app.schema import expect_fields, get_int, get_list, get_str, get_str_list
 from finchain.codec import MAX_AMOUNT, parse_amount
 from finchain.errors import FinchainError
@@ -161,6 +161,13 @@ class MsgTransfer(Msg):
                 {"to": o.to, "asset": o.asset, "amount": str(o.amount)} for o in self.outputs
             ]
         }
+
+    def sensitive_operations(self) -> tuple[Operation, ...]:
+        """What leaves the signer's account, per asset: the amounts multi-factor rules guard."""
+        totals: dict[str, int] = {}
+        for out in self.outputs:
+            totals[out.asset] = totals.get(out.asset, 0) + out.amount
+        return tuple(Operation(TRANSFER, asset, total) for asset, total in sorted(totals.items()))
 
 
 ALL_MSGS: tuple[type[Msg], ...] = (MsgCreateAsset, MsgMint, MsgBurn, MsgTransfer)
