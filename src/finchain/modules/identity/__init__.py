@@ -1,0 +1,1 @@
+"""identity module: the on-chain registry of ``did:finchain`` DIDs (docs/did-method.md)."""
