@@ -18,6 +18,11 @@ EXPECTED_API = {
     "ErrUnknownScheme", "ErrInvalidKey", "ErrUnknownHash", "ErrUnknownSuite",
     "ErrDecryptionFailed", "ErrWrongPassphrase", "ErrMalformedKeystore", "ErrKeyNotFound",
     "ErrKeyExists", "ErrInvalidKeyName", "ErrUnknownAead", "ErrInvalidNonce",
+    "SEALING_SCHEMES", "EncryptionKey", "seal", "open_sealed", "generate_encryption_key",
+    "store_encryption_key", "load_encryption_key", "encryption_public_key",
+    "check_encryption_public_key",
+    "ErrUnknownEncryptionScheme", "ErrInvalidSealInput", "ErrInvalidSharing", "ErrInvalidEscrow",
+    "ErrNotARegulator", "ErrNotEnoughShares",
 }  # fmt: skip
 
 
@@ -32,7 +37,9 @@ ERROR_CODES = {
     2: "ErrUnknownScheme", 3: "ErrInvalidKey", 4: "ErrUnknownHash", 5: "ErrUnknownSuite",
     6: "ErrDecryptionFailed", 7: "ErrWrongPassphrase", 8: "ErrMalformedKeystore",
     9: "ErrKeyNotFound", 10: "ErrKeyExists", 11: "ErrInvalidKeyName", 12: "ErrUnknownAead",
-    13: "ErrInvalidNonce",
+    13: "ErrInvalidNonce", 14: "ErrUnknownEncryptionScheme", 15: "ErrInvalidSealInput",
+    16: "ErrInvalidSharing", 17: "ErrInvalidEscrow", 18: "ErrNotARegulator",
+    19: "ErrNotEnoughShares",
 }  # fmt: skip
 
 

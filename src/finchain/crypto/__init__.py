@@ -20,19 +20,33 @@ Keys at rest::
     ks.create("alice", "sm2", passphrase)
     key = ks.load("alice", passphrase)
 
+Sealing (encryption to a public key, bound to a context; see ``finchain.crypto.sealing``)::
+
+    key = generate_encryption_key("sm2")          # or "x25519"
+    sealed = seal("sm2", key.public_key, secret, context=b"chain-1/escrow")
+    secret = open_sealed("sm2", key, sealed, context=b"chain-1/escrow")
+
+Secret sharing: ``finchain.crypto.shamir`` (``split``, ``combine``).
+
 Errors are registered codes of codespace ``crypto`` (see ``finchain.crypto.errors``).
 """
 
 from finchain.crypto.aead import AEAD_NAMES, Aead, get_aead
 from finchain.crypto.errors import (
     ErrDecryptionFailed,
+    ErrInvalidEscrow,
     ErrInvalidKey,
     ErrInvalidKeyName,
     ErrInvalidNonce,
+    ErrInvalidSealInput,
+    ErrInvalidSharing,
     ErrKeyExists,
     ErrKeyNotFound,
     ErrMalformedKeystore,
+    ErrNotARegulator,
+    ErrNotEnoughShares,
     ErrUnknownAead,
+    ErrUnknownEncryptionScheme,
     ErrUnknownHash,
     ErrUnknownScheme,
     ErrUnknownSuite,
@@ -48,22 +62,41 @@ from finchain.crypto.schemes import (
     public_key_from_bytes,
     verify_signature,
 )
+from finchain.crypto.sealing import (
+    SEALING_SCHEMES,
+    EncryptionKey,
+    check_encryption_public_key,
+    encryption_public_key,
+    generate_encryption_key,
+    load_encryption_key,
+    open_sealed,
+    seal,
+    store_encryption_key,
+)
 from finchain.crypto.suites import SUITES, Suite, get_suite
 
 __all__ = [
     "AEAD_NAMES",
     "HASH_NAMES",
     "SCHEMES",
+    "SEALING_SCHEMES",
     "SUITES",
     "Aead",
+    "EncryptionKey",
     "ErrDecryptionFailed",
+    "ErrInvalidEscrow",
     "ErrInvalidKey",
     "ErrInvalidKeyName",
     "ErrInvalidNonce",
+    "ErrInvalidSealInput",
+    "ErrInvalidSharing",
     "ErrKeyExists",
     "ErrKeyNotFound",
     "ErrMalformedKeystore",
+    "ErrNotARegulator",
+    "ErrNotEnoughShares",
     "ErrUnknownAead",
+    "ErrUnknownEncryptionScheme",
     "ErrUnknownHash",
     "ErrUnknownScheme",
     "ErrUnknownSuite",
@@ -73,12 +106,19 @@ __all__ = [
     "PrivateKey",
     "PublicKey",
     "Suite",
+    "check_encryption_public_key",
+    "encryption_public_key",
+    "generate_encryption_key",
     "generate_private_key",
     "get_aead",
     "get_suite",
     "hash_bytes",
     "hasher",
+    "load_encryption_key",
+    "open_sealed",
     "private_key_from_bytes",
     "public_key_from_bytes",
+    "seal",
+    "store_encryption_key",
     "verify_signature",
 ]

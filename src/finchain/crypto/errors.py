@@ -21,6 +21,12 @@ Exception tree (all are :class:`finchain.errors.FinchainError`, told apart by
       crypto:11  ErrInvalidKeyName      name outside [A-Za-z0-9][A-Za-z0-9_.-]{0,63}
       crypto:12  ErrUnknownAead         AEAD name not known
       crypto:13  ErrInvalidNonce        AEAD nonce of the wrong size
+      crypto:14  ErrUnknownEncryptionScheme  sealing scheme not in SEALING_SCHEMES
+      crypto:15  ErrInvalidSealInput    plaintext or context to seal: not bytes, or too large
+      crypto:16  ErrInvalidSharing      bad secret-sharing parameters or shares
+      crypto:17  ErrInvalidEscrow       malformed escrow, identity link or request
+      crypto:18  ErrNotARegulator       the account holds no share of the escrow
+      crypto:19  ErrNotEnoughShares     too few valid shares to open the escrow
 """
 
 from __future__ import annotations
@@ -41,17 +47,29 @@ ErrKeyExists = register(CODESPACE, 10, "key already exists")
 ErrInvalidKeyName = register(CODESPACE, 11, "invalid key name")
 ErrUnknownAead = register(CODESPACE, 12, "unknown AEAD algorithm")
 ErrInvalidNonce = register(CODESPACE, 13, "invalid nonce")
+ErrUnknownEncryptionScheme = register(CODESPACE, 14, "unknown encryption scheme")
+ErrInvalidSealInput = register(CODESPACE, 15, "invalid input to seal")
+ErrInvalidSharing = register(CODESPACE, 16, "invalid secret sharing")
+ErrInvalidEscrow = register(CODESPACE, 17, "invalid escrow")
+ErrNotARegulator = register(CODESPACE, 18, "not a regulator of the escrow")
+ErrNotEnoughShares = register(CODESPACE, 19, "not enough valid escrow shares")
 
 __all__ = [
     "CODESPACE",
     "ErrDecryptionFailed",
+    "ErrInvalidEscrow",
     "ErrInvalidKey",
     "ErrInvalidKeyName",
     "ErrInvalidNonce",
+    "ErrInvalidSealInput",
+    "ErrInvalidSharing",
     "ErrKeyExists",
     "ErrKeyNotFound",
     "ErrMalformedKeystore",
+    "ErrNotARegulator",
+    "ErrNotEnoughShares",
     "ErrUnknownAead",
+    "ErrUnknownEncryptionScheme",
     "ErrUnknownHash",
     "ErrUnknownScheme",
     "ErrUnknownSuite",
