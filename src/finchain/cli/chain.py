@@ -24,6 +24,12 @@ HomeOpt = Annotated[Path, typer.Option("--home", help="node home directory")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 DEV_ACCOUNTS = ("operator", "alice", "bob", "carol")
 DEV_ASSET = DemoAsset("CNY", "Demo yuan", 2, 100_000_000_00)
+# One member (operator): a proposal passes 3 blocks after submission, executes the block after.
+DEV_GOVERNANCE: dict[str, int | str] = {
+    "min_validators": 1,
+    "voting_period": 3,
+    "execution_delay": 1,
+}
 
 
 def _passphrase(passphrase_file: Path | None) -> str:
@@ -155,6 +161,7 @@ def dev(
                     account_names=DEV_ACCOUNTS,
                     assets=(DEV_ASSET,),
                     config_text=config_text,
+                    governance_params=DEV_GOVERNANCE,
                 ),
             )
         config = load_config(target.config_path)

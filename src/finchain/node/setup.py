@@ -37,6 +37,9 @@ class HomeSpec:
     params: ChainParams = field(default_factory=ChainParams)
     config_text: str = DEFAULT_CONFIG
     scrypt_n: int = 2**15
+    # The first account is the only governance member: these say how fast its
+    # proposals pass (a dev chain wants seconds, not the default ~110 blocks).
+    governance_params: dict[str, int | str] = field(default_factory=lambda: {"min_validators": 1})
 
 
 def init_home(home: Home, spec: HomeSpec) -> dict[str, str]:
@@ -72,7 +75,7 @@ def init_home(home: Home, spec: HomeSpec) -> dict[str, str]:
             "accounts": {"accounts": accounts},
             "governance": {
                 "members": [{"account": issuer, "name": spec.account_names[0], "weight": 1}],
-                "params": {"min_validators": 1},
+                "params": dict(spec.governance_params),
             },
             "bank": {
                 "assets": [

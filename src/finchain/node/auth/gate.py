@@ -2,7 +2,8 @@
 
 It sits in front of everything else, so a request without a valid token is
 refused before its body is read or it takes an admission slot. Route groups:
-``read`` is every GET (and HEAD) under ``/v1`` including the event stream;
+``read`` is every GET (and HEAD) under ``/v1`` including the event stream,
+and DID resolution under ``/1.0/identifiers/``;
 ``submit`` is every other method, so a write endpoint added later is
 protected by default. ``/v1/health`` and ``/v1/auth/*`` (which check tokens
 themselves) are never gated; neither are ``/docs`` and ``/openapi.json``.
@@ -23,10 +24,13 @@ log = logging.getLogger("finchain.auth")
 REALM = 'Bearer realm="finchain"'
 _READ_METHODS = frozenset({"GET", "HEAD"})
 _OPEN_PATHS = frozenset({"/v1/health"})
+RESOLVER_PREFIX = "/1.0/identifiers/"  # DID resolution reads state like any GET under /v1
 
 
 def route_group(method: str, path: str) -> str | None:
     """The group a request belongs to, or None when no token is ever needed."""
+    if path.startswith(RESOLVER_PREFIX):
+        return "read"
     if not path.startswith("/v1/") or path in _OPEN_PATHS or path.startswith("/v1/auth/"):
         return None
     return "read" if method in _READ_METHODS else "submit"

@@ -1,0 +1,148 @@
+"""Builders for the credentials module's messages: issuers, schemas, status lists, KYC, disclosure.
+
+Governance-only messages (accredit an issuer, add a regulator...) go inside a
+proposal: ``submit_proposal(title, [exec_msg(accredit_issuer(...))])``.
+
+Example::
+
+    from finchain.client import credentials_builders as cb
+
+    digest = anchor_digest(status_list_credential, "sm3")
+    signer.sign(cb.anchor_status_list(bank_did, url, version=2, digest=digest))
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from finchain.codec import RawMsg
+from finchain.crypto import hash_bytes
+from finchain.modules.credentials import messages as cm
+from finchain.vc.jcs import canonicalize
+
+KYC_SALT_BYTES = 32
+
+
+def accredit_issuer(did: str, name: str, kind: str, types: Sequence[str]) -> RawMsg:
+    """Governance: let ``did`` issue ``types`` (kind: bank | kyc_provider | regulator | other)."""
+    return RawMsg(
+        cm.MsgAccreditIssuer.TYPE, {"did": did, "name": name, "kind": kind, "types": list(types)}
+    )
+
+
+def set_issuer_types(did: str, types: Sequence[str]) -> RawMsg:
+    return RawMsg(cm.MsgSetIssuerTypes.TYPE, {"did": did, "types": list(types)})
+
+
+def revoke_issuer(did: str) -> RawMsg:
+    return RawMsg(cm.MsgRevokeIssuer.TYPE, {"did": did})
+
+
+def add_regulator(account: str, name: str, scheme: str, public_key: bytes) -> RawMsg:
+    """Governance: a regulator and the encryption key escrows are sealed to (sm2 | x25519)."""
+    return RawMsg(
+        cm.MsgAddRegulator.TYPE,
+        {
+            "account": account,
+            "name": name,
+            "encryption_key": {"scheme": scheme, "public_key": public_key},
+        },
+    )
+
+
+def remove_regulator(account: str) -> RawMsg:
+    return RawMsg(cm.MsgRemoveRegulator.TYPE, {"account": account})
+
+
+def set_credentials_params(disclosure_threshold: int, request_lifetime: int) -> RawMsg:
+    """Governance: m of the m-of-n disclosure rule, and how many blocks a request stays open."""
+    return RawMsg(
+        cm.MsgSetParams.TYPE,
+        {"disclosure_threshold": disclosure_threshold, "request_lifetime": request_lifetime},
+    )
+
+
+def register_schema(
+    issuer: str, name: str, version: int, credential_type: str, schema: Mapping[str, Any]
+) -> RawMsg:
+    """Publish a JSON Schema; the chain stores its RFC 8785 form under its hash."""
+    return RawMsg(
+        cm.MsgRegisterSchema.TYPE,
+        {
+            "issuer": issuer,
+            "name": name,
+            "version": version,
+            "credential_type": credential_type,
+            "document": canonicalize(dict(schema)),
+        },
+    )
+
+
+def anchor_status_list(
+    issuer: str, list_id: str, *, version: int, digest: bytes, purpose: str = ""
+) -> RawMsg:
+    """Commit version ``version`` of a status list credential (``anchor_digest`` of it)."""
+    value: dict[str, Any] = {
+        "issuer": issuer,
+        "list_id": list_id,
+        "version": version,
+        "digest": digest,
+    }
+    if purpose:
+        value["purpose"] = purpose
+    return RawMsg(cm.MsgAnchorStatusList.TYPE, value)
+
+
+def new_kyc_salt() -> bytes:
+    return secrets.token_bytes(KYC_SALT_BYTES)
+
+
+def kyc_credential_hash(credential: Mapping[str, Any], salt: bytes, hash_name: str) -> bytes:
+    """The salted hash recorded on chain: ``hash(salt ‖ JCS(credential))``.
+
+    The salt stays with the issuer and the holder, so the hash neither reveals
+    nor lets anyone confirm a guessed credential.
+    """
+    return hash_bytes(hash_name, salt + canonicalize(dict(credential)))
+
+
+def record_kyc(
+    issuer: str,
+    account: str,
+    subject: str,
+    *,
+    tier: int,
+    expires_ns: int,
+    credential_hash: bytes,
+    escrow: Mapping[str, Any] | None,
+) -> RawMsg:
+    """Record the issuer's KYC tier claim on ``account`` (escrow required for tiers 1 and 2)."""
+    value: dict[str, Any] = {
+        "issuer": issuer,
+        "account": account,
+        "subject": subject,
+        "tier": tier,
+        "expires": expires_ns,
+        "credential_hash": credential_hash,
+    }
+    if escrow is not None:
+        value["escrow"] = dict(escrow)
+    return RawMsg(cm.MsgRecordKyc.TYPE, value)
+
+
+def revoke_kyc(issuer: str, account: str) -> RawMsg:
+    return RawMsg(cm.MsgRevokeKyc.TYPE, {"issuer": issuer, "account": account})
+
+
+def request_disclosure(account: str, issuer: str, reason: str) -> RawMsg:
+    """A regulator asks to open the escrow of ``issuer``'s claim on ``account``."""
+    return RawMsg(
+        cm.MsgRequestDisclosure.TYPE, {"account": account, "issuer": issuer, "reason": reason}
+    )
+
+
+def approve_disclosure(request_id: int, share: bytes) -> RawMsg:
+    """Another regulator's approval: its share re-sealed to the requester (``reseal_share``)."""
+    return RawMsg(cm.MsgApproveDisclosure.TYPE, {"request_id": request_id, "share": share})
