@@ -58,9 +58,15 @@ from finchain.modules.accounts.keeper import AccountsKeeper
 from finchain.modules.accounts.module import AccountsModule
 from finchain.modules.bank.keeper import BankKeeper
 from finchain.modules.bank.module import BankModule
+from finchain.modules.credentials.keeper import CredentialsKeeper
+from finchain.modules.credentials.module import CredentialsModule
+from finchain.modules.evidence.keeper import EvidenceKeeper
+from finchain.modules.evidence.module import EvidenceModule
 from finchain.modules.governance.errors import ErrGovernanceOnly, ErrNotGoverned
 from finchain.modules.governance.keeper import GovernanceKeeper
 from finchain.modules.governance.module import GovernanceModule, genesis_validator_set
+from finchain.modules.identity.keeper import IdentityKeeper
+from finchain.modules.identity.module import IdentityModule
 from finchain.store import BlockStore, Database, StateStore, tx_root
 
 log = logging.getLogger(__name__)
@@ -132,6 +138,9 @@ class Application:
         self.accounts.add_close_guard(self.bank.assert_can_close)
         self.governance = GovernanceKeeper(self.accounts, ChainParamsKeeper(), self)
         self._governance_module = GovernanceModule(self.governance)
+        self.identity = IdentityKeeper(self.accounts)
+        self.credentials = CredentialsKeeper(self.identity, self.accounts)
+        self.evidence = EvidenceKeeper(self.accounts, self.identity)
         self.modules: list[Module] = []
         self._routes: dict[str, tuple[type[Msg], Handler]] = {}
         self._queries: dict[str, Query] = {}
@@ -139,6 +148,9 @@ class Application:
             AccountsModule(self.accounts),
             BankModule(self.bank),
             self._governance_module,
+            IdentityModule(self.identity),
+            CredentialsModule(self.credentials),
+            EvidenceModule(self.evidence),
         ):
             self.register_module(module)
         self.signature_cache = SignatureCache()
@@ -592,6 +604,7 @@ class Application:
             meter.charge(gas.TX_BASE + gas.TX_BYTE * len(raw), "admitting")
             ante_overlay = Overlay(parent)
             ctx = self._context(ante_overlay, meter, mode, height, time_ns, tx.body.account)
+            ctx.tx_id = tx_id
             self.ante.run(ctx, tx, tx_id, msgs)
             # In a block the nonce is spent even if a message fails (R9). At admission
             # a failing transaction never enters the mempool, so it must spend nothing.

@@ -31,6 +31,7 @@ class Context:
     mode: ExecMode
     signer: str = ""
     events: list[Event] = field(default_factory=list)
+    tx_id: bytes = b""  # the running transaction's id (empty outside a transaction)
 
     def emit(self, event: Event) -> None:
         self.events.append(event)

@@ -60,6 +60,7 @@ _API_STATUS: dict[ErrorCode, int] = {
 _CHAIN_STATUS: dict[tuple[str, int], int] = {
     ("accounts", 4): 404,  # account not found
     ("bank", 2): 404,  # unknown asset
+    ("evidence", 3): 404,  # no evidence recorded for the hash
     ("tx", 24): 404,  # unknown query path
     ("node", 5): 503,  # shutting down
     ("node", 6): 404,  # not found

@@ -1,0 +1,389 @@
+"""``finchain evidence``: record and co-sign document hashes, anchor batches, show records.
+
+A document never leaves the machine: commands hash it locally (streamed) and
+send only the digest. ``--alg`` picks the hash (default: the chain suite's,
+``sm3`` on a ``gm`` chain). ``verify`` (offline receipts) lives in
+``cli/evidence_verify.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from finchain.cli import accountbook
+from finchain.cli.common import (
+    DEFAULT_HOME,
+    DEFAULT_URL,
+    HomeOpt,
+    JsonOpt,
+    KeystoreOpt,
+    PassphraseFileOpt,
+    UrlOpt,
+    keystore_dir,
+    open_keystore,
+)
+from finchain.cli.online import (
+    AccountOpt,
+    FromOpt,
+    HeightOpt,
+    ProveOpt,
+    TimeoutOpt,
+    WaitOpt,
+    connect,
+    proof_status,
+    report,
+    send,
+    signer,
+)
+from finchain.cli.output import CliError, emit, failures, stderr
+from finchain.client import Client
+from finchain.client import evidence_builders as eb
+from finchain.evidence import anchor_hashes, collect_files, hash_file, hash_files
+from finchain.modules.evidence.types import HASH_ALGS, HASH_BYTES
+
+app = typer.Typer(
+    help="Evidence: record, co-sign, anchor and show document hashes (online, via --url).",
+    no_args_is_help=True,
+)
+
+FileArg = Annotated[
+    Path | None, typer.Argument(help="the document (hashed here; only the hash is sent)")
+]
+HashOpt = Annotated[
+    str | None, typer.Option("--hash", help="the document's hash as 64 hex digits, instead of FILE")
+]
+AlgOpt = Annotated[
+    str | None,
+    typer.Option("--alg", help="sm3 or sha256 (default: the chain suite's hash)"),
+]
+
+
+def _alg(client: Client, alg: str | None) -> str:
+    chosen = alg or client.status().hash_name
+    if chosen not in HASH_ALGS:
+        raise CliError(f"--alg must be one of {', '.join(HASH_ALGS)}, got {chosen!r}")
+    return chosen
+
+
+def _digest(file: Path | None, hex_hash: str | None, alg: str) -> bytes:
+    if (file is None) == (hex_hash is None):
+        raise CliError("name the document: give FILE or --hash HEX (one of them)")
+    if file is not None:
+        return hash_file(file, alg)
+    assert hex_hash is not None
+    text = hex_hash.lower()
+    if len(text) != 2 * HASH_BYTES or any(c not in "0123456789abcdef" for c in text):
+        raise CliError(f"--hash must be {2 * HASH_BYTES} hex digits")
+    return bytes.fromhex(text)
+
+
+def _metadata(pairs: list[str]) -> dict[str, str]:
+    metadata: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise CliError(f"--meta {pair!r} must be KEY=VALUE")
+        if key in metadata:
+            raise CliError(f"--meta {key} given twice")
+        metadata[key] = value
+    return metadata
+
+
+@app.command("record")
+def record(
+    from_: FromOpt,
+    kind: Annotated[str, typer.Option("--kind", help="what the document is: contract, invoice…")],
+    file: FileArg = None,
+    hex_hash: HashOpt = None,
+    alg: AlgOpt = None,
+    meta: Annotated[
+        list[str], typer.Option("--meta", help="KEY=VALUE published with the hash (repeat)")
+    ] = [],  # noqa: B006 - Typer reads the default, it is never mutated
+    cosigner: Annotated[
+        list[str],
+        typer.Option("--cosigner", help="account that must co-sign (id or name; repeat)"),
+    ] = [],  # noqa: B006
+    account: AccountOpt = None,
+    wait: WaitOpt = True,
+    timeout: TimeoutOpt = 10.0,
+    url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    passphrase_file: PassphraseFileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record that FILE (or --hash) exists, signed by --from.
+
+    With --cosigner the record stays pending until each has run `finchain evidence cosign`.
+    """
+    with failures():
+        metadata = _metadata(meta)
+        store = open_keystore(home, keystore)
+        cosigners = [accountbook.resolve(c, home, store) for c in cosigner]
+        with connect(url) as client:
+            hash_alg = _alg(client, alg)
+            digest = _digest(file, hex_hash, hash_alg)
+            who = signer(
+                client,
+                from_,
+                account=account,
+                home=home,
+                keystore=keystore,
+                passphrase_file=passphrase_file,
+            )
+            message = eb.record(hash_alg, digest, kind=kind, metadata=metadata, cosigners=cosigners)
+            receipt = send(client, who, message, wait=wait, timeout=timeout)
+        report(
+            receipt,
+            as_json=json_out,
+            extra={"hash_alg": hash_alg, "hash": digest.hex(), "submitter": who.account},
+        )
+
+
+@app.command("cosign")
+def cosign(
+    from_: FromOpt,
+    file: FileArg = None,
+    hex_hash: HashOpt = None,
+    alg: AlgOpt = None,
+    account: AccountOpt = None,
+    wait: WaitOpt = True,
+    timeout: TimeoutOpt = 10.0,
+    url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    passphrase_file: PassphraseFileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Co-sign recorded evidence as one of the accounts it names."""
+    with failures(), connect(url) as client:
+        hash_alg = _alg(client, alg)
+        digest = _digest(file, hex_hash, hash_alg)
+        who = signer(
+            client,
+            from_,
+            account=account,
+            home=home,
+            keystore=keystore,
+            passphrase_file=passphrase_file,
+        )
+        receipt = send(client, who, eb.cosign(hash_alg, digest), wait=wait, timeout=timeout)
+        report(
+            receipt,
+            as_json=json_out,
+            extra={"hash_alg": hash_alg, "hash": digest.hex(), "cosigner": who.account},
+        )
+
+
+@app.command("show")
+def show(
+    file: FileArg = None,
+    hex_hash: HashOpt = None,
+    alg: AlgOpt = None,
+    submitter: Annotated[
+        str | None, typer.Option("--submitter", help="list this account's records")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="list from this time (RFC 3339 or ns)")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="list before this time (RFC 3339 or ns)")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=200, help="records per page")] = 50,
+    cursor: Annotated[
+        str | None, typer.Option("--cursor", help="next_cursor of the previous page")
+    ] = None,
+    height: HeightOpt = None,
+    prove: ProveOpt = False,
+    url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The record of FILE (or --hash), or a page of records.
+
+    Without FILE or --hash: records by --submitter and/or time (--since, --until).
+    """
+    with failures(), connect(url) as client:
+        if file is None and hex_hash is None:
+            if prove:
+                raise CliError("a listing cannot be proven: name one document to --prove it")
+            params = {"limit": str(limit)}
+            for name, value in (("from", since), ("to", until), ("cursor", cursor)):
+                if value is not None:
+                    params[name] = value
+            path = "evidence/by_time"
+            if submitter is not None:
+                has_keys = keystore_dir(home, keystore).is_dir()
+                store = open_keystore(home, keystore) if has_keys else None
+                params["submitter"] = accountbook.resolve(submitter, home, store)
+                path = "evidence/by_submitter"
+            page = client.query(path, params, height=height).value
+            if json_out:
+                emit(page, as_json=True)
+                return
+            emit([_row(r) for r in page["records"]], as_json=False, title="evidence")
+            if page["next_cursor"] is not None:
+                stderr.print(f"more: --cursor {page['next_cursor']}", markup=False)
+            return
+        hash_alg = _alg(client, alg)
+        digest = _digest(file, hex_hash, hash_alg)
+        found = client.query(
+            "evidence/record",
+            {"hash_alg": hash_alg, "hash": digest.hex()},
+            height=height,
+            prove=prove,
+        )
+        data: dict[str, Any] = dict(found.value)
+        if found.proof is not None:
+            data["proof"] = proof_status(client, found.proof)
+        emit(data, as_json=json_out, title=f"evidence {hash_alg} {digest.hex()[:16]}…")
+
+
+def _row(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "hash": f"{record['hash_alg']}:{record['hash']}",
+        "kind": record["kind"],
+        "submitter": record["submitter"],
+        "height": record["height"],
+        "status": record["status"],
+    }
+
+
+@app.command("anchor")
+def anchor(
+    from_: FromOpt,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="FILE.jsonl (one proof per line) or a DIR of <hash>.anchor.json files"
+        ),
+    ],
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="files and directories to anchor (recursive)")
+    ] = None,
+    hashes: Annotated[
+        Path | None,
+        typer.Option("--hashes", help="a file of document hashes, one hex digest per line"),
+    ] = None,
+    alg: AlgOpt = None,
+    account: AccountOpt = None,
+    timeout: TimeoutOpt = 30.0,
+    url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
+    keystore: KeystoreOpt = None,
+    passphrase_file: PassphraseFileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Anchor many documents with one transaction, writing a proof per document.
+
+    Only the Merkle root of the documents' hashes goes on chain; each document's
+    anchor proof (its path to that root) is written to --out.
+    """
+    with failures(), connect(url) as client:
+        if not paths and hashes is None:
+            raise CliError("name files or directories to anchor, or --hashes FILE")
+        hash_alg = _alg(client, alg)
+        who = signer(
+            client,
+            from_,
+            account=account,
+            home=home,
+            keystore=keystore,
+            passphrase_file=passphrase_file,
+        )
+        with _progress(quiet=json_out) as progress:
+            files = collect_files(paths or [])
+            digests = hash_files(files, hash_alg, progress=progress)
+            if hashes is not None:
+                digests += _read_hashes(hashes)
+            result = anchor_hashes(
+                client, who, digests, hash_alg=hash_alg, out=out, timeout=timeout, progress=progress
+            )
+        summary = {
+            "hash_alg": hash_alg,
+            "root": result.root.hex(),
+            "documents": result.tree.leaf_count,
+            "files": len(files),
+            "tx_id": result.anchor.tx_id.hex(),
+            "height": result.anchor.height,
+            "resumed": result.resumed,
+            "out": str(out),
+        }
+        emit(summary, as_json=json_out, title="anchored")
+
+
+def _read_hashes(path: Path) -> list[bytes]:
+    try:
+        lines = path.read_text(encoding="ascii").split()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read --hashes file {path}: {exc}") from None
+    try:
+        digests = [bytes.fromhex(line) for line in lines]
+    except ValueError:
+        raise CliError(f"--hashes file {path} must hold one hex digest per line") from None
+    if any(len(d) != HASH_BYTES for d in digests):
+        raise CliError(f"--hashes file {path}: every digest must be {HASH_BYTES} bytes")
+    return digests
+
+
+_STAGES = {
+    "hash": "hashing files",
+    "tree": "building the tree",
+    "anchor": "anchoring the root",
+    "write": "writing proofs",
+}
+
+
+@contextmanager
+def _progress(*, quiet: bool) -> Iterator[Any]:
+    """A Rich progress bar on stderr fed by ``progress(stage, done, total)``; silent for --json."""
+    if quiet:
+        yield None
+        return
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=False,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(_STAGES.get(stage, stage), total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    with bar:
+        yield update
+
+
+def _register_verify() -> None:
+    """``finchain evidence verify`` lives in ``cli/evidence_verify.py`` (offline receipts,
+    written separately): its ``verify`` command joins this group when that module exists."""
+    try:
+        module = importlib.import_module("finchain.cli.evidence_verify")
+    except ModuleNotFoundError as exc:
+        if exc.name != "finchain.cli.evidence_verify":
+            raise
+        return
+    app.command("verify")(module.verify)
+
+
+_register_verify()

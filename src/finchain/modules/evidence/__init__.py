@@ -1,0 +1,1 @@
+"""evidence module: proof of existence of documents, by hash, signed by one or more parties."""

@@ -1,0 +1,140 @@
+"""Read-only queries of the evidence module, served on committed state.
+
+Parameters may be typed values or strings (the HTTP API passes every
+parameter as a string): ``hash`` as 64 hex digits, times as integer
+nanoseconds since the epoch or RFC 3339 (``2026-01-01T00:00:00Z``), ``limit``
+and ``cursor`` as decimal numbers. A listing answers ``records`` in the order
+they were written and ``next_cursor`` (null on the last page); pass it back
+as ``cursor`` for the next page. Every page costs point reads only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from finchain.app.errors import ErrBadQuery
+from finchain.app.kv import KVReader
+from finchain.modules.accounts.types import is_account_id
+from finchain.modules.evidence.keeper import Entry, EvidenceView
+from finchain.modules.evidence.types import HASH_ALGS, HASH_BYTES
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+_MAX_TIME = 2**63 - 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_HEX_HASH = re.compile(f"[0-9a-f]{{{2 * HASH_BYTES}}}")
+
+
+def _hash_alg(params: dict[str, Any]) -> str:
+    alg = params.get("hash_alg")
+    if alg not in HASH_ALGS:
+        raise ErrBadQuery(f"parameter 'hash_alg' must be one of {list(HASH_ALGS)}")
+    return str(alg)
+
+
+def _hash(params: dict[str, Any]) -> bytes:
+    value = params.get("hash")
+    if isinstance(value, str) and _HEX_HASH.fullmatch(value):
+        value = bytes.fromhex(value)
+    if not isinstance(value, bytes) or len(value) != HASH_BYTES:
+        raise ErrBadQuery(f"parameter 'hash' must be {2 * HASH_BYTES} lowercase hex digits")
+    return value
+
+
+def _number(params: dict[str, Any], name: str, default: int, high: int, low: int = 0) -> int:
+    value = params.get(name)
+    if value is None:
+        return default
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if type(value) is not int or not low <= value <= high:
+        raise ErrBadQuery(f"parameter {name!r} must be an integer in [{low}, {high}]")
+    return value
+
+
+def parse_time_ns(value: Any, name: str) -> int:
+    """Nanoseconds since the epoch from an integer, its decimal string or RFC 3339 text."""
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is None or moment.utcoffset() is None:
+            raise ErrBadQuery(
+                f"parameter {name!r} must be nanoseconds since the epoch or an RFC 3339 time "
+                "with a zone, like 2026-01-01T00:00:00Z"
+            )
+        value = (moment - _EPOCH) // timedelta(microseconds=1) * 1000
+    return _number({name: value}, name, 0, _MAX_TIME)
+
+
+def _time_bounds(params: dict[str, Any]) -> tuple[int, int]:
+    """``[from, to)``; either may be absent (the start of time, the end of time)."""
+    low = 0 if params.get("from") is None else parse_time_ns(params["from"], "from")
+    high = _MAX_TIME if params.get("to") is None else parse_time_ns(params["to"], "to")
+    if low > high:
+        raise ErrBadQuery("parameter 'from' must not be after 'to'")
+    return low, high
+
+
+def _first_at_or_after(entry_at: Callable[[int], Entry], count: int, time_ns: int) -> int:
+    """The first position whose time is >= ``time_ns`` (the list is sorted by time)."""
+    low, high = 0, count
+    while low < high:
+        middle = (low + high) // 2
+        if entry_at(middle).time_ns < time_ns:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def _page(
+    view: EvidenceView,
+    reader: KVReader,
+    params: dict[str, Any],
+    count: int,
+    entry_at: Callable[[int], Entry],
+) -> dict[str, Any]:
+    low, high = _time_bounds(params)
+    limit = _number(params, "limit", DEFAULT_LIMIT, MAX_LIMIT, low=1)
+    if params.get("cursor") is None:
+        position = _first_at_or_after(entry_at, count, low)
+    else:
+        position = _number(params, "cursor", 0, count)
+    records: list[dict[str, Any]] = []
+    while position < count and len(records) < limit:
+        entry = entry_at(position)
+        if entry.time_ns >= high:
+            position = count
+            break
+        if entry.time_ns >= low:
+            records.append(view.require(reader, entry.hash_alg, entry.hash).to_json())
+        position += 1
+    done = position >= count or entry_at(position).time_ns >= high
+    return {"records": records, "next_cursor": None if done else str(position)}
+
+
+def record(view: EvidenceView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
+    return view.require(reader, _hash_alg(params), _hash(params)).to_json()
+
+
+def by_submitter(view: EvidenceView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
+    """Records of ``submitter``, optionally within ``[from, to)``."""
+    account = params.get("submitter")
+    if not is_account_id(account):
+        raise ErrBadQuery("parameter 'submitter' must be a valid account id")
+    submitter = str(account)
+    count = view.submitter_count(reader, submitter)
+    answer = _page(
+        view, reader, params, count, lambda i: view.submitter_entry(reader, submitter, i)
+    )
+    return {"submitter": submitter, **answer}
+
+
+def by_time(view: EvidenceView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
+    """Records of every submitter whose block time is within ``[from, to)``."""
+    return _page(view, reader, params, view.count(reader), lambda i: view.entry(reader, i))
