@@ -32,6 +32,7 @@ def machine() -> str:
 def main() -> None:
     import bench_app
     import bench_crypto
+    import bench_evidence
     import bench_store
 
     print(f"machine: {machine()}", flush=True)
@@ -41,7 +42,9 @@ def main() -> None:
     bench_store.main([])
     print("== application (issue 2: finalize_block + commit, blocks of 1,000)", flush=True)
     bench_app.main([])
-    for name in ("bench_node", "bench_testnet", "bench_cometbft"):
+    print("== evidence anchoring (issue 6: 1,000,000 document hashes, one tx)", flush=True)
+    bench_evidence.main([])
+    for name in ("bench_node", "bench_testnet", "bench_cometbft", "bench_receipts"):
         if (Path(__file__).parent / f"{name}.py").exists():
             print(f"== {name}", flush=True)
             __import__(name).main([])

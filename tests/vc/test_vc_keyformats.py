@@ -39,7 +39,12 @@ SPEC_PUBLIC_MULTIBASE = "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
 
 
 def _keys() -> list[tuple[str, bytes]]:
-    return [(s, generate_private_key(s).public_key().data) for s in SCHEMES for _ in range(3)]
+    """Fixed seeds: test ids must be the same in every pytest-xdist worker."""
+    return [
+        (s, private_key_from_bytes(s, (1000 + 7 * i).to_bytes(32, "big")).public_key().data)
+        for s in SCHEMES
+        for i in range(3)
+    ]
 
 
 @pytest.mark.parametrize(("scheme", "public"), _keys())

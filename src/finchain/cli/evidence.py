@@ -2,13 +2,13 @@
 
 A document never leaves the machine: commands hash it locally (streamed) and
 send only the digest. ``--alg`` picks the hash (default: the chain suite's,
-``sm3`` on a ``gm`` chain). ``verify`` (offline receipts) lives in
-``cli/evidence_verify.py``.
+``sm3`` on a ``gm`` chain). ``receipt`` saves an offline receipt; ``verify``
+(which needs no node) lives in ``cli/evidence_verify.py``.
 """
 
 from __future__ import annotations
 
-import importlib
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +24,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from finchain.cli import accountbook
+from finchain.cli import accountbook, evidence_verify
 from finchain.cli.common import (
     DEFAULT_HOME,
     DEFAULT_URL,
@@ -53,7 +53,10 @@ from finchain.cli.output import CliError, emit, failures, stderr
 from finchain.client import Client
 from finchain.client import evidence_builders as eb
 from finchain.evidence import anchor_hashes, collect_files, hash_file, hash_files
+from finchain.evidence.proofs import parse_anchor_proof, read_jsonl
 from finchain.modules.evidence.types import HASH_ALGS, HASH_BYTES
+from finchain.receipts import dumps
+from finchain.receipts.fetch import fetch_receipt
 
 app = typer.Typer(
     help="Evidence: record, co-sign, anchor and show document hashes (online, via --url).",
@@ -374,16 +377,70 @@ def _progress(*, quiet: bool) -> Iterator[Any]:
         yield update
 
 
-def _register_verify() -> None:
-    """``finchain evidence verify`` lives in ``cli/evidence_verify.py`` (offline receipts,
-    written separately): its ``verify`` command joins this group when that module exists."""
-    try:
-        module = importlib.import_module("finchain.cli.evidence_verify")
-    except ModuleNotFoundError as exc:
-        if exc.name != "finchain.cli.evidence_verify":
-            raise
-        return
-    app.command("verify")(module.verify)
+def _anchor_proof(path: Path, document: Path | None) -> dict[str, Any]:
+    """One anchor proof: the whole of a .json file, or the line of a .jsonl for ``document``."""
+    if path.suffix != ".jsonl":
+        try:
+            return parse_anchor_proof(json.loads(path.read_text())).to_json()
+        except (OSError, ValueError) as exc:
+            raise CliError(f"cannot read the anchor proof {path}: {exc}") from None
+    if document is None:
+        raise CliError(f"{path} holds a whole batch: name the document with --document FILE")
+    digests: dict[str, bytes] = {}
+    for proof in read_jsonl(path):
+        if proof.hash_alg not in digests:
+            digests[proof.hash_alg] = hash_file(document, proof.hash_alg)
+        if proof.document_hash == digests[proof.hash_alg]:
+            return proof.to_json()
+    raise CliError(f"{document} is not one of the documents anchored in {path}")
 
 
-_register_verify()
+@app.command("receipt")
+def receipt(
+    out: Annotated[Path, typer.Option("--out", help="where to write the receipt (JSON)")],
+    tx_id: Annotated[
+        str | None,
+        typer.Argument(help="the evidence/record transaction (hex); omit with --anchor-proof"),
+    ] = None,
+    anchor_proof: Annotated[
+        Path | None,
+        typer.Option(
+            "--anchor-proof",
+            help="a batched document's anchor proof (.json), or the batch's .jsonl with --document",
+        ),
+    ] = None,
+    document: Annotated[
+        Path | None, typer.Option("--document", help="the document whose line of a .jsonl to use")
+    ] = None,
+    url: UrlOpt = DEFAULT_URL,
+    json_out: JsonOpt = False,
+) -> None:
+    """Fetch a receipt from the node and save it: afterwards it verifies with no node at all.
+
+    For a document recorded on its own give the recording TX_ID; for a document of an
+    anchored batch give its anchor proof (the transaction is read from it).
+    """
+    with failures():
+        anchor = None if anchor_proof is None else _anchor_proof(anchor_proof, document)
+        if anchor is not None:
+            tx_id = anchor["anchor"]["tx_id"]
+        if tx_id is None:
+            raise CliError("give the recording transaction id or --anchor-proof")
+        built = fetch_receipt(url, tx_id, anchor=anchor)
+        try:
+            out.write_bytes(dumps(built))
+        except OSError as exc:
+            raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
+        emit(
+            {
+                "receipt": str(out),
+                "tx_id": tx_id,
+                "height": built["block"]["height"],
+                "chain_id": built["chain"]["chain_id"],
+                "document": built["document"]["hash"],
+            },
+            as_json=json_out,
+        )
+
+
+app.command("verify")(evidence_verify.verify)

@@ -71,6 +71,20 @@ class TxView:
 
 
 @dataclass(frozen=True, slots=True)
+class BlockValidator:
+    """One member of the validator set that commits a block (what a receipt names).
+
+    ``address`` is the first 20 bytes of SHA-256 of the public key (CometBFT's
+    rule, used for solo validators too, so receipts name validators alike).
+    """
+
+    address: bytes
+    scheme: str
+    public_key: bytes
+    power: int
+
+
+@dataclass(frozen=True, slots=True)
 class NodeStatus:
     chain_id: str
     suite: str
@@ -117,6 +131,10 @@ class NodeService(Protocol):
 
     def block(self, height: int | None) -> BlockView | None:
         """``None`` = latest."""
+        ...
+
+    def validator_set(self, height: int) -> tuple[BlockValidator, ...]:
+        """The validators whose signatures commit block ``height`` (for offline receipts)."""
         ...
 
     def query(

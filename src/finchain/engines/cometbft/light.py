@@ -30,30 +30,50 @@ from __future__ import annotations
 
 import base64
 import calendar
-import hashlib
 import re
-import struct
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from finchain.crypto import verify_signature
-from finchain.store import tx_root
+
+# The hashed and signed byte forms live in a module with no node, store or database
+# imports, so the offline receipt verifier shares them; re-exported here for callers.
+from finchain.receipts.cometbft import (
+    FLAG_ABSENT,
+    FLAG_COMMIT,
+    FLAG_NIL,
+    PRECOMMIT,
+    data_hash,
+    header_hash,
+    merkle_root,
+    validator_address,
+    validators_hash,
+    vote_sign_bytes,
+)
+from finchain.receipts.cometbft import HASH_FIELDS as _HASH_FIELDS
 
 ENGINE = "cometbft"
-FLAG_ABSENT, FLAG_COMMIT, FLAG_NIL = 1, 2, 3
-PRECOMMIT = 2
-_HASH_FIELDS = (
-    "last_commit_hash",
+__all__ = [
+    "ENGINE",
+    "FLAG_ABSENT",
+    "FLAG_COMMIT",
+    "FLAG_NIL",
+    "PRECOMMIT",
+    "check_commit",
+    "commit_from_json",
+    "commit_from_rpc",
     "data_hash",
+    "header_from_json",
+    "header_from_rpc",
+    "header_hash",
+    "merkle_root",
+    "parse_time",
+    "validator_address",
     "validators_hash",
-    "next_validators_hash",
-    "consensus_hash",
-    "app_hash",
-    "last_results_hash",
-    "evidence_hash",
-    "proposer_address",
-)
+    "verify_commit",
+    "vote_sign_bytes",
+]
 _TIME = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z")
 _NS = 1_000_000_000
 
@@ -140,102 +160,6 @@ def commit_from_json(obj: Mapping[str, Any]) -> dict[str, Any]:
             for sig in obj["signatures"]
         ],
     }
-
-
-# -- protobuf, just enough --------------------------------------------------------------------
-
-
-def _varint(n: int) -> bytes:
-    n &= (1 << 64) - 1  # negative int64 values are ten-byte two's complement varints
-    out = bytearray()
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
-def _int(field: int, n: int) -> bytes:
-    return _varint(field << 3) + _varint(n) if n else b""
-
-
-def _len(field: int, data: bytes, *, always: bool = False) -> bytes:
-    return _varint(field << 3 | 2) + _varint(len(data)) + data if data or always else b""
-
-
-def _sfixed64(field: int, n: int) -> bytes:
-    return _varint(field << 3 | 1) + struct.pack("<q", n) if n else b""
-
-
-def _timestamp(time_ns: int) -> bytes:
-    seconds, nanos = divmod(time_ns, _NS)
-    return _int(1, seconds) + _int(2, nanos)
-
-
-def _block_id_bytes(block_id: Mapping[str, Any]) -> bytes:
-    parts = block_id["parts"]
-    return _len(1, block_id["hash"]) + _len(
-        2, _int(1, parts["total"]) + _len(2, parts["hash"]), always=True
-    )
-
-
-def _is_zero_block_id(block_id: Mapping[str, Any]) -> bool:
-    return not block_id["hash"] and not block_id["parts"]["total"] and not block_id["parts"]["hash"]
-
-
-# -- hashes -----------------------------------------------------------------------------------
-
-
-def merkle_root(items: Sequence[bytes]) -> bytes:
-    """CometBFT's ``merkle.HashFromByteSlices`` (RFC 6962 with SHA-256)."""
-    return tx_root("sha256", list(items))
-
-
-def header_hash(header: Mapping[str, Any]) -> bytes:
-    """The block hash: the Merkle root of the header's fields, each protobuf-encoded."""
-    version = header["version"]
-    fields = [
-        _int(1, version["block"]) + _int(2, version["app"]),
-        _len(1, header["chain_id"].encode()),
-        _int(1, header["height"]),
-        _timestamp(header["time_ns"]),
-        _block_id_bytes(header["last_block_id"]),
-        *(_len(1, header[name]) for name in _HASH_FIELDS),
-    ]
-    return merkle_root(fields)
-
-
-def data_hash(txs: Sequence[bytes]) -> bytes:
-    """The header's ``data_hash`` of a block's raw txs: leaves are each tx's SHA-256."""
-    return merkle_root([hashlib.sha256(tx).digest() for tx in txs])
-
-
-def validator_address(public_key: bytes) -> bytes:
-    return hashlib.sha256(public_key).digest()[:20]
-
-
-def validators_hash(validators: Sequence[tuple[bytes, int]]) -> bytes:
-    """The hash of a validator set of (Ed25519 public key, power), in CometBFT's order."""
-    ordered = sorted(validators, key=lambda v: (-v[1], validator_address(v[0])))
-    return merkle_root([_len(1, _len(1, key)) + _int(2, power) for key, power in ordered])
-
-
-def vote_sign_bytes(chain_id: str, commit: Mapping[str, Any], sig: Mapping[str, Any]) -> bytes:
-    """What a validator signed for one commit signature (a length-prefixed CanonicalVote)."""
-    voted = commit["block_id"] if sig["block_id_flag"] == FLAG_COMMIT else None
-    body = (
-        _int(1, PRECOMMIT)
-        + _sfixed64(2, commit["height"])
-        + _sfixed64(3, commit["round"])
-        + (
-            _len(4, _block_id_bytes(voted), always=True)
-            if voted is not None and not _is_zero_block_id(voted)
-            else b""
-        )
-        + _len(5, _timestamp(sig["time_ns"]), always=True)
-        + _len(6, chain_id.encode())
-    )
-    return _varint(len(body)) + body
 
 
 # -- the check --------------------------------------------------------------------------------

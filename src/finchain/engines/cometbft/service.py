@@ -26,6 +26,7 @@ Example::
 
 from __future__ import annotations
 
+import base64
 import logging
 import threading
 import time
@@ -49,6 +50,7 @@ from finchain.engines.solo.errors import ErrDuplicateTx, ErrMempoolFull, ErrTxTo
 from finchain.errors import FinchainError, to_abci
 from finchain.node.errors import ErrShuttingDown
 from finchain.node.service import (
+    BlockValidator,
     BlockView,
     EventFilter,
     NodeStatus,
@@ -219,6 +221,19 @@ class CometNodeService:
     def block(self, height: int | None) -> BlockView | None:
         record = self._call(lambda: self._record(height))
         return None if record is None else self._block_view(record)
+
+    def validator_set(self, height: int) -> tuple[BlockValidator, ...]:
+        """CometBFT's validator set at ``height``: the one whose precommits commit that block."""
+        entries = self._rpc_call(lambda: self._rpc.validators(height))
+        return tuple(
+            BlockValidator(
+                bytes.fromhex(v["address"]),
+                "ed25519",
+                base64.b64decode(v["pub_key"]["value"]),
+                int(v["voting_power"]),
+            )
+            for v in entries
+        )
 
     def query(
         self, path: str, params: Mapping[str, Any], *, height: int | None, prove: bool

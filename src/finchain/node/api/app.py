@@ -10,7 +10,8 @@ from finchain.node.api.context import ApiContext
 from finchain.node.api.guard import Gate, Guard
 from finchain.node.api.limits import ApiLimits
 from finchain.node.api.routes import auth as auth_routes
-from finchain.node.api.routes import chain, events, state, txs
+from finchain.node.api.routes import chain, events, evidence, resolver, state, txs
+from finchain.node.api.routes import receipts as receipt_routes
 from finchain.node.auth.gate import AuthGate
 from finchain.node.auth.service import Authenticator
 from finchain.node.service import NodeService
@@ -56,8 +57,10 @@ def create_app(
     app.state.finchain = ApiContext(
         node=node, limits=limits, gate=gate, calls=NodeCalls(limits.max_concurrency)
     )
-    for module in (txs, chain, state, events):
+    for module in (txs, chain, state, events, evidence):
         app.include_router(module.router, prefix="/v1")
+    app.include_router(receipt_routes.router, prefix="/v1")
+    app.include_router(resolver.router)  # the DIF driver path has no /v1
     handlers.install(app)
     app.add_middleware(Guard, limits=limits, gate=gate)
     if auth is not None:

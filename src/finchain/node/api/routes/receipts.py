@@ -1,0 +1,97 @@
+"""Receipt material: what only the node knows about a committed tx, for an offline receipt.
+
+``GET /v1/receipts/{tx_id}`` returns the tx, its inclusion proof to the
+block's tx root, the block header, the commit (the solo validator's signature,
+or CometBFT's precommits) and the validator set of that height. The client
+adds the document side (``finchain.receipts.assemble``) and verifies offline
+(``finchain.client.receipt_verify``); docs/receipts.md has the format.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from finchain.node.api.context import Ctx
+from finchain.node.api.encode import b64, to_json
+from finchain.node.api.errors import ErrNotFound
+from finchain.node.api.parse import parse_tx_id
+from finchain.node.api.routes.common import errors
+from finchain.node.service import BlockValidator, TxView
+from finchain.receipts.cometbft import FLAG_ABSENT, validator_address
+from finchain.store import proof_to_json
+
+router = APIRouter(tags=["receipts"])
+
+
+@router.get(
+    "/receipts/{tx_id}",
+    summary="Material for an offline receipt of a committed transaction",
+    responses={200: {"description": "chain, tx, block, validators"}, **errors(400, 404)},
+)
+async def receipt_material(tx_id: str, ctx: Ctx) -> JSONResponse:
+    """Everything a verifier needs from the node, for the chain's engine; nothing is trusted
+    from it: the verifier checks it all against its own genesis or validator set."""
+    raw_id = parse_tx_id(tx_id.lower())
+    view = await ctx.call(partial(ctx.node.tx, raw_id), what="tx lookup")
+    if view is None:
+        raise ErrNotFound(
+            f"no committed transaction {raw_id.hex()}: it may be pending, refused or unknown",
+            tx_id=raw_id.hex(),
+        )
+    validators = await ctx.call(
+        partial(ctx.node.validator_set, view.height), what="validator set lookup"
+    )
+    status = await ctx.call(ctx.node.status, what="status")
+    return JSONResponse(material_json(view, validators, suite=status.suite, engine=status.engine))
+
+
+def material_json(
+    view: TxView, validators: tuple[BlockValidator, ...], *, suite: str, engine: str
+) -> dict[str, Any]:
+    """The material in receipt form (``docs/receipts.md``): bytes as hex, the tx as base64."""
+    block = view.block
+    header = {k: v for k, v in to_json(block.header).items() if k != "engine"}
+    if engine == "solo":
+        signer = block.validator["public_key"]
+        commit: dict[str, Any] = {
+            "signatures": [
+                {
+                    "validator_address": validator_address(signer).hex(),
+                    "signature": block.signature.hex(),
+                }
+            ]
+        }
+    else:
+        commit = to_json(block.commit)
+        # absent validators signed nothing: a receipt lists only signatures
+        commit["signatures"] = [
+            s for s in commit["signatures"] if s["block_id_flag"] != FLAG_ABSENT
+        ]
+    return {
+        "chain": {"chain_id": header["chain_id"], "engine": engine, "suite": suite},
+        "tx": {
+            "bytes": b64(view.raw),
+            "id": view.tx_id.hex(),
+            "index": view.index,
+            "proof": proof_to_json(view.proof),
+        },
+        "block": {
+            "height": block.height,
+            "hash": block.block_hash.hex(),
+            "header": header,
+            "commit": commit,
+        },
+        "validators": [
+            {
+                "address": v.address.hex(),
+                "scheme": v.scheme,
+                "public_key": v.public_key.hex(),
+                "power": v.power,
+            }
+            for v in validators
+        ],
+    }
