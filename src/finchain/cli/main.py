@@ -4,7 +4,23 @@ from __future__ import annotations
 
 import typer
 
-from finchain.cli import accounts, assets, bench, chain, keys, query, testnet, txs, users, verify
+from finchain.cli import (
+    accounts,
+    assets,
+    bench,
+    chain,
+    data,
+    did,
+    evidence,
+    keys,
+    kyc,
+    query,
+    testnet,
+    txs,
+    users,
+    vc,
+    verify,
+)
 
 app = typer.Typer(
     name="finchain",
@@ -24,6 +40,11 @@ app.add_typer(query.app, name="query")
 app.add_typer(verify.app, name="verify")
 app.add_typer(testnet.app, name="testnet")
 app.add_typer(users.app, name="users")
+app.add_typer(did.app, name="did")
+app.add_typer(vc.app, name="vc")
+app.add_typer(kyc.app, name="kyc")
+app.add_typer(evidence.app, name="evidence")
+app.add_typer(data.app, name="data")
 app.command()(bench.bench)
 
 

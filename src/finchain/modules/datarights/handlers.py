@@ -1,0 +1,43 @@
+"""One thin function per message: the keeper checks authority against the signer.
+
+The owner's messages need the signer to control the asset's owner DID; the
+access record needs it to control the grantee DID (the identity module says
+who controls a DID, so a DID's controller may change without touching grants).
+"""
+
+from __future__ import annotations
+
+from finchain.app.context import Context
+from finchain.modules.datarights.keeper import DataRightsKeeper
+from finchain.modules.datarights.messages import (
+    MsgAddVersion,
+    MsgForget,
+    MsgGrant,
+    MsgRecordAccess,
+    MsgRegisterAsset,
+    MsgRevoke,
+)
+
+
+def register_asset(keeper: DataRightsKeeper, ctx: Context, msg: MsgRegisterAsset) -> None:
+    keeper.register(ctx, msg)
+
+
+def add_version(keeper: DataRightsKeeper, ctx: Context, msg: MsgAddVersion) -> None:
+    keeper.add_version(ctx, msg)
+
+
+def grant(keeper: DataRightsKeeper, ctx: Context, msg: MsgGrant) -> None:
+    keeper.grant_access(ctx, msg)
+
+
+def revoke(keeper: DataRightsKeeper, ctx: Context, msg: MsgRevoke) -> None:
+    keeper.revoke(ctx, msg.asset, msg.grantee)
+
+
+def record_access(keeper: DataRightsKeeper, ctx: Context, msg: MsgRecordAccess) -> None:
+    keeper.record_access(ctx, msg)
+
+
+def forget(keeper: DataRightsKeeper, ctx: Context, msg: MsgForget) -> None:
+    keeper.forget(ctx, msg.asset, msg.version)
