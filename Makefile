@@ -11,8 +11,9 @@ PYTEST_WORKERS ?= 2
 
 .PHONY: install test lint bench run clean system-deps docs
 
-# install also builds the pinned CometBFT (cached outside the clone) and its Python ABCI types.
-install: $(STAMP) abci-gen
+# install also builds the pinned CometBFT (cached outside the clone) and its Python ABCI types,
+# and the native Ed25519 verifier (mk/native.mk).
+install: $(STAMP) abci-gen native
 
 $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory system-deps

@@ -1,10 +1,20 @@
-"""Ed25519 through PyNaCl (libsodium).
+"""Ed25519: signing through PyNaCl (libsodium), verification under ZIP 215 (native).
 
-libsodium's verification is the strict kind: it rejects non-canonical S,
-small-order and non-canonical points, so a signature has one valid encoding
-and transaction ids built over signatures cannot be malleated. Public keys
-are checked with ``crypto_core_ed25519_is_valid_point`` (on the curve, in the
-main subgroup, not of small order) when parsed, not at every verification.
+Verification must give the same verdict on every node and on every path, the
+batch verifier of a block included (:mod:`finchain.crypto.batch`). RFC 8032
+leaves edge cases open, and libsodium's single verifier (cofactorless, strict
+encodings) disagrees with any batch verifier on crafted signatures, so both
+paths use ``finchain_native`` (Rust, ``ed25519-consensus``), which implements
+ZIP 215: A and R are any decodable points, S must be below the group order l
+(so S cannot be malleated), and the cofactored equation ``[8][S]B = [8]R +
+[8][k]A`` decides. Every signature libsodium accepts, ZIP 215 accepts too.
+
+One rule is added on top, identically on every path: a public key of small
+order is refused. Such a key "verifies" ``S = 0`` for any message, and the 14
+byte strings that encode small-order points are also the only non-canonical
+key encodings ZIP 215 would decode, so refusing them leaves exactly one byte
+form per usable key. Where keys enter the chain, :func:`load_public_key` checks
+the stricter property (in the prime-order subgroup) with libsodium.
 """
 
 from __future__ import annotations
@@ -13,17 +23,56 @@ from nacl.bindings import (
     crypto_core_ed25519_is_valid_point,
     crypto_sign,
     crypto_sign_keypair,
-    crypto_sign_open,
     crypto_sign_seed_keypair,
 )
 
 from finchain.crypto.errors import ErrInvalidKey
 from finchain.crypto.keys import PrivateKey, PublicKey, describe
 
+try:
+    import finchain_native as _native
+except ImportError as exc:  # pragma: no cover - depends on the build, not on the code
+    raise ImportError(
+        "finchain_native (the Ed25519 verifier, native/) is not installed: run `make install`"
+    ) from exc
+
 NAME = "ed25519"
 PUBLIC_KEY_SIZE = 32
 SECRET_SIZE = 32
 SIGNATURE_SIZE = 64
+
+_P = 2**255 - 19
+_Y_ORDER_8 = 0x7A03AC9277FDC74EC6CC392CFA53202A0F67100D760B3CBA4FD84D3D706A17C7
+
+
+def _encodings(y: int) -> tuple[bytes, bytes]:
+    """Both sign bits of an encoded y (bit 255 is the sign of x)."""
+    return y.to_bytes(32, "little"), (y | 1 << 255).to_bytes(32, "little")
+
+
+SMALL_ORDER_KEYS: frozenset[bytes] = frozenset(
+    encoding
+    for y in (1, _P - 1, 0, _Y_ORDER_8, _P - _Y_ORDER_8, _P, _P + 1)
+    for encoding in _encodings(y)
+)
+"""Every 32-byte string that decodes to a point of small order: the 8 points' canonical
+encodings, "-0" for the two with x = 0, and y + p for y in {0, 1} (14 in all)."""
+
+
+def admissible(public_key: object, message: object, signature: object) -> bool:
+    """Whether the arguments can be a valid signature at all (types, sizes, key order).
+
+    The single and batch paths both screen with this, so they refuse the same inputs
+    before the native verifier sees them.
+    """
+    return (
+        type(public_key) is bytes
+        and type(message) is bytes
+        and type(signature) is bytes
+        and len(public_key) == PUBLIC_KEY_SIZE
+        and len(signature) == SIGNATURE_SIZE
+        and public_key not in SMALL_ORDER_KEYS
+    )
 
 
 class _Verifier:
@@ -33,33 +82,21 @@ class _Verifier:
         self._key = key
 
     def verify(self, message: bytes, signature: bytes) -> bool:
-        try:
-            if len(signature) != SIGNATURE_SIZE:
-                return False
-            crypto_sign_open(signature + message, self._key)
-        except Exception:
-            return False
-        return True
+        return verify_raw(self._key, message, signature)
 
 
 def verify_raw(public_key: bytes, message: bytes, signature: bytes) -> bool:
     """Verify against raw key bytes, without parsing the key first (the transaction hot path).
 
-    libsodium's verification itself refuses non-canonical and small-order keys;
-    the stricter prime-order-subgroup check of :func:`load_public_key` runs where
-    a key enters the chain (account policies parse every key), so the keys an
-    account signs with have passed it already. Skipping it here saves ~30 µs for
-    each key seen for the first time.
+    ZIP 215 plus the small-order-key rule (module docstring); never raises, and
+    releases the GIL while it computes. The stricter prime-order-subgroup check of
+    :func:`load_public_key` runs where a key enters the chain (account policies
+    parse every key), so the keys an account signs with have passed it already;
+    skipping it here saves ~30 µs for each key seen for the first time.
     """
-    if type(public_key) is not bytes or type(message) is not bytes or type(signature) is not bytes:
-        return False
-    if len(public_key) != PUBLIC_KEY_SIZE or len(signature) != SIGNATURE_SIZE:
-        return False
-    try:
-        crypto_sign_open(signature + message, public_key)
-    except Exception:
-        return False
-    return True
+    return admissible(public_key, message, signature) and _native.verify(
+        public_key, message, signature
+    )
 
 
 def load_public_key(data: bytes) -> PublicKey:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from finchain.app import FinalizeBlockRequest, QueryResponse, TxResult
-from finchain.app.application import Application, SignatureJob
+from finchain.app.application import Application, verified_jobs
 from finchain.crypto import PrivateKey
 from finchain.engines.solo.header import build_header, header_hash, header_sign_bytes
 from finchain.engines.solo.mempool import Mempool
@@ -33,6 +33,7 @@ from finchain.node.config import NodeConfig
 from finchain.node.errors import ErrShuttingDown, ErrValidatorKey
 from finchain.node.home import Home
 from finchain.node.service import (
+    BlockValidator,
     BlockView,
     EventFilter,
     NodeStatus,
@@ -42,6 +43,7 @@ from finchain.node.service import (
     TxView,
 )
 from finchain.node.streams import StreamHub, block_items
+from finchain.receipts.cometbft import validator_address
 from finchain.store import tx_proof
 
 log = logging.getLogger("finchain.node")
@@ -239,6 +241,15 @@ class SoloNode:
             record = self.app.block_record(at) if at >= 1 else None
             return None if record is None else self._block_view(record)
 
+    def validator_set(self, height: int) -> tuple[BlockValidator, ...]:
+        """The one validator key of genesis, with its genesis power: it signs every block."""
+        power = int(self.genesis.validators[0]["power"])
+        return (
+            BlockValidator(
+                validator_address(self._public.data), self._public.scheme, self._public.data, power
+            ),
+        )
+
     def query(
         self, path: str, params: Mapping[str, Any], *, height: int | None, prove: bool
     ) -> QueryResponse:
@@ -355,7 +366,7 @@ class SoloNode:
     def _preverify(self, raws: Sequence[bytes]) -> None:
         """Verify a batch's signatures on two threads, off the application lock.
 
-        Ed25519 verification releases the GIL, so a batch checks on both cores
+        Ed25519 batch verification releases the GIL, so a batch checks on both cores
         while the producer thread keeps executing blocks; check_tx then finds
         every signature in the application's cache.
         """
@@ -365,7 +376,7 @@ class SoloNode:
         if not jobs:
             return
         halves = [jobs[0::2], jobs[1::2]]
-        verified = [job for part in self._verifier.map(_verified, halves) for job in part]
+        verified = [job for part in self._verifier.map(verified_jobs, halves) for job in part]
         with self._lock:
             self.app.add_verified(verified)
 
@@ -408,7 +419,3 @@ class SoloNode:
             results=tuple(TxResult.from_obj(r) for r in record["results"]),
             events=tuple(record["events"]),
         )
-
-
-def _verified(jobs: list[SignatureJob]) -> list[SignatureJob]:
-    return [job for job in jobs if job.verify()]
