@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.responses import JSONResponse
-
 from finchain.errors import ErrorCode, FinchainError, internal, register
 from finchain.node.api.encode import to_json
+from finchain.node.api.responses import JSONResponse
 
 ErrInternal = internal("api")
 ErrMalformedJson = register("api", 2, "request body is not valid JSON")

@@ -13,7 +13,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from finchain.errors import FinchainError
@@ -28,6 +27,7 @@ from finchain.node.api.errors import (
     ErrUnknownField,
     error_response,
 )
+from finchain.node.api.responses import JSONResponse
 
 log = logging.getLogger("finchain.api")
 _PARAM_LOCATIONS = frozenset({"query", "path", "header", "cookie"})

@@ -12,13 +12,13 @@ from functools import partial
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from finchain.errors import FinchainError
 from finchain.node.api.calls import NodeCalls
 from finchain.node.api.context import Ctx
 from finchain.node.api.errors import error_response
+from finchain.node.api.responses import JSONResponse
 from finchain.node.api.routes.common import errors
 from finchain.node.auth.errors import ErrAuthStore
 from finchain.node.auth.gate import auth_headers, bearer_token, store_failure

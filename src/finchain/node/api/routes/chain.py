@@ -5,13 +5,13 @@ from __future__ import annotations
 from functools import partial
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 
 from finchain.node.api.context import Ctx
 from finchain.node.api.encode import block_json, status_json
 from finchain.node.api.errors import ErrNotFound
 from finchain.node.api.models import BlockModel, HealthModel, StatusModel
 from finchain.node.api.parse import parse_block_height
+from finchain.node.api.responses import JSONResponse
 from finchain.node.api.routes.common import errors
 
 router = APIRouter(tags=["chain"])

@@ -14,11 +14,11 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 
 from finchain.node.api.context import Ctx
 from finchain.node.api.encode import query_json
 from finchain.node.api.models import QueryModel
+from finchain.node.api.responses import JSONResponse
 from finchain.node.api.routes.common import HeightParam, ProveParam, errors
 
 router = APIRouter(tags=["evidence"])

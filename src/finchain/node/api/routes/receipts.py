@@ -13,12 +13,12 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 
 from finchain.node.api.context import Ctx
 from finchain.node.api.encode import b64, to_json
 from finchain.node.api.errors import ErrNotFound
 from finchain.node.api.parse import parse_tx_id
+from finchain.node.api.responses import JSONResponse
 from finchain.node.api.routes.common import errors
 from finchain.node.service import BlockValidator, TxView
 from finchain.receipts.cometbft import FLAG_ABSENT, validator_address

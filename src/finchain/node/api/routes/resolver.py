@@ -14,9 +14,9 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
 
 from finchain.node.api.context import Ctx
+from finchain.node.api.responses import JSONResponse
 
 router = APIRouter(tags=["identity"])
 

@@ -12,13 +12,13 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from finchain.node.api.context import ApiContext, Ctx
 from finchain.node.api.encode import query_json
 from finchain.node.api.errors import ErrBadParameter
 from finchain.node.api.models import QueryModel
 from finchain.node.api.parse import parse_hex
+from finchain.node.api.responses import JSONResponse
 from finchain.node.api.routes.common import HeightParam, ProveParam, errors
 
 router = APIRouter(tags=["state"])

@@ -6,7 +6,6 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 
 from finchain.node.api.context import ApiContext, Ctx
 from finchain.node.api.encode import submit_json, tx_json
@@ -19,6 +18,7 @@ from finchain.node.api.models import (
     TxModel,
 )
 from finchain.node.api.parse import parse_tx_id
+from finchain.node.api.responses import JSONResponse
 from finchain.node.api.routes.common import errors
 from finchain.node.service import SubmitMode, SubmitResult
 
