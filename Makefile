@@ -13,7 +13,7 @@ PYTEST_WORKERS ?= 2
 
 # install also builds the pinned CometBFT (cached outside the clone) and its Python ABCI types,
 # and the native Ed25519 verifier (mk/native.mk).
-install: $(STAMP) abci-gen native
+install: $(STAMP) native abci-gen
 
 $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory system-deps

@@ -29,8 +29,8 @@ cometbft: $(COMETBFT_BIN)
 
 abci-gen: $(ABCI_GEN_STAMP)
 
-$(COMETBFT_BIN): | $(STAMP)
+$(COMETBFT_BIN): | $(STAMP) native
 	$(BIN)/python -m finchain.engines.cometbft.build
 
-$(ABCI_GEN_STAMP): $(COMETBFT_BIN) $(STAMP) src/finchain/engines/cometbft/protogen.py
+$(ABCI_GEN_STAMP): $(COMETBFT_BIN) $(STAMP) src/finchain/engines/cometbft/protogen.py | native
 	$(BIN)/python -m finchain.engines.cometbft.protogen --out $(ABCI_GEN)
