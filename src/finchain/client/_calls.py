@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
+import orjson
+
 from finchain.client.errors import ApiError, ProtocolError, api_error
 from finchain.client.types import (
     Account,
@@ -205,7 +207,17 @@ def events_params(account: str, asset: str, types: Sequence[str]) -> dict[str, s
     return {k: v for k, v in params.items() if v}
 
 
+JSON_HEADERS = {"content-type": "application/json"}
+"""Sent with a request body, which the clients encode with orjson."""
+
+
 def decode_json(content: bytes, *, what: str) -> Any:
+    """orjson first (a 500-transaction batch answer is ~400 KB); the standard parser
+    for what orjson refuses (integers beyond 64 bits), so every valid answer parses."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        pass
     try:
         return json.loads(content)
     except (ValueError, UnicodeDecodeError):

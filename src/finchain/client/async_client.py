@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import anyio
 import httpx
+import orjson
 
 from finchain.client import _calls as calls
 from finchain.client._retry import Backoff
@@ -299,7 +300,12 @@ class AsyncClient:
         while True:
             try:
                 response = await self._http.request(
-                    call.method, call.path, params=call.params, json=call.body, timeout=timeout
+                    call.method,
+                    call.path,
+                    params=call.params,
+                    content=None if call.body is None else orjson.dumps(call.body),
+                    headers=None if call.body is None else calls.JSON_HEADERS,
+                    timeout=timeout,
                 )
             except httpx.TransportError as exc:
                 if call.idempotent and self.backoff.should_retry_transport(attempt):

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
+import orjson
 
 from finchain.client import _calls as calls
 from finchain.client._retry import Backoff
@@ -289,7 +290,12 @@ class Client:
         while True:
             try:
                 response = self._http.request(
-                    call.method, call.path, params=call.params, json=call.body, timeout=timeout
+                    call.method,
+                    call.path,
+                    params=call.params,
+                    content=None if call.body is None else orjson.dumps(call.body),
+                    headers=None if call.body is None else calls.JSON_HEADERS,
+                    timeout=timeout,
                 )
             except httpx.TransportError as exc:
                 if call.idempotent and self.backoff.should_retry_transport(attempt):
