@@ -141,6 +141,8 @@ def _anchor(lab: Lab, version: int, digest: bytes, **overrides) -> dict:
 
 def test_status_list_ownership_versions_and_history(lab):
     lab.fails(4, A[2], "anchor_status_list", **_anchor(lab, 1, b"\x01" * 32))
+    lab.fails(6, A[1], "anchor_status_list", **_anchor(lab, 1, b"\x01" * 32))
+    lab.accredit(lab.bank, "StatusList2021Credential")
     lab.fails(0, A[1], "anchor_status_list", **_anchor(lab, 1, b"\x01" * 31))
     lab.fails(12, A[1], "anchor_status_list", **_anchor(lab, 2, b"\x01" * 32))
     lab.ok(A[1], "anchor_status_list", **_anchor(lab, 1, b"\x01" * 32, purpose="revocation"))

@@ -211,3 +211,24 @@ def test_status_list_anchor_is_provable(world):
     assert proven.proofs and all(
         verify_proof(proven.root, p.key, p.value, p.proof, "sha256") for p in proven.proofs
     )
+
+
+def test_only_an_accredited_issuer_claims_a_new_status_list(world):
+    """A list id is the URL the issuer's credentials carry: an unaccredited DID that anchored
+    it first would lock the issuer out of its own list. Once claimed, the owner keeps
+    anchoring after its accreditation is revoked, so it can still publish revocations."""
+    squatter = world.reg.create(3, method("assert", generate_private_key("ed25519")))
+    anchor = {"list_id": "https://bank-a.example/status/7", "digest": b"\x01" * 32}
+    taken = world.send(3, "anchor_status_list", issuer=squatter, version=1, **anchor)
+    assert (taken.codespace, taken.code) == ("credentials", 6), taken.log
+    assert "accredit" in taken.log and taken.events == ()
+    with pytest.raises(FinchainError, match="never anchored"):
+        world.query("status_list", list_id=anchor["list_id"])
+
+    assert world.send(1, "anchor_status_list", issuer=world.bank, version=1, **anchor).ok
+    world.govern(("revoke_issuer", {"did": world.bank}))
+    again = world.send(1, "anchor_status_list", issuer=world.bank, version=2, **anchor)
+    assert again.ok, again.log
+    other = {**anchor, "list_id": "https://bank-a.example/status/8"}
+    late = world.send(1, "anchor_status_list", issuer=world.bank, version=1, **other)
+    assert (late.codespace, late.code) == ("credentials", 7), late.log

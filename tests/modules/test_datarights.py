@@ -430,3 +430,18 @@ def test_unknown_asset_and_state_stays_consistent(world: World) -> None:
     exported = world.app.export_genesis()["datarights"]["assets"]
     assert [a["id"] for a in exported] == [asset]
     assert exported[0]["grant_list"][0]["wraps"]["1"]["key_method"] == "ka"
+
+
+def test_grants_end_when_the_owner_did_is_deactivated(world: World) -> None:
+    """Nobody can revoke for a deactivated owner (a DID governance retired because it was
+    compromised, say), so its grants must not run on: access is refused, nothing logged."""
+    asset, sealed, _ = world.register()
+    world.ok(1, world.grant_msg(asset, sealed.data_key, 2))
+    assert world.access(2, asset).ok
+    world.ok(1, RawMsg("identity/deactivate_did", {"did": world.dids[1]}))
+
+    result = world.access(2, asset)
+    refused(result, 24)
+    assert world.dids[1] in result.log
+    assert len(world.log(asset)) == 1
+    refused(world.send(1, drb.revoke(asset, world.dids[2])), 3)

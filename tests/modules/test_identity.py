@@ -13,6 +13,7 @@ import pytest
 from finchain.app import TxResult
 from finchain.codec import RawMsg
 from finchain.crypto import PrivateKey, generate_private_key
+from finchain.errors import FinchainError
 from finchain.modules.accounts.types import account_id
 from finchain.modules.identity.binding import binding_statement
 from finchain.modules.identity.types import did_for, rfc3339
@@ -422,3 +423,22 @@ def test_a_past_version_resolves_with_a_state_proof(reg):
     assert proven.value == reg.resolve(did, versionId="1")
     assert len(proven.proofs) >= 2  # the current record and the stored version 1
     assert all(verify_proof(proven.root, p.key, p.value, p.proof, "sha256") for p in proven.proofs)
+
+
+def test_dids_of_controller_answers_in_bounded_pages(reg):
+    """Any account can hand DIDs to another, so the listing must not grow without limit."""
+    made = [reg.create(2, method("k1", generate_private_key("ed25519"))) for _ in range(3)]
+    handed = [update_did(did, controller_account=A[3]) for did in made]
+    assert reg.send(2, *handed).ok
+
+    def page(**params: Any) -> dict[str, Any]:
+        return dict(reg.app.query("identity/dids_of_controller", {"account": A[3], **params}).value)
+
+    first = page(limit=2)
+    assert [d["did"] for d in first["dids"]] == made[:2]
+    rest = page(limit="2", cursor=first["next_cursor"])
+    assert [d["did"] for d in rest["dids"]] == made[2:] and rest["next_cursor"] is None
+    assert page()["next_cursor"] is None and len(page()["dids"]) == 3
+    for bad in ({"limit": 0}, {"limit": 201}, {"cursor": -1}, {"cursor": "x"}):
+        with pytest.raises(FinchainError, match="must be an integer"):
+            page(**bad)

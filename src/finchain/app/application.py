@@ -159,6 +159,8 @@ class Application:
         self.credentials = CredentialsKeeper(self.identity, self.accounts)
         self.evidence = EvidenceKeeper(self.accounts, self.identity)
         self.datarights = DataRightsKeeper(self.identity)
+        self.accounts.add_close_guard(self.identity.assert_can_close)
+        self.accounts.add_close_guard(self.credentials.assert_can_close)
         self.modules: list[Module] = []
         self._routes: dict[str, tuple[type[Msg], Handler]] = {}
         self._queries: dict[str, Query] = {}

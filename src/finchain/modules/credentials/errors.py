@@ -37,3 +37,4 @@ ErrClaimChanged = register(CODESPACE, 27, "claim replaced since the request was 
 ErrNoEscrow = register(CODESPACE, 28, "claim has no escrow to disclose")
 ErrStatusListPurpose = register(CODESPACE, 29, "status list purpose differs from its first anchor")
 ErrBadGenesis = register(CODESPACE, 30, "invalid credentials genesis")
+ErrRegulatorCloses = register(CODESPACE, 31, "a regulator's account cannot be closed")

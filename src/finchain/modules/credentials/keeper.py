@@ -32,6 +32,7 @@ from finchain.modules.credentials.errors import (
     ErrNotController,
     ErrNotRegulator,
     ErrRegulatorAccount,
+    ErrRegulatorCloses,
     ErrRegulatorExists,
     ErrRequestClosed,
     ErrSchemaExists,
@@ -376,9 +377,16 @@ class CredentialsKeeper(CredentialsView):
     ) -> None:
         """Anchor the next version of a list. The first anchor (version 1) fixes the list's
         issuer and purpose; each later one must be exactly the next version, so a replayed
-        or skipped anchor is refused and a verifier knows the full sequence."""
+        or skipped anchor is refused and a verifier knows the full sequence.
+
+        Only an issuer accredited now may claim a new list id: the id is the URL its
+        credentials already carry, so any DID could otherwise anchor it first and lock
+        the real issuer out of its own list. Later versions need only ownership, so an
+        issuer whose accreditation was revoked can still publish revocations."""
         found = self.status_list(ctx.store, list_id)
-        if found is not None and found.issuer != issuer:
+        if found is None:
+            self._require_accredited_issuer(ctx.store, issuer)
+        elif found.issuer != issuer:
             raise ErrStatusListOwner(
                 f"status list {list_id} belongs to {found.issuer}: use a list id of your own"
             )
@@ -485,6 +493,20 @@ class CredentialsKeeper(CredentialsView):
             )
         ctx.store.delete(keys.regulator(account))
         ctx.emit(events.regulator_changed(events.REGULATOR_REMOVED, account))
+
+    def assert_can_close(self, ctx: Context, account: str) -> None:
+        """A close guard for the accounts module: a regulator's account cannot close.
+
+        A closed account never signs again, yet it would stay in the regulator set
+        that every new escrow must be sealed to and count towards the threshold, so
+        closing it would bypass the check of ``remove_regulator`` and could leave
+        fewer regulators able to approve than a disclosure needs.
+        """
+        if self.regulator(ctx.store, account) is not None:
+            raise ErrRegulatorCloses(
+                f"account {account} is a regulator: a governance proposal must remove it "
+                "(credentials/remove_regulator) before the account can close"
+            )
 
     def set_disclosure_params(self, ctx: Context, threshold: int, lifetime: int) -> None:
         count = sum(1 for _ in self.regulators(ctx.store))

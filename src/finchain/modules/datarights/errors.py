@@ -42,3 +42,4 @@ ErrAccessNotRecorded = register(
     CODESPACE, 22, "the chain did not record the access, so the payload stays closed"
 )
 ErrWrongDataKey = register(CODESPACE, 23, "unwrapped data key does not match the version's key id")
+ErrOwnerInactive = register(CODESPACE, 24, "asset owner DID is deactivated, so its grants ended")

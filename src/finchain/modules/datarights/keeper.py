@@ -27,6 +27,7 @@ from finchain.modules.datarights.errors import (
     ErrNotGrantee,
     ErrNotOwner,
     ErrOutsideWindow,
+    ErrOwnerInactive,
     ErrPurposeNotAllowed,
     ErrPurposeNotGranted,
     ErrTooMany,
@@ -295,6 +296,13 @@ class DataRightsKeeper(DataRightsView):
         """Check every condition of the grant at block time, then append the access record."""
         asset = self.require_asset(ctx.store, msg.asset)
         version = self.require_version(ctx.store, asset, msg.version)
+        if not self._identity.is_active(ctx.store, asset.owner):
+            # Nobody can revoke a grant of a deactivated owner (a DID retired because it was
+            # compromised, say), so its grants end with it rather than run on unrevocable.
+            raise ErrOwnerInactive(
+                f"the owner {asset.owner} of data asset #{asset.id} was deactivated and its "
+                "grants ended with it: the data must be registered again under an active DID"
+            )
         if not self._identity.controls(ctx.store, msg.grantee, ctx.signer):
             raise ErrNotGrantee(
                 f"account {ctx.signer} does not control {msg.grantee}: sign with the grantee "

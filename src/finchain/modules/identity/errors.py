@@ -28,3 +28,4 @@ ErrBadBindingProof = register(CODESPACE, 17, "DID-side binding proof does not ve
 ErrStaleBindingNonce = register(CODESPACE, 18, "binding proof names another nonce")
 ErrNoChange = register(CODESPACE, 19, "update changes nothing")
 ErrBadGenesis = register(CODESPACE, 20, "invalid identity genesis")
+ErrControllerCloses = register(CODESPACE, 21, "account still controls an active DID")

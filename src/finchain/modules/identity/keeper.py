@@ -38,6 +38,7 @@ from finchain.modules.identity.document import (
 from finchain.modules.identity.errors import (
     ErrAlreadyBound,
     ErrBadBindingProof,
+    ErrControllerCloses,
     ErrDeactivated,
     ErrDidNotFound,
     ErrInvalidController,
@@ -205,11 +206,24 @@ class IdentityView:
             body = key[len(keys.CONTROLLED) :]
             yield body[:-9].decode(), int.from_bytes(body[-8:], "big")
 
-    def dids_of_controller(self, reader: KVReader, account: str) -> list[DidRecord]:
-        """DIDs whose controller account is ``account`` (deactivated ones included)."""
+    def dids_of_controller_page(
+        self, reader: KVReader, account: str, cursor: int, limit: int
+    ) -> tuple[list[DidRecord], int | None]:
+        """Up to ``limit`` DIDs whose controller account is ``account`` (deactivated ones
+        included), numbered ``cursor`` or more, and the number the next page starts at
+        (None when this is the last). Skipped entries cost a key read each, no decode."""
         prefix = keys.controlled_by(account)
-        found = (self.record(reader, keys.number_at(k, prefix)) for k, _ in reader.iterate(prefix))
-        return [r for r in found if r is not None]
+        page: list[DidRecord] = []
+        for key, _ in reader.iterate(prefix):
+            number = keys.number_at(key, prefix)
+            if number < cursor:
+                continue
+            if len(page) == limit:
+                return page, number
+            found = self.record(reader, number)
+            if found is not None:
+                page.append(found)
+        return page, None
 
     def resolve(
         self,
@@ -279,6 +293,24 @@ class IdentityKeeper(IdentityView):
     def require_active_account(self, ctx: Context, account: str, role: str) -> None:
         if self._accounts.status(ctx.store, account) != STATUS_ACTIVE:
             raise ErrInvalidController(f"{role} {account} is not an existing, active account")
+
+    def assert_can_close(self, ctx: Context, account: str) -> None:
+        """A close guard for the accounts module: a controller account of an active DID
+        cannot close.
+
+        A closed account never signs again, so its DIDs would stay active with nobody
+        able to rotate a leaked key, deactivate them or revoke the data grants they
+        made; only a governance proposal could retire them.
+        """
+        prefix = keys.controlled_by(account)
+        for key, _ in ctx.store.iterate(prefix):
+            found = self.record(ctx.store, keys.number_at(key, prefix))
+            if found is not None and not found.deactivated:
+                raise ErrControllerCloses(
+                    f"account {account} controls {found.did}: deactivate it "
+                    "(identity/deactivate_did) or hand it to another account (identity/update_did "
+                    "with controller_account) before closing the account"
+                )
 
     def check_controllers(self, ctx: Context, did: str, controllers: Sequence[str]) -> None:
         """Controller DIDs must be other DIDs of this chain that exist and are active."""

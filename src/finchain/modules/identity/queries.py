@@ -18,9 +18,12 @@ from finchain.modules.identity.document import INVALID_DID_URL, resolution_error
 from finchain.modules.identity.errors import ErrDidNotFound
 from finchain.modules.identity.keeper import IdentityView
 from finchain.modules.identity.types import parse_did, record_to_json, time_ns_of
+from finchain.vc.dids import MAX_NUMBER
 from finchain.vc.times import parse_time
 
 _VERSION_ID = re.compile(r"[1-9][0-9]{0,17}")
+DEFAULT_PAGE = 100
+MAX_PAGE = 200
 
 
 def _account_param(params: dict[str, Any]) -> str:
@@ -73,14 +76,29 @@ def did_of_account(view: IdentityView, reader: KVReader, params: dict[str, Any])
     return {"account": account, "did": view.did_of_account(reader, account)}
 
 
+def _page_param(params: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
+    value = params.get(name, default)
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if type(value) is not int or not low <= value <= high:
+        raise ErrBadQuery(f"parameter {name!r} must be an integer in [{low}, {high}]")
+    return value
+
+
 def dids_of_controller(
     view: IdentityView, reader: KVReader, params: dict[str, Any]
 ) -> dict[str, Any]:
+    """One page of the DIDs ``account`` controls, from DID number ``cursor`` on.
+
+    Paged because the list is not the account's to bound: any account can hand it
+    DIDs (``controller_account``), and an unpaged answer would grow without limit.
+    """
     account = _account_param(params)
+    limit = _page_param(params, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
+    cursor = _page_param(params, "cursor", 0, 0, MAX_NUMBER)
+    page, next_cursor = view.dids_of_controller_page(reader, account, cursor, limit)
     return {
         "account": account,
-        "dids": [
-            {"did": r.did, "version": r.version, "deactivated": r.deactivated}
-            for r in view.dids_of_controller(reader, account)
-        ],
+        "dids": [{"did": r.did, "version": r.version, "deactivated": r.deactivated} for r in page],
+        "next_cursor": None if next_cursor is None else str(next_cursor),
     }
