@@ -4,7 +4,8 @@ A closed account never signs again. So the identity module refuses to let the
 controller account of an active DID close (nobody could rotate, deactivate or
 revoke for that DID any more), and the credentials module refuses to let a
 regulator's account close (it would stay in the set every escrow is sealed to,
-bypassing the threshold check of ``remove_regulator``). Each refusal leaves
+bypassing the threshold check of ``remove_regulator``); governance refuses a
+member's (tests/modules/test_governance.py). Each refusal leaves
 the account open and its balance where it was; doing what the message says
 makes the same close pass.
 """
@@ -12,6 +13,7 @@ makes the same close pass.
 from __future__ import annotations
 
 from finchain.client import builders as b
+from finchain.codec import RawMsg
 from finchain.crypto import generate_private_key
 from tests.harness import Chain
 from tests.modules.test_credentials_chain import World, world  # noqa: F401 - fixture
@@ -51,7 +53,11 @@ def test_a_regulator_account_cannot_close_until_governance_removes_it(world: Wor
     assert "credentials/remove_regulator" in refused.log and refused.events == ()
     assert status(app, A[2]) == "active" and app.bank.balance(app.state, A[2], "CNY") == held
 
-    world.govern(("remove_regulator", {"account": A[2]}))
+    # Account 2 is also a governance member, which has its own guard (gov:21).
+    world.gov.pass_proposal(
+        b.exec_msg(RawMsg("credentials/remove_regulator", {"account": A[2]})),
+        b.remove_member(A[2]),
+    )
     closed = world.reg.send(2, *close)
     assert closed.ok, closed.log
     assert status(app, A[2]) == "closed"

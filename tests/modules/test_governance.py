@@ -280,6 +280,19 @@ def test_exec_refuses_unknown_ungoverned_and_governance_messages_at_submission(g
     assert code(result) == ("tx", 6) and "governance's own" in result.log
 
 
+def test_a_member_account_cannot_close_until_a_proposal_removes_it(gov):
+    """Its weight would stay in every later tally while it could never vote again."""
+    held = gov.app.bank.balance(gov.app.state, A[4], "CNY")
+    (refused,) = gov.block(gov.tx(4, b.transfer((A[1], "CNY", held)), b.close_account())).tx_results
+    assert code(refused) == ("gov", 21) and "remove_member" in refused.log
+    assert gov.app.query("accounts/account", {"account": A[4]}).value["account"]["status"] == (
+        "active"
+    )
+    gov.pass_proposal(b.remove_member(A[4]))
+    (closed,) = gov.block(gov.tx(4, b.transfer((A[1], "CNY", held)), b.close_account())).tx_results
+    assert closed.ok, closed.log
+
+
 # -- atomic execution ---------------------------------------------------------------------------
 
 

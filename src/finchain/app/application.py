@@ -161,6 +161,7 @@ class Application:
         self.datarights = DataRightsKeeper(self.identity)
         self.accounts.add_close_guard(self.identity.assert_can_close)
         self.accounts.add_close_guard(self.credentials.assert_can_close)
+        self.accounts.add_close_guard(self.governance.assert_can_close)
         self.modules: list[Module] = []
         self._routes: dict[str, tuple[type[Msg], Handler]] = {}
         self._queries: dict[str, Query] = {}

@@ -34,6 +34,7 @@ from finchain.modules.governance.errors import (
     ErrInvalidValidator,
     ErrLastMember,
     ErrMemberAccount,
+    ErrMemberCloses,
     ErrMemberExists,
     ErrMemberNotFound,
     ErrMinValidators,
@@ -197,6 +198,19 @@ class GovernanceKeeper(GovernanceView):
             raise ErrMemberAccount(f"account {account} does not exist or is not active")
         self._put_member(ctx, Member(account, name, weight, ctx.height), 0)
         ctx.emit(events.member_added(account, name, weight))
+
+    def assert_can_close(self, ctx: Context, account: str) -> None:
+        """A close guard for the accounts module: a member's account cannot close.
+
+        A closed account never signs again, yet its weight would stay in the total
+        that thresholds and quorums are measured against: every later proposal
+        would need the remaining members to cover a vote that can never come.
+        """
+        if self.member(ctx.store, account) is not None:
+            raise ErrMemberCloses(
+                f"account {account} is a governance member: a proposal must remove it "
+                "(remove_member) before the account can close"
+            )
 
     def remove_member(self, ctx: Context, account: str) -> None:
         self._drop_member(ctx, self.require_member(ctx.store, account))
