@@ -1,4 +1,5 @@
-//! `finchain_native`: Ed25519 verification under the ZIP 215 rules, single and batch.
+//! `finchain_native`: Ed25519 verification under the ZIP 215 rules, single and
+//! batch, and the canonical DAG-CBOR writer (`dag_cbor`).
 //!
 //! Consensus needs every node and every code path to accept exactly the same
 //! signatures. RFC 8032 leaves the edge cases open (cofactored or cofactorless
@@ -12,6 +13,8 @@
 //! Both entry points release the GIL while they compute, never panic across
 //! the FFI boundary (a caught panic is a failed verification), and treat any
 //! input of the wrong length as an invalid signature rather than an error.
+
+mod dag_cbor;
 
 use std::convert::TryFrom;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -116,5 +119,8 @@ fn verify_batch(py: Python<'_>, items: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)>) -> Vec<
 fn finchain_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(verify, module)?)?;
     module.add_function(wrap_pyfunction!(verify_batch, module)?)?;
+    module.add_function(wrap_pyfunction!(dag_cbor::encode_dag_cbor, module)?)?;
+    module.add("FloatError", module.py().get_type::<dag_cbor::FloatError>())?;
+    module.add("MAX_DEPTH", dag_cbor::MAX_DEPTH)?;
     Ok(())
 }

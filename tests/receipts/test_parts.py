@@ -53,8 +53,24 @@ def test_cbor_decode_raises_only_cbor_errors(data):
         cbor.decode(data, max_size=1 << 20)
 
 
+_CIDV1 = b"\x01\x71\x12\x20" + bytes(32)
+
+
+def test_cbor_writes_cid_like_bytes_as_plain_byte_strings():
+    assert cbor.encode(_CIDV1) == b"\x58\x24" + _CIDV1 == node_encode(_CIDV1)
+
+
 @pytest.mark.parametrize(
-    "data", [b"\xa1\x61b\x01\x61a\x02", b"\x18\x05", b"\x9f\xff", b"\xfb" + bytes(8), b"\xc1\x00"]
+    "data",
+    [
+        b"\xa1\x61b\x01\x61a\x02",
+        b"\x18\x05",
+        b"\x9f\xff",
+        b"\xfb" + bytes(8),
+        b"\xc1\x00",
+        b"\xd8\x2a\x58\x25\x00" + _CIDV1,  # the tag-42 link libipld used to write for it
+        b"\xa1\x63sig\xd8\x2a\x58\x25\x00" + _CIDV1,
+    ],
 )
 def test_cbor_refuses_non_canonical_forms(data):
     with pytest.raises(cbor.CborError):
@@ -129,6 +145,7 @@ def test_the_verifier_loads_no_node_store_codec_or_crypto():
     assert run.returncode == 0, run.stderr.decode()
     loaded = run.stdout.decode().split()
     forbidden = ("finchain.store", "finchain.node", "finchain.codec", "finchain.crypto",
-                 "finchain.app", "finchain.engines", "rocksdict", "libipld", "httpx")  # fmt: skip
+                 "finchain.app", "finchain.engines", "rocksdict", "libipld", "finchain_native",
+                 "httpx")  # fmt: skip
     assert [m for m in loaded if m.startswith(forbidden)] == []
     assert "nacl.bindings" in loaded

@@ -6,48 +6,45 @@ definite lengths) gives one encoding per value; the decoder additionally
 re-encodes what it parsed and rejects the input unless the bytes are identical,
 which catches every non-minimal form the parser tolerates. Floats are refused
 both ways: amounts are integers and a float's rounding is not portable.
+
+Encoding goes through ``finchain_native.encode_dag_cbor`` (native/src/dag_cbor.rs),
+not libipld's encoder: libipld writes any ``bytes`` that happen to parse as a CID
+(a signature starting with 0x01 may) as a tag-42 link, so a third-party reader
+would see a link where finchain meant bytes. Here bytes are always a plain byte
+string, and a tag-42 input fails :func:`decode` as non-canonical. libipld still
+parses (it reads a link back as its bytes, which the re-encoding then refuses).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import finchain_native
 import libipld
 
 from finchain.codec.errors import ErrFloat, ErrMalformed, ErrNonCanonical, ErrTooLarge
 
-_SCALARS = (str, bytes, int, bool, type(None))
-
-
-# Every CBOR float starts with one of these bytes (half, single, double precision).
-# Bytes without any of them cannot hold a float, which spares the walk over the value.
-def _may_hold_float(data: bytes) -> bool:
-    return b"\xfb" in data or b"\xfa" in data or b"\xf9" in data
+_FLOAT_MESSAGE = "floating-point numbers are not allowed; use integers or decimal strings"
 
 
 def encode(value: Any) -> bytes:
     """Encode ``value`` (dict with str keys, list, str, bytes, int within 64 bits, bool, None)."""
     try:
-        data = bytes(libipld.encode_dag_cbor(value))
+        return finchain_native.encode_dag_cbor(value)
+    except finchain_native.FloatError:
+        raise ErrFloat(_FLOAT_MESSAGE) from None
     except (ValueError, TypeError, OverflowError) as exc:
         raise ErrMalformed(f"cannot encode value canonically: {exc}") from None
-    if _may_hold_float(data):
-        reject_floats(value)
-    return data
 
 
 def encode_trusted(value: Any) -> bytes:
     """Encode a record finchain assembles itself from typed fields (a block record).
 
-    Such records hold only bytes, strings and integers by construction, and
-    they are large: the float walk of :func:`encode` would cost more than the
-    encoding itself, so it is skipped. Anything built from outside input goes
-    through :func:`encode`.
+    The same encoding as :func:`encode` (the native encoder checks types as it
+    writes, so no separate pass is saved any more); kept as the name of the
+    call sites that encode records rather than outside input.
     """
-    try:
-        return bytes(libipld.encode_dag_cbor(value))
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise ErrMalformed(f"cannot encode value canonically: {exc}") from None
+    return encode(value)
 
 
 def decode_trusted(data: bytes) -> Any:
@@ -60,44 +57,25 @@ def decode_trusted(data: bytes) -> Any:
     return libipld.decode_dag_cbor(data)
 
 
-def decode(data: bytes, *, max_size: int, floats_checked_by_caller: bool = False) -> Any:
+def decode(data: bytes, *, max_size: int) -> Any:
     """Decode canonical bytes, rejecting anything that would re-encode differently.
 
-    ``floats_checked_by_caller`` is for decoders with an exact schema (the
-    transaction envelope) that check each field's type and walk only the
-    free-form parts for floats, which is cheaper than walking everything here.
+    A float anywhere fails the re-encoding with ErrFloat, so callers need no
+    float walk of their own.
     """
     if len(data) > max_size:
         raise ErrTooLarge(f"{len(data)} bytes exceeds the limit of {max_size} bytes")
     try:
         value = libipld.decode_dag_cbor(data)
-    except (ValueError, TypeError, OverflowError) as exc:
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # RecursionError: libipld recurses per nesting level, bounded by Python's limit.
         raise ErrMalformed(f"not valid DAG-CBOR: {exc}") from None
-    if not floats_checked_by_caller and _may_hold_float(data):
-        reject_floats(value)
     try:
-        again = libipld.encode_dag_cbor(value)
+        again = finchain_native.encode_dag_cbor(value)
+    except finchain_native.FloatError:
+        raise ErrFloat(_FLOAT_MESSAGE) from None
     except (ValueError, TypeError, OverflowError) as exc:
         raise ErrNonCanonical(f"decoded value cannot be re-encoded: {exc}") from None
     if again != data:
         raise ErrNonCanonical("bytes are not in canonical DAG-CBOR form (re-encoding differs)")
     return value
-
-
-def reject_floats(value: Any) -> None:
-    """Raise ErrFloat if a float hides anywhere inside ``value``."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, _SCALARS):
-            continue
-        if isinstance(item, float):
-            raise ErrFloat(
-                "floating-point numbers are not allowed; use integers or decimal strings"
-            )
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-        else:
-            raise ErrMalformed(f"type {type(item).__name__} has no canonical encoding")

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from finchain.codec.cbor import decode, encode, encode_trusted, reject_floats
+from finchain.codec.cbor import decode, encode, encode_trusted
 from finchain.codec.errors import ErrFloat, ErrSchema
 from finchain.errors import FinchainError
 
@@ -103,9 +103,7 @@ def sign_tx(body: TxBody, signers: Sequence[tuple[str, Callable[[bytes], bytes]]
 
 def decode_tx(data: bytes, *, max_size: int) -> Tx:
     """Parse wire bytes into a Tx, enforcing the canonical form and the envelope schema."""
-    # Every envelope field is type-checked exactly below; only message values are
-    # free-form, and they are walked for floats one by one.
-    obj = decode(data, max_size=max_size, floats_checked_by_caller=True)
+    obj = decode(data, max_size=max_size)  # refuses floats anywhere (ErrFloat)
     _expect_keys(obj, {"body", "sigs"}, "transaction")
     body_obj = obj["body"]
     _expect_keys(body_obj, BODY_FIELDS, "transaction body")
@@ -119,7 +117,6 @@ def decode_tx(data: bytes, *, max_size: int) -> Tx:
     for i, m in enumerate(msgs_obj):
         _expect_keys(m, {"type", "value"}, f"body.msgs[{i}]")
         value = _expect(m["value"], dict, f"body.msgs[{i}].value")
-        reject_floats(value)
         msgs.append(RawMsg(_expect(m["type"], str, f"body.msgs[{i}].type"), value))
     sigs = []
     for i, s in enumerate(_expect(obj["sigs"], list, "sigs")):

@@ -1,19 +1,19 @@
 """Canonical DAG-CBOR in pure Python: just what a receipt verifier reads and hashes.
 
-finchain's codec (``finchain.codec``) goes through libipld, a compiled
-library; an offline verifier should need nothing of the kind. It needs two
-things: the solo block header's bytes (to hash it and check the validator's
-signature) and the transaction's fields (to see that it records the document).
+finchain's codec (``finchain.codec``) goes through compiled code (libipld to
+parse, the ``finchain_native`` extension to write); an offline verifier should
+need nothing of the kind. It needs two things: the solo block header's bytes
+(to hash it and check the validator's signature) and the transaction's fields
+(to see that it records the document).
 Both are canonical DAG-CBOR: maps with text keys sorted by encoded length then
 bytes, minimal-length integers and lengths, no indefinite lengths, no tags, no
 floats. ``decode`` parses strictly and then re-encodes, refusing any input whose
 bytes differ, so one meaning has one byte string here as in the node.
 
-One quirk is reproduced on purpose: libipld writes a byte string that parses as
-a CID as a DAG-CBOR link (tag 42, content ``0x00 ‖ bytes``), and reads it back
-as the same bytes. A random 64-byte signature starting with ``0x01`` often
-parses as a CIDv1, so real transactions (and, rarely, solo headers) carry such
-tags; :func:`_cid_like` is libipld 3.5's rule, checked against it in the tests.
+A byte string is always a plain byte string (major type 2), as the node
+writes it, even when its bytes happen to parse as a CID; a tag (42, an IPLD
+link, included) is never canonical here, so a transaction carrying one is
+malformed.
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ MAX_DEPTH = 32
 _MAJOR_UINT, _MAJOR_NEGINT, _MAJOR_BYTES, _MAJOR_TEXT = 0, 1, 2, 3
 _MAJOR_ARRAY, _MAJOR_MAP, _MAJOR_SIMPLE = 4, 5, 7
 _FALSE, _TRUE, _NULL = 20, 21, 22
-_CID_TAG = b"\xd8\x2a"  # tag 42: an IPLD link
-_MAX_DIGEST = 64
 
 
 class CborError(ValueError):
@@ -64,10 +62,7 @@ def _encode(value: Any, out: bytearray, depth: int) -> None:
     elif type(value) is int:
         out += _head(_MAJOR_UINT, value) if value >= 0 else _head(_MAJOR_NEGINT, -1 - value)
     elif type(value) is bytes:
-        if _cid_like(value):
-            out += _CID_TAG + _head(_MAJOR_BYTES, len(value) + 1) + b"\x00" + value
-        else:
-            out += _head(_MAJOR_BYTES, len(value)) + value
+        out += _head(_MAJOR_BYTES, len(value)) + value
     elif type(value) is str:
         data = value.encode()
         out += _head(_MAJOR_TEXT, len(data)) + data
@@ -158,37 +153,4 @@ def _decode(data: bytes, pos: int, depth: int) -> tuple[Any, int]:
                 raise CborError(f"map key {key!r} appears twice")
             result[key], pos = _decode(data, pos, depth + 1)
         return result, pos
-    if major == 6 and n == 42:
-        link, end = _decode(data, pos, depth + 1)
-        if type(link) is not bytes or not link.startswith(b"\x00"):
-            raise CborError(f"tag 42 at {pos} does not hold a 0x00-prefixed byte string")
-        return link[1:], end  # the re-encoding check refuses it unless it is CID-like
-    raise CborError(f"tags other than 42 are not allowed (0x{initial:02x}) at {pos - 1}")
-
-
-def _varint(data: bytes, pos: int) -> tuple[int, int] | None:
-    """An unsigned varint as the ``unsigned-varint`` crate reads it: minimal, <= 10 bytes."""
-    value, shift = 0, 0
-    while pos < len(data) and shift < 70:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            return None if byte == 0 and shift > 7 else (value, pos)
-    return None
-
-
-def _cid_like(data: bytes) -> bool:
-    """Whether libipld takes these bytes for a CID (and so encodes them as a tag-42 link)."""
-    if len(data) == 34 and data[0] == 0x12 and data[1] == 0x20:  # CIDv0: a SHA-256 multihash
-        return True
-    fields: list[int] = []
-    pos = 0
-    for _ in range(4):  # version, codec, multihash code, digest length
-        read = _varint(data, pos)
-        if read is None:
-            return False
-        value, pos = read
-        fields.append(value)
-    return fields[0] == 1 and fields[3] <= _MAX_DIGEST and len(data) - pos >= fields[3]
+    raise CborError(f"tags are not allowed (0x{initial:02x}) at {pos - 1}")
