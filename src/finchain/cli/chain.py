@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from finchain.app.genesis import Genesis
 from finchain.cli.output import CliError, emit, failures, stderr
+from finchain.crypto import get_suite
+from finchain.modules.accounts.types import account_id
 from finchain.node.config import load_config
-from finchain.node.home import PASSPHRASE_ENV, Home
+from finchain.node.demo import ensure_did_key, seed_identity
+from finchain.node.home import DEV_PASSPHRASE_FILE, PASSPHRASE_ENV, Home
 from finchain.node.logs import setup_logging
 from finchain.node.setup import (
     DemoAsset,
@@ -164,6 +169,16 @@ def dev(
                     governance_params=DEV_GOVERNANCE,
                 ),
             )
+        passphrase = (target.path / DEV_PASSPHRASE_FILE).read_text().strip()
+        chain_suite = Genesis.load(target.genesis_path).suite
+        keystore = target.keystore()
+        ensure_did_key(
+            keystore,
+            scheme=get_suite(chain_suite).default_scheme,
+            suite=chain_suite,
+            passphrase=passphrase,
+        )
+        operator = account_id(1)  # genesis account 1: the dev chain's operator
         config = load_config(target.config_path)
         setup_logging(log_format, config.node.log_level)
         url = f"http://{config.api.listen}"
@@ -172,5 +187,15 @@ def dev(
             f"  home     {target.path}\n  keys     {target.keystore_dir} "
             f"(passphrase in {target.path / 'validator.passphrase'})\n  accounts "
             + ", ".join(DEV_ACCOUNTS)
+            + "\n  identity operator's DID (key operator-did), bound and accredited for "
+            "KycTierCredential a few blocks after the first start (docs/identity.md)"
         )
-        serve(target, config, instant=False, on_ready=ready)
+        serve(
+            target,
+            config,
+            instant=False,
+            on_ready=ready,
+            after_start=partial(
+                seed_identity, keystore=keystore, passphrase=passphrase, operator=operator
+            ),
+        )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -48,6 +50,7 @@ def serve(
     instant: bool | None = None,
     passphrase_file: Path | None = None,
     on_ready: str = "",
+    after_start: Callable[[NodeService], None] | None = None,
 ) -> None:
     """Start the solo node and serve its API; returns after a graceful shutdown.
 
@@ -75,6 +78,8 @@ def serve(
     node.start()
     if on_ready:
         print(on_ready, flush=True)
+    if after_start is not None:  # e.g. the dev chain's demo setup, sent like any client's txs
+        threading.Thread(target=after_start, args=(node,), name="after-start", daemon=True).start()
     try:
         server.run()
     finally:
