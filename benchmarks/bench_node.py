@@ -2,7 +2,8 @@
 
 Starts a real ``finchain node`` process (1 s blocks) in a temp home for each
 scheme, then runs ``finchain bench`` against it, which funds accounts,
-pre-signs transfers, submits them in batches and waits for every one to commit.
+pre-signs transfers, submits them in batches from several client processes
+(``--processes``) and waits for every one to commit.
 Prints bench's own last line per scheme.
 """
 
@@ -29,7 +30,7 @@ PASSPHRASE = "bench passphrase"
 PORT = 18_650
 
 
-def run(suite: str, scheme: str, *, txs: int, accounts: int, batch: int) -> str:
+def run(suite: str, scheme: str, *, txs: int, accounts: int, batch: int, processes: int = 4) -> str:
     workdir = Path(tempfile.mkdtemp(prefix="finchain-node-bench-"))
     home = Home(workdir / "home")
     config = (
@@ -77,6 +78,8 @@ def run(suite: str, scheme: str, *, txs: int, accounts: int, batch: int) -> str:
                 scheme,
                 "--batch",
                 str(batch),
+                "--processes",
+                str(processes),
                 "--home",
                 str(home.path),
                 "--from",
@@ -108,9 +111,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sm2-txs", type=int, default=12_000)
     parser.add_argument("--accounts", type=int, default=2_000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=4,
+        help="client processes (one client process cannot decode the answers fast enough)",
+    )
     args = parser.parse_args(argv)
-    run("intl", "ed25519", txs=args.txs, accounts=args.accounts, batch=args.batch)
-    run("gm", "sm2", txs=args.sm2_txs, accounts=args.accounts, batch=args.batch)
+    common = {"accounts": args.accounts, "batch": args.batch, "processes": args.processes}
+    run("intl", "ed25519", txs=args.txs, **common)
+    run("gm", "sm2", txs=args.sm2_txs, **common)
 
 
 if __name__ == "__main__":

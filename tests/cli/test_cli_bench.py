@@ -46,6 +46,17 @@ def test_in_process_bench_commits_everything(runner: CliRunner) -> None:
     assert LAST_LINE.fullmatch(report["line"])
 
 
+def test_lanes_spread_over_client_processes_commit_everything(runner: CliRunner) -> None:
+    """--processes runs the lanes in spawned client processes and merges their figures."""
+    argv = ["bench", "--in-process", "--txs", "180", "--accounts", "6", "--batch", "30",
+            "--concurrency", "3", "--processes", "2", "--block-interval", "0.1", "--json"]  # fmt: skip
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["committed"] == 180 and report["failed"] == 0
+    assert 0 < report["p50_ms"] <= report["p99_ms"] and report["tps"] > 0
+
+
 def test_bench_refuses_bad_options(runner: CliRunner) -> None:
     result = runner.invoke(app, ["bench", "--scheme", "rsa", "--in-process"])
     assert result.exit_code == 2 and "--scheme" in result.stderr
