@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,14 +28,21 @@ from finchain.node.setup import DemoAsset, HomeSpec, init_home
 
 FINCHAIN = str(Path(sys.executable).parent / "finchain")
 PASSPHRASE = "bench passphrase"
-PORT = 18_650
+
+
+def free_port() -> int:
+    """A port nobody listens on now: a fixed one could answer from a leftover node."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def run(suite: str, scheme: str, *, txs: int, accounts: int, batch: int, processes: int = 4) -> str:
     workdir = Path(tempfile.mkdtemp(prefix="finchain-node-bench-"))
+    port = free_port()
     home = Home(workdir / "home")
     config = (
-        f'[api]\nlisten = "127.0.0.1:{PORT}"\nmax_batch = {batch}\nmax_concurrency = 64\n\n'
+        f'[api]\nlisten = "127.0.0.1:{port}"\nmax_batch = {batch}\nmax_concurrency = 64\n\n'
         '[solo]\nblock_interval = 1.0\nmempool_max_txs = 400000\n\n[node]\nlog_level = "warning"\n'
     )
     init_home(
@@ -57,7 +65,7 @@ def run(suite: str, scheme: str, *, txs: int, accounts: int, batch: int, process
         deadline = time.monotonic() + 30
         while True:
             try:
-                if httpx.get(f"http://127.0.0.1:{PORT}/v1/health", timeout=1).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
@@ -69,7 +77,7 @@ def run(suite: str, scheme: str, *, txs: int, accounts: int, batch: int, process
                 FINCHAIN,
                 "bench",
                 "--url",
-                f"http://127.0.0.1:{PORT}",
+                f"http://127.0.0.1:{port}",
                 "--txs",
                 str(txs),
                 "--accounts",
