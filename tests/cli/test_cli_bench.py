@@ -49,7 +49,8 @@ def test_in_process_bench_commits_everything(runner: CliRunner) -> None:
 def test_lanes_spread_over_client_processes_commit_everything(runner: CliRunner) -> None:
     """--processes runs the lanes in spawned client processes and merges their figures."""
     argv = ["bench", "--in-process", "--txs", "180", "--accounts", "6", "--batch", "30",
-            "--concurrency", "3", "--processes", "2", "--block-interval", "0.1", "--json"]  # fmt: skip
+            "--concurrency", "3", "--processes", "2", "--block-interval", "0.1",
+            "--json"]  # fmt: skip
     result = runner.invoke(app, argv)
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
