@@ -35,6 +35,7 @@ from finchain.cli.online import (
     event_value,
     report,
     send,
+    sign_and_send,
     signer,
 )
 from finchain.cli.output import CliError, emit, failures
@@ -109,16 +110,17 @@ def _send_and_report(
     json_out: bool,
     extra: dict[str, Any],
 ) -> None:
-    with connect(url) as client:
-        who = signer(
-            client,
-            from_,
-            account=account,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-        )
-        receipt = send(client, who, msg, wait=wait, timeout=timeout)
+    _, receipt = sign_and_send(
+        url,
+        from_,
+        msg,
+        account=account,
+        home=home,
+        keystore=keystore,
+        passphrase_file=passphrase_file,
+        wait=wait,
+        timeout=timeout,
+    )
     report(receipt, as_json=json_out, extra=extra)
 
 
@@ -156,16 +158,17 @@ def create(
             services=_services(service),
             controllers=[check_did(c, "--controller") for c in controller],
         )
-        with connect(url) as client:
-            who = signer(
-                client,
-                from_,
-                account=account,
-                home=home,
-                keystore=keystore,
-                passphrase_file=passphrase_file,
-            )
-            receipt = send(client, who, msg, wait=wait, timeout=timeout)
+        who, receipt = sign_and_send(
+            url,
+            from_,
+            msg,
+            account=account,
+            home=home,
+            keystore=keystore,
+            passphrase_file=passphrase_file,
+            wait=wait,
+            timeout=timeout,
+        )
         did = event_value(receipt, "did_created", "did")
         report(receipt, as_json=json_out, extra={"did": did, "controller_account": who.account})
 

@@ -39,6 +39,7 @@ from finchain.cli.online import (
     event_value,
     report,
     send,
+    sign_and_send,
     signer,
 )
 from finchain.cli.output import CliError, emit, failures
@@ -227,17 +228,17 @@ def revoke(
     """Revoke the issuer's claim (the escrow stays: revoking never hides an identity)."""
     with failures():
         target = accountbook.resolve(customer, home, open_keystore(home, keystore))
-        with connect(url) as client:
-            who = signer(
-                client,
-                from_,
-                account=None,
-                home=home,
-                keystore=keystore,
-                passphrase_file=passphrase_file,
-            )
-            msg = cb.revoke_kyc(check_did(issuer, "--issuer"), target)
-            receipt = send(client, who, msg, wait=wait, timeout=timeout)
+        _, receipt = sign_and_send(
+            url,
+            from_,
+            cb.revoke_kyc(check_did(issuer, "--issuer"), target),
+            account=None,
+            home=home,
+            keystore=keystore,
+            passphrase_file=passphrase_file,
+            wait=wait,
+            timeout=timeout,
+        )
         report(receipt, as_json=json_out, extra={"account": target, "issuer": issuer})
 
 
@@ -258,17 +259,17 @@ def disclose_request(
     """Ask to open the escrow of the issuer's claim on an account; prints the request id."""
     with failures():
         target = accountbook.resolve(customer, home, open_keystore(home, keystore))
-        with connect(url) as client:
-            who = signer(
-                client,
-                from_,
-                account=None,
-                home=home,
-                keystore=keystore,
-                passphrase_file=passphrase_file,
-            )
-            msg = cb.request_disclosure(target, check_did(issuer, "--issuer"), reason)
-            receipt = send(client, who, msg, wait=wait, timeout=timeout)
+        _, receipt = sign_and_send(
+            url,
+            from_,
+            cb.request_disclosure(target, check_did(issuer, "--issuer"), reason),
+            account=None,
+            home=home,
+            keystore=keystore,
+            passphrase_file=passphrase_file,
+            wait=wait,
+            timeout=timeout,
+        )
         request_id = event_value(receipt, "disclosure_requested", "request_id")
         report(
             receipt,

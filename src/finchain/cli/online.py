@@ -128,6 +128,34 @@ def send(
     return submit_raw(client, raw, wait=wait, timeout=timeout)
 
 
+def sign_and_send(
+    url: str,
+    names: Sequence[str],
+    *msgs: RawMsg,
+    account: str | None,
+    home: Path,
+    keystore: Path | None,
+    passphrase_file: Path | None,
+    wait: bool,
+    timeout: float,
+) -> tuple[Signer, SubmitReceipt]:
+    """Connect, sign ``msgs`` as the ``--from`` account's next transaction, submit it.
+
+    For commands whose messages do not depend on what the node says; the signer
+    comes back too, for the account id it resolved.
+    """
+    with connect(url) as client:
+        who = signer(
+            client,
+            names,
+            account=account,
+            home=home,
+            keystore=keystore,
+            passphrase_file=passphrase_file,
+        )
+        return who, send(client, who, *msgs, wait=wait, timeout=timeout)
+
+
 def submit_raw(client: Client, raw: bytes, *, wait: bool, timeout: float) -> SubmitReceipt:
     if wait:
         return client.submit_tx(raw, mode="commit", timeout=timeout, check=False)
