@@ -85,6 +85,28 @@ class TestNode:
         )
         wait_until(self._serving, timeout=30, what=f"[node {self.index}] to serve its API")
 
+    def start_refused(self, timeout: float = 60.0) -> str:
+        """Start and expect the node to refuse: it exits non-zero; returns its stderr."""
+        self.starts += 1
+        err_path = self.home / f"stderr.{self.starts}.log"
+        out_path = self.home / f"stdout.{self.starts}.log"
+        with out_path.open("wb") as out, err_path.open("wb") as err:
+            process = subprocess.Popen(
+                [FINCHAIN, "node", "--home", str(self.home), *self.extra_args],
+                stdout=out,
+                stderr=err,
+                env=self.env,
+            )
+            try:
+                code = process.wait(timeout=timeout * TIMEOUT_FACTOR)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+                raise AssertionError(f"[node {self.index}] started instead of refusing") from None
+        text = err_path.read_text(errors="replace")
+        assert code != 0, f"[node {self.index}] exited 0 instead of refusing:\n{text}"
+        return text
+
     def _serving(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
             raise AssertionError(f"[node {self.index}] exited early:\n{self.stderr_tail()}")

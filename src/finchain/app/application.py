@@ -72,6 +72,7 @@ from finchain.modules.governance.module import GovernanceModule, genesis_validat
 from finchain.modules.identity.keeper import IdentityKeeper
 from finchain.modules.identity.module import IdentityModule
 from finchain.store import BlockStore, Database, StateStore, tx_root
+from finchain.store.errors import ErrCorrupt
 
 log = logging.getLogger(__name__)
 
@@ -232,8 +233,49 @@ class Application:
         self._hash = hasher(self._hash_name)
         self._state = StateStore(self.db, hash_name=self._hash_name, keep_recent=self.keep_recent)
         if self._state.version >= 0:
+            self._check_storage()
             self._load_chain_meta()
         self._check = Overlay(self._state)
+
+    def _check_storage(self) -> None:
+        """Refuse to open state that disagrees with itself (R20 in docs/app_requirements.md).
+
+        State and block record of a height are written in one atomic batch, so
+        the block store's last height is the state's version, and the record of
+        that block names the state's root as its app hash; the root node must hash
+        to that root. Cheap (a few reads): ``finchain db check`` does the full walk.
+        """
+        state = self.state
+        version = state.version
+        if self.blocks.height != version and not (version == 0 and self.blocks.height == 0):
+            raise ErrCorrupt(
+                f"the state is at version {version} but the block store ends at height "
+                f"{self.blocks.height}: the database at {self.db.path} lost writes; "
+                "restore it from a backup or re-sync (docs/OPERATIONS.md, 'Storage damage')",
+                version=version,
+                block_height=self.blocks.height,
+            )
+        state.check_root()
+        if version >= 1:
+            raw = self.blocks.get(version)
+            if raw is None:
+                raise ErrCorrupt(f"the record of block {version} is missing", height=version)
+            if decode_trusted(raw).get("app_hash") != state.root():
+                raise ErrCorrupt(
+                    f"block {version} records an app hash that differs from the state's root: "
+                    f"the database at {self.db.path} is damaged; restore it from a backup or "
+                    "re-sync (docs/OPERATIONS.md, 'Storage damage')",
+                    height=version,
+                )
+
+    def _raise_if_faulted(self, faults_before: int) -> None:
+        """Re-raise storage damage met since ``faults_before``, even if some code caught it.
+
+        A damaged read must never become a transaction's verdict, a failed proposal
+        or a block's app hash: only the node can stop, and it must.
+        """
+        if self.db.faults != faults_before and self.db.last_fault is not None:
+            raise self.db.last_fault
 
     def _load_chain_meta(self) -> None:
         state = self.state
@@ -329,6 +371,7 @@ class Application:
         """
         self._require_height(height)
         limit = min(max_bytes, self.params.max_block_bytes)
+        faults = self.db.faults
         scratch = Overlay(self.state)
         chosen: list[bytes] = []
         size = 0
@@ -349,6 +392,7 @@ class Application:
             ante_overlay.flush_into(scratch)
             chosen.append(raw)
             size += len(raw)
+        self._raise_if_faulted(faults)
         return chosen
 
     def process_proposal(self, txs: Sequence[bytes], *, height: int, time_ns: int) -> bool:
@@ -373,6 +417,7 @@ class Application:
         # Pre-pass: verify the block's signatures in a batch, with the keys of the block-start
         # state, so the ante chain finds them in the cache. It only warms the cache: a key
         # rotated earlier in this block is a miss, which the ante chain verifies singly.
+        faults = self.db.faults
         self.add_verified(verified_jobs(self.signature_jobs(request.txs)))
         block = Overlay(self.state)
         ctx = self._context(
@@ -387,6 +432,7 @@ class Application:
         for module in self.modules:
             module.end_block(ctx)
         validator_updates = self.governance.validator_updates(self.state, block)
+        self._raise_if_faulted(faults)
         app_hash = self.state.apply(request.height, block.writes)
         self._params_changed = KEY_PARAMS in block.writes
         hash_tx = self._hash
@@ -625,6 +671,7 @@ class Application:
         """Ante then messages; messages' writes land in ``parent`` only if all of them succeed."""
         meter = GasMeter(self.params.max_tx_cost)
         events: list[Event] = []
+        faults = self.db.faults
         try:
             tx, tx_id, msgs = self._decode(raw)
             meter.charge(gas.TX_BASE + gas.TX_BYTE * len(raw), "admitting")
@@ -648,10 +695,13 @@ class Application:
                 ante_overlay.flush_into(parent)
             events = ctx.events
         except FinchainError as exc:
+            self._raise_if_faulted(faults)
             code, codespace, message = to_abci(exc)
             return TxResult(code, codespace, message, (), meter.consumed)
         except Exception:
+            self._raise_if_faulted(faults)
             log.exception("internal error while executing a transaction")
             code, codespace, message = to_abci(RuntimeError())
             return TxResult(code, codespace, message, (), meter.consumed)
+        self._raise_if_faulted(faults)
         return TxResult(0, "", "", tuple(events), meter.consumed)

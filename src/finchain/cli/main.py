@@ -10,6 +10,7 @@ from finchain.cli import (
     bench,
     chain,
     data,
+    db,
     did,
     evidence,
     keys,
@@ -45,6 +46,7 @@ app.add_typer(vc.app, name="vc")
 app.add_typer(kyc.app, name="kyc")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(data.app, name="data")
+app.add_typer(db.app, name="db")
 app.command()(bench.bench)
 
 

@@ -96,6 +96,8 @@ class NodeStatus:
     mempool_size: int
     engine: str  # "solo" | "cometbft"
     version: str = "0.1.0"
+    halted: str = ""  # why block production stopped for good (storage damage…); "" while running
+    genesis_hash: bytes = b""  # the suite hash of the chain's genesis document (b"": unknown)
 
 
 @dataclass(frozen=True, slots=True)

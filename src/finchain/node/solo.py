@@ -28,9 +28,11 @@ from finchain.app.application import Application, verified_jobs
 from finchain.crypto import PrivateKey
 from finchain.engines.solo.header import build_header, header_hash, header_sign_bytes
 from finchain.engines.solo.mempool import Mempool
+from finchain.engines.solo.signstate import FILE_NAME as SIGN_STATE_FILE
+from finchain.engines.solo.signstate import SignState
 from finchain.errors import FinchainError, to_abci
 from finchain.node.config import NodeConfig
-from finchain.node.errors import ErrShuttingDown, ErrValidatorKey
+from finchain.node.errors import ErrHalted, ErrShuttingDown, ErrValidatorKey
 from finchain.node.home import Home
 from finchain.node.service import (
     BlockValidator,
@@ -45,6 +47,7 @@ from finchain.node.service import (
 from finchain.node.streams import StreamHub, block_items
 from finchain.receipts.cometbft import validator_address
 from finchain.store import tx_proof
+from finchain.store.errors import ErrCorrupt
 
 log = logging.getLogger("finchain.node")
 _PREVERIFY_MIN_BATCH = 16
@@ -110,6 +113,7 @@ class SoloNode:
         self.app = Application(self.home.data_dir, keep_recent=self.config.storage.keep_recent)
         self.app.init_chain(genesis)
         self.genesis = genesis
+        self._genesis_hash = genesis.hash()
         self.mempool = Mempool(
             max_txs=self.config.solo.mempool_max_txs, max_bytes=self.config.solo.mempool_max_bytes
         )
@@ -122,6 +126,17 @@ class SoloNode:
         self._thread: threading.Thread | None = None
         self._verifier = ThreadPoolExecutor(max_workers=2, thread_name_prefix="finchain-verify")
         self._last_block_hash = self._load_last_block_hash()
+        self._halted = ""
+        try:
+            self._signs = SignState.open(self.home.path / SIGN_STATE_FILE)
+            heights = {self.app.height, self._signs.last.height}
+            self._signs.check_start(
+                self.app.height,
+                {h: self._block_hash(h) for h in heights if 1 <= h <= self.app.height},
+            )
+        except BaseException:
+            self.app.close()
+            raise
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -167,11 +182,17 @@ class SoloNode:
                 catching_up=False,
                 mempool_size=len(self.mempool),
                 engine=self.engine,
+                halted=self._halted,
+                genesis_hash=self._genesis_hash,
             )
 
     def submit(
         self, raws: Sequence[bytes], mode: SubmitMode, *, timeout: float
     ) -> list[SubmitResult]:
+        if self._halted:
+            raise ErrHalted(
+                f"this node halted block production ({self._halted}); submit to another node"
+            )
         if self._stopping.is_set():
             raise ErrShuttingDown("the node is shutting down; resubmit to another node or later")
         if mode is SubmitMode.ASYNC:
@@ -281,9 +302,8 @@ class SoloNode:
                     continue
                 try:
                     published = self._produce_block()
-                except Exception:
-                    log.exception("block production failed; stopping the producer")
-                    self._stopping.set()
+                except Exception as exc:
+                    self._halt(exc)
                     return
             # A fixed rate: the next block is due one interval after this one was due,
             # not after it finished, so execution time does not stretch the period.
@@ -314,10 +334,14 @@ class SoloNode:
             app_hash=response.app_hash,
             proposer=self._public.data,
         )
+        block_hash = header_hash(header, app.suite)
+        self._signs.check_sign(height, block_hash)
         signature = self._key.sign(header_sign_bytes(header))
         validator = {"scheme": self._public.scheme, "public_key": self._public.data}
         app.commit(extra={"header": header, "signature": signature, "validator": validator})
-        self._last_block_hash = header_hash(header, app.suite)
+        # Durable before the lock is released: nobody reads the block before its record.
+        self._signs.record(height, block_hash)
+        self._last_block_hash = block_hash
         reaped_ids = {raw: app.tx_id(raw) for raw in reaped}  # txs is a subset of reaped
         tx_ids = [reaped_ids[raw] for raw in txs]
         for tx_id in reaped_ids.values():
@@ -335,6 +359,23 @@ class SoloNode:
         if not self._streams.active:
             return []  # nobody listens: skip turning every event into a stream item
         return block_items(height, time_ns, response.app_hash, tx_ids, response.tx_results)
+
+    def _halt(self, exc: Exception) -> None:
+        """Stop producing for good: one clear log line, and every later submission refused.
+
+        Storage damage or a refused signature is logged as its own message (it names
+        the file and what to do); anything else is a bug, logged with its traceback.
+        Reads keep being served, each failing with its own error if it meets the damage.
+        """
+        if isinstance(exc, FinchainError):
+            self._halted = f"[{exc.codespace}:{exc.code}] {exc.message}"
+            log.critical("block production halted: %s", self._halted)
+        else:
+            self._halted = "internal error: see the node log"
+            log.exception("block production halted by an internal error")
+        self._stopping.set()
+        for tx_id in list(self._waiters):
+            self._fail_waiters(tx_id, None)
 
     def _recheck(self) -> None:
         for tx_id, raw in self.mempool.items():
@@ -401,9 +442,12 @@ class SoloNode:
     # -- views and streaming -------------------------------------------------------------------
 
     def _load_last_block_hash(self) -> bytes:
-        record = self.app.block_record(self.app.height) if self.app.height else None
-        if record is None:
-            return self.genesis.hash()
+        return self._block_hash(self.app.height) if self.app.height else self.genesis.hash()
+
+    def _block_hash(self, height: int) -> bytes:
+        record = self.app.block_record(height)
+        if record is None or "header" not in record:
+            raise ErrCorrupt(f"block {height} or its header is missing from the block store")
         return header_hash(record["header"], self.app.suite)
 
     def _block_view(self, record: dict[str, Any]) -> BlockView:

@@ -222,6 +222,22 @@ class StateStore:
                     raise ErrCorrupt(f"value history of key {key.hex()} disagrees with the tree")
         return value, {"version": at, "nodes": nodes, "leaf": leaf}
 
+    def check_root(self, version: int | None = None) -> None:
+        """ErrCorrupt unless the root node of ``version`` (default latest) hashes to its record.
+
+        A cheap start-up check: one read and one hash. ``finchain db check`` walks
+        every node (:mod:`finchain.store.check`).
+        """
+        at, (record, root_hash) = self._root_child(version)
+        if record[:1] != b"\x01":
+            return  # the empty tree, or a single leaf whose hash the record itself gives
+        node = self._read_node(record[1:9], b"")
+        if self._hash(node[4]) != root_hash:
+            raise ErrCorrupt(
+                f"the root node of state version {at} does not hash to the root recorded for it",
+                version=at,
+            )
+
     # -- nodes -------------------------------------------------------------
 
     def _read_node(self, version8: bytes, path: bytes) -> Node:
