@@ -147,7 +147,10 @@ class AbciAdapter:
         try:
             return self._handlers[kind](getattr(request, kind))
         except Exception as exc:
-            log.exception("ABCI %s failed; CometBFT will stop", kind)
+            if isinstance(exc, FinchainError):  # storage damage, a refused block: one message
+                log.critical("ABCI %s failed; CometBFT will stop: %s", kind, exc)
+            else:
+                log.exception("ABCI %s failed; CometBFT will stop", kind)
             return self._pb.Response(exception=self._pb.ResponseException(error=f"{kind}: {exc}"))
 
     # -- connection housekeeping -------------------------------------------------------------
