@@ -86,6 +86,8 @@ def run(suite: str, scheme: str, *, txs: int, accounts: int, batch: int, process
                 scheme,
                 "--batch",
                 str(batch),
+                "--concurrency",  # the published figures' load (the CLI default is 8)
+                "16",
                 "--processes",
                 str(processes),
                 "--home",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 
 from typer.testing import CliRunner
 
-from finchain.cli.bench import percentile
+from finchain.cli.bench import DEFAULT_BATCH, DEFAULT_CONCURRENCY, bench, percentile
 from finchain.cli.main import app
+from finchain.engines.cometbft.config import ConsensusSettings
 
 LAST_LINE = re.compile(
     r"tps=[0-9]+\.[0-9] p50_ms=[0-9]+\.[0-9] p99_ms=[0-9]+\.[0-9] "
@@ -71,3 +73,20 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile(values, 0.99) == 99.0
     assert percentile([7.0], 0.99) == 7.0
     assert percentile([], 0.5) == 0.0
+
+
+def test_default_load_fits_a_default_cometbft_mempool() -> None:
+    """16 lanes x 500 overran `finchain testnet init`'s mempool of 5,000: the defaults fit it."""
+    assert ConsensusSettings().mempool_size > DEFAULT_CONCURRENCY * DEFAULT_BATCH
+    defaults = inspect.signature(bench).parameters
+    assert defaults["batch"].default == DEFAULT_BATCH
+    assert defaults["concurrency"].default == DEFAULT_CONCURRENCY
+
+
+def test_a_failed_setup_is_a_failure_not_a_usage_error(runner: CliRunner) -> None:
+    argv = ["bench", "--in-process", "--txs", "10", "--accounts", "2", "--asset", "NOPE",
+            "--block-interval", "0.1"]  # fmt: skip
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 1, result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("error: bench setup failed while funding accounts: [bank:"), line

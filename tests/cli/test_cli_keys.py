@@ -11,6 +11,14 @@ from typer.testing import CliRunner
 from finchain.cli.main import app
 from finchain.crypto import Keystore
 
+# New keys need 12+ characters that are not a common passphrase (crypto:20).
+PW = "plum orbit velvet canyon"
+OLD = "old harbour lantern 42"
+TRANSPORT = "transport ferry mosaic 7"
+RIGHT = "right tangerine sofa 88"
+WRONG = "wrong tangerine sofa 88"
+RAW = "raw import cobalt 31"
+
 
 def keys(
     runner: CliRunner,
@@ -29,7 +37,7 @@ def keys(
 def test_new_list_show_json(runner: CliRunner, tmp_path: Path, scheme: str) -> None:
     ks = tmp_path / "ks"
     code, out, err = keys(
-        runner, ks, "new", "alice", "--scheme", scheme, "--json", env={"FINCHAIN_PASSPHRASE": "pw"}
+        runner, ks, "new", "alice", "--scheme", scheme, "--json", env={"FINCHAIN_PASSPHRASE": PW}
     )
     assert code == 0, err
     created = json.loads(out)
@@ -46,18 +54,18 @@ def test_new_list_show_json(runner: CliRunner, tmp_path: Path, scheme: str) -> N
 
 def test_prompted_passphrase_is_confirmed_and_hidden(runner: CliRunner, tmp_path: Path) -> None:
     ks = tmp_path / "ks"
-    code, out, err = keys(runner, ks, "new", "bob", "--json", stdin="s3cret\ns3cret\n")
+    code, out, err = keys(runner, ks, "new", "bob", "--json", stdin=f"{PW}\n{PW}\n")
     assert code == 0, err
-    assert "s3cret" not in out + err
-    Keystore(ks).load("bob", "s3cret")
+    assert PW not in out + err
+    Keystore(ks).load("bob", PW)
 
 
 def test_export_import_round_trip_under_new_passphrase(runner: CliRunner, tmp_path: Path) -> None:
     ks, other = tmp_path / "ks", tmp_path / "other"
-    keys(runner, ks, "new", "alice", "--scheme", "ed25519", env={"FINCHAIN_PASSPHRASE": "old"})
-    secret = Keystore(ks).load("alice", "old").secret_bytes().hex()
+    keys(runner, ks, "new", "alice", "--scheme", "ed25519", env={"FINCHAIN_PASSPHRASE": OLD})
+    secret = Keystore(ks).load("alice", OLD).secret_bytes().hex()
     exported = tmp_path / "alice.export.json"
-    env = {"FINCHAIN_PASSPHRASE": "old", "FINCHAIN_NEW_PASSPHRASE": "transport"}
+    env = {"FINCHAIN_PASSPHRASE": OLD, "FINCHAIN_NEW_PASSPHRASE": TRANSPORT}
     code, _, err = keys(runner, ks, "export", "alice", "--out", str(exported), env=env)
     assert code == 0, err
     assert exported.stat().st_mode & 0o777 == 0o600
@@ -66,7 +74,7 @@ def test_export_import_round_trip_under_new_passphrase(runner: CliRunner, tmp_pa
 
     # the export opens with the transport passphrase only
     code, _, err = keys(
-        runner, other, "import", "carol", str(exported), env={"FINCHAIN_PASSPHRASE": "old"}
+        runner, other, "import", "carol", str(exported), env={"FINCHAIN_PASSPHRASE": OLD}
     )
     assert code == 1 and "[crypto:7]" in err and len(err.strip().splitlines()) == 1
     code, _, err = keys(
@@ -76,10 +84,10 @@ def test_export_import_round_trip_under_new_passphrase(runner: CliRunner, tmp_pa
         "carol",
         str(exported),
         "--json",
-        env={"FINCHAIN_PASSPHRASE": "transport"},
+        env={"FINCHAIN_PASSPHRASE": TRANSPORT},
     )
     assert code == 0, err
-    assert Keystore(other).load("carol", "transport").secret_bytes().hex() == secret
+    assert Keystore(other).load("carol", TRANSPORT).secret_bytes().hex() == secret
 
     # exporting twice to the same file never clobbers it
     code, _, err = keys(runner, ks, "export", "alice", "--out", str(exported), env=env)
@@ -88,8 +96,8 @@ def test_export_import_round_trip_under_new_passphrase(runner: CliRunner, tmp_pa
 
 def test_wrong_passphrase_is_one_line_with_code(runner: CliRunner, tmp_path: Path) -> None:
     ks = tmp_path / "ks"
-    keys(runner, ks, "new", "alice", env={"FINCHAIN_PASSPHRASE": "right"})
-    code, out, err = keys(runner, ks, "export", "alice", env={"FINCHAIN_PASSPHRASE": "wrong"})
+    keys(runner, ks, "new", "alice", env={"FINCHAIN_PASSPHRASE": RIGHT})
+    code, out, err = keys(runner, ks, "export", "alice", env={"FINCHAIN_PASSPHRASE": WRONG})
     assert code == 1
     assert err.startswith("error [crypto:7]") and "wrong passphrase" in err
     assert "Traceback" not in out + err and len(err.strip().splitlines()) == 1
@@ -99,17 +107,17 @@ def test_wrong_passphrase_is_one_line_with_code(runner: CliRunner, tmp_path: Pat
 
 def test_unsafe_raw_warns_and_round_trips(runner: CliRunner, tmp_path: Path) -> None:
     ks = tmp_path / "ks"
-    keys(runner, ks, "new", "alice", "--scheme", "sm2", env={"FINCHAIN_PASSPHRASE": "pw"})
+    keys(runner, ks, "new", "alice", "--scheme", "sm2", env={"FINCHAIN_PASSPHRASE": PW})
     code, out, err = keys(
-        runner, ks, "export", "alice", "--unsafe-raw", env={"FINCHAIN_PASSPHRASE": "pw"}
+        runner, ks, "export", "alice", "--unsafe-raw", env={"FINCHAIN_PASSPHRASE": PW}
     )
     assert code == 0 and "WARNING" in err and "UNENCRYPTED" in err
     secret = out.strip()
-    assert secret == Keystore(ks).load("alice", "pw").secret_bytes().hex()
+    assert secret == Keystore(ks).load("alice", PW).secret_bytes().hex()
 
     raw = tmp_path / "raw.txt"
     raw.write_text(secret + "\n")
-    code, _, err = keys(runner, ks, "import", "copy", str(raw), env={"FINCHAIN_PASSPHRASE": "x"})
+    code, _, err = keys(runner, ks, "import", "copy", str(raw), env={"FINCHAIN_PASSPHRASE": RAW})
     assert code == 2 and "--scheme" in err
     code, out, err = keys(
         runner,
@@ -120,7 +128,7 @@ def test_unsafe_raw_warns_and_round_trips(runner: CliRunner, tmp_path: Path) -> 
         "--scheme",
         "sm2",
         "--json",
-        env={"FINCHAIN_PASSPHRASE": "x"},
+        env={"FINCHAIN_PASSPHRASE": RAW},
     )
     assert code == 0, err
     assert json.loads(out)["public_key"] == Keystore(ks).info("alice").public_key.data.hex()
@@ -128,7 +136,7 @@ def test_unsafe_raw_warns_and_round_trips(runner: CliRunner, tmp_path: Path) -> 
 
 def test_bad_input_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
     ks = tmp_path / "ks"
-    code, _, err = keys(runner, ks, "new", "a", "--scheme", "rsa", env={"FINCHAIN_PASSPHRASE": "p"})
+    code, _, err = keys(runner, ks, "new", "a", "--scheme", "rsa", env={"FINCHAIN_PASSPHRASE": PW})
     assert code == 2 and "--scheme" in err
     junk = tmp_path / "junk"
     junk.write_text("not a key")

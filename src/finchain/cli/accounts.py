@@ -176,7 +176,7 @@ def show(
     with failures():
         store = open_keystore(home, keystore, must_exist=False)
         account_id = accountbook.resolve(account, home, store)
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             found = client.account(account_id, height=height, prove=prove or save is not None)
             data = account_json(found)
             if found.proof is not None:
@@ -232,7 +232,7 @@ def create(
         keys = _policy_keys(public_keys(home, keystore, key), _key_factors(factor, key))
         store = open_keystore(home, keystore)
         recovery_id = accountbook.resolve(recovery, home, store) if recovery else ""
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             policy = b.policy(keys, threshold, mfa=[parse_rule(r, client) for r in rule])
             who = signer(
                 client,
@@ -276,7 +276,7 @@ def add_key(
     with failures():
         [info] = public_keys(home, keystore, [key])
         label = _factor(factor, "--factor") if factor else ""
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             who = signer(
                 client,
                 from_,
@@ -317,7 +317,7 @@ def rotate(
     with failures():
         store = open_keystore(home, keystore)
         store.info(to)
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             who = signer(
                 client,
                 from_,
@@ -364,7 +364,7 @@ def reset(
         keys = _policy_keys(public_keys(home, keystore, key), _key_factors(factor, key))
         store = open_keystore(home, keystore)
         target_id = accountbook.resolve(target, home, store)
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             policy = b.policy(keys, threshold, mfa=[parse_rule(r, client) for r in rule])
             who = signer(
                 client,
@@ -405,7 +405,7 @@ def set_mfa(
     with failures():
         if bool(rule) == clear:
             raise CliError(f"give the new rules with --rule ({RULE_FORMS}), or --clear")
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             rules = [parse_rule(r, client) for r in rule]
             who = signer(
                 client,
@@ -442,7 +442,7 @@ def set_factor(
     """Label one of the signer's keys with a factor (a key change: may need several factors)."""
     with failures():
         label = _factor(factor, "--factor") if factor else ""
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             who = signer(
                 client,
                 from_,
@@ -472,7 +472,7 @@ def cancel_reset(
     json_out: JsonOpt = False,
 ) -> None:
     """Stop a pending key reset of the signer's own account (signed by its current keys)."""
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         who = signer(
             client,
             from_,
@@ -499,7 +499,7 @@ def close(
     json_out: JsonOpt = False,
 ) -> None:
     """Close the signer's account for good (it must hold no assets; the id is never reused)."""
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         who = signer(
             client,
             from_,

@@ -103,7 +103,7 @@ def create(
         message = b.create_asset(
             symbol, name, decimals, max_supply=cap, minters=minters, burners=burners
         )
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             who = signer(
                 client,
                 from_,
@@ -135,7 +135,7 @@ def mint(
     with failures():
         store = open_keystore(home, keystore)
         receiver = accountbook.resolve(to, home, store)
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             units = to_units(amount, client.asset(symbol).decimals)
             who = signer(
                 client,
@@ -164,7 +164,7 @@ def burn(
     json_out: JsonOpt = False,
 ) -> None:
     """Destroy AMOUNT of SYMBOL held by the signer (who must be a burner)."""
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         units = to_units(amount, client.asset(symbol).decimals)
         who = signer(
             client,
@@ -185,10 +185,11 @@ def show(
     prove: ProveOpt = False,
     save: SaveOpt = None,
     url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
     json_out: JsonOpt = False,
 ) -> None:
     """An asset's definition and supply (or every asset, without SYMBOL)."""
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         if symbol is None:
             if prove or save is not None:
                 raise CliError("a listing cannot be proven: name one asset to --prove it")

@@ -4,14 +4,20 @@ Method (also in docs/cli.md):
 
 1. **Setup** (not timed): generate K keys of ``--scheme`` in memory, open K
    accounts signed by the funding account (``--from``, the dev ``operator``),
-   32 creations per transaction, and fund each with what it will send.
+   32 creations per transaction, and fund each with what it will send. The
+   funding account's nonce is read just before signing; if another
+   transaction of that account takes a nonce meanwhile (``finchain dev``
+   sends its demo setup as the operator in its first seconds), the refused
+   transactions are re-signed with the current nonce.
 2. **Pre-sign** (not timed): N transfers of 1 unit, account ``i % K`` paying
    account ``(i + 1) % K``, each account's nonces consecutive.
 3. **Submit** (timed): accounts are split into ``--concurrency`` lanes; each
    lane sends its transactions in batches of ``--batch`` (``POST
    /v1/txs/batch?mode=commit``), one batch after another, so an account's
    nonces always arrive in order. A closed loop: ``concurrency × batch``
-   transactions are in flight. ``--processes P`` spreads the lanes over P
+   transactions are in flight; the defaults (8 × 500 = 4,000) fit a CometBFT
+   node's default mempool of 5,000, and a refusal for a full mempool is
+   counted and reported as such. ``--processes P`` spreads the lanes over P
    client processes (one process's interpreter lock cannot decode every
    lane's answer in time when a block commits them all at once). A
    transaction's latency is from the moment its batch was sent to the moment
@@ -50,16 +56,22 @@ from finchain.cli.common import (
     PassphraseFileOpt,
     UrlOpt,
 )
-from finchain.cli.online import AccountOpt, connect, signer
-from finchain.cli.output import CliError, emit, failures, stderr, stdout
+from finchain.cli.online import AccountOpt, connect, nonce_moved, signer
+from finchain.cli.output import CliError, CommandFailed, emit, failures, stderr, stdout
 from finchain.client import Client, Signer, SubmitReceipt
 from finchain.client import builders as b
+from finchain.codec import RawMsg
 from finchain.crypto import SCHEMES, PrivateKey, generate_private_key
+from finchain.engines.solo.errors import ErrMempoolFull
 
 MSGS_PER_TX = 32  # ChainParams.max_msgs_per_tx default
 OUTPUTS_PER_MSG = 64  # bank MAX_OUTPUTS
 FUND_MSGS_PER_TX = 4  # 256 payments per tx stays well inside ChainParams.max_tx_cost
 COMMIT_WAIT = 20.0  # seconds a commit-mode batch may wait (<= the API's request_timeout)
+DEFAULT_BATCH = 500
+DEFAULT_CONCURRENCY = 8  # 8 x 500 = 4,000 in flight: inside COMETBFT_DEFAULT_MEMPOOL
+COMETBFT_DEFAULT_MEMPOOL = 5_000  # `finchain testnet init --mempool-size` default
+SETUP_NONCE_RETRIES = 5  # re-signs of setup transactions whose nonce another tx took
 
 
 @dataclass
@@ -80,6 +92,7 @@ class BenchResult:
     setup_seconds: float
     sign_seconds: float
     first_error: str = ""
+    mempool_full: int = 0  # of ``failed``: refused because the node's mempool was full
 
     def line(self) -> str:
         return (
@@ -94,6 +107,7 @@ class _Tally:
 
     latencies: list[float] = field(default_factory=list)
     failed: int = 0
+    mempool_full: int = 0
     first_error: str = ""
     last_commit: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -108,6 +122,8 @@ class _Tally:
                 if receipt.committed and receipt.ok:
                     continue
                 self.failed += 1
+                if _mempool_full(receipt):
+                    self.mempool_full += 1
                 if not self.first_error:
                     self.first_error = _describe(receipt)
         return len(ok)
@@ -116,6 +132,15 @@ class _Tally:
         with self.lock:
             self.failed += count
             self.first_error = self.first_error or reason
+
+
+def _mempool_full(receipt: SubmitReceipt) -> bool:
+    result = receipt.check
+    return (
+        result is not None
+        and result.codespace == ErrMempoolFull.codespace
+        and result.code == ErrMempoolFull.code
+    )
 
 
 def _describe(receipt: SubmitReceipt) -> str:
@@ -143,33 +168,66 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _committed(client: Client, raws: Sequence[bytes], what: str) -> list[SubmitReceipt]:
-    """Submit setup transactions (commit mode) and insist that each one succeeded."""
-    receipts: list[SubmitReceipt] = []
-    for chunk in _chunks(raws, 200):
-        receipts.extend(client.submit_batch(chunk, mode="commit", timeout=COMMIT_WAIT))
-    for receipt in receipts:
-        if not (receipt.committed and receipt.ok):
-            raise CliError(f"bench setup failed while {what}: {_describe(receipt)}")
-    return receipts
+def _committed(
+    client: Client, funder: Signer, txs: Sequence[Sequence[RawMsg]], what: str
+) -> list[SubmitReceipt]:
+    """Sign each message group as one funder transaction, submit them (commit mode) and
+    insist that each succeeded; receipts in the order of ``txs``.
+
+    The funder's nonce is read from the node first. A transaction refused for its
+    nonce (another transaction of the funder took it: executed nothing) is re-signed
+    with the nonce the node reports next, up to SETUP_NONCE_RETRIES rounds.
+    """
+    receipts: dict[int, SubmitReceipt] = {}
+    pending = list(range(len(txs)))
+    for attempt in range(SETUP_NONCE_RETRIES + 1):
+        if attempt:
+            time.sleep(0.5 * attempt)  # let the other transaction's block commit
+        funder.nonce = client.account(funder.account).nonce
+        raws = [funder.sign(*txs[i]) for i in pending]
+        answers: list[SubmitReceipt] = []
+        for chunk in _chunks(raws, 200):
+            answers.extend(client.submit_batch(chunk, mode="commit", timeout=COMMIT_WAIT))
+        moved = []
+        for index, receipt in zip(pending, answers, strict=True):
+            receipts[index] = receipt
+            if nonce_moved(receipt):
+                moved.append(index)
+            elif not (receipt.committed and receipt.ok):
+                raise CommandFailed(f"bench setup failed while {what}: {_describe(receipt)}")
+        if not moved:
+            return [receipts[i] for i in range(len(txs))]
+        stderr.print(
+            f"note: another transaction of the funding account {funder.account} took "
+            f"{len(moved)} of the nonces signed for {what}; re-signing them",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+        pending = moved
+    raise CommandFailed(
+        f"bench setup failed while {what}: the funding account {funder.account}'s nonce kept "
+        f"moving ({_describe(receipts[pending[0]])}); another client is sending as this "
+        "account: stop it, or fund the bench from another account (--from)"
+    )
 
 
 def create_accounts(
     client: Client, funder: Signer, keys: Sequence[PrivateKey], advance: Callable[[int], None]
 ) -> list[str]:
     """Open one account per key (k1, weight 1, threshold 1); their ids in key order."""
-    raws = []
-    for chunk in _chunks(keys, MSGS_PER_TX):
-        msgs = [b.create_account(b.policy([b.key_of("k1", key)])) for key in chunk]
-        raws.append(funder.sign(*msgs))
+    txs = [
+        [b.create_account(b.policy([b.key_of("k1", key)])) for key in chunk]
+        for chunk in _chunks(keys, MSGS_PER_TX)
+    ]
     ids: list[str] = []
-    for receipt in _committed(client, raws, "creating accounts"):
+    for receipt in _committed(client, funder, txs, "creating accounts"):
         assert receipt.deliver is not None
         created = [e.get("account") for e in receipt.deliver.events if e.type == "account_created"]
         ids.extend(str(a) for a in created)
         advance(len(created))
     if len(ids) != len(keys):
-        raise CliError(f"bench setup created {len(ids)} accounts, expected {len(keys)}")
+        raise CommandFailed(f"bench setup created {len(ids)} accounts, expected {len(keys)}")
     return ids
 
 
@@ -184,8 +242,7 @@ def fund_accounts(
     msgs = [
         b.transfer(*[(to, asset, each) for to in group]) for group in _chunks(ids, OUTPUTS_PER_MSG)
     ]
-    raws = [funder.sign(*group) for group in _chunks(msgs, FUND_MSGS_PER_TX)]
-    _committed(client, raws, "funding accounts")
+    _committed(client, funder, _chunks(msgs, FUND_MSGS_PER_TX), "funding accounts")
     advance(len(ids))
 
 
@@ -243,10 +300,17 @@ def submit_lanes(
 
 def _lanes_in_child(
     url: str, lanes: Sequence[Sequence[bytes]], batch: int
-) -> tuple[list[float], int, str, float, float]:
+) -> tuple[list[float], int, int, str, float, float]:
     """One client process's share of the lanes (module level: spawned processes import it)."""
     tally, started = submit_lanes(url, lanes, batch, lambda n: None)
-    return tally.latencies, tally.failed, tally.first_error, tally.last_commit, started
+    return (
+        tally.latencies,
+        tally.failed,
+        tally.mempool_full,
+        tally.first_error,
+        tally.last_commit,
+        started,
+    )
 
 
 def submit_lanes_in_processes(
@@ -271,9 +335,10 @@ def submit_lanes_in_processes(
     with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
         futures = [pool.submit(_lanes_in_child, url, group, batch) for group in groups if group]
         for future in futures:
-            latencies, failed, first_error, last_commit, started = future.result()
+            latencies, failed, mempool_full, first_error, last_commit, started = future.result()
             tally.latencies.extend(latencies)
             tally.failed += failed
+            tally.mempool_full += mempool_full
             tally.first_error = tally.first_error or first_error
             tally.last_commit = max(tally.last_commit, last_commit)
             starts.append(started)
@@ -339,6 +404,7 @@ def run_bench(
         setup_seconds=round(setup_seconds, 3),
         sign_seconds=round(sign_seconds, 3),
         first_error=tally.first_error,
+        mempool_full=tally.mempool_full,
     )
 
 
@@ -354,10 +420,18 @@ def bench(
     scheme: Annotated[
         str, typer.Option("--scheme", help=f"key scheme of the accounts: {', '.join(SCHEMES)}")
     ] = "ed25519",
-    batch: Annotated[int, typer.Option("--batch", min=1, help="transactions per request")] = 500,
+    batch: Annotated[
+        int, typer.Option("--batch", min=1, help="transactions per request")
+    ] = DEFAULT_BATCH,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, help="lanes: batches in flight at once")
-    ] = 16,
+        int,
+        typer.Option(
+            "--concurrency",
+            min=1,
+            help="lanes: batches in flight at once (keep concurrency x batch below the "
+            "node's mempool size)",
+        ),
+    ] = DEFAULT_CONCURRENCY,
     processes: Annotated[
         int,
         typer.Option(
@@ -400,7 +474,8 @@ def bench(
             passphrase_file = chain.home / DEV_PASSPHRASE_FILE
         elif suite is not None:
             raise CliError("--suite applies to --in-process only (a running chain has its own)")
-        client = stack.enter_context(connect(url))
+        client = stack.enter_context(connect(url, home=home))
+        _warn_if_overrunning(client, concurrency, batch, accounts)
         funder = signer(
             client,
             [from_],
@@ -434,13 +509,45 @@ def bench(
         progress.stop()
         _show(result, url, json_out)
         if result.failed:
-            raise typer.Exit(1)
+            raise CommandFailed(_failure(result))
+
+
+def _warn_if_overrunning(client: Client, concurrency: int, batch: int, accounts: int) -> None:
+    """Say before the run when the closed loop holds more than a CometBFT mempool by default."""
+    in_flight = min(concurrency, accounts) * batch
+    if in_flight > COMETBFT_DEFAULT_MEMPOOL and client.status().engine == "cometbft":
+        stderr.print(
+            f"warning: --concurrency x --batch puts {in_flight:,} transactions in flight; a "
+            f"CometBFT node's mempool holds {COMETBFT_DEFAULT_MEMPOOL:,} unless its config.toml "
+            "[mempool] size says more (`finchain testnet init --mempool-size`): expect "
+            "[mempool:2] refusals",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+
+
+def _failure(result: BenchResult) -> str:
+    """The one-line reason a run with failures exits 1."""
+    reason = f"{result.failed} of {result.txs} transactions failed (first: {result.first_error})"
+    if result.mempool_full:
+        in_flight = result.concurrency * result.batch
+        reason += (
+            f"; {result.mempool_full} were refused because the node's mempool was full "
+            f"([mempool:2]) with {in_flight:,} in flight (--concurrency {result.concurrency} x "
+            f"--batch {result.batch}): lower them below the node's mempool size, or raise it "
+            "(CometBFT: config.toml [mempool] size, `finchain testnet init --mempool-size`; "
+            "solo: [solo] mempool_max_txs)"
+        )
+    return reason
 
 
 def _show(result: BenchResult, url: str, json_out: bool) -> None:
     if json_out:
         emit({**asdict(result), "url": url, "line": result.line()}, as_json=True)
         return
-    summary = {k: v for k, v in asdict(result).items() if k != "first_error" or v}
+    summary = {
+        k: v for k, v in asdict(result).items() if k not in ("first_error", "mempool_full") or v
+    }
     emit({**summary, "url": url}, as_json=False, title="bench")
     stdout.print(result.line(), highlight=False, soft_wrap=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from functools import partial
 from pathlib import Path
 from typing import Annotated
@@ -10,8 +11,9 @@ from typing import Annotated
 import typer
 
 from finchain.app.genesis import Genesis
+from finchain.cli.common import InsecurePassphraseOpt, checked_new_passphrase, secret_file
 from finchain.cli.output import CliError, emit, failures, stderr
-from finchain.crypto import get_suite
+from finchain.crypto import get_suite, read_passphrase_file
 from finchain.modules.accounts.types import account_id
 from finchain.node.config import load_config
 from finchain.node.demo import ensure_did_key, seed_identity
@@ -37,16 +39,23 @@ DEV_GOVERNANCE: dict[str, int | str] = {
 }
 
 
-def _passphrase(passphrase_file: Path | None) -> str:
+def _passphrase(passphrase_file: Path | None, *, insecure: bool) -> str:
+    """The new keys' passphrase: --passphrase-file, else the environment, else a prompt;
+    then the strength rule (finchain.crypto.passphrase) unless ``insecure``."""
     if passphrase_file is not None:
-        if not passphrase_file.exists():
-            raise CliError(f"passphrase file {passphrase_file} does not exist")
-        return passphrase_file.read_text().strip()
-    if os.environ.get(PASSPHRASE_ENV):
-        return os.environ[PASSPHRASE_ENV]
-    return str(
-        typer.prompt("passphrase for the new keys", hide_input=True, confirmation_prompt=True)
-    )
+        secret = secret_file(passphrase_file, "passphrase")
+    elif os.environ.get(PASSPHRASE_ENV):
+        secret = os.environ[PASSPHRASE_ENV]
+    else:
+        secret = str(
+            typer.prompt(
+                "passphrase for the new keys",
+                hide_input=True,
+                confirmation_prompt=True,
+                err=True,
+            )
+        )
+    return checked_new_passphrase(secret, insecure=insecure, what="the new home's keys")
 
 
 def init(
@@ -57,11 +66,18 @@ def init(
         str, typer.Option(help="comma-separated names of genesis accounts")
     ] = "operator",
     passphrase_file: Annotated[
-        Path | None, typer.Option(help="file holding the key passphrase")
+        Path | None,
+        typer.Option(help=f"file holding the key passphrase, mode 0600 (or ${PASSPHRASE_ENV})"),
     ] = None,
+    insecure_passphrase: InsecurePassphraseOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Create a home: validator and account keys (encrypted), genesis.json, config.toml."""
+    """Create a home: validator and account keys (encrypted), genesis.json, config.toml.
+
+    The keys' passphrase needs 12+ characters and must not be a common one
+    (docs/cli.md "Passphrases"); --insecure-passphrase lifts that for a
+    throw-away home.
+    """
     with failures():
         if suite not in ("gm", "intl"):
             raise CliError(f"--suite must be gm or intl, not {suite!r}")
@@ -72,7 +88,7 @@ def init(
         spec = HomeSpec(
             chain_id=chain_id,
             suite=suite,
-            passphrase=_passphrase(passphrase_file),
+            passphrase=_passphrase(passphrase_file, insecure=insecure_passphrase),
             account_names=names,
         )
         ids = init_home(target, spec)
@@ -90,7 +106,10 @@ def node(
     log_format: Annotated[str | None, typer.Option(help="text or json (overrides config)")] = None,
     instant: Annotated[bool | None, typer.Option("--instant/--interval", help="block mode")] = None,
     passphrase_file: Annotated[
-        Path | None, typer.Option(help="validator key passphrase file")
+        Path | None,
+        typer.Option(
+            help=f"validator key passphrase file, mode 0600 (wins over ${PASSPHRASE_ENV})"
+        ),
     ] = None,
 ) -> None:
     """Run a node from its home until SIGTERM/SIGINT.
@@ -108,6 +127,14 @@ def node(
             raise CliError(f"--engine must be solo or cometbft, not {chosen!r}")
         setup_logging(log_format or config.node.log_format, config.node.log_level)
         if chosen == "cometbft":
+            if passphrase_file is not None:
+                stderr.print(
+                    "warning: --passphrase-file is not used by --engine cometbft: CometBFT "
+                    "signs with its own cometbft/config/priv_validator_key.json",
+                    highlight=False,
+                    soft_wrap=True,
+                    markup=False,
+                )
             raise typer.Exit(_run_cometbft(path))
         target = Home(path)
         target.require()
@@ -169,27 +196,19 @@ def dev(
                     governance_params=DEV_GOVERNANCE,
                 ),
             )
-        passphrase = (target.path / DEV_PASSPHRASE_FILE).read_text().strip()
-        chain_suite = Genesis.load(target.genesis_path).suite
+        passphrase = read_passphrase_file(target.path / DEV_PASSPHRASE_FILE)
+        genesis = Genesis.load(target.genesis_path)
         keystore = target.keystore()
         ensure_did_key(
             keystore,
-            scheme=get_suite(chain_suite).default_scheme,
-            suite=chain_suite,
+            scheme=get_suite(genesis.suite).default_scheme,
+            suite=genesis.suite,
             passphrase=passphrase,
         )
         operator = account_id(1)  # genesis account 1: the dev chain's operator
         config = load_config(target.config_path)
         setup_logging(log_format, config.node.log_level)
-        url = f"http://{config.api.listen}"
-        ready = (
-            f"finchain dev chain running\n  API      {url}/v1/status\n  docs     {url}/docs\n"
-            f"  home     {target.path}\n  keys     {target.keystore_dir} "
-            f"(passphrase in {target.path / 'validator.passphrase'})\n  accounts "
-            + ", ".join(DEV_ACCOUNTS)
-            + "\n  identity operator's DID (key operator-did), bound and accredited for "
-            "KycTierCredential a few blocks after the first start (docs/identity.md)"
-        )
+        ready = dev_banner(target, genesis, f"http://{config.api.listen}")
         serve(
             target,
             config,
@@ -199,3 +218,27 @@ def dev(
                 seed_identity, keystore=keystore, passphrase=passphrase, operator=operator
             ),
         )
+
+
+def dev_banner(home: Home, genesis: Genesis, url: str) -> str:
+    """What ``finchain dev`` prints once it serves: where it is, and how to point the CLI at it.
+
+    Every dev chain has the chain id ``finchain-dev`` (and, by default, the same
+    port), so a CLI left on its defaults may reach another dev node; its genesis
+    hash is what tells them apart, and the exports make every command use this one.
+    """
+    path = home.path
+    exports = f"FINCHAIN_URL={shlex.quote(url)} FINCHAIN_HOME={shlex.quote(str(path))}"
+    return (
+        f"finchain dev chain running\n"
+        f"  chain    {genesis.chain_id} (genesis {genesis.hash().hex()})\n"
+        f"  API      {url}/v1/status\n  docs     {url}/docs\n"
+        f"  home     {path}\n  keys     {home.keystore_dir} "
+        f"(passphrase in {path / DEV_PASSPHRASE_FILE})\n  accounts "
+        + ", ".join(DEV_ACCOUNTS)
+        + "\n  identity operator's DID (key operator-did), bound and accredited for "
+        "KycTierCredential a few blocks after the first start (docs/identity.md)\n"
+        "  use it   in another shell, point the CLI at this node and its home:\n"
+        f"           export {exports}\n"
+        "           (commands then warn, or refuse to sign, if another chain answers)"
+    )

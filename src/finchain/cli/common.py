@@ -6,14 +6,18 @@ so a node operator and a client user find their keys with the same flag.
 
 Where a passphrase comes from, first match wins:
 
-1. ``--passphrase-file FILE`` (first line; the file should be mode 0600);
+1. ``--passphrase-file FILE`` (first line; the file must be mode 0600 or 0400,
+   anything the group or others may read is refused: crypto:21);
 2. the environment variable ``FINCHAIN_PASSPHRASE``;
 3. ``HOME/validator.passphrase`` when it exists (written by ``finchain dev`` for
-   its throw-away demo keys; never present on a real node);
+   its throw-away demo keys; never present on a real node; also mode 0600);
 4. a hidden prompt (confirmed when it protects a new key).
 
 A passphrase never appears on the command line itself: argv is visible to
-every user of the machine through ``ps``.
+every user of the machine through ``ps``. A passphrase that protects a new
+key must pass ``finchain.crypto.passphrase``'s strength rule (crypto:20)
+unless the command was given ``--insecure-passphrase``; unlocking an existing
+key never checks strength.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from typing import Annotated, Any
 
 import typer
 
-from finchain.cli.output import CliError
-from finchain.crypto import Keystore
+from finchain.cli.output import CliError, stderr
+from finchain.crypto import Keystore, check_new_passphrase, read_passphrase_file
+from finchain.crypto.passphrase import is_strong
 from finchain.node.home import DEV_PASSPHRASE_FILE
 
 PASSPHRASE_ENV = "FINCHAIN_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
@@ -51,6 +56,13 @@ PassphraseFileOpt = Annotated[
         "--passphrase-file", help=f"file holding the key passphrase (or ${PASSPHRASE_ENV})"
     ),
 ]
+InsecurePassphraseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--insecure-passphrase",
+        help="accept a weak passphrase for a new key: throw-away development keys only",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable JSON output")]
 UrlOpt = Annotated[
     str, typer.Option("--url", help="node API address", envvar="FINCHAIN_URL", show_default=True)
@@ -72,13 +84,6 @@ def open_keystore(home: Path, keystore: Path | None, *, must_exist: bool = True)
     return Keystore(directory)
 
 
-def read_secret_file(path: Path, what: str) -> str:
-    if not path.is_file():
-        raise CliError(f"{what} file {path} does not exist")
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return lines[0] if lines else ""
-
-
 def passphrase(
     home: Path,
     passphrase_file: Path | None,
@@ -86,18 +91,58 @@ def passphrase(
     prompt: str = "passphrase",
     confirm: bool = False,
 ) -> str:
-    """The passphrase by the order in this module's docstring."""
+    """The passphrase by the order in this module's docstring (no strength rule: unlocking)."""
     if passphrase_file is not None:
-        text = read_secret_file(passphrase_file.expanduser(), "passphrase")
-        if not text:
-            raise CliError(f"passphrase file {passphrase_file} is empty")
-        return text
+        return secret_file(passphrase_file, "passphrase")
     if os.environ.get(PASSPHRASE_ENV):
         return os.environ[PASSPHRASE_ENV]
     dev_file = home.expanduser() / DEV_PASSPHRASE_FILE
     if dev_file.is_file():
-        return read_secret_file(dev_file, "passphrase")
+        return read_passphrase_file(dev_file)
     return prompt_secret(prompt, confirm=confirm)
+
+
+def secret_file(path: Path, what: str) -> str:
+    """The first line of a passphrase file given by an option: missing is a usage error,
+    a file others may read or an empty one is refused with crypto:21."""
+    path = path.expanduser()
+    if not path.exists():
+        raise CliError(f"{what} file {path} does not exist")
+    return read_passphrase_file(path)
+
+
+def new_passphrase(
+    home: Path,
+    passphrase_file: Path | None,
+    *,
+    insecure: bool,
+    what: str,
+    prompt: str = "passphrase for the new key",
+) -> str:
+    """A passphrase that will protect a new key file: the strength rule unless ``insecure``.
+
+    ``what`` names the protected thing in the warning printed when ``insecure``
+    let a weak passphrase through (``key alice``).
+    """
+    secret = passphrase(home, passphrase_file, prompt=prompt, confirm=True)
+    return checked_new_passphrase(secret, insecure=insecure, what=what)
+
+
+def checked_new_passphrase(secret: str, *, insecure: bool, what: str) -> str:
+    """``secret`` if it passes the strength rule; with ``insecure``, a warning instead."""
+    if not secret:
+        raise CliError("an empty passphrase is not allowed")
+    if not insecure:
+        check_new_passphrase(secret)
+    elif not is_strong(secret):
+        stderr.print(
+            f"warning: {what} is protected by a weak passphrase (--insecure-passphrase): "
+            "for throw-away development keys only",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+    return secret
 
 
 def prompt_secret(prompt: str, *, confirm: bool) -> str:

@@ -177,7 +177,7 @@ def register(
                 "move it away, or register a copy of the data under another name"
             )
         data = _read(file)
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             status = client.status()
             suite = suite_of_hash(status.hash_name)
             own = _encryption_key(owner_key, home, keystore, passphrase_file)
@@ -252,7 +252,7 @@ def grant(
         not_before = 0 if since is None else _time(since, "--since")
         not_after = _time(until, "--until")
         keys = KeyFile.read(key_file)
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             status = client.status()
             _same_chain(keys, status.chain_id, key_file)
             own = _encryption_key(owner_key, home, keystore, passphrase_file)
@@ -311,7 +311,7 @@ def revoke(
     json_out: JsonOpt = False,
 ) -> None:
     """End --grantee's grant now; then `rotate`, since a key already unwrapped stays known."""
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         check_did(grantee, "--grantee")
         who = signer(
             client,
@@ -348,7 +348,7 @@ def rotate_key(
     with failures():
         data = _read(file)
         keys = KeyFile.read(key_file)
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             status = client.status()
             suite = suite_of_hash(status.hash_name)
             _same_chain(keys, status.chain_id, key_file)
@@ -434,7 +434,7 @@ def open_(
     The payload comes from --payload FILE or from --store DIR at the location the
     chain holds for the version. Nothing is decrypted unless the access committed.
     """
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         check_did(grantee, "--grantee")
         if (payload is None) == (store_dir is None):
             raise CliError("give the encrypted payload as --payload FILE or --store DIR (one)")
@@ -499,9 +499,14 @@ def _not_recorded(exc: FinchainError, *, as_json: bool) -> NoReturn:
 
 
 @app.command("show")
-def show(asset: AssetOpt, url: UrlOpt = DEFAULT_URL, json_out: JsonOpt = False) -> None:
+def show(
+    asset: AssetOpt,
+    url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
+    json_out: JsonOpt = False,
+) -> None:
     """The asset: owner, terms, every version (hash, location, forgotten) and every grant."""
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         record = _asset(client, asset)
         grants = _grants(client, asset)
         if json_out:
@@ -529,10 +534,11 @@ def access_log(
     cursor: Annotated[str | None, typer.Option("--cursor")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=200)] = 50,
     url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
     json_out: JsonOpt = False,
 ) -> None:
     """Every recorded access of an asset (grantee, version, purpose, height, time)."""
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         params = {"asset": str(asset), "limit": str(limit)}
         if cursor is not None:
             params["cursor"] = cursor
@@ -569,7 +575,7 @@ def forget(
     The hash, grants and access log stay on chain. With --store the local payload
     is deleted once the chain recorded the deletion; its address is checked first.
     """
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         store, address = None, ""
         if store_dir is not None:
             record = _asset(client, asset)

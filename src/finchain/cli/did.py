@@ -35,6 +35,7 @@ from finchain.cli.online import (
     event_value,
     report,
     send,
+    send_built,
     sign_and_send,
     signer,
 )
@@ -184,6 +185,7 @@ def show(
         typer.Option("--version-time", help="resolve the version in force at this RFC 3339 time"),
     ] = None,
     url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
     json_out: JsonOpt = False,
 ) -> None:
     """Resolve a DID (a DID Resolution result); exit 1 when it cannot be resolved."""
@@ -193,7 +195,7 @@ def show(
             params["versionId"] = str(version_id)
         if version_time is not None:
             params["versionTime"] = version_time
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             result = client.query("identity/resolve", params).value
         error = result.get("didResolutionMetadata", {}).get("error")
         if json_out:
@@ -347,7 +349,7 @@ def bind(
 ) -> None:
     """Bind the --from account to DID: the DID key signs the binding statement for this
     transaction's nonce, the account signs the transaction."""
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         check_did(did)
         who = signer(
             client,
@@ -358,10 +360,15 @@ def bind(
             passphrase_file=passphrase_file,
         )
         key = unlock_key(did_key, home=home, keystore=keystore, passphrase_file=passphrase_file)
-        msg = ib.bind_account(
-            who.chain_id, did, who.account, nonce=who.nonce, key_id=key_id, did_key=key
-        )
-        receipt = send(client, who, msg, wait=wait, timeout=timeout)
+
+        def bound() -> list[RawMsg]:  # the binding statement names the tx's nonce
+            return [
+                ib.bind_account(
+                    who.chain_id, did, who.account, nonce=who.nonce, key_id=key_id, did_key=key
+                )
+            ]
+
+        receipt = send_built(client, who, bound, wait=wait, timeout=timeout)
         report(receipt, as_json=json_out, extra={"did": did, "account": who.account})
 
 
@@ -383,7 +390,7 @@ def unbind(
     json_out: JsonOpt = False,
 ) -> None:
     """Unbind an account from DID (sent by the bound account or a controlling account)."""
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         check_did(did)
         who = signer(
             client,

@@ -137,7 +137,7 @@ def record(
         metadata = _metadata(meta)
         store = open_keystore(home, keystore)
         cosigners = [accountbook.resolve(c, home, store) for c in cosigner]
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             hash_alg = _alg(client, alg)
             digest = _digest(file, hex_hash, hash_alg)
             who = signer(
@@ -173,7 +173,7 @@ def cosign(
     json_out: JsonOpt = False,
 ) -> None:
     """Co-sign recorded evidence as one of the accounts it names."""
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         hash_alg = _alg(client, alg)
         digest = _digest(file, hex_hash, hash_alg)
         who = signer(
@@ -221,7 +221,7 @@ def show(
 
     Without FILE or --hash: records by --submitter and/or time (--since, --until).
     """
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         if file is None and hex_hash is None:
             if prove:
                 raise CliError("a listing cannot be proven: name one document to --prove it")
@@ -297,7 +297,7 @@ def anchor(
     Only the Merkle root of the documents' hashes goes on chain; each document's
     anchor proof (its path to that root) is written to --out.
     """
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         if not paths and hashes is None:
             raise CliError("name files or directories to anchor, or --hashes FILE")
         hash_alg = _alg(client, alg)

@@ -6,6 +6,10 @@ document re-encrypted under a passphrase chosen for the export, which
 ``export --unsafe-raw``, for migrating to a tool that cannot read keystore
 documents; it prints the raw secret with a warning on stderr, because a raw
 key in a terminal scroll-back, a shell history or a CI log is a stolen key.
+
+Every passphrase that protects a new file (``new``, ``import``, the export
+passphrase of ``export``) must pass the strength rule of
+``finchain.crypto.passphrase`` (crypto:20) unless ``--insecure-passphrase``.
 """
 
 from __future__ import annotations
@@ -21,13 +25,16 @@ import typer
 from finchain.cli.common import (
     DEFAULT_HOME,
     HomeOpt,
+    InsecurePassphraseOpt,
     JsonOpt,
     KeystoreOpt,
     PassphraseFileOpt,
+    checked_new_passphrase,
+    new_passphrase,
     open_keystore,
     passphrase,
     prompt_secret,
-    read_secret_file,
+    secret_file,
 )
 from finchain.cli.output import CliError, emit, failures, stderr
 from finchain.crypto import SCHEMES, KeyInfo, Keystore
@@ -83,15 +90,17 @@ def new(
     home: HomeOpt = DEFAULT_HOME,
     keystore: KeystoreOpt = None,
     passphrase_file: PassphraseFileOpt = None,
+    insecure_passphrase: InsecurePassphraseOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Generate a key and store it encrypted under a passphrase."""
+    """Generate a key and store it encrypted under a passphrase (12+ characters, not a
+    common one; docs/cli.md "Passphrases")."""
     with failures():
         _check_scheme(scheme)
         cipher = _suite_for(scheme, suite)
         store = open_keystore(home, keystore, must_exist=False)
-        secret = passphrase(
-            home, passphrase_file, prompt="passphrase for the new key", confirm=True
+        secret = new_passphrase(
+            home, passphrase_file, insecure=insecure_passphrase, what=f"key {name!r}"
         )
         info = store.create(name, scheme, secret, suite=cipher)
         emit(key_json(info, store.directory), as_json=json_out)
@@ -143,12 +152,14 @@ def import_key(
     home: HomeOpt = DEFAULT_HOME,
     keystore: KeystoreOpt = None,
     passphrase_file: PassphraseFileOpt = None,
+    insecure_passphrase: InsecurePassphraseOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Store a key under NAME, from an exported keystore document or a raw secret.
 
     A document is opened with its export passphrase and stored under that same
     passphrase. A raw secret is encrypted under a new passphrase (confirmed).
+    Either passphrase must pass the strength rule unless --insecure-passphrase.
     """
     with failures():
         text = _read_source(source)
@@ -157,9 +168,12 @@ def import_key(
             if scheme is not None:
                 raise CliError("--scheme is only for raw secrets: a document names its own scheme")
             secret = passphrase(home, passphrase_file, prompt="passphrase of the exported key")
+            checked_new_passphrase(secret, insecure=insecure_passphrase, what=f"key {name!r}")
             info = store.import_encrypted(name, text, secret)
         else:
-            info = _import_raw(store, name, text, scheme, suite, home, passphrase_file)
+            info = _import_raw(
+                store, name, text, scheme, suite, home, passphrase_file, insecure_passphrase
+            )
         emit(key_json(info, store.directory), as_json=json_out)
 
 
@@ -182,6 +196,7 @@ def _import_raw(
     suite: str | None,
     home: Path,
     passphrase_file: Path | None,
+    insecure: bool,
 ) -> KeyInfo:
     match = _RAW_SECRET.fullmatch(text.strip())
     if match is None:
@@ -192,8 +207,12 @@ def _import_raw(
     if scheme is None:
         raise CliError(f"a raw secret needs --scheme ({', '.join(SCHEMES)})")
     _check_scheme(scheme)
-    secret = passphrase(
-        home, passphrase_file, prompt="passphrase for the imported key", confirm=True
+    secret = new_passphrase(
+        home,
+        passphrase_file,
+        insecure=insecure,
+        what=f"key {name!r}",
+        prompt="passphrase for the imported key",
     )
     raw = bytes.fromhex(match.group(1))
     return store.import_key(name, scheme, raw, secret, suite=_suite_for(scheme, suite))
@@ -219,9 +238,11 @@ def export(
     home: HomeOpt = DEFAULT_HOME,
     keystore: KeystoreOpt = None,
     passphrase_file: PassphraseFileOpt = None,
+    insecure_passphrase: InsecurePassphraseOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Write key NAME as a keystore document re-encrypted under an export passphrase."""
+    """Write key NAME as a keystore document re-encrypted under an export passphrase
+    (the strength rule applies to it, unless --insecure-passphrase)."""
     with failures():
         store = open_keystore(home, keystore)
         current = passphrase(home, passphrase_file, prompt=f"passphrase of key {name}")
@@ -230,11 +251,14 @@ def export(
             return
         store.load(name, current)  # a wrong passphrase fails before asking for a new one
         if new_passphrase_file is not None:
-            new_secret = read_secret_file(new_passphrase_file.expanduser(), "export passphrase")
+            new_secret = secret_file(new_passphrase_file, "export passphrase")
         elif os.environ.get(NEW_PASSPHRASE_ENV):
             new_secret = os.environ[NEW_PASSPHRASE_ENV]
         else:
             new_secret = prompt_secret("passphrase for the exported copy", confirm=True)
+        checked_new_passphrase(
+            new_secret, insecure=insecure_passphrase, what=f"the exported copy of {name!r}"
+        )
         document = store.export_encrypted(name, current, new_secret)
         if out is None:
             typer.echo(document, nl=False)

@@ -137,7 +137,7 @@ def record(
         target = accountbook.resolve(customer, home, open_keystore(home, keystore))
         document = read_document(credential, "credential")
         expires_ns = time_ns(when(expires, "--expires"))
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             status = client.status()
             escrow = None
             if tier > 0:
@@ -195,7 +195,7 @@ def show(
         store = open_keystore(home, keystore, must_exist=False)
         target = accountbook.resolve(customer, home, store)
         now = time_ns(when(None, "now"))
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             claims = client.query("credentials/kyc", {"account": target}).value["claims"]
             tier = client.query(
                 "credentials/kyc_tier", {"account": target, "time_ns": str(now)}
@@ -323,7 +323,7 @@ def disclose_approve(
     json_out: JsonOpt = False,
 ) -> None:
     """Approve a request: open your share of the escrow and re-seal it to the requester."""
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         request, escrow = _request_and_escrow(client, request_id)
         regulators, _ = _regulators(client)
         requester = [r for r in regulators if r[0] == request["requester"]]
@@ -366,7 +366,7 @@ def disclose_open(
     json_out: JsonOpt = False,
 ) -> None:
     """Read the escrowed identity of a granted request (the requester, with its key)."""
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         me = accountbook.resolve(regulator, home, open_keystore(home, keystore))
         request, escrow = _request_and_escrow(client, request_id)
         if request["status"] != "granted":

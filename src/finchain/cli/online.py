@@ -5,17 +5,36 @@ adds what a command line needs on top: keys unlocked from the keystore, the
 signing key's id looked up on the account's on-chain policy (so a user names
 a key, never a key id), the nonce fetched from the node, and one way to print
 a receipt and fail with its code.
+
+**Which chain answered.** ``connect(url, home=HOME)`` compares the chain the
+node serves (``/v1/status``: ``chain_id``, ``genesis_hash``) with
+``HOME/genesis.json`` when the home has one. Every ``finchain dev`` chain is
+called ``finchain-dev`` and listens on the same default port, so a command
+left on its defaults can reach somebody else's dev node. On a difference a
+reading command still answers and then warns on stderr, naming both chains;
+signing (``signer``) and verdicts that rest on chain state
+(``require_same_chain``) refuse instead (usage error, exit 2).
+
+**Moved nonces.** ``send`` signs with the nonce read from the node just
+before. When another transaction of the same account lands in between (the
+dev chain's own setup transactions, another terminal, a script), the node
+refuses the transaction at its check with ``[tx:13]`` and executes nothing;
+``send`` then reads the nonce again, re-signs the same messages and submits
+again (up to ``NONCE_RETRIES`` times), saying so on stderr.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from finchain.app.errors import ErrBadNonce
+from finchain.app.genesis import Genesis
 from finchain.cli import accountbook
 from finchain.cli.common import open_keystore, passphrase, write_json_file
 from finchain.cli.output import CliError, emit, stderr, stdout
@@ -24,6 +43,10 @@ from finchain.client import Client, Signer, SubmitReceipt
 from finchain.client.types import Account, Proof
 from finchain.codec import RawMsg
 from finchain.crypto import KeyInfo, Keystore, PrivateKey
+from finchain.errors import FinchainError
+
+NONCE_RETRIES = 3  # re-signs after a moved nonce before giving up
+NONCE_WAIT = 5.0  # seconds to wait for a pending transaction of the account to commit
 
 FromOpt = Annotated[
     list[str],
@@ -57,13 +80,73 @@ SaveOpt = Annotated[
 ]
 
 
+# id(client) -> what differs between the node's chain and the home's ("" = nothing, or
+# already reported as an error); entries live while their ``connect`` block runs.
+_CHAIN_NOTES: dict[int, str] = {}
+
+
 @contextmanager
-def connect(url: str) -> Iterator[Client]:
-    """A client for one command (a short timeout: a CLI user wants to hear back quickly)."""
+def connect(url: str, *, home: Path | None = None) -> Iterator[Client]:
+    """A client for one command (a short timeout: a CLI user wants to hear back quickly).
+
+    With ``home``, the node's chain is compared with ``HOME/genesis.json`` (see the
+    module docstring): a difference is printed as a warning on stderr when the
+    block ends, unless ``signer`` or ``require_same_chain`` refused on it.
+    """
     if not url.startswith(("http://", "https://")):
         raise CliError(f"--url {url!r} must start with http:// or https://")
     with Client(url, timeout=15.0, retries=2) as client:
-        yield client
+        if home is not None:
+            _CHAIN_NOTES[id(client)] = chain_difference(client, home)
+        try:
+            yield client
+        finally:
+            note = _CHAIN_NOTES.pop(id(client), "")
+            if note:
+                stderr.print(
+                    f"warning: {note}; the answer above came from that chain: {_POINT}",
+                    highlight=False,
+                    soft_wrap=True,
+                    markup=False,
+                )
+
+
+_POINT = "point --url (FINCHAIN_URL) at your chain's node, or --home (FINCHAIN_HOME) at its home"
+
+
+def chain_difference(client: Client, home: Path) -> str:
+    """What differs between the node's chain and ``HOME/genesis.json``, as one sentence
+    naming both chains by id and genesis hash; empty if nothing does (or no genesis)."""
+    path = home.expanduser() / "genesis.json"
+    if not path.is_file():
+        return ""
+    try:
+        genesis = Genesis.load(path)
+        expected = genesis.hash().hex()
+    except FinchainError as exc:
+        return f"cannot tell which chain answered: {path} is unreadable ({exc.message})"
+    status = client.status()
+    same_id = status.chain_id == genesis.chain_id
+    if same_id and status.genesis_hash in ("", expected):
+        return ""  # same chain, or a node too old to report its genesis hash
+    answered = status.genesis_hash[:16] or "not reported"
+    return (
+        f"the node at {client.url} serves chain {status.chain_id} (genesis {answered}), "
+        f"not the chain of {path} ({genesis.chain_id}, genesis {expected[:16]})"
+    )
+
+
+def require_same_chain(client: Client, home: Path, *, refusing: str) -> None:
+    """Refuse (CliError) when the node serves another chain than ``home``'s genesis.
+
+    ``refusing`` says what would have been wrong: "to sign for it", "to verify against it".
+    """
+    key = id(client)
+    note = _CHAIN_NOTES[key] if key in _CHAIN_NOTES else chain_difference(client, home)
+    if note:
+        if key in _CHAIN_NOTES:
+            _CHAIN_NOTES[key] = ""  # reported as the error, not again as a warning
+        raise CliError(f"{note}: refusing {refusing}; {_POINT}")
 
 
 def key_id_on(account: Account, key: PrivateKey, name: str) -> str:
@@ -103,6 +186,7 @@ def signer(
         raise CliError("name the signing key with --from NAME")
     store = open_keystore(home, keystore)
     account_id = accountbook.resolve(account or names[0], home, store)
+    require_same_chain(client, home, refusing="to sign for it")
     keys = unlock(store, names, home, passphrase_file)
     on_chain = client.account(account_id)
     pairs = [(key_id_on(on_chain, key, name), key) for name, key in keys]
@@ -123,9 +207,71 @@ def send(
     wait: bool = True,
     timeout: float = 10.0,
 ) -> SubmitReceipt:
-    """Sign ``msgs`` as one transaction and submit it (commit mode when waiting)."""
-    raw = who.sign(*msgs, memo=memo)
-    return submit_raw(client, raw, wait=wait, timeout=timeout)
+    """Sign ``msgs`` as one transaction and submit it (commit mode when waiting).
+
+    A moved nonce is handled as the module docstring says. For messages that
+    themselves depend on the nonce, use ``send_built``.
+    """
+    return send_built(client, who, lambda: msgs, memo=memo, wait=wait, timeout=timeout)
+
+
+def send_built(
+    client: Client,
+    who: Signer,
+    build: Callable[[], Sequence[RawMsg]],
+    *,
+    memo: str = "",
+    wait: bool = True,
+    timeout: float = 10.0,
+) -> SubmitReceipt:
+    """``send`` for messages built from the signer's current nonce (``who.nonce``):
+    ``build`` is called again after each nonce refresh."""
+    for attempt in range(NONCE_RETRIES + 1):
+        used = who.nonce
+        raw = who.sign(*build(), memo=memo)
+        receipt = submit_raw(client, raw, wait=wait, timeout=timeout)
+        if not nonce_moved(receipt) or attempt == NONCE_RETRIES:
+            return receipt
+        who.nonce = fresh_nonce(client, who.account, used)
+        stderr.print(
+            f"note: the node refused nonce {used} of account {who.account} ([tx:13]: another "
+            f"transaction of the account took it meanwhile); re-signed with nonce {who.nonce} "
+            "and sent again",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+    raise AssertionError("unreachable")
+
+
+def nonce_moved(receipt: SubmitReceipt) -> bool:
+    """The node refused the transaction for its nonce (``[tx:13]``): nothing was executed,
+    so the same messages may be re-signed with the account's current nonce."""
+    result = receipt.deliver if receipt.deliver is not None else receipt.check
+    return (
+        result is not None
+        and result.codespace == ErrBadNonce.codespace
+        and result.code == ErrBadNonce.code
+    )
+
+
+def fresh_nonce(client: Client, account: str, stale: int, *, wait: float = NONCE_WAIT) -> int:
+    """The nonce to re-sign with after the node refused ``stale``.
+
+    The node checks a transaction against its pending state, the API reads the
+    committed one: while a transaction of the account waits for its block, the
+    committed nonce still says ``stale``. So when it does, this waits (up to
+    ``wait`` seconds) for the nonce to change or for the next block, after
+    which pending state and committed state agree again.
+    """
+    first = client.account(account)
+    deadline = time.monotonic() + wait
+    while first.nonce == stale and time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = client.account(account)
+        if now.nonce != stale or now.height > first.height:
+            return now.nonce
+    return first.nonce if first.nonce != stale else client.account(account).nonce
 
 
 def sign_and_send(
@@ -144,7 +290,7 @@ def sign_and_send(
     For commands whose messages do not depend on what the node says; the signer
     comes back too, for the account id it resolved.
     """
-    with connect(url) as client:
+    with connect(url, home=home) as client:
         who = signer(
             client,
             names,

@@ -1,7 +1,8 @@
 """How every command reports: ``--json`` for scripts, Rich tables for people, one-line errors.
 
-A command raises ``FinchainError`` (or ``CliError``) and ``run_command`` turns it into
-a one-line reason on stderr and a non-zero exit code; no traceback reaches the user.
+A command raises ``FinchainError`` (or ``CliError``, ``CommandFailed``) and
+``failures()`` turns it into a one-line reason on stderr and a non-zero exit code
+(2 for a usage problem, 1 for anything else); no traceback reaches the user.
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ stderr = Console(stderr=True)
 
 
 class CliError(Exception):
-    """A usage problem the user can fix (bad argument, missing file)."""
+    """A usage problem the user can fix (bad argument, missing file): exit 2."""
+
+
+class CommandFailed(Exception):
+    """The operation was attempted and failed, without a chain error code to show: exit 1."""
 
 
 def emit(data: Any, *, as_json: bool, title: str = "") -> None:
@@ -80,6 +85,9 @@ def failures() -> Iterator[None]:
     except CliError as exc:
         stderr.print(f"error: {exc}", highlight=False, soft_wrap=True, markup=False)
         raise typer.Exit(2) from None
+    except CommandFailed as exc:
+        stderr.print(f"error: {exc}", highlight=False, soft_wrap=True, markup=False)
+        raise typer.Exit(1) from None
     except ClientError as exc:  # the SDK: node unreachable, API error, failed transaction
         code, codespace = getattr(exc, "code", None), getattr(exc, "codespace", "")
         where = f" [{codespace}:{code}]" if code and codespace else ""

@@ -56,7 +56,7 @@ def balance(
     with failures():
         store = open_keystore(home, keystore, must_exist=False)
         account_id = accountbook.resolve(account, home, store)
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             if asset is None:
                 if prove or save is not None:
                     raise CliError("name one ASSET to prove: a listing cannot be proven")
@@ -130,6 +130,7 @@ def block(
         Path | None, typer.Option("--save", help="write the block JSON (a trusted header file)")
     ] = None,
     url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
     json_out: JsonOpt = False,
 ) -> None:
     """A committed block: its signed header, transactions and their result codes."""
@@ -139,7 +140,7 @@ def block(
             if not height.isdigit() or int(height) < 1:
                 raise CliError(f"height must be an integer >= 1 or 'latest', not {height!r}")
             at = int(height)
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             found = client.block(at)
             data = block_json(found)
             if save is not None:
@@ -183,12 +184,15 @@ def block(
 
 
 @app.command("status")
-def status(url: UrlOpt = DEFAULT_URL, json_out: JsonOpt = False) -> None:
-    """The node: chain id, suite, height, app hash, validators, engine."""
-    with failures(), connect(url) as client:
+def status(
+    url: UrlOpt = DEFAULT_URL, home: HomeOpt = DEFAULT_HOME, json_out: JsonOpt = False
+) -> None:
+    """The node: chain id and genesis hash, suite, height, app hash, validators, engine."""
+    with failures(), connect(url, home=home) as client:
         found = client.status()
         data = {
             "chain_id": found.chain_id,
+            "genesis_hash": found.genesis_hash,
             "suite": found.suite,
             "hash": found.hash_name,
             "height": found.height,

@@ -79,7 +79,7 @@ def transfer(
     """Pay AMOUNT of ASSET to TO from the signer's account."""
     with failures():
         receiver = accountbook.resolve(to, home, open_keystore(home, keystore))
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             units = to_units(amount, client.asset(asset).decimals)
             who = signer(
                 client,
@@ -117,12 +117,13 @@ def send_raw(
     wait: WaitOpt = True,
     timeout: TimeoutOpt = 10.0,
     url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
     json_out: JsonOpt = False,
 ) -> None:
     """Submit an already-signed transaction (e.g. from `tx transfer --sign-only`)."""
     with failures():
         raw = _read_tx(source)
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             receipt = submit_raw(client, raw, wait=wait, timeout=timeout)
         report(receipt, as_json=json_out)
 
@@ -156,10 +157,11 @@ def show(
     tx_id: Annotated[str, typer.Argument(help="transaction id (hex)")],
     save: SaveOpt = None,
     url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
     json_out: JsonOpt = False,
 ) -> None:
     """A committed transaction: block, result, events, decoded body; --save its proof."""
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         info = client.tx(tx_id)
         status = client.status()
         verified = info.verify_inclusion(status.hash_name)

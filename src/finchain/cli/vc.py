@@ -46,6 +46,7 @@ from finchain.cli.online import (
     WaitOpt,
     connect,
     report,
+    require_same_chain,
     send,
     signer,
 )
@@ -217,12 +218,18 @@ def _print_result(result: VerificationResult, *, as_json: bool, what: str) -> No
         stdout.print(f"{what} verified")
 
 
+# A verdict on a credential rests on the chain's DID documents, accreditations and
+# status lists: one read from another chain is a verdict about another chain.
+_VERIFY_REFUSAL = "to verify against it"
+
+
 @app.command("verify")
 def verify(
     file: Annotated[Path, typer.Argument(help="the credential file")],
     status_list: StatusListsOpt = [],  # noqa: B006
     at: AtOpt = None,
     url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
     json_out: JsonOpt = False,
 ) -> None:
     """Run every check on a credential and print each; exit 1 unless all pass."""
@@ -230,7 +237,8 @@ def verify(
         credential = load_json_file(file, "credential")
         lists = _status_lists(status_list)
         now = when(at, "--at")
-        with connect(url) as client:
+        with connect(url, home=home) as client:
+            require_same_chain(client, home, refusing=_VERIFY_REFUSAL)
             result = verify_credential(credential, ChainTrust(client, status_lists=lists), now=now)
     _print_result(result, as_json=json_out, what="credential")
 
@@ -275,6 +283,7 @@ def verify_presentation_cmd(
     status_list: StatusListsOpt = [],  # noqa: B006
     at: AtOpt = None,
     url: UrlOpt = DEFAULT_URL,
+    home: HomeOpt = DEFAULT_HOME,
     json_out: JsonOpt = False,
 ) -> None:
     """Check the holder's proof, challenge and domain, and every enclosed credential."""
@@ -282,7 +291,8 @@ def verify_presentation_cmd(
         presentation = load_json_file(file, "presentation")
         lists = _status_lists(status_list)
         now = when(at, "--at")
-        with connect(url) as client:
+        with connect(url, home=home) as client:
+            require_same_chain(client, home, refusing=_VERIFY_REFUSAL)
             result = verify_presentation(
                 presentation,
                 ChainTrust(client, status_lists=lists),
@@ -496,7 +506,7 @@ def status_publish(
 ) -> None:
     """Anchor the file's digest on chain as the list's next version (the issuer's account
     signs); then publish the file at its URL."""
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         _anchor(
             client,
             read_document(file, "status list"),
@@ -552,7 +562,7 @@ def _change_status(
             keystore=keystore,
             passphrase_file=passphrase_file,
         )
-        with connect(url) as client:
+        with connect(url, home=home) as client:
             _anchor(
                 client,
                 signed,
@@ -700,7 +710,7 @@ def schema_register(
     json_out: JsonOpt = False,
 ) -> None:
     """Register a schema (sent in canonical JCS form); prints its id for `vc issue --schema`."""
-    with failures(), connect(url) as client:
+    with failures(), connect(url, home=home) as client:
         document = read_document(file, "schema")
         identifier = schema_id(document, client.status().hash_name)
         who = signer(

@@ -294,6 +294,7 @@ class Status:
     mempool_size: int
     engine: str
     version: str
+    genesis_hash: str = ""  # hex; "" from a node that does not report it
 
     @property
     def hash_name(self) -> str:
@@ -313,6 +314,7 @@ class Status:
             mempool_size=obj["mempool_size"],
             engine=obj["engine"],
             version=obj["version"],
+            genesis_hash=obj.get("genesis_hash", ""),
         )
 
 

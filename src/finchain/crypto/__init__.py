@@ -17,8 +17,10 @@ Hashes and suites::
 Keys at rest::
 
     ks = Keystore(path)
+    check_new_passphrase(passphrase)   # the strength rule for new keys (crypto:20)
     ks.create("alice", "sm2", passphrase)
     key = ks.load("alice", passphrase)
+    passphrase = read_passphrase_file(path)   # mode 0600 or refused (crypto:21)
 
 Sealing (encryption to a public key, bound to a context; see ``finchain.crypto.sealing``)::
 
@@ -45,16 +47,24 @@ from finchain.crypto.errors import (
     ErrMalformedKeystore,
     ErrNotARegulator,
     ErrNotEnoughShares,
+    ErrPassphraseFile,
     ErrUnknownAead,
     ErrUnknownEncryptionScheme,
     ErrUnknownHash,
     ErrUnknownScheme,
     ErrUnknownSuite,
+    ErrWeakPassphrase,
     ErrWrongPassphrase,
 )
 from finchain.crypto.hashes import HASH_NAMES, hash_bytes, hasher
 from finchain.crypto.keys import PrivateKey, PublicKey
 from finchain.crypto.keystore import KeyInfo, Keystore
+from finchain.crypto.passphrase import (
+    MIN_PASSPHRASE_CHARS,
+    check_new_passphrase,
+    check_passphrase_file_mode,
+    read_passphrase_file,
+)
 from finchain.crypto.schemes import (
     SCHEMES,
     generate_private_key,
@@ -78,6 +88,7 @@ from finchain.crypto.suites import SUITES, Suite, get_suite
 __all__ = [
     "AEAD_NAMES",
     "HASH_NAMES",
+    "MIN_PASSPHRASE_CHARS",
     "SCHEMES",
     "SEALING_SCHEMES",
     "SUITES",
@@ -95,11 +106,13 @@ __all__ = [
     "ErrMalformedKeystore",
     "ErrNotARegulator",
     "ErrNotEnoughShares",
+    "ErrPassphraseFile",
     "ErrUnknownAead",
     "ErrUnknownEncryptionScheme",
     "ErrUnknownHash",
     "ErrUnknownScheme",
     "ErrUnknownSuite",
+    "ErrWeakPassphrase",
     "ErrWrongPassphrase",
     "KeyInfo",
     "Keystore",
@@ -107,6 +120,8 @@ __all__ = [
     "PublicKey",
     "Suite",
     "check_encryption_public_key",
+    "check_new_passphrase",
+    "check_passphrase_file_mode",
     "encryption_public_key",
     "generate_encryption_key",
     "generate_private_key",
@@ -118,6 +133,7 @@ __all__ = [
     "open_sealed",
     "private_key_from_bytes",
     "public_key_from_bytes",
+    "read_passphrase_file",
     "seal",
     "store_encryption_key",
     "verify_signature",

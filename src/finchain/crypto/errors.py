@@ -27,6 +27,8 @@ Exception tree (all are :class:`finchain.errors.FinchainError`, told apart by
       crypto:17  ErrInvalidEscrow       malformed escrow, identity link or request
       crypto:18  ErrNotARegulator       the account holds no share of the escrow
       crypto:19  ErrNotEnoughShares     too few valid shares to open the escrow
+      crypto:20  ErrWeakPassphrase      a new key's passphrase fails the strength rule
+      crypto:21  ErrPassphraseFile      passphrase file missing, empty or readable by others
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ ErrInvalidSharing = register(CODESPACE, 16, "invalid secret sharing")
 ErrInvalidEscrow = register(CODESPACE, 17, "invalid escrow")
 ErrNotARegulator = register(CODESPACE, 18, "not a regulator of the escrow")
 ErrNotEnoughShares = register(CODESPACE, 19, "not enough valid escrow shares")
+ErrWeakPassphrase = register(CODESPACE, 20, "passphrase too weak to protect a new key")
+ErrPassphraseFile = register(
+    CODESPACE, 21, "passphrase file unusable: missing, empty, or readable by other users"
+)
 
 __all__ = [
     "CODESPACE",
@@ -68,10 +74,12 @@ __all__ = [
     "ErrMalformedKeystore",
     "ErrNotARegulator",
     "ErrNotEnoughShares",
+    "ErrPassphraseFile",
     "ErrUnknownAead",
     "ErrUnknownEncryptionScheme",
     "ErrUnknownHash",
     "ErrUnknownScheme",
     "ErrUnknownSuite",
+    "ErrWeakPassphrase",
     "ErrWrongPassphrase",
 ]

@@ -7,16 +7,24 @@ keystore), binds the operator account to it, and passes a governance proposal
 accrediting it for ``KycTierCredential``: the same transactions a real
 consortium would send, submitted to the running node from a background
 thread. Failures are logged, never fatal: the chain itself is unaffected.
+
+A client may send as the operator while this runs (``finchain bench`` right
+after ``finchain dev``): a setup transaction whose nonce it took is refused
+with ``[tx:13]``, executes nothing, and is re-signed with the operator's
+current nonce.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
+from finchain.app.errors import ErrBadNonce
 from finchain.client import builders as b
 from finchain.client import credentials_builders as cb
 from finchain.client import identity_builders as ib
+from finchain.codec import RawMsg
 from finchain.crypto import Keystore, PrivateKey
 from finchain.errors import FinchainError
 from finchain.modules.credentials.types import KYC_CREDENTIAL_TYPE
@@ -28,6 +36,7 @@ DID_KEY = "operator-did"
 BANK_NAME = "Demo Bank"
 COMMIT_WAIT = 30.0
 PROPOSAL_WAIT = 120.0
+NONCE_RETRIES = 5
 
 
 class DemoSetupError(Exception):
@@ -63,29 +72,49 @@ def seed_identity(node: NodeService, keystore: Keystore, passphrase: str, operat
 
 def _seed(node: NodeService, account_key: PrivateKey, did_key: PrivateKey, operator: str) -> str:
     chain_id = node.status().chain_id
-    account = node.query("accounts/account", {"account": operator}, height=None, prove=False)
-    signer = b.Signer(chain_id, operator, [("k1", account_key)], nonce=account.value["nonce"])
-    created = _commit(node, signer.sign(ib.create_did([ib.did_key("k1", did_key)])))
+    signer = b.Signer(chain_id, operator, [("k1", account_key)], nonce=_nonce(node, operator))
+    created = _commit(node, signer, lambda: ib.create_did([ib.did_key("k1", did_key)]))
     did = _attribute(created, "did_created", "did")
-    bind = ib.bind_account(
-        chain_id, did, operator, nonce=signer.nonce, key_id="k1", did_key=did_key
+    _commit(
+        node,
+        signer,
+        lambda: ib.bind_account(
+            chain_id, did, operator, nonce=signer.nonce, key_id="k1", did_key=did_key
+        ),
     )
-    _commit(node, signer.sign(bind))
     accredit = b.exec_msg(cb.accredit_issuer(did, BANK_NAME, "bank", [KYC_CREDENTIAL_TYPE]))
-    submitted = _commit(node, signer.sign(b.submit_proposal("accredit the demo bank", [accredit])))
+    submitted = _commit(
+        node, signer, lambda: b.submit_proposal("accredit the demo bank", [accredit])
+    )
     proposal_id = int(_attribute(submitted, "proposal_submitted", "proposal_id"))
-    _commit(node, signer.sign(b.vote(proposal_id, "yes")))
+    _commit(node, signer, lambda: b.vote(proposal_id, "yes"))
     _wait_executed(node, proposal_id)
     return did
 
 
-def _commit(node: NodeService, raw: bytes) -> SubmitResult:
-    (result,) = node.submit([raw], SubmitMode.COMMIT, timeout=COMMIT_WAIT)
-    outcome = result.deliver or result.check
-    if result.height == 0 or outcome is None or not outcome.ok:
-        reason = "did not commit in time" if outcome is None or outcome.ok else outcome.log
-        raise DemoSetupError(f"setup transaction {result.tx_id.hex()[:16]}: {reason}")
-    return result
+def _nonce(node: NodeService, account: str) -> int:
+    answer = node.query("accounts/account", {"account": account}, height=None, prove=False)
+    return int(answer.value["nonce"])
+
+
+def _commit(node: NodeService, signer: b.Signer, build: Callable[[], RawMsg]) -> SubmitResult:
+    """Sign ``build()`` at the signer's nonce and wait for its block; re-sign on a moved nonce."""
+    for attempt in range(NONCE_RETRIES + 1):
+        (result,) = node.submit([signer.sign(build())], SubmitMode.COMMIT, timeout=COMMIT_WAIT)
+        outcome = result.deliver or result.check
+        moved = outcome is not None and (outcome.codespace, outcome.code) == (
+            ErrBadNonce.codespace,
+            ErrBadNonce.code,
+        )
+        if moved and attempt < NONCE_RETRIES:
+            time.sleep(0.5 * (attempt + 1))  # let the other transaction's block commit
+            signer.nonce = _nonce(node, signer.account)
+            continue
+        if result.height == 0 or outcome is None or not outcome.ok:
+            reason = "did not commit in time" if outcome is None or outcome.ok else outcome.log
+            raise DemoSetupError(f"setup transaction {result.tx_id.hex()[:16]}: {reason}")
+        return result
+    raise AssertionError("unreachable")
 
 
 def _attribute(result: SubmitResult, event_type: str, name: str) -> str:

@@ -8,9 +8,10 @@
     HOME/data/              RocksDB: state, blocks, tx index
 
 The validator key is encrypted like every other key. Its passphrase reaches
-the node through the environment (``FINCHAIN_VALIDATOR_PASSPHRASE``) or a file
-named by ``--passphrase-file`` (mode 0600, e.g. a secrets mount); ``finchain
-dev`` writes such a file inside the home for a throw-away development chain.
+the node from a file named by ``--passphrase-file`` (mode 0600 or 0400, e.g. a
+secrets mount), else the environment (``FINCHAIN_VALIDATOR_PASSPHRASE``);
+``finchain dev`` writes such a file inside the home for a throw-away
+development chain.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from finchain.app import Genesis
-from finchain.crypto import Keystore, PrivateKey
+from finchain.crypto import Keystore, PrivateKey, read_passphrase_file
 from finchain.errors import FinchainError
 from finchain.node.config import NodeConfig, load_config
 from finchain.node.errors import ErrHome, ErrValidatorKey
@@ -81,19 +82,21 @@ class Home:
 
 
 def read_passphrase(home: Home, passphrase_file: Path | None) -> str:
-    """The validator passphrase: --passphrase-file, then the environment, then the dev file."""
-    candidates = [passphrase_file] if passphrase_file else []
+    """The validator passphrase: an explicit --passphrase-file, else the environment,
+    else the dev file in the home.
+
+    An explicit file always wins, so a stale ``FINCHAIN_VALIDATOR_PASSPHRASE``
+    in a service's environment cannot override the file the operator named.
+    Files must be mode 0600 or stricter (crypto:21 says ``chmod 600 FILE``).
+    No strength rule: this unlocks an existing key.
+    """
+    if passphrase_file is not None:
+        return read_passphrase_file(passphrase_file.expanduser())
     if os.environ.get(PASSPHRASE_ENV):
         return os.environ[PASSPHRASE_ENV]
-    candidates.append(home.path / DEV_PASSPHRASE_FILE)
-    for candidate in candidates:
-        if candidate is not None and candidate.exists():
-            mode = candidate.stat().st_mode & 0o777
-            if mode & 0o077:
-                raise ErrValidatorKey(
-                    f"{candidate} is readable by others (mode {mode:o}); chmod 600 it"
-                )
-            return candidate.read_text().strip()
+    dev_file = home.path / DEV_PASSPHRASE_FILE
+    if dev_file.exists():
+        return read_passphrase_file(dev_file)
     raise ErrValidatorKey(
-        f"no validator passphrase: set {PASSPHRASE_ENV} or pass --passphrase-file (mode 0600)"
+        f"no validator passphrase: pass --passphrase-file FILE (mode 0600) or set {PASSPHRASE_ENV}"
     )

@@ -1,8 +1,8 @@
 """The finchain HTTP API and the SDK against CometBFT nodes: the same calls as on a solo node.
 
 Steps (``gm`` on two validators, ``intl`` on one):
-1. every node serves the API; ``/status`` says engine ``cometbft`` and names the
-   genesis validators;
+1. every node serves the API; ``/status`` says engine ``cometbft``, names the
+   genesis validators and reports the genesis hash;
 2. a transfer submitted in commit mode through one node's API commits;
 3. its balance, read with ``prove=true`` from another node's API, verifies
    offline against the app hash in the header of the next height, and that
@@ -62,6 +62,7 @@ def every_node_reports_cometbft(net: CometNetwork, trusted: list[tuple[bytes, in
         keys = {base64.b64decode(v["pub_key"]["value"]) for v in status.validators}
         assert keys == {key for key, _ in trusted}
         assert {v["name"] for v in status.validators} == {n.spec.name for n in net.nodes}
+        assert status.genesis_hash == Genesis.load(node.home.genesis).hash().hex()
 
 
 def commit_through_the_api(net: CometNetwork, writer: CometNode) -> tuple[str, int]:

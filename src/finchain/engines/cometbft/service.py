@@ -114,6 +114,7 @@ class CometNodeService:
         self._rpc = rpc
         self._settings = settings
         entries = genesis.validators if genesis is not None else []
+        self._genesis_hash = genesis.hash() if genesis is not None else b""
         self._names = {v["pub_key"]["value"]: v["name"] for v in entries}
         self._lock = threading.Lock()
         self._waits: dict[bytes, list[_Wait]] = {}
@@ -191,6 +192,7 @@ class CometNodeService:
             catching_up=bool(rpc["sync_info"]["catching_up"]),
             mempool_size=mempool,
             engine=self.engine,
+            genesis_hash=self._genesis_hash,
         )
 
     def submit(

@@ -109,6 +109,7 @@ def status_json(status: NodeStatus) -> dict[str, Any]:
         "mempool_size": status.mempool_size,
         "engine": status.engine,
         "version": status.version,
+        "genesis_hash": status.genesis_hash.hex(),
     }
 
 

@@ -127,6 +127,10 @@ class StatusModel(BaseModel):
     mempool_size: int
     engine: str
     version: str
+    genesis_hash: str = Field(
+        description="hex suite hash of the chain's genesis document: tells apart chains that "
+        "share a chain id (every `finchain dev` chain is finchain-dev); empty if unknown"
+    )
 
 
 class ProofEntryModel(BaseModel):
