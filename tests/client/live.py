@@ -17,11 +17,13 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from finchain.client.builders import Signer
 from finchain.crypto import Keystore, PrivateKey
 from finchain.node.api import ApiLimits, create_app
 from finchain.node.api.context import ApiContext
+from finchain.node.api.protocol import protocol_class
 from finchain.node.solo import SoloNode
 from tests.node.conftest import PASSPHRASE, make_home
 
@@ -52,14 +54,21 @@ class LiveNode:
 
 @contextmanager
 def live_node(
-    path: Path, limits: ApiLimits | None = None, *, suite: str = "intl"
+    path: Path,
+    limits: ApiLimits | None = None,
+    *,
+    suite: str = "intl",
+    instant: bool = True,
+    block_interval: float = 0.2,
 ) -> Iterator[LiveNode]:
-    """A solo node (instant blocks) in ``path`` with its API app; stopped on exit."""
+    """A solo node (instant blocks unless told) in ``path`` with its API app; stopped on exit."""
     home, ids = make_home(path / "home", suite=suite)
     passphrase = path / "passphrase"
     passphrase.write_text(PASSPHRASE)
     passphrase.chmod(0o600)
-    node = SoloNode(home, instant=True, block_interval=0.2, passphrase_file=passphrase)
+    node = SoloNode(
+        home, instant=instant, block_interval=block_interval, passphrase_file=passphrase
+    )
     node.start()
     try:
         yield LiveNode(node, create_app(node, limits=limits or ApiLimits()), ids, home.path)
@@ -74,8 +83,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on a free local port in a thread; yields the base URL."""
+def serve(app: ASGIApp, *, head_timeout: float | None = None) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free local port in a thread; yields the base URL.
+
+    The HTTP protocol is the node's own (``finchain.node.api.protocol``), with the
+    ``head_timeout`` of the app's limits unless given.
+    """
+    if head_timeout is None:
+        context = getattr(getattr(app, "state", None), "finchain", None)
+        head_timeout = context.limits.head_timeout if context else ApiLimits().head_timeout
     # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted sockets only then; without it
     # Nagle plus delayed ACKs add 40 ms to every response.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -85,6 +101,7 @@ def serve(app: FastAPI) -> Iterator[str]:
     server = uvicorn.Server(
         uvicorn.Config(
             app,
+            http=protocol_class(head_timeout=head_timeout),
             log_level="warning",
             lifespan="off",
             timeout_graceful_shutdown=1,

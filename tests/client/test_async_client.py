@@ -75,7 +75,7 @@ async def test_async_keepalives_arrive_on_an_idle_stream(url: str) -> None:
         assert stream.keepalives >= 2  # ": connected" plus keep-alives every 0.3 s
 
 
-async def test_async_retries_reads_only() -> None:
+async def test_async_retries_reads_and_submissions_not_logins() -> None:
     script = Script(status=503)
     with failing_server(script) as url:
         async with AsyncClient(url, retries=2, backoff=0.001) as client:
@@ -83,7 +83,9 @@ async def test_async_retries_reads_only() -> None:
                 await client.status()
             with pytest.raises(UnavailableError):
                 await client.submit_tx(b"signed bytes")
-    assert script.attempts == {"GET": 3, "POST": 1}
+            with pytest.raises(UnavailableError):
+                await client.login("teller", "secret")
+    assert script.attempts == {"GET": 3, "POST": 4}
 
 
 async def test_async_closed_client(url: str) -> None:

@@ -1,4 +1,4 @@
-"""Retries: only reads are sent again, with backoff; submissions go out exactly once."""
+"""Retries: reads and submissions are sent again with backoff; other writes never are."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from finchain.client import (
     ProtocolError,
     RateLimitedError,
     RequestTimeout,
+    ServerError,
     UnavailableError,
 )
+from finchain.client._calls import RESUBMIT_STATUS
 from finchain.client._retry import MAX_RETRY_AFTER, Backoff
 from tests.client.failing import Script, failing_server
 from tests.client.live import free_port
@@ -39,14 +41,32 @@ def test_reads_are_retried_on_503_then_give_up_typed() -> None:
         assert (caught.value.codespace, caught.value.code, caught.value.status) == ("api", 13, 503)
 
 
-def test_submissions_are_never_retried() -> None:
+def test_submissions_are_retried_on_503_and_500_logins_never() -> None:
     script = Script(status=503)
     with failing_server(script) as url, Client(url, retries=5, backoff=0.001) as client:
         with pytest.raises(UnavailableError):
             client.submit_tx(b"signed bytes")
         with pytest.raises(UnavailableError):
             client.submit_batch([b"one", b"two"], mode="commit")
-    assert script.attempts == {"POST": 2}
+        assert script.attempts == {"POST": 12}
+        with pytest.raises(UnavailableError):
+            client.login("teller", "secret")  # each failed login counts towards a lockout
+        assert script.attempts == {"POST": 13}
+    internal = Script(status=500)
+    with failing_server(internal) as url, Client(url, retries=2, backoff=0.001) as client:
+        with pytest.raises(ServerError):
+            client.submit_tx(b"signed bytes")
+        with pytest.raises(ServerError):
+            client.status()  # a read's 500 is not retried: it would fail the same way
+    assert internal.attempts == {"POST": 3, "GET": 1}
+
+
+def test_health_reports_overload_as_false_without_retrying() -> None:
+    body = b'{"status": "overloaded", "details": {"exhausted": ["uploads"]}}'
+    script = Script(status=503, body=body)
+    with failing_server(script) as url, Client(url, retries=3, backoff=0.001) as client:
+        assert client.health() is False
+    assert script.attempts == {"GET": 1}
 
 
 def test_a_read_succeeds_after_transient_429s() -> None:
@@ -68,18 +88,20 @@ def test_retries_zero_means_one_attempt() -> None:
     assert script.attempts["GET"] == 1
 
 
-def test_stopped_port_reads_retried_writes_not() -> None:
+def test_stopped_port_reads_and_submissions_retried() -> None:
     transport = CountingTransport()
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     with Client(url, retries=2, backoff=0.001, transport=transport) as client:
         with pytest.raises(ConnectError, match="is the node running"):
             client.status()
-        with pytest.raises(ConnectError):
+        with pytest.raises(ConnectError, match="after 3 attempts"):
             client.submit_tx(b"signed bytes", mode="commit")
-    assert transport.attempts == {"GET": 3, "POST": 1}
+    assert transport.attempts == {"GET": 3, "POST": 3}
 
 
-def test_lost_answer_to_a_submission_is_not_resent() -> None:
+def test_a_submission_whose_answer_is_slow_is_not_resent() -> None:
+    """A read timeout: the node has the request and works on it; sending it again only
+    adds load, so the caller is told to look the tx up instead."""
     script = Script(status=200, failures=0, delay=1.0)
     with (
         failing_server(script) as url,
@@ -123,3 +145,4 @@ def test_backoff_doubles_caps_and_honours_retry_after() -> None:
     assert backoff.delay(0, "soon") == 0.1
     assert backoff.should_retry_status(503, 4) and not backoff.should_retry_status(503, 5)
     assert not backoff.should_retry_status(400, 0) and not backoff.should_retry_status(500, 0)
+    assert backoff.should_retry_status(500, 0, RESUBMIT_STATUS)

@@ -252,6 +252,9 @@ def test_stuck_node_gives_504_then_503_never_a_pile_up(tmp_path: Path) -> None:
             # four calls still wait for the lock: the API refuses more instead of piling up
             assert live.ctx.calls.running == 4
             assert_error(http.get("/v1/status"), 503, "api", 13)
-            assert http.get("/v1/health").status_code == 200
+            health = http.get("/v1/health")  # answers, and says the node calls are all taken
+            assert health.status_code == 503 and health.json()["status"] == "overloaded"
+            assert health.json()["details"]["exhausted"] == ["node_calls"]
         wait_until(lambda: live.ctx.calls.running == 0, what="abandoned calls to finish")
         assert http.get("/v1/status").status_code == 200
+        assert http.get("/v1/health").json() == {"status": "ok"}

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from finchain.errors import FinchainError
+from finchain.node.api import ApiLimits
 from finchain.node.config import DEFAULT_CONFIG, load_config
 from finchain.node.errors import ErrConfig
+from finchain.node.server import limits_from
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -24,6 +26,14 @@ def test_default_config_parses_to_defaults(tmp_path):
         and config.solo.block_interval == 1.0
         and config.node.engine == "solo"
     )
+
+
+def test_api_deadlines_reach_the_served_limits(tmp_path):
+    text = "[api]\nmax_uploads = 8\nhead_timeout = 2\nbody_timeout = 3.5\nbody_min_rate = 2048\n"
+    limits = limits_from(load_config(write(tmp_path, text)))
+    assert (limits.max_uploads, limits.head_timeout, limits.body_timeout) == (8, 2.0, 3.5)
+    assert limits.body_min_rate == 2048 and isinstance(limits.head_timeout, float)
+    assert limits_from(load_config(write(tmp_path, DEFAULT_CONFIG))) == ApiLimits()
 
 
 def test_missing_file_means_defaults(tmp_path):
@@ -44,6 +54,13 @@ def test_missing_file_means_defaults(tmp_path):
         ('[api]\nlisten = "127.0.0.1:99999"\n', "api.listen must be host:port"),
         ("[storage]\nkeep_recent = -1\n", "storage.keep_recent must be 0"),
         ("[solo]\ninstant = 1\n", "solo.instant must be bool"),
+        ("[api]\nmax_uploads = 0\n", "key api.max_uploads must be greater than 0"),
+        ("[api]\nhead_timeout = 0\n", "key api.head_timeout must be greater than 0"),
+        ("[api]\nhead_timeout = 3600\n", "key api.head_timeout must be at most 300"),
+        ('[api]\nbody_timeout = "10s"\n', "key api.body_timeout must be float"),
+        ("[api]\nbody_timeout = -1.5\n", "key api.body_timeout must be greater than 0"),
+        ("[api]\nbody_min_rate = 10\n", "key api.body_min_rate must be at least 1024"),
+        ("[api]\nbody_min_rate = 1.5e5\n", "key api.body_min_rate must be int"),
     ],
 )
 def test_errors_name_file_key_and_allowed_values(tmp_path, text, expected):

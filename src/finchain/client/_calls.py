@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
+import httpx
 import orjson
 
 from finchain.client.errors import ApiError, ProtocolError, api_error
@@ -34,6 +35,10 @@ T = TypeVar("T")
 MODES = ("async", "sync", "commit")
 #: Statuses after which an idempotent request may succeed if sent again.
 RETRY_STATUS = frozenset({429, 502, 503, 504})
+#: Statuses after which a submission is sent again. A 500 too: the node may have failed
+#: after admitting the tx, and a resubmission is answered from what the node already
+#: knows of that tx id (``Call.resubmit``).
+RESUBMIT_STATUS = RETRY_STATUS | {500}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +52,36 @@ class Call(Generic[T]):
     params: Mapping[str, str] = field(default_factory=dict)
     body: Any = None
     extra_wait: float = 0.0  # seconds the node may legitimately take beyond the usual
+    #: A transaction submission: safe to send again, because a transaction is identified
+    #: by the hash of its signed bytes and the node never executes one id twice (the nonce
+    #: and the tx index see to that); the client resolves the answers a resubmission can
+    #: get because of an earlier attempt (``_transport.resolve_resubmitted``).
+    resubmit: bool = False
+    #: Non-2xx statuses whose body is an answer, parsed like a 2xx and never retried.
+    accept: frozenset[int] = frozenset()
 
     @property
     def idempotent(self) -> bool:
-        """Only reads are retried: a lost submission may have been admitted."""
-        return self.method == "GET"
+        """Reads and submissions are sent again after a failure; other writes never."""
+        return self.method == "GET" or self.resubmit
+
+    @property
+    def retry_status(self) -> frozenset[int]:
+        """The statuses after which this call is sent again."""
+        if self.method == "GET":
+            return RETRY_STATUS - self.accept
+        return RESUBMIT_STATUS if self.resubmit else frozenset()
+
+    def retries_after(self, exc: httpx.TransportError) -> bool:
+        """Whether this call is sent again after ``exc``.
+
+        Reads: after any transport error. Submissions: after any but a read timeout, where
+        the node has the request and is working on it (a commit-mode wait, a busy node):
+        sending it again would only add load; the caller looks the tx up instead.
+        """
+        if self.method == "GET":
+            return True
+        return self.resubmit and not isinstance(exc, httpx.ReadTimeout)
 
 
 def _seg(value: str) -> str:
@@ -104,7 +134,14 @@ def status() -> Call[Status]:
 
 
 def health() -> Call[bool]:
-    return Call("GET", "/v1/health", lambda obj: obj["status"] == "ok", "check health")
+    """True for ``ok``; False for 503 ``overloaded`` (or any other state a node reports)."""
+    return Call(
+        "GET",
+        "/v1/health",
+        lambda obj: obj.get("status") == "ok",
+        "check health",
+        accept=frozenset({503}),
+    )
 
 
 def block(height: int | None) -> Call[Block]:
@@ -126,6 +163,7 @@ def submit(raw: bytes, mode: str, timeout: float | None) -> Call[SubmitReceipt]:
         params=_submit_params(mode, timeout),
         body={"tx": _b64(raw)},
         extra_wait=_commit_wait(mode, timeout),
+        resubmit=True,
     )
 
 
@@ -140,6 +178,7 @@ def submit_batch(
         params=_submit_params(mode, timeout),
         body={"txs": [_b64(raw) for raw in raws]},
         extra_wait=_commit_wait(mode, timeout),
+        resubmit=True,
     )
 
 
@@ -246,7 +285,7 @@ def error_from(status: int, content: bytes, *, what: str) -> ApiError | Protocol
 
 def interpret(call: Call[T], status: int, content: bytes) -> T:
     """The parsed result of a 2xx answer, or the exception of any other."""
-    if not 200 <= status < 300:
+    if not 200 <= status < 300 and status not in call.accept:
         raise error_from(status, content, what=call.what)
     obj = decode_json(content, what=call.what)
     try:

@@ -1,4 +1,4 @@
-"""When and how long to wait before sending an idempotent request again."""
+"""When and how long to wait before sending a request again (reads and submissions)."""
 
 from __future__ import annotations
 
@@ -37,8 +37,11 @@ class Backoff:
                 wait = max(wait, min(float(retry_after), MAX_RETRY_AFTER))
         return wait
 
-    def should_retry_status(self, status: int, attempt: int) -> bool:
-        return status in RETRY_STATUS and attempt < self.retries
+    def should_retry_status(
+        self, status: int, attempt: int, statuses: frozenset[int] = RETRY_STATUS
+    ) -> bool:
+        """Whether to send again after ``status`` (one of ``statuses``) on attempt ``attempt``."""
+        return status in statuses and attempt < self.retries
 
     def should_retry_transport(self, attempt: int) -> bool:
         return attempt < self.retries

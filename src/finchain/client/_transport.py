@@ -20,7 +20,7 @@ from finchain.client.errors import (
     TxRejectedError,
     TxTimeoutError,
 )
-from finchain.client.types import SubmitReceipt
+from finchain.client.types import SubmitReceipt, TxInfo, TxResult
 
 
 class ClientState(Enum):
@@ -90,13 +90,83 @@ def receipt_error(receipt: SubmitReceipt) -> TxError | None:
         )
     if receipt.timed_out:
         return TxTimeoutError(
-            "not committed within the wait; it may still be: use wait_for_tx",
+            receipt.note or "not committed within the wait; it may still be: use wait_for_tx",
             tx_id=receipt.tx_id,
             code=0,
             codespace="",
             receipt=receipt,
         )
     return None
+
+
+# -- resubmitted transactions ------------------------------------------------------------------
+#
+# A submission is sent again after a 429/500/502/503/504 or a lost connection (``Call.resubmit``).
+# That is safe because the node never executes one tx id twice, but the second answer may
+# describe the first attempt rather than the transaction: it may say the tx is already in the
+# mempool (``mempool:3``: the first attempt was admitted; solo and CometBFT alike) or that its
+# nonce is used (``tx:13``: the first attempt was committed, or, on CometBFT, is still in the
+# mempool but no longer in its duplicate cache). Commit mode resolves committed txs on the
+# node itself. Read literally, those refusals would report a failure for a tx that was
+# admitted or committed, and a caller might then sign a replacement and pay twice. So after a
+# resubmission each such refusal is resolved by looking the tx up by id.
+
+#: Refusals an earlier attempt of the same submission can cause.
+SEEN_BEFORE = frozenset({("mempool", 3), ("tx", 13)})
+ADMITTED_EARLIER = "admitted by an earlier attempt of this submission"
+
+
+def needs_lookup(receipt: SubmitReceipt) -> bool:
+    """A resubmitted tx refused in a way its own earlier attempt could have caused."""
+    check = receipt.check
+    return check is not None and not check.ok and (check.codespace, check.code) in SEEN_BEFORE
+
+
+def resolve_resubmitted(
+    receipt: SubmitReceipt, mode: str, *, committed: TxInfo | None, lookup_error: str = ""
+) -> SubmitReceipt:
+    """What a ``needs_lookup`` receipt means, given the tx looked up by id.
+
+    ``committed`` is the tx if the lookup found it in a block; ``lookup_error`` says why
+    the lookup got no answer. A found tx gives its real outcome (a failed execution stays a
+    failure: it happened); ``mempool:3`` without a block means admitted and waiting; anything
+    else is left undecided (``timed_out``), never reported as a refusal.
+    """
+    check = receipt.check
+    assert check is not None
+    admitted = None if mode == "async" else TxResult(0, log=ADMITTED_EARLIER)
+    seen = f"the node answered the resubmission with {check.codespace}:{check.code}"
+    if committed is not None:
+        return SubmitReceipt(
+            receipt.tx_id,
+            admitted,
+            committed.height,
+            committed.index,
+            committed.result,
+            timed_out=False,
+            note=f"{seen}; the tx is committed at height {committed.height}",
+        )
+    if (check.codespace, check.code) == ("mempool", 3) and not lookup_error:
+        return SubmitReceipt(
+            receipt.tx_id,
+            admitted,
+            None,
+            None,
+            None,
+            timed_out=mode == "commit",
+            note=f"{seen}: an earlier attempt was admitted and waits for a block",
+        )
+    why = f"the lookup failed ({lookup_error})" if lookup_error else "it is in no block yet"
+    return SubmitReceipt(
+        receipt.tx_id,
+        None,
+        None,
+        None,
+        None,
+        timed_out=True,
+        note=f"{seen} and {why}: an earlier attempt may still commit; use wait_for_tx "
+        "before signing anything that reuses its nonce",
+    )
 
 
 def wait_timeout_error(tx_id: str, timeout: float) -> TxTimeoutError:

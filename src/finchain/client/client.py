@@ -18,15 +18,23 @@ from finchain.client._transport import (
     ClientState,
     login_call,
     logout_call,
+    needs_lookup,
     receipt_error,
     require_open,
+    resolve_resubmitted,
     set_token,
     timeout_for,
     transport_error,
     wait_timeout_error,
 )
 from finchain.client.builders import Signer
-from finchain.client.errors import AuthenticationError, NotFoundError
+from finchain.client.errors import (
+    ApiError,
+    AuthenticationError,
+    NotFoundError,
+    ProtocolError,
+    TransportError,
+)
 from finchain.client.types import (
     Account,
     Asset,
@@ -59,7 +67,8 @@ class Client:
         timeout: seconds per request (connect, read, write); commit-mode submissions add
             their wait on top.
         retries: extra attempts for reads (GET) after a transport error, 429, 502, 503 or
-            504; submissions are never retried.
+            504, and for submissions after a transport error other than a read timeout,
+            429, 500, 502, 503 or 504 (safe: see ``submit_tx``).
         backoff: the first retry delay in seconds; it doubles each time (capped at 2 s).
         headers: sent with every request (e.g. an auth header of a gateway).
         token: a bearer token from an earlier login, for nodes that authenticate users;
@@ -138,6 +147,7 @@ class Client:
     # -- reads ---------------------------------------------------------------------------------
 
     def health(self) -> bool:
+        """True when the node says ``ok``; False when it says ``overloaded`` (503)."""
         return self._execute(calls.health())
 
     def status(self) -> Status:
@@ -186,7 +196,13 @@ class Client:
     def submit_tx(
         self, raw: bytes, *, mode: str = "sync", timeout: float | None = None, check: bool = True
     ) -> SubmitReceipt:
-        """Submit one signed transaction; never retried.
+        """Submit one signed transaction; sent again after a failure that may be transient.
+
+        Sending again is safe: a tx id is the hash of the signed bytes and the node never
+        executes one twice. An answer caused by an earlier attempt (already in the mempool,
+        nonce already used) is resolved by looking the tx up by id: the receipt is then the
+        tx's real state (committed with its result, admitted, or undecided with
+        ``timed_out`` and a ``note``), never a refusal of a tx that went through.
 
         Parameters:
             raw: the signed transaction (``Signer.sign``).
@@ -195,7 +211,9 @@ class Client:
             check: raise TxRejectedError / TxFailedError / TxTimeoutError when the receipt
                 says so; with False, return the receipt whatever it says.
         """
-        receipt = self._execute(calls.submit(raw, mode, timeout))
+        receipt, attempts = self._send(calls.submit(raw, mode, timeout))
+        if attempts > 1:
+            [receipt] = self._resolve([receipt], mode)
         if check and (error := receipt_error(receipt)) is not None:
             raise error
         return receipt
@@ -203,8 +221,12 @@ class Client:
     def submit_batch(
         self, raws: Sequence[bytes], *, mode: str = "sync", timeout: float | None = None
     ) -> list[SubmitReceipt]:
-        """Submit many transactions in one request; receipts in order, never raised on."""
-        return self._execute(calls.submit_batch(raws, mode, timeout))
+        """Submit many transactions in one request; receipts in order, never raised on.
+
+        Sent again after a failure that may be transient, as ``submit_tx`` is.
+        """
+        receipts, attempts = self._send(calls.submit_batch(raws, mode, timeout))
+        return self._resolve(receipts, mode) if attempts > 1 else receipts
 
     def wait_for_tx(
         self, tx_id: str | bytes, *, timeout: float = 30.0, poll_interval: float = 0.2
@@ -283,7 +305,27 @@ class Client:
 
     # -- machinery -----------------------------------------------------------------------------
 
+    def _resolve(self, receipts: list[SubmitReceipt], mode: str) -> list[SubmitReceipt]:
+        """Receipts of a resubmission, with refusals an earlier attempt caused looked up."""
+        resolved = []
+        for receipt in receipts:
+            if needs_lookup(receipt):
+                try:
+                    found: TxInfo | None = self.tx(receipt.tx_id)
+                    failure = ""
+                except NotFoundError:
+                    found, failure = None, ""
+                except (ApiError, TransportError, ProtocolError) as exc:
+                    found, failure = None, str(exc)
+                receipt = resolve_resubmitted(receipt, mode, committed=found, lookup_error=failure)
+            resolved.append(receipt)
+        return resolved
+
     def _execute(self, call: calls.Call[T]) -> T:
+        return self._send(call)[0]
+
+    def _send(self, call: calls.Call[T]) -> tuple[T, int]:
+        """The call's result and how many times it was sent."""
         require_open(self.state, call.what)
         timeout = timeout_for(self.timeout, call.extra_wait)
         attempt = 0
@@ -298,7 +340,7 @@ class Client:
                     timeout=timeout,
                 )
             except httpx.TransportError as exc:
-                if call.idempotent and self.backoff.should_retry_transport(attempt):
+                if call.retries_after(exc) and self.backoff.should_retry_transport(attempt):
                     time.sleep(self.backoff.delay(attempt))
                     attempt += 1
                     continue
@@ -309,11 +351,12 @@ class Client:
                     url=self.url + call.path,
                     attempts=attempt + 1,
                 ) from exc
-            if call.idempotent and self.backoff.should_retry_status(response.status_code, attempt):
+            status = response.status_code
+            if self.backoff.should_retry_status(status, attempt, call.retry_status):
                 time.sleep(self.backoff.delay(attempt, response.headers.get("retry-after")))
                 attempt += 1
                 continue
-            return calls.interpret(call, response.status_code, response.content)
+            return calls.interpret(call, status, response.content), attempt + 1
 
 
 class EventStream:

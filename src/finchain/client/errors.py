@@ -35,9 +35,14 @@ Matching a chain error::
     except NotFoundError as exc:
         if exc.matches(ErrAccountNotFound): ...
 
-GET requests are retried on TransportError, 429, 502, 503 and 504; submissions
-never are, because a submission whose answer was lost may have been admitted:
-look it up with ``client.tx(tx_id)`` or ``wait_for_tx`` before resending.
+GET requests are retried on TransportError, 429, 502, 503 and 504; submissions on
+the same and 500, but not after a read timeout (the node has the request). A
+resubmission is safe: the node never executes one tx id twice, and the client
+looks up a tx the node refuses because of an earlier attempt (``mempool:3``,
+``tx:13``), so the receipt says committed, admitted or undecided (TxTimeoutError),
+never a refusal of a tx that went through (docs/api.md §5). After a TransportError
+on a submission, look the tx up with ``client.tx(tx_id)`` or ``wait_for_tx``
+before signing anything that reuses its nonce.
 """
 
 from __future__ import annotations

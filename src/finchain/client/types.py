@@ -98,6 +98,9 @@ class SubmitReceipt:
     index: int | None
     deliver: TxResult | None  # commit mode: the execution result
     timed_out: bool
+    #: Set by the SDK, not the node: how it read the answer to a submission it had to send
+    #: again (an earlier attempt got through); empty otherwise.
+    note: str = ""
 
     @property
     def committed(self) -> bool:

@@ -24,7 +24,11 @@ log_level = "info"         # "debug", "info", "warning", "error"
 [api]
 listen = "127.0.0.1:8640"  # host:port of the HTTP API
 max_body_bytes = 16777216  # larger requests get 413
-max_concurrency = 64       # requests in flight; beyond that 429
+max_concurrency = 64       # requests being processed; beyond that 429
+max_uploads = 128          # request bodies being received at once; beyond that 429
+head_timeout = 10.0        # seconds to send a request's head (line + headers); then closed
+body_timeout = 10.0        # seconds of grace to send a body; then 408 and closed ...
+body_min_rate = 65536      # ... plus 1 s per this many bytes received (bytes per second)
 request_timeout = 30.0     # seconds per request
 max_batch = 2000           # transactions per batch submission
 
@@ -77,6 +81,10 @@ class ApiSection:
     listen: str = "127.0.0.1:8640"
     max_body_bytes: int = 16 * 1024 * 1024
     max_concurrency: int = 64
+    max_uploads: int = 128
+    head_timeout: float = 10.0
+    body_timeout: float = 10.0
+    body_min_rate: int = 64 * 1024
     request_timeout: float = 30.0
     max_batch: int = 2000
     auth: AuthSection = field(default_factory=AuthSection)
@@ -126,6 +134,10 @@ _CHOICES = {
 _POSITIVE = {
     ("api", "max_body_bytes"),
     ("api", "max_concurrency"),
+    ("api", "max_uploads"),
+    ("api", "head_timeout"),
+    ("api", "body_timeout"),
+    ("api", "body_min_rate"),
     ("api", "request_timeout"),
     ("api", "max_batch"),
     ("solo", "block_interval"),
@@ -134,6 +146,9 @@ _POSITIVE = {
 }
 #: Upper bounds (inclusive) that keep a typo from disabling a protection in effect.
 _MAXIMUM = {
+    ("api", "max_uploads"): 100_000,
+    ("api", "head_timeout"): 300,
+    ("api", "body_timeout"): 3600,
     ("api.auth", "max_failures"): 1000,
     ("api.auth", "max_failures_per_address"): 100_000,
     ("api.auth", "lockout_seconds"): 366 * 86400,
@@ -141,6 +156,11 @@ _MAXIMUM = {
     ("api.auth", "max_sessions"): 1_000_000,
 }
 _POSITIVE |= set(_MAXIMUM)
+#: Lower bounds (inclusive) with the same purpose: a body trickled at 1 byte per second
+#: would meet a minimum rate of 1 and hold an upload slot for ever.
+_MINIMUM = {
+    ("api", "body_min_rate"): 1024,
+}
 
 
 def load_config(path: Path) -> NodeConfig:
@@ -207,6 +227,9 @@ def _parse_section(name: str, cls: type, table: dict[str, Any], source: str) -> 
         maximum = _MAXIMUM.get((name, key))
         if maximum is not None and value > maximum:
             raise ErrConfig(f"{source}: key {name}.{key} must be at most {maximum}, got {value!r}")
+        minimum = _MINIMUM.get((name, key))
+        if minimum is not None and value < minimum:
+            raise ErrConfig(f"{source}: key {name}.{key} must be at least {minimum}, got {value!r}")
         if key == "keep_recent" and value < 0:
             raise ErrConfig(f"{source}: key {name}.{key} must be 0 (keep all) or more")
         values[key] = float(value) if expected is float else value

@@ -13,6 +13,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from finchain.node.api import ApiLimits, create_app
+from finchain.node.api.protocol import protocol_class
 from finchain.node.auth import Authenticator
 from finchain.node.config import NodeConfig
 from finchain.node.home import Home
@@ -28,6 +29,10 @@ def limits_from(config: NodeConfig) -> ApiLimits:
     return ApiLimits(
         max_body_bytes=api.max_body_bytes,
         max_concurrency=api.max_concurrency,
+        max_uploads=api.max_uploads,
+        head_timeout=api.head_timeout,
+        body_timeout=api.body_timeout,
+        body_min_rate=api.body_min_rate,
         request_timeout=api.request_timeout,
         max_batch=api.max_batch,
     )
@@ -41,6 +46,20 @@ def auth_from(home: Path, config: NodeConfig) -> Authenticator | None:
 def api_app(node: NodeService, config: NodeConfig, home: Path) -> FastAPI:
     """The API app as ``config.toml`` describes it: limits and, if enabled, user logins."""
     return create_app(node, limits=limits_from(config), auth=auth_from(home, config))
+
+
+def uvicorn_config(app: FastAPI, config: NodeConfig, *, graceful_shutdown: int) -> uvicorn.Config:
+    """How a node serves its API: the ``[api]`` address, and the HTTP protocol with the
+    request-head deadline and JSON error answers (``finchain.node.api.protocol``)."""
+    return uvicorn.Config(
+        app,
+        host=config.api.host,
+        port=config.api.port,
+        http=protocol_class(head_timeout=config.api.head_timeout),
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=graceful_shutdown,
+    )
 
 
 def serve(
@@ -59,16 +78,7 @@ def serve(
     """
     node = SoloNode(home, config=config, instant=instant, passphrase_file=passphrase_file)
     app = api_app(node, config, home.path)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host=config.api.host,
-            port=config.api.port,
-            log_config=None,
-            access_log=False,
-            timeout_graceful_shutdown=5,
-        )
-    )
+    server = uvicorn.Server(uvicorn_config(app, config, graceful_shutdown=5))
     tune_gc()
     # uvicorn handles SIGTERM/SIGINT while serving, then re-raises the signal
     # through whatever handler was installed before it: make that a no-op, so

@@ -17,7 +17,7 @@ from pathlib import Path
 import uvicorn
 
 from finchain.node.config import NodeConfig
-from finchain.node.server import api_app
+from finchain.node.server import api_app, uvicorn_config
 from finchain.node.service import NodeService
 
 log = logging.getLogger(__name__)
@@ -37,16 +37,8 @@ class ApiServer:
 
     def __init__(self, service: NodeService, config: NodeConfig, home: Path) -> None:
         self.config = config
-        self._server = uvicorn.Server(
-            uvicorn.Config(
-                api_app(service, config, home),  # home: users of [api.auth]
-                host=config.api.host,
-                port=config.api.port,
-                log_config=None,
-                access_log=False,
-                timeout_graceful_shutdown=3,
-            )
-        )
+        app = api_app(service, config, home)  # home: users of [api.auth]
+        self._server = uvicorn.Server(uvicorn_config(app, config, graceful_shutdown=3))
         self._thread = threading.Thread(target=self._server.run, name="finchain-api", daemon=True)
 
     def start(self, *, timeout: float = START_TIMEOUT_S) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from finchain.node.api import handlers
+from finchain.node.api import handlers, openapi
 from finchain.node.api.calls import NodeCalls
 from finchain.node.api.context import ApiContext
 from finchain.node.api.guard import Gate, Guard
@@ -53,6 +53,7 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
     )
+    openapi.install(app, limits=limits, auth=auth)
     gate = Gate()
     app.state.finchain = ApiContext(
         node=node, limits=limits, gate=gate, calls=NodeCalls(limits.max_concurrency)
@@ -62,11 +63,12 @@ def create_app(
     app.include_router(receipt_routes.router, prefix="/v1")
     app.include_router(resolver.router)  # the DIF driver path has no /v1
     handlers.install(app)
-    app.add_middleware(Guard, limits=limits, gate=gate)
+    app.add_middleware(Guard, limits=limits, gate=gate, router=app.router)
     if auth is not None:
         app.state.finchain_auth = auth_routes.AuthContext(
             auth, NodeCalls(auth_routes.MAX_CONCURRENT_LOGINS)
         )
         app.include_router(auth_routes.router, prefix="/v1")
-        app.add_middleware(AuthGate, auth=auth)  # outermost: before admission and body reads
+        app.add_middleware(AuthGate, auth=auth)  # before admission and body reads
+    app.add_middleware(handlers.LastResort)  # outermost: catches what every layer raises
     return app

@@ -13,6 +13,7 @@ match on ``(codespace, code)``, the status is a hint for proxies and retries.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,6 +36,9 @@ ErrTooManyRequests = register("api", 12, "too many requests in flight; retry wit
 ErrOverloaded = register("api", 13, "node overloaded; retry with backoff")
 ErrTimeout = register("api", 14, "the node did not answer within the request timeout")
 ErrBatchTooLarge = register("api", 15, "too many transactions in one batch")
+ErrRequestTimeout = register("api", 16, "the request was not received within its deadline")
+ErrBadRequest = register("api", 17, "malformed HTTP request")
+ErrHeadTooLarge = register("api", 18, "request head too large")
 
 _API_STATUS: dict[ErrorCode, int] = {
     ErrInternal: 500,
@@ -52,6 +56,9 @@ _API_STATUS: dict[ErrorCode, int] = {
     ErrOverloaded: 503,
     ErrTimeout: 504,
     ErrBatchTooLarge: 400,
+    ErrRequestTimeout: 408,
+    ErrBadRequest: 400,
+    ErrHeadTooLarge: 431,
 }
 
 # Chain and node codes whose meaning is "no such thing" or "try later"; every other
@@ -98,6 +105,12 @@ def error_body(
         "message": message,
         "details": dict(details or {}),
     }
+
+
+def encode_error(exc: FinchainError) -> tuple[int, bytes]:
+    """The HTTP status and the JSON body bytes of ``exc``, for code below the framework."""
+    body = error_body(exc.codespace, exc.code, exc.message, to_json(exc.details))
+    return http_status(exc.codespace, exc.code), json.dumps(body).encode()
 
 
 def error_response(exc: FinchainError, *, headers: Mapping[str, str] | None = None) -> JSONResponse:

@@ -3,6 +3,11 @@
 Request validation failures are sorted into stable ``api`` codes by the
 pydantic error *type* (``json_invalid``, ``extra_forbidden``, our own
 ``invalid_base64``…), which pydantic keeps stable, never by message text.
+
+An unexpected exception is answered by :class:`LastResort`, not by Starlette's
+``ServerErrorMiddleware``: that one re-raises after sending its 500, and
+uvicorn then logs the error a second time and closes the connection, so the
+client's next request on that keep-alive connection was reset.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from finchain.errors import FinchainError
 from finchain.node.api.errors import (
@@ -25,6 +31,7 @@ from finchain.node.api.errors import (
     ErrMethodNotAllowed,
     ErrNotFound,
     ErrUnknownField,
+    encode_error,
     error_response,
 )
 from finchain.node.api.responses import JSONResponse
@@ -91,9 +98,61 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(error, headers=exc.headers)
 
 
+def _internal() -> FinchainError:
+    return ErrInternal("internal error: see the node log")
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """Only for an error outside :class:`LastResort` (the connection then closes)."""
     log.error("unhandled error serving %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(ErrInternal("internal error: see the node log"))
+    return error_response(_internal())
+
+
+class LastResort:
+    """Pure ASGI middleware, outermost of the app's own: an unexpected exception becomes
+    the JSON 500 ``api:1``, logged once with its traceback, and the connection stays
+    usable for the client's next request.
+
+    The log names the method and path only (no query string, headers or body, where
+    credentials and personal data travel); the client gets a generic message. An
+    exception after the response has started cannot be answered any more: it is
+    logged and the response left unfinished, which makes the server close the
+    connection (the only way the client can tell the answer is incomplete).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            log.error(
+                "unhandled error serving %s %s",
+                scope.get("method"),
+                scope.get("path"),
+                exc_info=exc,
+            )
+            if started:
+                return
+            status, payload = encode_error(_internal())
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ]
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": payload})
 
 
 def install(app: FastAPI) -> None:

@@ -15,7 +15,17 @@ class ApiLimits:
 
     Parameters:
         max_body_bytes: largest request body; larger ones get 413 before they are read.
-        max_concurrency: requests in flight at once (event streams excluded); beyond → 429.
+        max_concurrency: requests being processed at once (event streams excluded); beyond
+            → 429. A request with a body takes its slot only once the body is in.
+        max_uploads: request bodies being received at once; beyond → 429. Separate from
+            ``max_concurrency`` so that slow uploads cannot take the slots reads need.
+        head_timeout: seconds a client has to send a whole request head (request line and
+            headers), counted from the connection or from the head's first byte; then the
+            connection is closed (with 408 ``api:16`` if part of a head arrived).
+        body_timeout: seconds of grace for receiving a request body: the body must arrive
+            within ``body_timeout + bytes received / body_min_rate`` seconds of the
+            head → 408 ``api:16`` after, and the connection is closed.
+        body_min_rate: bytes per second a body must keep up on average beyond the grace.
         request_timeout: seconds a request may spend waiting for the node → 504 after.
             Also the upper bound of ``?timeout=`` for commit-mode submissions.
         max_batch: transactions in one ``POST /v1/txs/batch``.
@@ -28,6 +38,10 @@ class ApiLimits:
 
     max_body_bytes: int = 16 * 1024 * 1024
     max_concurrency: int = 64
+    max_uploads: int = 128
+    head_timeout: float = 10.0
+    body_timeout: float = 10.0
+    body_min_rate: int = 64 * 1024
     request_timeout: float = 30.0
     max_batch: int = 2000
     max_event_streams: int = 64
@@ -35,11 +49,24 @@ class ApiLimits:
     commit_grace: float = 5.0
 
     def __post_init__(self) -> None:
-        for name in ("max_body_bytes", "max_concurrency", "max_batch", "max_event_streams"):
+        for name in (
+            "max_body_bytes",
+            "max_concurrency",
+            "max_uploads",
+            "body_min_rate",
+            "max_batch",
+            "max_event_streams",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"ApiLimits.{name} must be a positive integer, got {value!r}")
-        for name in ("request_timeout", "keepalive_interval", "commit_grace"):
+        for name in (
+            "head_timeout",
+            "body_timeout",
+            "request_timeout",
+            "keepalive_interval",
+            "commit_grace",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise ValueError(f"ApiLimits.{name} must be a positive number, got {value!r}")

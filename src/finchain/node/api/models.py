@@ -8,6 +8,7 @@ not validate it a second time.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
@@ -146,5 +147,18 @@ class QueryModel(BaseModel):
     proofs: list[ProofEntryModel] | None
 
 
+class HealthStatus(StrEnum):
+    """What ``/v1/health`` reports; 200 only for ``ok``."""
+
+    OK = "ok"
+    OVERLOADED = "overloaded"  # a slot pool is full: requests would get 429/503 now
+
+
 class HealthModel(BaseModel):
-    status: str
+    status: HealthStatus
+    details: dict[str, Any] | None = Field(
+        default=None,
+        description="absent when ok; overloaded: the full pools (`exhausted`: `requests`, "
+        "`uploads`, `node_calls`) and, for each pool, `{in_use, limit}`",
+    )
+

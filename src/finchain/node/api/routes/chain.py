@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from fastapi import APIRouter
 
 from finchain.node.api.context import Ctx
 from finchain.node.api.encode import block_json, status_json
 from finchain.node.api.errors import ErrNotFound
-from finchain.node.api.models import BlockModel, HealthModel, StatusModel
+from finchain.node.api.models import BlockModel, HealthModel, HealthStatus, StatusModel
 from finchain.node.api.parse import parse_block_height
 from finchain.node.api.responses import JSONResponse
 from finchain.node.api.routes.common import errors
@@ -17,13 +18,41 @@ from finchain.node.api.routes.common import errors
 router = APIRouter(tags=["chain"])
 
 
-@router.get("/health", summary="Liveness", responses={200: {"model": HealthModel}})
-async def health() -> JSONResponse:
-    """200 while the API serves; exempt from the concurrency limit so probes work in a flood.
+@router.get(
+    "/health",
+    summary="Liveness and load: ok, or overloaded",
+    responses={
+        200: {"model": HealthModel, "description": '`{"status": "ok"}`: there is room'},
+        503: {
+            "model": HealthModel,
+            "description": "`overloaded`: a slot pool is full, so requests would be refused "
+            "now (details name the pools); Retry-After",
+        },
+    },
+)
+async def health(ctx: Ctx) -> JSONResponse:
+    """200 ``{"status": "ok"}`` while requests can be admitted; 503 ``overloaded`` when
+    the processing slots (``max_concurrency``), the upload slots (``max_uploads``) or the
+    node call slots are all taken, so a load balancer can send clients elsewhere.
 
-    It does not touch the node: use ``/v1/status`` to see whether the chain advances.
+    Exempt from every limit, so probes work in a flood. It does not touch the node: use
+    ``/v1/status`` to see whether the chain advances.
     """
-    return JSONResponse({"status": "ok"})
+    pools = {
+        "requests": (ctx.gate.requests, ctx.limits.max_concurrency),
+        "uploads": (ctx.gate.uploads, ctx.limits.max_uploads),
+        "node_calls": (ctx.calls.running, ctx.calls.max_threads),
+    }
+    exhausted = [name for name, (in_use, limit) in pools.items() if in_use >= limit]
+    if not exhausted:
+        return JSONResponse({"status": HealthStatus.OK})
+    details: dict[str, Any] = {"exhausted": exhausted}
+    details.update({name: {"in_use": n, "limit": m} for name, (n, m) in pools.items()})
+    return JSONResponse(
+        {"status": HealthStatus.OVERLOADED, "details": details},
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
 
 
 @router.get(
