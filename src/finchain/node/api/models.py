@@ -161,4 +161,3 @@ class HealthModel(BaseModel):
         description="absent when ok; overloaded: the full pools (`exhausted`: `requests`, "
         "`uploads`, `node_calls`) and, for each pool, `{in_use, limit}`",
     )
-
