@@ -33,6 +33,7 @@ def main() -> None:
     import bench_app
     import bench_crypto
     import bench_evidence
+    import bench_json_body
     import bench_store
 
     print(f"machine: {machine()}", flush=True)
@@ -44,6 +45,8 @@ def main() -> None:
     bench_app.main([])
     print("== evidence anchoring (issue 6: 1,000,000 document hashes, one tx)", flush=True)
     bench_evidence.main([])
+    print("== API: strict JSON decoding of a 500-tx batch body (issue 10)", flush=True)
+    bench_json_body.main([])
     for name in ("bench_node", "bench_testnet", "bench_cometbft", "bench_receipts"):
         if (Path(__file__).parent / f"{name}.py").exists():
             print(f"== {name}", flush=True)

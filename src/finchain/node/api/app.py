@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from finchain.node.api import handlers
+from finchain.node.api import handlers, openapi
 from finchain.node.api.calls import NodeCalls
 from finchain.node.api.context import ApiContext
 from finchain.node.api.guard import Gate, Guard
@@ -53,6 +53,7 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
     )
+    openapi.install(app, limits=limits, auth=auth)
     gate = Gate()
     app.state.finchain = ApiContext(
         node=node, limits=limits, gate=gate, calls=NodeCalls(limits.max_concurrency)

@@ -39,6 +39,7 @@ ErrBatchTooLarge = register("api", 15, "too many transactions in one batch")
 ErrRequestTimeout = register("api", 16, "the request was not received within its deadline")
 ErrBadRequest = register("api", 17, "malformed HTTP request")
 ErrHeadTooLarge = register("api", 18, "request head too large")
+ErrDuplicateKey = register("api", 19, "request body has a duplicate key in an object")
 
 _API_STATUS: dict[ErrorCode, int] = {
     ErrInternal: 500,
@@ -59,6 +60,7 @@ _API_STATUS: dict[ErrorCode, int] = {
     ErrRequestTimeout: 408,
     ErrBadRequest: 400,
     ErrHeadTooLarge: 431,
+    ErrDuplicateKey: 400,
 }
 
 # Chain and node codes whose meaning is "no such thing" or "try later"; every other

@@ -9,12 +9,12 @@ not validate it a second time.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from finchain.node.api.parse import decode_b64
+from finchain.node.api.parse import BASE64_PATTERN, decode_b64
 
 
 def _tx_bytes(value: Any) -> bytes:
@@ -31,7 +31,12 @@ RawTx = Annotated[
     bytes,
     PlainValidator(_tx_bytes),
     WithJsonSchema(
-        {"type": "string", "format": "byte", "description": "signed transaction, standard base64"}
+        {
+            "type": "string",
+            "contentEncoding": "base64",
+            "pattern": BASE64_PATTERN,
+            "description": "signed transaction: standard base64, padded, canonical, not empty",
+        }
     ),
 ]
 
@@ -45,7 +50,9 @@ class SubmitTxRequest(_Strict):
 
 
 class SubmitBatchRequest(_Strict):
-    txs: list[RawTx] = Field(min_length=1, description="bounded by the node's max_batch")
+    txs: list[RawTx] = Field(
+        min_length=1, description="1 to the node's max_batch (maxItems) transactions"
+    )
 
 
 # -- responses (documentation only) ------------------------------------------------------------
@@ -134,6 +141,15 @@ class StatusModel(BaseModel):
     )
 
 
+class ReceiptMaterialModel(BaseModel):
+    """What a receipt needs from the node (docs/receipts.md)."""
+
+    chain: dict[str, Any] = Field(description="chain_id, engine, suite")
+    tx: dict[str, Any] = Field(description="bytes (base64), id, index, proof")
+    block: dict[str, Any] = Field(description="height, hash, header, commit")
+    validators: list[dict[str, Any]] = Field(description="address, scheme, public_key, power")
+
+
 class ProofEntryModel(BaseModel):
     key: str = Field(description="state key, hex")
     value: str | None = Field(description="value bytes, hex; null proves absence")
@@ -161,3 +177,78 @@ class HealthModel(BaseModel):
         description="absent when ok; overloaded: the full pools (`exhausted`: `requests`, "
         "`uploads`, `node_calls`) and, for each pool, `{in_use, limit}`",
     )
+
+
+# -- the event stream (Server-Sent Events) ----------------------------------------------------
+
+
+class BlockFrameData(BaseModel):
+    height: int
+    time_ns: int
+    app_hash: str = Field(description="lowercase hex")
+    txs: int = Field(description="transactions in the block")
+
+
+class TxEventFrameData(BaseModel):
+    tx_id: str = Field(description="lowercase hex")
+    event: EventModel
+
+
+class BlockFrame(BaseModel):
+    """``data`` of an ``event: block`` frame."""
+
+    kind: Literal["block"]
+    height: int
+    data: BlockFrameData
+
+
+class TxEventFrame(BaseModel):
+    """``data`` of an ``event: tx_event`` frame: one event of one transaction."""
+
+    kind: Literal["tx_event"]
+    height: int
+    data: TxEventFrameData
+
+
+def _frame(kind: str, model: type[BaseModel]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["event", "id", "data"],
+        "properties": {
+            "event": {"type": "string", "enum": [kind]},
+            "id": {"type": "string", "pattern": "^[0-9]+$", "description": "the block height"},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": f"#/components/schemas/{model.__name__}"},
+            },
+        },
+    }
+
+
+#: One SSE event, in the form of OpenAPI 3.2's ``itemSchema`` for ``text/event-stream``
+#: (``: connected`` and ``: keep-alive`` are comments, not events).
+STREAM_ITEM_SCHEMA: dict[str, Any] = {
+    "oneOf": [_frame("block", BlockFrame), _frame("tx_event", TxEventFrame)]
+}
+
+
+class DidResolutionModel(BaseModel):
+    """A DID Resolution result (W3C DID Resolution, DIF Universal Resolver driver)."""
+
+    didDocument: dict[str, Any] | None = Field(description="null unless resolved")
+    didDocumentMetadata: dict[str, Any]
+    didResolutionMetadata: dict[str, Any] = Field(
+        description="contentType, or error (invalidDid, invalidDidUrl, notFound, "
+        "representationNotSupported) and errorMessage"
+    )
+
+
+#: Models that only hand-written schema fragments refer to (``{"$ref": ...}``); the
+#: OpenAPI builder (``openapi.py``) adds them to ``components.schemas``.
+EXTRA_SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
+    ErrorModel,
+    BlockFrame,
+    TxEventFrame,
+    DidResolutionModel,
+)

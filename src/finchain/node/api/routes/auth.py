@@ -18,14 +18,15 @@ from finchain.errors import FinchainError
 from finchain.node.api.calls import NodeCalls
 from finchain.node.api.context import Ctx
 from finchain.node.api.errors import error_response
+from finchain.node.api.jsonbody import StrictJsonRoute
 from finchain.node.api.responses import JSONResponse
-from finchain.node.api.routes.common import errors
+from finchain.node.api.routes.common import BODY_STATUSES, errors
 from finchain.node.auth.errors import ErrAuthStore
 from finchain.node.auth.gate import auth_headers, bearer_token, store_failure
 from finchain.node.auth.passwords import MAX_PASSWORD_CHARS
 from finchain.node.auth.service import Authenticator, Principal, iso_time
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], route_class=StrictJsonRoute)
 #: scrypt runs at once, each 128 MiB at the default cost.
 MAX_CONCURRENT_LOGINS = 2
 
@@ -77,7 +78,7 @@ def _refusal(exc: FinchainError, *, token_given: bool) -> JSONResponse:
 @router.post(
     "/auth/login",
     summary="Log in with username and password; returns a bearer token",
-    responses={200: {"model": LoginModel}, **errors(400, 401, 423)},
+    responses={200: {"model": LoginModel}, **errors(*BODY_STATUSES, 401, 423)},
 )
 async def login(body: LoginRequest, request: Request, ctx: Ctx, auth: Auth) -> JSONResponse:
     """The same 401 answers an unknown user, a wrong password and a disabled user.
@@ -108,7 +109,8 @@ async def login(body: LoginRequest, request: Request, ctx: Ctx, auth: Auth) -> J
 @router.post(
     "/auth/logout",
     summary="End the session of the bearer token",
-    responses={200: {"model": SessionModel}, **errors(401)},
+    # No node call (no 503/504); the body, even empty, passes the admission guard.
+    responses={200: {"model": SessionModel}, **errors(*BODY_STATUSES, 401, 429, 500, node=False)},
 )
 async def logout(request: Request, auth: Auth) -> JSONResponse:
     token = bearer_token(request.headers.get("authorization"))
@@ -122,7 +124,7 @@ async def logout(request: Request, auth: Auth) -> JSONResponse:
 @router.get(
     "/auth/session",
     summary="Who the bearer token belongs to, its roles and when it expires",
-    responses={200: {"model": SessionModel}, **errors(401)},
+    responses={200: {"model": SessionModel}, **errors(401, 429, 500, node=False)},
 )
 async def session(request: Request, auth: Auth) -> JSONResponse:
     token = bearer_token(request.headers.get("authorization"))

@@ -13,7 +13,7 @@ from finchain.node.api.errors import ErrNotFound
 from finchain.node.api.models import BlockModel, HealthModel, HealthStatus, StatusModel
 from finchain.node.api.parse import parse_block_height
 from finchain.node.api.responses import JSONResponse
-from finchain.node.api.routes.common import errors
+from finchain.node.api.routes.common import BlockHeightPath, errors
 
 router = APIRouter(tags=["chain"])
 
@@ -69,7 +69,7 @@ async def status(ctx: Ctx) -> JSONResponse:
     summary="A committed block by height, or 'latest'",
     responses={200: {"model": BlockModel}, **errors(400, 404)},
 )
-async def block(height: str, ctx: Ctx) -> JSONResponse:
+async def block(height: BlockHeightPath, ctx: Ctx) -> JSONResponse:
     at = parse_block_height(height)
     view = await ctx.call(partial(ctx.node.block, at), what="block lookup")
     if view is None:

@@ -17,9 +17,10 @@ from fastapi import APIRouter
 from finchain.node.api.context import Ctx
 from finchain.node.api.encode import b64, to_json
 from finchain.node.api.errors import ErrNotFound
+from finchain.node.api.models import ReceiptMaterialModel
 from finchain.node.api.parse import parse_tx_id
 from finchain.node.api.responses import JSONResponse
-from finchain.node.api.routes.common import errors
+from finchain.node.api.routes.common import TxIdPath, errors
 from finchain.node.service import BlockValidator, TxView
 from finchain.receipts.cometbft import FLAG_ABSENT, validator_address
 from finchain.store import proof_to_json
@@ -30,9 +31,9 @@ router = APIRouter(tags=["receipts"])
 @router.get(
     "/receipts/{tx_id}",
     summary="Material for an offline receipt of a committed transaction",
-    responses={200: {"description": "chain, tx, block, validators"}, **errors(400, 404)},
+    responses={200: {"model": ReceiptMaterialModel}, **errors(400, 404)},
 )
-async def receipt_material(tx_id: str, ctx: Ctx) -> JSONResponse:
+async def receipt_material(tx_id: TxIdPath, ctx: Ctx) -> JSONResponse:
     """Everything a verifier needs from the node, for the chain's engine; nothing is trusted
     from it: the verifier checks it all against its own genesis or validator set."""
     raw_id = parse_tx_id(tx_id.lower())

@@ -5,23 +5,65 @@
 Universal Resolver deployment can use a finchain node as its ``did:finchain``
 driver unchanged. ``versionId`` and ``versionTime`` select a past version.
 HTTP statuses follow the driver contract: 200 resolved, 400 invalid DID or
-DID URL, 404 not found, 406 unsupported representation, 410 deactivated.
+DID URL, 404 not found, 406 unsupported representation, 410 deactivated; each
+with a resolution result as its body. Only admission, overload and timeouts
+(429, 500, 503, 504) answer with the API's JSON error body.
 """
 
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import WithJsonSchema
 
 from finchain.node.api.context import Ctx
 from finchain.node.api.responses import JSONResponse
+from finchain.node.api.routes.common import errors
 
 router = APIRouter(tags=["identity"])
 
 RESOLUTION_TYPE = 'application/ld+json;profile="https://w3id.org/did-resolution"'
 DID_DOCUMENT_TYPES = ("application/did+ld+json", "application/did+json")
+#: ``did:finchain:<chain id>:<12 digits>`` (``finchain.vc.dids``); the last two digits are
+#: check digits, which no pattern can verify: a wrong one is a 400 ``invalidDid``.
+DID_PATTERN = "^did:finchain:[a-z0-9][a-z0-9-]{0,48}[a-z0-9]:[0-9]{12}$"
+VERSION_ID_PATTERN = "^[1-9][0-9]{0,17}$"
+#: An XML Schema dateTimeStamp (``finchain.vc.times``): a zone is required.
+VERSION_TIME_PATTERN = (
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.][0-9]{1,6})?"
+    "(?:Z|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+class ResolutionResponse(JSONResponse):
+    """A DID Resolution result (the route's default media type, for the OpenAPI document)."""
+
+    media_type = RESOLUTION_TYPE
+
+
+def _result(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {RESOLUTION_TYPE: {"schema": _RESULT_SCHEMA}}}
+
+
+_RESULT_SCHEMA = {"$ref": "#/components/schemas/DidResolutionModel"}
+_DOCUMENT_SCHEMA = {"type": "object", "description": "the DID document alone (W3C DID Core)"}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "resolved: the result, or with Accept: application/did+ld+json "
+        "or application/did+json the document alone",
+        "content": {
+            RESOLUTION_TYPE: {"schema": _RESULT_SCHEMA},
+            **{kind: {"schema": _DOCUMENT_SCHEMA} for kind in DID_DOCUMENT_TYPES},
+        },
+    },
+    400: _result("invalidDid or invalidDidUrl (a bad versionId or versionTime, or both given)"),
+    404: _result("notFound: no such DID, or no such version"),
+    406: _result("representationNotSupported: the Accept header names no type served here"),
+    410: _result("the DID is deactivated; the result still carries its last document"),
+    **errors(),
+}
 _STATUS_OF_ERROR = {
     "invalidDid": 400,
     "invalidDidUrl": 400,
@@ -55,13 +97,29 @@ def _status(result: dict[str, Any]) -> int:
 @router.get(
     "/1.0/identifiers/{did:path}",
     summary="Resolve a did:finchain DID (DIF Universal Resolver driver interface)",
+    responses=RESPONSES,
+    response_class=ResolutionResponse,
 )
 async def resolve(
-    did: str,
+    did: Annotated[
+        str,
+        Path(
+            description="did:finchain:<chain id>:<10 digits + 2 check digits>",
+            json_schema_extra={"pattern": DID_PATTERN},
+        ),
+    ],
     request: Request,
     ctx: Ctx,
-    version_id: str | None = Query(None, alias="versionId"),
-    version_time: str | None = Query(None, alias="versionTime"),
+    version_id: Annotated[
+        str | None,
+        Query(alias="versionId", description="a past version, 1 to the latest"),
+        WithJsonSchema({"type": "string", "pattern": VERSION_ID_PATTERN}),
+    ] = None,
+    version_time: Annotated[
+        str | None,
+        Query(alias="versionTime", description="the version in force at this time"),
+        WithJsonSchema({"type": "string", "pattern": VERSION_TIME_PATTERN}),
+    ] = None,
 ) -> JSONResponse:
     params: dict[str, Any] = {"did": did}
     if version_id is not None:

@@ -19,10 +19,19 @@ from finchain.node.api.errors import ErrBadParameter
 from finchain.node.api.models import QueryModel
 from finchain.node.api.parse import parse_hex
 from finchain.node.api.responses import JSONResponse
-from finchain.node.api.routes.common import HeightParam, ProveParam, errors
+from finchain.node.api.routes.common import (
+    AccountPath,
+    AssetPath,
+    HeightParam,
+    ListingHeightParam,
+    ProveParam,
+    errors,
+)
 
 router = APIRouter(tags=["state"])
 _DOC = {200: {"model": QueryModel}, **errors(400, 404)}
+# Listings and balances answer empty or 0 for an unknown account or asset, never 404.
+_ALWAYS_FOUND = {200: {"model": QueryModel}, **errors(400)}
 _RESERVED = frozenset({"height", "prove"})
 _MAX_PARAMS = 32
 
@@ -38,33 +47,43 @@ async def _query(
 
 @router.get("/accounts/{account}", summary="An account: key policy, status, nonce", responses=_DOC)
 async def account(
-    account: str, ctx: Ctx, height: HeightParam = None, prove: ProveParam = False
+    account: AccountPath, ctx: Ctx, height: HeightParam = None, prove: ProveParam = False
 ) -> JSONResponse:
     return await _query(ctx, "accounts/account", {"account": account}, height, prove)
 
 
-@router.get("/accounts/{account}/balances", summary="Every balance of an account", responses=_DOC)
-async def balances(account: str, ctx: Ctx, height: HeightParam = None) -> JSONResponse:
+@router.get(
+    "/accounts/{account}/balances", summary="Every balance of an account", responses=_ALWAYS_FOUND
+)
+async def balances(
+    account: AccountPath, ctx: Ctx, height: ListingHeightParam = None
+) -> JSONResponse:
     return await _query(ctx, "bank/balances", {"account": account}, height, False)
 
 
 @router.get(
-    "/accounts/{account}/balances/{asset}", summary="One balance of an account", responses=_DOC
+    "/accounts/{account}/balances/{asset}",
+    summary="One balance of an account (0 for an unknown account or asset)",
+    responses=_ALWAYS_FOUND,
 )
 async def balance(
-    account: str, asset: str, ctx: Ctx, height: HeightParam = None, prove: ProveParam = False
+    account: AccountPath,
+    asset: AssetPath,
+    ctx: Ctx,
+    height: HeightParam = None,
+    prove: ProveParam = False,
 ) -> JSONResponse:
     return await _query(ctx, "bank/balance", {"account": account, "asset": asset}, height, prove)
 
 
-@router.get("/assets", summary="Every asset with its supply", responses=_DOC)
-async def assets(ctx: Ctx, height: HeightParam = None) -> JSONResponse:
+@router.get("/assets", summary="Every asset with its supply", responses=_ALWAYS_FOUND)
+async def assets(ctx: Ctx, height: ListingHeightParam = None) -> JSONResponse:
     return await _query(ctx, "bank/assets", {}, height, False)
 
 
 @router.get("/assets/{symbol}", summary="One asset with its supply", responses=_DOC)
 async def asset(
-    symbol: str, ctx: Ctx, height: HeightParam = None, prove: ProveParam = False
+    symbol: AssetPath, ctx: Ctx, height: HeightParam = None, prove: ProveParam = False
 ) -> JSONResponse:
     return await _query(ctx, "bank/asset", {"asset": symbol}, height, prove)
 

@@ -6,10 +6,18 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import WithJsonSchema
 
 from finchain.node.api.context import ApiContext, Ctx
 from finchain.node.api.encode import submit_json, tx_json
-from finchain.node.api.errors import ErrBadParameter, ErrBatchTooLarge, ErrNotFound
+from finchain.node.api.errors import (
+    ErrBadParameter,
+    ErrBatchTooLarge,
+    ErrMethodNotAllowed,
+    ErrNotFound,
+    error_response,
+)
+from finchain.node.api.jsonbody import StrictJsonRoute
 from finchain.node.api.models import (
     SubmitBatchModel,
     SubmitBatchRequest,
@@ -19,10 +27,10 @@ from finchain.node.api.models import (
 )
 from finchain.node.api.parse import parse_tx_id
 from finchain.node.api.responses import JSONResponse
-from finchain.node.api.routes.common import errors
+from finchain.node.api.routes.common import BODY_STATUSES, TxIdPath, errors
 from finchain.node.service import SubmitMode, SubmitResult
 
-router = APIRouter(tags=["transactions"])
+router = APIRouter(tags=["transactions"], route_class=StrictJsonRoute)
 
 #: Commit-mode wait when the client gives no ``timeout`` (capped by request_timeout).
 DEFAULT_COMMIT_WAIT = 10.0
@@ -37,6 +45,8 @@ ModeParam = Annotated[
 TimeoutParam = Annotated[
     float | None,
     Query(gt=0, description="commit mode: seconds to wait for inclusion (<= request_timeout)"),
+    # `maximum` is the node's request_timeout, written in by openapi.py
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0}),
 ]
 
 
@@ -63,7 +73,7 @@ async def _submit(
 @router.post(
     "/txs",
     summary="Submit one signed transaction",
-    responses={200: {"model": SubmitResultModel}, **errors(400, 413, 415)},
+    responses={200: {"model": SubmitResultModel}, **errors(*BODY_STATUSES)},
 )
 async def submit_tx(
     body: SubmitTxRequest, ctx: Ctx, mode: ModeParam = SubmitMode.SYNC, timeout: TimeoutParam = None
@@ -76,7 +86,7 @@ async def submit_tx(
 @router.post(
     "/txs/batch",
     summary="Submit many signed transactions in one request",
-    responses={200: {"model": SubmitBatchModel}, **errors(400, 413, 415)},
+    responses={200: {"model": SubmitBatchModel}, **errors(*BODY_STATUSES)},
 )
 async def submit_batch(
     body: SubmitBatchRequest,
@@ -100,8 +110,11 @@ async def submit_batch(
     summary="A committed transaction with its inclusion proof",
     responses={200: {"model": TxModel}, **errors(400, 404)},
 )
-async def get_tx(tx_id: str, ctx: Ctx) -> JSONResponse:
+async def get_tx(tx_id: TxIdPath, ctx: Ctx) -> JSONResponse:
     """The proof checks against ``header.tx_root``; the header is signed by the validator."""
+    if tx_id == "batch":  # a path of its own, for POST only: not a malformed tx id
+        error = ErrMethodNotAllowed("GET is not allowed on /v1/txs/batch: POST a batch there")
+        return error_response(error, headers={"Allow": "POST"})
     raw_id = parse_tx_id(tx_id.lower())
     view = await ctx.call(partial(ctx.node.tx, raw_id), what="tx lookup")
     if view is None:
