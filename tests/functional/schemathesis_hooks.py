@@ -17,6 +17,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from finchain.errors import FinchainError
 from finchain.modules.accounts.types import is_account_id
+from finchain.modules.evidence.queries import parse_time_ns
 from finchain.vc.dids import parse_did
 from finchain.vc.times import parse_time
 
@@ -55,7 +56,12 @@ def excuse(case: schemathesis.Case, chain_height: int) -> str | None:
     if path == "/v1/evidence":
         if query.get("cursor") not in (None, 0, "0"):
             return "cursor beyond the end of the listing (this chain has no evidence)"
-        if query.get("from") is not None and query.get("to") is not None:
+        given = {n: query[n] for n in ("from", "to") if query.get(n) is not None}
+        try:
+            ns = {n: parse_time_ns(v, n) for n, v in given.items()}
+        except FinchainError:
+            return "a time outside 1970 to 2262 (nanoseconds in 63 bits)"
+        if len(ns) == 2 and ns["from"] > ns["to"]:
             return "'from' after 'to' (a relation between two parameters)"
     return None
 

@@ -42,7 +42,8 @@ _TIME = {
         {"type": "integer", "minimum": 0, "maximum": _MAX_TIME_NS},
         {"type": "string", "format": "date-time"},
     ],
-    "description": "nanoseconds since the epoch, or an RFC 3339 time with a zone",
+    "description": "nanoseconds since the epoch, or an RFC 3339 time with a zone "
+    "(between 1970 and 2262)",
 }
 _Time = Annotated[str | None, Query(max_length=64), WithJsonSchema(_TIME)]
 

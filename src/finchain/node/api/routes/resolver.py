@@ -17,12 +17,29 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import WithJsonSchema
+from starlette.convertors import Convertor, register_url_convertor
 
 from finchain.node.api.context import Ctx
 from finchain.node.api.responses import JSONResponse
 from finchain.node.api.routes.common import errors
 
 router = APIRouter(tags=["identity"])
+
+
+class _AnyText(Convertor[str]):
+    """Starlette's ``:path`` (``.*``) stops at a newline, so ``/1.0/identifiers/a%0Ab`` found
+    no route (a JSON 404); this one takes anything, and the resolver answers invalidDid."""
+
+    regex = "[\\s\\S]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("did_text", _AnyText())
 
 RESOLUTION_TYPE = 'application/ld+json;profile="https://w3id.org/did-resolution"'
 DID_DOCUMENT_TYPES = ("application/did+ld+json", "application/did+json")
@@ -95,7 +112,7 @@ def _status(result: dict[str, Any]) -> int:
 
 
 @router.get(
-    "/1.0/identifiers/{did:path}",
+    "/1.0/identifiers/{did:did_text}",
     summary="Resolve a did:finchain DID (DIF Universal Resolver driver interface)",
     responses=RESPONSES,
     response_class=ResolutionResponse,
