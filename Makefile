@@ -12,7 +12,7 @@ PYTEST_WORKERS ?= 2
 .PHONY: install test lint bench run clean system-deps docs
 
 # install also builds the pinned CometBFT (cached outside the clone) and its Python ABCI types,
-# and the native extension: Ed25519 verification, canonical DAG-CBOR (mk/native.mk).
+# and the native extension: Ed25519 and SM2 verification, canonical DAG-CBOR (mk/native.mk).
 install: $(STAMP) native abci-gen
 
 $(STAMP): pyproject.toml

@@ -1,4 +1,5 @@
-# finchain_native (native/, Rust): ZIP 215 Ed25519 verification and the canonical DAG-CBOR encoder.
+# finchain_native (native/, Rust): ZIP 215 Ed25519 verification, SM2 verification and the
+# canonical DAG-CBOR encoder.
 #
 #   make native   build the wheel with maturin (a pinned dev dependency in pyproject.toml) once per
 #                 hash of native/'s sources into $(CACHE_DIR)/native/<hash>/, with cargo's target

@@ -1,4 +1,4 @@
-"""ZIP 215 Ed25519 verification and canonical DAG-CBOR encoding (native/src/)."""
+"""ZIP 215 Ed25519 verification, SM2 verification and canonical DAG-CBOR encoding (native/src/)."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +14,17 @@ def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
 
 def verify_batch(items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
     """One ZIP 215 verdict per (public_key, message, signature), equal to verify(*item)."""
+
+def sm2_verify_digest(public_key: bytes, digest: bytes, signature: bytes) -> bool:
+    """GB/T 32918.2 verdict for a 65-byte ``04||X||Y`` key, ``e = SM3(Z||M)`` and raw ``r||s``.
+
+    r and s must lie in [1, n-1]; the key must be on the curve; ``[s]G + [t]P`` at
+    infinity reads as x = 0 (GmSSL's reading). Wrong sizes give False. Prints
+    nothing, raises only for arguments that are not bytes, releases the GIL.
+    """
+
+def sm2_verify_digest_batch(items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
+    """One verdict per (public_key, digest, signature), equal to sm2_verify_digest(*item)."""
 
 def encode_dag_cbor(value: Any) -> bytes:
     """Canonical DAG-CBOR of None, bool, int, str, bytes, list and dict with str keys.

@@ -1,5 +1,6 @@
 //! `finchain_native`: Ed25519 verification under the ZIP 215 rules, single and
-//! batch, and the canonical DAG-CBOR writer (`dag_cbor`).
+//! batch, SM2 verification on a precomputed digest (`sm2`), and the canonical
+//! DAG-CBOR writer (`dag_cbor`).
 //!
 //! Consensus needs every node and every code path to accept exactly the same
 //! signatures. RFC 8032 leaves the edge cases open (cofactored or cofactorless
@@ -15,6 +16,7 @@
 //! input of the wrong length as an invalid signature rather than an error.
 
 mod dag_cbor;
+mod sm2;
 
 use std::convert::TryFrom;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -119,6 +121,8 @@ fn verify_batch(py: Python<'_>, items: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)>) -> Vec<
 fn finchain_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(verify, module)?)?;
     module.add_function(wrap_pyfunction!(verify_batch, module)?)?;
+    module.add_function(wrap_pyfunction!(sm2::sm2_verify_digest, module)?)?;
+    module.add_function(wrap_pyfunction!(sm2::sm2_verify_digest_batch, module)?)?;
     module.add_function(wrap_pyfunction!(dag_cbor::encode_dag_cbor, module)?)?;
     module.add("FloatError", module.py().get_type::<dag_cbor::FloatError>())?;
     module.add("MAX_DEPTH", dag_cbor::MAX_DEPTH)?;

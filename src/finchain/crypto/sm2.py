@@ -1,7 +1,9 @@
-"""SM2 signatures (GB/T 32918.2, GM/T 0003) with SM3, through gmssl-pyx.
+"""SM2 signatures (GB/T 32918.2, GM/T 0003) with SM3.
 
-finchain computes the two SM3 values itself and hands gmssl-pyx only the
-final digest:
+Verification is finchain's own (the Rust extension ``finchain_native``, on
+RustCrypto's ``sm2`` arithmetic); signing goes through gmssl-pyx. finchain
+computes the two SM3 values itself and hands either side only the final
+digest:
 
 - ``Z = SM3(ENTL || ID || a || b || xG || yG || xA || yA)`` with the default
   ID ``1234567812345678`` (GM/T 0009), once per public key, when it is parsed;
@@ -11,14 +13,20 @@ That keeps per-key work out of the verification hot path and gives exact
 interoperability with OpenSSL (``-pkeyopt distid:1234567812345678``).
 
 On the wire a signature is raw ``r || s``, 32 bytes each (gmssl-pyx speaks
-DER; the conversion is here). A signature that is not exactly 64 bytes, or
-whose r or s lies outside [1, n-1], is rejected before the library sees it.
+DER; the conversion is here). Verification accepts exactly what gmssl-pyx
+(GmSSL 3.x) accepted before it moved to native code, which consensus needs:
+a signature that is not exactly 64 bytes, or whose r or s lies outside
+[1, n-1], is refused; t = r + s must not be 0 mod n; the key must be a point
+of the curve; and ``r = e + x1 mod n`` for ``(x1, y1) = [s]G + [t]P``, with
+x1 read as 0 when that sum is the point at infinity (GmSSL's reading, which
+OpenSSL and RustCrypto's ``sm2::dsa`` do not share; only the key's owner can
+produce such a signature, and it reveals the key: ``native/src/sm2.rs``).
 Low-s is not required: SM2 has no s -> n-s malleability (s depends on r and
 the key through ``(1+d)^-1 (k - r d)``), and OpenSSL does not produce it.
 
-Known limitation: libgmssl prints two trace lines to stderr for every
-signature that fails verification (``sm2_do_verify()``); it has no switch to
-silence it. A node fed invalid SM2 signatures therefore writes to stderr.
+Verification prints nothing and releases the GIL, so two threads verify on
+two cores. (libgmssl's own verifier printed two trace lines to stderr for
+every signature that failed, which let anyone make a node write to stderr.)
 
 The public key of a secret is derived in pure Python (gmssl-pyx has no call
 for it). Python integers are not constant-time, so that derivation runs only
@@ -28,13 +36,22 @@ where a key is loaded or imported, never on a path an outsider can time.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from gmssl_pyx import sm2_sign_sm3_digest, sm2_verify_sm3_digest
+from gmssl_pyx import sm2_sign_sm3_digest
 
 from finchain.crypto.errors import ErrInvalidKey
 from finchain.crypto.hashes import sm3
 from finchain.crypto.keys import PrivateKey, PublicKey, describe
+
+try:
+    import finchain_native as _native
+except ImportError as exc:  # pragma: no cover - depends on the build, not on the code
+    raise ImportError(
+        "finchain_native (the SM2 and Ed25519 verifier, native/) is not installed: "
+        "run `make install`"
+    ) from exc
 
 NAME = "sm2"
 PUBLIC_KEY_SIZE = 65
@@ -49,9 +66,6 @@ B = 0x28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93
 N = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
 GX = 0x32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7
 GY = 0xBC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0
-
-_N_BYTES = N.to_bytes(32, "big")
-_ZERO = bytes(32)
 
 
 def _z_prefix(ident: bytes) -> bytes:
@@ -90,26 +104,49 @@ def der_to_raw(der: bytes) -> bytes:
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
+def verify_digest(public_key: bytes, digest: bytes, signature: bytes) -> bool:
+    """Verify raw ``r || s`` against ``e = SM3(Z || M)`` and a 65-byte ``04 || X || Y`` key.
+
+    The native check (module docstring): never prints, releases the GIL, and
+    gives False for a wrong size, an off-curve key or any argument that is not
+    ``bytes``. Most callers want ``PublicKey.verify``, which computes e.
+    """
+    if not (type(public_key) is bytes and type(digest) is bytes and type(signature) is bytes):
+        return False
+    return _native.sm2_verify_digest(public_key, digest, signature)
+
+
+def verify_digest_batch(items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
+    """``[verify_digest(*item) for item in items]`` with the GIL released once for all.
+
+    Items are ``(public_key, digest, signature)``; a malformed item is False.
+
+    Example::
+
+        verdicts = verify_digest_batch([(key.data, sm3(z + message), signature), ...])
+    """
+    verdicts = [False] * len(items)
+    indices: list[int] = []
+    screened: list[tuple[bytes, bytes, bytes]] = []
+    for index, item in enumerate(items):
+        if type(item) is tuple and len(item) == 3 and all(type(part) is bytes for part in item):
+            indices.append(index)
+            screened.append(item)
+    for index, valid in zip(indices, _native.sm2_verify_digest_batch(screened), strict=True):
+        verdicts[index] = valid
+    return verdicts
+
+
 class _Verifier:
-    __slots__ = ("_xy", "z")
+    __slots__ = ("_key", "z")
 
     def __init__(self, xy: bytes) -> None:
-        self._xy = xy
+        self._key = b"\x04" + xy
         self.z = z_value(xy)
 
     def verify(self, message: bytes, signature: bytes) -> bool:
-        try:
-            if len(signature) != SIGNATURE_SIZE:
-                return False
-            r = signature[:32]
-            s = signature[32:]
-            # Equal-length big-endian byte strings compare like the integers.
-            if not (_ZERO < r < _N_BYTES and _ZERO < s < _N_BYTES):
-                return False
-            digest = sm3(self.z + message)
-            return bool(sm2_verify_sm3_digest(self._xy, digest, raw_to_der(signature)))
-        except Exception:
-            return False
+        # PublicKey.verify has checked that both are bytes; the native side checks sizes.
+        return _native.sm2_verify_digest(self._key, sm3(self.z + message), signature)
 
 
 def is_on_curve(x: int, y: int) -> bool:
