@@ -12,7 +12,7 @@ parsing the body"; FastAPI then reads the decoded value from the request's
 cache. Every router whose routes take a JSON body uses it (a test walks the app).
 ``json.loads`` with ``object_pairs_hook`` stays in the C scanner and calls the
 hook once per object: a 500-transaction batch is one object, and the hook costs
-about 1% of its decoding (``docs/api.md`` §1 has the measurement).
+about 1% of its decoding (``docs/api.md`` §7 has the measurement).
 """
 
 from __future__ import annotations

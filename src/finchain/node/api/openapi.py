@@ -14,7 +14,7 @@ This module finishes it with what the routes cannot say by themselves:
   form, which FastAPI also writes for its own SSE routes), not as one string;
 - with ``[api.auth]``, the bearer scheme, and 401/403 on every gated operation.
 
-``tests/node/test_api_schemathesis.py`` holds the document to the API's behaviour.
+``tests/functional/test_api_schemathesis.py`` holds the document to the API's behaviour.
 """
 
 from __future__ import annotations
