@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from finchain.app import ChainParams
 from finchain.client import builders as b
 from finchain.client.builders import Signer
 from finchain.crypto import generate_private_key
 from finchain.errors import FinchainError
-from finchain.modules.accounts.types import account_id, parse_account_id
+from finchain.modules.accounts.types import account_id, is_account_id, parse_account_id
 from tests.harness import CHAIN_ID, Chain
 
 A1, A2, A3 = account_id(1), account_id(2), account_id(3)
@@ -175,3 +177,13 @@ def test_frozen_account_can_receive_but_not_send(chain):
         chain.signer(2).sign(RawMsg("testonly/set_status", {"account": A1, "status": "active"}))
     )
     assert chain.block(chain.signer(1).sign(b.transfer((A2, "CNY", 5)), nonce=0))[0].ok
+
+
+@given(st.integers(min_value=1, max_value=10**10 - 1))
+def test_every_account_has_exactly_one_spelling(number: int) -> None:
+    """Check digits 00/01/99 pass mod 97 as aliases of 97/98/02: only the canonical one is valid."""
+    canonical = account_id(number)
+    assert parse_account_id(canonical) == number
+    for check in range(100):
+        spelled = f"FC{check:02d}{number:010d}"
+        assert is_account_id(spelled) == (spelled == canonical), spelled

@@ -55,6 +55,12 @@ def parse_account_id(text: str) -> int:
     number = int(text[4:])
     if number == 0:
         raise ErrInvalidAccountId(f"{text} is not a valid account number")
+    if text != account_id(number):
+        # Check digits 00, 01 and 99 pass the mod-97 test as aliases of 97, 98 and 02:
+        # one spelling per account, or two strings would name (and key) one account.
+        raise ErrInvalidAccountId(
+            f"{text} spells its check digits {text[2:4]}; the id is {account_id(number)}"
+        )
     return number
 
 
