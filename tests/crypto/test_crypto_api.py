@@ -23,6 +23,8 @@ EXPECTED_API = {
     "check_encryption_public_key",
     "ErrUnknownEncryptionScheme", "ErrInvalidSealInput", "ErrInvalidSharing", "ErrInvalidEscrow",
     "ErrNotARegulator", "ErrNotEnoughShares",
+    "MIN_PASSPHRASE_CHARS", "check_new_passphrase", "check_passphrase_file_mode",
+    "read_passphrase_file", "ErrWeakPassphrase", "ErrPassphraseFile",
 }  # fmt: skip
 
 
