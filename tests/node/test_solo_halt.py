@@ -7,18 +7,22 @@ tests/functional/test_storage_damage.py.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
+import httpx
 import pytest
 
 from finchain.client.builders import Signer, transfer
 from finchain.errors import FinchainError
+from finchain.node.api import create_app
 from finchain.node.errors import ErrHalted
 from finchain.node.home import Home
 from finchain.node.service import SubmitMode
 from finchain.node.solo import SoloNode
 from finchain.store import keys as K
+from finchain.store.errors import ErrCorrupt
 from tests.app.test_storage_faults import Damaged
 from tests.node.conftest import PASSPHRASE
 
@@ -55,3 +59,22 @@ def test_damage_in_a_commit_halts_block_production(
     with pytest.raises(FinchainError) as info:
         solo_node.submit([alice.sign(transfer((ids["bob"], "CNY", 1)))], SubmitMode.SYNC, timeout=5)
     assert ErrHalted.matches(info.value) and "another node" in info.value.message
+
+
+def test_a_halted_node_says_so_over_the_api(solo_node: SoloNode) -> None:
+    solo_node._halt(ErrCorrupt("the database at /x is damaged: … in /x/000042.sst"))
+    asyncio.run(_ask_halted(solo_node))
+
+
+async def _ask_halted(solo_node: SoloNode) -> None:
+    transport = httpx.ASGITransport(app=create_app(solo_node))
+    async with httpx.AsyncClient(transport=transport, base_url="http://node") as client:
+        health = await client.get("/v1/health")
+        assert health.status_code == 503
+        assert health.json()["status"] == "halted"
+        assert "000042.sst" in health.json()["details"]["reason"]
+        status = await client.get("/v1/status")
+        assert status.status_code == 200 and status.json()["halted"].startswith("[store:8]")
+        submit = await client.post("/v1/txs", json={"tx": "AAAA"})
+        assert submit.status_code == 503
+        assert (submit.json()["codespace"], submit.json()["code"]) == ("node", 7)

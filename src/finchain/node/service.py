@@ -123,6 +123,14 @@ class NodeService(Protocol):
 
     def status(self) -> NodeStatus: ...
 
+    def fault(self) -> str:
+        """Why this node stopped committing blocks for good ("" while it runs).
+
+        Never blocks and never touches the application: the health check asks it
+        during floods and after storage damage.
+        """
+        ...
+
     def submit(
         self, raws: Sequence[bytes], mode: SubmitMode, *, timeout: float
     ) -> list[SubmitResult]:

@@ -186,6 +186,9 @@ class SoloNode:
                 genesis_hash=self._genesis_hash,
             )
 
+    def fault(self) -> str:
+        return self._halted
+
     def submit(
         self, raws: Sequence[bytes], mode: SubmitMode, *, timeout: float
     ) -> list[SubmitResult]:

@@ -174,6 +174,10 @@ class CometNodeService:
 
     # -- NodeService -----------------------------------------------------------------------------
 
+    def fault(self) -> str:
+        """Always "": CometBFT itself stops when a block fails, and this process with it."""
+        return ""
+
     def status(self) -> NodeStatus:
         info = self._call(self._app.info)
         rpc = self._rpc_call(self._rpc.status)

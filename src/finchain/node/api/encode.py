@@ -110,6 +110,7 @@ def status_json(status: NodeStatus) -> dict[str, Any]:
         "engine": status.engine,
         "version": status.version,
         "genesis_hash": status.genesis_hash.hex(),
+        "halted": status.halted,
     }
 
 

@@ -71,6 +71,9 @@ _CHAIN_STATUS: dict[tuple[str, int], int] = {
     ("evidence", 3): 404,  # no evidence recorded for the hash
     ("tx", 24): 404,  # unknown query path
     ("node", 5): 503,  # shutting down
+    ("node", 7): 503,  # block production halted: submit to another node
+    ("store", 7): 500,  # the node's database failed (I/O)
+    ("store", 8): 500,  # the node's database is damaged: never a value
     ("node", 6): 404,  # not found
     ("mempool", 2): 503,  # mempool full
     ("cometbft", 2): 503,  # the node's CometBFT unreachable

@@ -139,6 +139,11 @@ class StatusModel(BaseModel):
         description="hex suite hash of the chain's genesis document: tells apart chains that "
         "share a chain id (every `finchain dev` chain is finchain-dev); empty if unknown"
     )
+    halted: str = Field(
+        description="empty while the node commits blocks; else why it stopped for good "
+        "(e.g. `[store:8] the database … is damaged …`): reads still work, submissions get "
+        "`node:7`"
+    )
 
 
 class ReceiptMaterialModel(BaseModel):
@@ -168,6 +173,7 @@ class HealthStatus(StrEnum):
 
     OK = "ok"
     OVERLOADED = "overloaded"  # a slot pool is full: requests would get 429/503 now
+    HALTED = "halted"  # block production stopped for good (storage damage): use another node
 
 
 class HealthModel(BaseModel):
@@ -175,7 +181,8 @@ class HealthModel(BaseModel):
     details: dict[str, Any] | None = Field(
         default=None,
         description="absent when ok; overloaded: the full pools (`exhausted`: `requests`, "
-        "`uploads`, `node_calls`) and, for each pool, `{in_use, limit}`",
+        "`uploads`, `node_calls`) and, for each pool, `{in_use, limit}`; halted: `reason`, "
+        "the node's one-line message (code and what to do)",
     )
 
 

@@ -20,24 +20,31 @@ router = APIRouter(tags=["chain"])
 
 @router.get(
     "/health",
-    summary="Liveness and load: ok, or overloaded",
+    summary="Readiness: ok, overloaded or halted",
     responses={
         200: {"model": HealthModel, "description": '`{"status": "ok"}`: there is room'},
         503: {
             "model": HealthModel,
             "description": "`overloaded`: a slot pool is full, so requests would be refused "
-            "now (details name the pools); Retry-After",
+            "now (details name the pools); Retry-After. `halted`: the node stopped "
+            "committing blocks for good (details give the reason): send clients elsewhere",
         },
     },
 )
 async def health(ctx: Ctx) -> JSONResponse:
     """200 ``{"status": "ok"}`` while requests can be admitted; 503 ``overloaded`` when
     the processing slots (``max_concurrency``), the upload slots (``max_uploads``) or the
-    node call slots are all taken, so a load balancer can send clients elsewhere.
+    node call slots are all taken, and 503 ``halted`` when the node stopped committing
+    blocks for good (storage damage), so a load balancer can send clients elsewhere.
 
     Exempt from every limit, so probes work in a flood. It does not touch the node: use
     ``/v1/status`` to see whether the chain advances.
     """
+    reason = ctx.node.fault()
+    if reason:
+        return JSONResponse(
+            {"status": HealthStatus.HALTED, "details": {"reason": reason}}, status_code=503
+        )
     pools = {
         "requests": (ctx.gate.requests, ctx.limits.max_concurrency),
         "uploads": (ctx.gate.uploads, ctx.limits.max_uploads),
