@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from finchain.app.application import Application
 from finchain.client.builders import transfer
+from finchain.codec import decode_trusted, encode
 from finchain.errors import FinchainError
 from finchain.modules.accounts.types import account_id
 from finchain.store import keys as K
@@ -58,4 +60,29 @@ def test_damage_during_check_tx_is_raised_not_answered(tmp_path: Path) -> None:
     chain.app.db._db = Damaged(chain.app.db._db, K.LATEST)
     with pytest.raises(FinchainError) as info:
         chain.app.check_tx(pay)
+    assert ErrCorrupt.matches(info.value)
+
+
+@pytest.mark.parametrize("damage", ["block meta ahead", "root node", "app hash of last block"])
+def test_open_refuses_state_that_disagrees_with_itself(tmp_path: Path, damage: str) -> None:
+    chain = Chain(tmp_path / "db")
+    chain.block(chain.signer(1).sign(transfer((account_id(2), "CNY", 5))))
+    db = chain.app.db
+    batch = db.batch()
+    if damage == "block meta ahead":
+        batch.put(K.BLOCK_META, (chain.app.height + 1).to_bytes(8, "big"))
+    elif damage == "root node":
+        root = db.get(K.root_key(1))
+        assert root is not None and root[0] == 1
+        node = db.get(K.NODE + root[1:9])
+        assert node is not None
+        batch.put(K.NODE + root[1:9], node[:-1] + bytes([node[-1] ^ 1]))
+    else:
+        record = dict(decode_trusted(db.get(K.block_key(1)) or b""))
+        record["app_hash"] = bytes(32)
+        batch.put(K.block_key(1), encode(record))
+    db.write(batch)
+    chain.app.close()
+    with pytest.raises(FinchainError) as info:
+        Application(tmp_path / "db")
     assert ErrCorrupt.matches(info.value)
