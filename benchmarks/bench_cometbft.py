@@ -29,8 +29,8 @@ from finchain.crypto import generate_private_key
 from finchain.engines.cometbft import processes
 from finchain.engines.cometbft.config import ConsensusSettings
 from finchain.engines.cometbft.rpc import CometRpc
-from finchain.engines.cometbft.testnet import init_testnet
 from finchain.modules.accounts.types import account_id
+from finchain.node.cometbft.testnet import init_testnet
 
 SETTINGS = ConsensusSettings(timeout_commit="500ms", timeout_propose="2s", mempool_size=50_000)
 

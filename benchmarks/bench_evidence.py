@@ -27,8 +27,8 @@ from typing import Any
 
 from finchain.cli.inprocess import local_chain
 from finchain.client import Client, SubmitReceipt
-from finchain.evidence import anchor_hashes, read_jsonl
 from finchain.node.home import DEV_PASSPHRASE_FILE, Home
+from finchain.offchain.anchoring import anchor_hashes, read_jsonl
 
 
 class TimedClient(Client):

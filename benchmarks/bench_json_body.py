@@ -34,7 +34,7 @@ from finchain.crypto import generate_private_key
 from finchain.modules.accounts.types import account_id
 from finchain.node.api import ApiLimits, create_app
 from finchain.node.api.jsonbody import loads_strict
-from finchain.node.service import SubmitMode, SubmitResult
+from finchain.service.interface import SubmitMode, SubmitResult
 
 
 class StubNode:

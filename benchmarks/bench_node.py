@@ -23,8 +23,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from finchain.devchain.setup import DemoAsset, HomeSpec, init_home
 from finchain.node.home import PASSPHRASE_ENV, Home
-from finchain.node.setup import DemoAsset, HomeSpec, init_home
 
 FINCHAIN = str(Path(sys.executable).parent / "finchain")
 PASSPHRASE = "bench passphrase"

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.receipts.chains import comet_receipt
 
 from finchain.client.receipt_verify import verify_receipt
-from finchain.receipts import dumps
+from finchain.offchain.receipts import dumps
 
 LEAVES = 2**20  # a 20-level batch path
 RUNS = 400

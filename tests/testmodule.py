@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
-from finchain.app.context import Context
-from finchain.app.kv import KVReader
-from finchain.app.module import Handler, Invariant, Query
-from finchain.app.msgs import Msg
-from finchain.app.schema import expect_fields, get_str
+from finchain.core.context import Context
+from finchain.core.kv import KVReader
+from finchain.core.module import Handler, Invariant, Query
+from finchain.core.msgs import Msg
+from finchain.core.schema import expect_fields, get_str
 from finchain.modules.accounts.keeper import AccountsKeeper
 from finchain.modules.governance.types import GOV_AUTHORITY
 

@@ -6,9 +6,9 @@ import pytest
 
 from finchain.app import FinalizeBlockRequest, Genesis
 from finchain.app.application import Application
-from finchain.app.errors import ErrBadGenesis, ErrPolicyRejected, ErrWrongHeight
 from finchain.client import builders as b
 from finchain.codec import decode
+from finchain.core.errors import ErrBadGenesis, ErrPolicyRejected, ErrWrongHeight
 from finchain.crypto import generate_private_key
 from finchain.errors import FinchainError
 from finchain.modules.accounts.types import account_id

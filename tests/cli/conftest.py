@@ -15,9 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from finchain.cli.inprocess import LocalChain, local_chain
+from finchain.devchain.setup import DemoAsset, HomeSpec, init_home
+from finchain.engines.solo.node import SoloNode
 from finchain.node.home import Home
-from finchain.node.setup import DemoAsset, HomeSpec, init_home
-from finchain.node.solo import SoloNode
+from finchain.node.solo import open_solo_node
 
 PASSPHRASE = "cli test passphrase"
 CHAIN_ID = "cli-test"
@@ -61,7 +62,7 @@ def make_chain(path: Path, *, suite: str = "gm") -> Chain:
 def solo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Chain, SoloNode]]:
     """A running in-process solo node (no HTTP) for building real proofs."""
     chain = make_chain(tmp_path_factory.mktemp("solo"))
-    node = SoloNode(chain.home, instant=True, passphrase_file=chain.passphrase_file)
+    node = open_solo_node(chain.home, instant=True, passphrase_file=chain.passphrase_file)
     node.start()
     yield chain, node
     node.stop()

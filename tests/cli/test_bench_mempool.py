@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from finchain.devchain.setup import DemoAsset, HomeSpec, init_home
 from finchain.node.home import PASSPHRASE_ENV, Home
-from finchain.node.setup import DemoAsset, HomeSpec, init_home
 from tests.functional.framework import FINCHAIN, TestNode, free_port
 
 pytestmark = pytest.mark.functional

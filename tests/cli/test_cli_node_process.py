@@ -22,8 +22,8 @@ import httpx
 import pytest
 
 from finchain.client import Client, builders
+from finchain.devchain.setup import DemoAsset, HomeSpec, init_home
 from finchain.node.home import PASSPHRASE_ENV, Home
-from finchain.node.setup import DemoAsset, HomeSpec, init_home
 
 pytestmark = pytest.mark.functional
 

@@ -26,8 +26,8 @@ from typer.testing import CliRunner
 
 from finchain.cli.main import app
 from finchain.crypto import Keystore
+from finchain.devchain.setup import HomeSpec, init_home
 from finchain.node.home import PASSPHRASE_ENV, Home
-from finchain.node.setup import HomeSpec, init_home
 from tests.functional.framework import FINCHAIN, TestNode, free_port
 
 STRONG = "plum orbit velvet canyon"

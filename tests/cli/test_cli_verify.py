@@ -21,9 +21,9 @@ from finchain.client.builders import Signer, transfer
 from finchain.client.types import Balance, Block, TxInfo
 from finchain.crypto import generate_private_key
 from finchain.engines.solo.header import header_sign_bytes
+from finchain.engines.solo.node import SoloNode
 from finchain.node.api.encode import block_json, query_json, tx_json
-from finchain.node.service import SubmitMode
-from finchain.node.solo import SoloNode
+from finchain.service.interface import SubmitMode
 from tests.cli.conftest import CHAIN_ID, PASSPHRASE, Chain
 
 

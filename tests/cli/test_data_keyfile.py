@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from finchain.cli.datakeys import FORMAT, KeyFile, current_key, seal_for_owner
 from finchain.cli.output import CliError
 from finchain.crypto import EncryptionKey, generate_private_key
-from finchain.datarights import encrypt_payload
+from finchain.offchain.datarights import encrypt_payload
 
 OWNER = "did:finchain:test-chain:000000000195"
 

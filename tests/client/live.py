@@ -21,10 +21,11 @@ from starlette.types import ASGIApp
 
 from finchain.client.builders import Signer
 from finchain.crypto import Keystore, PrivateKey
+from finchain.engines.solo.node import SoloNode
 from finchain.node.api import ApiLimits, create_app
 from finchain.node.api.context import ApiContext
 from finchain.node.api.protocol import protocol_class
-from finchain.node.solo import SoloNode
+from finchain.node.solo import open_solo_node
 from tests.node.conftest import PASSPHRASE, make_home
 
 
@@ -66,7 +67,7 @@ def live_node(
     passphrase = path / "passphrase"
     passphrase.write_text(PASSPHRASE)
     passphrase.chmod(0o600)
-    node = SoloNode(
+    node = open_solo_node(
         home, instant=instant, block_interval=block_interval, passphrase_file=passphrase
     )
     node.start()

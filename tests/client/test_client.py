@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from finchain.app.errors import ErrBadQuery
 from finchain.client import (
     Account,
     Asset,
@@ -25,6 +24,7 @@ from finchain.client import (
 from finchain.client import builders as b
 from finchain.client.client import Client
 from finchain.client.errors import BadRequestError
+from finchain.core.errors import ErrBadQuery
 from finchain.modules.accounts.errors import ErrAccountNotFound
 from finchain.modules.accounts.types import account_id
 from finchain.modules.bank.errors import ErrInsufficientFunds, ErrUnknownAsset

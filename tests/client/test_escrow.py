@@ -34,7 +34,7 @@ from finchain.crypto import (
 )
 from finchain.errors import ErrorCode, FinchainError
 from finchain.modules.accounts.types import account_id
-from finchain.vc.dids import make_did
+from finchain.offchain.vc.dids import make_did
 
 CHAIN = "finchain-test-1"
 SCHEME_OF_SUITE = {"gm": "sm2", "intl": "x25519"}

@@ -23,19 +23,19 @@ from finchain.client import identity_builders as ib
 from finchain.client.client import Client
 from finchain.client.trust import ChainTrust
 from finchain.crypto import Keystore, PrivateKey, generate_private_key
+from finchain.devchain.setup import DemoAsset, HomeSpec, init_home
 from finchain.node.api import create_app
 from finchain.node.home import Home
-from finchain.node.setup import DemoAsset, HomeSpec, init_home
-from finchain.node.solo import SoloNode
-from finchain.vc.credentials import build_credential, issue, status_entry
-from finchain.vc.schemas import schema_id
-from finchain.vc.statuslist import (
+from finchain.node.solo import open_solo_node
+from finchain.offchain.vc.credentials import build_credential, issue, status_entry
+from finchain.offchain.vc.schemas import schema_id
+from finchain.offchain.vc.statuslist import (
     StatusList,
     anchor_digest,
     build_status_list_credential,
     issue_status_list_credential,
 )
-from finchain.vc.verifier import verify_credential
+from finchain.offchain.vc.verifier import verify_credential
 from tests.client.live import serve
 
 PASSPHRASE = "trust-test-passphrase"
@@ -140,7 +140,9 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bank]:
     )
     (path / "passphrase").write_text(PASSPHRASE)
     (path / "passphrase").chmod(0o600)
-    node = SoloNode(home, instant=True, block_interval=0.2, passphrase_file=path / "passphrase")
+    node = open_solo_node(
+        home, instant=True, block_interval=0.2, passphrase_file=path / "passphrase"
+    )
     node.start()
     try:
         with serve(create_app(node)) as url, Client(url, timeout=10) as client:

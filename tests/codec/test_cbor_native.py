@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from finchain.codec import ErrFloat, ErrMalformed, ErrNonCanonical, decode, encode, encode_trusted
 from finchain.errors import FinchainError
-from finchain.receipts import cbor as receipts_cbor
+from finchain.offchain.receipts import cbor as receipts_cbor
 
 CIDV0 = b"\x12\x20" + bytes(range(32))  # a SHA-256 multihash: libipld's CIDv0
 CIDV1 = b"\x01\x71\x12\x20" + bytes(32)  # version 1, dag-cbor, sha2-256, 32-byte digest

@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finchain.crypto import EncryptionKey, ErrDecryptionFailed, generate_private_key, get_suite
-from finchain.datarights import (
+from finchain.errors import FinchainError
+from finchain.modules.datarights.errors import (
+    ErrBadKeyAgreement,
+    ErrPayloadMismatch,
+    ErrPayloadNotFound,
+)
+from finchain.offchain.datarights import (
     PayloadStore,
     decrypt_payload,
     encrypt_payload,
@@ -18,16 +24,10 @@ from finchain.datarights import (
     wrap_context,
     wrap_key,
 )
-from finchain.datarights.payload import MAGIC, payload_aad
-from finchain.datarights.wrapping import key_agreement_method
-from finchain.errors import FinchainError
-from finchain.modules.datarights.errors import (
-    ErrBadKeyAgreement,
-    ErrPayloadMismatch,
-    ErrPayloadNotFound,
-)
-from finchain.vc.dids import make_did
-from finchain.vc.keyformats import verification_method
+from finchain.offchain.datarights.payload import MAGIC, payload_aad
+from finchain.offchain.datarights.wrapping import key_agreement_method
+from finchain.offchain.vc.dids import make_did
+from finchain.offchain.vc.keyformats import verification_method
 
 OWNER = make_did("bank-chain", 1)
 GRANTEE = make_did("bank-chain", 2)

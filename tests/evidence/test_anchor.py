@@ -13,7 +13,7 @@ from finchain.cli.inprocess import LocalChain
 from finchain.client import Client, TxRejectedError
 from finchain.client import evidence_builders as eb
 from finchain.errors import FinchainError
-from finchain.evidence import anchor_hashes, read_jsonl
+from finchain.offchain.anchoring import anchor_hashes, read_jsonl
 from finchain.store import verify_tx_proof
 from tests.evidence.conftest import signer_for
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from finchain.evidence import parse_anchor_proof, read_jsonl
 from finchain.node.home import Home
+from finchain.offchain.anchoring import parse_anchor_proof, read_jsonl
 from tests.cli.test_cli_node_process import finchain
 from tests.cli.test_cli_node_process import node as node
 

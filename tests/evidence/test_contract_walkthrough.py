@@ -21,7 +21,7 @@ import pytest
 
 from finchain.crypto import generate_private_key
 from finchain.node.home import Home
-from finchain.receipts import dumps
+from finchain.offchain.receipts import dumps
 from tests.cli.test_cli_node_process import finchain
 from tests.cli.test_cli_node_process import node as node
 from tests.functional.framework import FINCHAIN

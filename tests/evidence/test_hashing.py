@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from finchain.errors import FinchainError
-from finchain.evidence import collect_files, hash_file, hash_files
-from finchain.evidence.hashing import CHUNK
+from finchain.offchain.anchoring import collect_files, hash_file, hash_files
+from finchain.offchain.anchoring.hashing import CHUNK
 
 
 @pytest.mark.parametrize("alg", ["sm3", "sha256"])

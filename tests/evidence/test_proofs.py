@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finchain.errors import FinchainError
-from finchain.evidence import (
+from finchain.offchain.anchoring import (
     Anchor,
     BatchTree,
     parse_anchor_proof,
@@ -20,8 +20,8 @@ from finchain.evidence import (
     write_directory,
     write_jsonl,
 )
-from finchain.evidence.errors import ErrMalformedAnchorProof
-from finchain.evidence.proofs import proof_of
+from finchain.offchain.anchoring.errors import ErrMalformedAnchorProof
+from finchain.offchain.anchoring.proofs import proof_of
 
 ANCHOR = Anchor(b"\xaa" * 32, 12)
 

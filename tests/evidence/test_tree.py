@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finchain.evidence import BatchTree
+from finchain.offchain.anchoring import BatchTree
 from finchain.store import tx_proof, tx_root, verify_tx_proof
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from finchain.app import ChainParams
+from finchain.devchain.setup import DemoAsset, HomeSpec, init_home
 from finchain.node.home import PASSPHRASE_ENV, Home
-from finchain.node.setup import DemoAsset, HomeSpec, init_home
 from tests.functional.framework import TestNode, free_port
 
 PASSPHRASE = "functional test passphrase"

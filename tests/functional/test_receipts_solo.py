@@ -26,10 +26,10 @@ import pytest
 from finchain.client import Client
 from finchain.client import evidence_builders as eb
 from finchain.crypto import Keystore
-from finchain.evidence import anchor_hashes
-from finchain.evidence.proofs import proof_of
-from finchain.receipts import dumps
-from finchain.receipts.fetch import fetch_receipt
+from finchain.offchain.anchoring import anchor_hashes
+from finchain.offchain.anchoring.proofs import proof_of
+from finchain.offchain.receipts import dumps
+from finchain.offchain.receipts.fetch import fetch_receipt
 from tests.functional.conftest import PASSPHRASE
 from tests.functional.framework import FINCHAIN
 

@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from finchain.app import ChainParams
-from finchain.app.msgs import CLOSE, KEY_CHANGE, TRANSFER, Operation, tx_operations
 from finchain.client import builders as b
 from finchain.client.builders import Signer
 from finchain.codec import RawMsg, decode, encode
+from finchain.core.msgs import CLOSE, KEY_CHANGE, TRANSFER, Operation, tx_operations
 from finchain.crypto import PrivateKey, generate_private_key
 from finchain.errors import FinchainError, lookup
 from finchain.modules.accounts.messages import (

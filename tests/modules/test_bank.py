@@ -73,9 +73,9 @@ def test_zero_balance_is_deleted(chain):
 
 
 def test_frozen_amount_is_not_spendable(chain):
-    from finchain.app.context import ExecMode
-    from finchain.app.gas import GasMeter
-    from finchain.app.kv import Overlay
+    from finchain.core.context import ExecMode
+    from finchain.core.gas import GasMeter
+    from finchain.core.kv import Overlay
 
     app = chain.app
     overlay = Overlay(app.state)

@@ -12,18 +12,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from finchain.app.context import Context, ExecMode
-from finchain.app.events import Event
-from finchain.app.gas import GasMeter, MeteredStore
-from finchain.app.kv import Overlay
-from finchain.app.params import ChainParams
+from finchain.core.context import Context, ExecMode
+from finchain.core.events import Event
+from finchain.core.gas import GasMeter, MeteredStore
+from finchain.core.kv import Overlay
+from finchain.core.params import ChainParams
 from finchain.crypto import generate_private_key
 from finchain.errors import FinchainError
 from finchain.modules.accounts.types import account_id
 from finchain.modules.credentials.keeper import CredentialsKeeper
 from finchain.modules.credentials.module import CredentialsModule
 from finchain.modules.governance.types import GOV_AUTHORITY
-from finchain.vc.dids import make_did
+from finchain.offchain.vc.dids import make_did
 
 CHAIN = "test-chain"
 T0 = 1_767_225_600 * 10**9

@@ -18,7 +18,10 @@ from finchain.client import datarights_builders as drb
 from finchain.client import identity_builders as ib
 from finchain.codec import RawMsg
 from finchain.crypto import EncryptionKey, ErrDecryptionFailed, generate_private_key
-from finchain.datarights import (
+from finchain.errors import FinchainError
+from finchain.modules.accounts.types import account_id
+from finchain.modules.datarights.errors import ErrAccessNotRecorded
+from finchain.offchain.datarights import (
     PayloadStore,
     decrypt_payload,
     encrypt_payload,
@@ -29,9 +32,6 @@ from finchain.datarights import (
     unwrap_key,
     wrap_context,
 )
-from finchain.errors import FinchainError
-from finchain.modules.accounts.types import account_id
-from finchain.modules.datarights.errors import ErrAccessNotRecorded
 from tests.harness import CHAIN_ID, Chain
 
 A = {n: account_id(n) for n in range(1, 4)}

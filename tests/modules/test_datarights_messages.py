@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finchain.app.errors import ErrInvalidMsg
+from finchain.core.errors import ErrInvalidMsg
 from finchain.errors import FinchainError
 from finchain.modules.datarights.messages import (
     ALL_MSGS,
@@ -17,7 +17,7 @@ from finchain.modules.datarights.messages import (
     MsgRecordAccess,
     MsgRegisterAsset,
 )
-from finchain.vc.dids import make_did
+from finchain.offchain.vc.dids import make_did
 
 OWNER = make_did("test-chain", 1)
 GRANTEE = make_did("test-chain", 2)

@@ -10,11 +10,11 @@ import pytest
 
 from finchain.app import Genesis
 from finchain.app.application import Application
-from finchain.app.context import Context, ExecMode
-from finchain.app.gas import GasMeter, MeteredStore
-from finchain.app.kv import KVReader, Overlay
-from finchain.app.params import ChainParams
 from finchain.client import evidence_builders as eb
+from finchain.core.context import Context, ExecMode
+from finchain.core.gas import GasMeter, MeteredStore
+from finchain.core.kv import KVReader, Overlay
+from finchain.core.params import ChainParams
 from finchain.errors import FinchainError
 from finchain.modules.accounts.types import account_id
 from finchain.modules.evidence.keeper import EvidenceKeeper

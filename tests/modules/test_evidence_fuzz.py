@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finchain.app.errors import ErrBadQuery, ErrInvalidMsg
+from finchain.core.errors import ErrBadQuery, ErrInvalidMsg
 from finchain.errors import FinchainError
 from finchain.modules.evidence import queries
 from finchain.modules.evidence.keeper import EvidenceView

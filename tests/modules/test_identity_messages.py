@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finchain.app.errors import ErrInvalidMsg
+from finchain.core.errors import ErrInvalidMsg
 from finchain.crypto import generate_private_key
 from finchain.errors import FinchainError, lookup
 from finchain.modules.identity.errors import ErrInvalidDid, ErrInvalidMethod, ErrInvalidService

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from finchain.devchain.setup import DemoAsset, HomeSpec, init_home
+from finchain.engines.solo.node import SoloNode
 from finchain.node.home import Home
-from finchain.node.setup import DemoAsset, HomeSpec, init_home
-from finchain.node.solo import SoloNode
+from finchain.node.solo import open_solo_node
 
 PASSPHRASE = "test passphrase"
 DEMO_ACCOUNTS = ("operator", "alice", "bob")
@@ -39,7 +40,7 @@ def solo_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Home, di
 
 @pytest.fixture
 def solo_node(solo_home: tuple[Home, dict[str, str]]) -> Iterator[SoloNode]:
-    node = SoloNode(solo_home[0], instant=True, block_interval=0.2)
+    node = open_solo_node(solo_home[0], instant=True, block_interval=0.2)
     node.start()
     yield node
     node.stop()

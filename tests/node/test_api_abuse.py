@@ -19,7 +19,7 @@ import pytest
 
 from finchain.client import builders as b
 from finchain.node.api import ApiLimits
-from finchain.node.service import SubmitMode
+from finchain.service.interface import SubmitMode
 from tests.client.live import LiveNode, live_node, serve, wait_until
 
 LIMIT = 64 * 1024

@@ -38,6 +38,7 @@ from finchain.client import (
     PermissionDeniedError,
     builders,
 )
+from finchain.devchain.setup import DemoAsset, HomeSpec, init_home
 from finchain.errors import FinchainError
 from finchain.node.api import create_app
 from finchain.node.auth import Authenticator, KdfParams, UserStore, hash_password
@@ -48,7 +49,6 @@ from finchain.node.config import AuthSection, load_config
 from finchain.node.errors import ErrConfig
 from finchain.node.home import PASSPHRASE_ENV, Home
 from finchain.node.logs import JsonFormatter, TextFormatter
-from finchain.node.setup import DemoAsset, HomeSpec, init_home
 from tests.client.live import LiveNode, free_port, live_node, serve
 
 TEST_KDF = KdfParams(n=2**4)  # tests only: production users get KdfParams()

@@ -32,7 +32,7 @@ from finchain.client import Client
 from finchain.client import builders as b
 from finchain.node.api import ApiLimits, create_app
 from finchain.node.api.context import ApiContext
-from finchain.node.service import NodeStatus, SubmitMode, SubmitResult
+from finchain.service.interface import NodeStatus, SubmitMode, SubmitResult
 from tests.client.live import LiveNode, live_node, serve, wait_until
 
 log = logging.getLogger("test.connections")

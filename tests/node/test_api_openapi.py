@@ -47,7 +47,7 @@ from finchain.node.api.routes.events import TYPES_PATTERN, parse_types
 from finchain.node.api.routes.resolver import DID_PATTERN, VERSION_ID_PATTERN
 from finchain.node.auth.service import Authenticator
 from finchain.node.config import AuthSection
-from finchain.vc.dids import _DID
+from finchain.offchain.vc.dids import _DID
 
 LIMITS = ApiLimits(max_batch=321, request_timeout=12.5)
 ERROR_REF = {"$ref": "#/components/schemas/ErrorModel"}

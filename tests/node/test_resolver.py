@@ -14,7 +14,7 @@ import pytest
 
 from finchain.client import identity_builders as ib
 from finchain.crypto import generate_private_key
-from finchain.node.service import SubmitMode
+from finchain.service.interface import SubmitMode
 from tests.client.live import LiveNode, live_node, serve
 
 RESULT = 'application/ld+json;profile="https://w3id.org/did-resolution"'

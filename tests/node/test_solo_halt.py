@@ -15,12 +15,12 @@ import httpx
 import pytest
 
 from finchain.client.builders import Signer, transfer
+from finchain.engines.solo.node import SoloNode
 from finchain.errors import FinchainError
 from finchain.node.api import create_app
-from finchain.node.errors import ErrHalted
 from finchain.node.home import Home
-from finchain.node.service import SubmitMode
-from finchain.node.solo import SoloNode
+from finchain.service.errors import ErrHalted
+from finchain.service.interface import SubmitMode
 from finchain.store import keys as K
 from finchain.store.errors import ErrCorrupt
 from tests.app.test_storage_faults import Damaged

@@ -9,14 +9,16 @@ from finchain.client import builders as b
 from finchain.client.builders import Signer
 from finchain.crypto import Keystore
 from finchain.engines.solo.header import header_hash, verify_header
-from finchain.node.service import EventFilter, SubmitMode
-from finchain.node.solo import SoloNode
+from finchain.engines.solo.node import SoloNode
+from finchain.node.home import Home
+from finchain.node.solo import open_solo_node
+from finchain.service.interface import EventFilter, SubmitMode
 from finchain.store import verify_tx_proof
 from tests.node.conftest import PASSPHRASE
 
 
-def signer_for(node: SoloNode, ids: dict[str, str], name: str) -> Signer:
-    key = Keystore(node.home.keystore_dir).load(name, PASSPHRASE)
+def signer_for(node: SoloNode, home: Home, ids: dict[str, str], name: str) -> Signer:
+    key = Keystore(home.keystore_dir).load(name, PASSPHRASE)
     nonce = node.query("accounts/account", {"account": ids[name]}, height=None, prove=False).value[
         "nonce"
     ]
@@ -25,7 +27,7 @@ def signer_for(node: SoloNode, ids: dict[str, str], name: str) -> Signer:
 
 def test_commit_mode_includes_and_proves(solo_node, solo_home):
     _, ids = solo_home
-    alice = signer_for(solo_node, ids, "alice")
+    alice = signer_for(solo_node, solo_home[0], ids, "alice")
     raw = alice.sign(b.transfer((ids["bob"], "CNY", 25)))
     (result,) = solo_node.submit([raw], SubmitMode.COMMIT, timeout=10)
     assert result.check is not None and result.check.ok
@@ -48,7 +50,7 @@ def test_commit_mode_includes_and_proves(solo_node, solo_home):
 
 def test_sync_mode_reports_check_errors(solo_node, solo_home):
     _, ids = solo_home
-    alice = signer_for(solo_node, ids, "alice")
+    alice = signer_for(solo_node, solo_home[0], ids, "alice")
     (bad,) = solo_node.submit(
         [alice.sign(b.transfer((ids["bob"], "CNY", 10**12)))], SubmitMode.SYNC, timeout=1
     )
@@ -58,7 +60,7 @@ def test_sync_mode_reports_check_errors(solo_node, solo_home):
 
 def test_async_mode_queues_then_commits(solo_node, solo_home):
     _, ids = solo_home
-    alice = signer_for(solo_node, ids, "alice")
+    alice = signer_for(solo_node, solo_home[0], ids, "alice")
     raws = [alice.sign(b.transfer((ids["bob"], "CNY", 1))) for _ in range(5)]
     results = solo_node.submit(raws, SubmitMode.ASYNC, timeout=1)
     assert all(r.check is None for r in results)
@@ -72,9 +74,9 @@ def test_async_mode_queues_then_commits(solo_node, solo_home):
 
 def test_blocks_chain_by_hash_and_survive_restart(solo_home):
     home, ids = solo_home
-    node = SoloNode(home, instant=True, block_interval=0.2)
+    node = open_solo_node(home, instant=True, block_interval=0.2)
     node.start()
-    alice = signer_for(node, ids, "alice")
+    alice = signer_for(node, home, ids, "alice")
     for _ in range(3):
         node.submit([alice.sign(b.transfer((ids["bob"], "CNY", 1)))], SubmitMode.COMMIT, timeout=10)
     status = node.status()
@@ -83,7 +85,7 @@ def test_blocks_chain_by_hash_and_survive_restart(solo_home):
     for previous, block in itertools.pairwise(blocks):
         assert block is not None and previous is not None
         assert block.header["last_block_hash"] == header_hash(previous.header, "intl")
-    again = SoloNode(home, instant=True, block_interval=0.2)
+    again = open_solo_node(home, instant=True, block_interval=0.2)
     assert again.status().height == status.height and again.status().app_hash == status.app_hash
     again.start()
     again.stop()
@@ -91,7 +93,7 @@ def test_blocks_chain_by_hash_and_survive_restart(solo_home):
 
 def test_event_stream_filters_by_account(solo_node, solo_home):
     _, ids = solo_home
-    alice = signer_for(solo_node, ids, "alice")
+    alice = signer_for(solo_node, solo_home[0], ids, "alice")
 
     async def collect() -> list:
         items = []

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from finchain.cli.main import app
-from finchain.receipts import ErrMaterial, assemble, dumps
+from finchain.offchain.receipts import ErrMaterial, assemble, dumps
 from tests.receipts.chains import comet_receipt, solo_receipt
 
 

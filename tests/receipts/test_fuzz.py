@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from finchain.client.receipt_verify import verify_receipt
-from finchain.receipts import dumps
+from finchain.offchain.receipts import dumps
 from tests.receipts.chains import comet_receipt, solo_receipt
 
 BUILT = {

@@ -19,8 +19,8 @@ from finchain.codec import encode as node_encode
 from finchain.crypto import generate_private_key
 from finchain.engines.cometbft import light
 from finchain.engines.solo.header import HEADER_DOMAIN
-from finchain.receipts import cbor, dumps, rfc6962
-from finchain.receipts.primitives import hash_function, verify_signature
+from finchain.offchain.receipts import cbor, dumps, rfc6962
+from finchain.offchain.receipts.primitives import hash_function, verify_signature
 from finchain.store import tx_proof, tx_root
 from tests.receipts.chains import solo_receipt
 
@@ -92,7 +92,7 @@ def test_rfc6962_matches_the_store(items, data):
 
 
 def test_light_re_exports_the_factored_functions():
-    assert light.header_hash.__module__ == "finchain.receipts.cometbft"
+    assert light.header_hash.__module__ == "finchain.offchain.receipts.cometbft"
     assert light.merkle_root([b"a", b"b"]) == tx_root("sha256", [b"a", b"b"])
 
 

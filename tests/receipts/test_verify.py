@@ -10,14 +10,14 @@ import pytest
 
 from finchain.client.receipt_verify import FAILED, NOT_RUN, STEPS, verify_receipt
 from finchain.crypto import generate_private_key
-from finchain.receipts import (
+from finchain.offchain.receipts import (
     ErrMalformedTrust,
     dumps,
     parse_receipt,
     parse_trust,
     valset_document,
 )
-from finchain.receipts.errors import (
+from finchain.offchain.receipts.errors import (
     ErrBadSignature,
     ErrBatchPath,
     ErrBelowQuorum,

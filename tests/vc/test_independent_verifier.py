@@ -68,7 +68,7 @@ def test_independent_verifier_accepts_finchain_credential_and_rejects_tampering(
 
 
 def test_independent_verifier_accepts_finchain_presentation_and_status_list() -> None:
-    from finchain.vc.presentations import build_presentation, sign_presentation
+    from finchain.offchain.vc.presentations import build_presentation, sign_presentation
     from tests.vc.world import NOW, REVOCATION_URL
 
     world = World(scheme="ed25519", hash_name="sha256")

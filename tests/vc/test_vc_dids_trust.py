@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from finchain.errors import FinchainError
-from finchain.vc.dids import make_did, method_in_relationship, parse_did
-from finchain.vc.errors import ErrInvalidDid, ErrInvalidTrustData, ErrUnknownDid
-from finchain.vc.trust import InMemoryTrust
-from finchain.vc.verifier import verify_credential
+from finchain.offchain.vc.dids import make_did, method_in_relationship, parse_did
+from finchain.offchain.vc.errors import ErrInvalidDid, ErrInvalidTrustData, ErrUnknownDid
+from finchain.offchain.vc.trust import InMemoryTrust
+from finchain.offchain.vc.verifier import verify_credential
 from tests.vc.world import KYC_SCHEMA, NOW, T0, World
 
 

@@ -10,14 +10,14 @@ from hypothesis import strategies as st
 
 from finchain.crypto import SCHEMES, generate_private_key, private_key_from_bytes
 from finchain.errors import FinchainError
-from finchain.vc.dids import make_did
-from finchain.vc.errors import (
+from finchain.offchain.vc.dids import make_did
+from finchain.offchain.vc.errors import (
     ErrInvalidDid,
     ErrMalformedKey,
     ErrMalformedMultibase,
     ErrUnsupportedKey,
 )
-from finchain.vc.keyformats import (
+from finchain.offchain.vc.keyformats import (
     from_jwk,
     from_multikey,
     public_key_of,
@@ -25,7 +25,7 @@ from finchain.vc.keyformats import (
     to_multikey,
     verification_method,
 )
-from finchain.vc.multibase import (
+from finchain.offchain.vc.multibase import (
     decode_base58btc,
     decode_base64url,
     encode_base58btc,

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from finchain.errors import FinchainError
-from finchain.vc.errors import ErrKeyMismatch, ErrMalformedPresentation
-from finchain.vc.presentations import build_presentation, sign_presentation
-from finchain.vc.proofs import add_proof
-from finchain.vc.verifier import FAILED, verify_presentation
+from finchain.offchain.vc.errors import ErrKeyMismatch, ErrMalformedPresentation
+from finchain.offchain.vc.presentations import build_presentation, sign_presentation
+from finchain.offchain.vc.proofs import add_proof
+from finchain.offchain.vc.verifier import FAILED, verify_presentation
 from tests.vc.world import ISSUED, NOW, REVOCATION_URL, World, key
 
 CHALLENGE = "c0ffee-1234"

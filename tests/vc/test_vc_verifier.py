@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from finchain.errors import FinchainError
-from finchain.vc.credentials import issue
-from finchain.vc.errors import ErrInvalidTime
-from finchain.vc.keyformats import verification_method
-from finchain.vc.proofs import add_proof
-from finchain.vc.verifier import FAILED, PASSED, SKIPPED, verify_credential
+from finchain.offchain.vc.credentials import issue
+from finchain.offchain.vc.errors import ErrInvalidTime
+from finchain.offchain.vc.keyformats import verification_method
+from finchain.offchain.vc.proofs import add_proof
+from finchain.offchain.vc.verifier import FAILED, PASSED, SKIPPED, verify_credential
 from tests.vc.world import (
     ISSUED,
     NOW,
@@ -32,7 +32,7 @@ def world(request: pytest.FixtureRequest) -> World:
 
 
 def _only_failure(result: object, check: str, reason: str) -> None:
-    from finchain.vc.verifier import VerificationResult
+    from finchain.offchain.vc.verifier import VerificationResult
 
     assert isinstance(result, VerificationResult)
     assert not result.verified

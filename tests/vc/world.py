@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from finchain.crypto import PrivateKey, private_key_from_bytes
-from finchain.vc.credentials import build_credential, issue, status_entry
-from finchain.vc.dids import make_did
-from finchain.vc.keyformats import verification_method
-from finchain.vc.statuslist import (
+from finchain.offchain.vc.credentials import build_credential, issue, status_entry
+from finchain.offchain.vc.dids import make_did
+from finchain.offchain.vc.keyformats import verification_method
+from finchain.offchain.vc.statuslist import (
     StatusList,
     build_status_list_credential,
     issue_status_list_credential,
 )
-from finchain.vc.trust import InMemoryTrust
+from finchain.offchain.vc.trust import InMemoryTrust
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 ISSUED = datetime(2025, 2, 1, tzinfo=UTC)

@@ -15,9 +15,9 @@ from finchain.app.abci import (
     StateProof,
     TxResult,
 )
-from finchain.app.events import Event
 from finchain.app.genesis import Genesis
-from finchain.app.params import ChainParams
+from finchain.core.events import Event
+from finchain.core.params import ChainParams
 
 __all__ = [
     "ChainParams",

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from finchain.app.events import Event
+from finchain.core.events import Event
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 
-from finchain.app import gas
-from finchain.app.context import Context
-from finchain.app.deps import AccountAuthority, SignerInfo
-from finchain.app.errors import (
+from finchain.codec import Tx
+from finchain.core import gas
+from finchain.core.context import Context
+from finchain.core.deps import AccountAuthority, SignerInfo
+from finchain.core.errors import (
     ErrAccountClosed,
     ErrAccountFrozen,
     ErrBadNonce,
@@ -34,10 +35,9 @@ from finchain.app.errors import (
     ErrUnknownMsg,
     ErrWrongChain,
 )
-from finchain.app.module import Handler
-from finchain.app.msgs import Msg, tx_operations
-from finchain.app.params import ChainParams
-from finchain.codec import Tx
+from finchain.core.module import Handler
+from finchain.core.msgs import Msg, tx_operations
+from finchain.core.params import ChainParams
 from finchain.crypto import verify_signature
 from finchain.errors import FinchainError
 

@@ -22,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from finchain.app import gas
 from finchain.app.abci import (
     CommitResponse,
     FinalizeBlockRequest,
@@ -34,8 +33,12 @@ from finchain.app.abci import (
     TxResult,
 )
 from finchain.app.ante import AnteChain, PolicyHook, SignatureCache, parse_msgs, stateless_checks
-from finchain.app.context import Context, ExecMode
-from finchain.app.errors import (
+from finchain.app.genesis import Genesis
+from finchain.app.readers import QueryReader
+from finchain.codec import Tx, decode, decode_trusted, decode_tx, encode, encode_trusted
+from finchain.core import gas
+from finchain.core.context import Context, ExecMode
+from finchain.core.errors import (
     ErrBadGenesis,
     ErrBadQuery,
     ErrNotInitialized,
@@ -43,15 +46,12 @@ from finchain.app.errors import (
     ErrUnknownQuery,
     ErrWrongHeight,
 )
-from finchain.app.events import Event
-from finchain.app.gas import GasMeter, MeteredStore
-from finchain.app.genesis import Genesis
-from finchain.app.kv import KVReader, Overlay
-from finchain.app.module import Handler, Module, Query
-from finchain.app.msgs import Msg
-from finchain.app.params import ChainParams
-from finchain.app.readers import QueryReader
-from finchain.codec import Tx, decode, decode_trusted, decode_tx, encode, encode_trusted
+from finchain.core.events import Event
+from finchain.core.gas import GasMeter, MeteredStore
+from finchain.core.kv import KVReader, Overlay
+from finchain.core.module import Handler, Module, Query
+from finchain.core.msgs import Msg
+from finchain.core.params import ChainParams
 from finchain.crypto import get_suite, hasher, verify_signature
 from finchain.crypto.batch import verify_batch
 from finchain.crypto.ed25519 import NAME as ED25519

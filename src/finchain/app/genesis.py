@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from finchain.app.errors import ErrBadGenesis
-from finchain.app.params import ChainParams
 from finchain.codec import encode
+from finchain.core.errors import ErrBadGenesis
+from finchain.core.params import ChainParams
 from finchain.crypto import SUITES, get_suite
 
 CHAIN_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,48}[a-z0-9]")

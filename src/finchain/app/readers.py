@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from finchain.app.errors import ErrBadQuery
+from finchain.core.errors import ErrBadQuery
 
 
 class VersionedState(Protocol):

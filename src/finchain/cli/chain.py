@@ -14,18 +14,18 @@ from finchain.app.genesis import Genesis
 from finchain.cli.common import InsecurePassphraseOpt, checked_new_passphrase, secret_file
 from finchain.cli.output import CliError, emit, failures, stderr
 from finchain.crypto import get_suite, read_passphrase_file
-from finchain.modules.accounts.types import account_id
-from finchain.node.config import load_config
-from finchain.node.demo import ensure_did_key, seed_identity
-from finchain.node.home import DEV_PASSPHRASE_FILE, PASSPHRASE_ENV, Home
-from finchain.node.logs import setup_logging
-from finchain.node.setup import (
+from finchain.devchain.demo import ensure_did_key, seed_identity
+from finchain.devchain.setup import (
     DemoAsset,
     HomeSpec,
     dev_home_exists,
     init_home,
     write_dev_passphrase,
 )
+from finchain.modules.accounts.types import account_id
+from finchain.node.config import load_config
+from finchain.node.home import DEV_PASSPHRASE_FILE, PASSPHRASE_ENV, Home
+from finchain.node.logs import setup_logging
 
 HomeOpt = Annotated[Path, typer.Option("--home", help="node home directory")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -144,9 +144,9 @@ def node(
 def _run_cometbft(path: Path) -> int:
     """Supervise the node's ABCI server and CometBFT; the exit code says how it ended."""
     from finchain.engines.cometbft.home import NodeHome
-    from finchain.engines.cometbft.processes import ProcessError
-    from finchain.engines.cometbft.run import run_node
     from finchain.engines.cometbft.toolchain import ToolchainError
+    from finchain.node.cometbft.processes import ProcessError
+    from finchain.node.cometbft.run import run_node
 
     home = NodeHome(path)
     if not (home.cometbft / "config" / "config.toml").exists():

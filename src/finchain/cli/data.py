@@ -5,7 +5,7 @@ The owner's data keys never touch the disk in clear: ``register`` and
 (``--owner-key``) in ``FILE.fckey`` (``finchain.cli.datakeys``); ``grant``
 opens it there and re-seals it to the grantee's keyAgreement key from its DID
 document. ``open`` records the access on chain first, then decrypts
-(``finchain.datarights.open_asset``). See docs/data-rights.md.
+(``finchain.offchain.datarights.open_asset``). See docs/data-rights.md.
 """
 
 from __future__ import annotations
@@ -45,7 +45,11 @@ from finchain.client import Client
 from finchain.client import datarights_builders as drb
 from finchain.codec import RawMsg
 from finchain.crypto import EncryptionKey
-from finchain.datarights import (
+from finchain.errors import FinchainError
+from finchain.modules.datarights import events
+from finchain.modules.datarights.errors import ErrAccessNotRecorded
+from finchain.modules.identity.types import time_ns_of
+from finchain.offchain.datarights import (
     ClientLedger,
     PayloadStore,
     encrypt_payload,
@@ -54,11 +58,7 @@ from finchain.datarights import (
     open_asset,
     rotate,
 )
-from finchain.datarights.access import suite_of_hash
-from finchain.errors import FinchainError
-from finchain.modules.datarights import events
-from finchain.modules.datarights.errors import ErrAccessNotRecorded
-from finchain.modules.identity.types import time_ns_of
+from finchain.offchain.datarights.access import suite_of_hash
 
 app = typer.Typer(
     help="Data rights: register encrypted data, grant, revoke, open (recorded), rotate, forget.",

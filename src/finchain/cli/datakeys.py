@@ -28,8 +28,8 @@ from typing import Any
 from finchain.cli.output import CliError
 from finchain.crypto import EncryptionKey, open_sealed, seal
 from finchain.crypto.errors import ErrDecryptionFailed
-from finchain.datarights import key_id_of
 from finchain.errors import FinchainError
+from finchain.offchain.datarights import key_id_of
 
 FORMAT = "finchain-data-keys/v1"
 _OWNER_CONTEXT = b"finchain/datarights/owner-key/v1\x00"

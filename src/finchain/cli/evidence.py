@@ -52,11 +52,11 @@ from finchain.cli.online import (
 from finchain.cli.output import CliError, emit, failures, stderr
 from finchain.client import Client
 from finchain.client import evidence_builders as eb
-from finchain.evidence import anchor_hashes, collect_files, hash_file, hash_files
-from finchain.evidence.proofs import parse_anchor_proof, read_jsonl
 from finchain.modules.evidence.types import HASH_ALGS, HASH_BYTES
-from finchain.receipts import dumps
-from finchain.receipts.fetch import fetch_receipt
+from finchain.offchain.anchoring import anchor_hashes, collect_files, hash_file, hash_files
+from finchain.offchain.anchoring.proofs import parse_anchor_proof, read_jsonl
+from finchain.offchain.receipts import dumps
+from finchain.offchain.receipts.fetch import fetch_receipt
 
 app = typer.Typer(
     help="Evidence: record, co-sign, anchor and show document hashes (online, via --url).",

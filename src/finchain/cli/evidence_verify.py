@@ -19,7 +19,7 @@ from rich.text import Text
 from finchain.cli.common import JsonOpt, load_json_file
 from finchain.cli.output import CliError, emit, failures, stderr, stdout
 from finchain.client.receipt_verify import FAILED, NOT_RUN, OK, ReceiptVerification, verify_receipt
-from finchain.receipts.format import MAX_RECEIPT_BYTES
+from finchain.offchain.receipts.format import MAX_RECEIPT_BYTES
 
 _STYLE = {OK: "[green]ok[/]", FAILED: "[bold red]FAILED[/]", NOT_RUN: "[dim]not run[/]"}
 

@@ -22,7 +22,7 @@ from finchain.client import Client
 from finchain.client.errors import ApiError
 from finchain.crypto import PrivateKey
 from finchain.errors import FinchainError
-from finchain.vc import is_did, parse_time
+from finchain.offchain.vc import is_did, parse_time
 
 DEFAULT_KEY_ID = "k1"
 

@@ -22,11 +22,12 @@ from pathlib import Path
 
 import uvicorn
 
+from finchain.devchain.setup import DemoAsset, HomeSpec, init_home
+from finchain.engines.solo.node import SoloNode
 from finchain.node.api import create_app
 from finchain.node.home import DEV_PASSPHRASE_FILE, Home
 from finchain.node.server import limits_from
-from finchain.node.setup import DemoAsset, HomeSpec, init_home
-from finchain.node.solo import SoloNode
+from finchain.node.solo import open_solo_node
 
 DEMO_ACCOUNTS = ("operator", "alice", "bob", "carol")
 DEMO_ASSET = DemoAsset("CNY", "Demo yuan", 2, 100_000_000_00)
@@ -97,7 +98,7 @@ def local_chain(
         accounts = create_home(path, suite=suite, block_interval=block_interval)
         home = Home(path)
         config = home.config()
-        node = SoloNode(
+        node = open_solo_node(
             home,
             config=config,
             instant=instant,

@@ -33,7 +33,6 @@ from typing import Annotated, Any
 
 import typer
 
-from finchain.app.errors import ErrBadNonce
 from finchain.app.genesis import Genesis
 from finchain.cli import accountbook
 from finchain.cli.common import open_keystore, passphrase, write_json_file
@@ -42,6 +41,7 @@ from finchain.cli.prooffile import state_document
 from finchain.client import Client, Signer, SubmitReceipt
 from finchain.client.types import Account, Proof
 from finchain.codec import RawMsg
+from finchain.core.errors import ErrBadNonce
 from finchain.crypto import KeyInfo, Keystore, PrivateKey
 from finchain.errors import FinchainError
 

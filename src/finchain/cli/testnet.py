@@ -5,7 +5,7 @@ whose keys land in ``DIR/keystore``), ``up`` starts the 2N processes in the
 background (each node's ABCI server, which also serves its HTTP API, and its
 CometBFT), ``status`` shows each node's height, app hash, peers and API URL,
 ``logs`` tails a node's logs, ``down`` stops everything. The work is done by
-``finchain.engines.cometbft.testnet``; this module only parses and reports.
+``finchain.node.cometbft.testnet``; this module only parses and reports.
 
 Example::
 
@@ -26,11 +26,11 @@ import httpx
 import typer
 
 from finchain.cli.output import CliError, emit, failures, stdout
-from finchain.engines.cometbft import testnet as net
+from finchain.devchain.cometbft_demo import DemoAccounts
 from finchain.engines.cometbft.config import ConsensusSettings
-from finchain.engines.cometbft.demo import DemoAccounts
-from finchain.engines.cometbft.processes import ABCI, COMETBFT, ProcessError
 from finchain.engines.cometbft.toolchain import ToolchainError
+from finchain.node.cometbft import testnet as net
+from finchain.node.cometbft.processes import ABCI, COMETBFT, ProcessError
 
 app = typer.Typer(help="A local multi-validator network on CometBFT.", no_args_is_help=True)
 

@@ -54,7 +54,7 @@ from finchain.cli.output import CliError, emit, failures, stderr, stdout
 from finchain.client import Client
 from finchain.client import credentials_builders as cb
 from finchain.client.trust import ChainTrust
-from finchain.vc import (
+from finchain.offchain.vc import (
     StatusList,
     VerificationResult,
     anchor_digest,
@@ -70,8 +70,8 @@ from finchain.vc import (
     verify_credential,
     verify_presentation,
 )
-from finchain.vc.proofs import suite_for_scheme
-from finchain.vc.statuslist import MIN_BITS, STATUS_PURPOSES, read_status_list
+from finchain.offchain.vc.proofs import suite_for_scheme
+from finchain.offchain.vc.statuslist import MIN_BITS, STATUS_PURPOSES, read_status_list
 
 app = typer.Typer(
     help="Verifiable credentials: issue, present, verify; status lists and schemas.",

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from finchain.app.msgs import CLOSE, KEY_CHANGE, TRANSFER
 from finchain.codec import RawMsg, TxBody, sign_tx
+from finchain.core.msgs import CLOSE, KEY_CHANGE, TRANSFER
 from finchain.crypto import PrivateKey, PublicKey
 from finchain.modules.accounts import messages as acc
 from finchain.modules.accounts.mfa import MfaRule, sort_rules

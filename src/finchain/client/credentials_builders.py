@@ -20,7 +20,7 @@ from typing import Any
 from finchain.codec import RawMsg
 from finchain.crypto import hash_bytes
 from finchain.modules.credentials import messages as cm
-from finchain.vc.jcs import canonicalize
+from finchain.offchain.vc.jcs import canonicalize
 
 KYC_SALT_BYTES = 32
 

@@ -1,6 +1,6 @@
 """Message builders of the data-rights module (see ``finchain.client.builders`` for the rest).
 
-These spell the wire maps only; ``finchain.datarights`` does the cryptography
+These spell the wire maps only; ``finchain.offchain.datarights`` does the cryptography
 (encrypting payloads, wrapping data keys, rotating after a revocation) and
 calls them.
 
@@ -36,7 +36,7 @@ def register_asset(
 
     Parameters:
         content_hash: the suite hash of the plaintext of version 1.
-        key_id: the commitment to version 1's data key (``finchain.datarights.key_id_of``).
+        key_id: the commitment to version 1's data key (``finchain.offchain.datarights.key_id_of``).
         purposes: the purposes grants may name (short identifiers, 1 to 16).
         terms: the terms of use, short text (at most 1 KiB).
         location: where the encrypted payload is (a URI, at most 512 bytes), or empty.

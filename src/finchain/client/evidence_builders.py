@@ -48,7 +48,7 @@ def record(
 
 
 def record_batch_root(hash_alg: str, root: bytes, count: int) -> RawMsg:
-    """Anchor the RFC 6962 root of ``count`` document hashes (``finchain.evidence.batch``)."""
+    """Anchor the RFC 6962 root of ``count`` document hashes (``offchain.anchoring.batch``)."""
     return record(
         hash_alg,
         root,

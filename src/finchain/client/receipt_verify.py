@@ -21,7 +21,7 @@ quorum          valid signatures hold more than 2/3 of the power      receipts:1
 ==============  ====================================================  ============
 
 Verification stops meaning at the first failure; later steps are listed as
-"not run". Imports: the standard library and ``finchain.receipts``'s pure
+"not run". Imports: the standard library and ``finchain.offchain.receipts``'s pure
 modules (themselves standard library only), plus PyNaCl (Ed25519) and
 gmssl-pyx (SM2) when a signature is checked. Nothing here touches the node,
 the store, the codec (libipld) or ``finchain.crypto``.
@@ -45,8 +45,8 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from finchain.errors import ErrorCode, FinchainError
-from finchain.receipts import cbor, cometbft, rfc6962
-from finchain.receipts.errors import (
+from finchain.offchain.receipts import cbor, cometbft, rfc6962
+from finchain.offchain.receipts.errors import (
     ErrBadSignature,
     ErrBatchPath,
     ErrBelowQuorum,
@@ -59,7 +59,7 @@ from finchain.receipts.errors import (
     ErrWrongChain,
     ErrWrongFile,
 )
-from finchain.receipts.format import (
+from finchain.offchain.receipts.format import (
     BATCH_ROOT_KIND,
     MAX_TX_BYTES,
     RECORD_TYPE,
@@ -70,7 +70,7 @@ from finchain.receipts.format import (
     parse_trust,
     set_hash,
 )
-from finchain.receipts.primitives import hash_function, verify_signature
+from finchain.offchain.receipts.primitives import hash_function, verify_signature
 
 __all__ = ["STEPS", "ReceiptVerification", "Step", "verify_receipt"]
 

@@ -26,9 +26,9 @@ import httpx
 
 from finchain.client.client import Client
 from finchain.client.errors import ApiError
-from finchain.vc.errors import ErrUnknownDid, ErrUnknownSchema, ErrUnknownStatusList
-from finchain.vc.times import format_time
-from finchain.vc.trust import StatusAnchor
+from finchain.offchain.vc.errors import ErrUnknownDid, ErrUnknownSchema, ErrUnknownStatusList
+from finchain.offchain.vc.times import format_time
+from finchain.offchain.vc.trust import StatusAnchor
 
 MAX_STATUS_LIST_BYTES = 1 << 20
 SECOND_NS = 1_000_000_000
@@ -49,7 +49,7 @@ def _end_of_second(at: datetime) -> int:
 
 
 class ChainTrust:
-    """A :class:`finchain.vc.trust.TrustSource` over a node's API.
+    """A :class:`finchain.offchain.vc.trust.TrustSource` over a node's API.
 
     Parameters:
         client: an open SDK client.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from finchain.app.abci import TxResult
-from finchain.app.events import Event
+from finchain.core.events import Event
 from finchain.crypto import get_suite, hash_bytes
 from finchain.errors import FinchainError
 from finchain.store import proof_from_json, verify_proof, verify_tx_proof

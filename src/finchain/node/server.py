@@ -18,8 +18,8 @@ from finchain.node.auth import Authenticator
 from finchain.node.config import NodeConfig
 from finchain.node.home import Home
 from finchain.node.runtime import tune_gc
-from finchain.node.service import NodeService
-from finchain.node.solo import SoloNode
+from finchain.node.solo import open_solo_node
+from finchain.service.interface import NodeService
 
 log = logging.getLogger("finchain.node")
 
@@ -76,7 +76,7 @@ def serve(
     uvicorn turns SIGTERM/SIGINT into a graceful exit; the node then finishes the
     block in progress and closes its database.
     """
-    node = SoloNode(home, config=config, instant=instant, passphrase_file=passphrase_file)
+    node = open_solo_node(home, config=config, instant=instant, passphrase_file=passphrase_file)
     app = api_app(node, config, home.path)
     server = uvicorn.Server(uvicorn_config(app, config, graceful_shutdown=5))
     tune_gc()

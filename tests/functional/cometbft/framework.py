@@ -26,12 +26,12 @@ import httpx
 
 from finchain.client import Client
 from finchain.client.errors import ClientError
-from finchain.engines.cometbft import processes
 from finchain.engines.cometbft.config import ConsensusSettings
 from finchain.engines.cometbft.rpc import CometRpc
-from finchain.engines.cometbft.serve import CRASH_ENV
 from finchain.engines.cometbft.server import CrashPoint
-from finchain.engines.cometbft.testnet import PORT_STRIDE, TestnetNode, init_testnet
+from finchain.node.cometbft import processes
+from finchain.node.cometbft.serve import CRASH_ENV
+from finchain.node.cometbft.testnet import PORT_STRIDE, TestnetNode, init_testnet
 from tests.functional.cometbft.genesis import Accounts
 from tests.harness import CHAIN_ID
 

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from finchain.app.errors import ErrBadGenesis
+from finchain.core.errors import ErrBadGenesis
 from finchain.engines.cometbft.config import cometbft_genesis, edit_toml
 from finchain.engines.cometbft.validators import (
     MAX_TOTAL_POWER,

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from finchain.client import Client
-from finchain.engines.cometbft import processes, testnet
 from finchain.engines.cometbft.home import NodeHome
 from finchain.engines.cometbft.rpc import CometRpc
+from finchain.node.cometbft import processes, testnet
 from tests.functional.cometbft.framework import FAST, free_port_base, wait_until
 
 pytestmark = pytest.mark.functional

@@ -25,8 +25,8 @@ import pytest
 from finchain.client import evidence_builders as eb
 from finchain.client.receipt_verify import verify_receipt
 from finchain.crypto import generate_private_key
-from finchain.receipts import ErrBelowQuorum, ErrUntrustedValidators, dumps
-from finchain.receipts.fetch import fetch_receipt
+from finchain.offchain.receipts import ErrBelowQuorum, ErrUntrustedValidators, dumps
+from finchain.offchain.receipts.fetch import fetch_receipt
 from tests.functional.framework import FINCHAIN
 
 pytestmark = pytest.mark.functional

@@ -35,8 +35,8 @@ from finchain.app import FinalizeBlockRequest, Genesis, QueryResponse, TxResult
 from finchain.app.abci import Misbehavior as AppMisbehavior
 from finchain.app.abci import ValidatorUpdate
 from finchain.app.application import Application
-from finchain.app.errors import ErrBadGenesis, ErrBadQuery
-from finchain.app.events import Event
+from finchain.core.errors import ErrBadGenesis, ErrBadQuery
+from finchain.core.events import Event
 from finchain.crypto import get_suite
 from finchain.engines.cometbft.observer import AbciObserver, CommittedBlock
 from finchain.engines.cometbft.validators import parse_validators

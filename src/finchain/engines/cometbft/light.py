@@ -39,7 +39,7 @@ from finchain.crypto import verify_signature
 
 # The hashed and signed byte forms live in a module with no node, store or database
 # imports, so the offline receipt verifier shares them; re-exported here for callers.
-from finchain.receipts.cometbft import (
+from finchain.offchain.receipts.cometbft import (
     FLAG_ABSENT,
     FLAG_COMMIT,
     FLAG_NIL,
@@ -51,7 +51,7 @@ from finchain.receipts.cometbft import (
     validators_hash,
     vote_sign_bytes,
 )
-from finchain.receipts.cometbft import HASH_FIELDS as _HASH_FIELDS
+from finchain.offchain.receipts.cometbft import HASH_FIELDS as _HASH_FIELDS
 
 ENGINE = "cometbft"
 __all__ = [

@@ -21,6 +21,7 @@ import itertools
 import logging
 import os
 import signal
+import socket
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,7 +30,6 @@ from typing import Any, TypeVar
 
 from finchain.engines.cometbft.adapter import AbciAdapter, MalformedRequest
 from finchain.engines.cometbft.framing import MAX_FRAME_BYTES, FrameDecoder, FrameError, frame
-from finchain.engines.cometbft.processes import accepts_connections
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,6 +38,16 @@ READ_CHUNK = 256 * 1024
 CONSENSUS_KINDS = frozenset(
     {"init_chain", "prepare_proposal", "process_proposal", "finalize_block", "commit"}
 )
+
+
+def accepts_connections(path: Path) -> bool:
+    """Whether a server listens on the unix socket ``path`` (a stale file does not count)."""
+    with socket.socket(socket.AF_UNIX) as probe:
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,7 @@ import httpx
 
 from finchain.app import Genesis, QueryResponse, TxResult
 from finchain.app.application import Application
-from finchain.app.errors import ErrNotInitialized
+from finchain.core.errors import ErrNotInitialized
 from finchain.engines.cometbft.config import RpcSettings
 from finchain.engines.cometbft.errors import ErrEngineUnavailable, ErrRefused
 from finchain.engines.cometbft.light import parse_time
@@ -48,8 +48,8 @@ from finchain.engines.cometbft.rpc import CometRpc, RpcError
 from finchain.engines.cometbft.views import block_view, tx_view
 from finchain.engines.solo.errors import ErrDuplicateTx, ErrMempoolFull, ErrTxTooLarge
 from finchain.errors import FinchainError, to_abci
-from finchain.node.errors import ErrShuttingDown
-from finchain.node.service import (
+from finchain.service.errors import ErrShuttingDown
+from finchain.service.interface import (
     BlockValidator,
     BlockView,
     EventFilter,
@@ -59,7 +59,7 @@ from finchain.node.service import (
     SubmitResult,
     TxView,
 )
-from finchain.node.streams import StreamHub, block_items
+from finchain.service.streams import StreamHub, block_items
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

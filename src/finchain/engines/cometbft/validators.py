@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from finchain.app.abci import ValidatorUpdate
-from finchain.app.errors import ErrBadGenesis
+from finchain.core.errors import ErrBadGenesis
 
 SCHEME = "ed25519"
 COMETBFT_KEY_TYPE = "tendermint/PubKeyEd25519"

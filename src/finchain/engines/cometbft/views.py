@@ -23,7 +23,7 @@ from typing import Any
 from finchain.app import TxResult
 from finchain.engines.cometbft.errors import ErrInternal
 from finchain.engines.cometbft.light import commit_from_rpc, data_hash, header_from_rpc
-from finchain.node.service import BlockView, TxView
+from finchain.service.interface import BlockView, TxView
 from finchain.store import tx_proof
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from finchain.app.context import Context
+from finchain.core.context import Context
 
 
 class CloseGuard(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from finchain.app.events import Event
+from finchain.core.events import Event
 
 ACCOUNT_CREATED = "account_created"
 KEY_ADDED = "key_added"

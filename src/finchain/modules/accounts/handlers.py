@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from finchain.app.context import Context
+from finchain.core.context import Context
 from finchain.errors import FinchainError
 from finchain.modules.accounts import events
 from finchain.modules.accounts.errors import (

@@ -7,10 +7,10 @@ from dataclasses import replace
 from functools import lru_cache
 from types import MappingProxyType
 
-from finchain.app.context import Context
-from finchain.app.deps import SignerInfo, SignerKey
-from finchain.app.kv import KVReader
 from finchain.codec import decode_trusted, encode
+from finchain.core.context import Context
+from finchain.core.deps import SignerInfo, SignerKey
+from finchain.core.kv import KVReader
 from finchain.modules.accounts import events, keys
 from finchain.modules.accounts.deps import CloseGuard
 from finchain.modules.accounts.errors import (

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Self
 
-from finchain.app.errors import ErrInvalidMsg
-from finchain.app.msgs import CLOSE, KEY_CHANGE, FieldlessMsg, Msg, Operation
-from finchain.app.schema import expect_fields, get_int, get_list, get_str
+from finchain.core.errors import ErrInvalidMsg
+from finchain.core.msgs import CLOSE, KEY_CHANGE, FieldlessMsg, Msg, Operation
+from finchain.core.schema import expect_fields, get_int, get_list, get_str
 from finchain.modules.accounts.mfa import MAX_RULES, MfaRule, check_factor, rules_from_list
 from finchain.modules.accounts.types import (
     KEY_ID,

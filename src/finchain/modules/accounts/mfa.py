@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from finchain.app.msgs import CLOSE, KEY_CHANGE, OPERATIONS, TRANSFER, Operation
-from finchain.app.schema import expect_fields, get_int, get_str
 from finchain.codec import parse_amount
+from finchain.core.msgs import CLOSE, KEY_CHANGE, OPERATIONS, TRANSFER, Operation
+from finchain.core.schema import expect_fields, get_int, get_str
 from finchain.errors import FinchainError
 from finchain.modules.accounts.errors import ErrInvalidPolicy, ErrMfaRequired
 from finchain.modules.bank.types import SYMBOL

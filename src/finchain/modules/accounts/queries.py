@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from finchain.app.errors import ErrBadQuery
-from finchain.app.kv import KVReader
+from finchain.core.errors import ErrBadQuery
+from finchain.core.kv import KVReader
 from finchain.modules.accounts.errors import ErrAccountNotFound
 from finchain.modules.accounts.keeper import AccountsView
 from finchain.modules.accounts.types import is_account_id, policy_to_json

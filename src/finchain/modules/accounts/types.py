@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from finchain.app.schema import expect_fields, get_bytes, get_int, get_list, get_str
+from finchain.core.schema import expect_fields, get_bytes, get_int, get_list, get_str
 from finchain.crypto import SCHEMES, public_key_from_bytes
 from finchain.errors import FinchainError
 from finchain.modules.accounts.errors import ErrInvalidAccountId, ErrInvalidKey, ErrInvalidPolicy

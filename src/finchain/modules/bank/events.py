@@ -6,7 +6,7 @@ Every balance change goes through the keeper's two private helpers, which emit
 
 from __future__ import annotations
 
-from finchain.app.events import Event
+from finchain.core.events import Event
 
 ASSET_CREATED = "asset_created"
 TRANSFER = "transfer"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from finchain.app.context import Context
+from finchain.core.context import Context
 from finchain.modules.bank.errors import ErrInvalidAsset, ErrNotBurner, ErrNotMinter
 from finchain.modules.bank.keeper import BankKeeper
 from finchain.modules.bank.messages import MsgBurn, MsgCreateAsset, MsgMint, MsgTransfer

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-from finchain.app.context import Context
-from finchain.app.kv import KVReader
 from finchain.codec import MAX_AMOUNT, decode_trusted, encode
+from finchain.core.context import Context
+from finchain.core.kv import KVReader
 from finchain.modules.bank import events, keys
 from finchain.modules.bank.deps import AccountStatusView
 from finchain.modules.bank.errors import (

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Self
 
-from finchain.app.errors import ErrInvalidMsg
-from finchain.app.msgs import TRANSFER, Msg, Operation
-from finchain.app.schema import expect_fields, get_int, get_list, get_str, get_str_list
 from finchain.codec import MAX_AMOUNT, parse_amount
+from finchain.core.errors import ErrInvalidMsg
+from finchain.core.msgs import TRANSFER, Msg, Operation
+from finchain.core.schema import expect_fields, get_int, get_list, get_str, get_str_list
 from finchain.errors import FinchainError
 from finchain.modules.accounts.types import is_account_id
 from finchain.modules.bank.types import MAX_DECIMALS, SYMBOL

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from finchain.app.errors import ErrBadQuery
-from finchain.app.kv import KVReader
+from finchain.core.errors import ErrBadQuery
+from finchain.core.kv import KVReader
 from finchain.modules.accounts.types import is_account_id
 from finchain.modules.bank.keeper import BankView
 from finchain.modules.bank.types import SYMBOL

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from finchain.app.kv import KVReader
+from finchain.core.kv import KVReader
 
 
 class IdentityView(Protocol):

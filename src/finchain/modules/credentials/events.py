@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from finchain.app.events import Event
+from finchain.core.events import Event
 
 ISSUER_ACCREDITED = "issuer_accredited"
 ISSUER_TYPES_CHANGED = "issuer_types_changed"

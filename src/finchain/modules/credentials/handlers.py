@@ -7,7 +7,7 @@ regulator (the signer is a registered regulator account).
 
 from __future__ import annotations
 
-from finchain.app.context import Context
+from finchain.core.context import Context
 from finchain.modules.credentials.errors import ErrNotGovernance
 from finchain.modules.credentials.keeper import CredentialsKeeper
 from finchain.modules.credentials.messages import (

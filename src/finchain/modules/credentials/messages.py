@@ -21,9 +21,9 @@ from typing import Any, NoReturn, Self
 import rfc8785
 from jsonschema import Draft202012Validator, SchemaError  # type: ignore[import-untyped]
 
-from finchain.app.errors import ErrInvalidMsg
-from finchain.app.msgs import Msg
-from finchain.app.schema import expect_fields, get_bytes, get_int, get_list, get_str
+from finchain.core.errors import ErrInvalidMsg
+from finchain.core.msgs import Msg
+from finchain.core.schema import expect_fields, get_bytes, get_int, get_list, get_str
 from finchain.crypto import public_key_from_bytes
 from finchain.errors import FinchainError
 from finchain.modules.accounts.types import is_account_id
@@ -49,7 +49,7 @@ from finchain.modules.credentials.types import (
     STATUS_PURPOSES,
     Escrow,
 )
-from finchain.vc import dids
+from finchain.offchain.vc import dids
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 MAX_VERSION = 2**32 - 1

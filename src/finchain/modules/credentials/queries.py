@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from finchain.app.errors import ErrBadQuery
-from finchain.app.kv import KVReader
+from finchain.core.errors import ErrBadQuery
+from finchain.core.kv import KVReader
 from finchain.modules.accounts.types import is_account_id
 from finchain.modules.credentials.errors import (
     ErrUnknownIssuer,
@@ -27,7 +27,7 @@ from finchain.modules.credentials.types import (
     STATUS_LIST_ID,
     Schema,
 )
-from finchain.vc import dids
+from finchain.offchain.vc import dids
 
 MAX_HISTORY = 100
 

@@ -3,7 +3,7 @@
 Malformed messages fail with ``tx:6`` (invalid message) and malformed queries
 with ``tx:25`` (invalid query), like every module's; the codes below are the
 refusals that depend on what the chain holds, plus the client-side failures
-of ``finchain.datarights`` (codes 20 and up), so a caller handles both with
+of ``finchain.offchain.datarights`` (codes 20 and up), so a caller handles both with
 one ``except FinchainError``.
 
 Exception tree::

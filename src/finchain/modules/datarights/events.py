@@ -6,7 +6,7 @@ asset listens for it (the same facts are queryable with ``datarights/access_log`
 
 from __future__ import annotations
 
-from finchain.app.events import Event
+from finchain.core.events import Event
 
 ASSET_REGISTERED = "data_asset_registered"
 VERSION_ADDED = "data_version_added"

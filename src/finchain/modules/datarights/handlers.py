@@ -7,7 +7,7 @@ who controls a DID, so a DID's controller may change without touching grants).
 
 from __future__ import annotations
 
-from finchain.app.context import Context
+from finchain.core.context import Context
 from finchain.modules.datarights.keeper import DataRightsKeeper
 from finchain.modules.datarights.messages import (
     MsgAddVersion,

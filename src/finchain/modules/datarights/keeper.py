@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from finchain.app.context import Context
-from finchain.app.kv import KVReader
 from finchain.codec import decode_trusted, encode
+from finchain.core.context import Context
+from finchain.core.kv import KVReader
 from finchain.crypto import get_suite
 from finchain.modules.datarights import events, keys
 from finchain.modules.datarights.deps import DidDirectory

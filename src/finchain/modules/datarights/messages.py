@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Self
 
-from finchain.app.errors import ErrInvalidMsg
-from finchain.app.msgs import Msg
-from finchain.app.schema import expect_fields, get_bytes, get_int, get_list, get_str
+from finchain.core.errors import ErrInvalidMsg
+from finchain.core.msgs import Msg
+from finchain.core.schema import expect_fields, get_bytes, get_int, get_list, get_str
 from finchain.modules.datarights.types import (
     HASH_BYTES,
     KEY_ID_BYTES,
@@ -29,7 +29,7 @@ from finchain.modules.datarights.types import (
     MAX_WRAPPED_KEY,
     PURPOSE,
 )
-from finchain.vc.dids import KEY_ID, is_did
+from finchain.offchain.vc.dids import KEY_ID, is_did
 
 _MAX_ID = 2**63 - 1
 

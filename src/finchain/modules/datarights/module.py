@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from finchain.app.context import Context
-from finchain.app.kv import KVReader
-from finchain.app.module import Handler, Invariant, Query
-from finchain.app.msgs import Msg
+from finchain.core.context import Context
+from finchain.core.kv import KVReader
+from finchain.core.module import Handler, Invariant, Query
+from finchain.core.msgs import Msg
 from finchain.modules.datarights import handlers, keys, queries
 from finchain.modules.datarights.errors import ErrBadGenesis
 from finchain.modules.datarights.keeper import DataRightsKeeper

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from finchain.app.errors import ErrBadQuery
-from finchain.app.kv import KVReader
+from finchain.core.errors import ErrBadQuery
+from finchain.core.kv import KVReader
 from finchain.modules.datarights.keeper import DataRightsView
 from finchain.modules.datarights.types import MAX_DID_BYTES, MAX_VERSIONS
-from finchain.vc.dids import is_did
+from finchain.offchain.vc.dids import is_did
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200

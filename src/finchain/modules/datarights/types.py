@@ -16,7 +16,7 @@ from typing import Any
 
 HASH_BYTES = 32
 KEY_ID_BYTES = 32
-"""A version's key commitment: the suite hash of its data key (finchain.datarights)."""
+"""A version's key commitment: the suite hash of its data key (finchain.offchain.datarights)."""
 MAX_WRAPPED_KEY = 256
 """An SM2-sealed 32-byte data key is 162 bytes; room for a second scheme, never for data."""
 MAX_TITLE = 128

@@ -7,7 +7,7 @@ last co-signature. A subscriber waiting for multi-party evidence listens for it.
 
 from __future__ import annotations
 
-from finchain.app.events import Event
+from finchain.core.events import Event
 
 EVIDENCE_RECORDED = "evidence_recorded"
 EVIDENCE_COSIGNED = "evidence_cosigned"

@@ -6,7 +6,7 @@ and only a named co-signer's own transaction adds its co-signature.
 
 from __future__ import annotations
 
-from finchain.app.context import Context
+from finchain.core.context import Context
 from finchain.modules.evidence.keeper import EvidenceKeeper
 from finchain.modules.evidence.messages import MsgCosign, MsgRecord
 

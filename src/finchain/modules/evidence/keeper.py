@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from finchain.app.context import Context
-from finchain.app.kv import KVReader
 from finchain.codec import decode_trusted, encode
+from finchain.core.context import Context
+from finchain.core.kv import KVReader
 from finchain.modules.evidence import events, keys
 from finchain.modules.evidence.deps import AccountStatusView, DidLookup
 from finchain.modules.evidence.errors import (

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Self
 
-from finchain.app.errors import ErrInvalidMsg
-from finchain.app.msgs import Msg
-from finchain.app.schema import expect_fields, get_bytes, get_str, get_str_list
 from finchain.codec import encode
+from finchain.core.errors import ErrInvalidMsg
+from finchain.core.msgs import Msg
+from finchain.core.schema import expect_fields, get_bytes, get_str, get_str_list
 from finchain.modules.accounts.types import is_account_id
 from finchain.modules.evidence.types import (
     BATCH_ROOT,

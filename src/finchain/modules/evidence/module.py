@@ -13,11 +13,11 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from finchain.app.context import Context
-from finchain.app.kv import KVReader
-from finchain.app.module import Handler, Invariant, Query
-from finchain.app.msgs import Msg
-from finchain.app.schema import expect_fields, get_int, get_list, get_str
+from finchain.core.context import Context
+from finchain.core.kv import KVReader
+from finchain.core.module import Handler, Invariant, Query
+from finchain.core.msgs import Msg
+from finchain.core.schema import expect_fields, get_int, get_list, get_str
 from finchain.errors import FinchainError
 from finchain.modules.accounts.types import is_account_id
 from finchain.modules.evidence import handlers, queries

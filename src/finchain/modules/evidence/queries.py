@@ -15,8 +15,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from finchain.app.errors import ErrBadQuery
-from finchain.app.kv import KVReader
+from finchain.core.errors import ErrBadQuery
+from finchain.core.kv import KVReader
 from finchain.modules.accounts.types import is_account_id
 from finchain.modules.evidence.keeper import Entry, EvidenceView
 from finchain.modules.evidence.types import HASH_ALGS, HASH_BYTES

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from finchain.app.context import Context
-from finchain.app.kv import KVReader
-from finchain.app.msgs import Msg
-from finchain.app.params import ChainParams
+from finchain.core.context import Context
+from finchain.core.kv import KVReader
+from finchain.core.msgs import Msg
+from finchain.core.params import ChainParams
 
 
 class AccountStatusView(Protocol):

@@ -8,7 +8,7 @@ describe changes that never happened; ``proposal_failed`` says why instead.
 
 from __future__ import annotations
 
-from finchain.app.events import Event
+from finchain.core.events import Event
 from finchain.modules.governance.types import Evidence, Failure, Tally, Validator
 
 PROPOSAL_SUBMITTED = "proposal_submitted"

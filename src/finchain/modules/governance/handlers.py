@@ -6,7 +6,7 @@ a proposal may change is checked when it executes (keeper), not here.
 
 from __future__ import annotations
 
-from finchain.app.context import Context
+from finchain.core.context import Context
 from finchain.modules.governance.errors import ErrNotMember
 from finchain.modules.governance.keeper import GovernanceKeeper
 from finchain.modules.governance.messages import MsgSubmitProposal, MsgVote

@@ -13,10 +13,10 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Self
 
-from finchain.app.errors import ErrInvalidMsg
-from finchain.app.msgs import Msg
-from finchain.app.params import ChainParams
-from finchain.app.schema import expect_fields, get_bytes, get_int, get_list, get_str
+from finchain.core.errors import ErrInvalidMsg
+from finchain.core.msgs import Msg
+from finchain.core.params import ChainParams
+from finchain.core.schema import expect_fields, get_bytes, get_int, get_list, get_str
 from finchain.crypto import public_key_from_bytes
 from finchain.errors import FinchainError
 from finchain.modules.accounts.types import is_account_id

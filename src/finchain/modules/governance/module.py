@@ -19,11 +19,11 @@ from functools import partial
 from typing import Any
 
 from finchain.app.abci import ValidatorUpdate
-from finchain.app.context import Context
-from finchain.app.kv import KVReader
-from finchain.app.module import Handler, Invariant, Query
-from finchain.app.msgs import Msg
-from finchain.app.schema import expect_fields, get_list
+from finchain.core.context import Context
+from finchain.core.kv import KVReader
+from finchain.core.module import Handler, Invariant, Query
+from finchain.core.msgs import Msg
+from finchain.core.schema import expect_fields, get_list
 from finchain.crypto import PublicKey, public_key_from_bytes
 from finchain.errors import FinchainError
 from finchain.modules.governance import handlers, queries

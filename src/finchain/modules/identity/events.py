@@ -7,7 +7,7 @@ number, so an indexer following events alone knows when to re-resolve.
 
 from __future__ import annotations
 
-from finchain.app.events import Event
+from finchain.core.events import Event
 
 DID_CREATED = "did_created"
 DID_UPDATED = "did_updated"

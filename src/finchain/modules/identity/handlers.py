@@ -9,7 +9,7 @@ abandoned DID whose controller cannot act.
 
 from __future__ import annotations
 
-from finchain.app.context import Context
+from finchain.core.context import Context
 from finchain.modules.governance.types import GOV_AUTHORITY
 from finchain.modules.identity.errors import ErrNotController
 from finchain.modules.identity.keeper import IdentityKeeper

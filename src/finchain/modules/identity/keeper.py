@@ -18,11 +18,11 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from finchain.app import gas
-from finchain.app.context import Context
-from finchain.app.events import Event
-from finchain.app.kv import KVReader
 from finchain.codec import decode_trusted, encode
+from finchain.core import gas
+from finchain.core.context import Context
+from finchain.core.events import Event
+from finchain.core.kv import KVReader
 from finchain.crypto import verify_signature
 from finchain.errors import FinchainError
 from finchain.modules.identity import events, keys

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Self
 
-from finchain.app.errors import ErrInvalidMsg
-from finchain.app.msgs import Msg
-from finchain.app.schema import expect_fields, get_bytes, get_int, get_list, get_str, get_str_list
+from finchain.core.errors import ErrInvalidMsg
+from finchain.core.msgs import Msg
+from finchain.core.schema import expect_fields, get_bytes, get_int, get_list, get_str, get_str_list
 from finchain.modules.accounts.types import is_account_id
 from finchain.modules.identity.types import (
     MAX_CONTROLLERS,

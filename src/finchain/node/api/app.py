@@ -14,7 +14,7 @@ from finchain.node.api.routes import chain, events, evidence, resolver, state, t
 from finchain.node.api.routes import receipts as receipt_routes
 from finchain.node.auth.gate import AuthGate
 from finchain.node.auth.service import Authenticator
-from finchain.node.service import NodeService
+from finchain.service.interface import NodeService
 
 API_VERSION = "1"
 DESCRIPTION = """The HTTP API of a finchain node.
@@ -33,7 +33,7 @@ def create_app(
 
     Example::
 
-        node = SoloNode(home, instant=True)
+        node = open_solo_node(home, instant=True)
         node.start()
         uvicorn.run(create_app(node, limits=ApiLimits()), port=8640,
                     timeout_graceful_shutdown=5)  # ends open event streams on exit

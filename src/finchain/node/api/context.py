@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from finchain.node.api.calls import NodeCalls
 from finchain.node.api.guard import Gate
 from finchain.node.api.limits import ApiLimits
-from finchain.node.service import NodeService
+from finchain.service.interface import NodeService
 
 T = TypeVar("T")
 

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from finchain.app.abci import QueryResponse, TxResult
-from finchain.app.events import Event
-from finchain.node.service import BlockView, NodeStatus, StreamItem, SubmitResult, TxView
+from finchain.core.events import Event
+from finchain.service.interface import BlockView, NodeStatus, StreamItem, SubmitResult, TxView
 from finchain.store import proof_to_json
 
 

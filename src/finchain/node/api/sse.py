@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from finchain.node.api.encode import stream_json
-from finchain.node.service import StreamItem
+from finchain.service.interface import StreamItem
 
 log = logging.getLogger("finchain.api")
 CONNECTED = b": connected\n\n"

@@ -12,7 +12,7 @@ from finchain.node.api.errors import ErrBadParameter, ErrTooManyRequests
 from finchain.node.api.models import STREAM_ITEM_SCHEMA
 from finchain.node.api.routes.common import errors
 from finchain.node.api.sse import EventStreamResponse
-from finchain.node.service import EventFilter
+from finchain.service.interface import EventFilter
 
 router = APIRouter(tags=["events"])
 _NAME = "[a-z][a-z0-9_]{0,63}"

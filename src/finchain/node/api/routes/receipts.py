@@ -3,7 +3,7 @@
 ``GET /v1/receipts/{tx_id}`` returns the tx, its inclusion proof to the
 block's tx root, the block header, the commit (the solo validator's signature,
 or CometBFT's precommits) and the validator set of that height. The client
-adds the document side (``finchain.receipts.assemble``) and verifies offline
+adds the document side (``finchain.offchain.receipts.assemble``) and verifies offline
 (``finchain.client.receipt_verify``); docs/receipts.md has the format.
 """
 
@@ -21,8 +21,8 @@ from finchain.node.api.models import ReceiptMaterialModel
 from finchain.node.api.parse import parse_tx_id
 from finchain.node.api.responses import JSONResponse
 from finchain.node.api.routes.common import TxIdPath, errors
-from finchain.node.service import BlockValidator, TxView
-from finchain.receipts.cometbft import FLAG_ABSENT, validator_address
+from finchain.offchain.receipts.cometbft import FLAG_ABSENT, validator_address
+from finchain.service.interface import BlockValidator, TxView
 from finchain.store import proof_to_json
 
 router = APIRouter(tags=["receipts"])

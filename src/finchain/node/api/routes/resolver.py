@@ -43,11 +43,11 @@ register_url_convertor("did_text", _AnyText())
 
 RESOLUTION_TYPE = 'application/ld+json;profile="https://w3id.org/did-resolution"'
 DID_DOCUMENT_TYPES = ("application/did+ld+json", "application/did+json")
-#: ``did:finchain:<chain id>:<12 digits>`` (``finchain.vc.dids``); the last two digits are
+#: ``did:finchain:<chain id>:<12 digits>`` (``finchain.offchain.vc.dids``); the last two digits are
 #: check digits, which no pattern can verify: a wrong one is a 400 ``invalidDid``.
 DID_PATTERN = "^did:finchain:[a-z0-9][a-z0-9-]{0,48}[a-z0-9]:[0-9]{12}$"
 VERSION_ID_PATTERN = "^[1-9][0-9]{0,17}$"
-#: An XML Schema dateTimeStamp (``finchain.vc.times``): a zone is required.
+#: An XML Schema dateTimeStamp (``finchain.offchain.vc.times``): a zone is required.
 VERSION_TIME_PATTERN = (
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.][0-9]{1,6})?"
     "(?:Z|[+-][0-9]{2}:[0-9]{2})$"

@@ -28,7 +28,7 @@ from finchain.node.api.models import (
 from finchain.node.api.parse import parse_tx_id
 from finchain.node.api.responses import JSONResponse
 from finchain.node.api.routes.common import BODY_STATUSES, TxIdPath, errors
-from finchain.node.service import SubmitMode, SubmitResult
+from finchain.service.interface import SubmitMode, SubmitResult
 
 router = APIRouter(tags=["transactions"], route_class=StrictJsonRoute)
 

@@ -1,0 +1,1 @@
+"""The ground every module stands on: context, stores, messages, events, errors."""

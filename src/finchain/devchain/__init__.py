@@ -1,0 +1,1 @@
+"""Development chains: homes with demo accounts, the dev chain's demo setup (above the SDK)."""

@@ -1,0 +1,1 @@
+"""Running CometBFT nodes: the ABCI process, its supervisor, local testnets."""

@@ -1,0 +1,1 @@
+"""Libraries beside the chain: verifiable credentials, receipts, anchoring, data-rights client."""

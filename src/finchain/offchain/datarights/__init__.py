@@ -1,0 +1,46 @@
+"""Data rights, client side: encrypted payloads off chain, wrapped keys, recorded access.
+
+The owner encrypts each version with a fresh data key under the suite's AEAD
+(:func:`encrypt_payload`), keeps the bytes off chain (:class:`PayloadStore` or
+any URL), registers the hash and a key commitment on chain, and grants by
+sealing the data key to the grantee's keyAgreement key (:func:`grant_message`).
+After a revocation :func:`rotate` makes the next version under a new key
+wrapped only for the remaining grantees. A grantee opens with
+:func:`open_asset`, which records the access on chain first. See
+docs/data-rights.md.
+"""
+
+from finchain.offchain.datarights.access import ClientLedger, Ledger, open_asset
+from finchain.offchain.datarights.owner import Rotation, grant_message, method_fragment, rotate
+from finchain.offchain.datarights.payload import (
+    EncryptedPayload,
+    decrypt_payload,
+    encrypt_payload,
+    key_id_of,
+)
+from finchain.offchain.datarights.store import PayloadStore
+from finchain.offchain.datarights.wrapping import (
+    key_agreement_method,
+    unwrap_key,
+    wrap_context,
+    wrap_key,
+)
+
+__all__ = [
+    "ClientLedger",
+    "EncryptedPayload",
+    "Ledger",
+    "PayloadStore",
+    "Rotation",
+    "decrypt_payload",
+    "encrypt_payload",
+    "grant_message",
+    "key_agreement_method",
+    "key_id_of",
+    "method_fragment",
+    "open_asset",
+    "rotate",
+    "unwrap_key",
+    "wrap_context",
+    "wrap_key",
+]

@@ -1,0 +1,70 @@
+"""Evidence receipts: one JSON document proving, offline, that a document was recorded.
+
+Format: ``docs/receipts.md`` (version 1). Assemble one from a node's material
+and the document's anchor proof (:func:`assemble`); write it with
+:func:`dumps` (its canonical bytes, which verification requires); check it
+with ``finchain.client.receipt_verify.verify_receipt`` or ``finchain evidence
+verify``. Every module of this package needs only the standard library, so
+the verifier that reads through it depends on no node, store or database.
+
+Example::
+
+    receipt = assemble(client_material, anchor_proof)
+    Path("receipt.json").write_bytes(dumps(receipt))
+"""
+
+from finchain.offchain.receipts.assemble import assemble
+from finchain.offchain.receipts.errors import (
+    ErrBadSignature,
+    ErrBatchPath,
+    ErrBelowQuorum,
+    ErrHeaderAltered,
+    ErrInclusion,
+    ErrMalformedReceipt,
+    ErrMalformedTrust,
+    ErrMaterial,
+    ErrNotRecorded,
+    ErrTxAltered,
+    ErrUntrustedValidators,
+    ErrWrongChain,
+    ErrWrongFile,
+)
+from finchain.offchain.receipts.format import (
+    VERSION,
+    Receipt,
+    TrustedSet,
+    Validator,
+    dumps,
+    loads,
+    parse_receipt,
+    parse_trust,
+    set_hash,
+    valset_document,
+)
+
+__all__ = [
+    "VERSION",
+    "ErrBadSignature",
+    "ErrBatchPath",
+    "ErrBelowQuorum",
+    "ErrHeaderAltered",
+    "ErrInclusion",
+    "ErrMalformedReceipt",
+    "ErrMalformedTrust",
+    "ErrMaterial",
+    "ErrNotRecorded",
+    "ErrTxAltered",
+    "ErrUntrustedValidators",
+    "ErrWrongChain",
+    "ErrWrongFile",
+    "Receipt",
+    "TrustedSet",
+    "Validator",
+    "assemble",
+    "dumps",
+    "loads",
+    "parse_receipt",
+    "parse_trust",
+    "set_hash",
+    "valset_document",
+]
