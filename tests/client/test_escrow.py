@@ -33,8 +33,8 @@ from finchain.crypto import (
     seal,
 )
 from finchain.errors import ErrorCode, FinchainError
+from finchain.formats.did import make_did
 from finchain.modules.accounts.types import account_id
-from finchain.offchain.vc.dids import make_did
 
 CHAIN = "finchain-test-1"
 SCHEME_OF_SUITE = {"gm": "sm2", "intl": "x25519"}

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from finchain.crypto import EncryptionKey, ErrDecryptionFailed, generate_private_key, get_suite
 from finchain.errors import FinchainError
+from finchain.formats.did import make_did
+from finchain.formats.keyformats import verification_method
 from finchain.modules.datarights.errors import (
     ErrBadKeyAgreement,
     ErrPayloadMismatch,
@@ -26,8 +28,6 @@ from finchain.offchain.datarights import (
 )
 from finchain.offchain.datarights.payload import MAGIC, payload_aad
 from finchain.offchain.datarights.wrapping import key_agreement_method
-from finchain.offchain.vc.dids import make_did
-from finchain.offchain.vc.keyformats import verification_method
 
 OWNER = make_did("bank-chain", 1)
 GRANTEE = make_did("bank-chain", 2)

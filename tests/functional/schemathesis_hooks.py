@@ -16,10 +16,10 @@ import schemathesis
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from finchain.errors import FinchainError
+from finchain.formats.did import parse_did
+from finchain.formats.times import parse_time
 from finchain.modules.accounts.types import is_account_id
 from finchain.modules.evidence.queries import parse_time_ns
-from finchain.offchain.vc.dids import parse_did
-from finchain.offchain.vc.times import parse_time
 
 #: Operations that list: served at the latest height only (an earlier one is a 400).
 LISTINGS = frozenset({"/v1/assets", "/v1/accounts/{account}/balances", "/v1/evidence"})

@@ -19,11 +19,11 @@ from finchain.core.kv import Overlay
 from finchain.core.params import ChainParams
 from finchain.crypto import generate_private_key
 from finchain.errors import FinchainError
+from finchain.formats.did import make_did
 from finchain.modules.accounts.types import account_id
 from finchain.modules.credentials.keeper import CredentialsKeeper
 from finchain.modules.credentials.module import CredentialsModule
 from finchain.modules.governance.types import GOV_AUTHORITY
-from finchain.offchain.vc.dids import make_did
 
 CHAIN = "test-chain"
 T0 = 1_767_225_600 * 10**9

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from finchain.core.errors import ErrInvalidMsg
 from finchain.errors import FinchainError
+from finchain.formats.did import make_did
 from finchain.modules.datarights.messages import (
     ALL_MSGS,
     MsgAddVersion,
@@ -17,7 +18,6 @@ from finchain.modules.datarights.messages import (
     MsgRecordAccess,
     MsgRegisterAsset,
 )
-from finchain.offchain.vc.dids import make_did
 
 OWNER = make_did("test-chain", 1)
 GRANTEE = make_did("test-chain", 2)

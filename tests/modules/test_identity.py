@@ -14,10 +14,10 @@ from finchain.app import TxResult
 from finchain.codec import RawMsg
 from finchain.crypto import PrivateKey, generate_private_key
 from finchain.errors import FinchainError
+from finchain.formats.keyformats import from_jwk, from_multikey
 from finchain.modules.accounts.types import account_id
 from finchain.modules.identity.binding import binding_statement
 from finchain.modules.identity.types import did_for, rfc3339
-from finchain.offchain.vc.keyformats import from_jwk, from_multikey
 from tests.harness import BLOCK_NS, CHAIN_ID, Chain
 
 A = {n: account_id(n) for n in range(1, 6)}

@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finchain.errors import FinchainError
+from finchain.formats.did import _DID
 from finchain.modules.accounts.types import account_id, is_account_id
 from finchain.modules.identity.queries import _VERSION_ID
 from finchain.node.api import ApiLimits, create_app
@@ -47,7 +48,6 @@ from finchain.node.api.routes.events import TYPES_PATTERN, parse_types
 from finchain.node.api.routes.resolver import DID_PATTERN, VERSION_ID_PATTERN
 from finchain.node.auth.service import Authenticator
 from finchain.node.config import AuthSection
-from finchain.offchain.vc.dids import _DID
 
 LIMITS = ApiLimits(max_batch=321, request_timeout=12.5)
 ERROR_REF = {"$ref": "#/components/schemas/ErrorModel"}

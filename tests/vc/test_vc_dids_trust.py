@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from finchain.errors import FinchainError
-from finchain.offchain.vc.dids import make_did, method_in_relationship, parse_did
+from finchain.formats.did import make_did, parse_did
+from finchain.offchain.vc.dids import method_in_relationship
 from finchain.offchain.vc.errors import ErrInvalidDid, ErrInvalidTrustData, ErrUnknownDid
 from finchain.offchain.vc.trust import InMemoryTrust
 from finchain.offchain.vc.verifier import verify_credential

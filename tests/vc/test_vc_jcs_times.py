@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finchain.errors import FinchainError
+from finchain.formats.times import format_time, parse_time
 from finchain.offchain.vc.errors import ErrInvalidTime, ErrMalformedJson
 from finchain.offchain.vc.jcs import canonicalize, parse_json
-from finchain.offchain.vc.times import format_time, parse_time
 
 
 def test_canonical_form_sorts_keys_and_normalises_numbers() -> None:

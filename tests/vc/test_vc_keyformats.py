@@ -10,14 +10,8 @@ from hypothesis import strategies as st
 
 from finchain.crypto import SCHEMES, generate_private_key, private_key_from_bytes
 from finchain.errors import FinchainError
-from finchain.offchain.vc.dids import make_did
-from finchain.offchain.vc.errors import (
-    ErrInvalidDid,
-    ErrMalformedKey,
-    ErrMalformedMultibase,
-    ErrUnsupportedKey,
-)
-from finchain.offchain.vc.keyformats import (
+from finchain.formats.did import make_did
+from finchain.formats.keyformats import (
     from_jwk,
     from_multikey,
     public_key_of,
@@ -25,11 +19,17 @@ from finchain.offchain.vc.keyformats import (
     to_multikey,
     verification_method,
 )
-from finchain.offchain.vc.multibase import (
+from finchain.formats.multibase import (
     decode_base58btc,
     decode_base64url,
     encode_base58btc,
     encode_base64url,
+)
+from finchain.offchain.vc.errors import (
+    ErrInvalidDid,
+    ErrMalformedKey,
+    ErrMalformedMultibase,
+    ErrUnsupportedKey,
 )
 
 DID = make_did("testnet", 142)

@@ -11,10 +11,10 @@ import pytest
 
 from finchain.crypto import generate_private_key, private_key_from_bytes
 from finchain.errors import FinchainError
+from finchain.formats.keyformats import from_jwk, from_multikey
+from finchain.formats.times import parse_time
 from finchain.offchain.vc.errors import ErrMalformedProof, ErrUnsupportedCryptosuite
-from finchain.offchain.vc.keyformats import from_jwk, from_multikey
 from finchain.offchain.vc.proofs import add_proof, compute_hash_data, read_proof, verify_proof
-from finchain.offchain.vc.times import parse_time
 
 # W3C vc-di-eddsa test vectors (TestVectors/keyPair.json, eddsa-jcs-2022/signedJCS.json,
 # eddsa-jcs-2022/combinedHashJCS.txt).

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from finchain.crypto import hash_bytes
 from finchain.errors import FinchainError
+from finchain.formats.multibase import encode_base64url
 from finchain.offchain.vc.errors import ErrMalformedStatusList, ErrStatusIndexRange
 from finchain.offchain.vc.jcs import canonicalize
-from finchain.offchain.vc.multibase import encode_base64url
 from finchain.offchain.vc.statuslist import (
     MIN_BITS,
     StatusList,

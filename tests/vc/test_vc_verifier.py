@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from finchain.errors import FinchainError
+from finchain.formats.keyformats import verification_method
 from finchain.offchain.vc.credentials import issue
 from finchain.offchain.vc.errors import ErrInvalidTime
-from finchain.offchain.vc.keyformats import verification_method
 from finchain.offchain.vc.proofs import add_proof
 from finchain.offchain.vc.verifier import FAILED, PASSED, SKIPPED, verify_credential
 from tests.vc.world import (

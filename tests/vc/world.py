@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from finchain.crypto import PrivateKey, private_key_from_bytes
+from finchain.formats.did import make_did
+from finchain.formats.keyformats import verification_method
 from finchain.offchain.vc.credentials import build_credential, issue, status_entry
-from finchain.offchain.vc.dids import make_did
-from finchain.offchain.vc.keyformats import verification_method
 from finchain.offchain.vc.statuslist import (
     StatusList,
     build_status_list_credential,

@@ -61,8 +61,8 @@ from finchain.crypto.keys import describe
 from finchain.crypto.sealing import EncryptionKey, check_encryption_public_key, open_sealed, seal
 from finchain.crypto.shamir import MAX_SHARES, combine, split
 from finchain.errors import FinchainError
+from finchain.formats.did import is_did
 from finchain.modules.accounts.types import is_account_id
-from finchain.offchain.vc.dids import is_did
 
 MAX_CIPHERTEXT_SIZE = 4096
 MAX_SHARE_SIZE = 512

@@ -26,8 +26,8 @@ import httpx
 
 from finchain.client.client import Client
 from finchain.client.errors import ApiError
+from finchain.formats.times import format_time
 from finchain.offchain.vc.errors import ErrUnknownDid, ErrUnknownSchema, ErrUnknownStatusList
-from finchain.offchain.vc.times import format_time
 from finchain.offchain.vc.trust import StatusAnchor
 
 MAX_STATUS_LIST_BYTES = 1 << 20

@@ -26,6 +26,7 @@ from finchain.core.msgs import Msg
 from finchain.core.schema import expect_fields, get_bytes, get_int, get_list, get_str
 from finchain.crypto import public_key_from_bytes
 from finchain.errors import FinchainError
+from finchain.formats import did as dids
 from finchain.modules.accounts.types import is_account_id
 from finchain.modules.credentials.types import (
     CREDENTIAL_TYPE,
@@ -49,7 +50,6 @@ from finchain.modules.credentials.types import (
     STATUS_PURPOSES,
     Escrow,
 )
-from finchain.offchain.vc import dids
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 MAX_VERSION = 2**32 - 1

@@ -12,6 +12,7 @@ from typing import Any
 
 from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
+from finchain.formats import did as dids
 from finchain.modules.accounts.types import is_account_id
 from finchain.modules.credentials.errors import (
     ErrUnknownIssuer,
@@ -27,7 +28,6 @@ from finchain.modules.credentials.types import (
     STATUS_LIST_ID,
     Schema,
 )
-from finchain.offchain.vc import dids
 
 MAX_HISTORY = 100
 

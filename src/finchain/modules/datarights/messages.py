@@ -14,6 +14,7 @@ from typing import Any, Self
 from finchain.core.errors import ErrInvalidMsg
 from finchain.core.msgs import Msg
 from finchain.core.schema import expect_fields, get_bytes, get_int, get_list, get_str
+from finchain.formats.did import KEY_ID, is_did
 from finchain.modules.datarights.types import (
     HASH_BYTES,
     KEY_ID_BYTES,
@@ -29,7 +30,6 @@ from finchain.modules.datarights.types import (
     MAX_WRAPPED_KEY,
     PURPOSE,
 )
-from finchain.offchain.vc.dids import KEY_ID, is_did
 
 _MAX_ID = 2**63 - 1
 

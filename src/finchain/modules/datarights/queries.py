@@ -13,9 +13,9 @@ from typing import Any
 
 from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
+from finchain.formats.did import is_did
 from finchain.modules.datarights.keeper import DataRightsView
 from finchain.modules.datarights.types import MAX_DID_BYTES, MAX_VERSIONS
-from finchain.offchain.vc.dids import is_did
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200

@@ -1,6 +1,6 @@
 """Rendering: a stored record as a W3C DID Core 1.0 document, and DID Resolution results.
 
-Keys are rendered by ``finchain.offchain.vc.keyformats`` (Multikey for Ed25519,
+Keys are rendered by ``finchain.formats.keyformats`` (Multikey for Ed25519,
 JsonWebKey for SM2 and secp256k1), the same code the off-chain verifier uses to
 read them back, so the chain and the verifier cannot disagree on a key.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from finchain.formats.keyformats import verification_method
 from finchain.modules.identity.types import RELATIONSHIPS, DidRecord, rfc3339
-from finchain.offchain.vc.keyformats import verification_method
 
 CONTEXT = (
     "https://www.w3.org/ns/did/v1",

@@ -19,6 +19,7 @@ from finchain.core.module import Handler, Invariant, Query
 from finchain.core.msgs import Msg
 from finchain.core.schema import expect_fields, get_int, get_list, get_str, get_str_list
 from finchain.errors import FinchainError
+from finchain.formats.did import MAX_NUMBER
 from finchain.modules.accounts.types import is_account_id
 from finchain.modules.identity import handlers, queries
 from finchain.modules.identity.errors import ErrBadGenesis
@@ -45,7 +46,6 @@ from finchain.modules.identity.types import (
     parse_did,
     record_to_json,
 )
-from finchain.offchain.vc.dids import MAX_NUMBER
 
 NAME = "identity"
 MAX_GENESIS_DIDS = 10_000_000

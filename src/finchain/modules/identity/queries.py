@@ -13,13 +13,13 @@ from typing import Any
 from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
 from finchain.errors import FinchainError
+from finchain.formats.did import MAX_NUMBER
+from finchain.formats.times import parse_time
 from finchain.modules.accounts.types import is_account_id
 from finchain.modules.identity.document import INVALID_DID_URL, resolution_error
 from finchain.modules.identity.errors import ErrDidNotFound
 from finchain.modules.identity.keeper import IdentityView
 from finchain.modules.identity.types import parse_did, record_to_json, time_ns_of
-from finchain.offchain.vc.dids import MAX_NUMBER
-from finchain.offchain.vc.times import parse_time
 
 _VERSION_ID = re.compile(r"[1-9][0-9]{0,17}")
 DEFAULT_PAGE = 100

@@ -2,7 +2,7 @@
 
 A DID is assigned by the chain from a counter, never derived from a key, so
 every key of a DID can be rotated while the identifier (and every credential
-naming it) stays. The syntax itself lives in ``finchain.offchain.vc.dids``, shared with
+naming it) stays. The syntax itself lives in ``finchain.formats.did``, shared with
 the off-chain verifier; this module turns its errors into ``identity`` codes.
 
 Every check that a record's content must pass lives here (``Method.parse``,
@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from finchain.core.schema import expect_fields, get_bytes, get_list, get_str
 from finchain.crypto import SCHEMES, public_key_from_bytes
 from finchain.errors import FinchainError
+from finchain.formats import did as dids
 from finchain.modules.identity.errors import (
     ErrForeignDid,
     ErrInvalidDid,
@@ -29,7 +30,6 @@ from finchain.modules.identity.errors import (
     ErrInvalidService,
     ErrTooMany,
 )
-from finchain.offchain.vc import dids
 
 AUTHENTICATION = "authentication"
 ASSERTION_METHOD = "assertionMethod"

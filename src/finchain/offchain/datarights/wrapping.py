@@ -18,9 +18,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from finchain.crypto import EncryptionKey, open_sealed, seal
+from finchain.formats.keyformats import public_key_of
 from finchain.modules.datarights.errors import ErrBadKeyAgreement
 from finchain.modules.datarights.types import SEALABLE_SCHEMES
-from finchain.offchain.vc.keyformats import public_key_of
 
 SEALING_SCHEME = "sm2"
 _CONTEXT_LABEL = b"finchain/datarights/wrap/v1\x00"
@@ -68,7 +68,7 @@ def wrap_key(data_key: bytes, method: Mapping[str, Any], *, context: bytes) -> b
     """Seal ``data_key`` to the key of a DID-document verification ``method``.
 
     Raises ``ErrBadKeyAgreement`` for a key that is not sm2, and the errors of
-    ``finchain.offchain.vc.keyformats.public_key_of`` for a malformed method.
+    ``finchain.formats.keyformats.public_key_of`` for a malformed method.
     """
     scheme, public_key = public_key_of(dict(method))
     if scheme not in SEALABLE_SCHEMES:

@@ -18,6 +18,16 @@ Errors are registered codes of codespace ``vc`` (``finchain.offchain.vc.errors``
 verification failures are reasons in the result, not exceptions.
 """
 
+from finchain.formats.did import is_did, make_did, parse_did
+from finchain.formats.keyformats import (
+    from_jwk,
+    from_multikey,
+    public_key_of,
+    to_jwk,
+    to_multikey,
+    verification_method,
+)
+from finchain.formats.times import format_time, parse_time
 from finchain.offchain.vc.credentials import (
     CREDENTIALS_V2,
     CredentialInfo,
@@ -26,16 +36,7 @@ from finchain.offchain.vc.credentials import (
     read_credential,
     status_entry,
 )
-from finchain.offchain.vc.dids import is_did, make_did, parse_did
 from finchain.offchain.vc.jcs import canonicalize, parse_json
-from finchain.offchain.vc.keyformats import (
-    from_jwk,
-    from_multikey,
-    public_key_of,
-    to_jwk,
-    to_multikey,
-    verification_method,
-)
 from finchain.offchain.vc.presentations import (
     build_presentation,
     read_presentation,
@@ -55,7 +56,6 @@ from finchain.offchain.vc.statuslist import (
     build_status_list_credential,
     issue_status_list_credential,
 )
-from finchain.offchain.vc.times import format_time, parse_time
 from finchain.offchain.vc.trust import InMemoryTrust, StatusAnchor, TrustSource
 from finchain.offchain.vc.verifier import (
     Check,

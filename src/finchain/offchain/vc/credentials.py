@@ -22,11 +22,11 @@ from datetime import datetime
 from typing import Any
 
 from finchain.crypto import PrivateKey
+from finchain.formats.keyformats import public_key_of
+from finchain.formats.times import format_time, parse_time
 from finchain.offchain.vc.errors import ErrKeyMismatch, ErrMalformedCredential
 from finchain.offchain.vc.jcs import canonicalize
-from finchain.offchain.vc.keyformats import public_key_of
 from finchain.offchain.vc.proofs import ASSERTION_METHOD, add_proof
-from finchain.offchain.vc.times import format_time, parse_time
 
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 VERIFIABLE_CREDENTIAL = "VerifiableCredential"

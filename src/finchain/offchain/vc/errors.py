@@ -12,14 +12,24 @@ Exception tree::
 """
 
 from finchain.errors import register
+from finchain.formats.errors import ErrInvalidDid as ErrInvalidDid
+from finchain.formats.errors import ErrInvalidTime as ErrInvalidTime
+from finchain.formats.errors import ErrMalformedKey as ErrMalformedKey
+from finchain.formats.errors import ErrMalformedMultibase as ErrMalformedMultibase
+from finchain.formats.errors import ErrUnsupportedKey as ErrUnsupportedKey
 
 CODESPACE = "vc"
+# Codes 2, 3, 4, 6 and 17 are raised by the formats the library shares with the chain
+# (finchain.formats), which register them under this codespace.
+__all__ = [
+    "ErrInvalidDid",
+    "ErrInvalidTime",
+    "ErrMalformedKey",
+    "ErrMalformedMultibase",
+    "ErrUnsupportedKey",
+]
 
-ErrMalformedMultibase = register(CODESPACE, 2, "malformed multibase string")
-ErrMalformedKey = register(CODESPACE, 3, "malformed public key encoding")
-ErrUnsupportedKey = register(CODESPACE, 4, "unsupported key type, curve or multicodec")
 ErrMalformedJson = register(CODESPACE, 5, "value is not canonicalisable JSON")
-ErrInvalidDid = register(CODESPACE, 6, "malformed DID or verification-method id")
 ErrMalformedProof = register(CODESPACE, 7, "malformed data integrity proof or proof options")
 ErrUnsupportedCryptosuite = register(CODESPACE, 8, "unsupported proof type or cryptosuite")
 ErrKeyMismatch = register(CODESPACE, 9, "signing key does not match the verification method")
@@ -30,6 +40,5 @@ ErrMalformedPresentation = register(CODESPACE, 13, "malformed verifiable present
 ErrUnknownDid = register(CODESPACE, 14, "DID unknown or deactivated")
 ErrUnknownSchema = register(CODESPACE, 15, "credential schema unknown")
 ErrUnknownStatusList = register(CODESPACE, 16, "status list credential or anchor unknown")
-ErrInvalidTime = register(CODESPACE, 17, "malformed or non-UTC date-time")
 ErrInvalidSchema = register(CODESPACE, 18, "invalid JSON Schema or schema id")
 ErrInvalidTrustData = register(CODESPACE, 19, "invalid trust source data")

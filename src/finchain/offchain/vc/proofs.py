@@ -25,10 +25,10 @@ from datetime import datetime
 from typing import Any
 
 from finchain.crypto import PrivateKey, hash_bytes, verify_signature
+from finchain.formats.multibase import decode_base58btc, encode_base58btc
+from finchain.formats.times import format_time, parse_time
 from finchain.offchain.vc.errors import ErrMalformedProof, ErrUnsupportedCryptosuite
 from finchain.offchain.vc.jcs import canonicalize
-from finchain.offchain.vc.multibase import decode_base58btc, encode_base58btc
-from finchain.offchain.vc.times import format_time, parse_time
 
 PROOF_TYPE = "DataIntegrityProof"
 EDDSA_JCS_2022 = "eddsa-jcs-2022"

@@ -23,11 +23,11 @@ from datetime import datetime
 from typing import Any
 
 from finchain.crypto import PrivateKey, hash_bytes
+from finchain.formats.multibase import decode_base64url, encode_base64url
+from finchain.formats.times import format_time
 from finchain.offchain.vc.credentials import CREDENTIALS_V2, VERIFIABLE_CREDENTIAL, issue
 from finchain.offchain.vc.errors import ErrMalformedStatusList, ErrStatusIndexRange
 from finchain.offchain.vc.jcs import canonicalize
-from finchain.offchain.vc.multibase import decode_base64url, encode_base64url
-from finchain.offchain.vc.times import format_time
 
 MIN_BITS = 131_072
 """The spec's minimum list length (16 KiB), for herd privacy."""

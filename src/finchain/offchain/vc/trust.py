@@ -34,7 +34,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from finchain.crypto import HASH_NAMES
-from finchain.offchain.vc.dids import parse_did
+from finchain.formats.did import parse_did
+from finchain.formats.times import aware, parse_time
 from finchain.offchain.vc.errors import (
     ErrInvalidTrustData,
     ErrUnknownDid,
@@ -43,7 +44,6 @@ from finchain.offchain.vc.errors import (
 )
 from finchain.offchain.vc.schemas import schema_id as make_schema_id
 from finchain.offchain.vc.statuslist import anchor_digest
-from finchain.offchain.vc.times import aware, parse_time
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,10 +45,11 @@ from functools import partial
 from typing import Any
 
 from finchain.errors import FinchainError
+from finchain.formats.keyformats import public_key_of
+from finchain.formats.times import aware
 from finchain.offchain.vc.credentials import VERIFIABLE_CREDENTIAL, CredentialInfo, read_credential
 from finchain.offchain.vc.dids import method_in_relationship
 from finchain.offchain.vc.errors import CODESPACE, ErrMalformedPresentation
-from finchain.offchain.vc.keyformats import public_key_of
 from finchain.offchain.vc.presentations import read_presentation
 from finchain.offchain.vc.proofs import (
     ASSERTION_METHOD,
@@ -59,7 +60,6 @@ from finchain.offchain.vc.proofs import (
 )
 from finchain.offchain.vc.schemas import check_schema, schema_errors, schema_matches_id
 from finchain.offchain.vc.statuslist import REVOCATION, anchor_digest, read_status_list
-from finchain.offchain.vc.times import aware
 from finchain.offchain.vc.trust import TrustSource
 
 MALFORMED = "malformed"

@@ -47,7 +47,7 @@ DID_DOCUMENT_TYPES = ("application/did+ld+json", "application/did+json")
 #: check digits, which no pattern can verify: a wrong one is a 400 ``invalidDid``.
 DID_PATTERN = "^did:finchain:[a-z0-9][a-z0-9-]{0,48}[a-z0-9]:[0-9]{12}$"
 VERSION_ID_PATTERN = "^[1-9][0-9]{0,17}$"
-#: An XML Schema dateTimeStamp (``finchain.offchain.vc.times``): a zone is required.
+#: An XML Schema dateTimeStamp (``finchain.formats.times``): a zone is required.
 VERSION_TIME_PATTERN = (
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.][0-9]{1,6})?"
     "(?:Z|[+-][0-9]{2}:[0-9]{2})$"

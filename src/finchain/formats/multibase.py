@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import re
 
-from finchain.offchain.vc.errors import ErrMalformedMultibase
+from finchain.formats.errors import ErrMalformedMultibase
 
 BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BASE58_INDEX = {c: i for i, c in enumerate(BASE58_ALPHABET)}

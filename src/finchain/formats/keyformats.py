@@ -27,9 +27,9 @@ import coincurve
 from finchain.crypto import SCHEMES, public_key_from_bytes
 from finchain.crypto import sm2 as sm2_curve
 from finchain.errors import FinchainError
-from finchain.offchain.vc.dids import parse_did, verification_method_id
-from finchain.offchain.vc.errors import ErrMalformedKey, ErrUnsupportedKey
-from finchain.offchain.vc.multibase import (
+from finchain.formats.did import parse_did, verification_method_id
+from finchain.formats.errors import ErrMalformedKey, ErrUnsupportedKey
+from finchain.formats.multibase import (
     decode_base58btc,
     decode_base64url,
     encode_base58btc,
