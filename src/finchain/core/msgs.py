@@ -8,12 +8,12 @@ module registered for that class.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from finchain.core.schema import expect_fields
+from finchain.codec import RawMsg
+from finchain.core.fields import Record
 
 KEY_CHANGE = "key_change"
 CLOSE = "close"
@@ -55,7 +55,14 @@ def tx_operations(msgs: Iterable[Msg]) -> tuple[Operation, ...]:
     return tuple(sorted(ops, key=lambda op: (op.kind, op.asset)))
 
 
-class Msg(ABC):
+class Msg(Record):
+    """A message: a ``Record`` with a type URL, and what the ante chain must know of it.
+
+    Its fields are declared with ``finchain.core.fields.wire``, which gives it
+    ``from_value`` (strict), ``to_value`` and ``to_raw`` (for a transaction).
+    """
+
+    __slots__ = ()
     TYPE: ClassVar[str]
     # Asset operations are refused while an account is inside a key-reset lock window
     # (JR/T 0184 13.5.6).
@@ -65,15 +72,19 @@ class Msg(ABC):
     GOVERNED: ClassVar[bool] = False
 
     @classmethod
-    @abstractmethod
     def from_value(cls, value: dict[str, Any]) -> Self:
         """Parse the wire map strictly; raise ErrInvalidMsg naming the bad field."""
+        return cls.from_obj(value, what=cls.TYPE)
 
-    @abstractmethod
     def to_value(self) -> dict[str, Any]:
         """The wire map; ``from_value(m.to_value()) == m``."""
+        return self.to_obj()
 
-    def validate(self) -> None:  # noqa: B027 - most messages are fully checked by from_value
+    def to_raw(self) -> RawMsg:
+        """This message as a transaction carries it (what the SDK and CLI sign)."""
+        return RawMsg(self.TYPE, self.to_value())
+
+    def validate(self) -> None:
         """Stateless checks beyond field types (cross-field rules)."""
 
     def sensitive_operations(self) -> tuple[Operation, ...]:
@@ -89,11 +100,3 @@ class Msg(ABC):
 
 class FieldlessMsg(Msg):
     """A message whose meaning is entirely its type and its signer (close, cancel...)."""
-
-    @classmethod
-    def from_value(cls, value: dict[str, Any]) -> Self:
-        expect_fields(value, set(), cls.TYPE)
-        return cls()
-
-    def to_value(self) -> dict[str, Any]:
-        return {}

@@ -1,0 +1,338 @@
+"""Declared fields: one declaration gives a record its strict decoder, its encoder and its types.
+
+Messages and state records are dataclasses whose fields name a codec::
+
+    @dataclass(frozen=True, slots=True)
+    class Output(Record):
+        to: str = wire(ACCOUNT_ID)
+        asset: str = wire(SYMBOL)
+        amount: int = wire(AMOUNT)
+
+    Output.from_obj({"to": "FC…", "asset": "CNY", "amount": "5"})  # strict
+    Output("FC…", "CNY", 5).to_obj()  # {"to": "FC…", "asset": "CNY", "amount": "5"}
+
+``from_obj`` refuses a value that is not a map, a missing or unknown field, and
+any field its codec refuses, with ``tx:6`` (``ErrInvalidMsg``) naming the field:
+the same checks for a message from a transaction, a record from genesis and an
+SDK's builder, written once. A field declared with ``default=`` may be absent
+on the wire; ``to_obj`` then leaves it out when it holds that default, so a
+value round-trips to the same map (and the same canonical bytes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
+
+from finchain.codec import parse_amount
+from finchain.core.errors import ErrInvalidMsg
+from finchain.errors import FinchainError
+
+T = TypeVar("T")
+_NO_DEFAULT: Any = dataclasses.MISSING
+
+__all__ = [
+    "AMOUNT",
+    "Amount",
+    "Blob",
+    "Codec",
+    "Flag",
+    "Integer",
+    "ListOf",
+    "Nested",
+    "OneOf",
+    "Optional",
+    "Plain",
+    "Record",
+    "Text",
+    "wire",
+]
+
+
+class Codec(Protocol[T]):
+    """A field's wire form: ``decode`` is strict and names the field when it refuses."""
+
+    def decode(self, value: Any, name: str) -> T: ...
+
+    def encode(self, value: T) -> Any: ...
+
+
+def wire(codec: Codec[Any], *, default: Any = _NO_DEFAULT) -> Any:
+    """Declare a dataclass field's codec (and, with ``default``, that it may be absent)."""
+    if default is _NO_DEFAULT:
+        return dataclasses.field(metadata={"wire": codec})
+    return dataclasses.field(default=default, metadata={"wire": codec})
+
+
+def _refuse(name: str, what: str) -> FinchainError:
+    return ErrInvalidMsg(f"field {name!r} must be {what}")
+
+
+class Text:
+    """A string of 1 to ``max_len`` UTF-8 bytes (``allow_empty``: 0 too).
+
+    ``pattern`` must match the whole string, or ``check`` must accept it; ``what``
+    names the expected value in the refusal (``"an account id"``).
+    """
+
+    def __init__(
+        self,
+        *,
+        max_len: int = 128,
+        allow_empty: bool = False,
+        pattern: str | None = None,
+        check: Callable[[str], bool] | None = None,
+        what: str = "",
+    ) -> None:
+        self.max_len = max_len
+        self.allow_empty = allow_empty
+        self._pattern = re.compile(pattern) if pattern else None
+        self._check = check
+        self._what = what
+
+    def decode(self, value: Any, name: str) -> str:
+        if type(value) is not str:
+            raise _refuse(name, "a string")
+        if not value and not self.allow_empty:
+            raise ErrInvalidMsg(f"field {name!r} must not be empty")
+        if len(value.encode()) > self.max_len:
+            raise ErrInvalidMsg(f"field {name!r} is longer than {self.max_len} bytes")
+        if (self._pattern is not None and not self._pattern.fullmatch(value)) or (
+            self._check is not None and not self._check(value)
+        ):
+            shown = self._what or (
+                f"matching {self._pattern.pattern}" if self._pattern else "valid"
+            )
+            raise ErrInvalidMsg(f"field {name!r}: {value[:80]!r} is not {shown}")
+        return value
+
+    def encode(self, value: str) -> str:
+        return value
+
+
+class Integer:
+    """An integer in ``[low, high]`` (CBOR integer on the wire; never a bool or a float)."""
+
+    def __init__(self, *, low: int, high: int) -> None:
+        self.low = low
+        self.high = high
+
+    def decode(self, value: Any, name: str) -> int:
+        if type(value) is not int or not self.low <= value <= self.high:
+            raise _refuse(name, f"an integer in [{self.low}, {self.high}]")
+        return value
+
+    def encode(self, value: int) -> int:
+        return value
+
+
+class Amount:
+    """An amount in the asset's smallest unit, a canonical decimal string on the wire.
+
+    ``zero`` allows "0" (a "no maximum" supply); amounts are otherwise 1 .. 2^127 - 1.
+    """
+
+    def __init__(self, *, zero: bool = False) -> None:
+        self.zero = zero
+
+    def decode(self, value: Any, name: str) -> int:
+        if self.zero and value == "0":
+            return 0
+        try:
+            return parse_amount(value, field=name)
+        except FinchainError as exc:
+            raise ErrInvalidMsg(exc.message) from None
+
+    def encode(self, value: int) -> str:
+        return str(value)
+
+
+AMOUNT = Amount()
+
+
+class Blob:
+    """Bytes of exactly ``size`` or at most ``max_len`` (a CBOR byte string on the wire)."""
+
+    def __init__(self, *, max_len: int = 1024, size: int | None = None) -> None:
+        self.max_len = max_len
+        self.size = size
+
+    def decode(self, value: Any, name: str) -> bytes:
+        if type(value) is not bytes:
+            raise _refuse(name, "a byte string")
+        if self.size is not None and len(value) != self.size:
+            raise _refuse(name, f"{self.size} bytes")
+        if len(value) > self.max_len:
+            raise ErrInvalidMsg(f"field {name!r} is longer than {self.max_len} bytes")
+        return value
+
+    def encode(self, value: bytes) -> bytes:
+        return value
+
+
+class Flag:
+    def decode(self, value: Any, name: str) -> bool:
+        if type(value) is not bool:
+            raise _refuse(name, "true or false")
+        return value
+
+    def encode(self, value: bool) -> bool:
+        return value
+
+
+class OneOf:
+    """One of a fixed set of strings."""
+
+    def __init__(self, *choices: str) -> None:
+        self.choices = frozenset(choices)
+
+    def decode(self, value: Any, name: str) -> str:
+        if type(value) is not str or value not in self.choices:
+            raise _refuse(name, f"one of {sorted(self.choices)}")
+        return value
+
+    def encode(self, value: str) -> str:
+        return value
+
+
+class Plain:
+    """A value taken as it is, after a caller's own check (a nested map with its own rules)."""
+
+    def __init__(self, check: Callable[[Any, str], Any]) -> None:
+        self._check = check
+
+    def decode(self, value: Any, name: str) -> Any:
+        return self._check(value, name)
+
+    def encode(self, value: Any) -> Any:
+        return value
+
+
+class Optional(Generic[T]):
+    """``codec``'s value, or None (CBOR null on the wire)."""
+
+    def __init__(self, codec: Codec[T]) -> None:
+        self.codec = codec
+
+    def decode(self, value: Any, name: str) -> T | None:
+        return None if value is None else self.codec.decode(value, name)
+
+    def encode(self, value: T | None) -> Any:
+        return None if value is None else self.codec.encode(value)
+
+
+class ListOf(Generic[T]):
+    """A list of ``min_items`` to ``max_items`` values, held as a tuple.
+
+    ``unique`` refuses repeats; ``sort`` keeps the decoded tuple sorted (a set on
+    the wire: the order the sender chose carries no meaning).
+    """
+
+    def __init__(
+        self,
+        codec: Codec[T],
+        *,
+        max_items: int,
+        min_items: int = 0,
+        unique: bool = False,
+        sort: bool = False,
+    ) -> None:
+        self.codec = codec
+        self.max_items = max_items
+        self.min_items = min_items
+        self.unique = unique
+        self.sort = sort
+
+    def decode(self, value: Any, name: str) -> tuple[T, ...]:
+        if type(value) is not list:
+            raise _refuse(name, "a list")
+        if not self.min_items <= len(value) <= self.max_items:
+            raise ErrInvalidMsg(
+                f"field {name!r} must hold {self.min_items} to {self.max_items} items"
+            )
+        items = tuple(self.codec.decode(item, f"{name}[{i}]") for i, item in enumerate(value))
+        if self.unique and len(set(items)) != len(items):
+            raise ErrInvalidMsg(f"field {name!r} holds duplicates")
+        return tuple(sorted(items)) if self.sort else items  # type: ignore[type-var]
+
+    def encode(self, value: tuple[T, ...]) -> list[Any]:
+        return [self.codec.encode(item) for item in value]
+
+
+class Nested(Generic[T]):
+    """A record (``Record`` subclass) as a nested map."""
+
+    def __init__(self, cls: type[Record]) -> None:
+        self.cls = cls
+
+    def decode(self, value: Any, name: str) -> T:
+        return self.cls.from_obj(value, what=name)  # type: ignore[return-value]
+
+    def encode(self, value: T) -> Any:
+        return value.to_obj()  # type: ignore[attr-defined]
+
+
+class Record:
+    """A dataclass whose fields are declared with ``wire``: ``from_obj`` and ``to_obj``.
+
+    A subclass may override ``check`` for rules across fields; it runs after every
+    field decoded.
+    """
+
+    __slots__ = ()
+    WHAT: ClassVar[str] = ""  # how a refusal names the record ("" : the class name)
+
+    @classmethod
+    def from_obj(cls, obj: Any, *, what: str = "") -> Self:
+        fields = _wire_fields(cls)
+        label = what or cls.WHAT or cls.__name__
+        if not isinstance(obj, dict):
+            raise ErrInvalidMsg(f"{label} must be a map")
+        unknown = obj.keys() - {f[0] for f in fields}
+        missing = [f[0] for f in fields if f[2] and f[0] not in obj]
+        if missing or unknown:
+            raise ErrInvalidMsg(
+                f"{label}: missing fields {sorted(missing)}, unknown fields {sorted(unknown)}"
+            )
+        values = {}
+        for name, codec, required, default in fields:
+            if name in obj:
+                values[name] = codec.decode(obj[name], name)
+            elif not required:
+                values[name] = default
+        record = cls(**values)
+        record.check()
+        return record
+
+    def to_obj(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, codec, required, default in _wire_fields(type(self)):
+            value = getattr(self, name)
+            if required or value != default:
+                out[name] = codec.encode(value)
+        return out
+
+    def check(self) -> None:
+        """Rules across fields, after each field decoded; raise ``ErrInvalidMsg``."""
+
+
+_Fields = tuple[tuple[str, Codec[Any], bool, Any], ...]
+_FIELDS: dict[type, _Fields] = {}
+
+
+def _wire_fields(cls: type) -> _Fields:
+    """``(name, codec, required, default)`` of each declared field, in declaration order."""
+    known = _FIELDS.get(cls)
+    if known is not None:
+        return known
+    found = []
+    for f in dataclasses.fields(cls):
+        codec = f.metadata.get("wire")
+        if codec is None:
+            raise TypeError(f"{cls.__name__}.{f.name} has no wire codec: declare it with wire()")
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        found.append((f.name, codec, required, None if required else f.default))
+    _FIELDS[cls] = tuple(found)
+    return _FIELDS[cls]

@@ -1,0 +1,91 @@
+"""Declared fields: strict decoding that names the field, and exact round trips."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from finchain.core.errors import ErrInvalidMsg
+from finchain.core.fields import (
+    AMOUNT,
+    Blob,
+    Integer,
+    ListOf,
+    Nested,
+    OneOf,
+    Record,
+    Text,
+    wire,
+)
+from finchain.core.msgs import Msg
+from finchain.errors import FinchainError
+
+
+@dataclass(frozen=True, slots=True)
+class Output(Record):
+    to: str = wire(Text(max_len=8, pattern=r"[a-z]+", what="a name"))
+    amount: int = wire(AMOUNT)
+
+
+@dataclass(frozen=True, slots=True)
+class MsgPay(Msg):
+    TYPE = "test/pay"
+    outputs: tuple[Output, ...] = wire(ListOf(Nested(Output), max_items=3, min_items=1))
+    kind: str = wire(OneOf("fast", "slow"))
+    memo: bytes = wire(Blob(max_len=4), default=b"")
+    priority: int = wire(Integer(low=0, high=9), default=0)
+
+
+def pay(**value: Any) -> dict[str, Any]:
+    return {"outputs": [{"to": "bob", "amount": "5"}], "kind": "fast", **value}
+
+
+def test_round_trip_leaves_defaults_out() -> None:
+    msg = MsgPay.from_value(pay())
+    assert msg == MsgPay((Output("bob", 5),), "fast")
+    assert msg.to_value() == pay()
+    assert MsgPay.from_value(pay(priority=3)).to_value() == pay(priority=3)
+    assert msg.to_raw().type == "test/pay" and msg.to_raw().value == pay()
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        (pay(extra=1), "unknown fields ['extra']"),
+        ({"kind": "fast"}, "missing fields ['outputs']"),
+        (pay(kind="warp"), "'kind'"),
+        (pay(outputs=[]), "'outputs'"),
+        (pay(outputs=[{"to": "BOB", "amount": "5"}]), "'to': 'BOB' is not a name"),
+        (pay(outputs=[{"to": "bob", "amount": "05"}]), "amount"),
+        (pay(outputs=[{"to": "bob", "amount": 5}]), "amount"),
+        (pay(memo=b"12345"), "'memo' is longer than 4 bytes"),
+        (pay(priority=True), "'priority'"),
+        (pay(priority=10), "'priority'"),
+        ("not a map", "must be a map"),
+    ],
+)
+def test_refusals_name_the_field(value: Any, named: str) -> None:
+    with pytest.raises(FinchainError) as info:
+        MsgPay.from_value(value)
+    assert ErrInvalidMsg.matches(info.value)
+    assert named in info.value.message
+
+
+@given(
+    st.lists(
+        st.tuples(st.from_regex(r"[a-z]{1,8}", fullmatch=True), st.integers(1, 2**127 - 1)),
+        min_size=1,
+        max_size=3,
+    ),
+    st.sampled_from(["fast", "slow"]),
+    st.binary(max_size=4),
+)
+def test_any_valid_message_round_trips(
+    outputs: list[tuple[str, int]], kind: str, memo: bytes
+) -> None:
+    msg = MsgPay(tuple(Output(t, a) for t, a in outputs), kind, memo)
+    assert MsgPay.from_value(msg.to_value()) == msg
