@@ -8,12 +8,13 @@ from typing import Any
 
 from finchain.app import ChainParams, FinalizeBlockRequest, FinalizeBlockResponse, Genesis, TxResult
 from finchain.app.abci import Misbehavior
-from finchain.app.application import Application
+from finchain.chain import FinchainApp
 from finchain.client.builders import Signer, key_of, policy
+from finchain.core.ante import AnteDecorator
 from finchain.crypto import PrivateKey, generate_private_key
 from finchain.modules.accounts.module import genesis_account
 from finchain.modules.accounts.types import account_id
-from tests.testmodule import StatusForTestsModule
+from tests.testmodule import with_test_module
 
 CHAIN_ID = "test-chain"
 GENESIS_TIME = "2026-01-01T00:00:00Z"
@@ -75,7 +76,7 @@ def make_genesis(
 
 
 class Chain:
-    """An Application plus signers for its genesis accounts."""
+    """A FinchainApp (with the test module) plus signers for its genesis accounts."""
 
     def __init__(
         self,
@@ -89,8 +90,10 @@ class Chain:
         recovery: dict[int, int] | None = None,
         validators: Sequence[dict[str, Any]] = (),
         governance: dict[str, Any] | None = None,
+        extra_ante: Sequence[AnteDecorator] = (),
     ) -> None:
         self.path = path
+        self.extra_ante = tuple(extra_ante)
         self.keys = [generate_private_key(scheme) for _ in range(n_accounts)]
         self.genesis = make_genesis(
             self.keys,
@@ -135,9 +138,8 @@ class Chain:
         account = account_id(number_or_id) if isinstance(number_or_id, int) else number_or_id
         return self.app.bank.balance(self.app.state, account, asset)
 
-    def _open(self) -> Application:
-        app = Application(self.path)
-        app.register_module(StatusForTestsModule(app.accounts))
+    def _open(self) -> FinchainApp:
+        app = with_test_module(self.path, extra_ante=self.extra_ante)
         return app
 
     def reopen(self) -> None:

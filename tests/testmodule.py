@@ -1,38 +1,33 @@
-"""A module that exists only in tests: it lets a test freeze an account or reject by policy.
+"""A module that exists only in tests: it lets a test freeze an account through a message.
 
 Freezing is decided by later modules (compliance, governance) through the accounts
 keeper; until they exist, this stands in as the caller, through a real message in
-a real block, so the ante chain sees a genuinely frozen account.
+a real block, so the ante chain sees a genuinely frozen account. ``with_test_module``
+adds it to a ``FinchainApp`` through the composition API.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Self
+from pathlib import Path
+from typing import Any
 
+from finchain.chain import FinchainApp
+from finchain.core.authority import GOV_AUTHORITY
+from finchain.core.collections import StoreKey
 from finchain.core.context import Context
-from finchain.core.kv import KVReader
-from finchain.core.module import Handler, Invariant, Query
+from finchain.core.fields import Text, wire
+from finchain.core.module import BaseModule, Handler, Module
 from finchain.core.msgs import Msg
-from finchain.core.schema import expect_fields, get_str
 from finchain.modules.accounts.keeper import AccountsKeeper
-from finchain.modules.governance.types import GOV_AUTHORITY
 
 
 @dataclass(frozen=True, slots=True)
 class MsgSetStatus(Msg):
     TYPE = "testonly/set_status"
-    account: str
-    status: str
-
-    @classmethod
-    def from_value(cls, value: dict[str, Any]) -> Self:
-        expect_fields(value, {"account", "status"}, cls.TYPE)
-        return cls(get_str(value, "account"), get_str(value, "status"))
-
-    def to_value(self) -> dict[str, Any]:
-        return {"account": self.account, "status": self.status}
+    account: str = wire(Text())
+    status: str = wire(Text())
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +38,9 @@ class MsgGovernedStatus(MsgSetStatus):
     GOVERNED = True
 
 
-class StatusForTestsModule:
+class StatusForTestsModule(BaseModule):
     name = "testonly"
+    store_key = StoreKey("testonly", b"testonly/")
 
     def __init__(self, accounts: AccountsKeeper) -> None:
         self.accounts = accounts
@@ -60,20 +56,11 @@ class StatusForTestsModule:
 
         return {MsgSetStatus: set_status, MsgGovernedStatus: governed_status}
 
-    def queries(self) -> Mapping[str, Query]:
-        return {}
 
-    def default_genesis(self) -> dict[str, Any]:
-        return {}
+def test_modules(app: FinchainApp) -> Sequence[Module]:
+    return [StatusForTestsModule(app.accounts)]
 
-    def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
-        return None
 
-    def export_genesis(self, reader: KVReader) -> dict[str, Any]:
-        return {}
-
-    def invariants(self) -> Sequence[tuple[str, Invariant]]:
-        return []
-
-    def end_block(self, ctx: Context) -> None:
-        return None
+def with_test_module(path: Path | str, **options: Any) -> FinchainApp:
+    """A FinchainApp with the test module after the standard ones."""
+    return FinchainApp(path, extra_modules=test_modules, **options)

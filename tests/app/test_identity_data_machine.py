@@ -52,7 +52,7 @@ from finchain.modules.governance.module import genesis_member, genesis_validator
 from finchain.modules.identity.binding import binding_statement
 from finchain.modules.identity.types import did_for
 from tests.harness import BLOCK_NS, CHAIN_ID, Chain
-from tests.testmodule import StatusForTestsModule
+from tests.testmodule import with_test_module
 
 N = 4
 who = st.integers(1, N)
@@ -110,8 +110,7 @@ def replay_matches(
     genesis: Genesis, blocks: list[tuple[int, list[bytes]]], hashes: list[bytes], path: Path
 ) -> None:
     """Replay ``blocks`` into an empty database: the app hash must match at every height."""
-    replay = Application(path)
-    replay.register_module(StatusForTestsModule(replay.accounts))
+    replay = with_test_module(path)
     try:
         assert replay.init_chain(genesis).app_hash == hashes[0]
         for height, (time_ns, txs) in enumerate(blocks, start=1):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from finchain.app import FinalizeBlockRequest, Genesis
-from finchain.app.application import Application
+from finchain.chain import FinchainApp
 from finchain.client import builders as b
 from finchain.codec import decode
 from finchain.core.errors import ErrBadGenesis, ErrPolicyRejected, ErrWrongHeight
@@ -157,12 +157,12 @@ def test_listing_query_cannot_be_proven(chain):
     )
 
 
-def test_policy_hook_rejects_before_any_write(chain):
-    def no_memo_blocked(ctx, tx, msgs):
+def test_policy_decorator_rejects_before_any_write(tmp_path):
+    def no_memo_blocked(ctx, tx, tx_id, msgs):
         if tx.body.memo == "blocked":
             raise ErrPolicyRejected("memo 'blocked' is not allowed by the test policy")
 
-    chain.app.ante.add_hook(no_memo_blocked)
+    chain = Chain(tmp_path / "db", extra_ante=(no_memo_blocked,))
     before = chain.app_hash()
     (result,) = chain.block(chain.signer(1).sign(b.transfer((A2, "CNY", 5)), memo="blocked"))
     assert (result.codespace, result.code) == ("tx", 18)
@@ -184,7 +184,7 @@ def test_cost_budget_stops_a_heavy_tx(tmp_path):
 def test_genesis_rejects_supply_over_max(tmp_path):
     genesis = make_genesis([generate_private_key("ed25519")], balances=[(1, "CNY", 2**127)])
     with pytest.raises(FinchainError):
-        Application(tmp_path / "x").init_chain(genesis)
+        FinchainApp(tmp_path / "x").init_chain(genesis)
 
 
 def test_genesis_file_round_trip_and_errors(tmp_path):

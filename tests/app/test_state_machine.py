@@ -18,12 +18,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from finchain.app import FinalizeBlockRequest
-from finchain.app.application import Application
 from finchain.client import builders as b
 from finchain.crypto import generate_private_key
 from finchain.modules.accounts.types import account_id
 from tests.harness import Chain
-from tests.testmodule import StatusForTestsModule
+from tests.testmodule import with_test_module
 
 N = 4
 amounts = st.one_of(st.integers(1, 2_000_000), st.just(2**127 - 1))
@@ -140,8 +139,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if not hasattr(self, "chain"):
             return
         try:
-            replay = Application(self.dir / "replay")
-            replay.register_module(StatusForTestsModule(replay.accounts))
+            replay = with_test_module(self.dir / "replay")
             assert replay.init_chain(self.chain.genesis).app_hash == self.hashes[0]
             for height, (time_ns, txs) in enumerate(self.blocks, start=1):
                 replay.finalize_block(FinalizeBlockRequest(height, time_ns, txs))

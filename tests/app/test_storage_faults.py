@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from finchain.app.application import Application
+from finchain.chain import FinchainApp
 from finchain.client.builders import transfer
 from finchain.codec import decode_trusted, encode
 from finchain.errors import FinchainError
@@ -84,5 +84,5 @@ def test_open_refuses_state_that_disagrees_with_itself(tmp_path: Path, damage: s
     db.write(batch)
     chain.app.close()
     with pytest.raises(FinchainError) as info:
-        Application(tmp_path / "db")
+        FinchainApp(tmp_path / "db")
     assert ErrCorrupt.matches(info.value)

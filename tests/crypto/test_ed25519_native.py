@@ -23,13 +23,13 @@ from hypothesis import strategies as st
 from nacl.bindings import crypto_core_ed25519_is_valid_point, crypto_sign_open
 from nacl.exceptions import BadSignatureError
 
-from finchain.app import ante
-from finchain.app.application import SignatureJob, verified_jobs
 from finchain.client import builders as b
 from finchain.codec import decode, encode
+from finchain.core.signatures import SignatureJob, verified_jobs
 from finchain.crypto import generate_private_key, verify_signature
 from finchain.crypto.batch import verify_batch
 from finchain.crypto.ed25519 import SMALL_ORDER_KEYS, verify_raw
+from finchain.modules.accounts import ante
 from finchain.modules.accounts.types import account_id
 from tests.harness import CHAIN_ID, Chain
 

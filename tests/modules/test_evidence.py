@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from finchain.app import Genesis
-from finchain.app.application import Application
+from finchain.chain import FinchainApp
 from finchain.client import evidence_builders as eb
 from finchain.core.context import Context, ExecMode
 from finchain.core.gas import GasMeter, MeteredStore
@@ -233,7 +233,7 @@ def test_genesis_carries_records_over(chain, tmp_path):
         app_state = {**chain.genesis.app_state, "evidence": {"records": records}}
         return replace(chain.genesis, genesis_time="2026-02-01T00:00:00Z", app_state=app_state)
 
-    carried = Application(tmp_path / "carried")
+    carried = FinchainApp(tmp_path / "carried")
     carried.init_chain(genesis_with(exported["records"]))
     assert carried.export_genesis()["evidence"] == exported
     assert carried.check_invariants() == []
@@ -241,7 +241,7 @@ def test_genesis_carries_records_over(chain, tmp_path):
     for field, value in (("seq", 1), ("hash", "AB" * 32), ("time_ns", 2**63)):
         broken = dict(exported["records"][0], **{field: value})
         with pytest.raises(FinchainError) as err:
-            Application(tmp_path / f"bad-{field}").init_chain(genesis_with([broken]))
+            FinchainApp(tmp_path / f"bad-{field}").init_chain(genesis_with([broken]))
         assert (err.value.codespace, err.value.code) == ("evidence", 8)
 
 

@@ -23,14 +23,13 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from finchain.app import FinalizeBlockRequest
 from finchain.app.abci import Misbehavior
-from finchain.app.application import Application
 from finchain.client import builders as b
 from finchain.crypto import generate_private_key
 from finchain.modules.accounts.types import account_id
 from finchain.modules.governance.module import genesis_member, genesis_validator
 from finchain.modules.governance.types import STAGE, address
 from tests.harness import Chain
-from tests.testmodule import StatusForTestsModule
+from tests.testmodule import with_test_module
 
 N_ACCOUNTS = 6
 N_KEYS = 7  # validator keys 0..3 are in genesis; 4..6 can be added
@@ -207,8 +206,7 @@ class GovernanceMachine(RuleBasedStateMachine):
         if not hasattr(self, "chain"):
             return
         try:
-            replay = Application(self.dir / "replay")
-            replay.register_module(StatusForTestsModule(replay.accounts))
+            replay = with_test_module(self.dir / "replay")
             assert replay.init_chain(self.chain.genesis).app_hash == self.hashes[0]
             for height, (time_ns, txs, reports) in enumerate(self.blocks, start=1):
                 response = replay.finalize_block(

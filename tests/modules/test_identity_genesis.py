@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from finchain.app.application import Application
+from finchain.chain import FinchainApp
 from finchain.crypto import generate_private_key
 from finchain.errors import FinchainError
 from finchain.modules.identity.errors import ErrBadGenesis
@@ -21,7 +22,7 @@ def new_app(tmp_path, name: str, identity: dict[str, Any] | None) -> Application
     genesis = make_genesis([generate_private_key("ed25519") for _ in range(3)])
     if identity is not None:
         genesis.app_state["identity"] = identity
-    app = Application(tmp_path / name)
+    app = FinchainApp(tmp_path / name)
     app.init_chain(genesis)
     return app
 

@@ -32,94 +32,40 @@ from finchain.app.abci import (
     StateProof,
     TxResult,
 )
-from finchain.app.ante import AnteChain, PolicyHook, SignatureCache, parse_msgs, stateless_checks
+from finchain.app.ante import AnteChain, parse_msgs, stateless_checks
+from finchain.app.chainstate import APP_STORE, CHAIN, META_SUITE, PARAMS, ChainParamsKeeper
 from finchain.app.genesis import Genesis
 from finchain.app.readers import QueryReader
-from finchain.codec import Tx, decode, decode_trusted, decode_tx, encode, encode_trusted
+from finchain.app.upgrade import ErrUpgradeNeeded, ErrVersionMismatch, Migrator
+from finchain.app.wiring import Wiring
+from finchain.codec import Tx, decode, decode_trusted, decode_tx, encode_trusted
 from finchain.core import gas
+from finchain.core.collections import check_disjoint
 from finchain.core.context import Context, ExecMode
 from finchain.core.errors import (
     ErrBadGenesis,
     ErrBadQuery,
+    ErrGovernanceOnly,
     ErrNotInitialized,
-    ErrUnknownMsg,
     ErrUnknownQuery,
     ErrWrongHeight,
 )
 from finchain.core.events import Event
 from finchain.core.gas import GasMeter, MeteredStore
 from finchain.core.kv import KVReader, Overlay
-from finchain.core.module import Handler, Module, Query
 from finchain.core.msgs import Msg
 from finchain.core.params import ChainParams
-from finchain.crypto import get_suite, hasher, verify_signature
-from finchain.crypto.batch import verify_batch
-from finchain.crypto.ed25519 import NAME as ED25519
+from finchain.core.signatures import SignatureJob, verified_jobs
+from finchain.crypto import get_suite, hasher
 from finchain.errors import FinchainError, to_abci
-from finchain.modules.accounts.keeper import AccountsKeeper
-from finchain.modules.accounts.module import AccountsModule
-from finchain.modules.bank.keeper import BankKeeper
-from finchain.modules.bank.module import BankModule
-from finchain.modules.credentials.keeper import CredentialsKeeper
-from finchain.modules.credentials.module import CredentialsModule
-from finchain.modules.datarights.keeper import DataRightsKeeper
-from finchain.modules.datarights.module import DataRightsModule
-from finchain.modules.evidence.keeper import EvidenceKeeper
-from finchain.modules.evidence.module import EvidenceModule
-from finchain.modules.governance.errors import ErrGovernanceOnly, ErrNotGoverned
-from finchain.modules.governance.keeper import GovernanceKeeper
-from finchain.modules.governance.module import GovernanceModule, genesis_validator_set
-from finchain.modules.identity.keeper import IdentityKeeper
-from finchain.modules.identity.module import IdentityModule
 from finchain.store import BlockStore, Database, StateStore, tx_root
 from finchain.store.errors import ErrCorrupt
 
 log = logging.getLogger(__name__)
 
-KEY_CHAIN = b"app/chain"
-KEY_PARAMS = b"app/params"
-META_SUITE = b"app-meta/suite"
 UNMETERED = 2**62
 _DECODED_CACHE_SIZE = 20_000
-
-
-@dataclass(frozen=True, slots=True)
-class SignatureJob:
-    entry: tuple[bytes, str, bytes]
-    scheme: str
-    public_key: bytes
-    message: bytes
-    signature: bytes
-
-    def verify(self) -> bool:
-        return verify_signature(self.scheme, self.public_key, self.message, self.signature)
-
-
-def verified_jobs(jobs: Sequence[SignatureJob]) -> list[SignatureJob]:
-    """The jobs whose signature is valid: the Ed25519 ones in one batch, the others singly.
-
-    Batching halves the cost of a block's Ed25519 checks and, under ZIP 215
-    (finchain.crypto.batch), gives each job exactly its single verdict, so what
-    lands in the signature cache is what single verification would have said.
-    """
-    batched = [job for job in jobs if job.scheme == ED25519]
-    verdicts = verify_batch([(job.public_key, job.message, job.signature) for job in batched])
-    valid = [job for job, ok in zip(batched, verdicts, strict=True) if ok]
-    return valid + [job for job in jobs if job.scheme != ED25519 and job.verify()]
-
-
-class ChainParamsKeeper:
-    """The chain parameters in state (``app/params``), for governance to change.
-
-    The application still reads them at start and reloads them at the commit of
-    a block that wrote the key; this only gives a module a door to that key.
-    """
-
-    def chain_params(self, reader: KVReader) -> ChainParams:
-        return ChainParams.from_obj(decode(reader.get(KEY_PARAMS) or b"", max_size=1 << 20))
-
-    def set_chain_params(self, ctx: Context, params: ChainParams) -> None:
-        ctx.store.set(KEY_PARAMS, encode(params.to_obj()))
+KEY_PARAMS = PARAMS.key
 
 
 @dataclass(slots=True)
@@ -132,52 +78,30 @@ class _PendingBlock:
 
 
 class Application:
-    """Open (or create) the application over a RocksDB directory.
+    """The base application: the ABCI lifecycle over the modules the composition root wires.
 
-    Example::
+    It imports no module: ``wiring`` (``finchain.app.wiring``) brings the modules
+    in order, the router, the ante decorators and the hooks. ``finchain.chain``
+    builds the finchain chain this way::
 
-        app = Application("/var/lib/finchain/data")
+        app = FinchainApp("/var/lib/finchain/data")
         if app.info().last_height == 0:
             app.init_chain(Genesis.load("genesis.json"))
     """
 
     def __init__(
-        self,
-        data_dir: str | os.PathLike[str],
-        *,
-        keep_recent: int = 0,
-        hooks: Sequence[PolicyHook] = (),
+        self, data_dir: str | os.PathLike[str], wiring: Wiring, *, keep_recent: int = 0
     ) -> None:
+        check_disjoint([APP_STORE, *(m.store_key for m in wiring.modules)])
+        self.wiring = wiring
+        self.modules = tuple(wiring.modules)
+        self.router = wiring.router
+        self.signature_cache = wiring.signature_cache
+        self.ante = AnteChain(wiring.ante)
+        self.migrator = Migrator(self.modules)
+        self.keep_recent = keep_recent
         self.db = Database(data_dir)
         self._state: StateStore | None = None
-        self.keep_recent = keep_recent
-        self.accounts = AccountsKeeper()
-        self.bank = BankKeeper(self.accounts)
-        self.accounts.add_close_guard(self.bank.assert_can_close)
-        self.governance = GovernanceKeeper(self.accounts, ChainParamsKeeper(), self)
-        self._governance_module = GovernanceModule(self.governance)
-        self.identity = IdentityKeeper(self.accounts)
-        self.credentials = CredentialsKeeper(self.identity, self.accounts)
-        self.evidence = EvidenceKeeper(self.accounts, self.identity)
-        self.datarights = DataRightsKeeper(self.identity)
-        self.accounts.add_close_guard(self.identity.assert_can_close)
-        self.accounts.add_close_guard(self.credentials.assert_can_close)
-        self.accounts.add_close_guard(self.governance.assert_can_close)
-        self.modules: list[Module] = []
-        self._routes: dict[str, tuple[type[Msg], Handler]] = {}
-        self._queries: dict[str, Query] = {}
-        for module in (
-            AccountsModule(self.accounts),
-            BankModule(self.bank),
-            self._governance_module,
-            IdentityModule(self.identity),
-            CredentialsModule(self.credentials),
-            EvidenceModule(self.evidence),
-            DataRightsModule(self.datarights),
-        ):
-            self.register_module(module)
-        self.signature_cache = SignatureCache()
-        self.ante = AnteChain(self.accounts, hooks, self.signature_cache)
         self.blocks = BlockStore(self.db)
         self._pending: _PendingBlock | None = None
         self._decoded: dict[bytes, tuple[Tx, bytes, tuple[Msg, ...]]] = {}
@@ -187,43 +111,14 @@ class Application:
         self.suite = ""
         self.params = ChainParams()
         self._last_time_ns = 0
-        suite_raw = self.db.get(META_SUITE)
-        if suite_raw is not None:
-            self._open_state(suite_raw.decode())
-
-    def register_module(self, module: Module) -> None:
-        """Add a module's messages and queries; done once at assembly, before the engine starts.
-
-        Every node of a chain must register the same modules in the same order:
-        the set of modules is part of the state machine.
-        """
-        for cls, handler in module.msg_handlers().items():
-            if cls.TYPE in self._routes:
-                raise ValueError(f"message type {cls.TYPE} registered twice")
-            self._routes[cls.TYPE] = (cls, handler)
-        for path in module.queries():
-            if path in self._queries:
-                raise ValueError(f"query path {path} registered twice")
-        self._queries.update(module.queries())
-        self.modules.append(module)
-
-    def parse_governed(self, msg_type: str, value: dict[str, Any]) -> Msg:
-        """A governed message from a proposal's ``exec`` action (governance's ``MsgRouter``)."""
-        route = self._routes.get(msg_type)
-        if route is None:
-            raise ErrUnknownMsg(f"unknown message type {msg_type!r}")
-        msg = route[0].from_value(value)
-        msg.validate()
-        if not msg.GOVERNED:
-            raise ErrNotGoverned(
-                f"{msg_type} is signed by an account, not executed by governance: "
-                "send it in a transaction"
-            )
-        return msg
-
-    def deliver(self, ctx: Context, msg: Msg) -> None:
-        """Run ``msg``'s handler in ``ctx`` (governance's ``MsgRouter``)."""
-        self._routes[msg.TYPE][1](ctx, msg)
+        self.router.add_queries({"store": self._query_store, "app/params": self._query_params})
+        try:
+            suite_raw = self.db.get(META_SUITE)
+            if suite_raw is not None:
+                self._open_state(suite_raw.decode())
+        except BaseException:
+            self.db.close()
+            raise
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -235,7 +130,27 @@ class Application:
         if self._state.version >= 0:
             self._check_storage()
             self._load_chain_meta()
+            self._check_versions()
         self._check = Overlay(self._state)
+
+    def _check_versions(self) -> None:
+        """Refuse state laid out for other module versions, unless the next block upgrades it.
+
+        Executing a block with modules the state was not migrated to would compute
+        an app hash no other node computes.
+        """
+        differences = self.migrator.differences(self.state)
+        if not differences:
+            return
+        upgrades = self.wiring.upgrades
+        plan = upgrades.pending_upgrade(self.state) if upgrades is not None else None
+        if plan is not None and plan[1] == self.height + 1 and upgrades and upgrades.knows(plan[0]):
+            return  # the upgrade block migrates them
+        shown = ", ".join(f"{n} {a} -> {b}" for n, (a, b) in differences.items())
+        raise ErrVersionMismatch(
+            f"this version's modules differ from the chain's at height {self.height} ({shown}): "
+            "run the version the chain is at until its upgrade height"
+        )
 
     def _check_storage(self) -> None:
         """Refuse to open state that disagrees with itself (R20 in docs/app_requirements.md).
@@ -279,9 +194,9 @@ class Application:
 
     def _load_chain_meta(self) -> None:
         state = self.state
-        chain = decode(state.get(KEY_CHAIN) or b"", max_size=1 << 20)
+        chain = CHAIN.get(state) or {}
         self.chain_id = chain["chain_id"]
-        self.params = ChainParams.from_obj(decode(state.get(KEY_PARAMS) or b"", max_size=1 << 20))
+        self.params = ChainParamsKeeper().chain_params(state)
         if state.version >= 1:
             record = self.blocks.get(state.version)
             if record is not None:
@@ -314,13 +229,17 @@ class Application:
         """
         genesis_hash = genesis.hash()
         if self._state is not None and self._state.version >= 0:
-            stored = decode(self.state.get(KEY_CHAIN) or b"", max_size=1 << 20)
-            if stored["genesis_hash"] != genesis_hash:
+            stored = CHAIN.get(self.state) or {}
+            if stored.get("genesis_hash") != genesis_hash:
                 raise ErrBadGenesis(
-                    f"this data directory holds chain {stored['chain_id']!r} with another genesis; "
-                    "use an empty data directory for a new chain"
+                    f"this data directory holds chain {stored.get('chain_id')!r} with another "
+                    "genesis; use an empty data directory for a new chain"
                 )
-            return InitChainResponse(self.state.root(0), genesis_validator_set(genesis.validators))
+            source = self.wiring.validators
+            return InitChainResponse(
+                self.state.root(0),
+                source.genesis_validator_set(genesis.validators) if source else (),
+            )
         self._open_state(genesis.suite)
         self.chain_id = genesis.chain_id
         self.params = genesis.params
@@ -332,14 +251,18 @@ class Application:
             "genesis_hash": genesis_hash,
             "genesis_time_ns": genesis.time_ns,
         }
-        ctx.store.set(KEY_CHAIN, encode(chain))
-        ctx.store.set(KEY_PARAMS, encode(genesis.params.to_obj()))
+        CHAIN.set(ctx, chain)
+        PARAMS.set(ctx, genesis.params)
+        self.migrator.record(ctx)
         unknown = sorted(set(genesis.app_state) - {m.name for m in self.modules})
         if unknown:
             raise ErrBadGenesis(f"app_state has sections for unknown modules {unknown}")
         for module in self.modules:
-            module.init_genesis(ctx, genesis.app_state.get(module.name, module.default_genesis()))
-        validators = self._governance_module.init_validators(ctx, genesis.validators)
+            section = genesis.app_state.get(module.name, module.default_genesis())
+            module.validate_genesis(section)
+            module.init_genesis(ctx, section)
+        source = self.wiring.validators
+        validators = source.init_validators(ctx, genesis.validators) if source else ()
         problems = self._invariant_problems(overlay)
         if problems:
             raise ErrBadGenesis("genesis breaks invariants: " + "; ".join(problems))
@@ -423,15 +346,21 @@ class Application:
         ctx = self._context(
             block, GasMeter(UNMETERED), ExecMode.FINALIZE, request.height, request.time_ns
         )
-        if request.misbehavior:
-            self.governance.record_misbehavior(ctx, request.misbehavior)
+        self._upgrade_if_due(ctx)
+        validators = self.wiring.validators
+        if request.misbehavior and validators is not None:
+            validators.record_misbehavior(ctx, request.misbehavior)
+        for module in self.modules:
+            module.begin_block(ctx)
         results = tuple(
             self._run_tx(block, raw, ExecMode.FINALIZE, request.height, request.time_ns)
             for raw in request.txs
         )
         for module in self.modules:
             module.end_block(ctx)
-        validator_updates = self.governance.validator_updates(self.state, block)
+        validator_updates = (
+            validators.validator_updates(self.state, block) if validators is not None else ()
+        )
         self._raise_if_faulted(faults)
         app_hash = self.state.apply(request.height, block.writes)
         self._params_changed = KEY_PARAMS in block.writes
@@ -449,6 +378,23 @@ class Application:
         }
         self._pending = _PendingBlock(request.height, request.time_ns, record, tx_ids, app_hash)
         return FinalizeBlockResponse(results, tuple(ctx.events), app_hash, validator_updates)
+
+    def _upgrade_if_due(self, ctx: Context) -> None:
+        """At a scheduled upgrade's height: migrate, or halt if this version does not know it."""
+        upgrades = self.wiring.upgrades
+        plan = upgrades.pending_upgrade(ctx.store) if upgrades is not None else None
+        if upgrades is None or plan is None or plan[1] != ctx.height:
+            return
+        name, height = plan
+        if not upgrades.knows(name):
+            raise ErrUpgradeNeeded(
+                f'UPGRADE "{name}" NEEDED at height {height}: this version does not know it; '
+                "stop the node and start the version that does (docs/OPERATIONS.md, Upgrades)",
+                name=name,
+                height=height,
+            )
+        upgrades.apply(ctx, name, self.migrator)
+        log.info("upgrade applied", extra={"upgrade": name, "height": height})
 
     def pending_block(self) -> dict[str, Any]:
         """The finalized, not yet committed block record (the engine reads it to build a header)."""
@@ -474,9 +420,7 @@ class Application:
         self.state.mark_committed()
         self.blocks.mark_committed(pending.height)
         if self._params_changed:
-            self.params = ChainParams.from_obj(
-                decode(self.state.get(KEY_PARAMS) or b"", max_size=1 << 20)
-            )
+            self.params = ChainParamsKeeper().chain_params(self.state)
             with self._decoded_lock:
                 self._decoded.clear()
         self._pending = None
@@ -506,21 +450,11 @@ class Application:
         if not 0 <= at <= latest:
             raise ErrBadQuery(f"height {height} is not committed yet (latest is {latest})")
         reader = QueryReader(state, at, latest=at == latest)
-        args = dict(params or {})
-        if path == "store":
-            key = args.get("key")
-            if not isinstance(key, bytes) or not key:
-                raise ErrBadQuery("store query needs 'key' as bytes")
-            raw = reader.get(key)
-            value: Any = raw
-        elif path == "app/params":
-            value = decode(reader.get(KEY_PARAMS) or b"", max_size=1 << 20)
-        elif path in self._queries:
-            value = self._queries[path](reader, args)
-        else:
-            raise ErrUnknownQuery(
-                f"unknown query path {path!r}; known: {sorted([*self._queries, 'store'])}"
-            )
+        handler = self.router.queries.get(path)
+        if handler is None:
+            known = sorted(self.router.queries)
+            raise ErrUnknownQuery(f"unknown query path {path!r}; known: {known}")
+        value = handler(reader, dict(params or {}))
         if not prove:
             return QueryResponse(value, at)
         if reader.iterated:
@@ -530,6 +464,19 @@ class Application:
             proven_value, proof = state.prove(key, at)
             proofs.append(StateProof(key, proven_value, proof))
         return QueryResponse(value, at, state.root(at), tuple(proofs))
+
+    @staticmethod
+    def _query_store(reader: KVReader, args: dict[str, Any]) -> bytes | None:
+        """A raw state entry by key (``store``): what a proof of any module's entry names."""
+        key = args.get("key")
+        if not isinstance(key, bytes) or not key:
+            raise ErrBadQuery("store query needs 'key' as bytes")
+        return reader.get(key)
+
+    @staticmethod
+    def _query_params(reader: KVReader, args: dict[str, Any]) -> Any:
+        """The chain parameters as stored (``app/params``)."""
+        return decode(reader.get(KEY_PARAMS) or b"", max_size=1 << 20)
 
     @property
     def last_block_time_ns(self) -> int:
@@ -607,7 +554,7 @@ class Application:
             return cached
         tx = decode_tx(raw, max_size=self.params.max_tx_bytes)
         stateless_checks(tx, self.chain_id, self.params)
-        msgs = tuple(parse_msgs(tx, self._routes))
+        msgs = tuple(parse_msgs(tx, self.router.routes))
         for index, msg in enumerate(msgs):
             if msg.GOVERNED:
                 raise ErrGovernanceOnly(
@@ -641,25 +588,17 @@ class Application:
         finds them in the signature cache. A wrong or stale guess costs nothing:
         a cache miss verifies again.
         """
-        jobs = []
+        source = self.wiring.signatures
+        if source is None:
+            return []
+        decoded = []
         for raw in raws:
             try:
                 tx, tx_id, _ = self._decode(raw)
             except FinchainError:
                 continue
-            account = self.accounts.get_account(self.state, tx.body.account)
-            if account is None:
-                continue
-            message = tx.sign_bytes()
-            for sig in tx.signatures:
-                key = account.policy.key(sig.key_id)
-                if key is not None:
-                    entry = (tx_id, key.scheme, key.public_key + sig.signature)
-                    if entry not in self.signature_cache:
-                        jobs.append(
-                            SignatureJob(entry, key.scheme, key.public_key, message, sig.signature)
-                        )
-        return jobs
+            decoded.append((tx, tx_id))
+        return source.signature_jobs(self.state, decoded)
 
     def add_verified(self, jobs: Sequence[SignatureJob]) -> None:
         for job in jobs:
@@ -672,6 +611,7 @@ class Application:
         meter = GasMeter(self.params.max_tx_cost)
         events: list[Event] = []
         faults = self.db.faults
+        routes = self.router.routes
         try:
             tx, tx_id, msgs = self._decode(raw)
             meter.charge(gas.TX_BASE + gas.TX_BYTE * len(raw), "admitting")
@@ -687,7 +627,7 @@ class Application:
             msg_overlay = Overlay(parent if in_block else ante_overlay)
             ctx.store = MeteredStore(msg_overlay, meter)
             for msg in msgs:
-                self._routes[msg.TYPE][1](ctx, msg)
+                routes[msg.TYPE][1](ctx, msg)
             if in_block:
                 msg_overlay.flush_into(parent)
             else:

@@ -1,4 +1,5 @@
-"""Error codes of transaction admission and execution (codespace ``tx``)."""
+"""Error codes of transaction admission and execution (codespace ``tx``), and the two of
+governance's authority rule that the application itself enforces."""
 
 from finchain.errors import register
 
@@ -26,3 +27,8 @@ ErrNotInitialized = register("tx", 22, "chain not initialised")
 ErrBadGenesis = register("tx", 23, "invalid genesis")
 ErrUnknownQuery = register("tx", 24, "unknown query path")
 ErrBadQuery = register("tx", 25, "invalid query")
+
+# Governance's authority rule (R19), enforced by the application's router and decoder;
+# released in the ``gov`` codespace, so they keep it.
+ErrNotGoverned = register("gov", 19, "message may not be carried by a proposal")
+ErrGovernanceOnly = register("gov", 20, "message may only be executed by a passed proposal")

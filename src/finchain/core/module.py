@@ -1,21 +1,48 @@
-"""The shape every module presents to the application (STYLE.md §1)."""
+"""The shape every module presents to the application (STYLE.md §1, §5).
+
+A module is a package; its ``module.py`` defines one class deriving from
+``BaseModule`` that names the module, its store key, its consensus version and
+its parts. The application knows modules only through this interface; the
+composition root (``finchain.chain``) lists them, in order.
+
+What the application does with each part:
+
+- ``msg_handlers`` / ``queries``: routed by message type and query path;
+- ``default_genesis`` / ``validate_genesis`` / ``init_genesis`` / ``export_genesis``:
+  InitChain and export; ``export_genesis`` of a chain fed back to ``init_genesis``
+  of a fresh one gives the same state, entry for entry;
+- ``begin_block`` / ``end_block``: before and after a block's transactions, in
+  module order (due work: expiries, queued executions, upgrades);
+- ``invariants``: checked after genesis and by tests after every block;
+- ``consensus_version`` / ``migrations``: a module whose state layout or rules
+  change gets a new version and a migration from each older one; an upgrade runs
+  them (``finchain.app.upgrade``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
+from finchain.core.collections import StoreKey
 from finchain.core.context import Context
+from finchain.core.errors import ErrBadGenesis
 from finchain.core.kv import KVReader
 from finchain.core.msgs import Msg
+
+__all__ = ["BaseModule", "Handler", "Invariant", "Migration", "Module", "Query"]
 
 Handler = Callable[[Context, Any], None]
 Invariant = Callable[[KVReader], str | None]
 Query = Callable[[KVReader, dict[str, Any]], Any]
+Migration = Callable[[Context], None]
+"""Rewrite a module's state from one consensus version to the next (in the upgrade block)."""
 
 
 class Module(Protocol):
     name: str
+    store_key: StoreKey
+    consensus_version: int
 
     def msg_handlers(self) -> Mapping[type[Msg], Handler]: ...
 
@@ -23,10 +50,60 @@ class Module(Protocol):
 
     def default_genesis(self) -> dict[str, Any]: ...
 
+    def validate_genesis(self, state: dict[str, Any]) -> None: ...
+
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None: ...
 
     def export_genesis(self, reader: KVReader) -> dict[str, Any]: ...
 
     def invariants(self) -> Sequence[tuple[str, Invariant]]: ...
 
+    def begin_block(self, ctx: Context) -> None: ...
+
     def end_block(self, ctx: Context) -> None: ...
+
+    def migrations(self) -> Mapping[int, Migration]: ...
+
+
+class BaseModule:
+    """Defaults for the optional parts: no messages, queries, hooks, invariants or migrations.
+
+    A subclass sets ``name``, ``store_key`` and ``consensus_version`` and
+    overrides what it has. ``validate_genesis`` must be overridden by a module
+    whose genesis section is not empty: the default accepts only the default.
+    """
+
+    name: str
+    store_key: StoreKey
+    consensus_version: int = 1
+
+    def msg_handlers(self) -> Mapping[type[Msg], Handler]:
+        return {}
+
+    def queries(self) -> Mapping[str, Query]:
+        return {}
+
+    def default_genesis(self) -> dict[str, Any]:
+        return {}
+
+    def validate_genesis(self, state: dict[str, Any]) -> None:
+        if state != self.default_genesis():
+            raise ErrBadGenesis(f"module {self.name} takes no genesis state; remove its section")
+
+    def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
+        self.validate_genesis(state)
+
+    def export_genesis(self, reader: KVReader) -> dict[str, Any]:
+        return self.default_genesis()
+
+    def invariants(self) -> Sequence[tuple[str, Invariant]]:
+        return ()
+
+    def begin_block(self, ctx: Context) -> None:
+        return None
+
+    def end_block(self, ctx: Context) -> None:
+        return None
+
+    def migrations(self) -> Mapping[int, Migration]:
+        return {}

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from finchain.app.application import META_SUITE
+from finchain.app.chainstate import META_SUITE
 from finchain.codec import decode_trusted
 from finchain.crypto import get_suite
 from finchain.engines.solo.header import HEADER_FIELDS, header_hash, verify_header

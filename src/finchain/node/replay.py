@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from finchain.app import FinalizeBlockRequest
-from finchain.app.application import Application
+from finchain.chain import FinchainApp
 from finchain.node.home import Home
 
 
@@ -30,8 +30,8 @@ class ReplayStep:
 
 def replay(home: Home, scratch_dir: Path) -> Iterator[ReplayStep]:
     """Yield one step per committed block; the node must not be running."""
-    source = Application(home.data_dir)
-    target = Application(scratch_dir)
+    source = FinchainApp(home.data_dir)
+    target = FinchainApp(scratch_dir)
     try:
         target.init_chain(home.genesis())
         for height in range(1, source.height + 1):

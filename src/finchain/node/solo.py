@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from finchain.app.application import Application
+from finchain.chain import FinchainApp
 from finchain.engines.solo.node import SoloNode, SoloSettings, validator_entry
 from finchain.engines.solo.signstate import FILE_NAME as SIGN_STATE_FILE
 from finchain.node.config import NodeConfig
@@ -47,7 +47,7 @@ def open_solo_node(
         mempool_max_txs=config.solo.mempool_max_txs,
         mempool_max_bytes=config.solo.mempool_max_bytes,
     )
-    app = Application(home.data_dir, keep_recent=config.storage.keep_recent)
+    app = FinchainApp(home.data_dir, keep_recent=config.storage.keep_recent)
     try:
         app.init_chain(genesis)
     except BaseException:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from finchain.app.application import Application
+from finchain.chain import FinchainApp
 from finchain.client import builders as b
 from finchain.crypto import generate_private_key, get_suite
 from finchain.engines.cometbft.adapter import AbciAdapter, MalformedRequest, Misbehavior
@@ -28,7 +28,7 @@ class Driver:
         self.accounts = Accounts.create(3, suite)
         self.validator_keys = [generate_private_key("ed25519").public_key().data for _ in range(2)]
         self.genesis = genesis_with_validators(self.accounts, self.validator_keys)
-        self.app = Application(tmp_path / "data")
+        self.app = FinchainApp(tmp_path / "data")
         self.misbehavior: list[tuple[int, list[Misbehavior]]] = []
         self.adapter = AbciAdapter(
             self.app,
@@ -191,7 +191,7 @@ def test_commit_returns_the_retain_height(tmp_path):
     accounts = Accounts.create(1)
     key = generate_private_key("ed25519").public_key().data
     genesis = genesis_with_validators(accounts, [key])
-    app = Application(tmp_path / "data", keep_recent=2)
+    app = FinchainApp(tmp_path / "data", keep_recent=2)
     adapter = AbciAdapter(app, genesis=genesis)
     adapter.handle(pb.Request(init_chain=_init_request(genesis)))
     retained = []

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finchain.app.application import Application
+from finchain.chain import FinchainApp
 from finchain.engines.cometbft.adapter import AbciAdapter, MalformedRequest
 from finchain.engines.cometbft.framing import (
     FrameDecoder,
@@ -79,7 +79,7 @@ def test_partial_prefix_waits_for_more():
 
 @pytest.fixture(scope="module")
 def adapter(tmp_path_factory):
-    app = Application(tmp_path_factory.mktemp("parse") / "data")
+    app = FinchainApp(tmp_path_factory.mktemp("parse") / "data")
     yield AbciAdapter(app)
     app.close()
 

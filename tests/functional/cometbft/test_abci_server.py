@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from finchain.app.application import Application
+from finchain.chain import FinchainApp
 from finchain.crypto import generate_private_key
 from finchain.engines.cometbft.adapter import AbciAdapter
 from finchain.engines.cometbft.framing import FrameDecoder, encode_uvarint, frame
@@ -49,7 +49,7 @@ def served(tmp_path):
         async def main():
             accounts = Accounts.create(1)
             key = generate_private_key("ed25519").public_key().data
-            app = Application(tmp_path / "data")
+            app = FinchainApp(tmp_path / "data")
             adapter = AbciAdapter(app, genesis=genesis_with_validators(accounts, [key]))
             server = AbciServer(adapter, **server_options)
             path = tmp_path / "abci.sock"

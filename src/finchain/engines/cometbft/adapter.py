@@ -86,7 +86,7 @@ class AbciAdapter:
 
     Example::
 
-        adapter = AbciAdapter(Application(home / "data"), genesis=Genesis.load(path))
+        adapter = AbciAdapter(FinchainApp(home / "data"), genesis=Genesis.load(path))
         response = adapter.handle(adapter.parse(frame_payload))
 
     Parameters:

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from finchain.app import FinalizeBlockRequest, Genesis, QueryResponse, TxResult
-from finchain.app.application import Application, verified_jobs
+from finchain.app.application import Application
+from finchain.core.signatures import verified_jobs
 from finchain.crypto import PrivateKey
 from finchain.engines.solo.header import build_header, header_hash, header_sign_bytes
 from finchain.engines.solo.mempool import Mempool

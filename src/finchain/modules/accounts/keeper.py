@@ -9,7 +9,6 @@ from types import MappingProxyType
 
 from finchain.codec import decode_trusted, encode
 from finchain.core.context import Context
-from finchain.core.deps import SignerInfo, SignerKey
 from finchain.core.kv import KVReader
 from finchain.modules.accounts import events, keys
 from finchain.modules.accounts.deps import CloseGuard
@@ -20,6 +19,7 @@ from finchain.modules.accounts.errors import (
     ErrResetPending,
 )
 from finchain.modules.accounts.mfa import FactorRules
+from finchain.modules.accounts.signer import SignerInfo, SignerKey
 from finchain.modules.accounts.types import (
     STATUS_ACTIVE,
     STATUS_CLOSED,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from finchain.core.collections import StoreKey
+
 PREFIX = b"accounts/"
+STORE = StoreKey("accounts", PREFIX)
 ACCOUNT = PREFIX + b"a/"
 NONCE = PREFIX + b"n/"
 NEXT_NUMBER = PREFIX + b"next"

@@ -8,11 +8,11 @@ from typing import Any
 
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
-from finchain.core.module import Handler, Invariant, Query
+from finchain.core.module import BaseModule, Handler, Invariant, Query
 from finchain.core.msgs import Msg
 from finchain.core.schema import expect_fields, get_list
 from finchain.errors import FinchainError
-from finchain.modules.accounts import handlers, queries
+from finchain.modules.accounts import handlers, keys, queries
 from finchain.modules.accounts.errors import ErrBadGenesis
 from finchain.modules.accounts.keeper import AccountsKeeper
 from finchain.modules.accounts.messages import (
@@ -39,8 +39,10 @@ from finchain.modules.accounts.types import (
 NAME = "accounts"
 
 
-class AccountsModule:
+class AccountsModule(BaseModule):
     name = NAME
+    store_key = keys.STORE
+    consensus_version = 1
 
     def __init__(self, keeper: AccountsKeeper) -> None:
         self.keeper = keeper
@@ -66,6 +68,11 @@ class AccountsModule:
             "accounts/account": partial(queries.account, self.keeper),
             "accounts/closed": partial(queries.closed, self.keeper),
         }
+
+    def validate_genesis(self, state: dict[str, Any]) -> None:
+        """The section's shape; its contents are checked as ``init_genesis`` loads them."""
+        if not isinstance(state, dict) or not state.keys() <= self.default_genesis().keys():
+            raise ErrBadGenesis(f"{NAME} genesis must be a map of {sorted(self.default_genesis())}")
 
     def default_genesis(self) -> dict[str, Any]:
         return {"accounts": []}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from finchain.core.collections import StoreKey
+
 PREFIX = b"bank/"
+STORE = StoreKey("bank", PREFIX)
 ASSET = PREFIX + b"asset/"
 SUPPLY = PREFIX + b"supply/"
 BALANCE = PREFIX + b"bal/"

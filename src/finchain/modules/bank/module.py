@@ -8,11 +8,11 @@ from typing import Any
 
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
-from finchain.core.module import Handler, Invariant, Query
+from finchain.core.module import BaseModule, Handler, Invariant, Query
 from finchain.core.msgs import Msg
 from finchain.core.schema import expect_fields, get_list
 from finchain.errors import FinchainError
-from finchain.modules.bank import handlers, queries
+from finchain.modules.bank import handlers, keys, queries
 from finchain.modules.bank.errors import ErrBadGenesis
 from finchain.modules.bank.keeper import BankKeeper
 from finchain.modules.bank.messages import MsgBurn, MsgCreateAsset, MsgMint, MsgTransfer
@@ -21,8 +21,10 @@ from finchain.modules.bank.types import Asset
 NAME = "bank"
 
 
-class BankModule:
+class BankModule(BaseModule):
     name = NAME
+    store_key = keys.STORE
+    consensus_version = 1
 
     def __init__(self, keeper: BankKeeper) -> None:
         self.keeper = keeper
@@ -44,6 +46,11 @@ class BankModule:
             "bank/asset": partial(queries.asset, k),
             "bank/assets": partial(queries.assets, k),
         }
+
+    def validate_genesis(self, state: dict[str, Any]) -> None:
+        """The section's shape; its contents are checked as ``init_genesis`` loads them."""
+        if not isinstance(state, dict) or not state.keys() <= self.default_genesis().keys():
+            raise ErrBadGenesis(f"{NAME} genesis must be a map of {sorted(self.default_genesis())}")
 
     def default_genesis(self) -> dict[str, Any]:
         return {"assets": [], "balances": []}

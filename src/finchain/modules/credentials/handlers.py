@@ -7,6 +7,7 @@ regulator (the signer is a registered regulator account).
 
 from __future__ import annotations
 
+from finchain.core.authority import GOV_AUTHORITY
 from finchain.core.context import Context
 from finchain.modules.credentials.errors import ErrNotGovernance
 from finchain.modules.credentials.keeper import CredentialsKeeper
@@ -24,7 +25,6 @@ from finchain.modules.credentials.messages import (
     MsgSetIssuerTypes,
     MsgSetParams,
 )
-from finchain.modules.governance.types import GOV_AUTHORITY
 
 
 def _require_governance(ctx: Context, what: str) -> None:

@@ -9,7 +9,10 @@ proofs of the query API. A DID, account id or schema name never contains
 
 from __future__ import annotations
 
+from finchain.core.collections import StoreKey
+
 PREFIX = b"cred/"
+STORE = StoreKey("credentials", PREFIX)
 PARAMS = PREFIX + b"params"
 NEXT_REQUEST = PREFIX + b"next_request"
 ISSUER = PREFIX + b"issuer/"

@@ -16,11 +16,11 @@ from typing import Any
 
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
-from finchain.core.module import Handler, Invariant, Query
+from finchain.core.module import BaseModule, Handler, Invariant, Query
 from finchain.core.msgs import Msg
 from finchain.core.schema import expect_fields, get_list, get_str
 from finchain.errors import FinchainError
-from finchain.modules.credentials import handlers, queries
+from finchain.modules.credentials import handlers, keys, queries
 from finchain.modules.credentials.errors import ErrBadGenesis
 from finchain.modules.credentials.keeper import CredentialsKeeper
 from finchain.modules.credentials.messages import (
@@ -42,8 +42,10 @@ from finchain.modules.credentials.types import CredentialsParams
 NAME = "credentials"
 
 
-class CredentialsModule:
+class CredentialsModule(BaseModule):
     name = NAME
+    store_key = keys.STORE
+    consensus_version = 1
 
     def __init__(self, keeper: CredentialsKeeper) -> None:
         self.keeper = keeper
@@ -80,6 +82,11 @@ class CredentialsModule:
             "credentials/disclosure": partial(queries.disclosure, k),
             "credentials/audit": partial(queries.audit, k),
         }
+
+    def validate_genesis(self, state: dict[str, Any]) -> None:
+        """The section's shape; its contents are checked as ``init_genesis`` loads them."""
+        if not isinstance(state, dict) or not state.keys() <= self.default_genesis().keys():
+            raise ErrBadGenesis(f"{NAME} genesis must be a map of {sorted(self.default_genesis())}")
 
     def default_genesis(self) -> dict[str, Any]:
         return {"params": CredentialsParams().to_obj(), "regulators": [], "issuers": []}

@@ -18,7 +18,10 @@ reads only:
 
 from __future__ import annotations
 
+from finchain.core.collections import StoreKey
+
 PREFIX = b"datarights/"
+STORE = StoreKey("datarights", PREFIX)
 NEXT_ASSET = PREFIX + b"next_asset"
 NEXT_GRANT = PREFIX + b"next_grant"
 ASSET = PREFIX + b"asset/"

@@ -15,7 +15,7 @@ from typing import Any
 
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
-from finchain.core.module import Handler, Invariant, Query
+from finchain.core.module import BaseModule, Handler, Invariant, Query
 from finchain.core.msgs import Msg
 from finchain.modules.datarights import handlers, keys, queries
 from finchain.modules.datarights.errors import ErrBadGenesis
@@ -33,8 +33,10 @@ from finchain.modules.datarights.types import Asset
 NAME = "datarights"
 
 
-class DataRightsModule:
+class DataRightsModule(BaseModule):
     name = NAME
+    store_key = keys.STORE
+    consensus_version = 1
 
     def __init__(self, keeper: DataRightsKeeper) -> None:
         self.keeper = keeper
@@ -60,6 +62,11 @@ class DataRightsModule:
             "datarights/accesses_by": partial(queries.accesses_by, k),
             "datarights/wrapped_key": partial(queries.wrapped_key, k),
         }
+
+    def validate_genesis(self, state: dict[str, Any]) -> None:
+        """The section's shape; its contents are checked as ``init_genesis`` loads them."""
+        if not isinstance(state, dict) or not state.keys() <= self.default_genesis().keys():
+            raise ErrBadGenesis(f"{NAME} genesis must be a map of {sorted(self.default_genesis())}")
 
     def default_genesis(self) -> dict[str, Any]:
         return {"assets": []}

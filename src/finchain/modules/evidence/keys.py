@@ -15,7 +15,10 @@ prefix), whatever the position of the page.
 
 from __future__ import annotations
 
+from finchain.core.collections import StoreKey
+
 PREFIX = b"evidence/"
+STORE = StoreKey("evidence", PREFIX)
 RECORD = PREFIX + b"rec/"
 COUNT = PREFIX + b"count"
 SEQ = PREFIX + b"seq/"

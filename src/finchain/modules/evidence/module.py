@@ -15,12 +15,12 @@ from typing import Any
 
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
-from finchain.core.module import Handler, Invariant, Query
+from finchain.core.module import BaseModule, Handler, Invariant, Query
 from finchain.core.msgs import Msg
 from finchain.core.schema import expect_fields, get_int, get_list, get_str
 from finchain.errors import FinchainError
 from finchain.modules.accounts.types import is_account_id
-from finchain.modules.evidence import handlers, queries
+from finchain.modules.evidence import handlers, keys, queries
 from finchain.modules.evidence.errors import ErrBadGenesis
 from finchain.modules.evidence.keeper import EvidenceKeeper
 from finchain.modules.evidence.messages import MsgCosign, MsgRecord
@@ -48,8 +48,10 @@ _RECORD_FIELDS = {
 _COSIGNER_FIELDS = {"account", "height", "time_ns", "tx_id", "did", "signed"}
 
 
-class EvidenceModule:
+class EvidenceModule(BaseModule):
     name = NAME
+    store_key = keys.STORE
+    consensus_version = 1
 
     def __init__(self, keeper: EvidenceKeeper) -> None:
         self.keeper = keeper
@@ -65,6 +67,11 @@ class EvidenceModule:
             "evidence/by_submitter": partial(queries.by_submitter, k),
             "evidence/by_time": partial(queries.by_time, k),
         }
+
+    def validate_genesis(self, state: dict[str, Any]) -> None:
+        """The section's shape; its contents are checked as ``init_genesis`` loads them."""
+        if not isinstance(state, dict) or not state.keys() <= self.default_genesis().keys():
+            raise ErrBadGenesis(f"{NAME} genesis must be a map of {sorted(self.default_genesis())}")
 
     def default_genesis(self) -> dict[str, Any]:
         return {"records": []}

@@ -1,5 +1,7 @@
 """Error codes of the governance module (codespace ``gov``)."""
 
+from finchain.core.errors import ErrGovernanceOnly as ErrGovernanceOnly
+from finchain.core.errors import ErrNotGoverned as ErrNotGoverned
 from finchain.errors import register
 
 ErrNotMember = register("gov", 2, "signer is not a governance member")
@@ -19,6 +21,5 @@ ErrMinValidators = register("gov", 15, "fewer active validators than min_validat
 ErrPowerChangeTooLarge = register("gov", 16, "proposal changes more than 1/3 of voting power")
 ErrInvalidParam = register("gov", 17, "invalid parameter change")
 ErrBadGenesis = register("gov", 18, "invalid governance genesis")
-ErrNotGoverned = register("gov", 19, "message may not be carried by a proposal")
-ErrGovernanceOnly = register("gov", 20, "message may only be executed by a passed proposal")
+# gov:19 ErrNotGoverned and gov:20 ErrGovernanceOnly are registered by finchain.core.errors.
 ErrMemberCloses = register("gov", 21, "a member's account cannot close")

@@ -19,12 +19,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from finchain.app.abci import Misbehavior, ValidatorUpdate
 from finchain.codec import decode_trusted, encode
 from finchain.core.context import Context
 from finchain.core.gas import MeteredStore
 from finchain.core.kv import KVReader, Overlay
 from finchain.core.params import ChainParams
+from finchain.core.validators import Misbehavior, ValidatorUpdate
 from finchain.errors import FinchainError
 from finchain.modules.governance import events, keys
 from finchain.modules.governance.deps import AccountStatusView, ChainParamsStore, MsgRouter

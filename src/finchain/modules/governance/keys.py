@@ -6,7 +6,10 @@ byte order is numeric order and every listing comes out sorted without a sort.
 
 from __future__ import annotations
 
+from finchain.core.collections import StoreKey
+
 PREFIX = b"gov/"
+STORE = StoreKey("governance", PREFIX)
 PARAMS = PREFIX + b"params"
 TOTAL_WEIGHT = PREFIX + b"total_weight"
 NEXT_PROPOSAL = PREFIX + b"next_proposal"

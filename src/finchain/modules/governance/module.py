@@ -18,15 +18,15 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from finchain.app.abci import ValidatorUpdate
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
-from finchain.core.module import Handler, Invariant, Query
+from finchain.core.module import BaseModule, Handler, Invariant, Query
 from finchain.core.msgs import Msg
 from finchain.core.schema import expect_fields, get_list
+from finchain.core.validators import Misbehavior, ValidatorUpdate
 from finchain.crypto import PublicKey, public_key_from_bytes
 from finchain.errors import FinchainError
-from finchain.modules.governance import handlers, queries
+from finchain.modules.governance import handlers, keys, queries
 from finchain.modules.governance.errors import ErrBadGenesis
 from finchain.modules.governance.keeper import GovernanceKeeper
 from finchain.modules.governance.messages import AddMember, MsgSubmitProposal, MsgVote
@@ -43,8 +43,10 @@ NAME = "governance"
 _POWER = re.compile(r"[1-9][0-9]{0,17}")
 
 
-class GovernanceModule:
+class GovernanceModule(BaseModule):
     name = NAME
+    store_key = keys.STORE
+    consensus_version = 1
 
     def __init__(self, keeper: GovernanceKeeper) -> None:
         self.keeper = keeper
@@ -70,6 +72,11 @@ class GovernanceModule:
             "gov/tally": partial(queries.tally, k),
             "gov/evidence": partial(queries.evidence, k),
         }
+
+    def validate_genesis(self, state: dict[str, Any]) -> None:
+        """The section's shape; its contents are checked as ``init_genesis`` loads them."""
+        if not isinstance(state, dict) or not state.keys() <= self.default_genesis().keys():
+            raise ErrBadGenesis(f"{NAME} genesis must be a map of {sorted(self.default_genesis())}")
 
     def default_genesis(self) -> dict[str, Any]:
         return {"members": [], "params": GovParams().to_obj()}
@@ -103,6 +110,17 @@ class GovernanceModule:
                 f"genesis names {len(validators)} validators but min_validators is {minimum}"
             )
         return genesis_validator_set(entries)
+
+    # -- the application's ValidatorSource --------------------------------------------------
+
+    def genesis_validator_set(self, entries: Sequence[Any]) -> tuple[ValidatorUpdate, ...]:
+        return genesis_validator_set(entries)
+
+    def validator_updates(self, before: KVReader, after: KVReader) -> tuple[ValidatorUpdate, ...]:
+        return self.keeper.validator_updates(before, after)
+
+    def record_misbehavior(self, ctx: Context, reports: Sequence[Misbehavior]) -> None:
+        self.keeper.record_misbehavior(ctx, reports)
 
     def export_genesis(self, reader: KVReader) -> dict[str, Any]:
         """Members and params; the validator set belongs to the document's ``validators``."""

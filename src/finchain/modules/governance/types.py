@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields, replace
 from math import gcd
 from typing import Any
 
+from finchain.core.authority import GOV_AUTHORITY as GOV_AUTHORITY
 from finchain.crypto import hash_bytes
 from finchain.modules.governance.errors import ErrInvalidParam
 
@@ -22,7 +23,7 @@ MAX_CHAIN_PARAM = 2**62
 VALIDATOR_SCHEMES = ("ed25519", "sm2")
 ADDRESS_BYTES = 20
 
-GOV_AUTHORITY = "governance"
+
 """The signer of messages a passed proposal executes; no account id can equal it."""
 
 VALIDATOR_ACTIVE = "active"

@@ -9,8 +9,8 @@ abandoned DID whose controller cannot act.
 
 from __future__ import annotations
 
+from finchain.core.authority import GOV_AUTHORITY
 from finchain.core.context import Context
-from finchain.modules.governance.types import GOV_AUTHORITY
 from finchain.modules.identity.errors import ErrNotController
 from finchain.modules.identity.keeper import IdentityKeeper
 from finchain.modules.identity.messages import (

@@ -8,7 +8,10 @@ written, so history costs one copy per change and a past version is one read.
 
 from __future__ import annotations
 
+from finchain.core.collections import StoreKey
+
 PREFIX = b"identity/"
+STORE = StoreKey("identity", PREFIX)
 NEXT_NUMBER = PREFIX + b"next"
 DID = PREFIX + b"did/"
 VERSION = PREFIX + b"ver/"

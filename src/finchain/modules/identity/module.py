@@ -15,13 +15,13 @@ from typing import Any
 
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
-from finchain.core.module import Handler, Invariant, Query
+from finchain.core.module import BaseModule, Handler, Invariant, Query
 from finchain.core.msgs import Msg
 from finchain.core.schema import expect_fields, get_int, get_list, get_str, get_str_list
 from finchain.errors import FinchainError
 from finchain.formats.did import MAX_NUMBER
 from finchain.modules.accounts.types import is_account_id
-from finchain.modules.identity import handlers, queries
+from finchain.modules.identity import handlers, keys, queries
 from finchain.modules.identity.errors import ErrBadGenesis
 from finchain.modules.identity.keeper import IdentityKeeper
 from finchain.modules.identity.messages import (
@@ -66,8 +66,10 @@ _RECORD_FIELDS = {
 }
 
 
-class IdentityModule:
+class IdentityModule(BaseModule):
     name = NAME
+    store_key = keys.STORE
+    consensus_version = 1
 
     def __init__(self, keeper: IdentityKeeper) -> None:
         self.keeper = keeper
@@ -92,6 +94,11 @@ class IdentityModule:
             "identity/did_of_account": partial(queries.did_of_account, k),
             "identity/dids_of_controller": partial(queries.dids_of_controller, k),
         }
+
+    def validate_genesis(self, state: dict[str, Any]) -> None:
+        """The section's shape; its contents are checked as ``init_genesis`` loads them."""
+        if not isinstance(state, dict) or not state.keys() <= self.default_genesis().keys():
+            raise ErrBadGenesis(f"{NAME} genesis must be a map of {sorted(self.default_genesis())}")
 
     def default_genesis(self) -> dict[str, Any]:
         return {"next_number": 1, "dids": [], "bindings": []}

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from finchain.app import Genesis
-from finchain.app.application import Application
+from finchain.chain import FinchainApp
 from finchain.engines.cometbft.adapter import AbciAdapter, Misbehavior
 from finchain.engines.cometbft.config import read_rpc_settings
 from finchain.engines.cometbft.home import NodeHome
@@ -68,7 +68,7 @@ async def serve(
     """
     config = load_config(home.config) if home.config.exists() else NodeConfig()
     recent = config.storage.keep_recent if keep_recent is None else keep_recent
-    app = Application(home.data, keep_recent=recent)
+    app = FinchainApp(home.data, keep_recent=recent)
     service: CometNodeService | None = None
     api_server: ApiServer | None = None
     try:

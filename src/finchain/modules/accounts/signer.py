@@ -1,4 +1,4 @@
-"""What the application's ante chain needs from the module that owns accounts."""
+"""What the ante decorator checks about the account a transaction comes from."""
 
 from __future__ import annotations
 

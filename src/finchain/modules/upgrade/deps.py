@@ -1,0 +1,18 @@
+"""What the upgrade module needs from the application: the one who migrates the modules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from finchain.core.context import Context
+
+
+class ModuleMigrator(Protocol):
+    def migrate(self, ctx: Context) -> dict[str, tuple[int | None, int]]:
+        """Run every module's migrations to this version's consensus versions."""
+        ...
+
+
+UpgradeHandler = Callable[[Context, ModuleMigrator], None]
+"""What a version runs at an upgrade it knows: usually just ``migrator.migrate(ctx)``."""

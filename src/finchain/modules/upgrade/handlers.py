@@ -1,0 +1,25 @@
+"""One thin function per message: check authority, call the keeper."""
+
+from __future__ import annotations
+
+from finchain.core.authority import GOV_AUTHORITY
+from finchain.core.context import Context
+from finchain.core.errors import ErrGovernanceOnly
+from finchain.modules.upgrade.keeper import UpgradeKeeper
+from finchain.modules.upgrade.messages import MsgCancelUpgrade, MsgScheduleUpgrade
+from finchain.modules.upgrade.types import Plan
+
+
+def _require_governance(ctx: Context) -> None:
+    if ctx.signer != GOV_AUTHORITY:
+        raise ErrGovernanceOnly("upgrades are scheduled by a passed governance proposal")
+
+
+def schedule(keeper: UpgradeKeeper, ctx: Context, msg: MsgScheduleUpgrade) -> None:
+    _require_governance(ctx)
+    keeper.schedule(ctx, Plan(msg.name, msg.height, msg.info))
+
+
+def cancel(keeper: UpgradeKeeper, ctx: Context, msg: MsgCancelUpgrade) -> None:
+    _require_governance(ctx)
+    keeper.cancel(ctx)

@@ -1,0 +1,76 @@
+"""The upgrade module: governance schedules an upgrade; the application runs or halts at it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from finchain.core.context import Context
+from finchain.core.errors import ErrBadGenesis
+from finchain.core.fields import ListOf, Nested, Optional, Record, wire
+from finchain.core.kv import KVReader
+from finchain.core.module import BaseModule, Handler, Query
+from finchain.core.msgs import Msg
+from finchain.errors import FinchainError
+from finchain.modules.upgrade import handlers, queries
+from finchain.modules.upgrade.keeper import UpgradeKeeper
+from finchain.modules.upgrade.keys import APPLIED, PLAN, STORE
+from finchain.modules.upgrade.messages import MsgCancelUpgrade, MsgScheduleUpgrade
+from finchain.modules.upgrade.types import HEIGHT, NAME, Plan
+
+
+@dataclass(frozen=True, slots=True)
+class Applied(Record):
+    name: str = wire(NAME)
+    height: int = wire(HEIGHT)
+
+
+@dataclass(frozen=True, slots=True)
+class UpgradeGenesis(Record):
+    WHAT = "upgrade genesis"
+    plan: Plan | None = wire(Optional(Nested(Plan)), default=None)
+    applied: tuple[Applied, ...] = wire(ListOf(Nested(Applied), max_items=10_000), default=())
+
+
+class UpgradeModule(BaseModule):
+    name = "upgrade"
+    store_key = STORE
+    consensus_version = 1
+
+    def __init__(self, keeper: UpgradeKeeper) -> None:
+        self.keeper = keeper
+
+    def msg_handlers(self) -> Mapping[type[Msg], Handler]:
+        return {
+            MsgScheduleUpgrade: partial(handlers.schedule, self.keeper),
+            MsgCancelUpgrade: partial(handlers.cancel, self.keeper),
+        }
+
+    def queries(self) -> Mapping[str, Query]:
+        return {
+            "upgrade/plan": partial(queries.plan, self.keeper),
+            "upgrade/applied": partial(queries.applied, self.keeper),
+        }
+
+    def validate_genesis(self, state: dict[str, Any]) -> None:
+        self._parse(state)
+
+    def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
+        genesis = self._parse(state)
+        if genesis.plan is not None:
+            PLAN.set(ctx, genesis.plan)
+        for done in genesis.applied:
+            APPLIED.set(ctx, done.name, done.height)
+
+    def export_genesis(self, reader: KVReader) -> dict[str, Any]:
+        applied = tuple(Applied(n, h) for n, h in self.keeper.applied(reader))
+        return UpgradeGenesis(self.keeper.plan(reader), applied).to_obj()
+
+    @staticmethod
+    def _parse(state: dict[str, Any]) -> UpgradeGenesis:
+        try:
+            return UpgradeGenesis.from_obj(state)
+        except FinchainError as exc:
+            raise ErrBadGenesis(f"upgrade genesis: {exc.message}") from None
