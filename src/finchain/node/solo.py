@@ -8,7 +8,9 @@ and ``HOME/validator_state.json`` become its arguments.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
+from finchain.app.application import Application
 from finchain.chain import FinchainApp
 from finchain.engines.solo.node import SoloNode, SoloSettings, validator_entry
 from finchain.engines.solo.signstate import FILE_NAME as SIGN_STATE_FILE
@@ -16,7 +18,11 @@ from finchain.node.config import NodeConfig
 from finchain.node.errors import ErrValidatorKey
 from finchain.node.home import Home
 
-__all__ = ["open_solo_node"]
+__all__ = ["AppFactory", "open_solo_node"]
+
+
+class AppFactory(Protocol):
+    def __call__(self, data_dir: Path, *, keep_recent: int) -> Application: ...
 
 
 def open_solo_node(
@@ -26,10 +32,13 @@ def open_solo_node(
     instant: bool | None = None,
     block_interval: float | None = None,
     passphrase_file: Path | None = None,
+    app_factory: AppFactory = FinchainApp,
 ) -> SoloNode:
     """The solo node of ``home``, not started; keyword arguments override config.toml.
 
     Refuses a validator key that is not the single validator of genesis.json.
+    ``app_factory`` builds the application (``FinchainApp``, or a composition of
+    one's own: docs/writing-a-module.md).
     """
     home = home if isinstance(home, Home) else Home(Path(home))
     home.require()
@@ -47,7 +56,7 @@ def open_solo_node(
         mempool_max_txs=config.solo.mempool_max_txs,
         mempool_max_bytes=config.solo.mempool_max_bytes,
     )
-    app = FinchainApp(home.data_dir, keep_recent=config.storage.keep_recent)
+    app = app_factory(home.data_dir, keep_recent=config.storage.keep_recent)
     try:
         app.init_chain(genesis)
     except BaseException:
