@@ -12,13 +12,14 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
+from finchain.chain import FinchainApp
 from finchain.node.api import ApiLimits, create_app
 from finchain.node.api.protocol import protocol_class
 from finchain.node.auth import Authenticator
 from finchain.node.config import NodeConfig
 from finchain.node.home import Home
 from finchain.node.runtime import tune_gc
-from finchain.node.solo import open_solo_node
+from finchain.node.solo import AppFactory, open_solo_node
 from finchain.service.interface import NodeService
 
 log = logging.getLogger("finchain.node")
@@ -70,13 +71,21 @@ def serve(
     passphrase_file: Path | None = None,
     on_ready: str = "",
     after_start: Callable[[NodeService], None] | None = None,
+    app_factory: AppFactory = FinchainApp,
 ) -> None:
     """Start the solo node and serve its API; returns after a graceful shutdown.
 
     uvicorn turns SIGTERM/SIGINT into a graceful exit; the node then finishes the
-    block in progress and closes its database.
+    block in progress and closes its database. ``app_factory`` builds the
+    application (a chain of one's own composition; tests of upgrades).
     """
-    node = open_solo_node(home, config=config, instant=instant, passphrase_file=passphrase_file)
+    node = open_solo_node(
+        home,
+        config=config,
+        instant=instant,
+        passphrase_file=passphrase_file,
+        app_factory=app_factory,
+    )
     app = api_app(node, config, home.path)
     server = uvicorn.Server(uvicorn_config(app, config, graceful_shutdown=5))
     tune_gc()
