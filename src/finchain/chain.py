@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Protocol
 
 from finchain.app.ante import check_expiry
 from finchain.app.application import Application
@@ -46,7 +48,7 @@ from finchain.modules.upgrade.deps import UpgradeHandler
 from finchain.modules.upgrade.keeper import UpgradeKeeper
 from finchain.modules.upgrade.module import UpgradeModule
 
-__all__ = ["UPGRADES", "FinchainApp"]
+__all__ = ["UPGRADES", "AppFactory", "FinchainApp"]
 
 UPGRADES: Mapping[str, UpgradeHandler] = {}
 """The upgrades this version knows, by the name governance schedules them under.
@@ -56,6 +58,13 @@ A release that changes a module's consensus version adds its upgrade here (usual
 """
 
 ExtraModules = Callable[["FinchainApp"], Sequence[Module]]
+
+
+class AppFactory(Protocol):
+    """Builds the application over a data directory: ``FinchainApp``, or a composition of one's
+    own (a chain with extra modules; the old and new versions of an upgrade test)."""
+
+    def __call__(self, data_dir: Path, *, keep_recent: int = ...) -> Application: ...
 
 
 class FinchainApp(Application):

@@ -12,14 +12,14 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
-from finchain.chain import FinchainApp
+from finchain.chain import AppFactory, FinchainApp
 from finchain.node.api import ApiLimits, create_app
 from finchain.node.api.protocol import protocol_class
 from finchain.node.auth import Authenticator
 from finchain.node.config import NodeConfig
 from finchain.node.home import Home
 from finchain.node.runtime import tune_gc
-from finchain.node.solo import AppFactory, open_solo_node
+from finchain.node.solo import open_solo_node
 from finchain.service.interface import NodeService
 
 log = logging.getLogger("finchain.node")

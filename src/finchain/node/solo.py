@@ -8,21 +8,15 @@ and ``HOME/validator_state.json`` become its arguments.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
 
-from finchain.app.application import Application
-from finchain.chain import FinchainApp
+from finchain.chain import AppFactory, FinchainApp
 from finchain.engines.solo.node import SoloNode, SoloSettings, validator_entry
 from finchain.engines.solo.signstate import FILE_NAME as SIGN_STATE_FILE
 from finchain.node.config import NodeConfig
 from finchain.node.errors import ErrValidatorKey
 from finchain.node.home import Home
 
-__all__ = ["AppFactory", "open_solo_node"]
-
-
-class AppFactory(Protocol):
-    def __call__(self, data_dir: Path, *, keep_recent: int) -> Application: ...
+__all__ = ["open_solo_node"]
 
 
 def open_solo_node(
