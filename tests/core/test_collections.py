@@ -140,3 +140,28 @@ def test_overlapping_store_keys_are_refused() -> None:
     check_disjoint([StoreKey("a", b"bank/"), StoreKey("b", b"gov/")])
     with pytest.raises(ValueError, match="overlap"):
         check_disjoint([StoreKey("a", b"bank/"), StoreKey("b", b"bank/x/"), StoreKey("c", b"c/")])
+
+
+def test_unique_index_is_one_point_read_and_follows_its_map() -> None:
+    ctx = context()
+    table: IndexedMap[int, Thing] = IndexedMap(
+        STORE,
+        b"u/",
+        U64,
+        RecordValue(Thing.from_obj),
+        {"owner": Index(b"u_owner/", STR, lambda _id, t: t.owner or None, unique=True)},
+    )
+    table.set(ctx, 1, Thing("alice", 1))
+    table.set(ctx, 2, Thing("bob", 2))
+    assert table.get_by("owner", ctx.store, "alice") == 1
+    assert list(table.by("owner", ctx.store, "bob")) == [2]
+    with pytest.raises(ValueError, match="taken"):
+        table.set(ctx, 3, Thing("alice", 3))
+    table.set(ctx, 1, Thing("carol", 1))  # moves: alice is free again
+    assert table.get_by("owner", ctx.store, "alice") is None
+    table.set(ctx, 3, Thing("alice", 3))
+    table.remove(ctx, 2)
+    assert table.get_by("owner", ctx.store, "bob") is None
+    assert [table.get_by("owner", ctx.store, n) for n in ("alice", "carol")] == [3, 1]
+    with pytest.raises(ValueError, match="not unique"):
+        things().get_by("owner", ctx.store, "alice")

@@ -17,6 +17,7 @@ from finchain.core.fields import (
     ListOf,
     Nested,
     OneOf,
+    Optional,
     Record,
     Text,
     wire,
@@ -89,3 +90,85 @@ def test_any_valid_message_round_trips(
 ) -> None:
     msg = MsgPay(tuple(Output(t, a) for t, a in outputs), kind, memo)
     assert MsgPay.from_value(msg.to_value()) == msg
+
+
+@dataclass(frozen=True, slots=True)
+class Seal(Record):
+    digest: bytes = wire(Blob(size=4))
+    wrapped: bytes | None = wire(Optional(Blob(max_len=8, min_len=1)), default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed(Record):
+    seals: tuple[Seal, ...] = wire(ListOf(Nested(Seal), max_items=2))
+    count: int = wire(Integer(low=0, high=9))
+
+
+def test_json_form_writes_bytes_as_hex_and_reads_them_as_strictly() -> None:
+    record = Sealed((Seal(b"\x00\x01\xab\xff", b"k"), Seal(bytes(4))), 2)
+    as_json = record.to_json()
+    assert as_json == {
+        "seals": [{"digest": "0001abff", "wrapped": "6b"}, {"digest": "00000000"}],
+        "count": 2,
+    }
+    assert Sealed.from_json(as_json) == record
+    assert Sealed.from_obj(record.to_obj()) == record
+    for seal, named in (
+        ({"digest": "0001ABFF"}, "lowercase hex"),  # upper case
+        ({"digest": "0001ab"}, "4 bytes"),
+        ({"digest": "0001abf"}, "lowercase hex"),  # odd length
+        ({"digest": b"\x00\x01\xab\xff"}, "lowercase hex"),  # bytes are not JSON
+        ({"digest": "00000000", "wrapped": ""}, "shorter than 1 bytes"),
+        ({"digest": "00000000", "wrapped": "00" * 9}, "'wrapped'"),
+    ):
+        with pytest.raises(FinchainError) as info:
+            Sealed.from_json({"seals": [seal], "count": 1})
+        assert ErrInvalidMsg.matches(info.value) and named in info.value.message, seal
+
+
+@given(st.lists(st.tuples(st.binary(min_size=4, max_size=4), st.binary(max_size=8)), max_size=2))
+def test_any_record_round_trips_through_json(seals: list[tuple[bytes, bytes]]) -> None:
+    record = Sealed(tuple(Seal(d, w or None) for d, w in seals), len(seals))
+    assert Sealed.from_json(record.to_json()) == record
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed(Record):
+    label: str = wire(Text(max_len=8))
+    key: bytes = wire(Blob(size=4))
+
+
+@dataclass(frozen=True, slots=True)
+class Box(Record):
+    items: tuple[Sealed, ...] = wire(ListOf(Nested(Sealed), max_items=4))
+    extra: bytes | None = wire(Optional(Blob(max_len=8)), default=None)
+    count: int = wire(Integer(low=0, high=9), default=0)
+
+
+def test_json_form_writes_bytes_as_hex_at_any_depth() -> None:
+    box = Box((Sealed("a", b"\x00\x01\xfe\xff"),), b"\xab", 3)
+    assert to_json(box) == {"items": [{"label": "a", "key": "0001feff"}], "extra": "ab", "count": 3}
+    assert from_json(Box, to_json(box)) == box
+    assert from_json(Box, {"items": [], "extra": None}) == Box(())
+    assert from_json(Box, {"items": [{"label": "b", "key": "0001FEFF"}]}).items[0].key == (
+        b"\x00\x01\xfe\xff"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        ({"items": [{"label": "a", "key": "zz00aa11"}]}, "'key' must be a hex string"),
+        ({"items": [{"label": "a", "key": "000"}]}, "'key' must be a hex string"),
+        ({"items": [{"label": "a", "key": b"\x00" * 4}]}, "'key' must be a hex string"),
+        ({"items": [{"label": "a", "key": "00 11 22 33"}]}, "'key' must be a hex string"),
+        ({"items": [{"label": "a", "key": "0011"}]}, "'key' must be 4 bytes"),
+        ({"items": "x"}, "'items' must be a list"),
+        ({"items": [], "surplus": "00"}, "unknown fields ['surplus']"),
+    ],
+)
+def test_json_form_refuses_what_is_not_hex(value: Any, named: str) -> None:
+    with pytest.raises(FinchainError) as info:
+        from_json(Box, value)
+    assert ErrInvalidMsg.matches(info.value)
+    assert named in info.value.message

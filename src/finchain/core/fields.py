@@ -17,6 +17,11 @@ the same checks for a message from a transaction, a record from genesis and an
 SDK's builder, written once. A field declared with ``default=`` may be absent
 on the wire; ``to_obj`` then leaves it out when it holds that default, so a
 value round-trips to the same map (and the same canonical bytes).
+
+JSON (genesis files, query answers) has no byte strings: ``to_json`` and
+``from_json`` give a record's JSON form, where each ``Blob`` is lowercase hex
+and every other field is as on the wire. A codec with its own JSON form has
+``decode_json`` / ``encode_json``; the others are used as they are.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ __all__ = [
     "Plain",
     "Record",
     "Text",
+    "decode_json",
+    "encode_json",
     "wire",
 ]
 
@@ -68,6 +75,21 @@ def wire(codec: Codec[Any], *, default: Any = _NO_DEFAULT) -> Any:
 
 def _refuse(name: str, what: str) -> FinchainError:
     return ErrInvalidMsg(f"field {name!r} must be {what}")
+
+
+def decode_json(codec: Codec[T], value: Any, name: str) -> T:
+    """A field from its JSON form: the codec's ``decode_json`` if it has one, else ``decode``."""
+    decode = getattr(codec, "decode_json", None)
+    return codec.decode(value, name) if decode is None else decode(value, name)
+
+
+def encode_json(codec: Codec[T], value: T) -> Any:
+    """A field's JSON form: the codec's ``encode_json`` if it has one, else ``encode``."""
+    encode = getattr(codec, "encode_json", None)
+    return codec.encode(value) if encode is None else encode(value)
+
+
+_HEX = re.compile(r"(?:[0-9a-f]{2})*")
 
 
 class Text:
@@ -153,11 +175,15 @@ AMOUNT = Amount()
 
 
 class Blob:
-    """Bytes of exactly ``size`` or at most ``max_len`` (a CBOR byte string on the wire)."""
+    """Bytes of exactly ``size``, or ``min_len`` to ``max_len`` (a CBOR byte string on the wire).
 
-    def __init__(self, *, max_len: int = 1024, size: int | None = None) -> None:
+    In JSON: lowercase hex.
+    """
+
+    def __init__(self, *, max_len: int = 1024, size: int | None = None, min_len: int = 0) -> None:
         self.max_len = max_len
         self.size = size
+        self.min_len = min_len
 
     def decode(self, value: Any, name: str) -> bytes:
         if type(value) is not bytes:
@@ -166,10 +192,21 @@ class Blob:
             raise _refuse(name, f"{self.size} bytes")
         if len(value) > self.max_len:
             raise ErrInvalidMsg(f"field {name!r} is longer than {self.max_len} bytes")
+        if len(value) < self.min_len:
+            raise ErrInvalidMsg(f"field {name!r} is shorter than {self.min_len} bytes")
         return value
 
     def encode(self, value: bytes) -> bytes:
         return value
+
+    def decode_json(self, value: Any, name: str) -> bytes:
+        longest = self.max_len if self.size is None else self.size
+        if type(value) is not str or len(value) > 2 * longest or not _HEX.fullmatch(value):
+            raise _refuse(name, f"lowercase hex of at most {longest} bytes")
+        return self.decode(bytes.fromhex(value), name)
+
+    def encode_json(self, value: bytes) -> str:
+        return value.hex()
 
 
 class Flag:
@@ -222,6 +259,12 @@ class Optional(Generic[T]):
     def encode(self, value: T | None) -> Any:
         return None if value is None else self.codec.encode(value)
 
+    def decode_json(self, value: Any, name: str) -> T | None:
+        return None if value is None else decode_json(self.codec, value, name)
+
+    def encode_json(self, value: T | None) -> Any:
+        return None if value is None else encode_json(self.codec, value)
+
 
 class ListOf(Generic[T]):
     """A list of ``min_items`` to ``max_items`` values, held as a tuple.
@@ -246,19 +289,29 @@ class ListOf(Generic[T]):
         self.sort = sort
 
     def decode(self, value: Any, name: str) -> tuple[T, ...]:
+        return self._decode(value, name, self.codec.decode)
+
+    def encode(self, value: tuple[T, ...]) -> list[Any]:
+        return [self.codec.encode(item) for item in value]
+
+    def decode_json(self, value: Any, name: str) -> tuple[T, ...]:
+        codec = self.codec
+        return self._decode(value, name, lambda item, at: decode_json(codec, item, at))
+
+    def encode_json(self, value: tuple[T, ...]) -> list[Any]:
+        return [encode_json(self.codec, item) for item in value]
+
+    def _decode(self, value: Any, name: str, decode: Callable[[Any, str], T]) -> tuple[T, ...]:
         if type(value) is not list:
             raise _refuse(name, "a list")
         if not self.min_items <= len(value) <= self.max_items:
             raise ErrInvalidMsg(
                 f"field {name!r} must hold {self.min_items} to {self.max_items} items"
             )
-        items = tuple(self.codec.decode(item, f"{name}[{i}]") for i, item in enumerate(value))
+        items = tuple(decode(item, f"{name}[{i}]") for i, item in enumerate(value))
         if self.unique and len(set(items)) != len(items):
             raise ErrInvalidMsg(f"field {name!r} holds duplicates")
         return tuple(sorted(items)) if self.sort else items  # type: ignore[type-var]
-
-    def encode(self, value: tuple[T, ...]) -> list[Any]:
-        return [self.codec.encode(item) for item in value]
 
 
 class Nested(Generic[T]):
@@ -273,6 +326,12 @@ class Nested(Generic[T]):
     def encode(self, value: T) -> Any:
         return value.to_obj()  # type: ignore[attr-defined]
 
+    def decode_json(self, value: Any, name: str) -> T:
+        return self.cls.from_json(value, what=name)  # type: ignore[return-value]
+
+    def encode_json(self, value: T) -> Any:
+        return value.to_json()  # type: ignore[attr-defined]
+
 
 class Record:
     """A dataclass whose fields are declared with ``wire``: ``from_obj`` and ``to_obj``.
@@ -286,16 +345,7 @@ class Record:
 
     @classmethod
     def from_obj(cls, obj: Any, *, what: str = "") -> Self:
-        fields = _wire_fields(cls)
-        label = what or cls.WHAT or cls.__name__
-        if not isinstance(obj, dict):
-            raise ErrInvalidMsg(f"{label} must be a map")
-        unknown = obj.keys() - {f[0] for f in fields}
-        missing = [f[0] for f in fields if f[2] and f[0] not in obj]
-        if missing or unknown:
-            raise ErrInvalidMsg(
-                f"{label}: missing fields {sorted(missing)}, unknown fields {sorted(unknown)}"
-            )
+        fields = _check_names(cls, obj, what)
         values = {}
         for name, codec, required, default in fields:
             if name in obj:
@@ -314,12 +364,50 @@ class Record:
                 out[name] = codec.encode(value)
         return out
 
+    @classmethod
+    def from_json(cls, obj: Any, *, what: str = "") -> Self:
+        """The record from its JSON form (``to_json``), as strictly as ``from_obj``."""
+        fields = _check_names(cls, obj, what)
+        values = {}
+        for name, codec, required, default in fields:
+            if name in obj:
+                values[name] = decode_json(codec, obj[name], name)
+            elif not required:
+                values[name] = default
+        record = cls(**values)
+        record.check()
+        return record
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form: ``to_obj`` with bytes as lowercase hex."""
+        out: dict[str, Any] = {}
+        for name, codec, required, default in _wire_fields(type(self)):
+            value = getattr(self, name)
+            if required or value != default:
+                out[name] = encode_json(codec, value)
+        return out
+
     def check(self) -> None:
         """Rules across fields, after each field decoded; raise ``ErrInvalidMsg``."""
 
 
 _Fields = tuple[tuple[str, Codec[Any], bool, Any], ...]
 _FIELDS: dict[type, _Fields] = {}
+
+
+def _check_names(cls: type[Record], obj: Any, what: str) -> _Fields:
+    """The declared fields of ``cls``, once ``obj`` is a map of all the required ones, no other."""
+    fields = _wire_fields(cls)
+    label = what or cls.WHAT or cls.__name__
+    if not isinstance(obj, dict):
+        raise ErrInvalidMsg(f"{label} must be a map")
+    unknown = obj.keys() - {f[0] for f in fields}
+    missing = [f[0] for f in fields if f[2] and f[0] not in obj]
+    if missing or unknown:
+        raise ErrInvalidMsg(
+            f"{label}: missing fields {sorted(missing)}, unknown fields {sorted(unknown)}"
+        )
+    return fields
 
 
 def _wire_fields(cls: type) -> _Fields:
@@ -336,3 +424,61 @@ def _wire_fields(cls: type) -> _Fields:
         found.append((f.name, codec, required, None if required else f.default))
     _FIELDS[cls] = tuple(found)
     return _FIELDS[cls]
+
+
+# -- JSON form (genesis files, JSON answers) ---------------------------------------------------
+
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2})*")
+RecordT = TypeVar("RecordT", bound=Record)
+
+
+def to_json(record: Record) -> dict[str, Any]:
+    """``record.to_obj()`` as JSON can hold it: every ``Blob`` field, at any depth, as hex.
+
+    For genesis files and JSON answers; ``from_json(type(r), to_json(r)) == r``.
+    """
+    return _json_out(Nested(type(record)), record.to_obj())  # type: ignore[no-any-return]
+
+
+def from_json(cls: type[RecordT], obj: Any, *, what: str = "") -> RecordT:
+    """``cls.from_obj`` of the ``to_json`` form: each ``Blob`` field must be a hex string.
+
+    A field that is not hex is refused with ``tx:6`` naming it, like any other field.
+    """
+    return cls.from_obj(_json_in(Nested(cls), obj, what or cls.WHAT or cls.__name__), what=what)
+
+
+def _json_out(codec: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(codec, Blob):
+        return value.hex()
+    if isinstance(codec, Optional):
+        return _json_out(codec.codec, value)
+    if isinstance(codec, ListOf):
+        return [_json_out(codec.codec, item) for item in value]
+    if isinstance(codec, Nested):
+        declared = {f[0]: f[1] for f in _wire_fields(codec.cls)}
+        return {name: _json_out(declared[name], item) for name, item in value.items()}
+    return value
+
+
+def _json_in(codec: Any, value: Any, name: str) -> Any:
+    """The wire form of a JSON value; shapes it cannot read are left to the codecs to refuse."""
+    if isinstance(codec, Blob):
+        if type(value) is not str or not _HEX.fullmatch(value):
+            raise _refuse(name, "a hex string")
+        return bytes.fromhex(value)
+    if value is None:
+        return None
+    if isinstance(codec, Optional):
+        return _json_in(codec.codec, value, name)
+    if isinstance(codec, ListOf) and type(value) is list:
+        return [_json_in(codec.codec, item, f"{name}[{i}]") for i, item in enumerate(value)]
+    if isinstance(codec, Nested) and isinstance(value, dict):
+        declared = {f[0]: f[1] for f in _wire_fields(codec.cls)}
+        return {
+            key: _json_in(declared[key], item, key) if key in declared else item
+            for key, item in value.items()
+        }
+    return value
