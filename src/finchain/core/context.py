@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from finchain.core.events import Event
 from finchain.core.gas import MeteredStore
+from finchain.core.kv import Overlay
 from finchain.core.params import ChainParams
 
 
@@ -35,3 +37,29 @@ class Context:
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
+
+    def cached(self) -> tuple[Context, Callable[[], None]]:
+        """A branch of this context and the function that writes it back (Cosmos ``CacheContext``).
+
+        The branch reads this context's state and its own writes; its writes and
+        events reach this context only when ``write()`` is called, so several
+        steps can be kept all or none::
+
+            branch, write = ctx.cached()
+            run_every_step(branch)  # raises: nothing reached ctx
+            write()
+
+        Both charge this context's meter, as if the steps ran here.
+        """
+        scratch = Overlay(self.store)
+        branch = replace(self, store=MeteredStore(scratch, self.store.meter), events=[])
+
+        def write() -> None:
+            for key, value in scratch.writes.items():
+                if value is None:
+                    self.store.delete(key)
+                else:
+                    self.store.set(key, value)
+            self.events.extend(branch.events)
+
+        return branch, write
