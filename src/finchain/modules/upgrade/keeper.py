@@ -69,11 +69,15 @@ class UpgradeKeeper(UpgradeView):
 
     def apply(self, ctx: Context, name: str, migrator: ModuleMigrator) -> None:
         """Run the handler of the plan due in this block, record it, clear the plan."""
+        before = migrator.stored_versions(ctx.store)
         self._handlers[name](ctx, migrator)
-        changed = migrator.migrate(ctx)  # a no-op if the handler already migrated
+        migrator.migrate(ctx)  # a no-op if the handler migrated already
+        after = migrator.stored_versions(ctx.store)
         PLAN.remove(ctx)
         APPLIED.set(ctx, name, ctx.height)
-        shown = ",".join(f"{m}:{a}->{b}" for m, (a, b) in sorted(changed.items()))
+        shown = ",".join(
+            f"{m}:{before.get(m)}->{v}" for m, v in sorted(after.items()) if before.get(m) != v
+        )
         ctx.emit(events.applied(name, ctx.height, shown))
 
 
