@@ -10,17 +10,38 @@ submitting block, execution 2 blocks after the tally; pass threshold 2/3
 from __future__ import annotations
 
 import hashlib
+import json
+from dataclasses import replace
 
 import pytest
 
 from finchain.app import ChainParams, FinalizeBlockResponse, TxResult
 from finchain.app.abci import Misbehavior, ValidatorUpdate
+from finchain.chain import FinchainApp
 from finchain.client import builders as b
 from finchain.codec import RawMsg
+from finchain.core.errors import ErrInvalidMsg, ErrMemoTooLong, ErrUnknownMsg
 from finchain.crypto import PrivateKey, generate_private_key
-from finchain.errors import FinchainError
+from finchain.errors import ErrorCode, FinchainError, lookup
 from finchain.modules.accounts.types import account_id
-from finchain.modules.governance.module import genesis_member, genesis_validator
+from finchain.modules.governance.errors import (
+    ErrBadGenesis,
+    ErrGovernanceOnly,
+    ErrInvalidParam,
+    ErrInvalidValidator,
+    ErrLastMember,
+    ErrMemberCloses,
+    ErrMemberNotFound,
+    ErrMinValidators,
+    ErrNotGoverned,
+    ErrNotMember,
+    ErrNoValidatorSet,
+    ErrPowerChangeTooLarge,
+    ErrProposalNotFound,
+    ErrValidatorJailed,
+    ErrVotingClosed,
+)
+from finchain.modules.governance.module import GovernanceModule, genesis_member, genesis_validator
 from finchain.modules.governance.types import address
 from finchain.store import verify_proof
 from tests.harness import Chain
@@ -128,8 +149,15 @@ def gov(tmp_path) -> Gov:
     return make_gov(tmp_path)
 
 
-def code(result: TxResult) -> tuple[str, int]:
-    return result.codespace, result.code
+def code(result: TxResult) -> ErrorCode | None:
+    """The registered error a result failed with (None: it succeeded)."""
+    return None if result.ok else lookup(result.codespace, result.code)
+
+
+def failure(proposal: dict) -> ErrorCode | None:
+    """The registered error a failed proposal recorded."""
+    found = proposal["failure"]
+    return None if found is None else lookup(found["codespace"], found["code"])
 
 
 # -- lifecycle --------------------------------------------------------------------------------
@@ -175,7 +203,7 @@ def test_full_lifecycle_submit_vote_pass_execute(gov):
 
     # Voting is over for good, and the record stays queryable (and provable) afterwards.
     (late,) = gov.vote(pid, a1="no")
-    assert code(late) == ("gov", 4)
+    assert code(late) == ErrVotingClosed
     gov.run_until(gov.app.height + 3)
     proven = gov.app.query("gov/proposal", {"proposal_id": pid}, prove=True)
     assert proven.value["status"] == "executed"
@@ -232,15 +260,15 @@ def test_quorum_above_threshold_rejects_a_yes_majority(tmp_path):
 
 def test_non_member_cannot_submit_or_vote(gov):
     result, _ = gov.submit(5, b.add_member(A[5], "me", 1))
-    assert code(result) == ("gov", 2)
+    assert code(result) == ErrNotMember
     assert "not a governance member" in result.log
     result, pid = gov.submit(1)
     (vote,) = gov.vote(pid, a5="yes")
-    assert code(vote) == ("gov", 2)
+    assert code(vote) == ErrNotMember
     (missing,) = gov.vote(pid + 1, a1="yes")
-    assert code(missing) == ("gov", 3)
+    assert code(missing) == ErrProposalNotFound
     (bad,) = gov.block(gov.tx(1, b.vote(pid, "maybe"))).tx_results
-    assert code(bad) == ("tx", 6)
+    assert code(bad) == ErrInvalidMsg
 
 
 # -- governed messages of other modules (exec) ---------------------------------------------------
@@ -261,30 +289,30 @@ def test_exec_action_runs_a_governed_message_with_the_governance_signer(gov):
 def test_a_governed_message_in_a_transaction_is_refused(gov):
     before = gov.app.query("accounts/account", {"account": A[5]}).value
     (result,) = gov.block(gov.tx(1, governed_freeze(A[5]))).tx_results
-    assert code(result) == ("gov", 20)
+    assert code(result) == ErrGovernanceOnly
     assert "passed governance proposal" in result.log
     assert gov.app.query("accounts/account", {"account": A[5]}).value == before
 
 
 def test_exec_refuses_unknown_ungoverned_and_governance_messages_at_submission(gov):
     cases = [
-        (RawMsg("nosuch/msg", {}), ("tx", 5)),
-        (RawMsg("testonly/set_status", {"account": A[5], "status": "frozen"}), ("gov", 19)),
-        (RawMsg("testonly/governed_status", {"account": A[5]}), ("tx", 6)),
+        (RawMsg("nosuch/msg", {}), ErrUnknownMsg),
+        (RawMsg("testonly/set_status", {"account": A[5], "status": "frozen"}), ErrNotGoverned),
+        (RawMsg("testonly/governed_status", {"account": A[5]}), ErrInvalidMsg),
     ]
     for msg, expected in cases:
         result, _ = gov.submit(1, b.exec_msg(msg))
         assert code(result) == expected, result.log
         assert "action #0 (exec)" in result.log
     result, _ = gov.submit(1, b.exec_msg(b.vote(1, "yes")))
-    assert code(result) == ("tx", 6) and "governance's own" in result.log
+    assert code(result) == ErrInvalidMsg and "governance's own" in result.log
 
 
 def test_a_member_account_cannot_close_until_a_proposal_removes_it(gov):
     """Its weight would stay in every later tally while it could never vote again."""
     held = gov.app.bank.balance(gov.app.state, A[4], "CNY")
     (refused,) = gov.block(gov.tx(4, b.transfer((A[1], "CNY", held)), b.close_account())).tx_results
-    assert code(refused) == ("gov", 21) and "remove_member" in refused.log
+    assert code(refused) == ErrMemberCloses and "remove_member" in refused.log
     assert gov.app.query("accounts/account", {"account": A[4]}).value["account"]["status"] == (
         "active"
     )
@@ -307,10 +335,10 @@ def test_one_failing_action_applies_nothing(gov):
     executing = gov.responses[gov.app.height]
     proposal = gov.proposal(pid)
     assert proposal["status"] == "failed"
-    assert proposal["failure"]["codespace"] == "gov" and proposal["failure"]["code"] == 6
+    assert failure(proposal) == ErrMemberNotFound
     assert "action #4" in proposal["failure"]["log"]
     (failed,) = events(executing, "proposal_failed")
-    assert (failed["codespace"], failed["code"]) == ("gov", "6")
+    assert lookup(failed["codespace"], int(failed["code"])) == ErrMemberNotFound
     assert events(executing, "member_added") == [] and events(executing, "param_changed") == []
     assert executing.validator_updates == ()
     assert A[5] not in gov.member_weights()
@@ -338,10 +366,10 @@ def test_guard_min_validators(tmp_path):
     gov = make_gov(tmp_path, min_validators=4)
     removal = gov.pass_proposal(b.remove_validator(gov.pub(3)))
     assert gov.proposal(removal)["status"] == "failed"
-    assert gov.proposal(removal)["failure"]["code"] == 15
+    assert failure(gov.proposal(removal)) == ErrMinValidators
     assert gov.responses[gov.app.height].validator_updates == ()
     raise_min = gov.pass_proposal(b.set_param("governance", "min_validators", 5))
-    assert gov.proposal(raise_min)["failure"]["code"] == 15
+    assert failure(gov.proposal(raise_min)) == ErrMinValidators
     assert gov.app.query("gov/params").value["min_validators"] == 4
     # Adding a validator in the same proposal makes room for the removal (|Δ| 3 + 10 of 40).
     both = gov.pass_proposal(
@@ -356,12 +384,12 @@ def test_guard_min_validators(tmp_path):
 
 def test_guard_one_third_of_voting_power(gov):
     too_much = gov.pass_proposal(b.set_validator_power(gov.pub(0), 30))  # |Δ| 20 of 40
-    assert gov.proposal(too_much)["failure"]["code"] == 16
+    assert failure(gov.proposal(too_much)) == ErrPowerChangeTooLarge
     summed = gov.pass_proposal(  # |Δ| 10 + 5 of 40: each small, together too much
         b.add_validator("v4", gov.vkeys[4].public_key(), 10),
         b.set_validator_power(gov.pub(0), 15),
     )
-    assert gov.proposal(summed)["failure"]["code"] == 16
+    assert failure(gov.proposal(summed)) == ErrPowerChangeTooLarge
     assert gov.validators()[gov.pub(0)] == (10, "active")
     at_limit = gov.pass_proposal(b.add_validator("v4", gov.vkeys[4].public_key(), 13))
     assert gov.proposal(at_limit)["status"] == "executed"  # 13 * 3 <= 40
@@ -369,7 +397,7 @@ def test_guard_one_third_of_voting_power(gov):
 
 def test_guard_last_member(gov):
     pid = gov.pass_proposal(*(b.remove_member(A[n]) for n in range(1, 5)))
-    assert gov.proposal(pid)["failure"]["code"] == 8
+    assert failure(gov.proposal(pid)) == ErrLastMember
     assert len(gov.member_weights()) == 4
 
 
@@ -412,7 +440,7 @@ def test_validator_updates_only_in_the_executing_block(gov):
 def test_added_validator_must_use_the_chains_scheme(gov):
     sm2_key = generate_private_key("sm2").public_key()
     pid = gov.pass_proposal(b.add_validator("sm2-node", sm2_key, 1))
-    assert gov.proposal(pid)["failure"]["code"] == 13
+    assert failure(gov.proposal(pid)) == ErrInvalidValidator
 
 
 # -- misbehaviour -------------------------------------------------------------------------------
@@ -438,7 +466,7 @@ def test_misbehaviour_jails_records_evidence_and_governance_restores(gov):
     assert again.validator_updates == () and events(again, "evidence_recorded") == []
     # A jailed validator's power cannot be changed, only restored.
     pid = gov.pass_proposal(b.set_validator_power(gov.pub(1), 5))
-    assert gov.proposal(pid)["failure"]["code"] == 11
+    assert failure(gov.proposal(pid)) == ErrValidatorJailed
     pid = gov.pass_proposal(b.restore_validator(gov.pub(1), 10))
     assert gov.proposal(pid)["status"] == "executed"
     assert gov.responses[gov.app.height].validator_updates == (
@@ -489,12 +517,12 @@ def test_chain_param_change_takes_effect_after_commit(gov):
     assert gov.app.params.max_memo_bytes == 8
     assert gov.app.query("app/params").value["max_memo_bytes"] == 8
     (after,) = gov.block(gov.tx(5, b.transfer((A[1], "CNY", 1)), memo=memo)).tx_results
-    assert code(after) == ("tx", 19)
+    assert code(after) == ErrMemoTooLong
 
 
 def test_invalid_chain_param_fails_at_execution(gov):
     pid = gov.pass_proposal(b.set_param("app", "max_tx_bytes", 64 * 1024 * 1024))
-    assert gov.proposal(pid)["failure"]["code"] == 17  # above max_block_bytes
+    assert failure(gov.proposal(pid)) == ErrInvalidParam  # above max_block_bytes
     assert gov.app.params.max_tx_bytes == ChainParams().max_tx_bytes
 
 
@@ -514,14 +542,14 @@ def test_governance_param_change_applies_to_later_proposals(gov):
 @pytest.mark.parametrize("threshold", ["1/2", "1/3", "1/1", "2/1", "4/6", "0.7", 1])
 def test_threshold_at_or_below_half_is_refused(gov, threshold):
     result, _ = gov.submit(1, b.set_param("governance", "pass_threshold", threshold))
-    assert code(result) == ("gov", 17), result.log
+    assert code(result) == ErrInvalidParam, result.log
     assert gov.app.query("gov/params").value["pass_threshold"] == "2/3"
 
 
 def test_threshold_at_or_below_half_is_refused_in_genesis(tmp_path):
     with pytest.raises(FinchainError) as raised:
         make_gov(tmp_path, pass_threshold="1/2")
-    assert (raised.value.codespace, raised.value.code) == ("gov", 18)
+    assert ErrBadGenesis.matches(raised.value)
     assert "pass_threshold" in raised.value.message
 
 
@@ -537,7 +565,7 @@ def test_genesis_member_must_be_an_account(tmp_path):
             validators=[genesis_validator("v", keys[0].public_key())],
             governance={"members": [genesis_member(account_id(9), "ghost")], "params": {}},
         )
-    assert (raised.value.codespace, raised.value.code) == ("gov", 18)
+    assert ErrBadGenesis.matches(raised.value)
 
 
 def test_genesis_validators_checked(tmp_path):
@@ -568,4 +596,64 @@ def test_chain_without_genesis_validators_leaves_the_set_to_the_engine(tmp_path)
     chain.block(chain.signer(1).sign(b.submit_proposal("add", [b.add_validator("v", key, 1)])))
     chain.block(*(chain.signer(n).sign(b.vote(1, "yes")) for n in (1, 2, 3)))
     proposal = chain.app.query("gov/proposal", {"proposal_id": 1}).value
-    assert proposal["failure"]["code"] == 14
+    assert failure(proposal) == ErrNoValidatorSet
+
+
+# -- export -> import ---------------------------------------------------------------------------
+
+
+def governance_of(app: FinchainApp) -> GovernanceModule:
+    return next(m for m in app.modules if isinstance(m, GovernanceModule))
+
+
+def test_export_then_import_gives_the_same_state_entry_for_entry(gov, tmp_path):
+    """Members, params, validators (one jailed), proposals of every stage with their votes and
+    queue entries, evidence and both counters: a fresh chain fed the export holds them all."""
+    gov.pass_proposal(b.set_member_weight(A[1], 2), b.set_param("governance", "quorum", "1/3"))
+    assert gov.member_weights()[A[1]] == 2
+    gov.block(misbehavior=[report(gov, 1), report(gov, 2, kind="unknown")])
+    failed = gov.pass_proposal(b.remove_member(A[5]), b.remove_member(A[5]))
+    _, rejected = gov.submit(2, b.set_member_weight(A[2], 3))
+    gov.vote(rejected, a1="no")
+    gov.close_voting(rejected)
+    _, waiting = gov.submit(3, b.add_validator("v4", gov.vkeys[4].public_key(), 3))
+    gov.vote(waiting, a1="yes", a2="yes", a3="yes", a4="yes")
+    passed = gov.close_voting(waiting)
+    open_ = gov.app.governance.next_proposal_id(gov.app.state)
+    still = b.submit_proposal("still voting", [b.exec_msg(governed_freeze(A[4]))])
+    gov.block(gov.tx(1, still), gov.tx(2, b.vote(open_, "abstain")))  # before `waiting` executes
+    statuses = [gov.proposal(pid)["status"] for pid in (failed, rejected, waiting, open_)]
+    assert statuses == ["failed", "rejected", "passed", "voting"]
+
+    app = gov.app
+    module = governance_of(app)
+    exported = json.loads(json.dumps(app.export_genesis()["governance"]))  # a JSON file's
+    assert [v["status"] for v in exported["validators"]].count("jailed") == 1
+    genesis = replace(
+        gov.chain.genesis,
+        app_state={**gov.chain.genesis.app_state, "governance": exported},
+        validators=module.genesis_validators(app.state),
+    )
+    fresh = FinchainApp(tmp_path / "fresh")
+    response = fresh.init_chain(genesis)
+    assert sorted(u.public_key for u in response.validators) == sorted(
+        gov.pub(i) for i in (0, 2, 3)
+    )
+    assert dict(fresh.state.iterate(b"gov/")) == dict(app.state.iterate(b"gov/"))
+    assert fresh.export_genesis()["governance"] == exported
+    assert fresh.check_invariants() == []
+    assert list(fresh.governance.due(fresh.state, passed["execute_at"])) == [waiting]
+    fresh.close()
+
+
+def test_import_refuses_top_level_validators_that_disagree_with_the_section(gov, tmp_path):
+    gov.block(misbehavior=[report(gov, 1)])
+    exported = gov.app.export_genesis()["governance"]
+    genesis = replace(
+        gov.chain.genesis, app_state={**gov.chain.genesis.app_state, "governance": exported}
+    )  # the top-level list still names the jailed validator
+    fresh = FinchainApp(tmp_path / "fresh")
+    with pytest.raises(FinchainError) as raised:
+        fresh.init_chain(genesis)
+    assert ErrBadGenesis.matches(raised.value) and "active validators" in raised.value.message
+    fresh.close()

@@ -17,6 +17,7 @@ from finchain.modules.accounts.mfa import MfaRule, sort_rules
 from finchain.modules.accounts.types import AccountKey, KeyPolicy
 from finchain.modules.bank import messages as bank
 from finchain.modules.governance import messages as gov
+from finchain.modules.governance import types as govt
 
 
 def key_of(
@@ -150,7 +151,7 @@ def transfer(*outputs: tuple[str, str, int]) -> RawMsg:
 
 
 def submit_proposal(
-    title: str, actions: Sequence[gov.Action] = (), *, description: str = ""
+    title: str, actions: Sequence[govt.Action] = (), *, description: str = ""
 ) -> RawMsg:
     """A governance proposal; no actions makes a text proposal.
 
@@ -158,27 +159,24 @@ def submit_proposal(
 
         submit_proposal("admit bank E", [add_member("FC..", "Bank E", 1)])
     """
-    return RawMsg(
-        gov.MsgSubmitProposal.TYPE,
-        {"title": title, "description": description, "actions": [a.to_value() for a in actions]},
-    )
+    return gov.MsgSubmitProposal(title, description, tuple(actions)).to_raw()
 
 
 def vote(proposal_id: int, option: str) -> RawMsg:
     """``option``: ``yes``, ``no`` or ``abstain``."""
-    return RawMsg(gov.MsgVote.TYPE, {"proposal_id": proposal_id, "option": option})
+    return gov.MsgVote(proposal_id, option).to_raw()
 
 
-def add_member(account: str, name: str, weight: int = 1) -> gov.AddMember:
-    return gov.AddMember(account, name, weight)
+def add_member(account: str, name: str, weight: int = 1) -> govt.AddMember:
+    return govt.AddMember(account, name, weight)
 
 
-def remove_member(account: str) -> gov.RemoveMember:
-    return gov.RemoveMember(account)
+def remove_member(account: str) -> govt.RemoveMember:
+    return govt.RemoveMember(account)
 
 
-def set_member_weight(account: str, weight: int) -> gov.SetMemberWeight:
-    return gov.SetMemberWeight(account, weight)
+def set_member_weight(account: str, weight: int) -> govt.SetMemberWeight:
+    return govt.SetMemberWeight(account, weight)
 
 
 def _key_bytes(public_key: PublicKey | bytes) -> bytes:
@@ -187,38 +185,38 @@ def _key_bytes(public_key: PublicKey | bytes) -> bytes:
 
 def add_validator(
     name: str, public_key: PublicKey | bytes, power: int, *, scheme: str = "ed25519"
-) -> gov.AddValidator:
+) -> govt.AddValidator:
     """``public_key`` as a key object, or raw bytes of ``scheme`` (a CometBFT key is ed25519)."""
     if isinstance(public_key, bytes):
-        return gov.AddValidator(name, scheme, public_key, power)
-    return gov.AddValidator(name, public_key.scheme, public_key.data, power)
+        return govt.AddValidator(name, scheme, public_key, power)
+    return govt.AddValidator(name, public_key.scheme, public_key.data, power)
 
 
-def set_validator_power(public_key: PublicKey | bytes, power: int) -> gov.SetValidatorPower:
-    return gov.SetValidatorPower(_key_bytes(public_key), power)
+def set_validator_power(public_key: PublicKey | bytes, power: int) -> govt.SetValidatorPower:
+    return govt.SetValidatorPower(_key_bytes(public_key), power)
 
 
-def remove_validator(public_key: PublicKey | bytes) -> gov.RemoveValidator:
-    return gov.RemoveValidator(_key_bytes(public_key))
+def remove_validator(public_key: PublicKey | bytes) -> govt.RemoveValidator:
+    return govt.RemoveValidator(_key_bytes(public_key))
 
 
-def restore_validator(public_key: PublicKey | bytes, power: int) -> gov.RestoreValidator:
-    return gov.RestoreValidator(_key_bytes(public_key), power)
+def restore_validator(public_key: PublicKey | bytes, power: int) -> govt.RestoreValidator:
+    return govt.RestoreValidator(_key_bytes(public_key), power)
 
 
-def set_param(space: str, name: str, value: int | str) -> gov.SetParam:
+def set_param(space: str, name: str, value: int | str) -> govt.SetParam:
     """``space``: ``app`` (chain params) or ``governance``; fractions as ``"3/4"``."""
-    return gov.SetParam(space, name, value)
+    return govt.SetParam(space, name, value)
 
 
-def exec_msg(msg: RawMsg) -> gov.ExecMsg:
+def exec_msg(msg: RawMsg) -> govt.ExecMsg:
     """An action running a governed message (accredit an issuer, add a regulator...).
 
     Example::
 
         submit_proposal("accredit Bank A", [exec_msg(accredit_issuer(...))])
     """
-    return gov.ExecMsg(msg.type, dict(msg.value))
+    return govt.ExecMsg.of(msg.type, dict(msg.value))
 
 
 @dataclass

@@ -8,10 +8,12 @@ which emit the validator events, so every path that changes who validates
 
 A proposal's life: submitted (``voting``) → tallied in the end-block of its
 ``voting_end`` height (``passed`` or ``rejected``) → executed in the end-block
-of ``execute_at`` (``executed`` or ``failed``). Its actions run in a scratch
-overlay over the block's state; the writes reach the block only if every
-action succeeds and every guard holds afterwards (STYLE §1: governance
-executes atomically).
+of ``execute_at`` (``executed`` or ``failed``). Its actions run in a branch of
+the block's context (``Context.cached``); the writes reach the block only if
+every action succeeds and every guard holds afterwards (STYLE §1: governance
+executes atomically). Only collections of ``keys`` are touched, never the
+store itself; an ``exec`` action reaches another module only through the
+application's router.
 """
 
 from __future__ import annotations
@@ -19,14 +21,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from finchain.codec import decode_trusted, encode
+from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
-from finchain.core.gas import MeteredStore
-from finchain.core.kv import KVReader, Overlay
+from finchain.core.kv import KVReader
 from finchain.core.params import ChainParams
 from finchain.core.validators import Misbehavior, ValidatorUpdate
 from finchain.errors import FinchainError
-from finchain.modules.governance import events, keys
+from finchain.modules.governance import events
 from finchain.modules.governance.deps import AccountStatusView, ChainParamsStore, MsgRouter
 from finchain.modules.governance.errors import (
     ErrBadGenesis,
@@ -47,21 +48,19 @@ from finchain.modules.governance.errors import (
     ErrValidatorNotJailed,
     ErrVotingClosed,
 )
-from finchain.modules.governance.messages import (
-    SPACE_APP,
-    Action,
-    AddMember,
-    AddValidator,
-    ExecMsg,
-    RemoveMember,
-    RemoveValidator,
-    RestoreValidator,
-    SetMemberWeight,
-    SetParam,
-    SetValidatorPower,
-    parse_action,
+from finchain.modules.governance.keys import (
+    EVIDENCE,
+    MEMBERS,
+    NEXT_EVIDENCE,
+    NEXT_PROPOSAL,
+    PARAMS,
+    PROPOSALS,
+    TOTAL_WEIGHT,
+    VALIDATORS,
+    VOTES,
 )
 from finchain.modules.governance.types import (
+    ADDRESS_BYTES,
     EXECUTED,
     FAILED,
     GOV_AUTHORITY,
@@ -69,14 +68,25 @@ from finchain.modules.governance.types import (
     MAX_POWER,
     PASSED,
     REJECTED,
+    SPACE_APP,
     VALIDATOR_ACTIVE,
     VALIDATOR_JAILED,
     VOTING,
+    Action,
+    AddMember,
+    AddValidator,
     Evidence,
+    ExecMsg,
     Failure,
     GovParams,
     Member,
     Proposal,
+    RemoveMember,
+    RemoveValidator,
+    RestoreValidator,
+    SetMemberWeight,
+    SetParam,
+    SetValidatorPower,
     Tally,
     Validator,
     Vote,
@@ -84,31 +94,20 @@ from finchain.modules.governance.types import (
 )
 
 
-def _u64(number: int) -> bytes:
-    return number.to_bytes(8, "big")
-
-
-def _counter(reader: KVReader, key: bytes) -> int:
-    raw = reader.get(key)
-    return 1 if raw is None else int.from_bytes(raw, "big")
-
-
 class GovernanceView:
     """Read-only access, usable on any reader (a context's store or committed state)."""
 
     def params(self, reader: KVReader) -> GovParams:
-        raw = reader.get(keys.PARAMS)
-        if raw is None:
+        found = PARAMS.get(reader)
+        if found is None:
             raise ErrBadGenesis("no governance params in state: the chain's genesis predates them")
-        return GovParams.from_obj(decode_trusted(raw))
+        return found
 
     def total_weight(self, reader: KVReader) -> int:
-        raw = reader.get(keys.TOTAL_WEIGHT)
-        return 0 if raw is None else int.from_bytes(raw, "big")
+        return TOTAL_WEIGHT.get(reader) or 0
 
     def member(self, reader: KVReader, account: str) -> Member | None:
-        raw = reader.get(keys.member(account))
-        return None if raw is None else Member.from_obj(decode_trusted(raw))
+        return MEMBERS.get(reader, account)
 
     def require_member(self, reader: KVReader, account: str) -> Member:
         found = self.member(reader, account)
@@ -117,12 +116,13 @@ class GovernanceView:
         return found
 
     def members(self, reader: KVReader) -> Iterator[Member]:
-        for _, raw in reader.iterate(keys.MEMBER):
-            yield Member.from_obj(decode_trusted(raw))
+        for _, member in MEMBERS.iterate(reader):
+            yield member
 
     def validator(self, reader: KVReader, validator_address: bytes) -> Validator | None:
-        raw = reader.get(keys.validator(validator_address))
-        return None if raw is None else Validator.from_obj(decode_trusted(raw))
+        if len(validator_address) != ADDRESS_BYTES:
+            return None  # not an address CometBFT gives: no validator has it
+        return VALIDATORS.get(reader, validator_address)
 
     def require_validator(self, reader: KVReader, public_key: bytes) -> Validator:
         found = self.validator(reader, address(public_key))
@@ -134,15 +134,17 @@ class GovernanceView:
 
     def validators(self, reader: KVReader) -> Iterator[Validator]:
         """Every validator, jailed ones included, in address order."""
-        for _, raw in reader.iterate(keys.VALIDATOR):
-            yield Validator.from_obj(decode_trusted(raw))
+        for _, validator in VALIDATORS.iterate(reader):
+            yield validator
 
     def next_proposal_id(self, reader: KVReader) -> int:
-        return _counter(reader, keys.NEXT_PROPOSAL)
+        return NEXT_PROPOSAL.peek(reader)
+
+    def next_evidence_id(self, reader: KVReader) -> int:
+        return NEXT_EVIDENCE.peek(reader)
 
     def proposal(self, reader: KVReader, proposal_id: int) -> Proposal | None:
-        raw = reader.get(keys.proposal(proposal_id))
-        return None if raw is None else Proposal.from_obj(decode_trusted(raw))
+        return PROPOSALS.get(reader, proposal_id)
 
     def require_proposal(self, reader: KVReader, proposal_id: int) -> Proposal:
         found = self.proposal(reader, proposal_id)
@@ -151,12 +153,20 @@ class GovernanceView:
         return found
 
     def proposals(self, reader: KVReader) -> Iterator[Proposal]:
-        for _, raw in reader.iterate(keys.PROPOSAL):
-            yield Proposal.from_obj(decode_trusted(raw))
+        for _, proposal in PROPOSALS.iterate(reader):
+            yield proposal
+
+    def due(self, reader: KVReader, height: int) -> list[int]:
+        """Ids of the proposals to tally or execute in the end-block of ``height``."""
+        return list(PROPOSALS.by("queue", reader, height))
 
     def votes(self, reader: KVReader, proposal_id: int) -> Iterator[Vote]:
-        for _, raw in reader.iterate(keys.votes_of(proposal_id)):
-            yield Vote.from_obj(decode_trusted(raw))
+        for _, vote in VOTES.iterate(reader, prefix=(proposal_id,)):
+            yield vote
+
+    def all_votes(self, reader: KVReader) -> Iterator[Vote]:
+        for _, vote in VOTES.iterate(reader):
+            yield vote
 
     def tally(self, reader: KVReader, proposal_id: int) -> Tally:
         """Votes weighed with current weights; votes of accounts no longer members count 0."""
@@ -168,8 +178,12 @@ class GovernanceView:
         return Tally(weights["yes"], weights["no"], weights["abstain"], self.total_weight(reader))
 
     def evidence(self, reader: KVReader) -> Iterator[Evidence]:
-        for _, raw in reader.iterate(keys.EVIDENCE):
-            yield Evidence.from_obj(decode_trusted(raw))
+        for _, evidence in EVIDENCE.iterate(reader):
+            yield evidence
+
+    def recorded(self, reader: KVReader, kind: str, validator: bytes, height: int) -> bool:
+        """Whether a report of ``kind`` against ``validator`` at ``height`` is recorded."""
+        return EVIDENCE.get_by("report", reader, ((kind, height), validator)) is not None
 
 
 class GovernanceKeeper(GovernanceView):
@@ -184,19 +198,22 @@ class GovernanceKeeper(GovernanceView):
 
     def _put_member(self, ctx: Context, member: Member, old_weight: int) -> None:
         total = self.total_weight(ctx.store) - old_weight + member.weight
-        ctx.store.set(keys.member(member.account), encode(member.to_obj()))
-        ctx.store.set(keys.TOTAL_WEIGHT, _u64(total))
+        MEMBERS.set(ctx, member.account, member)
+        TOTAL_WEIGHT.set(ctx, total)
 
     def _drop_member(self, ctx: Context, member: Member) -> None:
-        ctx.store.delete(keys.member(member.account))
-        ctx.store.set(keys.TOTAL_WEIGHT, _u64(self.total_weight(ctx.store) - member.weight))
+        MEMBERS.remove(ctx, member.account)
+        TOTAL_WEIGHT.set(ctx, self.total_weight(ctx.store) - member.weight)
 
-    def add_member(self, ctx: Context, account: str, name: str, weight: int) -> None:
+    def _check_new_member(self, ctx: Context, account: str) -> None:
         if self.member(ctx.store, account) is not None:
             raise ErrMemberExists(f"account {account} is already a member")
-        if self._accounts.status(ctx.store, account) != "active":
+        if self._accounts.status(ctx.store, account) != AccountStatus.ACTIVE:
             raise ErrMemberAccount(f"account {account} does not exist or is not active")
-        self._put_member(ctx, Member(account, name, weight, ctx.height), 0)
+
+    def add_member(self, ctx: Context, account: str, name: str, weight: int) -> None:
+        self._check_new_member(ctx, account)
+        self._put_member(ctx, Member(account, name, weight, ctx.height, ""), 0)
         ctx.emit(events.member_added(account, name, weight))
 
     def assert_can_close(self, ctx: Context, account: str) -> None:
@@ -224,15 +241,15 @@ class GovernanceKeeper(GovernanceView):
     # -- validators --------------------------------------------------------------------------
 
     def _put_validator(self, ctx: Context, validator: Validator, kind: str) -> None:
-        ctx.store.set(keys.validator(validator.address), encode(validator.to_obj()))
+        VALIDATORS.set(ctx, validator.address, validator)
         ctx.emit(events.validator_changed(kind, validator))
 
     def _drop_validator(self, ctx: Context, validator: Validator) -> None:
-        ctx.store.delete(keys.validator(validator.address))
+        VALIDATORS.remove(ctx, validator.address)
         ctx.emit(events.validator_changed(events.VALIDATOR_REMOVED, validator))
 
     def init_validator(self, ctx: Context, validator: Validator) -> None:
-        """Genesis: the set named in the genesis document's ``validators``."""
+        """Genesis: a validator of the document's ``validators`` or of the module's section."""
         if self.validator(ctx.store, validator.address) is not None:
             raise ErrBadGenesis(f"validator {validator.public_key.hex()} is listed twice")
         self._put_validator(ctx, validator, events.VALIDATOR_ADDED)
@@ -296,24 +313,21 @@ class GovernanceKeeper(GovernanceView):
     # -- parameters --------------------------------------------------------------------------
 
     def set_params(self, ctx: Context, params: GovParams) -> None:
-        ctx.store.set(keys.PARAMS, encode(params.to_obj()))
+        PARAMS.set(ctx, params)
 
-    def set_param(self, ctx: Context, action: SetParam) -> None:
-        if action.space == SPACE_APP:
+    def set_param(self, ctx: Context, space: str, name: str, value: int | str) -> None:
+        if space == SPACE_APP:
             current = self._chain_params.chain_params(ctx.store).to_obj()
             try:
-                changed = ChainParams.from_obj({**current, action.name: action.value})
+                changed = ChainParams.from_obj({**current, name: value})
             except FinchainError as exc:
-                raise ErrInvalidParam(f"chain param {action.name}: {exc.message}") from None
+                raise ErrInvalidParam(f"chain param {name}: {exc.message}") from None
             self._chain_params.set_chain_params(ctx, changed)
         else:
-            self.set_params(ctx, self.params(ctx.store).with_value(action.name, action.value))
-        ctx.emit(events.param_changed(action.space, action.name, str(action.value)))
+            self.set_params(ctx, self.params(ctx.store).with_value(name, value))
+        ctx.emit(events.param_changed(space, name, str(value)))
 
     # -- proposals ---------------------------------------------------------------------------
-
-    def _save_proposal(self, ctx: Context, proposal: Proposal) -> None:
-        ctx.store.set(keys.proposal(proposal.id), encode(proposal.to_obj()))
 
     def submit(
         self, ctx: Context, proposer: str, title: str, description: str, actions: Sequence[Action]
@@ -324,21 +338,24 @@ class GovernanceKeeper(GovernanceView):
                     self._router.parse_governed(action.msg_type, action.msg_value)
                 except FinchainError as exc:
                     raise exc.error(f"action #{index} (exec): {exc.message}") from None
-        proposal_id = self.next_proposal_id(ctx.store)
-        ctx.store.set(keys.NEXT_PROPOSAL, _u64(proposal_id + 1))
+        proposal_id = NEXT_PROPOSAL.next(ctx)
         voting_end = ctx.height + self.params(ctx.store).voting_period
         proposal = Proposal(
-            proposal_id,
-            proposer,
-            title,
-            description,
-            tuple(a.to_value() for a in actions),
-            VOTING,
-            ctx.height,
-            voting_end,
+            id=proposal_id,
+            proposer=proposer,
+            title=title,
+            description=description,
+            actions=tuple(actions),
+            status=VOTING,
+            submit_height=ctx.height,
+            voting_end=voting_end,
+            execute_at=0,
+            final_height=0,
+            tally=None,
+            rejected_for="",
+            failure=None,
         )
-        self._save_proposal(ctx, proposal)
-        ctx.store.set(keys.queue(voting_end, proposal_id), b"")
+        PROPOSALS.set(ctx, proposal_id, proposal)  # files it in the queue at voting_end
         ctx.emit(events.proposal_submitted(proposal_id, proposer, voting_end, len(actions)))
         return proposal
 
@@ -349,16 +366,18 @@ class GovernanceKeeper(GovernanceView):
                 f"voting on proposal {proposal_id} ended at height {proposal.voting_end} "
                 f"(status {proposal.status})"
             )
-        vote = Vote(proposal_id, voter.account, option, ctx.height)
-        ctx.store.set(keys.vote(proposal_id, voter.account), encode(vote.to_obj()))
+        VOTES.set(
+            ctx, (proposal_id, voter.account), Vote(proposal_id, voter.account, option, ctx.height)
+        )
         ctx.emit(events.vote_cast(proposal_id, voter.account, option, voter.weight))
 
     def end_block(self, ctx: Context) -> None:
-        """Tally the proposals whose voting ends here; execute those whose delay is over."""
-        prefix = keys.queue_at(ctx.height)
-        due = [keys.queued_id(key, ctx.height) for key, _ in ctx.store.iterate(prefix)]
-        for proposal_id in due:
-            ctx.store.delete(keys.queue(ctx.height, proposal_id))
+        """Tally the proposals whose voting ends here; execute those whose delay is over.
+
+        Saving a proposal with its new status moves it out of this height's queue
+        (to its ``execute_at`` once passed), so each is handled once per stage.
+        """
+        for proposal_id in self.due(ctx.store, ctx.height):
             proposal = self.require_proposal(ctx.store, proposal_id)
             if proposal.status == VOTING:
                 self._close_voting(ctx, proposal)
@@ -381,42 +400,34 @@ class GovernanceKeeper(GovernanceView):
             rejected = replace(
                 proposal, status=REJECTED, tally=tally, rejected_for=reason, final_height=ctx.height
             )
-            self._save_proposal(ctx, rejected)
+            PROPOSALS.set(ctx, proposal.id, rejected)
             ctx.emit(events.proposal_rejected(proposal.id, tally, reason))
             return
         execute_at = ctx.height + params.execution_delay
         passed = replace(proposal, status=PASSED, tally=tally, execute_at=execute_at)
-        self._save_proposal(ctx, passed)
+        PROPOSALS.set(ctx, proposal.id, passed)  # queued at execute_at
         ctx.emit(events.proposal_passed(proposal.id, tally, execute_at))
         if execute_at == ctx.height:
             self._execute(ctx, passed)
-        else:
-            ctx.store.set(keys.queue(execute_at, proposal.id), b"")
 
     def _execute(self, ctx: Context, proposal: Proposal) -> None:
-        scratch = Overlay(ctx.store)
-        sub = replace(ctx, store=MeteredStore(scratch, ctx.store.meter), events=[])
+        branch, write = ctx.cached()
         try:
-            for index, value in enumerate(proposal.actions):
-                action = parse_action(value, index)
+            for index, action in enumerate(proposal.actions):
                 try:
-                    self.apply(sub, action)
+                    self.apply(branch, action)
                 except FinchainError as exc:
                     raise exc.error(f"action #{index} ({action.KIND}): {exc.message}") from None
-            self._check_guards(ctx.store, sub.store)
+            self._check_guards(ctx.store, branch.store)
         except FinchainError as exc:
             failure = Failure(exc.codespace, exc.code, exc.message)
             failed = replace(proposal, status=FAILED, failure=failure, final_height=ctx.height)
-            self._save_proposal(ctx, failed)
+            PROPOSALS.set(ctx, proposal.id, failed)
             ctx.emit(events.proposal_failed(proposal.id, failure))
             return
-        for key, written in scratch.writes.items():
-            if written is None:
-                ctx.store.delete(key)
-            else:
-                ctx.store.set(key, written)
-        ctx.events.extend(sub.events)
-        self._save_proposal(ctx, replace(proposal, status=EXECUTED, final_height=ctx.height))
+        write()
+        executed = replace(proposal, status=EXECUTED, final_height=ctx.height)
+        PROPOSALS.set(ctx, proposal.id, executed)
         ctx.emit(events.proposal_executed(proposal.id))
 
     def apply(self, ctx: Context, action: Action) -> None:
@@ -437,7 +448,7 @@ class GovernanceKeeper(GovernanceView):
             case RestoreValidator():
                 self.restore_validator(ctx, action.public_key, action.power)
             case SetParam():
-                self.set_param(ctx, action)
+                self.set_param(ctx, action.space, action.name, action.value)
             case ExecMsg():
                 msg = self._router.parse_governed(action.msg_type, action.msg_value)
                 self._router.deliver(replace(ctx, signer=GOV_AUTHORITY), msg)
@@ -478,15 +489,12 @@ class GovernanceKeeper(GovernanceView):
         the evidence, recorded either way, lets governance act.
         """
         for report in reports:
-            seen = keys.evidence_seen(report.kind, report.validator, report.height)
-            if ctx.store.get(seen) is not None:
+            if self.recorded(ctx.store, report.kind, report.validator, report.height):
                 continue
-            evidence_id = _counter(ctx.store, keys.NEXT_EVIDENCE)
-            ctx.store.set(keys.NEXT_EVIDENCE, _u64(evidence_id + 1))
             offender = self.validator(ctx.store, report.validator)
             outcome = self._jail_outcome(ctx.store, report.kind, offender)
             evidence = Evidence(
-                evidence_id,
+                NEXT_EVIDENCE.next(ctx),
                 report.kind,
                 report.validator,
                 report.height,
@@ -496,8 +504,7 @@ class GovernanceKeeper(GovernanceView):
                 ctx.height,
                 outcome,
             )
-            ctx.store.set(keys.evidence(evidence_id), encode(evidence.to_obj()))
-            ctx.store.set(seen, _u64(evidence_id))
+            EVIDENCE.set(ctx, evidence.id, evidence)
             ctx.emit(events.evidence_recorded(evidence))
             if outcome == "jailed" and offender is not None:
                 jailed = replace(offender, status=VALIDATOR_JAILED)
@@ -514,3 +521,34 @@ class GovernanceKeeper(GovernanceView):
         if active - 1 < self.params(reader).min_validators:
             return "kept_min_validators"
         return "jailed"
+
+    # -- genesis -----------------------------------------------------------------------------
+
+    def import_members(self, ctx: Context, members: Sequence[Member]) -> None:
+        """Genesis: the members (existing, active accounts), and their total weight."""
+        TOTAL_WEIGHT.set(ctx, 0)
+        for member in members:
+            self._check_new_member(ctx, member.account)
+            self._put_member(ctx, member, 0)
+
+    def import_history(
+        self,
+        ctx: Context,
+        proposals: Sequence[Proposal],
+        votes: Sequence[Vote],
+        evidence: Sequence[Evidence],
+        next_proposal_id: int,
+        next_evidence_id: int,
+    ) -> None:
+        """Genesis: proposals (each filed in the queue by its status), votes, evidence, counters.
+
+        The caller checked them against each other (``GovGenesis``).
+        """
+        for proposal in proposals:
+            PROPOSALS.set(ctx, proposal.id, proposal)
+        for vote in votes:
+            VOTES.set(ctx, (vote.proposal_id, vote.voter), vote)
+        for item in evidence:
+            EVIDENCE.set(ctx, item.id, item)
+        NEXT_PROPOSAL.set(ctx, next_proposal_id)
+        NEXT_EVIDENCE.set(ctx, next_evidence_id)

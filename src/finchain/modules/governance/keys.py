@@ -1,70 +1,84 @@
-"""The governance module's key layout: the only place its store keys are spelled.
+"""The governance module's state: the only place its keys are spelled.
 
-Numbers (proposal ids, heights, evidence ids) are 8 big-endian bytes, so that
-byte order is numeric order and every listing comes out sorted without a sort.
+Numbers (proposal ids, heights, evidence ids) are 8 big-endian bytes, so byte
+order is numeric order and every listing comes out sorted without a sort.
+Two indexes are kept by the collections themselves, so they can never
+disagree with the records: the queue of proposals due at a height (to be
+tallied or executed) and the evidence already recorded per report.
 """
 
 from __future__ import annotations
 
-from finchain.core.collections import StoreKey
+from finchain.core.collections import (
+    BYTES,
+    STR,
+    U64,
+    FixedBytes,
+    Index,
+    IndexedMap,
+    Item,
+    Map,
+    Pair,
+    RecordValue,
+    Sequence,
+    StoreKey,
+    U64Value,
+)
+from finchain.modules.governance.types import (
+    ADDRESS_BYTES,
+    Evidence,
+    GovParams,
+    Member,
+    Proposal,
+    Validator,
+    Vote,
+)
 
 PREFIX = b"gov/"
 STORE = StoreKey("governance", PREFIX)
-PARAMS = PREFIX + b"params"
-TOTAL_WEIGHT = PREFIX + b"total_weight"
-NEXT_PROPOSAL = PREFIX + b"next_proposal"
-NEXT_EVIDENCE = PREFIX + b"next_evidence"
-MEMBER = PREFIX + b"member/"
-VALIDATOR = PREFIX + b"validator/"
-PROPOSAL = PREFIX + b"proposal/"
-VOTE = PREFIX + b"vote/"
-QUEUE = PREFIX + b"queue/"
-EVIDENCE = PREFIX + b"evidence/"
-EVIDENCE_SEEN = PREFIX + b"evidence_seen/"
+
+PARAMS: Item[GovParams] = Item(STORE, b"params", RecordValue(GovParams.from_obj))
+TOTAL_WEIGHT: Item[int] = Item(STORE, b"total_weight", U64Value())
+"""The sum of the members' weights, kept by the keeper's two member doors."""
+NEXT_PROPOSAL = Sequence(STORE, b"next_proposal")
+NEXT_EVIDENCE = Sequence(STORE, b"next_evidence")
+
+MEMBERS: Map[str, Member] = Map(STORE, b"member/", STR, RecordValue(Member.from_obj))
+VALIDATORS: Map[bytes, Validator] = Map(
+    STORE, b"validator/", FixedBytes(ADDRESS_BYTES), RecordValue(Validator.from_obj)
+)
+"""Validators by their 20-byte address: the form CometBFT names them in."""
 
 
-def _u64(number: int) -> bytes:
-    return number.to_bytes(8, "big")
+def _due(proposal_id: int, proposal: Proposal) -> int | None:
+    return proposal.due_at
 
 
-def member(account: str) -> bytes:
-    return MEMBER + account.encode()
+PROPOSALS: IndexedMap[int, Proposal] = IndexedMap(
+    STORE,
+    b"proposal/",
+    U64,
+    RecordValue(Proposal.from_obj),
+    {"queue": Index(b"queue/", U64, _due)},
+)
+"""Every proposal by id, kept forever; ``by("queue", reader, height)``: those due at ``height``."""
+
+VOTES: Map[tuple[int, str], Vote] = Map(STORE, b"vote/", Pair(U64, STR), RecordValue(Vote.from_obj))
+"""Votes by (proposal id, voter); iterate one proposal's with ``prefix=(proposal_id,)``."""
 
 
-def validator(address: bytes) -> bytes:
-    """Validators are keyed by their 20-byte address: the form CometBFT names them in."""
-    return VALIDATOR + address
+def _report(evidence_id: int, evidence: Evidence) -> tuple[tuple[str, int], bytes]:
+    return (evidence.kind, evidence.height), evidence.validator
 
 
-def proposal(proposal_id: int) -> bytes:
-    return PROPOSAL + _u64(proposal_id)
+REPORT = Pair(Pair(STR, U64), BYTES)
+"""A misbehaviour report's identity: ((kind, height), validator address)."""
 
-
-def votes_of(proposal_id: int) -> bytes:
-    return VOTE + _u64(proposal_id) + b"/"
-
-
-def vote(proposal_id: int, voter: str) -> bytes:
-    return votes_of(proposal_id) + voter.encode()
-
-
-def queue_at(height: int) -> bytes:
-    """Proposals due at ``height``: to be tallied (voting ends) or executed (delay over)."""
-    return QUEUE + _u64(height) + b"/"
-
-
-def queue(height: int, proposal_id: int) -> bytes:
-    return queue_at(height) + _u64(proposal_id)
-
-
-def queued_id(key: bytes, height: int) -> int:
-    return int.from_bytes(key[len(queue_at(height)) :], "big")
-
-
-def evidence(evidence_id: int) -> bytes:
-    return EVIDENCE + _u64(evidence_id)
-
-
-def evidence_seen(kind: str, address: bytes, height: int) -> bytes:
-    """Marks (kind, validator, height) as recorded: a repeated report is not counted twice."""
-    return EVIDENCE_SEEN + address + _u64(height) + kind.encode()
+EVIDENCE: IndexedMap[int, Evidence] = IndexedMap(
+    STORE,
+    b"evidence/",
+    U64,
+    RecordValue(Evidence.from_obj),
+    {"report": Index(b"evidence_seen/", REPORT, _report, unique=True)},
+)
+"""Evidence by id; ``get_by("report", reader, ((kind, height), validator))``: recorded already?"""

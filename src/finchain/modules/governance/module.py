@@ -1,12 +1,20 @@
 """The governance module: member institutions vote on proposals that change the members,
 the validator set and the parameters; misbehaving validators are jailed.
 
-Genesis: ``app_state["governance"] = {"members": [...], "params": {...}}``, and
-the validator set comes from the genesis document's top-level ``validators``
-(the list the engine also reads), which the application hands to
-:meth:`GovernanceModule.init_validators` after every module's genesis ran.
-A genesis without validators leaves the set to the engine; validator actions
-then fail with ``gov:14``.
+Genesis: ``app_state["governance"]`` is a :class:`GovGenesis` in its JSON form
+(bytes as lowercase hex): ``members`` and ``params`` (parameters not named keep
+their default), and, in a chain's export, everything else it holds: its
+``validators`` (jailed ones too), ``proposals`` with their history, ``votes``,
+``evidence`` and the two id counters, so that importing an export gives the same
+state, entry for entry.
+
+The validator set of a new chain comes from the genesis document's top-level
+``validators`` (the list the engine also reads), which the application hands to
+:meth:`GovernanceModule.init_validators` after every module's genesis ran. When
+the section carries ``validators`` (an export), the top-level list must name
+exactly its active ones (``GovernanceModule.genesis_validators`` writes it). A
+genesis without validators leaves the set to the engine; validator actions then
+fail with ``gov:14``.
 """
 
 from __future__ import annotations
@@ -14,38 +22,104 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from finchain.core.context import Context
+from finchain.core.fields import ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
 from finchain.core.module import BaseModule, Handler, Invariant, Query
 from finchain.core.msgs import Msg
-from finchain.core.schema import expect_fields, get_list
 from finchain.core.validators import Misbehavior, ValidatorUpdate
 from finchain.crypto import PublicKey, public_key_from_bytes
 from finchain.errors import FinchainError
-from finchain.modules.governance import handlers, keys, queries
+from finchain.modules.governance import handlers, queries
 from finchain.modules.governance.errors import ErrBadGenesis
 from finchain.modules.governance.keeper import GovernanceKeeper
-from finchain.modules.governance.messages import AddMember, MsgSubmitProposal, MsgVote
+from finchain.modules.governance.keys import STORE
+from finchain.modules.governance.messages import MsgSubmitProposal, MsgVote
 from finchain.modules.governance.types import (
+    DEFAULT_GOV_PARAMS,
+    ID,
     MAX_POWER,
+    PARAMS_OR_DEFAULTS,
     VALIDATOR_ACTIVE,
     VALIDATOR_SCHEMES,
+    Evidence,
+    GenesisMember,
     GovParams,
+    Proposal,
     Validator,
+    Vote,
     address,
 )
 
 NAME = "governance"
 _POWER = re.compile(r"[1-9][0-9]{0,17}")
+_MAX_MEMBERS = 10_000
+_MAX_VALIDATORS = 10_000
+_MAX_RECORDS = 100_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class GovGenesis(Record):
+    """The governance section of genesis; ``check`` holds its records to each other."""
+
+    WHAT = "governance genesis"
+    members: tuple[GenesisMember, ...] = wire(ListOf(Nested(GenesisMember), max_items=_MAX_MEMBERS))
+    params: GovParams = wire(PARAMS_OR_DEFAULTS)
+    validators: tuple[Validator, ...] = wire(
+        ListOf(Nested(Validator), max_items=_MAX_VALIDATORS), default=()
+    )
+    proposals: tuple[Proposal, ...] = wire(
+        ListOf(Nested(Proposal), max_items=_MAX_RECORDS), default=()
+    )
+    votes: tuple[Vote, ...] = wire(ListOf(Nested(Vote), max_items=_MAX_RECORDS), default=())
+    evidence: tuple[Evidence, ...] = wire(
+        ListOf(Nested(Evidence), max_items=_MAX_RECORDS), default=()
+    )
+    next_proposal_id: int = wire(ID, default=1)
+    next_evidence_id: int = wire(ID, default=1)
+
+    def check(self) -> None:
+        _unique("members", (m.account for m in self.members))
+        _unique("validators", (v.address.hex() for v in self.validators))
+        if len({v.scheme for v in self.validators}) > 1:
+            raise ErrBadGenesis("governance validators must all use the same key scheme")
+        if sum(v.effective_power for v in self.validators) > MAX_POWER:
+            raise ErrBadGenesis(f"governance validators: total power exceeds {MAX_POWER}")
+        _unique("proposals", (p.id for p in self.proposals))
+        _below("proposal", (p.id for p in self.proposals), self.next_proposal_id)
+        known = {p.id for p in self.proposals}
+        _unique("votes", ((v.proposal_id, v.voter) for v in self.votes))
+        for vote in self.votes:
+            if vote.proposal_id not in known:
+                raise ErrBadGenesis(
+                    f"a vote of {vote.voter} is on unknown proposal {vote.proposal_id}"
+                )
+        _unique("evidence", (e.id for e in self.evidence))
+        _below("evidence", (e.id for e in self.evidence), self.next_evidence_id)
+        _unique("evidence reports", ((e.kind, e.height, e.validator.hex()) for e in self.evidence))
+
+
+def _unique(what: str, keys: Any) -> None:
+    repeated = sorted(str(k) for k, n in Counter[Hashable](keys).items() if n > 1)
+    if repeated:
+        raise ErrBadGenesis(f"governance genesis lists {what} twice: {repeated[:5]}")
+
+
+def _below(what: str, ids: Any, counter: int) -> None:
+    top = max(ids, default=0)
+    if top >= counter:
+        raise ErrBadGenesis(f"{what} {top} is at or above its id counter {counter}")
 
 
 class GovernanceModule(BaseModule):
     name = NAME
-    store_key = keys.STORE
+    store_key = STORE
     consensus_version = 1
 
     def __init__(self, keeper: GovernanceKeeper) -> None:
@@ -73,25 +147,56 @@ class GovernanceModule(BaseModule):
             "gov/evidence": partial(queries.evidence, k),
         }
 
-    def validate_genesis(self, state: dict[str, Any]) -> None:
-        """The section's shape; its contents are checked as ``init_genesis`` loads them."""
-        if not isinstance(state, dict) or not state.keys() <= self.default_genesis().keys():
-            raise ErrBadGenesis(f"{NAME} genesis must be a map of {sorted(self.default_genesis())}")
+    # -- genesis ----------------------------------------------------------------------------
 
     def default_genesis(self) -> dict[str, Any]:
-        return {"members": [], "params": GovParams().to_obj()}
+        return {"members": [], "params": DEFAULT_GOV_PARAMS.to_obj()}
+
+    def validate_genesis(self, state: dict[str, Any]) -> None:
+        self._parse(state)
 
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
-        """Params, then members (their accounts must already exist: accounts runs first)."""
+        """Params, members (their accounts must already exist: accounts runs first), the
+        section's validators, then the history (proposals, votes, evidence, counters)."""
+        genesis = self._parse(state)
+        k = self.keeper
         try:
-            expect_fields(state, {"members", "params"}, "governance genesis")
-            self.keeper.set_params(ctx, GovParams.from_obj(state["params"]))
-            for index, entry in enumerate(get_list(state, "members", max_items=10_000)):
-                expect_fields(entry, {"account", "name", "weight"}, f"genesis member #{index}")
-                member = AddMember.from_value({"type": AddMember.KIND, **entry})
-                self.keeper.add_member(ctx, member.account, member.name, member.weight)
+            k.set_params(ctx, genesis.params)
+            k.import_members(ctx, [m.member() for m in genesis.members])
+            for validator in genesis.validators:
+                k.init_validator(ctx, validator)
+            k.import_history(
+                ctx,
+                genesis.proposals,
+                genesis.votes,
+                genesis.evidence,
+                genesis.next_proposal_id,
+                genesis.next_evidence_id,
+            )
         except FinchainError as exc:
-            if exc.error is ErrBadGenesis:
+            if ErrBadGenesis.matches(exc):
+                raise
+            raise ErrBadGenesis(f"governance genesis: {exc.message}") from None
+
+    def export_genesis(self, reader: KVReader) -> dict[str, Any]:
+        k = self.keeper
+        return GovGenesis(
+            members=tuple(GenesisMember.of(m) for m in k.members(reader)),
+            params=k.params(reader),
+            validators=tuple(k.validators(reader)),
+            proposals=tuple(k.proposals(reader)),
+            votes=tuple(k.all_votes(reader)),
+            evidence=tuple(k.evidence(reader)),
+            next_proposal_id=k.next_proposal_id(reader),
+            next_evidence_id=k.next_evidence_id(reader),
+        ).to_json()
+
+    @staticmethod
+    def _parse(state: dict[str, Any]) -> GovGenesis:
+        try:
+            return GovGenesis.from_json(state)
+        except FinchainError as exc:
+            if ErrBadGenesis.matches(exc):
                 raise
             raise ErrBadGenesis(f"governance genesis: {exc.message}") from None
 
@@ -99,17 +204,40 @@ class GovernanceModule(BaseModule):
         """Load the genesis ``validators``; return them in genesis order for InitChain.
 
         Entry shape: ``{"name", "pub_key": {"type": "ed25519"|"sm2", "value": base64},
-        "power": "10"}`` (power a decimal string, as in CometBFT's genesis).
+        "power": "10"}`` (power a decimal string, as in CometBFT's genesis). If the
+        governance section already named the set (an export), the entries must be
+        its active validators: the engine starts from them.
         """
         validators = _genesis_validators(entries)
-        for validator in validators:
-            self.keeper.init_validator(ctx, validator)
+        held = list(self.keeper.validators(ctx.store))
+        if held:
+            active = sorted(_engine_view(v) for v in held if v.effective_power)
+            if sorted(_engine_view(v) for v in validators) != active:
+                raise ErrBadGenesis(
+                    "the genesis validators must be the active validators of the governance "
+                    "section (name, key and power): write them with genesis_validators()"
+                )
+        else:
+            for validator in validators:
+                self.keeper.init_validator(ctx, validator)
         minimum = self.keeper.params(ctx.store).min_validators
         if validators and len(validators) < minimum:
             raise ErrBadGenesis(
                 f"genesis names {len(validators)} validators but min_validators is {minimum}"
             )
         return genesis_validator_set(entries)
+
+    def genesis_validators(self, reader: KVReader) -> list[dict[str, Any]]:
+        """The document's top-level ``validators`` for an export: the active set, by address."""
+        return [
+            {
+                "name": v.name,
+                "pub_key": {"type": v.scheme, "value": base64.b64encode(v.public_key).decode()},
+                "power": str(v.power),
+            }
+            for v in self.keeper.validators(reader)
+            if v.effective_power
+        ]
 
     # -- the application's ValidatorSource --------------------------------------------------
 
@@ -122,15 +250,7 @@ class GovernanceModule(BaseModule):
     def record_misbehavior(self, ctx: Context, reports: Sequence[Misbehavior]) -> None:
         self.keeper.record_misbehavior(ctx, reports)
 
-    def export_genesis(self, reader: KVReader) -> dict[str, Any]:
-        """Members and params; the validator set belongs to the document's ``validators``."""
-        return {
-            "members": [
-                {"account": m.account, "name": m.name, "weight": m.weight}
-                for m in self.keeper.members(reader)
-            ],
-            "params": self.keeper.params(reader).to_obj(),
-        }
+    # -- invariants and hooks ---------------------------------------------------------------
 
     def invariants(self) -> Sequence[tuple[str, Invariant]]:
         return [
@@ -163,6 +283,10 @@ class GovernanceModule(BaseModule):
 
     def end_block(self, ctx: Context) -> None:
         self.keeper.end_block(ctx)
+
+
+def _engine_view(validator: Validator) -> tuple[str, str, bytes, int]:
+    return validator.name, validator.scheme, validator.public_key, validator.power
 
 
 def genesis_validator_set(entries: Sequence[Any]) -> tuple[ValidatorUpdate, ...]:
