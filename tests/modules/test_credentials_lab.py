@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from finchain.core.authority import GOV_AUTHORITY
 from finchain.core.context import Context, ExecMode
 from finchain.core.events import Event
 from finchain.core.gas import GasMeter, MeteredStore
@@ -23,7 +24,6 @@ from finchain.formats.did import make_did
 from finchain.modules.accounts.types import account_id
 from finchain.modules.credentials.keeper import CredentialsKeeper
 from finchain.modules.credentials.module import CredentialsModule
-from finchain.modules.governance.types import GOV_AUTHORITY
 
 CHAIN = "test-chain"
 T0 = 1_767_225_600 * 10**9

@@ -4,6 +4,7 @@ every version still resolvable; a broken export is refused with identity:20."""
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from finchain.chain import FinchainApp
 from finchain.crypto import generate_private_key
 from finchain.errors import FinchainError
 from finchain.modules.identity.errors import ErrBadGenesis
+from finchain.modules.identity.module import IdentityModule
 from finchain.modules.identity.types import did_for
 from tests.harness import CHAIN_ID, Chain, make_genesis
 from tests.modules.test_identity import A, Registry, deactivate, method, rotate_key
@@ -104,3 +106,13 @@ def test_a_broken_export_is_refused(tmp_path, exported, how):
     with pytest.raises(FinchainError) as info:
         new_app(tmp_path, "target", _broken(state, how))
     assert info.value.error is ErrBadGenesis, info.value.message
+
+
+def test_an_imported_registry_holds_the_same_entries(tmp_path, exported):
+    """Export at height H, import into a fresh chain: every key of the module (records,
+    history, counter, bindings and both indexes) holds the same bytes."""
+    reg, state = exported
+    app = new_app(tmp_path, "target", json.loads(json.dumps(state)))
+    prefix = IdentityModule.store_key.prefix
+
+    assert dict(app.state.iterate(prefix)) == dict(reg.app.state.iterate(prefix))

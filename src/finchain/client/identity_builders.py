@@ -1,5 +1,8 @@
 """Builders for the identity module's messages (DIDs and account binding).
 
+Each builds the message object and returns its wire form (``Msg.to_raw``); the
+chain parses and checks it again.
+
 Example::
 
     from finchain.client import identity_builders as ib
@@ -12,12 +15,14 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from finchain.codec import RawMsg
 from finchain.crypto import PrivateKey, PublicKey
 from finchain.modules.identity import messages as idm
 from finchain.modules.identity.binding import binding_statement
+from finchain.modules.identity.types import Method, RelationshipChange, Service
 
 DEFAULT_RELATIONSHIPS = ("authentication", "assertionMethod", "capabilityInvocation")
 
@@ -29,16 +34,19 @@ def did_key(
 ) -> dict[str, object]:
     """A verification method entry: ``<did>#<key_id>`` serving ``relationships``."""
     public = key.public_key() if isinstance(key, PrivateKey) else key
-    return {
-        "id": key_id,
-        "scheme": public.scheme,
-        "public_key": public.data,
-        "relationships": list(relationships),
-    }
+    return Method(key_id, public.scheme, public.data, tuple(relationships)).to_obj()
 
 
 def service(service_id: str, service_type: str, endpoint: str) -> dict[str, str]:
-    return {"id": service_id, "type": service_type, "endpoint": endpoint}
+    return Service(service_id, service_type, endpoint).to_obj()
+
+
+def _methods(entries: Sequence[Mapping[str, Any]]) -> tuple[Method, ...]:
+    return tuple(Method.from_obj(dict(entry)) for entry in entries)
+
+
+def _services(entries: Sequence[Mapping[str, Any]]) -> tuple[Service, ...]:
+    return tuple(Service.from_obj(dict(entry)) for entry in entries)
 
 
 def create_did(
@@ -48,10 +56,7 @@ def create_did(
     controllers: Sequence[str] = (),
 ) -> RawMsg:
     """Register a DID controlled by the signing account; the chain assigns its id."""
-    return RawMsg(
-        idm.MsgCreateDid.TYPE,
-        {"methods": list(methods), "services": list(services), "controllers": list(controllers)},
-    )
+    return idm.MsgCreateDid(_methods(methods), _services(services), tuple(controllers)).to_raw()
 
 
 def update_did(
@@ -66,39 +71,31 @@ def update_did(
     controller_account: str | None = None,
 ) -> RawMsg:
     """Change a DID document; what is not given stays as it is (one new version)."""
-    value: dict[str, object] = {"did": did}
-    if add_methods:
-        value["add_methods"] = list(add_methods)
-    if remove_methods:
-        value["remove_methods"] = list(remove_methods)
-    if set_relationships:
-        value["set_relationships"] = [
-            {"id": key_id, "relationships": list(rels)}
-            for key_id, rels in sorted(set_relationships.items())
-        ]
-    if add_services:
-        value["add_services"] = list(add_services)
-    if remove_services:
-        value["remove_services"] = list(remove_services)
-    if controllers is not None:
-        value["controllers"] = list(controllers)
-    if controller_account is not None:
-        value["controller_account"] = controller_account
-    return RawMsg(idm.MsgUpdateDid.TYPE, value)
+    changes = tuple(
+        RelationshipChange(key_id, tuple(rels))
+        for key_id, rels in sorted((set_relationships or {}).items())
+    )
+    return idm.MsgUpdateDid(
+        did,
+        add_methods=_methods(add_methods) or None,
+        remove_methods=tuple(remove_methods) or None,
+        set_relationships=changes or None,
+        add_services=_services(add_services) or None,
+        remove_services=tuple(remove_services) or None,
+        controllers=None if controllers is None else tuple(controllers),
+        controller_account=controller_account,
+    ).to_raw()
 
 
 def rotate_did_key(did: str, key_id: str, new_key: PrivateKey | PublicKey) -> RawMsg:
     """Replace the key of ``<did>#<key_id>``, keeping the id and its relationships."""
     public = new_key.public_key() if isinstance(new_key, PrivateKey) else new_key
-    return RawMsg(
-        idm.MsgRotateKey.TYPE,
-        {"did": did, "key_id": key_id, "scheme": public.scheme, "public_key": public.data},
-    )
+    return idm.MsgRotateKey(did, key_id, public.scheme, public.data).to_raw()
 
 
 def deactivate_did(did: str) -> RawMsg:
     """Deactivate for ever: no later update, resolution says ``deactivated``."""
-    return RawMsg(idm.MsgDeactivateDid.TYPE, {"did": did})
+    return idm.MsgDeactivateDid(did).to_raw()
 
 
 def bind_account(
@@ -107,11 +104,8 @@ def bind_account(
     """Bind ``account`` to ``did``: the DID's authentication key signs here, the account
     signs the transaction, whose nonce must be ``nonce``."""
     statement = binding_statement(chain_id, did, account, nonce)
-    return RawMsg(
-        idm.MsgBindAccount.TYPE,
-        {"did": did, "key_id": key_id, "nonce": nonce, "signature": did_key.sign(statement)},
-    )
+    return idm.MsgBindAccount(did, key_id, nonce, did_key.sign(statement)).to_raw()
 
 
 def unbind_account(did: str, account: str) -> RawMsg:
-    return RawMsg(idm.MsgUnbindAccount.TYPE, {"did": did, "account": account})
+    return idm.MsgUnbindAccount(did, account).to_raw()

@@ -52,7 +52,8 @@ def revoke_issuer(keeper: CredentialsKeeper, ctx: Context, msg: MsgRevokeIssuer)
 
 def add_regulator(keeper: CredentialsKeeper, ctx: Context, msg: MsgAddRegulator) -> None:
     _require_governance(ctx, "add a regulator")
-    keeper.add_regulator(ctx, msg.account, msg.name, msg.scheme, msg.public_key)
+    key = msg.encryption_key
+    keeper.add_regulator(ctx, msg.account, msg.name, key.scheme, key.public_key)
 
 
 def remove_regulator(keeper: CredentialsKeeper, ctx: Context, msg: MsgRemoveRegulator) -> None:
@@ -79,7 +80,16 @@ def anchor_status_list(keeper: CredentialsKeeper, ctx: Context, msg: MsgAnchorSt
 
 def record_kyc(keeper: CredentialsKeeper, ctx: Context, msg: MsgRecordKyc) -> None:
     keeper.require_controller(ctx, msg.issuer)
-    keeper.record_kyc(ctx, msg)
+    keeper.record_kyc(
+        ctx,
+        issuer=msg.issuer,
+        account=msg.account,
+        subject=msg.subject,
+        tier=msg.tier,
+        expires_ns=msg.expires,
+        credential_hash=msg.credential_hash,
+        escrow=msg.escrow,
+    )
 
 
 def revoke_kyc(keeper: CredentialsKeeper, ctx: Context, msg: MsgRevokeKyc) -> None:

@@ -4,20 +4,22 @@ Narrow doors: an issuer's accreditation changes only through
 ``_put_issuer``, which appends the change to the issuer's numbered history
 (with the block's height and time) and emits the event, so "was X accredited
 for T at time t" is always answerable. A disclosure request is written only
-through ``_save_request``; the audit record is written once, by ``_grant``,
-and never rewritten or deleted.
+through ``_save_request`` (its collection files an open request in the expiry
+queue and drops a closed one); the audit record is written once, by
+``_grant``, and never rewritten or deleted. The ``import_*`` methods write an
+exported chain's entries as they were (genesis).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from finchain.codec import decode_trusted, encode
+from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
 from finchain.crypto import get_suite
-from finchain.modules.credentials import events, keys
+from finchain.modules.credentials import events
 from finchain.modules.credentials.deps import AccountStatusView, IdentityView
 from finchain.modules.credentials.errors import (
     ErrAlreadyApproved,
@@ -48,7 +50,25 @@ from finchain.modules.credentials.errors import (
     ErrUnknownRequest,
     ErrWrongSuiteKey,
 )
-from finchain.modules.credentials.messages import MsgRecordKyc
+from finchain.modules.credentials.keys import (
+    ACCREDITATION,
+    APPROVALS,
+    AUDIT,
+    BY_ACCOUNT,
+    BY_EXPIRY,
+    BY_ISSUER,
+    CLAIMS,
+    ISSUERS,
+    NEXT_REQUEST,
+    PARAMS,
+    REGULATORS,
+    REQUESTS,
+    SCHEMA_NAMES,
+    SCHEMA_VERSIONS,
+    SCHEMAS,
+    STATUS_ANCHORS,
+    STATUS_LISTS,
+)
 from finchain.modules.credentials.types import (
     CHANGE_TYPES,
     CLAIM_ACTIVE,
@@ -65,6 +85,7 @@ from finchain.modules.credentials.types import (
     AuditRecord,
     CredentialsParams,
     DisclosureRequest,
+    Escrow,
     Issuer,
     KycClaim,
     Regulator,
@@ -75,24 +96,19 @@ from finchain.modules.credentials.types import (
 )
 
 
-def _u64(number: int) -> bytes:
-    return number.to_bytes(8, "big")
-
-
 class CredentialsView:
     """Read-only access, usable on any reader (a context's store or committed state)."""
 
     def params(self, reader: KVReader) -> CredentialsParams:
-        raw = reader.get(keys.PARAMS)
-        if raw is None:
+        found = PARAMS.get(reader)
+        if found is None:
             raise ErrBadGenesis("no credentials params in state: the chain's genesis predates them")
-        return CredentialsParams.from_obj(decode_trusted(raw))
+        return found
 
     # -- issuers -----------------------------------------------------------------------------
 
     def issuer(self, reader: KVReader, did: str) -> Issuer | None:
-        raw = reader.get(keys.issuer(did))
-        return None if raw is None else Issuer.from_obj(decode_trusted(raw))
+        return ISSUERS.get(reader, did)
 
     def require_issuer(self, reader: KVReader, did: str) -> Issuer:
         found = self.issuer(reader, did)
@@ -101,14 +117,14 @@ class CredentialsView:
         return found
 
     def issuers(self, reader: KVReader) -> Iterator[Issuer]:
-        for _, raw in reader.iterate(keys.ISSUER):
-            yield Issuer.from_obj(decode_trusted(raw))
+        for _, issuer in ISSUERS.iterate(reader):
+            yield issuer
 
     def accreditation_change(self, reader: KVReader, did: str, seq: int) -> AccreditationChange:
-        raw = reader.get(keys.issuer_change(did, seq))
-        if raw is None:
+        found = ACCREDITATION.get(reader, (did, seq))
+        if found is None:
             raise ErrUnknownIssuer(f"the accreditation history of {did} has no change {seq}")
-        return AccreditationChange.from_obj(decode_trusted(raw))
+        return found
 
     def accreditation_history(self, reader: KVReader, did: str) -> list[AccreditationChange]:
         found = self.issuer(reader, did)
@@ -140,34 +156,28 @@ class CredentialsView:
     # -- schemas and status lists ------------------------------------------------------------
 
     def schema(self, reader: KVReader, schema_id: str) -> Schema | None:
-        raw = reader.get(keys.schema(schema_id))
-        return None if raw is None else Schema.from_obj(decode_trusted(raw))
+        return SCHEMAS.get(reader, schema_id)
 
     def schema_name(self, reader: KVReader, name: str) -> SchemaName | None:
-        raw = reader.get(keys.schema_name(name))
-        return None if raw is None else SchemaName.from_obj(decode_trusted(raw))
+        return SCHEMA_NAMES.get(reader, name)
 
     def schema_id_of(self, reader: KVReader, name: str, version: int) -> str | None:
-        raw = reader.get(keys.schema_version(name, version))
-        return None if raw is None else raw.decode()
+        return SCHEMA_VERSIONS.get(reader, (name, version))
 
     def status_list(self, reader: KVReader, list_id: str) -> StatusList | None:
-        raw = reader.get(keys.status_list(list_id))
-        return None if raw is None else StatusList.from_obj(decode_trusted(raw))
+        return STATUS_LISTS.get(reader, list_id)
 
     def status_lists(self, reader: KVReader) -> Iterator[StatusList]:
-        for _, raw in reader.iterate(keys.STATUS_LIST):
-            yield StatusList.from_obj(decode_trusted(raw))
+        for _, listed in STATUS_LISTS.iterate(reader):
+            yield listed
 
     def status_anchor(self, reader: KVReader, list_id: str, version: int) -> StatusAnchor | None:
-        raw = reader.get(keys.status_version(list_id, version))
-        return None if raw is None else StatusAnchor.from_obj(decode_trusted(raw))
+        return STATUS_ANCHORS.get(reader, (list_id, version))
 
     # -- KYC claims --------------------------------------------------------------------------
 
     def kyc_claim(self, reader: KVReader, account: str, issuer: str) -> KycClaim | None:
-        raw = reader.get(keys.kyc(account, issuer))
-        return None if raw is None else KycClaim.from_obj(decode_trusted(raw))
+        return CLAIMS.get(reader, (account, issuer))
 
     def require_claim(self, reader: KVReader, account: str, issuer: str) -> KycClaim:
         found = self.kyc_claim(reader, account, issuer)
@@ -176,12 +186,12 @@ class CredentialsView:
         return found
 
     def kyc_claims(self, reader: KVReader, account: str) -> Iterator[KycClaim]:
-        for _, raw in reader.iterate(keys.kyc_of(account)):
-            yield KycClaim.from_obj(decode_trusted(raw))
+        for _, claim in CLAIMS.iterate(reader, prefix=(account,)):
+            yield claim
 
     def all_claims(self, reader: KVReader) -> Iterator[KycClaim]:
-        for _, raw in reader.iterate(keys.KYC):
-            yield KycClaim.from_obj(decode_trusted(raw))
+        for _, claim in CLAIMS.iterate(reader):
+            yield claim
 
     def recorded_while_accredited(self, reader: KVReader, claim: KycClaim) -> bool:
         change = self.accreditation_change(reader, claim.issuer, claim.accreditation)
@@ -202,21 +212,18 @@ class CredentialsView:
     # -- regulators and disclosures ----------------------------------------------------------
 
     def regulator(self, reader: KVReader, account: str) -> Regulator | None:
-        raw = reader.get(keys.regulator(account))
-        return None if raw is None else Regulator.from_obj(decode_trusted(raw))
+        return REGULATORS.get(reader, account)
 
     def regulators(self, reader: KVReader) -> Iterator[Regulator]:
         """In account id order: the canonical order of an escrow's regulator list."""
-        for _, raw in reader.iterate(keys.REGULATOR):
-            yield Regulator.from_obj(decode_trusted(raw))
+        for _, regulator in REGULATORS.iterate(reader):
+            yield regulator
 
     def next_request_id(self, reader: KVReader) -> int:
-        raw = reader.get(keys.NEXT_REQUEST)
-        return 1 if raw is None else int.from_bytes(raw, "big")
+        return NEXT_REQUEST.peek(reader)
 
     def request(self, reader: KVReader, request_id: int) -> DisclosureRequest | None:
-        raw = reader.get(keys.request(request_id))
-        return None if raw is None else DisclosureRequest.from_obj(decode_trusted(raw))
+        return REQUESTS.get(reader, request_id)
 
     def require_request(self, reader: KVReader, request_id: int) -> DisclosureRequest:
         found = self.request(reader, request_id)
@@ -225,29 +232,44 @@ class CredentialsView:
         return found
 
     def requests(self, reader: KVReader) -> Iterator[DisclosureRequest]:
-        for _, raw in reader.iterate(keys.REQUEST):
-            yield DisclosureRequest.from_obj(decode_trusted(raw))
+        for _, request in REQUESTS.iterate(reader):
+            yield request
 
     def approval(self, reader: KVReader, request_id: int, approver: str) -> Approval | None:
-        raw = reader.get(keys.approval(request_id, approver))
-        return None if raw is None else Approval.from_obj(decode_trusted(raw))
+        return APPROVALS.get(reader, (request_id, approver))
 
     def audit(self, reader: KVReader, request_id: int) -> AuditRecord | None:
-        raw = reader.get(keys.audit(request_id))
-        return None if raw is None else AuditRecord.from_obj(decode_trusted(raw))
+        return AUDIT.get(reader, request_id)
+
+    def audits(self, reader: KVReader) -> Iterator[AuditRecord]:
+        for _, record in AUDIT.iterate(reader):
+            yield record
+
+    def approvals(self, reader: KVReader) -> Iterator[Approval]:
+        for _, approval in APPROVALS.iterate(reader):
+            yield approval
 
     def audits_of_account(self, reader: KVReader, account: str) -> Iterator[AuditRecord]:
-        return self._audits(reader, keys.audits_of_account(account))
+        return self._audits(reader, BY_ACCOUNT, account)
 
     def audits_of_issuer(self, reader: KVReader, issuer: str) -> Iterator[AuditRecord]:
         """Every granted disclosure of a claim ``issuer`` recorded: what its bank sees."""
-        return self._audits(reader, keys.audits_of_issuer(issuer))
+        return self._audits(reader, BY_ISSUER, issuer)
 
-    def _audits(self, reader: KVReader, index_prefix: bytes) -> Iterator[AuditRecord]:
-        for key, _ in reader.iterate(index_prefix):
-            found = self.audit(reader, keys.u64_suffix(key))
+    def _audits(self, reader: KVReader, index: str, key: str) -> Iterator[AuditRecord]:
+        for request_id in AUDIT.by(index, reader, key):
+            found = self.audit(reader, request_id)
             if found is not None:
                 yield found
+
+    def schemas(self, reader: KVReader) -> Iterator[Schema]:
+        for _, schema in SCHEMAS.iterate(reader):
+            yield schema
+
+    def status_anchors(self, reader: KVReader, list_id: str) -> Iterator[StatusAnchor]:
+        """The anchors of ``list_id``, oldest first."""
+        for _, anchor in STATUS_ANCHORS.iterate(reader, prefix=(list_id,)):
+            yield anchor
 
 
 class CredentialsKeeper(CredentialsView):
@@ -256,7 +278,7 @@ class CredentialsKeeper(CredentialsView):
         self._accounts = accounts
 
     def set_params(self, ctx: Context, params: CredentialsParams) -> None:
-        ctx.store.set(keys.PARAMS, encode(params.to_obj()))
+        PARAMS.set(ctx, params)
 
     # -- who acts ----------------------------------------------------------------------------
 
@@ -292,8 +314,8 @@ class CredentialsKeeper(CredentialsView):
     def _put_issuer(self, ctx: Context, issuer: Issuer, action: str, event: str) -> None:
         seq = issuer.changes + 1
         change = AccreditationChange(seq, action, issuer.types, ctx.height, ctx.time_ns)
-        ctx.store.set(keys.issuer_change(issuer.did, seq), encode(change.to_obj()))
-        ctx.store.set(keys.issuer(issuer.did), encode(replace(issuer, changes=seq).to_obj()))
+        ACCREDITATION.set(ctx, (issuer.did, seq), change)
+        ISSUERS.set(ctx, issuer.did, replace(issuer, changes=seq))
         ctx.emit(events.issuer_changed(event, issuer.did, issuer.types))
 
     def accredit(
@@ -364,11 +386,17 @@ class CredentialsKeeper(CredentialsView):
         schema = Schema(
             schema_id, name, version, credential_type, issuer, document, ctx.height, ctx.time_ns
         )
-        ctx.store.set(keys.schema(schema_id), encode(schema.to_obj()))
-        ctx.store.set(keys.schema_version(name, version), schema_id.encode())
-        ctx.store.set(keys.schema_name(name), encode(SchemaName(name, issuer, version).to_obj()))
+        self._put_schema(ctx, schema)
         ctx.emit(events.schema_registered(schema_id, name, version, issuer))
         return schema_id
+
+    def _put_schema(self, ctx: Context, schema: Schema) -> None:
+        """The schema, its (name, version) entry and its name's owner and latest version."""
+        SCHEMAS.set(ctx, schema.id, schema)
+        SCHEMA_VERSIONS.set(ctx, (schema.name, schema.version), schema.id)
+        head = self.schema_name(ctx.store, schema.name)
+        latest = schema.version if head is None else max(head.latest, schema.version)
+        SCHEMA_NAMES.set(ctx, schema.name, SchemaName(schema.name, schema.issuer, latest))
 
     # -- status lists ------------------------------------------------------------------------
 
@@ -402,42 +430,51 @@ class CredentialsKeeper(CredentialsView):
             )
         anchor = StatusAnchor(version, digest, ctx.height, ctx.time_ns)
         latest = StatusList(list_id, issuer, fixed, version, digest, ctx.height, ctx.time_ns)
-        ctx.store.set(keys.status_version(list_id, version), encode(anchor.to_obj()))
-        ctx.store.set(keys.status_list(list_id), encode(latest.to_obj()))
+        STATUS_ANCHORS.set(ctx, (list_id, version), anchor)
+        STATUS_LISTS.set(ctx, list_id, latest)
         ctx.emit(events.status_list_anchored(list_id, issuer, version, digest))
 
     # -- KYC ---------------------------------------------------------------------------------
 
-    def record_kyc(self, ctx: Context, msg: MsgRecordKyc) -> None:
+    def record_kyc(
+        self,
+        ctx: Context,
+        *,
+        issuer: str,
+        account: str,
+        subject: str,
+        tier: int,
+        expires_ns: int,
+        credential_hash: bytes,
+        escrow: Escrow | None,
+    ) -> None:
         """Record the issuer's claim on an account, replacing its earlier one."""
-        self.require_accredited_now(ctx, msg.issuer, KYC_CREDENTIAL_TYPE)
-        self.require_active_did(ctx.store, msg.subject)
-        bound = self._identity.did_of_account(ctx.store, msg.account)
-        if bound != msg.subject:
+        self.require_accredited_now(ctx, issuer, KYC_CREDENTIAL_TYPE)
+        self.require_active_did(ctx.store, subject)
+        bound = self._identity.did_of_account(ctx.store, account)
+        if bound != subject:
             raise ErrSubjectNotBound(
-                f"account {msg.account} is bound to {bound or 'no DID'}, not {msg.subject}: "
+                f"account {account} is bound to {bound or 'no DID'}, not {subject}: "
                 "the subject must bind the account to its DID first"
             )
-        if msg.expires <= ctx.time_ns:
-            raise ErrInvalidExpiry(
-                f"expiry {msg.expires} is not after the block time {ctx.time_ns}"
-            )
-        if msg.escrow is not None:
-            self._check_escrow_parties(ctx.store, msg.escrow.regulators, msg.escrow.threshold)
+        if expires_ns <= ctx.time_ns:
+            raise ErrInvalidExpiry(f"expiry {expires_ns} is not after the block time {ctx.time_ns}")
+        if escrow is not None:
+            self._check_escrow_parties(ctx.store, escrow.regulators, escrow.threshold)
         claim = KycClaim(
-            msg.account,
-            msg.issuer,
-            msg.subject,
-            msg.tier,
-            msg.expires,
-            msg.credential_hash,
-            msg.escrow,
+            account,
+            issuer,
+            subject,
+            tier,
+            expires_ns,
+            credential_hash,
+            escrow,
             CLAIM_ACTIVE,
             ctx.height,
             ctx.time_ns,
-            self.require_issuer(ctx.store, msg.issuer).changes,
+            self.require_issuer(ctx.store, issuer).changes,
         )
-        ctx.store.set(keys.kyc(claim.account, claim.issuer), encode(claim.to_obj()))
+        CLAIMS.set(ctx, (claim.account, claim.issuer), claim)
         ctx.emit(events.kyc_recorded(claim.account, claim.issuer, claim.tier, claim.expires_ns))
 
     def _check_escrow_parties(
@@ -460,7 +497,7 @@ class CredentialsKeeper(CredentialsView):
         if claim.status == CLAIM_REVOKED:
             raise ErrUnknownClaim(f"{issuer}'s claim on {account} is already revoked")
         revoked = replace(claim, status=CLAIM_REVOKED)
-        ctx.store.set(keys.kyc(account, issuer), encode(revoked.to_obj()))
+        CLAIMS.set(ctx, (account, issuer), revoked)
         ctx.emit(events.kyc_revoked(account, issuer))
 
     # -- regulators --------------------------------------------------------------------------
@@ -476,10 +513,10 @@ class CredentialsKeeper(CredentialsView):
             )
         if self.regulator(ctx.store, account) is not None:
             raise ErrRegulatorExists(f"account {account} is already a regulator")
-        if self._accounts.status(ctx.store, account) != "active":
+        if self._accounts.status(ctx.store, account) != AccountStatus.ACTIVE:
             raise ErrRegulatorAccount(f"account {account} does not exist or is not active")
         regulator = Regulator(account, name, scheme, public_key, ctx.height)
-        ctx.store.set(keys.regulator(account), encode(regulator.to_obj()))
+        REGULATORS.set(ctx, account, regulator)
         ctx.emit(events.regulator_changed(events.REGULATOR_ADDED, account))
 
     def remove_regulator(self, ctx: Context, account: str) -> None:
@@ -491,7 +528,7 @@ class CredentialsKeeper(CredentialsView):
                 f"removing {account} would leave {remaining} regulators for a disclosure "
                 f"threshold of {threshold}: add a regulator or lower the threshold first"
             )
-        ctx.store.delete(keys.regulator(account))
+        REGULATORS.remove(ctx, account)
         ctx.emit(events.regulator_changed(events.REGULATOR_REMOVED, account))
 
     def assert_can_close(self, ctx: Context, account: str) -> None:
@@ -521,7 +558,9 @@ class CredentialsKeeper(CredentialsView):
     # -- disclosure --------------------------------------------------------------------------
 
     def _save_request(self, ctx: Context, request: DisclosureRequest) -> None:
-        ctx.store.set(keys.request(request.id), encode(request.to_obj()))
+        """The one door of a request: an open one is filed in the expiry queue under its
+        ``expires_at`` height, a granted or expired one leaves it (the collection's index)."""
+        REQUESTS.set(ctx, request.id, request)
 
     def request_disclosure(
         self, ctx: Context, requester: str, account: str, issuer: str, reason: str
@@ -532,8 +571,7 @@ class CredentialsKeeper(CredentialsView):
         claim = self.require_claim(ctx.store, account, issuer)
         if claim.escrow is None:
             raise ErrNoEscrow(f"{issuer}'s claim on {account} is tier 0: it escrows no identity")
-        request_id = self.next_request_id(ctx.store)
-        ctx.store.set(keys.NEXT_REQUEST, _u64(request_id + 1))
+        request_id = NEXT_REQUEST.next(ctx)
         params = self.params(ctx.store)
         own = (requester,) if claim.escrow.share_of(requester) is not None else ()
         request = DisclosureRequest(
@@ -548,6 +586,7 @@ class CredentialsKeeper(CredentialsView):
             OPEN,
             ctx.height,
             ctx.height + params.request_lifetime,
+            0,
         )
         ctx.emit(
             events.disclosure(events.DISCLOSURE_REQUESTED, request_id, account, issuer, requester)
@@ -556,7 +595,6 @@ class CredentialsKeeper(CredentialsView):
             self._grant(ctx, request)
         else:
             self._save_request(ctx, request)
-            ctx.store.set(keys.expiry(request.expires_at, request_id), b"")
         return request
 
     def approve_disclosure(
@@ -581,9 +619,8 @@ class CredentialsKeeper(CredentialsView):
             raise ErrNoShare(
                 f"{approver} was not a regulator when the claim was recorded and holds no share"
             )
-        ctx.store.set(
-            keys.approval(request_id, approver),
-            encode(Approval(request_id, approver, share, ctx.height).to_obj()),
+        APPROVALS.set(
+            ctx, (request_id, approver), Approval(request_id, approver, share, ctx.height)
         )
         approved = replace(request, approvers=(*request.approvers, approver))
         ctx.emit(
@@ -592,7 +629,6 @@ class CredentialsKeeper(CredentialsView):
             )
         )
         if len(approved.approvers) >= approved.required:
-            ctx.store.delete(keys.expiry(request.expires_at, request_id))
             self._grant(ctx, approved)
         else:
             self._save_request(ctx, approved)
@@ -610,9 +646,7 @@ class CredentialsKeeper(CredentialsView):
             ctx.height,
             ctx.time_ns,
         )
-        ctx.store.set(keys.audit(request.id), encode(record.to_obj()))
-        ctx.store.set(keys.audit_of_account(request.account, request.id), b"")
-        ctx.store.set(keys.audit_of_issuer(request.issuer, request.id), b"")
+        AUDIT.set(ctx, request.id, record)  # filed by account and by issuer
         ctx.emit(
             events.disclosure_granted(
                 request.id, request.account, request.issuer, request.requester, request.approvers
@@ -621,10 +655,8 @@ class CredentialsKeeper(CredentialsView):
 
     def end_block(self, ctx: Context) -> None:
         """Expire the requests whose lifetime ends at this height without a grant."""
-        prefix = keys.expiry_at(ctx.height)
-        due = [keys.u64_suffix(key) for key, _ in ctx.store.iterate(prefix)]
+        due = list(REQUESTS.by(BY_EXPIRY, ctx.store, ctx.height))
         for request_id in due:
-            ctx.store.delete(keys.expiry(ctx.height, request_id))
             request = self.require_request(ctx.store, request_id)
             if request.status == OPEN:
                 self._save_request(ctx, replace(request, status=EXPIRED, final_height=ctx.height))
@@ -637,3 +669,64 @@ class CredentialsKeeper(CredentialsView):
                         request.requester,
                     )
                 )
+
+    # -- genesis (an exported chain, imported as it was) --------------------------------------
+
+    def import_regulator(self, ctx: Context, regulator: Regulator) -> None:
+        """A regulator of an exported chain (or of a genesis file): its key must be of this
+        chain's suite and its account must exist and not be closed."""
+        wanted = ENCRYPTION_SCHEME_OF_SUITE[ctx.suite]
+        if regulator.scheme != wanted:
+            raise ErrWrongSuiteKey(
+                f"regulator {regulator.account}: this chain uses the {ctx.suite} suite, whose "
+                f"encryption keys are {wanted}, not {regulator.scheme}"
+            )
+        status = self._accounts.status(ctx.store, regulator.account)
+        if status not in (AccountStatus.ACTIVE, AccountStatus.FROZEN):
+            raise ErrRegulatorAccount(f"account {regulator.account} does not exist or is closed")
+        REGULATORS.set(ctx, regulator.account, regulator)
+
+    def import_issuer(
+        self, ctx: Context, issuer: Issuer, history: Sequence[AccreditationChange]
+    ) -> None:
+        """An issuer with its whole accreditation history (``issuer.changes`` entries)."""
+        for change in history:
+            ACCREDITATION.set(ctx, (issuer.did, change.seq), change)
+        ISSUERS.set(ctx, issuer.did, issuer)
+
+    def import_schema(self, ctx: Context, schema: Schema) -> None:
+        """A registered schema; its id must be this chain's suite hash of its document."""
+        expected = get_suite(ctx.suite).hash(schema.document).hex()
+        if schema.id != expected:
+            raise ErrBadGenesis(
+                f"schema {schema.id} is not the {ctx.suite} hash of its document ({expected})"
+            )
+        self._put_schema(ctx, schema)
+
+    def import_status_list(
+        self, ctx: Context, listed: StatusList, anchors: Sequence[StatusAnchor]
+    ) -> None:
+        """A status list: its versions 1..n and the latest, owner and purpose."""
+        for anchor in anchors:
+            STATUS_ANCHORS.set(ctx, (listed.list_id, anchor.version), anchor)
+        STATUS_LISTS.set(ctx, listed.list_id, listed)
+
+    def import_claim(self, ctx: Context, claim: KycClaim) -> None:
+        CLAIMS.set(ctx, (claim.account, claim.issuer), claim)
+
+    def import_disclosures(
+        self,
+        ctx: Context,
+        next_request: int,
+        requests: Sequence[DisclosureRequest],
+        approvals: Sequence[Approval],
+        audit: Sequence[AuditRecord],
+    ) -> None:
+        """Requests (open ones rejoin the expiry queue), their approvals and audit records."""
+        NEXT_REQUEST.set(ctx, next_request)
+        for request in requests:
+            self._save_request(ctx, request)
+        for approval in approvals:
+            APPROVALS.set(ctx, (approval.request_id, approval.approver), approval)
+        for record in audit:
+            AUDIT.set(ctx, record.request_id, record)

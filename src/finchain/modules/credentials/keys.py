@@ -1,117 +1,112 @@
-"""The credentials module's key layout: the only place its store keys are spelled.
+"""The credentials module's state: the only place its keys are spelled.
 
-Numbers are 8 big-endian bytes so byte order is numeric order. Histories
-(accreditation changes, status list versions) are numbered 1..n and read by
-``get`` rather than by iteration, so each answer can be proven with the state
-proofs of the query API. A DID, account id or schema name never contains
-``/``; a status list id may, so its versions follow a NUL separator instead.
+Histories (accreditation changes, status list versions, schema versions) are
+numbered 1..n and read by ``get`` rather than by iteration, so each answer can
+be proven with the state proofs of the query API. The expiry queue of
+disclosure requests and the audit indexes (by account, by issuer) are
+secondary indexes kept in step with their maps by the collections.
 """
 
 from __future__ import annotations
 
-from finchain.core.collections import StoreKey
+from finchain.core.collections import (
+    STR,
+    U64,
+    Index,
+    IndexedMap,
+    Item,
+    Map,
+    Pair,
+    RecordValue,
+    Sequence,
+    StoreKey,
+    StrValue,
+)
+from finchain.modules.credentials.types import (
+    OPEN,
+    AccreditationChange,
+    Approval,
+    AuditRecord,
+    CredentialsParams,
+    DisclosureRequest,
+    Issuer,
+    KycClaim,
+    Regulator,
+    Schema,
+    SchemaName,
+    StatusAnchor,
+    StatusList,
+)
 
 PREFIX = b"cred/"
 STORE = StoreKey("credentials", PREFIX)
-PARAMS = PREFIX + b"params"
-NEXT_REQUEST = PREFIX + b"next_request"
-ISSUER = PREFIX + b"issuer/"
-ISSUER_CHANGE = PREFIX + b"issuer_change/"
-SCHEMA = PREFIX + b"schema/"
-SCHEMA_NAME = PREFIX + b"schema_name/"
-SCHEMA_VERSION = PREFIX + b"schema_version/"
-STATUS_LIST = PREFIX + b"status_list/"
-STATUS_VERSION = PREFIX + b"status_version/"
-KYC = PREFIX + b"kyc/"
-REGULATOR = PREFIX + b"regulator/"
-REQUEST = PREFIX + b"request/"
-APPROVAL = PREFIX + b"approval/"
-EXPIRY = PREFIX + b"expiry/"
-AUDIT = PREFIX + b"audit/"
-AUDIT_BY_ACCOUNT = PREFIX + b"audit_account/"
-AUDIT_BY_ISSUER = PREFIX + b"audit_issuer/"
 
+BY_EXPIRY = "expiry"
+BY_ACCOUNT = "account"
+BY_ISSUER = "issuer"
 
-def _u64(number: int) -> bytes:
-    return number.to_bytes(8, "big")
+PARAMS: Item[CredentialsParams] = Item(STORE, b"params", RecordValue(CredentialsParams.from_obj))
+NEXT_REQUEST = Sequence(STORE, b"next_request")
+"""The id the next disclosure request gets (1, 2, …)."""
 
+ISSUERS: Map[str, Issuer] = Map(STORE, b"issuer/", STR, RecordValue(Issuer.from_obj))
+"""issuer DID -> the issuer; kept after a revocation (its history stays)."""
+ACCREDITATION: Map[tuple[str, int], AccreditationChange] = Map(
+    STORE, b"issuer_change/", Pair(STR, U64), RecordValue(AccreditationChange.from_obj)
+)
+"""(issuer DID, seq) -> each accreditation change, numbered 1..``Issuer.changes``."""
 
-def u64_suffix(key: bytes) -> int:
-    """The trailing 8-byte number of an index key."""
-    return int.from_bytes(key[-8:], "big")
+SCHEMAS: Map[str, Schema] = Map(STORE, b"schema/", STR, RecordValue(Schema.from_obj))
+"""schema id (hex of the suite hash of its document) -> the schema."""
+SCHEMA_NAMES: Map[str, SchemaName] = Map(
+    STORE, b"schema_name/", STR, RecordValue(SchemaName.from_obj)
+)
+"""schema name -> its owner and latest version."""
+SCHEMA_VERSIONS: Map[tuple[str, int], str] = Map(
+    STORE, b"schema_version/", Pair(STR, U64), StrValue()
+)
+"""(schema name, version) -> schema id."""
 
+STATUS_LISTS: Map[str, StatusList] = Map(
+    STORE, b"status_list/", STR, RecordValue(StatusList.from_obj)
+)
+"""status list id -> its owner, purpose and latest anchor."""
+STATUS_ANCHORS: Map[tuple[str, int], StatusAnchor] = Map(
+    STORE, b"status_version/", Pair(STR, U64), RecordValue(StatusAnchor.from_obj)
+)
+"""(status list id, version) -> the anchor of that version, exactly 1..latest."""
 
-def issuer(did: str) -> bytes:
-    return ISSUER + did.encode()
+CLAIMS: Map[tuple[str, str], KycClaim] = Map(
+    STORE, b"kyc/", Pair(STR, STR), RecordValue(KycClaim.from_obj)
+)
+"""(account, issuer DID) -> the issuer's claim on the account: listed by account."""
 
+REGULATORS: Map[str, Regulator] = Map(STORE, b"regulator/", STR, RecordValue(Regulator.from_obj))
+"""account -> regulator, in account order (the order of an escrow's regulator list)."""
 
-def issuer_change(did: str, seq: int) -> bytes:
-    return ISSUER_CHANGE + did.encode() + b"/" + _u64(seq)
+REQUESTS: IndexedMap[int, DisclosureRequest] = IndexedMap(
+    STORE,
+    b"request/",
+    U64,
+    RecordValue(DisclosureRequest.from_obj),
+    {BY_EXPIRY: Index(b"expiry/", U64, lambda _id, r: r.expires_at if r.status == OPEN else None)},
+)
+"""request id -> request; an open request is filed in the expiry queue under its
+``expires_at`` height, and leaves it when granted or expired."""
+APPROVALS: Map[tuple[int, str], Approval] = Map(
+    STORE, b"approval/", Pair(U64, STR), RecordValue(Approval.from_obj)
+)
+"""(request id, approver) -> the approval and its re-sealed share."""
 
-
-def schema(schema_id: str) -> bytes:
-    return SCHEMA + schema_id.encode()
-
-
-def schema_name(name: str) -> bytes:
-    return SCHEMA_NAME + name.encode()
-
-
-def schema_version(name: str, version: int) -> bytes:
-    return SCHEMA_VERSION + name.encode() + b"/" + _u64(version)
-
-
-def status_list(list_id: str) -> bytes:
-    return STATUS_LIST + list_id.encode()
-
-
-def status_version(list_id: str, version: int) -> bytes:
-    return STATUS_VERSION + list_id.encode() + b"\x00" + _u64(version)
-
-
-def kyc_of(account: str) -> bytes:
-    return KYC + account.encode() + b"/"
-
-
-def kyc(account: str, issuer_did: str) -> bytes:
-    return kyc_of(account) + issuer_did.encode()
-
-
-def regulator(account: str) -> bytes:
-    return REGULATOR + account.encode()
-
-
-def request(request_id: int) -> bytes:
-    return REQUEST + _u64(request_id)
-
-
-def approval(request_id: int, approver: str) -> bytes:
-    return APPROVAL + _u64(request_id) + b"/" + approver.encode()
-
-
-def expiry_at(height: int) -> bytes:
-    return EXPIRY + _u64(height) + b"/"
-
-
-def expiry(height: int, request_id: int) -> bytes:
-    return expiry_at(height) + _u64(request_id)
-
-
-def audit(request_id: int) -> bytes:
-    return AUDIT + _u64(request_id)
-
-
-def audits_of_account(account: str) -> bytes:
-    return AUDIT_BY_ACCOUNT + account.encode() + b"/"
-
-
-def audit_of_account(account: str, request_id: int) -> bytes:
-    return audits_of_account(account) + _u64(request_id)
-
-
-def audits_of_issuer(issuer_did: str) -> bytes:
-    return AUDIT_BY_ISSUER + issuer_did.encode() + b"/"
-
-
-def audit_of_issuer(issuer_did: str, request_id: int) -> bytes:
-    return audits_of_issuer(issuer_did) + _u64(request_id)
+AUDIT: IndexedMap[int, AuditRecord] = IndexedMap(
+    STORE,
+    b"audit/",
+    U64,
+    RecordValue(AuditRecord.from_obj),
+    {
+        BY_ACCOUNT: Index(b"audit_account/", STR, lambda _id, r: r.account),
+        BY_ISSUER: Index(b"audit_issuer/", STR, lambda _id, r: r.issuer),
+    },
+)
+"""request id -> the audit record of a granted disclosure (written once, never removed);
+indexed by the claim's account and by its issuer."""

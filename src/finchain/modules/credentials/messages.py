@@ -15,81 +15,40 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from itertools import pairwise
-from typing import Any, NoReturn, Self
+from typing import Any, NoReturn
 
 import rfc8785
 from jsonschema import Draft202012Validator, SchemaError  # type: ignore[import-untyped]
 
 from finchain.core.errors import ErrInvalidMsg
+from finchain.core.fields import Blob, Integer, Nested, OneOf, wire
 from finchain.core.msgs import Msg
-from finchain.core.schema import expect_fields, get_bytes, get_int, get_list, get_str
-from finchain.crypto import public_key_from_bytes
-from finchain.errors import FinchainError
-from finchain.formats import did as dids
-from finchain.modules.accounts.types import is_account_id
 from finchain.modules.credentials.types import (
-    CREDENTIAL_TYPE,
-    DIGEST_BYTES,
-    ENCRYPTION_KEY_BYTES,
+    DID,
+    DIGEST,
+    DISPLAY_NAME,
     ISSUER_KINDS,
-    MAX_DID,
-    MAX_ESCROW_CIPHERTEXT,
     MAX_LIFETIME,
-    MAX_NAME,
-    MAX_REASON,
     MAX_REGULATORS,
     MAX_SCHEMA_BYTES,
     MAX_SCHEMA_DEPTH,
-    MAX_SHARE,
     MAX_TIER,
     MAX_TIME_NS,
-    MAX_TYPES,
-    SCHEMA_NAME,
-    STATUS_LIST_ID,
+    REASON,
+    REQUEST_ID,
+    SCHEMA_NAME_FIELD,
+    SHARE,
+    STATUS_LIST_ID_FIELD,
     STATUS_PURPOSES,
+    TYPE_NAME,
+    TYPES,
+    VERSION,
+    EncryptionKey,
     Escrow,
 )
+from finchain.modules.identity.types import ACCOUNT, Checked
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
-MAX_VERSION = 2**32 - 1
-MAX_REQUEST_ID = 2**63 - 1
-
-
-def _did(value: dict[str, Any], name: str) -> str:
-    did = get_str(value, name, max_len=MAX_DID)
-    try:
-        dids.parse_did(did)
-    except FinchainError as exc:
-        raise ErrInvalidMsg(f"field {name!r}: {exc.message}") from None
-    return did
-
-
-def _account(value: dict[str, Any], name: str) -> str:
-    account = get_str(value, name, max_len=14)
-    if not is_account_id(account):
-        raise ErrInvalidMsg(f"field {name!r}: {account!r} is not a valid account id")
-    return account
-
-
-def _types(value: dict[str, Any]) -> tuple[str, ...]:
-    items = get_list(value, "types", min_items=1, max_items=MAX_TYPES)
-    for item in items:
-        if type(item) is not str or not CREDENTIAL_TYPE.fullmatch(item):
-            raise ErrInvalidMsg(
-                f"field 'types': {str(item)[:70]!r} is not a credential type "
-                f"({CREDENTIAL_TYPE.pattern})"
-            )
-    if len(set(items)) != len(items):
-        raise ErrInvalidMsg("field 'types' holds duplicates")
-    return tuple(sorted(items))
-
-
-def _digest(value: dict[str, Any], name: str) -> bytes:
-    digest = get_bytes(value, name, max_len=DIGEST_BYTES)
-    if len(digest) != DIGEST_BYTES:
-        raise ErrInvalidMsg(f"field {name!r} must be a {DIGEST_BYTES}-byte digest")
-    return digest
 
 
 def _refuse(what: str) -> NoReturn:
@@ -157,23 +116,10 @@ class MsgAccreditIssuer(Msg):
 
     TYPE = "credentials/accredit_issuer"
     GOVERNED = True
-    did: str
-    name: str
-    kind: str
-    types: tuple[str, ...]
-
-    @classmethod
-    def from_value(cls, value: dict[str, Any]) -> Self:
-        expect_fields(value, {"did", "name", "kind", "types"}, cls.TYPE)
-        kind = get_str(value, "kind", max_len=16)
-        if kind not in ISSUER_KINDS:
-            raise ErrInvalidMsg(f"field 'kind' must be one of {list(ISSUER_KINDS)}, got {kind!r}")
-        return cls(
-            _did(value, "did"), get_str(value, "name", max_len=MAX_NAME), kind, _types(value)
-        )
-
-    def to_value(self) -> dict[str, Any]:
-        return {"did": self.did, "name": self.name, "kind": self.kind, "types": list(self.types)}
+    did: str = wire(DID)
+    name: str = wire(DISPLAY_NAME)
+    kind: str = wire(OneOf(*ISSUER_KINDS))
+    types: tuple[str, ...] = wire(TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,16 +128,8 @@ class MsgSetIssuerTypes(Msg):
 
     TYPE = "credentials/set_issuer_types"
     GOVERNED = True
-    did: str
-    types: tuple[str, ...]
-
-    @classmethod
-    def from_value(cls, value: dict[str, Any]) -> Self:
-        expect_fields(value, {"did", "types"}, cls.TYPE)
-        return cls(_did(value, "did"), _types(value))
-
-    def to_value(self) -> dict[str, Any]:
-        return {"did": self.did, "types": list(self.types)}
+    did: str = wire(DID)
+    types: tuple[str, ...] = wire(TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,15 +138,7 @@ class MsgRevokeIssuer(Msg):
 
     TYPE = "credentials/revoke_issuer"
     GOVERNED = True
-    did: str
-
-    @classmethod
-    def from_value(cls, value: dict[str, Any]) -> Self:
-        expect_fields(value, {"did"}, cls.TYPE)
-        return cls(_did(value, "did"))
-
-    def to_value(self) -> dict[str, Any]:
-        return {"did": self.did}
+    did: str = wire(DID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,60 +151,16 @@ class MsgAddRegulator(Msg):
 
     TYPE = "credentials/add_regulator"
     GOVERNED = True
-    account: str
-    name: str
-    scheme: str
-    public_key: bytes
-
-    @classmethod
-    def from_value(cls, value: dict[str, Any]) -> Self:
-        expect_fields(value, {"account", "name", "encryption_key"}, cls.TYPE)
-        key = value["encryption_key"]
-        expect_fields(key, {"scheme", "public_key"}, "encryption_key")
-        scheme = get_str(key, "scheme", max_len=16)
-        if scheme not in ENCRYPTION_KEY_BYTES:
-            raise ErrInvalidMsg(
-                f"encryption_key.scheme must be one of {sorted(ENCRYPTION_KEY_BYTES)}, "
-                f"got {scheme!r}"
-            )
-        size = ENCRYPTION_KEY_BYTES[scheme]
-        public_key = get_bytes(key, "public_key", max_len=size)
-        if len(public_key) != size:
-            raise ErrInvalidMsg(
-                f"an {scheme} encryption key has {size} bytes, not {len(public_key)}"
-            )
-        if scheme == "sm2":
-            try:
-                public_key_from_bytes("sm2", public_key)
-            except FinchainError as exc:
-                raise ErrInvalidMsg(f"encryption_key.public_key: {exc.message}") from None
-        elif public_key == bytes(size):
-            raise ErrInvalidMsg("encryption_key.public_key: the all-zero X25519 key is unusable")
-        return cls(
-            _account(value, "account"), get_str(value, "name", max_len=MAX_NAME), scheme, public_key
-        )
-
-    def to_value(self) -> dict[str, Any]:
-        return {
-            "account": self.account,
-            "name": self.name,
-            "encryption_key": {"scheme": self.scheme, "public_key": self.public_key},
-        }
+    account: str = wire(ACCOUNT)
+    name: str = wire(DISPLAY_NAME)
+    encryption_key: EncryptionKey = wire(Nested(EncryptionKey))
 
 
 @dataclass(frozen=True, slots=True)
 class MsgRemoveRegulator(Msg):
     TYPE = "credentials/remove_regulator"
     GOVERNED = True
-    account: str
-
-    @classmethod
-    def from_value(cls, value: dict[str, Any]) -> Self:
-        expect_fields(value, {"account"}, cls.TYPE)
-        return cls(_account(value, "account"))
-
-    def to_value(self) -> dict[str, Any]:
-        return {"account": self.account}
+    account: str = wire(ACCOUNT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,22 +169,13 @@ class MsgSetParams(Msg):
 
     TYPE = "credentials/set_params"
     GOVERNED = True
-    disclosure_threshold: int
-    request_lifetime: int
+    disclosure_threshold: int = wire(Integer(low=1, high=MAX_REGULATORS))
+    request_lifetime: int = wire(Integer(low=1, high=MAX_LIFETIME))
 
-    @classmethod
-    def from_value(cls, value: dict[str, Any]) -> Self:
-        expect_fields(value, {"disclosure_threshold", "request_lifetime"}, cls.TYPE)
-        return cls(
-            get_int(value, "disclosure_threshold", low=1, high=MAX_REGULATORS),
-            get_int(value, "request_lifetime", low=1, high=MAX_LIFETIME),
-        )
 
-    def to_value(self) -> dict[str, Any]:
-        return {
-            "disclosure_threshold": self.disclosure_threshold,
-            "request_lifetime": self.request_lifetime,
-        }
+def _schema_document(document: bytes, name: str) -> bytes:
+    check_schema_document(document)
+    return document
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,41 +183,11 @@ class MsgRegisterSchema(Msg):
     """Publish a JSON Schema (RFC 8785 canonical bytes) as version ``version`` of ``name``."""
 
     TYPE = "credentials/register_schema"
-    issuer: str
-    name: str
-    version: int
-    credential_type: str
-    document: bytes
-
-    @classmethod
-    def from_value(cls, value: dict[str, Any]) -> Self:
-        expect_fields(value, {"issuer", "name", "version", "credential_type", "document"}, cls.TYPE)
-        name = get_str(value, "name", max_len=MAX_NAME)
-        if not SCHEMA_NAME.fullmatch(name):
-            raise ErrInvalidMsg(
-                f"field 'name': {name!r} is not a schema name ({SCHEMA_NAME.pattern})"
-            )
-        credential_type = get_str(value, "credential_type", max_len=MAX_NAME)
-        if not CREDENTIAL_TYPE.fullmatch(credential_type):
-            raise ErrInvalidMsg(f"field 'credential_type': {credential_type!r} is not a type name")
-        document = get_bytes(value, "document", max_len=MAX_SCHEMA_BYTES)
-        check_schema_document(document)
-        return cls(
-            _did(value, "issuer"),
-            name,
-            get_int(value, "version", low=1, high=MAX_VERSION),
-            credential_type,
-            document,
-        )
-
-    def to_value(self) -> dict[str, Any]:
-        return {
-            "issuer": self.issuer,
-            "name": self.name,
-            "version": self.version,
-            "credential_type": self.credential_type,
-            "document": self.document,
-        }
+    issuer: str = wire(DID)
+    name: str = wire(SCHEMA_NAME_FIELD)
+    version: int = wire(VERSION)
+    credential_type: str = wire(TYPE_NAME)
+    document: bytes = wire(Checked(Blob(max_len=MAX_SCHEMA_BYTES), _schema_document))
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,63 +198,11 @@ class MsgAnchorStatusList(Msg):
     """
 
     TYPE = "credentials/anchor_status_list"
-    issuer: str
-    list_id: str
-    version: int
-    digest: bytes
-    purpose: str
-
-    @classmethod
-    def from_value(cls, value: dict[str, Any]) -> Self:
-        expect_fields(value, {"issuer", "list_id", "version", "digest"}, cls.TYPE, {"purpose"})
-        list_id = get_str(value, "list_id", max_len=256)
-        if not STATUS_LIST_ID.fullmatch(list_id):
-            raise ErrInvalidMsg(
-                "field 'list_id' must be an https URL, URN or DID URL of printable ASCII "
-                "without spaces, at most 256 bytes"
-            )
-        purpose = ""
-        if "purpose" in value:
-            purpose = get_str(value, "purpose", max_len=16)
-            if purpose not in STATUS_PURPOSES:
-                raise ErrInvalidMsg(f"field 'purpose' must be one of {list(STATUS_PURPOSES)}")
-        return cls(
-            _did(value, "issuer"),
-            list_id,
-            get_int(value, "version", low=1, high=MAX_VERSION),
-            _digest(value, "digest"),
-            purpose,
-        )
-
-    def to_value(self) -> dict[str, Any]:
-        value: dict[str, Any] = {
-            "issuer": self.issuer,
-            "list_id": self.list_id,
-            "version": self.version,
-            "digest": self.digest,
-        }
-        if self.purpose:
-            value["purpose"] = self.purpose
-        return value
-
-
-def parse_escrow(value: Any) -> Escrow:
-    """The escrow's shape: shares align with regulators, listed in ascending order."""
-    expect_fields(value, {"threshold", "regulators", "ciphertext", "shares"}, "escrow")
-    regulators = get_list(value, "regulators", min_items=1, max_items=MAX_REGULATORS)
-    if not all(is_account_id(r) for r in regulators):
-        raise ErrInvalidMsg("escrow.regulators must hold account ids")
-    if any(a >= b for a, b in pairwise(regulators)):
-        raise ErrInvalidMsg("escrow.regulators must be in ascending order without duplicates")
-    shares = get_list(value, "shares", min_items=len(regulators), max_items=len(regulators))
-    for share in shares:
-        if type(share) is not bytes or not 0 < len(share) <= MAX_SHARE:
-            raise ErrInvalidMsg(f"escrow.shares must hold byte strings of 1 to {MAX_SHARE} bytes")
-    ciphertext = get_bytes(value, "ciphertext", max_len=MAX_ESCROW_CIPHERTEXT)
-    if not ciphertext:
-        raise ErrInvalidMsg("escrow.ciphertext must not be empty")
-    threshold = get_int(value, "threshold", low=1, high=len(regulators))
-    return Escrow(threshold, tuple(regulators), ciphertext, tuple(shares))
+    issuer: str = wire(DID)
+    list_id: str = wire(STATUS_LIST_ID_FIELD)
+    version: int = wire(VERSION)
+    digest: bytes = wire(DIGEST)
+    purpose: str = wire(OneOf(*STATUS_PURPOSES), default="")
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,49 +214,19 @@ class MsgRecordKyc(Msg):
     """
 
     TYPE = "credentials/record_kyc"
-    issuer: str
-    account: str
-    subject: str
-    tier: int
-    expires: int
-    credential_hash: bytes
-    escrow: Escrow | None
+    issuer: str = wire(DID)
+    account: str = wire(ACCOUNT)
+    subject: str = wire(DID)
+    tier: int = wire(Integer(low=0, high=MAX_TIER))
+    expires: int = wire(Integer(low=1, high=MAX_TIME_NS))
+    credential_hash: bytes = wire(DIGEST)
+    escrow: Escrow | None = wire(Nested(Escrow), default=None)
 
-    @classmethod
-    def from_value(cls, value: dict[str, Any]) -> Self:
-        expect_fields(
-            value,
-            {"issuer", "account", "subject", "tier", "expires", "credential_hash"},
-            cls.TYPE,
-            {"escrow"},
-        )
-        tier = get_int(value, "tier", low=0, high=MAX_TIER)
-        if (tier > 0) != ("escrow" in value):
+    def check(self) -> None:
+        if (self.tier > 0) != (self.escrow is not None):
             raise ErrInvalidMsg(
                 "field 'escrow' is required for tiers 1 and above and refused for tier 0"
             )
-        return cls(
-            _did(value, "issuer"),
-            _account(value, "account"),
-            _did(value, "subject"),
-            tier,
-            get_int(value, "expires", low=1, high=MAX_TIME_NS),
-            _digest(value, "credential_hash"),
-            parse_escrow(value["escrow"]) if tier > 0 else None,
-        )
-
-    def to_value(self) -> dict[str, Any]:
-        value: dict[str, Any] = {
-            "issuer": self.issuer,
-            "account": self.account,
-            "subject": self.subject,
-            "tier": self.tier,
-            "expires": self.expires,
-            "credential_hash": self.credential_hash,
-        }
-        if self.escrow is not None:
-            value["escrow"] = self.escrow.to_obj()
-        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -469,16 +234,8 @@ class MsgRevokeKyc(Msg):
     """Withdraw the issuer's claim: it stops counting; its escrow stays disclosable."""
 
     TYPE = "credentials/revoke_kyc"
-    issuer: str
-    account: str
-
-    @classmethod
-    def from_value(cls, value: dict[str, Any]) -> Self:
-        expect_fields(value, {"issuer", "account"}, cls.TYPE)
-        return cls(_did(value, "issuer"), _account(value, "account"))
-
-    def to_value(self) -> dict[str, Any]:
-        return {"issuer": self.issuer, "account": self.account}
+    issuer: str = wire(DID)
+    account: str = wire(ACCOUNT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,21 +243,9 @@ class MsgRequestDisclosure(Msg):
     """A regulator asks to open the escrow of ``issuer``'s claim on ``account``."""
 
     TYPE = "credentials/request_disclosure"
-    account: str
-    issuer: str
-    reason: str
-
-    @classmethod
-    def from_value(cls, value: dict[str, Any]) -> Self:
-        expect_fields(value, {"account", "issuer", "reason"}, cls.TYPE)
-        return cls(
-            _account(value, "account"),
-            _did(value, "issuer"),
-            get_str(value, "reason", max_len=MAX_REASON),
-        )
-
-    def to_value(self) -> dict[str, Any]:
-        return {"account": self.account, "issuer": self.issuer, "reason": self.reason}
+    account: str = wire(ACCOUNT)
+    issuer: str = wire(DID)
+    reason: str = wire(REASON)
 
 
 @dataclass(frozen=True, slots=True)
@@ -508,19 +253,8 @@ class MsgApproveDisclosure(Msg):
     """Another regulator approves, handing over its share re-sealed to the requester."""
 
     TYPE = "credentials/approve_disclosure"
-    request_id: int
-    share: bytes
-
-    @classmethod
-    def from_value(cls, value: dict[str, Any]) -> Self:
-        expect_fields(value, {"request_id", "share"}, cls.TYPE)
-        share = get_bytes(value, "share", max_len=MAX_SHARE)
-        if not share:
-            raise ErrInvalidMsg("field 'share' must not be empty")
-        return cls(get_int(value, "request_id", low=1, high=MAX_REQUEST_ID), share)
-
-    def to_value(self) -> dict[str, Any]:
-        return {"request_id": self.request_id, "share": self.share}
+    request_id: int = wire(REQUEST_ID)
+    share: bytes = wire(SHARE)
 
 
 ALL_MSGS: tuple[type[Msg], ...] = (

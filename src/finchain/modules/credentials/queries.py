@@ -32,17 +32,6 @@ from finchain.modules.credentials.types import (
 MAX_HISTORY = 100
 
 
-def _hex(value: Any) -> Any:
-    """``value`` with every bytes turned into hex, for JSON answers."""
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, dict):
-        return {k: _hex(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_hex(v) for v in value]
-    return value
-
-
 def _number(args: dict[str, Any], name: str, *, low: int = 1, default: int | None = None) -> int:
     value = args.get(name, default)
     if isinstance(value, str) and value.isdigit() and len(value) <= 19:
@@ -145,8 +134,8 @@ def status_list(view: CredentialsView, reader: KVReader, args: dict[str, Any]) -
         raise ErrBadQuery(f"'from'..'to' must be an ascending range of at most {MAX_HISTORY}")
     history = [view.status_anchor(reader, list_id, v) for v in range(first, last + 1)]
     return {
-        "latest": _hex(found.to_obj()),
-        "history": [_hex(a.to_obj()) for a in history if a is not None],
+        "latest": found.to_json(),
+        "history": [a.to_json() for a in history if a is not None],
     }
 
 
@@ -155,7 +144,7 @@ def kyc(view: CredentialsView, reader: KVReader, args: dict[str, Any]) -> dict[s
     account = _account(args)
     return {
         "account": account,
-        "claims": [_hex(c.to_obj()) for c in view.kyc_claims(reader, account)],
+        "claims": [c.to_json() for c in view.kyc_claims(reader, account)],
     }
 
 
@@ -167,7 +156,7 @@ def kyc_tier(view: CredentialsView, reader: KVReader, args: dict[str, Any]) -> d
 
 
 def regulators(view: CredentialsView, reader: KVReader, args: dict[str, Any]) -> dict[str, Any]:
-    found = [_hex(r.to_obj()) for r in view.regulators(reader)]
+    found = [r.to_json() for r in view.regulators(reader)]
     return {
         "regulators": found,
         "disclosure_threshold": view.params(reader).disclosure_threshold,
@@ -185,7 +174,7 @@ def disclosure(view: CredentialsView, reader: KVReader, args: dict[str, Any]) ->
     record = view.audit(reader, request_id)
     return {
         **found.to_obj(),
-        "approvals": [_hex(a.to_obj()) for a in approvals if a is not None],
+        "approvals": [a.to_json() for a in approvals if a is not None],
         "audit": None if record is None else record.to_obj(),
     }
 

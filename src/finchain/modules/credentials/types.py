@@ -1,17 +1,38 @@
 """Records of the credentials module: issuers, schemas, status lists, KYC claims,
-regulators, disclosure requests and audit records.
+regulators, disclosure requests and audit records, and the field codecs they share.
 
 Times are block times in integer nanoseconds since the Unix epoch (as
 ``Context.time_ns``), heights are block heights: both come from consensus, so
 every node stores the same record. Nothing here holds personal data: a KYC
 claim names DIDs, a tier, an expiry, a salted hash and an opaque escrow.
+
+Every record is declared with ``wire`` fields, so the state, the genesis file
+(its JSON form, bytes in hex) and the messages read them with the same rules.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
-from typing import Any, Self
+from dataclasses import dataclass
+from itertools import pairwise
+
+from finchain.core.errors import ErrInvalidMsg
+from finchain.core.fields import (
+    Blob,
+    Flag,
+    Integer,
+    ListOf,
+    Nested,
+    OneOf,
+    Optional,
+    Record,
+    Text,
+    wire,
+)
+from finchain.crypto import public_key_from_bytes
+from finchain.errors import FinchainError
+from finchain.formats import did as dids
+from finchain.modules.identity.types import ACCOUNT, Checked
 
 KYC_CREDENTIAL_TYPE = "KycTierCredential"
 MAX_TIER = 2
@@ -39,34 +60,54 @@ MAX_SHARE = 512
 DIGEST_BYTES = 32
 MAX_LIFETIME = 10_000_000
 MAX_TIME_NS = 2**63 - 1
+MAX_VERSION = 2**32 - 1
+MAX_REQUEST_ID = 2**63 - 1
 
 OPEN = "open"
 GRANTED = "granted"
 EXPIRED = "expired"
+REQUEST_STATUSES = (OPEN, GRANTED, EXPIRED)
 GRANT = "grant"
 CHANGE_TYPES = "change_types"
 REVOKE = "revoke"
+ACCREDITATION_ACTIONS = (GRANT, CHANGE_TYPES, REVOKE)
 
 CLAIM_ACTIVE = "active"
 CLAIM_REVOKED = "revoked"
 
-
-class Record:
-    """A frozen dataclass stored as a CBOR map of its fields (tuples as lists)."""
-
-    def to_obj(self) -> dict[str, Any]:
-        return {
-            f.name: _plain(getattr(self, f.name))
-            for f in fields(self)  # type: ignore[arg-type]
-        }
-
-    @classmethod
-    def from_obj(cls, obj: dict[str, Any]) -> Self:
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in obj.items()})
+# -- field codecs (tx:6 when refused: the module's codes are for refusals that need state) ------
 
 
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
+def _did(value: str, name: str) -> str:
+    try:
+        dids.parse_did(value)
+    except FinchainError as exc:
+        raise ErrInvalidMsg(f"field {name!r}: {exc.message}") from None
+    return value
+
+
+DID = Checked(Text(max_len=MAX_DID), _did)
+"""A well-formed ``did:finchain`` DID; whether it exists is the identity module's answer."""
+DISPLAY_NAME = Text(max_len=MAX_NAME)
+TYPE_NAME = Text(max_len=MAX_NAME, pattern=CREDENTIAL_TYPE.pattern, what="a credential type name")
+TYPES = ListOf(TYPE_NAME, min_items=1, max_items=MAX_TYPES, unique=True, sort=True)
+"""The credential types an issuer is accredited for: a set, held sorted."""
+SCHEMA_NAME_FIELD = Text(max_len=MAX_NAME, pattern=SCHEMA_NAME.pattern, what="a schema name")
+STATUS_LIST_ID_FIELD = Text(
+    max_len=256,
+    pattern=STATUS_LIST_ID.pattern,
+    what="an https URL, URN or DID URL of printable ASCII without spaces",
+)
+VERSION = Integer(low=1, high=MAX_VERSION)
+DIGEST = Blob(size=DIGEST_BYTES)
+TIME = Integer(low=0, high=MAX_TIME_NS)
+HEIGHT = Integer(low=0, high=MAX_TIME_NS)
+REQUEST_ID = Integer(low=1, high=MAX_REQUEST_ID)
+SHARE = Blob(max_len=MAX_SHARE, min_len=1)
+REASON = Text(max_len=MAX_REASON)
+
+
+# -- parameters, issuers, schemas, status lists -------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,20 +115,25 @@ class CredentialsParams(Record):
     """``disclosure_threshold``: m, the approvals a disclosure needs (1 ≤ m ≤ regulators once
     there are any). ``request_lifetime``: blocks a request stays open before it expires."""
 
-    disclosure_threshold: int = 1
-    request_lifetime: int = 1_000
+    WHAT = "params"
+    disclosure_threshold: int = wire(Integer(low=1, high=MAX_REGULATORS))
+    request_lifetime: int = wire(Integer(low=1, high=MAX_LIFETIME))
+
+
+DEFAULT_PARAMS = CredentialsParams(1, 1_000)
 
 
 @dataclass(frozen=True, slots=True)
 class Issuer(Record):
     """An accredited (or formerly accredited) issuer, identified by its DID."""
 
-    did: str
-    name: str
-    kind: str
-    types: tuple[str, ...]
-    accredited: bool
-    changes: int
+    WHAT = "issuer"
+    did: str = wire(DID)
+    name: str = wire(DISPLAY_NAME)
+    kind: str = wire(OneOf(*ISSUER_KINDS))
+    types: tuple[str, ...] = wire(ListOf(TYPE_NAME, max_items=MAX_TYPES, unique=True, sort=True))
+    accredited: bool = wire(Flag())
+    changes: int = wire(Integer(low=0, high=MAX_VERSION))
     """How many accreditation changes its history holds (numbered 1..changes)."""
 
 
@@ -99,11 +145,12 @@ class AccreditationChange(Record):
     the answer for any time is read from one entry.
     """
 
-    seq: int
-    action: str
-    types: tuple[str, ...]
-    height: int
-    time_ns: int
+    WHAT = "accreditation change"
+    seq: int = wire(Integer(low=1, high=MAX_VERSION))
+    action: str = wire(OneOf(*ACCREDITATION_ACTIONS))
+    types: tuple[str, ...] = wire(ListOf(TYPE_NAME, max_items=MAX_TYPES, unique=True, sort=True))
+    height: int = wire(HEIGHT)
+    time_ns: int = wire(TIME)
 
     def allows(self, credential_type: str) -> bool:
         return self.action != REVOKE and credential_type in self.types
@@ -111,44 +158,51 @@ class AccreditationChange(Record):
 
 @dataclass(frozen=True, slots=True)
 class Schema(Record):
-    id: str
-    name: str
-    version: int
-    credential_type: str
-    issuer: str
-    document: bytes
-    height: int
-    time_ns: int
+    WHAT = "schema"
+    id: str = wire(Text(max_len=128, pattern=r"[0-9a-f]{64}", what="a hex digest"))
+    name: str = wire(SCHEMA_NAME_FIELD)
+    version: int = wire(VERSION)
+    credential_type: str = wire(TYPE_NAME)
+    issuer: str = wire(DID)
+    document: bytes = wire(Blob(max_len=MAX_SCHEMA_BYTES, min_len=1))
+    height: int = wire(HEIGHT)
+    time_ns: int = wire(TIME)
 
 
 @dataclass(frozen=True, slots=True)
 class SchemaName(Record):
     """Who owns a schema name (its first registrant) and its latest version."""
 
-    name: str
-    issuer: str
-    latest: int
+    WHAT = "schema name"
+    name: str = wire(SCHEMA_NAME_FIELD)
+    issuer: str = wire(DID)
+    latest: int = wire(VERSION)
 
 
 @dataclass(frozen=True, slots=True)
 class StatusList(Record):
     """A status list's owner, purpose and latest anchor."""
 
-    list_id: str
-    issuer: str
-    purpose: str
-    version: int
-    digest: bytes
-    height: int
-    time_ns: int
+    WHAT = "status list"
+    list_id: str = wire(STATUS_LIST_ID_FIELD)
+    issuer: str = wire(DID)
+    purpose: str = wire(OneOf("", *STATUS_PURPOSES))
+    version: int = wire(VERSION)
+    digest: bytes = wire(DIGEST)
+    height: int = wire(HEIGHT)
+    time_ns: int = wire(TIME)
 
 
 @dataclass(frozen=True, slots=True)
 class StatusAnchor(Record):
-    version: int
-    digest: bytes
-    height: int
-    time_ns: int
+    WHAT = "status anchor"
+    version: int = wire(VERSION)
+    digest: bytes = wire(DIGEST)
+    height: int = wire(HEIGHT)
+    time_ns: int = wire(TIME)
+
+
+# -- KYC claims and their escrow ----------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,13 +210,26 @@ class Escrow(Record):
     """The sealed link between an account and a real identity; opaque to the chain.
 
     ``shares[i]`` is regulator ``regulators[i]``'s Shamir share of the data key
-    that encrypts ``ciphertext``, sealed to that regulator's encryption key.
+    that encrypts ``ciphertext``, sealed to that regulator's encryption key. The
+    chain only checks its shape: shares align with regulators, listed in
+    ascending order, and the threshold is at most their number.
     """
 
-    threshold: int
-    regulators: tuple[str, ...]
-    ciphertext: bytes
-    shares: tuple[bytes, ...]
+    WHAT = "escrow"
+    threshold: int = wire(Integer(low=1, high=MAX_REGULATORS))
+    regulators: tuple[str, ...] = wire(ListOf(ACCOUNT, min_items=1, max_items=MAX_REGULATORS))
+    ciphertext: bytes = wire(Blob(max_len=MAX_ESCROW_CIPHERTEXT, min_len=1))
+    shares: tuple[bytes, ...] = wire(ListOf(SHARE, min_items=1, max_items=MAX_REGULATORS))
+
+    def check(self) -> None:
+        if any(a >= b for a, b in pairwise(self.regulators)):
+            raise ErrInvalidMsg("escrow.regulators must be in ascending order without duplicates")
+        if len(self.shares) != len(self.regulators):
+            raise ErrInvalidMsg("escrow.shares must hold one share per regulator")
+        if self.threshold > len(self.regulators):
+            raise ErrInvalidMsg(
+                f"escrow.threshold must be an integer in [1, {len(self.regulators)}]"
+            )
 
     def share_of(self, account: str) -> bytes | None:
         if account not in self.regulators:
@@ -171,45 +238,72 @@ class Escrow(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class KycClaim:
+class KycClaim(Record):
     """A KYC tier recorded by an issuer against an account (one per issuer and account)."""
 
-    account: str
-    issuer: str
-    subject: str
-    tier: int
-    expires_ns: int
-    credential_hash: bytes
-    escrow: Escrow | None
-    status: str
-    height: int
-    time_ns: int
-    accreditation: int
+    WHAT = "KYC claim"
+    account: str = wire(ACCOUNT)
+    issuer: str = wire(DID)
+    subject: str = wire(DID)
+    tier: int = wire(Integer(low=0, high=MAX_TIER))
+    expires_ns: int = wire(Integer(low=1, high=MAX_TIME_NS))
+    credential_hash: bytes = wire(DIGEST)
+    escrow: Escrow | None = wire(Optional(Nested(Escrow)))
+    status: str = wire(OneOf(CLAIM_ACTIVE, CLAIM_REVOKED))
+    height: int = wire(HEIGHT)
+    time_ns: int = wire(TIME)
+    accreditation: int = wire(Integer(low=1, high=MAX_VERSION))
     """The issuer's accreditation change in force when the claim was recorded: "accredited
     at recording" is read from it exactly, even if governance changes the issuer later in
     the same block (same block time)."""
 
-    def to_obj(self) -> dict[str, Any]:
-        obj = {f.name: getattr(self, f.name) for f in fields(self)}
-        obj["escrow"] = None if self.escrow is None else self.escrow.to_obj()
-        return obj
-
-    @classmethod
-    def from_obj(cls, obj: dict[str, Any]) -> KycClaim:
-        escrow = obj["escrow"]
-        return cls(**{**obj, "escrow": None if escrow is None else Escrow.from_obj(escrow)})
+    def check(self) -> None:
+        if (self.tier > 0) != (self.escrow is not None):
+            raise ErrInvalidMsg("a claim escrows an identity for tiers 1 and above, not for 0")
 
     def counts_at(self, now_ns: int) -> bool:
         return self.status == CLAIM_ACTIVE and now_ns < self.expires_ns
 
 
+# -- regulators and disclosure ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptionKey(Record):
+    """A regulator's encryption key: ``sm2`` (a 65-byte point on the curve) or ``x25519``
+    (32 bytes, not all zero). Which one a chain takes depends on its suite (keeper)."""
+
+    WHAT = "encryption_key"
+    scheme: str = wire(OneOf(*ENCRYPTION_KEY_BYTES))
+    public_key: bytes = wire(Blob(max_len=max(ENCRYPTION_KEY_BYTES.values())))
+
+    def check(self) -> None:
+        size = ENCRYPTION_KEY_BYTES[self.scheme]
+        if len(self.public_key) != size:
+            raise ErrInvalidMsg(
+                f"an {self.scheme} encryption key has {size} bytes, not {len(self.public_key)}"
+            )
+        if self.scheme == "sm2":
+            try:
+                public_key_from_bytes("sm2", self.public_key)
+            except FinchainError as exc:
+                raise ErrInvalidMsg(f"encryption_key.public_key: {exc.message}") from None
+        elif self.public_key == bytes(size):
+            raise ErrInvalidMsg("encryption_key.public_key: the all-zero X25519 key is unusable")
+
+
 @dataclass(frozen=True, slots=True)
 class Regulator(Record):
-    account: str
-    name: str
-    scheme: str
-    public_key: bytes
-    since: int
+    WHAT = "regulator"
+    account: str = wire(ACCOUNT)
+    name: str = wire(DISPLAY_NAME)
+    scheme: str = wire(OneOf(*ENCRYPTION_KEY_BYTES))
+    public_key: bytes = wire(Blob(max_len=max(ENCRYPTION_KEY_BYTES.values())))
+    since: int = wire(HEIGHT)
+
+    @property
+    def encryption_key(self) -> EncryptionKey:
+        return EncryptionKey(self.scheme, self.public_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,41 +313,45 @@ class DisclosureRequest(Record):
     ``claim_height`` pins the claim version the request is about; ``required``
     is max(disclosure threshold, escrow threshold) when filed; ``approvers``
     are distinct regulators holding a share, the requester first if it holds one.
+    ``final_height`` is the height it was granted or expired at (0 while open).
     """
 
-    id: int
-    requester: str
-    account: str
-    issuer: str
-    claim_height: int
-    reason: str
-    required: int
-    approvers: tuple[str, ...]
-    status: str
-    height: int
-    expires_at: int
-    final_height: int = 0
+    WHAT = "disclosure request"
+    id: int = wire(REQUEST_ID)
+    requester: str = wire(ACCOUNT)
+    account: str = wire(ACCOUNT)
+    issuer: str = wire(DID)
+    claim_height: int = wire(HEIGHT)
+    reason: str = wire(REASON)
+    required: int = wire(Integer(low=1, high=MAX_REGULATORS))
+    approvers: tuple[str, ...] = wire(ListOf(ACCOUNT, max_items=MAX_REGULATORS, unique=True))
+    status: str = wire(OneOf(*REQUEST_STATUSES))
+    height: int = wire(HEIGHT)
+    expires_at: int = wire(HEIGHT)
+    final_height: int = wire(HEIGHT)
 
 
 @dataclass(frozen=True, slots=True)
 class Approval(Record):
     """An approval: the approver's share re-sealed to the requester's encryption key."""
 
-    request_id: int
-    approver: str
-    share: bytes
-    height: int
+    WHAT = "approval"
+    request_id: int = wire(REQUEST_ID)
+    approver: str = wire(ACCOUNT)
+    share: bytes = wire(SHARE)
+    height: int = wire(HEIGHT)
 
 
 @dataclass(frozen=True, slots=True)
 class AuditRecord(Record):
     """Written once, when a disclosure is granted; never changed or deleted."""
 
-    request_id: int
-    requester: str
-    approvers: tuple[str, ...]
-    account: str
-    issuer: str
-    reason: str
-    height: int
-    time_ns: int
+    WHAT = "audit record"
+    request_id: int = wire(REQUEST_ID)
+    requester: str = wire(ACCOUNT)
+    approvers: tuple[str, ...] = wire(ListOf(ACCOUNT, max_items=MAX_REGULATORS, unique=True))
+    account: str = wire(ACCOUNT)
+    issuer: str = wire(DID)
+    reason: str = wire(REASON)
+    height: int = wire(HEIGHT)
+    time_ns: int = wire(TIME)

@@ -30,7 +30,17 @@ def create_did(keeper: IdentityKeeper, ctx: Context, msg: MsgCreateDid) -> None:
 
 
 def update_did(keeper: IdentityKeeper, ctx: Context, msg: MsgUpdateDid) -> None:
-    keeper.update(ctx, keeper.require_controlled(ctx, msg.did, ctx.signer), msg)
+    keeper.update(
+        ctx,
+        keeper.require_controlled(ctx, msg.did, ctx.signer),
+        add_methods=msg.add_methods or (),
+        remove_methods=msg.remove_methods or (),
+        set_relationships=msg.set_relationships or (),
+        add_services=msg.add_services or (),
+        remove_services=msg.remove_services or (),
+        controllers=msg.controllers,
+        controller_account=msg.controller_account,
+    )
 
 
 def rotate_key(keeper: IdentityKeeper, ctx: Context, msg: MsgRotateKey) -> None:
@@ -50,7 +60,10 @@ def retire_did(keeper: IdentityKeeper, ctx: Context, msg: MsgRetireDid) -> None:
 
 def bind_account(keeper: IdentityKeeper, ctx: Context, msg: MsgBindAccount) -> None:
     keeper.require_active_account(ctx, ctx.signer, "account to bind")
-    keeper.bind(ctx, keeper.require_active(ctx, msg.did), ctx.signer, msg)
+    record = keeper.require_active(ctx, msg.did)
+    keeper.bind(
+        ctx, record, ctx.signer, key_id=msg.key_id, nonce=msg.nonce, signature=msg.signature
+    )
 
 
 def unbind_account(keeper: IdentityKeeper, ctx: Context, msg: MsgUnbindAccount) -> None:

@@ -15,17 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from functools import lru_cache
 from typing import Any
 
-from finchain.codec import decode_trusted, encode
 from finchain.core import gas
+from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
 from finchain.core.events import Event
 from finchain.core.kv import KVReader
 from finchain.crypto import verify_signature
 from finchain.errors import FinchainError
-from finchain.modules.identity import events, keys
+from finchain.modules.identity import events
 from finchain.modules.identity.binding import binding_statement
 from finchain.modules.identity.deps import AccountsView
 from finchain.modules.identity.document import (
@@ -38,6 +37,7 @@ from finchain.modules.identity.document import (
 from finchain.modules.identity.errors import (
     ErrAlreadyBound,
     ErrBadBindingProof,
+    ErrBadGenesis,
     ErrControllerCloses,
     ErrDeactivated,
     ErrDidNotFound,
@@ -52,43 +52,40 @@ from finchain.modules.identity.errors import (
     ErrStaleBindingNonce,
     ErrTooMany,
 )
-from finchain.modules.identity.messages import MsgBindAccount, MsgUpdateDid
+from finchain.modules.identity.keys import (
+    BINDINGS,
+    BY_CONTROLLER,
+    BY_DID,
+    DIDS,
+    NEXT_NUMBER,
+    VERSIONS,
+)
 from finchain.modules.identity.types import (
     AUTHENTICATION,
     MAX_BOUND_ACCOUNTS,
+    Binding,
     DidRecord,
     Method,
+    RelationshipChange,
     Service,
     did_for,
     number_on_chain,
     parse_did,
 )
 
-STATUS_ACTIVE = "active"
 MethodInfo = tuple[str, bytes, tuple[str, ...]]
 """``(scheme, public key bytes, relationships)`` of a verification method."""
-
-
-@lru_cache(maxsize=8_192)
-def _record_from_raw(raw: bytes) -> DidRecord:
-    return DidRecord.from_obj(decode_trusted(raw))
-
-
-def _u64(number: int) -> bytes:
-    return number.to_bytes(8, "big")
 
 
 class IdentityView:
     """Read-only access, usable on any reader."""
 
     def next_number(self, reader: KVReader) -> int:
-        raw = reader.get(keys.NEXT_NUMBER)
-        return 1 if raw is None else int.from_bytes(raw, "big")
+        return NEXT_NUMBER.peek(reader)
 
     def record(self, reader: KVReader, number: int) -> DidRecord | None:
         """The current version of DID ``number``."""
-        raw = reader.get(keys.did(number))
-        return None if raw is None else _record_from_raw(raw)
+        return DIDS.get(reader, number)
 
     def record_of(self, reader: KVReader, did: object) -> DidRecord | None:
         """The current version of ``did``; None if malformed, unknown or of another chain."""
@@ -106,8 +103,7 @@ class IdentityView:
         if not 1 <= version_id < current.version:
             return None
         _, number = parse_did(current.did)
-        raw = reader.get(keys.version(number, version_id))
-        return None if raw is None else _record_from_raw(raw)
+        return VERSIONS.get(reader, (number, version_id))
 
     def version_at(self, reader: KVReader, current: DidRecord, time_ns: int) -> DidRecord | None:
         """The version in force at block time ``time_ns`` (None before the DID existed).
@@ -132,13 +128,13 @@ class IdentityView:
 
     def records(self, reader: KVReader) -> Iterator[DidRecord]:
         """Every DID's current version, in number order."""
-        for _, raw in reader.iterate(keys.DID):
-            yield _record_from_raw(raw)
+        for _, record in DIDS.iterate(reader):
+            yield record
 
     def history(self, reader: KVReader, number: int) -> Iterator[DidRecord]:
         """The superseded versions of DID ``number``, oldest first."""
-        for _, raw in reader.iterate(keys.VERSION + _u64(number)):
-            yield _record_from_raw(raw)
+        for _, record in VERSIONS.iterate(reader, prefix=(number,)):
+            yield record
 
     # -- what other modules call -------------------------------------------------------------
 
@@ -163,10 +159,10 @@ class IdentityView:
 
     def did_of_account(self, reader: KVReader, account: str) -> str | None:
         """The DID ``account`` is bound to, if any."""
-        raw = reader.get(keys.binding(account))
-        if raw is None:
+        binding = BINDINGS.get(reader, account)
+        if binding is None:
             return None
-        found = self.record(reader, int.from_bytes(raw, "big"))
+        found = self.record(reader, binding.number)
         return None if found is None else found.did
 
     def verification_method(
@@ -186,25 +182,16 @@ class IdentityView:
         return None if method is None else (method.scheme, method.public_key, method.relationships)
 
     def bound_accounts(self, reader: KVReader, number: int) -> list[str]:
-        prefix = keys.bound_of(number)
-        return [key[len(prefix) :].decode() for key, _ in reader.iterate(prefix)]
+        """The accounts bound to DID ``number``, in account order."""
+        return list(BINDINGS.by(BY_DID, reader, number))
 
-    def bindings(self, reader: KVReader) -> Iterator[tuple[str, int]]:
-        """(account, DID number) of every binding, in account order."""
-        for key, raw in reader.iterate(keys.BINDING):
-            yield key[len(keys.BINDING) :].decode(), int.from_bytes(raw, "big")
+    def bindings(self, reader: KVReader) -> Iterator[tuple[str, Binding]]:
+        """(account, binding) of every binding, in account order."""
+        return BINDINGS.iterate(reader)
 
-    def bound_entries(self, reader: KVReader) -> Iterator[tuple[int, str, int]]:
-        """(DID number, account, height bound) of every binding, in DID order."""
-        for key, raw in reader.iterate(keys.BOUND):
-            number = keys.number_at(key, keys.BOUND)
-            yield number, key[len(keys.BOUND) + 8 :].decode(), int.from_bytes(raw, "big")
-
-    def controller_index(self, reader: KVReader) -> Iterator[tuple[str, int]]:
-        """(controller account, DID number) of the controller index."""
-        for key, _ in reader.iterate(keys.CONTROLLED):
-            body = key[len(keys.CONTROLLED) :]
-            yield body[:-9].decode(), int.from_bytes(body[-8:], "big")
+    def dids_of_controller(self, reader: KVReader, account: str) -> Iterator[int]:
+        """The numbers of the DIDs whose controller account is ``account``, in order."""
+        return DIDS.by(BY_CONTROLLER, reader, account)
 
     def dids_of_controller_page(
         self, reader: KVReader, account: str, cursor: int, limit: int
@@ -212,10 +199,8 @@ class IdentityView:
         """Up to ``limit`` DIDs whose controller account is ``account`` (deactivated ones
         included), numbered ``cursor`` or more, and the number the next page starts at
         (None when this is the last). Skipped entries cost a key read each, no decode."""
-        prefix = keys.controlled_by(account)
         page: list[DidRecord] = []
-        for key, _ in reader.iterate(prefix):
-            number = keys.number_at(key, prefix)
+        for number in self.dids_of_controller(reader, account):
             if number < cursor:
                 continue
             if len(page) == limit:
@@ -291,7 +276,7 @@ class IdentityKeeper(IdentityView):
         return found
 
     def require_active_account(self, ctx: Context, account: str, role: str) -> None:
-        if self._accounts.status(ctx.store, account) != STATUS_ACTIVE:
+        if self._accounts.status(ctx.store, account) != AccountStatus.ACTIVE:
             raise ErrInvalidController(f"{role} {account} is not an existing, active account")
 
     def assert_can_close(self, ctx: Context, account: str) -> None:
@@ -302,9 +287,8 @@ class IdentityKeeper(IdentityView):
         able to rotate a leaked key, deactivate them or revoke the data grants they
         made; only a governance proposal could retire them.
         """
-        prefix = keys.controlled_by(account)
-        for key, _ in ctx.store.iterate(prefix):
-            found = self.record(ctx.store, keys.number_at(key, prefix))
+        for number in self.dids_of_controller(ctx.store, account):
+            found = self.record(ctx.store, number)
             if found is not None and not found.deactivated:
                 raise ErrControllerCloses(
                     f"account {account} controls {found.did}: deactivate it "
@@ -339,45 +323,58 @@ class IdentityKeeper(IdentityView):
         number = self.next_number(ctx.store)
         did = did_for(ctx.chain_id, number)
         self.check_controllers(ctx, did, controllers)
-        ctx.store.set(keys.NEXT_NUMBER, _u64(number + 1))
+        NEXT_NUMBER.set(ctx, number + 1)
         record = DidRecord(
-            did, controller_account, (), (), (), 0, ctx.time_ns, ctx.height, 0, 0
+            did, controller_account, (), (), (), 0, ctx.time_ns, ctx.height, 0, 0, False
         ).with_content(methods=methods, services=services, controllers=controllers)
         return self._put_version(ctx, None, record, events.did_created(did, controller_account))
 
-    def update(self, ctx: Context, current: DidRecord, msg: MsgUpdateDid) -> DidRecord:
+    def update(
+        self,
+        ctx: Context,
+        current: DidRecord,
+        *,
+        add_methods: Sequence[Method] = (),
+        remove_methods: Sequence[str] = (),
+        set_relationships: Sequence[RelationshipChange] = (),
+        add_services: Sequence[Service] = (),
+        remove_services: Sequence[str] = (),
+        controllers: Sequence[str] | None = None,
+        controller_account: str | None = None,
+    ) -> DidRecord:
+        """One new version with these changes, applied in this order (did-method.md §4.3)."""
         methods = {m.id: m for m in current.methods}
-        for key_id in msg.remove_methods:
+        for key_id in remove_methods:
             if methods.pop(key_id, None) is None:
                 raise ErrMethodNotFound(f"{current.did} has no method {key_id!r} to remove")
-        for method in msg.add_methods:
+        for method in add_methods:
             if method.id in methods:
                 raise ErrMethodExists(
                     f"{current.did} already has a method {method.id!r}: use identity/rotate_key "
                     "to change its key"
                 )
             methods[method.id] = method
-        for change in msg.set_relationships:
+        for change in set_relationships:
             if change.id not in methods:
                 raise ErrMethodNotFound(f"{current.did} has no method {change.id!r}")
             methods[change.id] = replace(methods[change.id], relationships=change.relationships)
         services = {s.id: s for s in current.services}
-        for service_id in msg.remove_services:
+        for service_id in remove_services:
             if services.pop(service_id, None) is None:
                 raise ErrServiceNotFound(f"{current.did} has no service {service_id!r}")
-        for service in msg.add_services:
+        for service in add_services:
             if service.id in services:
                 raise ErrServiceExists(f"{current.did} already has a service {service.id!r}")
             services[service.id] = service
-        if msg.controllers is not None:
-            self.check_controllers(ctx, current.did, msg.controllers)
-        if msg.controller_account is not None:
-            self.require_active_account(ctx, msg.controller_account, "new controller account")
+        if controllers is not None:
+            self.check_controllers(ctx, current.did, controllers)
+        if controller_account is not None:
+            self.require_active_account(ctx, controller_account, "new controller account")
         updated = current.with_content(
             methods=list(methods.values()),
             services=list(services.values()),
-            controllers=msg.controllers,
-            controller_account=msg.controller_account,
+            controllers=controllers,
+            controller_account=controller_account,
         )
         event = events.did_changed(events.DID_UPDATED, current.did, current.version + 1, ctx.signer)
         return self._put_version(ctx, current, updated, event)
@@ -408,31 +405,42 @@ class IdentityKeeper(IdentityView):
 
     # -- bindings ----------------------------------------------------------------------------
 
-    def bind(self, ctx: Context, record: DidRecord, account: str, msg: MsgBindAccount) -> None:
-        """Bind ``account`` (the signer: the account side) after checking the DID side's proof."""
+    def bind(
+        self,
+        ctx: Context,
+        record: DidRecord,
+        account: str,
+        *,
+        key_id: str,
+        nonce: int,
+        signature: bytes,
+    ) -> None:
+        """Bind ``account`` (the signer: the account side) after checking the DID side's proof:
+        ``signature`` by the DID's authentication method ``key_id`` over the binding
+        statement for ``nonce``, which must be this transaction's."""
         bound_to = self.did_of_account(ctx.store, account)
         if bound_to is not None:
             raise ErrAlreadyBound(
                 f"account {account} is bound to {bound_to}: unbind it first "
                 "(an account is bound to one DID at most)"
             )
-        method = record.method(msg.key_id)
+        method = record.method(key_id)
         if method is None or AUTHENTICATION not in method.relationships:
             raise ErrBadBindingProof(
-                f"{record.did}#{msg.key_id} is not an authentication method of the DID: "
+                f"{record.did}#{key_id} is not an authentication method of the DID: "
                 "sign the binding statement with one"
             )
         expected = self._accounts.nonce(ctx.store, account) - 1
-        if msg.nonce != expected:
+        if nonce != expected:
             raise ErrStaleBindingNonce(
-                f"the binding proof names nonce {msg.nonce} but this transaction has nonce "
+                f"the binding proof names nonce {nonce} but this transaction has nonce "
                 f"{expected}: have the DID key sign the statement for the transaction's nonce"
             )
         ctx.store.meter.charge(gas.SIG_VERIFY[method.scheme], "verifying the binding proof")
-        statement = binding_statement(ctx.chain_id, record.did, account, msg.nonce)
-        if not verify_signature(method.scheme, method.public_key, statement, msg.signature):
+        statement = binding_statement(ctx.chain_id, record.did, account, nonce)
+        if not verify_signature(method.scheme, method.public_key, statement, signature):
             raise ErrBadBindingProof(
-                f"the signature does not verify under {record.did}#{msg.key_id} over the binding "
+                f"the signature does not verify under {record.did}#{key_id} over the binding "
                 "statement (finchain.modules.identity.binding.binding_statement)"
             )
         number = parse_did(record.did)[1]
@@ -449,18 +457,30 @@ class IdentityKeeper(IdentityView):
     # -- genesis -----------------------------------------------------------------------------
 
     def import_did(self, ctx: Context, versions: Sequence[DidRecord]) -> None:
-        """Write an exported DID's versions as they were (genesis of an upgraded chain)."""
-        number = parse_did(versions[-1].did)[1]
-        for superseded in versions[:-1]:
-            ctx.store.set(keys.version(number, superseded.version), encode(superseded.to_obj()))
+        """Write an exported DID's versions as they were (genesis of an upgraded chain).
+
+        The DID must be of this chain; the controller account of an active DID must
+        exist and not be closed (a frozen one keeps its DIDs, as on the exporting chain).
+        """
         current = versions[-1]
-        ctx.store.set(keys.did(number), encode(current.to_obj()))
-        ctx.store.set(keys.controlled(current.controller_account, number), b"")
+        number = number_on_chain(ctx.chain_id, current.did)
+        status = self._accounts.status(ctx.store, current.controller_account)
+        if not current.deactivated and status not in (AccountStatus.ACTIVE, AccountStatus.FROZEN):
+            raise ErrBadGenesis(
+                f"{current.did}: controller account {current.controller_account} does not exist "
+                "or is closed"
+            )
+        for superseded in versions[:-1]:
+            VERSIONS.set(ctx, (number, superseded.version), superseded)
+        DIDS.set(ctx, number, versions[-1])
 
     def set_next_number(self, ctx: Context, number: int) -> None:
-        ctx.store.set(keys.NEXT_NUMBER, _u64(number))
+        NEXT_NUMBER.set(ctx, number)
 
     def import_binding(self, ctx: Context, number: int, account: str, height: int) -> None:
+        """An exported binding; the account must exist (it may have closed since it bound)."""
+        if self._accounts.status(ctx.store, account) is None:
+            raise ErrBadGenesis(f"binding of {account}: no such account")
         self._put_binding(ctx, number, account, height)
 
     # -- the narrow doors --------------------------------------------------------------------
@@ -479,20 +499,14 @@ class IdentityKeeper(IdentityView):
             updated_height=ctx.height,
         )
         if old is not None:
-            ctx.store.set(keys.version(number, old.version), encode(old.to_obj()))
-            if old.controller_account != stamped.controller_account:
-                ctx.store.delete(keys.controlled(old.controller_account, number))
-        ctx.store.set(keys.did(number), encode(stamped.to_obj()))
-        ctx.store.set(keys.controlled(stamped.controller_account, number), b"")
+            VERSIONS.set(ctx, (number, old.version), old)
+        DIDS.set(ctx, number, stamped)  # the controller index follows
         ctx.emit(event)
         return stamped
 
     def _put_binding(self, ctx: Context, number: int, account: str, height: int) -> None:
-        ctx.store.set(keys.binding(account), _u64(number))
-        ctx.store.set(keys.bound(number, account), _u64(height))
+        BINDINGS.set(ctx, account, Binding(number, height))  # the DID index follows
 
     def _drop_binding(self, ctx: Context, record: DidRecord, account: str, reason: str) -> None:
-        number = parse_did(record.did)[1]
-        ctx.store.delete(keys.binding(account))
-        ctx.store.delete(keys.bound(number, account))
+        BINDINGS.remove(ctx, account)
         ctx.emit(events.account_unbound(record.did, account, reason))

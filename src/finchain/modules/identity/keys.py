@@ -1,59 +1,56 @@
-"""The identity module's key layout: the only place its store keys are spelled.
+"""The identity module's state: the only place its keys are spelled.
 
 DIDs are keyed by their counter value (8 bytes big-endian), so key order is
-creation order. The current version of a DID lives under ``did/``; each
-superseded version moves to ``ver/<number>/<version>`` when the next one is
-written, so history costs one copy per change and a past version is one read.
+creation order. The current version of a DID lives in ``DIDS``; each
+superseded version moves to ``VERSIONS`` under ``(number, version)`` when the
+next one is written, so history costs one copy per change and a past version
+is one read. The controller-account index of ``DIDS`` and the DID index of
+``BINDINGS`` are kept in step with their maps by the collections.
 """
 
 from __future__ import annotations
 
-from finchain.core.collections import StoreKey
+from finchain.core.collections import (
+    STR,
+    U64,
+    Index,
+    IndexedMap,
+    Map,
+    Pair,
+    RecordValue,
+    Sequence,
+    StoreKey,
+)
+from finchain.modules.identity.types import Binding, DidRecord
 
 PREFIX = b"identity/"
 STORE = StoreKey("identity", PREFIX)
-NEXT_NUMBER = PREFIX + b"next"
-DID = PREFIX + b"did/"
-VERSION = PREFIX + b"ver/"
-BINDING = PREFIX + b"bind/"
-BOUND = PREFIX + b"bound/"
-CONTROLLED = PREFIX + b"ctl/"
 
+BY_CONTROLLER = "controller"
+BY_DID = "did"
 
-def _u64(number: int) -> bytes:
-    return number.to_bytes(8, "big")
+NEXT_NUMBER = Sequence(STORE, b"next")
+"""The number the next DID gets (1, 2, …; a number is never reassigned)."""
 
+DIDS: IndexedMap[int, DidRecord] = IndexedMap(
+    STORE,
+    b"did/",
+    U64,
+    RecordValue(DidRecord.from_obj),
+    {BY_CONTROLLER: Index(b"ctl/", STR, lambda _number, r: r.controller_account)},
+)
+"""DID number -> its current version; indexed by controller account (deactivated DIDs too)."""
 
-def did(number: int) -> bytes:
-    return DID + _u64(number)
+VERSIONS: Map[tuple[int, int], DidRecord] = Map(
+    STORE, b"ver/", Pair(U64, U64), RecordValue(DidRecord.from_obj)
+)
+"""(DID number, version) -> each superseded version, kept for ever."""
 
-
-def version(number: int, version_id: int) -> bytes:
-    return VERSION + _u64(number) + _u64(version_id)
-
-
-def binding(account: str) -> bytes:
-    """account → the DID number it is bound to (an account binds to one DID at most)."""
-    return BINDING + account.encode()
-
-
-def bound_of(number: int) -> bytes:
-    return BOUND + _u64(number)
-
-
-def bound(number: int, account: str) -> bytes:
-    """DID → each bound account (value: the height it was bound), for listing and cleanup."""
-    return bound_of(number) + account.encode()
-
-
-def controlled_by(account: str) -> bytes:
-    return CONTROLLED + account.encode() + b"/"
-
-
-def controlled(account: str, number: int) -> bytes:
-    """controller account → the DIDs it controls directly."""
-    return controlled_by(account) + _u64(number)
-
-
-def number_at(key: bytes, prefix: bytes) -> int:
-    return int.from_bytes(key[len(prefix) : len(prefix) + 8], "big")
+BINDINGS: IndexedMap[str, Binding] = IndexedMap(
+    STORE,
+    b"bind/",
+    STR,
+    RecordValue(Binding.from_obj),
+    {BY_DID: Index(b"bound/", U64, lambda _account, b: b.number)},
+)
+"""account -> the DID it is bound to (one at most); indexed by DID number, in account order."""

@@ -19,7 +19,7 @@ from finchain.modules.accounts.types import is_account_id
 from finchain.modules.identity.document import INVALID_DID_URL, resolution_error
 from finchain.modules.identity.errors import ErrDidNotFound
 from finchain.modules.identity.keeper import IdentityView
-from finchain.modules.identity.types import parse_did, record_to_json, time_ns_of
+from finchain.modules.identity.types import parse_did, time_ns_of
 
 _VERSION_ID = re.compile(r"[1-9][0-9]{0,17}")
 DEFAULT_PAGE = 100
@@ -68,7 +68,7 @@ def record(view: IdentityView, reader: KVReader, params: dict[str, Any]) -> dict
     found = view.record_of(reader, did)
     if found is None:
         raise ErrDidNotFound(f"{did} is not registered on this chain")
-    return {"record": record_to_json(found), "bound_accounts": view.bound_accounts(reader, number)}
+    return {"record": found.to_json(), "bound_accounts": view.bound_accounts(reader, number)}
 
 
 def did_of_account(view: IdentityView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:

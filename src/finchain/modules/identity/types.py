@@ -5,24 +5,42 @@ every key of a DID can be rotated while the identifier (and every credential
 naming it) stays. The syntax itself lives in ``finchain.formats.did``, shared with
 the off-chain verifier; this module turns its errors into ``identity`` codes.
 
-Every check that a record's content must pass lives here (``Method.parse``,
-``Service.parse``, ``DidRecord.check``), so messages, genesis import and the
-keeper apply exactly the same rules.
+Every rule a record's content must pass is declared here, once: the field
+codecs (``DID``, ``KEY_ID``, ``SCHEME``, ``RELATIONSHIP_SET``, ``SERVICE_ID``,
+``SERVICE_TYPE``, ``ENDPOINT``, ``ACCOUNT``) and the cross-field ``check`` of
+``Method`` and ``DidRecord``. Messages, genesis import, state reads and the
+keeper apply exactly the same rules. Shapes are refused with ``tx:6``; a
+malformed DID with ``identity:2``, a bad method with ``identity:7``, a bad
+service with ``identity:10``, as the method specification says.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
-from finchain.core.schema import expect_fields, get_bytes, get_list, get_str
+from finchain.core.errors import ErrInvalidMsg
+from finchain.core.fields import (
+    Blob,
+    Codec,
+    Flag,
+    Integer,
+    ListOf,
+    Nested,
+    Record,
+    Text,
+    decode_json,
+    encode_json,
+    wire,
+)
 from finchain.crypto import SCHEMES, public_key_from_bytes
-from finchain.errors import FinchainError
+from finchain.errors import ErrorCode, FinchainError
 from finchain.formats import did as dids
+from finchain.modules.accounts.types import is_account_id
 from finchain.modules.identity.errors import (
     ErrForeignDid,
     ErrInvalidDid,
@@ -30,6 +48,8 @@ from finchain.modules.identity.errors import (
     ErrInvalidService,
     ErrTooMany,
 )
+
+T = TypeVar("T")
 
 AUTHENTICATION = "authentication"
 ASSERTION_METHOD = "assertionMethod"
@@ -51,9 +71,10 @@ MAX_CONTROLLERS = 8
 MAX_BOUND_ACCOUNTS = 64
 MAX_ENDPOINT_BYTES = 512
 MAX_DID_BYTES = 80
+MAX_TIME = 2**63 - 1
 ENDPOINT_SCHEMES = ("https", "wss")
 FRAGMENT = dids.KEY_ID
-SERVICE_TYPE = re.compile(r"[A-Z][A-Za-z0-9]{0,63}")
+SERVICE_TYPE_NAME = re.compile(r"[A-Z][A-Za-z0-9]{0,63}")
 _URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -98,117 +119,85 @@ def time_ns_of(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000
 
 
-@dataclass(frozen=True, slots=True)
-class Method:
-    """A verification method: a key under ``<did>#<id>`` and the relationships it serves."""
-
-    id: str
-    scheme: str
-    public_key: bytes
-    relationships: tuple[str, ...]
-
-    def to_obj(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "scheme": self.scheme,
-            "public_key": self.public_key,
-            "relationships": list(self.relationships),
-        }
-
-    @classmethod
-    def from_obj(cls, obj: dict[str, Any]) -> Method:
-        """A method read back from state (checked when it was written)."""
-        return cls(obj["id"], obj["scheme"], obj["public_key"], tuple(obj["relationships"]))
-
-    @classmethod
-    def parse(cls, obj: Any) -> Method:
-        """A method from a message or genesis; ErrInvalidMethod says which part is wrong."""
-        expect_fields(obj, {"id", "scheme", "public_key", "relationships"}, "verification method")
-        key_id = fragment(obj, "id")
-        scheme, public_key = parse_key(obj.get("scheme"), obj.get("public_key"), key_id)
-        relationships = parse_relationships(obj, "relationships", key_id)
-        method = cls(key_id, scheme, public_key, relationships)
-        method.check()
-        return method
-
-    def check(self) -> None:
-        """keyAgreement is for encryption keys: an Ed25519 key is a signature-only key."""
-        if KEY_AGREEMENT in self.relationships and self.scheme == "ed25519":
-            raise ErrInvalidMethod(
-                f"method {self.id!r}: an ed25519 key cannot serve keyAgreement; "
-                "use an sm2 or secp256k1 key for key agreement"
-            )
+# -- field codecs -------------------------------------------------------------------------------
 
 
-def fragment(obj: dict[str, Any], name: str) -> str:
-    """A method or service id (the part after ``#``)."""
-    value = get_str(obj, name, max_len=32)
-    if not FRAGMENT.fullmatch(value):
-        raise ErrInvalidMethod(f"field {name!r}: {value!r} must match {FRAGMENT.pattern}")
+class Checked(Generic[T]):
+    """``base``'s value, then ``check(value, name)``: a rule that raises the module's own code.
+
+    The JSON form is ``base``'s, so a ``Blob`` or a list of records stays hex in genesis.
+    """
+
+    def __init__(self, base: Codec[T], check: Callable[[T, str], T]) -> None:
+        self.base = base
+        self._check = check
+
+    def decode(self, value: Any, name: str) -> T:
+        return self._check(self.base.decode(value, name), name)
+
+    def encode(self, value: T) -> Any:
+        return self.base.encode(value)
+
+    def decode_json(self, value: Any, name: str) -> T:
+        return self._check(decode_json(self.base, value, name), name)
+
+    def encode_json(self, value: T) -> Any:
+        return encode_json(self.base, value)
+
+
+def _did(value: str, name: str) -> str:
+    parse_did(value)
     return value
 
 
-def parse_key(scheme: object, public_key: object, key_id: str) -> tuple[str, bytes]:
-    """A public key in finchain.crypto's canonical bytes, loaded to prove it is on its curve."""
-    if type(scheme) is not str or scheme not in SCHEMES:
-        raise ErrInvalidMethod(
-            f"method {key_id!r}: unknown key scheme {str(scheme)[:20]!r}; use one of {SCHEMES}"
-        )
-    data = get_bytes({"public_key": public_key}, "public_key", max_len=65)
-    try:
-        public_key_from_bytes(scheme, data)
-    except FinchainError as exc:
-        raise ErrInvalidMethod(f"method {key_id!r}: {exc.message}") from None
-    return scheme, data
+def _fragment(error: ErrorCode) -> Callable[[str, str], str]:
+    def check(value: str, name: str) -> str:
+        if not FRAGMENT.fullmatch(value):
+            raise error(f"field {name!r}: {value!r} must match {FRAGMENT.pattern}")
+        return value
+
+    return check
 
 
-def parse_relationships(obj: dict[str, Any], name: str, key_id: str) -> tuple[str, ...]:
-    items = get_list(obj, name, max_items=len(RELATIONSHIPS))
-    unknown = [r for r in items if r not in RELATIONSHIPS]
-    if unknown or len(set(items)) != len(items):
+class _Choice:
+    """One of a few names; anything else is refused with a module's own code."""
+
+    def __init__(self, choices: Sequence[str], error: ErrorCode, what: str) -> None:
+        self.choices = frozenset(choices)
+        self._error = error
+        self._what = what
+
+    def decode(self, value: Any, name: str) -> str:
+        if type(value) is not str or value not in self.choices:
+            raise self._error(f"field {name!r}: {str(value)[:20]!r} is not {self._what}")
+        return value
+
+    def encode(self, value: str) -> str:
+        return value
+
+
+def _relationships(items: tuple[str, ...], name: str) -> tuple[str, ...]:
+    if len(set(items)) != len(items):
         raise ErrInvalidMethod(
-            f"method {key_id!r}: relationships must be distinct names among {list(RELATIONSHIPS)}"
+            f"field {name!r}: relationships must be distinct names among {list(RELATIONSHIPS)}"
         )
     return tuple(r for r in RELATIONSHIPS if r in items)
 
 
-@dataclass(frozen=True, slots=True)
-class Service:
-    """A DID Core service: ``<did>#<id>``, a type, and one https/wss endpoint URL."""
-
-    id: str
-    type: str
-    endpoint: str
-
-    def to_obj(self) -> dict[str, Any]:
-        return {"id": self.id, "type": self.type, "endpoint": self.endpoint}
-
-    @classmethod
-    def from_obj(cls, obj: dict[str, Any]) -> Service:
-        return cls(obj["id"], obj["type"], obj["endpoint"])
-
-    @classmethod
-    def parse(cls, obj: Any) -> Service:
-        expect_fields(obj, {"id", "type", "endpoint"}, "service")
-        service_id = get_str(obj, "id", max_len=32)
-        if not FRAGMENT.fullmatch(service_id):
-            raise ErrInvalidService(f"service id {service_id!r} must match {FRAGMENT.pattern}")
-        kind = get_str(obj, "type", max_len=64)
-        if not SERVICE_TYPE.fullmatch(kind):
-            raise ErrInvalidService(
-                f"service {service_id!r}: type {kind!r} must match {SERVICE_TYPE.pattern} "
-                "(e.g. LinkedDomains)"
-            )
-        return cls(service_id, kind, _endpoint(obj, service_id))
+def _service_type(value: str, name: str) -> str:
+    if not SERVICE_TYPE_NAME.fullmatch(value):
+        raise ErrInvalidService(
+            f"service type {value!r} must match {SERVICE_TYPE_NAME.pattern} (e.g. LinkedDomains)"
+        )
+    return value
 
 
-def _endpoint(obj: dict[str, Any], service_id: str) -> str:
+def _endpoint(url: str, name: str) -> str:
     """An absolute https/wss URL with a host, no user info, only RFC 3986 characters.
 
     User info is refused because a URL on chain is public forever: a password
     in it would be published to every node.
     """
-    url = get_str(obj, "endpoint", max_len=MAX_ENDPOINT_BYTES)
     problem = ""
     try:
         parts = urlsplit(url)
@@ -225,12 +214,110 @@ def _endpoint(obj: dict[str, Any], service_id: str) -> str:
         elif "@" in parts.netloc:
             problem = "must not carry user info (it would be public on chain)"
     if problem:
-        raise ErrInvalidService(f"service {service_id!r}: endpoint {url[:80]!r} {problem}")
+        raise ErrInvalidService(f"endpoint {url[:80]!r} {problem}")
     return url
 
 
+def _by_id(items: tuple[Any, ...], name: str) -> tuple[Any, ...]:
+    """Methods, services or relationship changes: ids distinct, kept sorted by id."""
+    ids = [item.id for item in items]
+    if len(set(ids)) != len(ids):
+        raise ErrInvalidMsg(f"field {name!r} lists the same id twice")
+    return tuple(sorted(items, key=lambda item: item.id))
+
+
+DID: Codec[str] = Checked(Text(max_len=MAX_DID_BYTES), _did)
+"""A well-formed ``did:finchain`` DID (of any chain; the keeper checks which)."""
+ACCOUNT: Codec[str] = Text(max_len=14, check=is_account_id, what="a valid account id")
+KEY_ID: Codec[str] = Checked(Text(max_len=32), _fragment(ErrInvalidMethod))
+"""A verification method's id, the fragment after ``#``."""
+SERVICE_ID: Codec[str] = Checked(Text(max_len=32), _fragment(ErrInvalidService))
+SCHEME: Codec[str] = _Choice(SCHEMES, ErrInvalidMethod, f"a key scheme (one of {SCHEMES})")
+PUBLIC_KEY: Codec[bytes] = Blob(max_len=65)
+RELATIONSHIP_SET: Codec[tuple[str, ...]] = Checked(
+    ListOf(
+        _Choice(RELATIONSHIPS, ErrInvalidMethod, f"a relationship (one of {list(RELATIONSHIPS)})"),
+        max_items=len(RELATIONSHIPS),
+    ),
+    _relationships,
+)
+"""Distinct relationship names, held in the order of ``RELATIONSHIPS``."""
+SERVICE_TYPE: Codec[str] = Checked(Text(max_len=64), _service_type)
+ENDPOINT: Codec[str] = Checked(Text(max_len=MAX_ENDPOINT_BYTES), _endpoint)
+CONTROLLERS: Codec[tuple[str, ...]] = ListOf(DID, max_items=MAX_CONTROLLERS, unique=True, sort=True)
+"""Controller DIDs, a set: held sorted."""
+TIME = Integer(low=0, high=MAX_TIME)
+HEIGHT = Integer(low=0, high=MAX_TIME)
+
+
+def check_key(key_id: str, scheme: str, public_key: bytes) -> None:
+    """The key must load as a point of its curve, in finchain.crypto's canonical bytes."""
+    try:
+        public_key_from_bytes(scheme, public_key)
+    except FinchainError as exc:
+        raise ErrInvalidMethod(f"method {key_id!r}: {exc.message}") from None
+
+
+# -- records ------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
-class DidRecord:
+class Method(Record):
+    """A verification method: a key under ``<did>#<id>`` and the relationships it serves."""
+
+    WHAT = "verification method"
+    id: str = wire(KEY_ID)
+    scheme: str = wire(SCHEME)
+    public_key: bytes = wire(PUBLIC_KEY)
+    relationships: tuple[str, ...] = wire(RELATIONSHIP_SET)
+
+    def check(self) -> None:
+        """The key is on its curve (checked once, when a method is decoded), and its use."""
+        check_key(self.id, self.scheme, self.public_key)
+        self.check_use()
+
+    def check_use(self) -> None:
+        """keyAgreement is for encryption keys: an Ed25519 key is a signature-only key."""
+        if KEY_AGREEMENT in self.relationships and self.scheme == "ed25519":
+            raise ErrInvalidMethod(
+                f"method {self.id!r}: an ed25519 key cannot serve keyAgreement; "
+                "use an sm2 or secp256k1 key for key agreement"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Service(Record):
+    """A DID Core service: ``<did>#<id>``, a type, and one https/wss endpoint URL."""
+
+    WHAT = "service"
+    id: str = wire(SERVICE_ID)
+    type: str = wire(SERVICE_TYPE)
+    endpoint: str = wire(ENDPOINT)
+
+
+@dataclass(frozen=True, slots=True)
+class RelationshipChange(Record):
+    """The new relationship list of one existing method."""
+
+    WHAT = "relationship change"
+    id: str = wire(KEY_ID)
+    relationships: tuple[str, ...] = wire(RELATIONSHIP_SET)
+
+
+METHODS: Codec[tuple[Method, ...]] = Checked(ListOf(Nested(Method), max_items=MAX_METHODS), _by_id)
+"""Verification methods with distinct ids, held sorted by id."""
+SERVICES: Codec[tuple[Service, ...]] = Checked(
+    ListOf(Nested(Service), max_items=MAX_SERVICES), _by_id
+)
+RELATIONSHIP_CHANGES: Codec[tuple[RelationshipChange, ...]] = Checked(
+    ListOf(Nested(RelationshipChange), max_items=MAX_METHODS), _by_id
+)
+METHOD_IDS: Codec[tuple[str, ...]] = ListOf(KEY_ID, max_items=MAX_METHODS, unique=True, sort=True)
+SERVICE_IDS: Codec[tuple[str, ...]] = ListOf(KEY_ID, max_items=MAX_SERVICES, unique=True, sort=True)
+
+
+@dataclass(frozen=True, slots=True)
+class DidRecord(Record):
     """One version of a DID as the registry stores it.
 
     ``controller_account`` is the finchain account that controls the DID on
@@ -240,48 +327,18 @@ class DidRecord:
     of this version. A deactivated record keeps no keys or services.
     """
 
-    did: str
-    controller_account: str
-    controllers: tuple[str, ...]
-    methods: tuple[Method, ...]
-    services: tuple[Service, ...]
-    version: int
-    created_ns: int
-    created_height: int
-    updated_ns: int
-    updated_height: int
-    deactivated: bool = False
-
-    def to_obj(self) -> dict[str, Any]:
-        return {
-            "did": self.did,
-            "controller_account": self.controller_account,
-            "controllers": list(self.controllers),
-            "methods": [m.to_obj() for m in self.methods],
-            "services": [s.to_obj() for s in self.services],
-            "version": self.version,
-            "created_ns": self.created_ns,
-            "created_height": self.created_height,
-            "updated_ns": self.updated_ns,
-            "updated_height": self.updated_height,
-            "deactivated": self.deactivated,
-        }
-
-    @classmethod
-    def from_obj(cls, obj: dict[str, Any]) -> DidRecord:
-        return cls(
-            obj["did"],
-            obj["controller_account"],
-            tuple(obj["controllers"]),
-            tuple(Method.from_obj(m) for m in obj["methods"]),
-            tuple(Service.from_obj(s) for s in obj["services"]),
-            obj["version"],
-            obj["created_ns"],
-            obj["created_height"],
-            obj["updated_ns"],
-            obj["updated_height"],
-            obj["deactivated"],
-        )
+    WHAT = "DID record"
+    did: str = wire(DID)
+    controller_account: str = wire(ACCOUNT)
+    controllers: tuple[str, ...] = wire(CONTROLLERS)
+    methods: tuple[Method, ...] = wire(METHODS)
+    services: tuple[Service, ...] = wire(SERVICES)
+    version: int = wire(Integer(low=0, high=MAX_TIME))
+    created_ns: int = wire(TIME)
+    created_height: int = wire(HEIGHT)
+    updated_ns: int = wire(TIME)
+    updated_height: int = wire(HEIGHT)
+    deactivated: bool = wire(Flag())
 
     def method(self, key_id: str) -> Method | None:
         for method in self.methods:
@@ -306,8 +363,8 @@ class DidRecord:
         """A copy with some content replaced, kept in canonical (sorted) order."""
         return replace(
             self,
-            methods=self.methods if methods is None else tuple(sorted(methods, key=_by_id)),
-            services=self.services if services is None else tuple(sorted(services, key=_by_id)),
+            methods=self.methods if methods is None else tuple(sorted(methods, key=_id_of)),
+            services=self.services if services is None else tuple(sorted(services, key=_id_of)),
             controllers=self.controllers if controllers is None else tuple(sorted(controllers)),
             controller_account=(
                 self.controller_account if controller_account is None else controller_account
@@ -332,26 +389,17 @@ class DidRecord:
         if len(set(keys)) != len(keys):
             raise ErrInvalidMethod("the same public key is listed under two method ids")
         for method in self.methods:
-            method.check()
+            method.check_use()
 
 
-def _by_id(item: Method | Service) -> str:
+def _id_of(item: Method | Service) -> str:
     return item.id
 
 
-def record_to_json(record: DidRecord) -> dict[str, Any]:
-    """The JSON form (genesis files): public keys in hex."""
-    obj = record.to_obj()
-    for method in obj["methods"]:
-        method["public_key"] = method["public_key"].hex()
-    return obj
+@dataclass(frozen=True, slots=True)
+class Binding(Record):
+    """An account's binding: the DID (by number) it is bound to, and the height it was bound."""
 
-
-def method_from_json(obj: Any) -> Method:
-    if not isinstance(obj, dict) or not isinstance(obj.get("public_key"), str):
-        raise ErrInvalidMethod("each method needs a hex 'public_key'")
-    try:
-        raw = bytes.fromhex(obj["public_key"])
-    except ValueError:
-        raise ErrInvalidMethod(f"public key of {str(obj.get('id'))[:40]!r} is not hex") from None
-    return Method.parse({**obj, "public_key": raw})
+    WHAT = "binding"
+    number: int = wire(Integer(low=1, high=dids.MAX_NUMBER))
+    height: int = wire(HEIGHT)
