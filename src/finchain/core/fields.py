@@ -424,4 +424,3 @@ def _wire_fields(cls: type) -> _Fields:
         found.append((f.name, codec, required, None if required else f.default))
     _FIELDS[cls] = tuple(found)
     return _FIELDS[cls]
-
