@@ -8,16 +8,28 @@ from typing import Any
 
 import pytest
 
-from finchain.app import Genesis
+from finchain.app import Genesis, TxResult
 from finchain.chain import FinchainApp
 from finchain.client import evidence_builders as eb
+from finchain.core.authority import AccountStatus
 from finchain.core.context import Context, ExecMode
+from finchain.core.errors import ErrBadQuery, ErrInvalidMsg
 from finchain.core.gas import GasMeter, MeteredStore
 from finchain.core.kv import KVReader, Overlay
 from finchain.core.params import ChainParams
-from finchain.errors import FinchainError
+from finchain.errors import ErrorCode, FinchainError
 from finchain.modules.accounts.types import account_id
+from finchain.modules.evidence.errors import (
+    ErrAlreadyCosigned,
+    ErrBadGenesis,
+    ErrInvalidCosigner,
+    ErrNotCosigner,
+    ErrRecordComplete,
+    ErrRecordExists,
+    ErrRecordNotFound,
+)
 from finchain.modules.evidence.keeper import EvidenceKeeper
+from finchain.modules.evidence.keys import STORE
 from finchain.store import proof_from_json, proof_to_json, verify_proof
 from tests.harness import BLOCK_NS, Chain
 
@@ -37,8 +49,9 @@ def query(chain: Chain, path: str, **params: Any) -> Any:
     return chain.app.query(path, params).value
 
 
-def code_of(result: Any) -> tuple[str, int]:
-    return result.codespace, result.code
+def refused(result: TxResult, error: ErrorCode) -> None:
+    assert (result.codespace, result.code) == (error.codespace, error.code), result.log
+    assert result.events == ()
 
 
 def test_record_is_complete_without_cosigners_and_names_its_tx(chain):
@@ -60,7 +73,7 @@ def test_record_is_complete_without_cosigners_and_names_its_tx(chain):
 def test_second_record_of_a_hash_is_refused_and_names_the_first(chain):
     assert chain.block(chain.signer(1).sign(eb.record("sm3", doc("a"), kind="invoice")))[0].ok
     (again,) = chain.block(chain.signer(2).sign(eb.record("sm3", doc("a"), kind="other")))
-    assert code_of(again) == ("evidence", 2)
+    refused(again, ErrRecordExists)
     assert A1 in again.log and "height 1" in again.log
     assert query(chain, "evidence/record", hash_alg="sm3", hash=doc("a"))["submitter"] == A1
     assert query(chain, "evidence/by_time")["records"][0]["kind"] == "invoice"
@@ -87,11 +100,11 @@ def test_multi_party_evidence_completes_only_when_every_cosigner_has_signed(chai
     assert state()["status"] == "pending"
 
     outsider = chain.block(chain.signer(4).sign(eb.cosign("sha256", digest)))[0]
-    assert code_of(outsider) == ("evidence", 4)
+    refused(outsider, ErrNotCosigner)
     submitter = chain.block(chain.signer(1).sign(eb.cosign("sha256", digest)))[0]
-    assert code_of(submitter) == ("evidence", 4)
+    refused(submitter, ErrNotCosigner)
     twice = chain.block(chain.signer(3).sign(eb.cosign("sha256", digest)))[0]
-    assert code_of(twice) == ("evidence", 5)
+    refused(twice, ErrAlreadyCosigned)
     assert state()["status"] == "pending", "refused co-signatures change nothing"
 
     raw = chain.signer(2).sign(eb.cosign("sha256", digest))
@@ -104,31 +117,31 @@ def test_multi_party_evidence_completes_only_when_every_cosigner_has_signed(chai
     assert signed[A3]["height"] < signed[A2]["height"]
 
     after = chain.block(chain.signer(2).sign(eb.cosign("sha256", digest)))[0]
-    assert code_of(after) == ("evidence", 6)
+    refused(after, ErrRecordComplete)
     assert chain.app.check_invariants() == []
 
 
 @pytest.mark.parametrize(
     ("cosigners", "expected"),
     [
-        ([A1], ("evidence", 7)),  # the submitter itself
-        ([account_id(99)], ("evidence", 7)),  # no such account
-        ([A2, A2], ("tx", 6)),  # duplicate
-        ([account_id(n) for n in range(2, 19)], ("tx", 6)),  # 17 > 16
-        (["FC00"], ("tx", 6)),  # not an account id
+        ([A1], ErrInvalidCosigner),  # the submitter itself
+        ([account_id(99)], ErrInvalidCosigner),  # no such account
+        ([A2, A2], ErrInvalidMsg),  # duplicate
+        ([account_id(n) for n in range(2, 19)], ErrInvalidMsg),  # 17 > 16
+        (["FC00"], ErrInvalidMsg),  # not an account id
     ],
 )
 def test_invalid_cosigners_are_refused(chain, cosigners, expected):
     msg = eb.record("sha256", doc("x"), kind="contract")
     msg.value["cosigners"] = cosigners
     (result,) = chain.block(chain.signer(1).sign(msg))
-    assert code_of(result) == expected
+    refused(result, expected)
     assert query(chain, "evidence/by_time")["records"] == []
 
 
 def test_cosigning_unknown_evidence(chain):
     (result,) = chain.block(chain.signer(2).sign(eb.cosign("sha256", doc("nothing"))))
-    assert code_of(result) == ("evidence", 3)
+    refused(result, ErrRecordNotFound)
 
 
 def test_batch_root_must_state_count_and_tree(chain):
@@ -142,7 +155,7 @@ def test_batch_root_must_state_count_and_tree(chain):
         {"count": "10", "tree": "rfc6962-sm3", "extra": "x"},
     ):
         msg = eb.record("sm3", doc(str(metadata)), kind="batch_root", metadata=metadata)
-        assert code_of(chain.block(chain.signer(1).sign(msg))[0]) == ("tx", 6), metadata
+        refused(chain.block(chain.signer(1).sign(msg))[0], ErrInvalidMsg)
 
 
 def test_listings_page_by_submitter_and_by_time(chain):
@@ -204,13 +217,13 @@ def test_listings_page_by_submitter_and_by_time(chain):
 def test_bad_query_parameters(chain, path, params):
     with pytest.raises(FinchainError) as err:
         chain.app.query(path, params)
-    assert (err.value.codespace, err.value.code) == ("tx", 25)
+    assert ErrBadQuery.matches(err.value)
 
 
 def test_unknown_record_and_proof_of_a_record(chain):
     with pytest.raises(FinchainError) as err:
         chain.app.query("evidence/record", {"hash_alg": "sha256", "hash": doc("none").hex()})
-    assert (err.value.codespace, err.value.code) == ("evidence", 3)
+    assert ErrRecordNotFound.matches(err.value)
     chain.block(chain.signer(1).sign(eb.record("sha256", doc("p"), kind="k")))
     answer = chain.app.query(
         "evidence/record", {"hash_alg": "sha256", "hash": doc("p").hex()}, prove=True
@@ -222,12 +235,27 @@ def test_unknown_record_and_proof_of_a_record(chain):
     assert not verify_proof(answer.root, entry.key, entry.value + b"x", proof, "sha256")
 
 
+def entries(app: FinchainApp) -> list[tuple[bytes, bytes]]:
+    """Every committed state entry of the evidence module."""
+    return list(app.state.iterate(STORE.prefix))
+
+
 def test_genesis_carries_records_over(chain, tmp_path):
     chain.block(chain.signer(1).sign(eb.record("sha256", doc("g1"), kind="k", cosigners=[A2])))
     chain.block(chain.signer(2).sign(eb.cosign("sha256", doc("g1"))))
     chain.block(chain.signer(3).sign(eb.record("sm3", doc("g2"), kind="k", metadata={"a": "b"})))
+    chain.block(
+        chain.signer(1).sign(eb.record("sm3", doc("g3"), kind="k", cosigners=[A2, A3])),
+        chain.signer(3).sign(eb.record("sha256", doc("g4"), kind="k")),
+    )
     exported = chain.app.export_genesis()["evidence"]
-    assert [r["hash"] for r in exported["records"]] == [doc("g1").hex(), doc("g2").hex()]
+    assert [r["hash"] for r in exported["records"]] == [doc(f"g{n}").hex() for n in (1, 2, 3, 4)]
+    assert [r["status"] for r in exported["records"]] == [
+        "complete",
+        "complete",
+        "pending",
+        "complete",
+    ]
 
     def genesis_with(records: list[Any]) -> Genesis:
         app_state = {**chain.genesis.app_state, "evidence": {"records": records}}
@@ -236,18 +264,43 @@ def test_genesis_carries_records_over(chain, tmp_path):
     carried = FinchainApp(tmp_path / "carried")
     carried.init_chain(genesis_with(exported["records"]))
     assert carried.export_genesis()["evidence"] == exported
+    assert entries(carried) == entries(chain.app), "records, positions, lists and counters"
     assert carried.check_invariants() == []
+    mine = carried.query("evidence/by_submitter", {"submitter": A1}).value["records"]
+    assert [r["hash"] for r in mine] == [doc("g1").hex(), doc("g3").hex()]
 
-    for field, value in (("seq", 1), ("hash", "AB" * 32), ("time_ns", 2**63)):
-        broken = dict(exported["records"][0], **{field: value})
+    # the derived fields may be left out; given, they must agree with the record
+    bare = [
+        {k: v for k, v in r.items() if k not in ("status", "completed_height")}
+        | {"cosigners": [{k: v for k, v in c.items() if k != "signed"} for c in r["cosigners"]]}
+        for r in exported["records"]
+    ]
+    again = FinchainApp(tmp_path / "bare")
+    again.init_chain(genesis_with(bare))
+    assert entries(again) == entries(chain.app)
+
+    first = exported["records"][0]
+    unsigned = dict(first["cosigners"][0], signed=False)
+    for name, change in (
+        ("seq", {"seq": 1}),
+        ("hash", {"hash": "AB" * 32}),
+        ("time", {"time_ns": 2**63}),
+        ("future", {"time_ns": chain.time_ns * 2}),
+        ("status", {"status": "pending"}),
+        ("signed", {"cosigners": [unsigned]}),
+        ("extra", {"note": "x"}),
+    ):
         with pytest.raises(FinchainError) as err:
-            FinchainApp(tmp_path / f"bad-{field}").init_chain(genesis_with([broken]))
-        assert (err.value.codespace, err.value.code) == ("evidence", 8)
+            FinchainApp(tmp_path / f"bad-{name}").init_chain(genesis_with([first | change]))
+        assert ErrBadGenesis.matches(err.value), name
+    with pytest.raises(FinchainError) as err:
+        FinchainApp(tmp_path / "twice").init_chain(genesis_with([first, first | {"seq": 1}]))
+    assert ErrBadGenesis.matches(err.value) and "twice" in err.value.message
 
 
 class _Accounts:
-    def status(self, reader: KVReader, account: str) -> str | None:
-        return "active"
+    def status(self, reader: KVReader, account: str) -> AccountStatus | None:
+        return AccountStatus.ACTIVE
 
 
 class _Identity:
@@ -298,4 +351,4 @@ def test_largest_record_fits_the_transaction_budget(tmp_path):
     assert result.ok, result.log
     metadata["k16"] = "v"
     msg = eb.record("sm3", doc("bigger"), kind="contract", metadata=metadata)
-    assert code_of(chain.block(chain.signer(1).sign(msg))[0]) == ("tx", 6)
+    refused(chain.block(chain.signer(1).sign(msg))[0], ErrInvalidMsg)

@@ -1,8 +1,10 @@
 """Message builders of the data-rights module (see ``finchain.client.builders`` for the rest).
 
-These spell the wire maps only; ``finchain.offchain.datarights`` does the cryptography
-(encrypting payloads, wrapping data keys, rotating after a revocation) and
-calls them.
+Each builds the message object and returns ``msg.to_raw()``: the wire form comes
+from the message's declaration, never spelled here. Builders do not check their
+arguments; the chain refuses a malformed message with ``tx:6``.
+``finchain.offchain.datarights`` does the cryptography (encrypting payloads,
+wrapping data keys, rotating after a revocation) and calls them.
 
 Example::
 
@@ -16,10 +18,19 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from finchain.codec import RawMsg
-from finchain.modules.datarights import messages as drm
+from finchain.modules.datarights.messages import (
+    MsgAddVersion,
+    MsgForget,
+    MsgGrant,
+    MsgRecordAccess,
+    MsgRegisterAsset,
+    MsgRevoke,
+)
+from finchain.modules.datarights.types import Rewrap
 
 
 def register_asset(
@@ -41,23 +52,18 @@ def register_asset(
         terms: the terms of use, short text (at most 1 KiB).
         location: where the encrypted payload is (a URI, at most 512 bytes), or empty.
     """
-    return RawMsg(
-        drm.MsgRegisterAsset.TYPE,
-        {
-            "owner": owner,
-            "hash": content_hash,
-            "title": title,
-            "terms": terms,
-            "purposes": sorted(purposes),
-            "location": location,
-            "key_id": key_id,
-        },
-    )
+    return MsgRegisterAsset(
+        owner, content_hash, title, terms, tuple(sorted(purposes)), location, key_id
+    ).to_raw()
 
 
 def rewrap(grantee: str, key_id: str, wrapped_key: bytes) -> dict[str, object]:
     """One entry of ``add_version``'s ``wraps``: the new key sealed to ``grantee#key_id``."""
-    return {"grantee": grantee, "key_id": key_id, "wrapped_key": wrapped_key}
+    return Rewrap(grantee, key_id, wrapped_key).to_obj()
+
+
+def _rewrap(entry: Mapping[str, Any]) -> Rewrap:
+    return Rewrap(entry["grantee"], entry["key_id"], entry["wrapped_key"])
 
 
 def add_version(
@@ -68,17 +74,12 @@ def add_version(
     wraps: Sequence[dict[str, object]] = (),
     location: str = "",
 ) -> RawMsg:
-    """Add a version under a new data key, wrapped for the grantees that keep access."""
-    return RawMsg(
-        drm.MsgAddVersion.TYPE,
-        {
-            "asset": asset,
-            "hash": content_hash,
-            "location": location,
-            "key_id": key_id,
-            "wraps": sorted(wraps, key=lambda w: str(w["grantee"])),
-        },
-    )
+    """Add a version under a new data key, wrapped for the grantees that keep access.
+
+    ``wraps`` are ``rewrap(...)`` entries, one per grantee that keeps access.
+    """
+    sealed = tuple(sorted((_rewrap(w) for w in wraps), key=lambda w: w.grantee))
+    return MsgAddVersion(asset, content_hash, location, key_id, sealed).to_raw()
 
 
 def grant(
@@ -95,32 +96,20 @@ def grant(
 
     ``wrapped_key`` is the current version's data key sealed to ``grantee#key_id``.
     """
-    return RawMsg(
-        drm.MsgGrant.TYPE,
-        {
-            "asset": asset,
-            "grantee": grantee,
-            "purposes": sorted(purposes),
-            "not_before": not_before,
-            "not_after": not_after,
-            "key_id": key_id,
-            "wrapped_key": wrapped_key,
-        },
-    )
+    return MsgGrant(
+        asset, grantee, tuple(sorted(purposes)), not_before, not_after, key_id, wrapped_key
+    ).to_raw()
 
 
 def revoke(asset: int, grantee: str) -> RawMsg:
-    return RawMsg(drm.MsgRevoke.TYPE, {"asset": asset, "grantee": grantee})
+    return MsgRevoke(asset, grantee).to_raw()
 
 
 def record_access(asset: int, grantee: str, *, purpose: str, version: int) -> RawMsg:
     """Record, as ``grantee`` (the signer must control it), one use of ``version``."""
-    return RawMsg(
-        drm.MsgRecordAccess.TYPE,
-        {"asset": asset, "grantee": grantee, "purpose": purpose, "version": version},
-    )
+    return MsgRecordAccess(asset, grantee, purpose, version).to_raw()
 
 
 def forget(asset: int, version: int) -> RawMsg:
     """Record that the off-chain payload of ``version`` was deleted."""
-    return RawMsg(drm.MsgForget.TYPE, {"asset": asset, "version": version})
+    return MsgForget(asset, version).to_raw()

@@ -1,5 +1,9 @@
 """Message builders of the evidence module (see ``finchain.client.builders`` for the rest).
 
+Each builds the message object and returns ``msg.to_raw()``: the wire form comes
+from the message's declaration, never spelled here. Builders do not check their
+arguments; the chain refuses a malformed message with ``tx:6``.
+
 Example::
 
     from finchain.client import evidence_builders as eb
@@ -14,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from finchain.codec import RawMsg
-from finchain.modules.evidence import messages as ev
+from finchain.modules.evidence.messages import MsgCosign, MsgRecord
 from finchain.modules.evidence.types import BATCH_ROOT, tree_name
 
 
@@ -35,16 +39,8 @@ def record(
         metadata: up to 16 short string pairs (1 KiB encoded), e.g. a reference number.
         cosigners: accounts that must each sign ``cosign`` before the record is complete.
     """
-    return RawMsg(
-        ev.MsgRecord.TYPE,
-        {
-            "hash_alg": hash_alg,
-            "hash": digest,
-            "kind": kind,
-            "metadata": dict(metadata or {}),
-            "cosigners": sorted(cosigners),
-        },
-    )
+    meta = tuple(sorted((metadata or {}).items()))
+    return MsgRecord(hash_alg, digest, kind, meta, tuple(sorted(cosigners))).to_raw()
 
 
 def record_batch_root(hash_alg: str, root: bytes, count: int) -> RawMsg:
@@ -59,4 +55,4 @@ def record_batch_root(hash_alg: str, root: bytes, count: int) -> RawMsg:
 
 def cosign(hash_alg: str, digest: bytes) -> RawMsg:
     """Co-sign a recorded hash as one of the accounts its record names."""
-    return RawMsg(ev.MsgCosign.TYPE, {"hash_alg": hash_alg, "hash": digest})
+    return MsgCosign(hash_alg, digest).to_raw()

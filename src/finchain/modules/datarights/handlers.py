@@ -20,15 +20,33 @@ from finchain.modules.datarights.messages import (
 
 
 def register_asset(keeper: DataRightsKeeper, ctx: Context, msg: MsgRegisterAsset) -> None:
-    keeper.register(ctx, msg)
+    keeper.register(
+        ctx,
+        msg.owner,
+        msg.hash,
+        msg.key_id,
+        title=msg.title,
+        terms=msg.terms,
+        purposes=msg.purposes,
+        location=msg.location,
+    )
 
 
 def add_version(keeper: DataRightsKeeper, ctx: Context, msg: MsgAddVersion) -> None:
-    keeper.add_version(ctx, msg)
+    keeper.add_version(ctx, msg.asset, msg.hash, msg.key_id, location=msg.location, wraps=msg.wraps)
 
 
 def grant(keeper: DataRightsKeeper, ctx: Context, msg: MsgGrant) -> None:
-    keeper.grant_access(ctx, msg)
+    keeper.grant_access(
+        ctx,
+        msg.asset,
+        msg.grantee,
+        purposes=msg.purposes,
+        not_before=msg.not_before,
+        not_after=msg.not_after,
+        key_method=msg.key_id,
+        wrapped_key=msg.wrapped_key,
+    )
 
 
 def revoke(keeper: DataRightsKeeper, ctx: Context, msg: MsgRevoke) -> None:
@@ -36,7 +54,7 @@ def revoke(keeper: DataRightsKeeper, ctx: Context, msg: MsgRevoke) -> None:
 
 
 def record_access(keeper: DataRightsKeeper, ctx: Context, msg: MsgRecordAccess) -> None:
-    keeper.record_access(ctx, msg)
+    keeper.record_access(ctx, msg.asset, msg.grantee, purpose=msg.purpose, version=msg.version)
 
 
 def forget(keeper: DataRightsKeeper, ctx: Context, msg: MsgForget) -> None:

@@ -1,20 +1,22 @@
-"""The only code that reads or writes the data-rights module's keys.
+"""The only code that reads or writes the data-rights module's state (``keys.py``).
 
 Nothing is ever deleted except the ``active`` index entry of a revoked grant:
 assets, versions (forgotten ones too), grants, wrapped keys and access
 records stay, so the history an auditor reads is the history that happened.
+Each kind of record is written by one helper (``_put_*``, ``_file_grant``,
+``_append_access``), which also keeps its lists and counters; genesis import
+(``import_state``) uses them too, and counts each grantee's accesses once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from finchain.codec import decode_trusted, encode
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
 from finchain.crypto import get_suite
-from finchain.modules.datarights import events, keys
+from finchain.modules.datarights import events
 from finchain.modules.datarights.deps import DidDirectory
 from finchain.modules.datarights.errors import (
     ErrAssetNotFound,
@@ -35,11 +37,18 @@ from finchain.modules.datarights.errors import (
     ErrVersionNotFound,
     ErrWindowOver,
 )
-from finchain.modules.datarights.messages import (
-    MsgAddVersion,
-    MsgGrant,
-    MsgRecordAccess,
-    MsgRegisterAsset,
+from finchain.modules.datarights.keys import (
+    ACCESSES,
+    ASSET_GRANTS,
+    ASSETS,
+    GRANTEE_ACCESS_COUNT,
+    GRANTEE_GRANT_COUNT,
+    GRANTEE_GRANTS,
+    GRANTS,
+    NEXT_ASSET,
+    NEXT_GRANT,
+    VERSIONS,
+    WRAPS,
 )
 from finchain.modules.datarights.types import (
     MAX_ACTIVE_GRANTS,
@@ -48,6 +57,7 @@ from finchain.modules.datarights.types import (
     Access,
     Asset,
     Grant,
+    Rewrap,
     Version,
     WrappedKey,
 )
@@ -55,16 +65,11 @@ from finchain.modules.datarights.types import (
 KEY_AGREEMENT = "keyAgreement"
 
 
-def _count(raw: bytes | None, default: int = 0) -> int:
-    return default if raw is None else int.from_bytes(raw, "big")
-
-
 class DataRightsView:
     """Read-only access on any reader."""
 
     def asset(self, reader: KVReader, asset_id: int) -> Asset | None:
-        raw = reader.get(keys.asset(asset_id))
-        return None if raw is None else Asset.from_obj(decode_trusted(raw))
+        return ASSETS.get(reader, asset_id)
 
     def require_asset(self, reader: KVReader, asset_id: int) -> Asset:
         found = self.asset(reader, asset_id)
@@ -76,14 +81,13 @@ class DataRightsView:
         return found
 
     def next_asset(self, reader: KVReader) -> int:
-        return _count(reader.get(keys.NEXT_ASSET), 1)
+        return NEXT_ASSET.peek(reader)
 
     def next_grant(self, reader: KVReader) -> int:
-        return _count(reader.get(keys.NEXT_GRANT), 1)
+        return NEXT_GRANT.peek(reader)
 
     def version(self, reader: KVReader, asset_id: int, number: int) -> Version | None:
-        raw = reader.get(keys.version(asset_id, number))
-        return None if raw is None else Version.from_obj(decode_trusted(raw))
+        return VERSIONS.get(reader, (asset_id, number))
 
     def require_version(self, reader: KVReader, asset: Asset, number: int) -> Version:
         found = self.version(reader, asset.id, number) if 1 <= number <= asset.versions else None
@@ -97,48 +101,63 @@ class DataRightsView:
         return [self.require_version(reader, asset, n) for n in range(1, asset.versions + 1)]
 
     def grant(self, reader: KVReader, grant_id: int) -> Grant:
-        raw = reader.get(keys.grant(grant_id))
-        if raw is None:
+        found = GRANTS.get(reader, grant_id)
+        if found is None:
             # grant ids are read from the module's own indexes, so a hole is corrupt state
             raise RuntimeError(f"data-rights grant {grant_id} is indexed but missing")
-        return Grant.from_obj(decode_trusted(raw))
+        return found
 
     def active_grant(self, reader: KVReader, asset_id: int, grantee: str) -> Grant | None:
-        raw = reader.get(keys.active(asset_id, grantee))
-        return None if raw is None else self.grant(reader, int.from_bytes(raw, "big"))
+        grant_id = GRANTS.get_by("active", reader, (asset_id, grantee))
+        return None if grant_id is None else self.grant(reader, grant_id)
 
     def asset_grant(self, reader: KVReader, asset_id: int, position: int) -> Grant:
-        return self.grant(reader, _count(reader.get(keys.asset_grant(asset_id, position))))
+        """The ``position``-th grant of an asset (0 .. asset.grants - 1), in the order granted."""
+        return self.grant(reader, self._listed(ASSET_GRANTS.get(reader, (asset_id, position))))
 
     def grantee_grant_count(self, reader: KVReader, grantee: str) -> int:
-        return _count(reader.get(keys.grantee_grant_count(grantee)))
+        return GRANTEE_GRANT_COUNT.get(reader, grantee) or 0
 
     def grantee_grant(self, reader: KVReader, grantee: str, position: int) -> Grant:
-        return self.grant(reader, _count(reader.get(keys.grantee_grant(grantee, position))))
+        return self.grant(reader, self._listed(GRANTEE_GRANTS.get(reader, (grantee, position))))
 
     def wrapped_key(self, reader: KVReader, grant_id: int, number: int) -> WrappedKey | None:
-        raw = reader.get(keys.wrap(grant_id, number))
-        return None if raw is None else WrappedKey.from_obj(decode_trusted(raw))
+        return WRAPS.get(reader, (grant_id, number))
 
     def access(self, reader: KVReader, asset_id: int, position: int) -> Access:
-        raw = reader.get(keys.access(asset_id, position))
-        if raw is None:
+        found = ACCESSES.get(reader, (asset_id, position))
+        if found is None:
             raise RuntimeError(f"data-rights access {asset_id}/{position} is counted but missing")
-        return Access.from_obj(decode_trusted(raw))
+        return found
 
     def grantee_access_count(self, reader: KVReader, grantee: str) -> int:
-        return _count(reader.get(keys.by_grantee_count(grantee)))
+        return GRANTEE_ACCESS_COUNT.get(reader, grantee) or 0
 
     def grantee_access(self, reader: KVReader, grantee: str, position: int) -> Access:
-        raw = reader.get(keys.by_grantee(grantee, position))
-        if raw is None or len(raw) != 16:
+        key = ACCESSES.get_by("grantee", reader, (grantee, position))
+        if key is None:
             raise RuntimeError(f"data-rights access index of {grantee} is broken at {position}")
-        return self.access(reader, int.from_bytes(raw[:8], "big"), int.from_bytes(raw[8:], "big"))
+        return self.access(reader, *key)
 
     def assets(self, reader: KVReader) -> Iterator[Asset]:
-        """Every asset in id order (for invariants)."""
+        """Every asset in id order (for invariants and genesis export)."""
         for asset_id in range(1, self.next_asset(reader)):
             yield self.require_asset(reader, asset_id)
+
+    def grants(self, reader: KVReader) -> Iterator[Grant]:
+        """Every grant in id order, which is the order granted."""
+        for grant_id in range(1, self.next_grant(reader)):
+            yield self.grant(reader, grant_id)
+
+    def wraps(self, reader: KVReader) -> Iterator[tuple[tuple[int, int], WrappedKey]]:
+        """Every wrapped key by ``(grant, version)``."""
+        return WRAPS.iterate(reader)
+
+    @staticmethod
+    def _listed(grant_id: int | None) -> int:
+        if grant_id is None:
+            raise RuntimeError("a data-rights grant list is shorter than its count")
+        return grant_id
 
 
 class DataRightsKeeper(DataRightsView):
@@ -153,29 +172,55 @@ class DataRightsKeeper(DataRightsView):
 
     # -- owner actions -------------------------------------------------------------------------
 
-    def register(self, ctx: Context, msg: MsgRegisterAsset) -> Asset:
-        self._require_controls(ctx, msg.owner)
+    def register(
+        self,
+        ctx: Context,
+        owner: str,
+        content_hash: bytes,
+        key_id: bytes,
+        *,
+        title: str,
+        terms: str,
+        purposes: tuple[str, ...],
+        location: str,
+    ) -> Asset:
+        """A new asset of ``owner`` (the signer must control it) with version 1."""
+        self._require_controls(ctx, owner)
         asset = Asset(
-            self.next_asset(ctx.store),
-            msg.owner,
+            NEXT_ASSET.next(ctx),
+            owner,
             ctx.signer,
             get_suite(ctx.suite).hash_name,
-            msg.title,
-            msg.terms,
-            msg.purposes,
+            title,
+            terms,
+            purposes,
             ctx.height,
             ctx.time_ns,
+            versions=1,
+            grants=0,
+            active_grants=0,
+            accesses=0,
         )
-        ctx.store.set(keys.NEXT_ASSET, keys.u64(asset.id + 1))
         self._put_asset(ctx, asset)
         self._put_version(
-            ctx, Version(asset.id, 1, msg.hash, msg.key_id, msg.location, ctx.height, ctx.time_ns)
+            ctx,
+            Version(asset.id, 1, content_hash, key_id, location, ctx.height, ctx.time_ns, 0, 0),
         )
-        ctx.emit(events.registered(asset.id, asset.owner, msg.hash))
+        ctx.emit(events.registered(asset.id, asset.owner, content_hash))
         return asset
 
-    def add_version(self, ctx: Context, msg: MsgAddVersion) -> Version:
-        asset = self._owned(ctx, msg.asset)
+    def add_version(
+        self,
+        ctx: Context,
+        asset_id: int,
+        content_hash: bytes,
+        key_id: bytes,
+        *,
+        location: str,
+        wraps: Sequence[Rewrap],
+    ) -> Version:
+        """Version n+1 under a new data key, sealed to each of ``wraps`` (active grantees)."""
+        asset = self._owned(ctx, asset_id)
         if asset.versions >= MAX_VERSIONS:
             raise ErrTooMany(
                 f"data asset #{asset.id} has {MAX_VERSIONS} versions, the most it may hold: "
@@ -183,7 +228,7 @@ class DataRightsKeeper(DataRightsView):
             )
         number = asset.versions + 1
         grants = []
-        for wrap in msg.wraps:
+        for wrap in wraps:
             grant = self.active_grant(ctx.store, asset.id, wrap.grantee)
             if grant is None:
                 raise ErrBadWraps(
@@ -193,32 +238,43 @@ class DataRightsKeeper(DataRightsView):
             self._require_key_agreement(ctx, wrap.grantee, wrap.key_id)
             grants.append((grant, wrap))
         version = Version(
-            asset.id, number, msg.hash, msg.key_id, msg.location, ctx.height, ctx.time_ns
+            asset.id, number, content_hash, key_id, location, ctx.height, ctx.time_ns, 0, 0
         )
         self._put_version(ctx, version)
         for grant, wrap in grants:
             self._put_wrap(ctx, grant.id, number, WrappedKey(wrap.key_id, wrap.wrapped_key))
         self._put_asset(ctx, replace(asset, versions=number))
-        ctx.emit(events.version_added(asset.id, number, msg.hash, len(grants)))
+        ctx.emit(events.version_added(asset.id, number, content_hash, len(grants)))
         return version
 
-    def grant_access(self, ctx: Context, msg: MsgGrant) -> Grant:
-        asset = self._owned(ctx, msg.asset)
-        if not self._identity.is_active(ctx.store, msg.grantee):
+    def grant_access(
+        self,
+        ctx: Context,
+        asset_id: int,
+        grantee: str,
+        *,
+        purposes: tuple[str, ...],
+        not_before: int,
+        not_after: int,
+        key_method: str,
+        wrapped_key: bytes,
+    ) -> Grant:
+        """Grant ``grantee`` the current version, its data key sealed to ``grantee#key_method``."""
+        asset = self._owned(ctx, asset_id)
+        if not self._identity.is_active(ctx.store, grantee):
             raise ErrGranteeInactive(
-                f"{msg.grantee} is not an active DID of this chain: grant to a registered, "
-                "active DID"
+                f"{grantee} is not an active DID of this chain: grant to a registered, active DID"
             )
-        outside = [p for p in msg.purposes if p not in asset.purposes]
+        outside = [p for p in purposes if p not in asset.purposes]
         if outside:
             raise ErrPurposeNotAllowed(
                 f"purposes {outside} are not among data asset #{asset.id}'s purposes "
                 f"{list(asset.purposes)}"
             )
-        existing = self.active_grant(ctx.store, asset.id, msg.grantee)
+        existing = self.active_grant(ctx.store, asset.id, grantee)
         if existing is not None:
             raise ErrGrantExists(
-                f"{msg.grantee} already holds grant {existing.id} on data asset #{asset.id}: "
+                f"{grantee} already holds grant {existing.id} on data asset #{asset.id}: "
                 "revoke it first to change its terms"
             )
         if asset.active_grants >= MAX_ACTIVE_GRANTS:
@@ -226,9 +282,9 @@ class DataRightsKeeper(DataRightsView):
                 f"data asset #{asset.id} has {MAX_ACTIVE_GRANTS} active grants, the most it "
                 "may hold: revoke one first"
             )
-        if msg.not_after <= ctx.time_ns:
+        if not_after <= ctx.time_ns:
             raise ErrWindowOver(
-                f"not_after {msg.not_after} is not after the block time {ctx.time_ns}: "
+                f"not_after {not_after} is not after the block time {ctx.time_ns}: "
                 "choose a window that ends in the future"
             )
         current = self.require_version(ctx.store, asset, asset.versions)
@@ -237,47 +293,41 @@ class DataRightsKeeper(DataRightsView):
                 f"the payload of data asset #{asset.id} version {current.number} was deleted: "
                 "add a new version before granting"
             )
-        self._require_key_agreement(ctx, msg.grantee, msg.key_id)
+        self._require_key_agreement(ctx, grantee, key_method)
         grant = Grant(
-            self.next_grant(ctx.store),
+            NEXT_GRANT.next(ctx),
             asset.id,
-            msg.grantee,
-            msg.purposes,
-            msg.not_before,
-            msg.not_after,
-            msg.key_id,
+            grantee,
+            purposes,
+            not_before,
+            not_after,
+            key_method,
             current.number,
             ctx.height,
             ctx.time_ns,
+            0,
+            0,
         )
-        store = ctx.store
-        store.set(keys.NEXT_GRANT, keys.u64(grant.id + 1))
-        self._put_grant(ctx, grant)
-        store.set(keys.active(asset.id, grant.grantee), keys.u64(grant.id))
-        store.set(keys.asset_grant(asset.id, asset.grants), keys.u64(grant.id))
-        mine = self.grantee_grant_count(store, grant.grantee)
-        store.set(keys.grantee_grant(grant.grantee, mine), keys.u64(grant.id))
-        store.set(keys.grantee_grant_count(grant.grantee), keys.u64(mine + 1))
-        self._put_wrap(ctx, grant.id, current.number, WrappedKey(msg.key_id, msg.wrapped_key))
+        self._file_grant(ctx, grant, asset.grants)
+        self._put_wrap(ctx, grant.id, current.number, WrappedKey(key_method, wrapped_key))
         self._put_asset(
             ctx, replace(asset, grants=asset.grants + 1, active_grants=asset.active_grants + 1)
         )
-        ctx.emit(
-            events.granted(asset.id, grant.grantee, grant.id, grant.not_before, grant.not_after)
-        )
+        ctx.emit(events.granted(asset.id, grantee, grant.id, grant.not_before, grant.not_after))
         return grant
 
     def revoke(self, ctx: Context, asset_id: int, grantee: str) -> Grant:
+        """End ``grantee``'s active grant on the asset now (the grant stays, marked revoked)."""
         asset = self._owned(ctx, asset_id)
         grant = self._require_active_grant(ctx.store, asset, grantee)
         ended = replace(grant, revoked_height=ctx.height, revoked_ns=ctx.time_ns)
-        self._put_grant(ctx, ended)
-        ctx.store.delete(keys.active(asset.id, grantee))
+        GRANTS.set(ctx, ended.id, ended)  # leaves the active index
         self._put_asset(ctx, replace(asset, active_grants=asset.active_grants - 1))
         ctx.emit(events.revoked(asset.id, grantee, grant.id))
         return ended
 
     def forget(self, ctx: Context, asset_id: int, number: int) -> Version:
+        """Record that the payload of version ``number`` was deleted (its hash stays)."""
         asset = self._owned(ctx, asset_id)
         version = self.require_version(ctx.store, asset, number)
         if version.forgotten:
@@ -292,10 +342,12 @@ class DataRightsKeeper(DataRightsView):
 
     # -- grantee action --------------------------------------------------------------------
 
-    def record_access(self, ctx: Context, msg: MsgRecordAccess) -> Access:
+    def record_access(
+        self, ctx: Context, asset_id: int, grantee: str, *, purpose: str, version: int
+    ) -> Access:
         """Check every condition of the grant at block time, then append the access record."""
-        asset = self.require_asset(ctx.store, msg.asset)
-        version = self.require_version(ctx.store, asset, msg.version)
+        asset = self.require_asset(ctx.store, asset_id)
+        found = self.require_version(ctx.store, asset, version)
         if not self._identity.is_active(ctx.store, asset.owner):
             # Nobody can revoke a grant of a deactivated owner (a DID retired because it was
             # compromised, say), so its grants end with it rather than run on unrevocable.
@@ -303,51 +355,87 @@ class DataRightsKeeper(DataRightsView):
                 f"the owner {asset.owner} of data asset #{asset.id} was deactivated and its "
                 "grants ended with it: the data must be registered again under an active DID"
             )
-        if not self._identity.controls(ctx.store, msg.grantee, ctx.signer):
+        if not self._identity.controls(ctx.store, grantee, ctx.signer):
             raise ErrNotGrantee(
-                f"account {ctx.signer} does not control {msg.grantee}: sign with the grantee "
+                f"account {ctx.signer} does not control {grantee}: sign with the grantee "
                 "DID's controller account"
             )
-        grant = self._require_active_grant(ctx.store, asset, msg.grantee)
+        grant = self._require_active_grant(ctx.store, asset, grantee)
         if not grant.open_at(ctx.time_ns):
             raise ErrOutsideWindow(
                 f"grant {grant.id} is open from {grant.not_before} to {grant.not_after} "
                 f"(block time, ns); the block time is {ctx.time_ns}"
             )
-        if msg.purpose not in grant.purposes:
+        if purpose not in grant.purposes:
             raise ErrPurposeNotGranted(
-                f"grant {grant.id} covers purposes {list(grant.purposes)}, not {msg.purpose!r}"
+                f"grant {grant.id} covers purposes {list(grant.purposes)}, not {purpose!r}"
             )
-        if version.forgotten:
+        if found.forgotten:
             raise ErrVersionForgotten(
-                f"the payload of data asset #{asset.id} version {version.number} was deleted "
-                f"at height {version.forgotten_height}; open a later version"
+                f"the payload of data asset #{asset.id} version {found.number} was deleted "
+                f"at height {found.forgotten_height}; open a later version"
             )
-        if self.wrapped_key(ctx.store, grant.id, version.number) is None:
+        if self.wrapped_key(ctx.store, grant.id, found.number) is None:
             raise ErrNoKeyForVersion(
-                f"no data key of data asset #{asset.id} version {version.number} is wrapped "
-                f"for {msg.grantee}: ask the owner, or open a version granted to you"
+                f"no data key of data asset #{asset.id} version {found.number} is wrapped "
+                f"for {grantee}: ask the owner, or open a version granted to you"
             )
         record = Access(
             asset.id,
             asset.accesses,
-            msg.grantee,
+            grantee,
+            self.grantee_access_count(ctx.store, grantee),
             ctx.signer,
             grant.id,
-            version.number,
-            msg.purpose,
+            found.number,
+            purpose,
             ctx.height,
             ctx.time_ns,
             ctx.tx_id,
         )
-        store = ctx.store
-        store.set(keys.access(asset.id, record.seq), encode(record.to_obj()))
-        mine = self.grantee_access_count(store, msg.grantee)
-        store.set(keys.by_grantee(msg.grantee, mine), keys.u64(asset.id) + keys.u64(record.seq))
-        store.set(keys.by_grantee_count(msg.grantee), keys.u64(mine + 1))
+        self._append_access(ctx, record)
         self._put_asset(ctx, replace(asset, accesses=asset.accesses + 1))
-        ctx.emit(events.accessed(asset.id, record.seq, msg.grantee, version.number, msg.purpose))
+        ctx.emit(events.accessed(asset.id, record.seq, grantee, found.number, purpose))
         return record
+
+    # -- genesis -----------------------------------------------------------------------------
+
+    def import_state(
+        self,
+        ctx: Context,
+        assets: Sequence[Asset],
+        versions: Sequence[Version],
+        grants: Sequence[Grant],
+        wraps: Sequence[tuple[int, int, WrappedKey]],
+        accesses: Sequence[Access],
+    ) -> None:
+        """Genesis: state exported by another chain, already checked whole (``module.py``).
+
+        Assets and grants come in id order from 1, so the counters resume after
+        them; each grant is filed in its asset's and its grantee's lists in that
+        order, as it was when granted; each access in its grantee's list at its
+        ``grantee_seq`` (the unique index), which run 0, 1, … per grantee.
+        """
+        for asset in assets:
+            self._put_asset(ctx, asset)
+        if assets:  # a counter is stored once it has handed out an id, as on the live chain
+            NEXT_ASSET.set(ctx, len(assets) + 1)
+        for version in versions:
+            self._put_version(ctx, version)
+        per_asset: dict[int, int] = {}
+        for grant in grants:
+            self._file_grant(ctx, grant, per_asset.get(grant.asset, 0))
+            per_asset[grant.asset] = per_asset.get(grant.asset, 0) + 1
+        if grants:
+            NEXT_GRANT.set(ctx, len(grants) + 1)
+        for grant_id, number, wrapped in wraps:
+            self._put_wrap(ctx, grant_id, number, wrapped)
+        counts: dict[str, int] = {}
+        for access in accesses:  # by asset, then seq; each grantee's own order is grantee_seq
+            ACCESSES.set(ctx, (access.asset, access.seq), access)
+            counts[access.grantee] = counts.get(access.grantee, 0) + 1
+        for grantee, count in sorted(counts.items()):
+            GRANTEE_ACCESS_COUNT.set(ctx, grantee, count)
 
     # -- checks and writes -------------------------------------------------------------------
 
@@ -388,16 +476,26 @@ class DataRightsKeeper(DataRightsView):
 
     @staticmethod
     def _put_asset(ctx: Context, asset: Asset) -> None:
-        ctx.store.set(keys.asset(asset.id), encode(asset.to_obj()))
+        ASSETS.set(ctx, asset.id, asset)
 
     @staticmethod
     def _put_version(ctx: Context, version: Version) -> None:
-        ctx.store.set(keys.version(version.asset, version.number), encode(version.to_obj()))
+        VERSIONS.set(ctx, (version.asset, version.number), version)
 
-    @staticmethod
-    def _put_grant(ctx: Context, grant: Grant) -> None:
-        ctx.store.set(keys.grant(grant.id), encode(grant.to_obj()))
+    def _file_grant(self, ctx: Context, grant: Grant, position: int) -> None:
+        """A new grant, at ``position`` in its asset's list and next in its grantee's list."""
+        GRANTS.set(ctx, grant.id, grant)
+        ASSET_GRANTS.set(ctx, (grant.asset, position), grant.id)
+        mine = self.grantee_grant_count(ctx.store, grant.grantee)
+        GRANTEE_GRANTS.set(ctx, (grant.grantee, mine), grant.id)
+        GRANTEE_GRANT_COUNT.set(ctx, grant.grantee, mine + 1)
 
     @staticmethod
     def _put_wrap(ctx: Context, grant_id: int, number: int, wrapped: WrappedKey) -> None:
-        ctx.store.set(keys.wrap(grant_id, number), encode(wrapped.to_obj()))
+        WRAPS.set(ctx, (grant_id, number), wrapped)
+
+    @staticmethod
+    def _append_access(ctx: Context, access: Access) -> None:
+        """An access record at the end of its asset's log and of its grantee's list."""
+        ACCESSES.set(ctx, (access.asset, access.seq), access)
+        GRANTEE_ACCESS_COUNT.set(ctx, access.grantee, access.grantee_seq + 1)

@@ -1,85 +1,82 @@
-"""The data-rights module's key layout: the only place its store keys are spelled.
+"""The data-rights module's state: the only place its keys are spelled.
 
-Numbers are 8 big-endian bytes, so byte order is numeric order. Assets and
-grants get ids from counters; per-asset counts (versions, grants, accesses)
-live in the asset record, so each list below is read by position with point
-reads only:
+Assets and grants get ids from counters (``NEXT_ASSET``, ``NEXT_GRANT``);
+per-asset counts (versions, grants, active grants, accesses) live in the asset
+record, so each list below is read by position with point reads only (pages
+at any height, provable):
 
-- ``ver/<asset>/<n>``: version n (1-based) of an asset;
-- ``grant/<grant>``: a grant; ``active/<asset>/<grantee DID>``: the id of the
-  grantee's active grant (deleted on revocation, so "is there an active grant"
-  is one read);
-- ``ag/<asset>/<k>`` and ``gg/<grantee DID>/<k>``: grant ids in the order
-  granted, per asset and per grantee (``gg_count/<DID>`` counts the latter);
-- ``wrap/<grant>/<version>``: the data key of a version sealed to the grantee;
-- ``log/<asset>/<k>``: access record k of an asset; ``by/<grantee DID>/<k>``:
-  (asset, k) of the grantee's k-th access (``by_count/<DID>`` counts them).
+- ``ASSETS``: an asset by id; ``VERSIONS``: version n (1-based) of an asset;
+- ``GRANTS``: a grant by id; its unique index ``active`` files an unrevoked
+  grant under ``(asset, grantee DID)`` (dropped on revocation, so "is there an
+  active grant" is one read);
+- ``ASSET_GRANTS`` and ``GRANTEE_GRANTS`` (counted by ``GRANTEE_GRANT_COUNT``):
+  grant ids in the order granted, per asset and per grantee. A grant's place in
+  those lists is not part of the grant, so they are second maps, kept with the
+  grants by one keeper helper (``DataRightsKeeper._file_grant``); the order is
+  that of the grant ids, so genesis rebuilds them from the grants;
+- ``WRAPS``: the data key of a version sealed to a grant's grantee;
+- ``ACCESSES``: access record k of an asset; its unique index ``grantee`` files
+  it under ``(grantee DID, grantee_seq)``, its place among the grantee's
+  accesses (counted by ``GRANTEE_ACCESS_COUNT``).
+
+Nothing is deleted but the ``active`` entry of a revoked grant.
 """
 
 from __future__ import annotations
 
-from finchain.core.collections import StoreKey
+from finchain.core.collections import (
+    STR,
+    U64,
+    Index,
+    IndexedMap,
+    Map,
+    Pair,
+    RecordValue,
+    Sequence,
+    StoreKey,
+    U64Value,
+)
+from finchain.modules.datarights.types import Access, Asset, Grant, Version, WrappedKey
 
-PREFIX = b"datarights/"
-STORE = StoreKey("datarights", PREFIX)
-NEXT_ASSET = PREFIX + b"next_asset"
-NEXT_GRANT = PREFIX + b"next_grant"
-ASSET = PREFIX + b"asset/"
-VERSION = PREFIX + b"ver/"
-GRANT = PREFIX + b"grant/"
-ACTIVE = PREFIX + b"active/"
-ASSET_GRANT = PREFIX + b"ag/"
-GRANTEE_GRANT = PREFIX + b"gg/"
-GRANTEE_GRANT_COUNT = PREFIX + b"gg_count/"
-WRAP = PREFIX + b"wrap/"
-LOG = PREFIX + b"log/"
-BY_GRANTEE = PREFIX + b"by/"
-BY_GRANTEE_COUNT = PREFIX + b"by_count/"
+STORE = StoreKey("datarights", b"datarights/")
 
+NEXT_ASSET = Sequence(STORE, b"next_asset")
+NEXT_GRANT = Sequence(STORE, b"next_grant")
 
-def u64(number: int) -> bytes:
-    return number.to_bytes(8, "big")
-
-
-def asset(asset_id: int) -> bytes:
-    return ASSET + u64(asset_id)
+ASSETS: Map[int, Asset] = Map(STORE, b"asset/", U64, RecordValue(Asset.from_obj))
+VERSIONS: Map[tuple[int, int], Version] = Map(
+    STORE, b"ver/", Pair(U64, U64), RecordValue(Version.from_obj)
+)
 
 
-def version(asset_id: int, number: int) -> bytes:
-    return VERSION + u64(asset_id) + u64(number)
+def _active(_id: int, grant: Grant) -> tuple[int, str] | None:
+    return None if grant.revoked else (grant.asset, grant.grantee)
 
 
-def grant(grant_id: int) -> bytes:
-    return GRANT + u64(grant_id)
+GRANTS: IndexedMap[int, Grant] = IndexedMap(
+    STORE,
+    b"grant/",
+    U64,
+    RecordValue(Grant.from_obj),
+    {"active": Index(b"active/", Pair(U64, STR), _active, unique=True)},
+)
+ASSET_GRANTS: Map[tuple[int, int], int] = Map(STORE, b"ag/", Pair(U64, U64), U64Value())
+GRANTEE_GRANTS: Map[tuple[str, int], int] = Map(STORE, b"gg/", Pair(STR, U64), U64Value())
+GRANTEE_GRANT_COUNT: Map[str, int] = Map(STORE, b"gg_count/", STR, U64Value())
 
+WRAPS: Map[tuple[int, int], WrappedKey] = Map(
+    STORE, b"wrap/", Pair(U64, U64), RecordValue(WrappedKey.from_obj)
+)
 
-def active(asset_id: int, grantee: str) -> bytes:
-    return ACTIVE + u64(asset_id) + grantee.encode()
-
-
-def asset_grant(asset_id: int, position: int) -> bytes:
-    return ASSET_GRANT + u64(asset_id) + u64(position)
-
-
-def grantee_grant(grantee: str, position: int) -> bytes:
-    return GRANTEE_GRANT + grantee.encode() + b"/" + u64(position)
-
-
-def grantee_grant_count(grantee: str) -> bytes:
-    return GRANTEE_GRANT_COUNT + grantee.encode()
-
-
-def wrap(grant_id: int, number: int) -> bytes:
-    return WRAP + u64(grant_id) + u64(number)
-
-
-def access(asset_id: int, position: int) -> bytes:
-    return LOG + u64(asset_id) + u64(position)
-
-
-def by_grantee(grantee: str, position: int) -> bytes:
-    return BY_GRANTEE + grantee.encode() + b"/" + u64(position)
-
-
-def by_grantee_count(grantee: str) -> bytes:
-    return BY_GRANTEE_COUNT + grantee.encode()
+ACCESSES: IndexedMap[tuple[int, int], Access] = IndexedMap(
+    STORE,
+    b"log/",
+    Pair(U64, U64),
+    RecordValue(Access.from_obj),
+    {
+        "grantee": Index(
+            b"by/", Pair(STR, U64), lambda _key, a: (a.grantee, a.grantee_seq), unique=True
+        )
+    },
+)
+GRANTEE_ACCESS_COUNT: Map[str, int] = Map(STORE, b"by_count/", STR, U64Value())

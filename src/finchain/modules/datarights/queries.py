@@ -53,7 +53,7 @@ def _page(params: dict[str, Any], count: int, item: Callable[[int], Any]) -> dic
 def asset(view: DataRightsView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
     """The asset with every version (at most MAX_VERSIONS)."""
     found = view.require_asset(reader, _number(params, "asset", low=1, high=_MAX_INT, default=None))
-    return {**found.to_obj(), "version_list": [v.to_json() for v in view.versions(reader, found)]}
+    return {**found.to_json(), "version_list": [v.to_json() for v in view.versions(reader, found)]}
 
 
 def grants(view: DataRightsView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:

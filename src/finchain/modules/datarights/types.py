@@ -6,13 +6,23 @@ of the key), and for each grantee the data key sealed to the grantee's
 keyAgreement key. The payload itself lives off chain (``location``), encrypted
 with the suite's AEAD; ``forget`` records that it was deleted while the hash
 and every grant and access stay.
+
+Every record's fields are declared once (``finchain.core.fields``): the same
+declaration reads and writes the stored record, its JSON form (queries and
+genesis: bytes as lowercase hex) and the messages' parts.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
+
+from finchain.core.errors import ErrInvalidMsg
+from finchain.core.fields import Blob, Integer, ListOf, OneOf, Record, Text, wire
+from finchain.crypto import HASH_NAMES
+from finchain.formats.did import KEY_ID, is_did
+from finchain.modules.accounts.types import is_account_id
 
 HASH_BYTES = 32
 KEY_ID_BYTES = 32
@@ -28,6 +38,7 @@ MAX_ACTIVE_GRANTS = 64
 """Bounded so that one ``add_version`` can re-wrap the new key for every remaining grantee."""
 MAX_DID_BYTES = 80
 MAX_TIME_NS = 2**63 - 1
+MAX_ID = 2**63 - 1
 PURPOSE = re.compile(r"[a-z][a-z0-9_.-]{0,31}")
 LOCATION = re.compile(r"[a-z][a-z0-9+.-]{0,15}:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 SEALABLE_SCHEMES = ("sm2",)
@@ -37,111 +48,121 @@ The identity module admits sm2 and secp256k1 keyAgreement keys; finchain has
 no secp256k1 encryption, so a grant names an sm2 key. See docs/data-rights.md.
 """
 
+# -- the domain codecs, declared once -----------------------------------------------------------
+
+DID = Text(max_len=MAX_DID_BYTES, check=is_did, what="a did:finchain DID with valid check digits")
+ACCOUNT = Text(max_len=14, check=is_account_id, what="an account id")
+ID = Integer(low=1, high=MAX_ID)
+"""An asset or grant id (from a counter, starting at 1)."""
+COUNT = Integer(low=0, high=MAX_ID)
+HEIGHT = Integer(low=0, high=MAX_ID)
+TIME_NS = Integer(low=0, high=MAX_TIME_NS)
+VERSION = Integer(low=1, high=MAX_VERSIONS)
+DIGEST = Blob(size=HASH_BYTES)
+KEY_COMMITMENT = Blob(size=KEY_ID_BYTES)
+KEY_METHOD = Text(max_len=32, pattern=KEY_ID.pattern, what="the fragment of a keyAgreement key")
+"""The fragment (``ka1`` of ``did…#ka1``) of the keyAgreement key a data key is sealed to."""
+SEALED_KEY = Blob(max_len=MAX_WRAPPED_KEY, min_len=1)
+PURPOSE_FIELD = Text(max_len=32, pattern=PURPOSE.pattern, what="a purpose like credit-scoring")
+PURPOSES = ListOf(PURPOSE_FIELD, max_items=MAX_PURPOSES, min_items=1, unique=True, sort=True)
+"""1 to 16 distinct purposes, a set on the wire (held sorted)."""
+LOCATION_FIELD = Text(
+    max_len=MAX_LOCATION,
+    allow_empty=True,
+    pattern=f"(?:{LOCATION.pattern})?",
+    what="empty or a URI such as https://… or urn:… (no spaces)",
+)
+TX_ID = Blob(max_len=32)
+
+
+def _without(obj: Any, name: str) -> Any:
+    """A map without the derived field ``name`` of its JSON form (anything else: as it is)."""
+    return {k: v for k, v in obj.items() if k != name} if isinstance(obj, dict) else obj
+
+
+def _check_derived(obj: Any, name: str, value: Any, what: str) -> None:
+    if isinstance(obj, dict) and name in obj and obj[name] != value:
+        raise ErrInvalidMsg(f"{what}: {name} {obj[name]!r} disagrees with the record")
+
 
 @dataclass(frozen=True, slots=True)
-class Asset:
+class Asset(Record):
     """A registered data asset; the counts give the length of its lists."""
 
-    id: int
-    owner: str
-    registrant: str
-    hash_alg: str
-    title: str
-    terms: str
-    purposes: tuple[str, ...]
-    height: int
-    time_ns: int
-    versions: int = 1
-    grants: int = 0
-    active_grants: int = 0
-    accesses: int = 0
+    WHAT = "data asset"
+    id: int = wire(ID)
+    owner: str = wire(DID)
+    registrant: str = wire(ACCOUNT)
+    hash_alg: str = wire(OneOf(*HASH_NAMES))
+    title: str = wire(Text(max_len=MAX_TITLE))
+    terms: str = wire(Text(max_len=MAX_TERMS, allow_empty=True))
+    purposes: tuple[str, ...] = wire(PURPOSES)
+    height: int = wire(HEIGHT)
+    time_ns: int = wire(TIME_NS)
+    versions: int = wire(VERSION)
+    grants: int = wire(COUNT)
+    active_grants: int = wire(Integer(low=0, high=MAX_ACTIVE_GRANTS))
+    accesses: int = wire(COUNT)
 
-    def to_obj(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "owner": self.owner,
-            "registrant": self.registrant,
-            "hash_alg": self.hash_alg,
-            "title": self.title,
-            "terms": self.terms,
-            "purposes": list(self.purposes),
-            "height": self.height,
-            "time_ns": self.time_ns,
-            "versions": self.versions,
-            "grants": self.grants,
-            "active_grants": self.active_grants,
-            "accesses": self.accesses,
-        }
-
-    @classmethod
-    def from_obj(cls, obj: dict[str, Any]) -> Asset:
-        return cls(**{**obj, "purposes": tuple(obj["purposes"])})
+    def check(self) -> None:
+        if self.active_grants > self.grants:
+            raise ErrInvalidMsg(f"data asset #{self.id}: more active grants than grants")
 
 
 @dataclass(frozen=True, slots=True)
-class Version:
-    """One encrypted payload of an asset; ``forgotten_height`` > 0 once it was deleted."""
+class Version(Record):
+    """One encrypted payload of an asset; ``forgotten_height`` > 0 once it was deleted.
 
-    asset: int
-    number: int
-    hash: bytes
-    key_id: bytes
-    location: str
-    height: int
-    time_ns: int
-    forgotten_height: int = 0
-    forgotten_ns: int = 0
+    JSON form: the fields, bytes as hex, and the derived ``forgotten``.
+    """
+
+    WHAT = "data version"
+    asset: int = wire(ID)
+    number: int = wire(VERSION)
+    hash: bytes = wire(DIGEST)
+    key_id: bytes = wire(KEY_COMMITMENT)
+    location: str = wire(LOCATION_FIELD)
+    height: int = wire(HEIGHT)
+    time_ns: int = wire(TIME_NS)
+    forgotten_height: int = wire(HEIGHT)
+    forgotten_ns: int = wire(TIME_NS)
 
     @property
     def forgotten(self) -> bool:
         return self.forgotten_height > 0
 
-    def to_obj(self) -> dict[str, Any]:
-        return {
-            "asset": self.asset,
-            "number": self.number,
-            "hash": self.hash,
-            "key_id": self.key_id,
-            "location": self.location,
-            "height": self.height,
-            "time_ns": self.time_ns,
-            "forgotten_height": self.forgotten_height,
-            "forgotten_ns": self.forgotten_ns,
-        }
+    def to_json(self) -> dict[str, Any]:
+        return {**Record.to_json(self), "forgotten": self.forgotten}
 
     @classmethod
-    def from_obj(cls, obj: dict[str, Any]) -> Version:
-        return cls(**obj)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            **self.to_obj(),
-            "hash": self.hash.hex(),
-            "key_id": self.key_id.hex(),
-            "forgotten": self.forgotten,
-        }
+    def from_json(cls, obj: Any, *, what: str = "") -> Self:
+        found = super(Version, cls).from_json(_without(obj, "forgotten"), what=what)
+        _check_derived(obj, "forgotten", found.forgotten, what or cls.WHAT)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
-class Grant:
+class Grant(Record):
     """Access for ``grantee`` for ``purposes`` within [not_before, not_after] (block time, ns).
 
     ``key_method`` is the fragment of the grantee's keyAgreement key the data
     keys are sealed to. ``revoked_height`` > 0 once the owner revoked it.
+    JSON form: the fields and the derived ``revoked``.
     """
 
-    id: int
-    asset: int
-    grantee: str
-    purposes: tuple[str, ...]
-    not_before: int
-    not_after: int
-    key_method: str
-    granted_version: int
-    height: int
-    time_ns: int
-    revoked_height: int = 0
-    revoked_ns: int = 0
+    WHAT = "data grant"
+    id: int = wire(ID)
+    asset: int = wire(ID)
+    grantee: str = wire(DID)
+    purposes: tuple[str, ...] = wire(PURPOSES)
+    not_before: int = wire(TIME_NS)
+    not_after: int = wire(TIME_NS)
+    key_method: str = wire(KEY_METHOD)
+    granted_version: int = wire(VERSION)
+    height: int = wire(HEIGHT)
+    time_ns: int = wire(TIME_NS)
+    revoked_height: int = wire(HEIGHT)
+    revoked_ns: int = wire(TIME_NS)
 
     @property
     def revoked(self) -> bool:
@@ -150,77 +171,56 @@ class Grant:
     def open_at(self, time_ns: int) -> bool:
         return self.not_before <= time_ns <= self.not_after
 
-    def to_obj(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "asset": self.asset,
-            "grantee": self.grantee,
-            "purposes": list(self.purposes),
-            "not_before": self.not_before,
-            "not_after": self.not_after,
-            "key_method": self.key_method,
-            "granted_version": self.granted_version,
-            "height": self.height,
-            "time_ns": self.time_ns,
-            "revoked_height": self.revoked_height,
-            "revoked_ns": self.revoked_ns,
-        }
-
-    @classmethod
-    def from_obj(cls, obj: dict[str, Any]) -> Grant:
-        return cls(**{**obj, "purposes": tuple(obj["purposes"])})
+    def check(self) -> None:
+        if self.not_before >= self.not_after:
+            raise ErrInvalidMsg(f"data grant {self.id}: not_before must be before not_after")
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.to_obj(), "revoked": self.revoked}
+        return {**Record.to_json(self), "revoked": self.revoked}
+
+    @classmethod
+    def from_json(cls, obj: Any, *, what: str = "") -> Self:
+        found = super(Grant, cls).from_json(_without(obj, "revoked"), what=what)
+        _check_derived(obj, "revoked", found.revoked, what or cls.WHAT)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
-class WrappedKey:
+class WrappedKey(Record):
     """A version's data key sealed to the grantee's ``key_method`` (ciphertext only)."""
 
-    key_method: str
-    wrapped: bytes
+    WHAT = "wrapped key"
+    key_method: str = wire(KEY_METHOD)
+    wrapped: bytes = wire(SEALED_KEY)
 
-    def to_obj(self) -> dict[str, Any]:
-        return {"key_method": self.key_method, "wrapped": self.wrapped}
 
-    @classmethod
-    def from_obj(cls, obj: dict[str, Any]) -> WrappedKey:
-        return cls(obj["key_method"], obj["wrapped"])
+@dataclass(frozen=True, slots=True, order=True)
+class Rewrap(Record):
+    """A new version's data key sealed to one remaining grantee (a part of ``add_version``)."""
+
+    WHAT = "wrap"
+    grantee: str = wire(DID)
+    key_id: str = wire(KEY_METHOD)
+    wrapped_key: bytes = wire(SEALED_KEY)
 
 
 @dataclass(frozen=True, slots=True)
-class Access:
-    """One recorded use: who (DID and signing account), which version, why, and when."""
+class Access(Record):
+    """One recorded use: who (DID and signing account), which version, why, and when.
 
-    asset: int
-    seq: int
-    grantee: str
-    account: str
-    grant: int
-    version: int
-    purpose: str
-    height: int
-    time_ns: int
-    tx_id: bytes
+    ``seq`` is its place in the asset's access log, ``grantee_seq`` its place
+    among every access of the grantee (``datarights/accesses_by``).
+    """
 
-    def to_obj(self) -> dict[str, Any]:
-        return {
-            "asset": self.asset,
-            "seq": self.seq,
-            "grantee": self.grantee,
-            "account": self.account,
-            "grant": self.grant,
-            "version": self.version,
-            "purpose": self.purpose,
-            "height": self.height,
-            "time_ns": self.time_ns,
-            "tx_id": self.tx_id,
-        }
-
-    @classmethod
-    def from_obj(cls, obj: dict[str, Any]) -> Access:
-        return cls(**obj)
-
-    def to_json(self) -> dict[str, Any]:
-        return {**self.to_obj(), "tx_id": self.tx_id.hex()}
+    WHAT = "data access"
+    asset: int = wire(ID)
+    seq: int = wire(COUNT)
+    grantee: str = wire(DID)
+    grantee_seq: int = wire(COUNT)
+    account: str = wire(ACCOUNT)
+    grant: int = wire(ID)
+    version: int = wire(VERSION)
+    purpose: str = wire(PURPOSE_FIELD)
+    height: int = wire(HEIGHT)
+    time_ns: int = wire(TIME_NS)
+    tx_id: bytes = wire(TX_ID)

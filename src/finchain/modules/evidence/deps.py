@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from finchain.core.authority import AccountStatus
 from finchain.core.kv import KVReader
 
 
 class AccountStatusView(Protocol):
     """A named co-signer must be an account that exists and is not closed."""
 
-    def status(self, reader: KVReader, account: str) -> str | None: ...
+    def status(self, reader: KVReader, account: str) -> AccountStatus | None: ...
 
 
 class DidLookup(Protocol):

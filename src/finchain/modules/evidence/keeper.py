@@ -1,21 +1,18 @@
-"""The only code that reads or writes the evidence module's keys.
+"""The only code that reads or writes the evidence module's state (``keys.py``).
 
-Storage: the record under ``rec/<alg code><hash>`` (DAG-CBOR), plus one entry
-in each of the two append-only lists of ``keys.py``. An entry is 41 bytes:
-the block time (8 bytes), the algorithm code and the hash, so a time search
-and a page of hashes need no record read. Records are never deleted: a
-proof of existence that could vanish would prove nothing.
+Records are never deleted: a proof of existence that could vanish would prove
+nothing. A new record is written, with its place in each list, by one helper
+(``_write_new``); a co-signature only rewrites the record.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-from finchain.codec import decode_trusted, encode
+from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
-from finchain.modules.evidence import events, keys
+from finchain.modules.evidence import events
 from finchain.modules.evidence.deps import AccountStatusView, DidLookup
 from finchain.modules.evidence.errors import (
     ErrAlreadyCosigned,
@@ -25,45 +22,15 @@ from finchain.modules.evidence.errors import (
     ErrRecordExists,
     ErrRecordNotFound,
 )
-from finchain.modules.evidence.types import (
-    ALG_CODES,
-    ALG_NAMES,
-    COMPLETE,
-    HASH_BYTES,
-    Cosignature,
-    EvidenceRecord,
-)
-
-_U64 = 8
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """A position in one of the lists: which record, and the time it was written."""
-
-    time_ns: int
-    hash_alg: str
-    hash: bytes
-
-
-def _encode_entry(record: EvidenceRecord) -> bytes:
-    return record.time_ns.to_bytes(_U64, "big") + bytes([ALG_CODES[record.hash_alg]]) + record.hash
-
-
-def _decode_entry(raw: bytes) -> Entry:
-    return Entry(int.from_bytes(raw[:_U64], "big"), ALG_NAMES[raw[_U64]], raw[_U64 + 1 :])
-
-
-def _count(raw: bytes | None) -> int:
-    return 0 if raw is None else int.from_bytes(raw, "big")
+from finchain.modules.evidence.keys import BY_SUBMITTER, COUNT, RECORDS, SUBMITTER_COUNT
+from finchain.modules.evidence.types import COMPLETE, Cosignature, EvidenceRecord
 
 
 class EvidenceView:
     """Read-only access on any reader."""
 
     def get(self, reader: KVReader, hash_alg: str, digest: bytes) -> EvidenceRecord | None:
-        raw = reader.get(keys.record(ALG_CODES[hash_alg], digest))
-        return None if raw is None else EvidenceRecord.from_obj(decode_trusted(raw))
+        return RECORDS.get(reader, (hash_alg, digest))
 
     def require(self, reader: KVReader, hash_alg: str, digest: bytes) -> EvidenceRecord:
         found = self.get(reader, hash_alg, digest)
@@ -76,30 +43,31 @@ class EvidenceView:
 
     def count(self, reader: KVReader) -> int:
         """How many records the chain holds."""
-        return _count(reader.get(keys.COUNT))
+        return COUNT.peek(reader)
 
-    def entry(self, reader: KVReader, position: int) -> Entry:
-        return _decode_entry(self._entry_raw(reader, keys.seq(position)))
+    def at(self, reader: KVReader, position: int) -> EvidenceRecord:
+        """The record at ``position`` (0 .. count - 1) in the order written."""
+        key = RECORDS.get_by("position", reader, position)
+        found = None if key is None else RECORDS.get(reader, key)
+        if found is None:
+            # positions are filed with their records, so a hole is corrupt state
+            raise RuntimeError(f"evidence position {position} is missing")
+        return found
 
     def submitter_count(self, reader: KVReader, account: str) -> int:
-        return _count(reader.get(keys.submitter_count(account)))
+        return SUBMITTER_COUNT.get(reader, account) or 0
 
-    def submitter_entry(self, reader: KVReader, account: str, position: int) -> Entry:
-        return _decode_entry(self._entry_raw(reader, keys.by_submitter(account, position)))
+    def submitter_record(self, reader: KVReader, account: str, position: int) -> EvidenceRecord:
+        """The ``position``-th record of ``account`` (0 .. submitter_count - 1)."""
+        seq = BY_SUBMITTER.get(reader, (account, position))
+        if seq is None:
+            raise RuntimeError(f"evidence list of {account} is missing position {position}")
+        return self.at(reader, seq)
 
-    def iterate_records(self, reader: KVReader) -> Iterator[EvidenceRecord]:
+    def records(self, reader: KVReader) -> Iterator[EvidenceRecord]:
         """Every record in the order it was written (for genesis export and invariants)."""
         for position in range(self.count(reader)):
-            found = self.entry(reader, position)
-            yield self.require(reader, found.hash_alg, found.hash)
-
-    @staticmethod
-    def _entry_raw(reader: KVReader, key: bytes) -> bytes:
-        raw = reader.get(key)
-        if raw is None or len(raw) != _U64 + 1 + HASH_BYTES:
-            # the lists are written only with their counters, so a hole is corrupt state
-            raise RuntimeError(f"evidence index entry {key!r} is missing or malformed")
-        return raw
+            yield self.at(reader, position)
 
 
 class EvidenceKeeper(EvidenceView):
@@ -149,7 +117,7 @@ class EvidenceKeeper(EvidenceView):
             ctx.time_ns,
             ctx.tx_id,
             self.count(ctx.store),
-            tuple(Cosignature(account) for account in cosigners),
+            tuple(Cosignature.named(account) for account in sorted(cosigners)),
         )
         self._write_new(ctx, record)
         ctx.emit(events.recorded(hash_alg, digest, kind, submitter, len(cosigners)))
@@ -179,7 +147,7 @@ class EvidenceKeeper(EvidenceView):
             cosigner, ctx.height, ctx.time_ns, ctx.tx_id, self.did_of(ctx.store, cosigner)
         )
         updated = record.with_cosignature(signature)
-        ctx.store.set(keys.record(ALG_CODES[hash_alg], digest), encode(updated.to_obj()))
+        RECORDS.set(ctx, updated.key, updated)
         outstanding = len(updated.outstanding())
         ctx.emit(events.cosigned(hash_alg, digest, cosigner, outstanding))
         if not outstanding:
@@ -198,14 +166,13 @@ class EvidenceKeeper(EvidenceView):
         self._write_new(ctx, record)
 
     def _write_new(self, ctx: Context, record: EvidenceRecord) -> None:
-        store = ctx.store
-        store.set(keys.record(ALG_CODES[record.hash_alg], record.hash), encode(record.to_obj()))
-        entry = _encode_entry(record)
-        store.set(keys.seq(record.seq), entry)
-        store.set(keys.COUNT, (record.seq + 1).to_bytes(_U64, "big"))
-        mine = self.submitter_count(store, record.submitter)
-        store.set(keys.by_submitter(record.submitter, mine), entry)
-        store.set(keys.submitter_count(record.submitter), (mine + 1).to_bytes(_U64, "big"))
+        """The record, its position, and its place in its submitter's list."""
+        if COUNT.next(ctx) != record.seq:
+            raise RuntimeError(f"evidence record {record.hash.hex()} is not at the next position")
+        RECORDS.set(ctx, record.key, record)
+        mine = self.submitter_count(ctx.store, record.submitter)
+        BY_SUBMITTER.set(ctx, (record.submitter, mine), record.seq)
+        SUBMITTER_COUNT.set(ctx, record.submitter, mine + 1)
 
     def _require_cosigner_account(self, ctx: Context, submitter: str, account: str) -> None:
         if account == submitter:
@@ -213,7 +180,7 @@ class EvidenceKeeper(EvidenceView):
                 f"the submitter {submitter} signs by recording: do not name it as a co-signer"
             )
         status = self._accounts.status(ctx.store, account)
-        if status is None or status == "closed":
+        if status is None or status == AccountStatus.CLOSED:
             state = "does not exist" if status is None else "is closed"
             raise ErrInvalidCosigner(
                 f"co-signer {account} {state} and could never sign: check the account id"

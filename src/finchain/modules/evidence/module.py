@@ -1,56 +1,71 @@
 """The evidence module: proof of existence of documents by hash, with multi-party co-signing.
 
 Genesis: ``app_state["evidence"] = {"records": [...]}``, the records in the
-order they were written, in the form the ``evidence/record`` query answers
-(what ``export_genesis`` produces), so a chain can carry its evidence over to
-a new genesis with the original heights, times and transaction ids.
+order they were written, each in the form the ``evidence/record`` query
+answers (what ``export_genesis`` produces; ``status`` and ``completed_height``,
+and each co-signer's ``signed``, may be left out and are checked when given),
+so a chain can carry its evidence over to a new genesis with the original
+heights, times and transaction ids. Positions, submitter lists and counters
+are rebuilt from that order.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from finchain.core.context import Context
+from finchain.core.fields import ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
 from finchain.core.module import BaseModule, Handler, Invariant, Query
 from finchain.core.msgs import Msg
-from finchain.core.schema import expect_fields, get_int, get_list, get_str
 from finchain.errors import FinchainError
-from finchain.modules.accounts.types import is_account_id
-from finchain.modules.evidence import handlers, keys, queries
+from finchain.modules.evidence import handlers, queries
 from finchain.modules.evidence.errors import ErrBadGenesis
 from finchain.modules.evidence.keeper import EvidenceKeeper
+from finchain.modules.evidence.keys import BY_SUBMITTER, RECORDS, STORE, SUBMITTER_COUNT
 from finchain.modules.evidence.messages import MsgCosign, MsgRecord
-from finchain.modules.evidence.types import MAX_COSIGNERS, Cosignature, EvidenceRecord
+from finchain.modules.evidence.types import EvidenceRecord
 
 NAME = "evidence"
-_HEX = re.compile(r"(?:[0-9a-f]{2}){0,32}")
 _MAX_GENESIS_RECORDS = 100_000_000
-_MAX_INT = 2**63 - 1
-_RECORD_FIELDS = {
-    "hash_alg",
-    "hash",
-    "kind",
-    "metadata",
-    "cosigners",
-    "submitter",
-    "submitter_did",
-    "height",
-    "time_ns",
-    "tx_id",
-    "seq",
-    "status",
-    "completed_height",
-}
-_COSIGNER_FIELDS = {"account", "height", "time_ns", "tx_id", "did", "signed"}
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceGenesis(Record):
+    """Every record, in the order written: ``seq`` is each one's position, times never decrease."""
+
+    WHAT = "evidence genesis"
+    records: tuple[EvidenceRecord, ...] = wire(
+        ListOf(Nested(EvidenceRecord), max_items=_MAX_GENESIS_RECORDS)
+    )
+
+    def check(self) -> None:
+        last_time = 0
+        seen: set[tuple[str, bytes]] = set()
+        for position, record in enumerate(self.records):
+            what = f"evidence record #{position}"
+            if record.seq != position:
+                raise ErrBadGenesis(
+                    f"{what}: seq must be {position} (records in the order written)"
+                )
+            if record.time_ns < last_time:
+                raise ErrBadGenesis(
+                    f"{what}: time_ns must not decrease from one record to the next"
+                )
+            if record.key in seen:
+                raise ErrBadGenesis(
+                    f"{what}: {record.hash_alg} {record.hash.hex()} is listed twice"
+                )
+            seen.add(record.key)
+            last_time = record.time_ns
 
 
 class EvidenceModule(BaseModule):
     name = NAME
-    store_key = keys.STORE
+    store_key = STORE
     consensus_version = 1
 
     def __init__(self, keeper: EvidenceKeeper) -> None:
@@ -68,121 +83,61 @@ class EvidenceModule(BaseModule):
             "evidence/by_time": partial(queries.by_time, k),
         }
 
-    def validate_genesis(self, state: dict[str, Any]) -> None:
-        """The section's shape; its contents are checked as ``init_genesis`` loads them."""
-        if not isinstance(state, dict) or not state.keys() <= self.default_genesis().keys():
-            raise ErrBadGenesis(f"{NAME} genesis must be a map of {sorted(self.default_genesis())}")
-
     def default_genesis(self) -> dict[str, Any]:
-        return {"records": []}
+        return EvidenceGenesis(()).to_json()
+
+    def validate_genesis(self, state: dict[str, Any]) -> None:
+        self._parse(state)
 
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
+        genesis = self._parse(state)
+        if genesis.records and genesis.records[-1].time_ns > ctx.time_ns:
+            raise ErrBadGenesis(
+                f"evidence record #{len(genesis.records) - 1}: time_ns is after the genesis time"
+            )
+        for record in genesis.records:
+            self.keeper.import_record(ctx, record)
+
+    def export_genesis(self, reader: KVReader) -> dict[str, Any]:
+        return EvidenceGenesis(tuple(self.keeper.records(reader))).to_json()
+
+    @staticmethod
+    def _parse(state: dict[str, Any]) -> EvidenceGenesis:
         try:
-            expect_fields(state, {"records"}, "evidence genesis")
-            last_time = 0
-            for position, entry in enumerate(
-                get_list(state, "records", max_items=_MAX_GENESIS_RECORDS)
-            ):
-                record = _genesis_record(position, entry)
-                if not last_time <= record.time_ns <= ctx.time_ns:
-                    raise ErrBadGenesis(
-                        f"evidence record #{position}: time_ns must not decrease from one record "
-                        "to the next nor be after the genesis time"
-                    )
-                last_time = record.time_ns
-                self.keeper.import_record(ctx, record)
+            return EvidenceGenesis.from_json(state)
         except FinchainError as exc:
             if exc.error is ErrBadGenesis:
                 raise
-            raise ErrBadGenesis(f"evidence genesis: {exc.message}") from None
-
-    def export_genesis(self, reader: KVReader) -> dict[str, Any]:
-        return {"records": [r.to_json() for r in self.keeper.iterate_records(reader)]}
+            what = EvidenceGenesis.WHAT
+            shown = exc.message if exc.message.startswith(what) else f"{what}: {exc.message}"
+            raise ErrBadGenesis(shown) from None
 
     def invariants(self) -> Sequence[tuple[str, Invariant]]:
         return [("evidence/lists-match-records", self._lists_match_records)]
 
     def _lists_match_records(self, reader: KVReader) -> str | None:
         """Each record sits at its own position, in time order, and in its submitter's list."""
+        k = self.keeper
+        count = k.count(reader)
+        if sum(1 for _ in RECORDS.keys(reader)) != count:
+            return f"the chain holds a number of records other than its count {count}"
         per_submitter: dict[str, int] = {}
         last_time = 0
-        for position, record in enumerate(self.keeper.iterate_records(reader)):
+        for position, record in enumerate(k.records(reader)):
             if record.seq != position or record.time_ns < last_time:
                 return f"record {record.hash.hex()} is out of place at position {position}"
             last_time = record.time_ns
             mine = per_submitter.get(record.submitter, 0)
-            entry = self.keeper.submitter_entry(reader, record.submitter, mine)
-            if (entry.hash_alg, entry.hash) != (record.hash_alg, record.hash):
+            if BY_SUBMITTER.get(reader, (record.submitter, mine)) != position:
                 return f"submitter list of {record.submitter} disagrees at position {mine}"
             per_submitter[record.submitter] = mine + 1
-        for account, count in per_submitter.items():
-            if self.keeper.submitter_count(reader, account) != count:
-                return f"submitter count of {account} is not {count}"
+        counted = dict(SUBMITTER_COUNT.iterate(reader))
+        if counted != per_submitter:
+            wrong = sorted(
+                a for a in counted.keys() | per_submitter if counted.get(a) != per_submitter.get(a)
+            )
+            return f"submitter counts of {', '.join(wrong)} disagree with their records"
         return None
 
-    def end_block(self, ctx: Context) -> None:
-        return None
 
-
-def _genesis_record(position: int, entry: Any) -> EvidenceRecord:
-    """A record in query form, checked as strictly as a message (bytes as hex).
-
-    ``status`` and ``completed_height`` are derived from the co-signatures and
-    ignored here.
-    """
-    what = f"evidence record #{position}"
-    expect_fields(entry, _RECORD_FIELDS, what)
-    cosigners = tuple(
-        _genesis_cosigner(f"{what} co-signer", c)
-        for c in get_list(entry, "cosigners", max_items=MAX_COSIGNERS)
-    )
-    msg = MsgRecord.from_value(
-        {
-            "hash_alg": entry["hash_alg"],
-            "hash": _hex(entry, "hash", what),
-            "kind": entry["kind"],
-            "metadata": entry["metadata"],
-            "cosigners": [c.account for c in cosigners],
-        }
-    )
-    if msg.cosigners != tuple(c.account for c in cosigners):
-        raise ErrBadGenesis(f"{what}: co-signers must be listed in account order")
-    submitter = get_str(entry, "submitter", max_len=14)
-    if not is_account_id(submitter) or submitter in msg.cosigners:
-        raise ErrBadGenesis(f"{what}: submitter must be an account id and not a co-signer")
-    if get_int(entry, "seq", low=0, high=_MAX_INT) != position:
-        raise ErrBadGenesis(f"{what}: seq must be {position} (records in the order written)")
-    return EvidenceRecord(
-        msg.hash_alg,
-        msg.hash,
-        msg.kind,
-        msg.metadata,
-        submitter,
-        get_str(entry, "submitter_did", max_len=256, allow_empty=True),
-        get_int(entry, "height", low=0, high=_MAX_INT),
-        get_int(entry, "time_ns", low=0, high=_MAX_INT),
-        _hex(entry, "tx_id", what, allow_empty=True),
-        position,
-        cosigners,
-    )
-
-
-def _genesis_cosigner(what: str, entry: Any) -> Cosignature:
-    expect_fields(entry, _COSIGNER_FIELDS, what)
-    return Cosignature(
-        get_str(entry, "account", max_len=14),
-        get_int(entry, "height", low=0, high=_MAX_INT),
-        get_int(entry, "time_ns", low=0, high=_MAX_INT),
-        _hex(entry, "tx_id", what, allow_empty=True),
-        get_str(entry, "did", max_len=256, allow_empty=True),
-    )
-
-
-def _hex(entry: dict[str, Any], name: str, what: str, *, allow_empty: bool = False) -> bytes:
-    text = entry.get(name)
-    if not isinstance(text, str) or not _HEX.fullmatch(text) or (not text and not allow_empty):
-        raise ErrBadGenesis(f"{what}: {name} must be lowercase hex of at most 32 bytes")
-    return bytes.fromhex(text)
-
-
-__all__ = ["NAME", "EvidenceModule"]
+__all__ = ["NAME", "EvidenceGenesis", "EvidenceModule"]

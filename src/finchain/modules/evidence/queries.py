@@ -18,8 +18,8 @@ from typing import Any
 from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
 from finchain.modules.accounts.types import is_account_id
-from finchain.modules.evidence.keeper import Entry, EvidenceView
-from finchain.modules.evidence.types import HASH_ALGS, HASH_BYTES
+from finchain.modules.evidence.keeper import EvidenceView
+from finchain.modules.evidence.types import HASH_ALGS, HASH_BYTES, EvidenceRecord
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -80,12 +80,12 @@ def _time_bounds(params: dict[str, Any]) -> tuple[int, int]:
     return low, high
 
 
-def _first_at_or_after(entry_at: Callable[[int], Entry], count: int, time_ns: int) -> int:
+def _first_at_or_after(record_at: Callable[[int], EvidenceRecord], count: int, time_ns: int) -> int:
     """The first position whose time is >= ``time_ns`` (the list is sorted by time)."""
     low, high = 0, count
     while low < high:
         middle = (low + high) // 2
-        if entry_at(middle).time_ns < time_ns:
+        if record_at(middle).time_ns < time_ns:
             low = middle + 1
         else:
             high = middle
@@ -93,28 +93,24 @@ def _first_at_or_after(entry_at: Callable[[int], Entry], count: int, time_ns: in
 
 
 def _page(
-    view: EvidenceView,
-    reader: KVReader,
-    params: dict[str, Any],
-    count: int,
-    entry_at: Callable[[int], Entry],
+    params: dict[str, Any], count: int, record_at: Callable[[int], EvidenceRecord]
 ) -> dict[str, Any]:
     low, high = _time_bounds(params)
     limit = _number(params, "limit", DEFAULT_LIMIT, MAX_LIMIT, low=1)
     if params.get("cursor") is None:
-        position = _first_at_or_after(entry_at, count, low)
+        position = _first_at_or_after(record_at, count, low)
     else:
         position = _number(params, "cursor", 0, count)
     records: list[dict[str, Any]] = []
     while position < count and len(records) < limit:
-        entry = entry_at(position)
-        if entry.time_ns >= high:
+        found = record_at(position)
+        if found.time_ns >= high:
             position = count
             break
-        if entry.time_ns >= low:
-            records.append(view.require(reader, entry.hash_alg, entry.hash).to_json())
+        if found.time_ns >= low:
+            records.append(found.to_json())
         position += 1
-    done = position >= count or entry_at(position).time_ns >= high
+    done = position >= count or record_at(position).time_ns >= high
     return {"records": records, "next_cursor": None if done else str(position)}
 
 
@@ -129,12 +125,10 @@ def by_submitter(view: EvidenceView, reader: KVReader, params: dict[str, Any]) -
         raise ErrBadQuery("parameter 'submitter' must be a valid account id")
     submitter = str(account)
     count = view.submitter_count(reader, submitter)
-    answer = _page(
-        view, reader, params, count, lambda i: view.submitter_entry(reader, submitter, i)
-    )
+    answer = _page(params, count, lambda i: view.submitter_record(reader, submitter, i))
     return {"submitter": submitter, **answer}
 
 
 def by_time(view: EvidenceView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
     """Records of every submitter whose block time is within ``[from, to)``."""
-    return _page(view, reader, params, view.count(reader), lambda i: view.entry(reader, i))
+    return _page(params, view.count(reader), lambda i: view.at(reader, i))

@@ -4,17 +4,23 @@ A record proves that a hash existed, who submitted it and when (the block's
 height and time), and which other parties confirmed it by signing a
 transaction of their own. It holds no document: only the hash, a short
 ``kind`` and a small map of metadata the submitter chose to publish.
+
+The fields are declared once (``finchain.core.fields``): the same declaration
+reads a message, a stored record and a genesis record, and writes each back.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Self
+
+from finchain.codec import encode
+from finchain.core.errors import ErrInvalidMsg
+from finchain.core.fields import Blob, Integer, ListOf, Nested, OneOf, Record, Text, wire
+from finchain.modules.accounts.types import is_account_id
 
 HASH_ALGS = ("sm3", "sha256")
-ALG_CODES = {"sm3": 1, "sha256": 2}
-ALG_NAMES = {code: name for name, code in ALG_CODES.items()}
 HASH_BYTES = 32
 
 KIND = re.compile(r"[a-z][a-z0-9_.-]{0,31}")
@@ -24,6 +30,10 @@ MAX_META_VALUE = 256
 MAX_META_BYTES = 1024
 """Bound on the metadata map as DAG-CBOR: room for references and labels, never a document."""
 MAX_COSIGNERS = 16
+MAX_TX_ID = 32
+MAX_DID = 256
+MAX_INT = 2**63 - 1
+_MAX_LEAVES = 2**40  # far beyond any batch; keeps the count a plain decimal
 
 BATCH_ROOT = "batch_root"
 """The kind of a record anchoring the Merkle root of a batch of document hashes."""
@@ -38,57 +48,159 @@ PENDING = "pending"
 COMPLETE = "complete"
 
 
-@dataclass(frozen=True, slots=True)
-class Cosignature:
-    """A named co-signer; ``height`` 0 while it has not signed yet."""
+class Metadata:
+    """A small map of strings, held as its sorted ``(key, value)`` pairs.
 
-    account: str
-    height: int = 0
-    time_ns: int = 0
-    tx_id: bytes = b""
-    did: str = ""
+    At most ``MAX_META_ENTRIES`` entries, keys matching ``META_KEY``, values of at
+    most ``MAX_META_VALUE`` bytes, and the whole map at most ``MAX_META_BYTES`` as
+    DAG-CBOR.
+    """
+
+    def decode(self, value: Any, name: str) -> tuple[tuple[str, str], ...]:
+        if type(value) is not dict:
+            raise ErrInvalidMsg(f"field {name!r} must be a map of strings ({{}} for none)")
+        if len(value) > MAX_META_ENTRIES:
+            raise ErrInvalidMsg(f"field {name!r} holds more than {MAX_META_ENTRIES} entries")
+        for key, item in value.items():
+            if type(key) is not str or not META_KEY.fullmatch(key):
+                raise ErrInvalidMsg(
+                    f"{name} key {str(key)[:40]!r} must match {META_KEY.pattern} "
+                    "(lower-case letters, digits, '_', '.', '-')"
+                )
+            if type(item) is not str or len(item.encode()) > MAX_META_VALUE:
+                raise ErrInvalidMsg(
+                    f"{name} {key!r} must be a string of at most {MAX_META_VALUE} bytes"
+                )
+        if len(encode(value)) > MAX_META_BYTES:
+            raise ErrInvalidMsg(
+                f"field {name!r} exceeds {MAX_META_BYTES} bytes encoded: keep references and "
+                "labels there, never the document"
+            )
+        return tuple(sorted(value.items()))
+
+    def encode(self, value: tuple[tuple[str, str], ...]) -> dict[str, str]:
+        return dict(value)
+
+
+# -- the domain codecs, declared once -----------------------------------------------------------
+
+HASH_ALG = OneOf(*HASH_ALGS)
+DIGEST = Blob(size=HASH_BYTES)
+KIND_FIELD = Text(max_len=32, pattern=KIND.pattern)
+METADATA = Metadata()
+ACCOUNT = Text(max_len=14, check=is_account_id, what="an account id")
+COSIGNERS = ListOf(ACCOUNT, max_items=MAX_COSIGNERS, unique=True, sort=True)
+"""Co-signers: distinct account ids, a set on the wire (held in account order)."""
+HEIGHT = Integer(low=0, high=MAX_INT)
+TIME_NS = Integer(low=0, high=MAX_INT)
+TX_ID = Blob(max_len=MAX_TX_ID)
+"""A transaction id; empty for a record loaded from genesis without one."""
+DID = Text(max_len=MAX_DID, allow_empty=True)
+"""The DID bound to an account when it signed ("" if none)."""
+
+
+def check_batch_metadata(hash_alg: str, metadata: dict[str, str]) -> None:
+    """A batch root must say its leaf count and its tree, exactly and nothing else."""
+    count = metadata.get("count", "")
+    if set(metadata) != {"count", "tree"} or not (
+        count.isascii() and count.isdigit() and count == str(int(count))
+    ):
+        expected = f'{{"count": "<leaves>", "tree": "{tree_name(hash_alg)}"}}'
+        raise ErrInvalidMsg(f"a {BATCH_ROOT} needs exactly the metadata {expected}")
+    if not 1 <= int(count) <= _MAX_LEAVES:
+        raise ErrInvalidMsg(f"a {BATCH_ROOT} count must be in [1, {_MAX_LEAVES}]")
+    if metadata["tree"] != tree_name(hash_alg):
+        raise ErrInvalidMsg(
+            f"a {BATCH_ROOT} of {hash_alg} leaves must name tree {tree_name(hash_alg)!r}"
+        )
+
+
+def _without(obj: Any, names: tuple[str, ...]) -> Any:
+    """A map without the derived fields of its JSON form (anything else: as it is)."""
+    if not isinstance(obj, dict) or not obj.keys() & set(names):
+        return obj
+    return {k: v for k, v in obj.items() if k not in names}
+
+
+def _check_derived(obj: Any, derived: dict[str, Any], what: str) -> None:
+    """The derived fields ``obj`` gives (it may leave them out) must be what the record says."""
+    for name, value in derived.items():
+        if name in obj and obj[name] != value:
+            raise ErrInvalidMsg(f"{what}: {name} {obj[name]!r} disagrees with the record")
+
+
+@dataclass(frozen=True, slots=True)
+class Cosignature(Record):
+    """A named co-signer; ``height`` 0 while it has not signed yet.
+
+    JSON form (queries, genesis): the fields, bytes as hex, and ``signed``.
+    """
+
+    WHAT = "co-signer"
+    account: str = wire(ACCOUNT)
+    height: int = wire(HEIGHT)
+    time_ns: int = wire(TIME_NS)
+    tx_id: bytes = wire(TX_ID)
+    did: str = wire(DID)
+
+    @classmethod
+    def named(cls, account: str) -> Cosignature:
+        """A co-signer named by a record, before it signs."""
+        return cls(account, 0, 0, b"", "")
 
     @property
     def signed(self) -> bool:
         return self.height > 0
 
-    def to_obj(self) -> dict[str, Any]:
-        return {
-            "account": self.account,
-            "height": self.height,
-            "time_ns": self.time_ns,
-            "tx_id": self.tx_id,
-            "did": self.did,
-        }
+    def to_json(self) -> dict[str, Any]:
+        return {**Record.to_json(self), "signed": self.signed}
 
     @classmethod
-    def from_obj(cls, obj: dict[str, Any]) -> Cosignature:
-        return cls(obj["account"], obj["height"], obj["time_ns"], obj["tx_id"], obj["did"])
-
-    def to_json(self) -> dict[str, Any]:
-        return {**self.to_obj(), "tx_id": self.tx_id.hex(), "signed": self.signed}
+    def from_json(cls, obj: Any, *, what: str = "") -> Self:
+        found = super(Cosignature, cls).from_json(_without(obj, ("signed",)), what=what)
+        _check_derived(obj, {"signed": found.signed}, what or cls.WHAT)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
-class EvidenceRecord:
+class EvidenceRecord(Record):
     """One recorded hash. ``seq`` is its position among all records of the chain.
 
     ``tx_id`` is the id of the recording transaction (empty for records
     loaded from genesis); with ``height`` it locates the transaction whose
     inclusion proof an offline receipt carries.
+
+    JSON form (the ``evidence/record`` answer and the genesis record): the
+    fields, bytes as lowercase hex, and the derived ``status`` and
+    ``completed_height`` (which ``from_json`` checks when given).
     """
 
-    hash_alg: str
-    hash: bytes
-    kind: str
-    metadata: tuple[tuple[str, str], ...]
-    submitter: str
-    submitter_did: str
-    height: int
-    time_ns: int
-    tx_id: bytes
-    seq: int
-    cosigners: tuple[Cosignature, ...]
+    WHAT = "evidence record"
+    hash_alg: str = wire(HASH_ALG)
+    hash: bytes = wire(DIGEST)
+    kind: str = wire(KIND_FIELD)
+    metadata: tuple[tuple[str, str], ...] = wire(METADATA)
+    submitter: str = wire(ACCOUNT)
+    submitter_did: str = wire(DID)
+    height: int = wire(HEIGHT)
+    time_ns: int = wire(TIME_NS)
+    tx_id: bytes = wire(TX_ID)
+    seq: int = wire(Integer(low=0, high=MAX_INT))
+    cosigners: tuple[Cosignature, ...] = wire(ListOf(Nested(Cosignature), max_items=MAX_COSIGNERS))
+
+    def check(self) -> None:
+        accounts = [c.account for c in self.cosigners]
+        if accounts != sorted(set(accounts)):
+            raise ErrInvalidMsg(f"{self.WHAT}: co-signers must be distinct, in account order")
+        if self.submitter in accounts:
+            raise ErrInvalidMsg(f"{self.WHAT}: the submitter cannot be one of its co-signers")
+        if self.kind == BATCH_ROOT:
+            check_batch_metadata(self.hash_alg, dict(self.metadata))
+
+    @property
+    def key(self) -> tuple[str, bytes]:
+        """What the record is found by: ``(hash_alg, hash)``."""
+        return (self.hash_alg, self.hash)
 
     @property
     def status(self) -> str:
@@ -114,45 +226,14 @@ class EvidenceRecord:
         cosigners = tuple(signed if c.account == signed.account else c for c in self.cosigners)
         return replace(self, cosigners=cosigners)
 
-    def to_obj(self) -> dict[str, Any]:
-        """The stored form (DAG-CBOR: bytes stay bytes)."""
-        return {
-            "hash_alg": self.hash_alg,
-            "hash": self.hash,
-            "kind": self.kind,
-            "metadata": dict(self.metadata),
-            "submitter": self.submitter,
-            "submitter_did": self.submitter_did,
-            "height": self.height,
-            "time_ns": self.time_ns,
-            "tx_id": self.tx_id,
-            "seq": self.seq,
-            "cosigners": [c.to_obj() for c in self.cosigners],
-        }
+    def to_json(self) -> dict[str, Any]:
+        derived = {"status": self.status, "completed_height": self.completed_height}
+        return {**Record.to_json(self), **derived}
 
     @classmethod
-    def from_obj(cls, obj: dict[str, Any]) -> EvidenceRecord:
-        return cls(
-            obj["hash_alg"],
-            obj["hash"],
-            obj["kind"],
-            tuple(sorted(obj["metadata"].items())),
-            obj["submitter"],
-            obj["submitter_did"],
-            obj["height"],
-            obj["time_ns"],
-            obj["tx_id"],
-            obj["seq"],
-            tuple(Cosignature.from_obj(c) for c in obj["cosigners"]),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The query and genesis form: bytes as lowercase hex, status derived."""
-        return {
-            **self.to_obj(),
-            "hash": self.hash.hex(),
-            "tx_id": self.tx_id.hex(),
-            "cosigners": [c.to_json() for c in self.cosigners],
-            "status": self.status,
-            "completed_height": self.completed_height,
-        }
+    def from_json(cls, obj: Any, *, what: str = "") -> Self:
+        plain = _without(obj, ("status", "completed_height"))
+        found = super(EvidenceRecord, cls).from_json(plain, what=what)
+        derived = {"status": found.status, "completed_height": found.completed_height}
+        _check_derived(obj, derived, what or cls.WHAT)
+        return found
