@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from finchain.client import Client
 from finchain.client import datarights_builders as drb
 from finchain.client.builders import Signer
+from finchain.client.sending import Send, sender
 from finchain.codec import RawMsg
 from finchain.crypto import SUITES, EncryptionKey
 from finchain.modules.datarights.errors import ErrAccessNotRecorded, ErrWrongDataKey
@@ -36,17 +37,23 @@ class Ledger(Protocol):
 
 
 class ClientLedger:
-    """A :class:`Ledger` over a node's HTTP API and the grantee account's signer."""
+    """A :class:`Ledger` over a node's HTTP API and the grantee account's signer.
 
-    def __init__(self, client: Client, signer: Signer, *, timeout: float = 10.0) -> None:
+    The access is sent by ``send`` if given (one message in, its receipt out: the
+    caller's own sending path), else by ``finchain.client.sending.send_tx``, which
+    re-signs when another transaction of the account took the nonce.
+    """
+
+    def __init__(
+        self, client: Client, signer: Signer, *, timeout: float = 10.0, send: Send | None = None
+    ) -> None:
         self.client = client
         self.signer = signer
         self.chain_id = signer.chain_id
-        self._timeout = timeout
+        self._send = send or sender(client, signer, wait=True, timeout=timeout)
 
     def commit(self, msg: RawMsg) -> None:
-        raw = self.signer.sign(msg)
-        receipt = self.client.submit_tx(raw, mode="commit", timeout=self._timeout, check=False)
+        receipt = self._send(msg)
         if not receipt.ok or not receipt.committed:
             result = receipt.deliver if receipt.deliver is not None else receipt.check
             code = "timeout" if result is None else f"{result.codespace}:{result.code}"

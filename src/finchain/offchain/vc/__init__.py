@@ -14,8 +14,13 @@ Example::
     result = verify_credential(signed, trust, now=t1)
     result.verified, result.reasons
 
+Status changes (revoke, suspend, unsuspend) re-sign the issuer's list:
+``finchain.offchain.vc.statuschange``; anchoring the new list is
+``finchain.client.status_lists``.
+
 Errors are registered codes of codespace ``vc`` (``finchain.offchain.vc.errors``);
-verification failures are reasons in the result, not exceptions.
+verification failures are reasons in the result, not exceptions; a credential and a
+status list that do not fit together raise ``StatusChangeError`` (a ``ValueError``).
 """
 
 from finchain.formats.did import is_did, make_did, parse_did
@@ -50,6 +55,15 @@ from finchain.offchain.vc.proofs import (
     verify_proof,
 )
 from finchain.offchain.vc.schemas import schema_id
+from finchain.offchain.vc.statuschange import (
+    StatusChangeError,
+    change_credential_status,
+    credential_status_index,
+    revoke_credential,
+    set_status_bit,
+    suspend_credential,
+    unsuspend_credential,
+)
 from finchain.offchain.vc.statuslist import (
     StatusList,
     anchor_digest,
@@ -73,6 +87,7 @@ __all__ = [
     "CredentialInfo",
     "InMemoryTrust",
     "StatusAnchor",
+    "StatusChangeError",
     "StatusList",
     "TrustSource",
     "VerificationResult",
@@ -82,6 +97,8 @@ __all__ = [
     "build_presentation",
     "build_status_list_credential",
     "canonicalize",
+    "change_credential_status",
+    "credential_status_index",
     "format_time",
     "from_jwk",
     "from_multikey",
@@ -95,11 +112,15 @@ __all__ = [
     "public_key_of",
     "read_credential",
     "read_presentation",
+    "revoke_credential",
     "schema_id",
+    "set_status_bit",
     "sign_presentation",
     "status_entry",
+    "suspend_credential",
     "to_jwk",
     "to_multikey",
+    "unsuspend_credential",
     "verification_method",
     "verify_credential",
     "verify_presentation",
