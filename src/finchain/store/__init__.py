@@ -14,15 +14,16 @@ Usage, once per block::
     state.mark_committed()
     blocks.mark_committed(height)
 
-Proofs check offline with :func:`verify_proof` (state) and
-:func:`verify_tx_proof` (transactions); both modules import only the standard
-library. Formats: ``docs/state-proofs.md``.
+The store makes proofs; they check offline with :func:`verify_proof` (state)
+and :func:`verify_tx_proof` (transactions), which live in the standard-library
+only :mod:`finchain.light` and are re-exported here with the tx root and tx
+proof functions. Formats: ``docs/state-proofs.md``.
 """
 
+from finchain.light.rfc6962 import tx_proof, tx_root, verify_tx_proof
+from finchain.light.state import proof_from_json, proof_to_json, verify_proof
 from finchain.store.blocks import BlockStore
 from finchain.store.db import Batch, Database
-from finchain.store.merkle import tx_proof, tx_root, verify_tx_proof
-from finchain.store.proof import proof_from_json, proof_to_json, verify_proof
 from finchain.store.state import StateStore
 
 __all__ = [

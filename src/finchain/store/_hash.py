@@ -1,43 +1,28 @@
 """The store's one way to hash: a function chosen by the suite's hash name.
 
-The store must not depend on ``finchain.crypto`` (it sits below it), and both
-names it needs are in the standard library: ``sha256`` directly and ``sm3``
-through OpenSSL. The SM3 function copies a pre-built context, which skips
-OpenSSL's algorithm lookup on every call (about a third faster).
+The store must not depend on ``finchain.crypto`` (it sits beside it), and both
+names it needs are in the standard library, so it hashes as the proof
+verifiers do (:func:`finchain.light.hashes.hash_function`), with its own error.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
-
+from finchain.light.hashes import Hash
+from finchain.light.hashes import hash_function as _hash_function
 from finchain.store.errors import ErrUnknownHash
 
-HASH_NAMES = ("sm3", "sha256")
-HashFn = Callable[[bytes], bytes]
+__all__ = ["HashFn", "hash_function"]
+
+HashFn = Hash
 
 
 def hash_function(name: str) -> HashFn:
-    """Return ``H(data) -> 32-byte digest`` for ``"sm3"`` or ``"sha256"``."""
-    if name == "sha256":
-        sha256 = hashlib.sha256
+    """Return ``H(data) -> 32-byte digest`` for ``"sm3"`` or ``"sha256"``.
 
-        def h_sha256(data: bytes) -> bytes:
-            return sha256(data).digest()
-
-        return h_sha256
-    if name == "sm3":
-        try:
-            copy = hashlib.new("sm3").copy
-        except ValueError as exc:  # an OpenSSL build without SM3
-            raise ErrUnknownHash("this Python's OpenSSL has no SM3", hash_name=name) from exc
-
-        def h_sm3(data: bytes) -> bytes:
-            ctx = copy()
-            ctx.update(data)
-            return ctx.digest()
-
-        return h_sm3
-    raise ErrUnknownHash(
-        f"unknown hash {name!r}: use one of {', '.join(HASH_NAMES)}", hash_name=name
-    )
+    Raises ``store:9 ErrUnknownHash`` for another name, or for ``sm3`` on an
+    OpenSSL without it.
+    """
+    try:
+        return _hash_function(name)
+    except ValueError as exc:
+        raise ErrUnknownHash(str(exc), hash_name=name) from None

@@ -49,7 +49,7 @@ changed children into these two strings; hashing it is one call over the
 preimage and storing it needs no encoding step. Two flat strings per node keep memory
 traffic low and cost Python's garbage collector nothing.
 
-Proofs (checked by :func:`finchain.store.proof.verify_proof`)
+Proofs (checked by :func:`finchain.light.state.verify_proof`)
 -------------------------------------------------------------
 ``{"version": v, "nodes": [[bitmap, [sibling hashes…]], …], "leaf": [H(k'), H(v')] | []}``:
 the internal nodes on the key's path from the root down, each with the hashes

@@ -207,7 +207,7 @@ class StateStore:
         """The value of ``key`` at ``version`` (default latest) and a proof of it.
 
         The proof (membership, or non-membership when the value is None) checks
-        against ``root(version)`` with :func:`finchain.store.proof.verify_proof`.
+        against ``root(version)`` with :func:`finchain.light.state.verify_proof`.
         """
         at, (record, _) = self._root_child(version)
         key_hash = self._hash(key)

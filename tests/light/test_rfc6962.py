@@ -1,4 +1,4 @@
-"""Transaction roots: RFC 6962 / CometBFT-compatible, with inclusion proofs."""
+"""RFC 6962 trees (tx roots, batch trees): CometBFT-compatible roots, paths and proofs."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finchain.store import tx_proof, tx_root, verify_tx_proof
+from finchain.light import rfc6962 as tree
+from finchain.light.hashes import hash_function
+from finchain.light.rfc6962 import tx_proof, tx_root, verify_tx_proof
 
-from .helpers import HASHES
+HASHES = ("sm3", "sha256")
 
 
 def rfc6962(hash_name: str, txs: list[bytes]) -> bytes:
@@ -129,3 +131,54 @@ garbage = st.recursive(
 )
 def test_verify_tx_proof_never_raises(proof: Any, root: Any, tx: Any) -> None:
     assert verify_tx_proof("sha256", root, tx, proof) is False
+
+
+def reference_path(hash_name: str, txs: list[bytes], index: int) -> list[bytes]:
+    """The aunts of ``txs[index]`` from RFC 6962's recursive split, leaf's sibling first."""
+    if len(txs) == 1:
+        return []
+    k = 1
+    while k * 2 < len(txs):
+        k *= 2
+    if index < k:
+        return [*reference_path(hash_name, txs[:k], index), rfc6962(hash_name, txs[k:])]
+    return [*reference_path(hash_name, txs[k:], index - k), rfc6962(hash_name, txs[:k])]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=40), min_size=1, max_size=70), st.data())
+def test_level_built_paths_are_the_recursive_ones(txs: list[bytes], data: Any) -> None:
+    """The tree kept level by level gives RFC 6962's paths (its odd nodes carried up)."""
+    index = data.draw(st.integers(0, len(txs) - 1))
+    for name in HASHES:
+        h = hash_function(name)
+        built = tree.Tree(h, txs)
+        assert built.root == rfc6962(name, txs) == tree.root(h, txs)
+        assert built.path(index) == reference_path(name, txs, index) == tree.path(h, txs, index)
+        leaf = tree.leaf_hash(h, txs[index])
+        assert tree.fold(h, index, len(txs), leaf, built.path(index)) == built.root
+        assert tree.verify_path(h, built.root, index, len(txs), leaf, built.path(index))
+        sided = list(zip(tree.sides(index, len(txs)) or [], built.path(index), strict=True))
+        assert tree.fold_sides(h, leaf, sided) == built.root
+
+
+def test_a_path_of_another_shape_or_size_does_not_fold() -> None:
+    h = hash_function("sha256")
+    items = [bytes([i]) for i in range(5)]
+    path = tree.path(h, items, 4)  # one sibling: the root of the first four
+    leaf = tree.leaf_hash(h, items[4])
+    assert tree.fold(h, 4, 5, leaf, path) == tree.root(h, items)
+    assert tree.fold(h, 4, 6, leaf, path) is None  # index 4 of 6 has two levels
+    assert tree.fold(h, 5, 5, leaf, path) is None  # outside the tree
+    assert not tree.verify_path(h, tree.root(h, items), 4, 5, leaf, [path[0][:31]])
+    assert not tree.verify_path(h, tree.root(h, items), 4, 5, leaf, [bytes(32)] * 101)
+    assert tree.sides(0, 0) is None and tree.sides(2, 3) == [True]
+
+
+def test_the_tree_reports_its_progress_per_level() -> None:
+    seen: list[tuple[int, int]] = []
+    built = tree.Tree(hash_function("sm3"), [b"a", b"b", b"c"], progress=lambda *a: seen.append(a))
+    assert seen == [(0, 5), (3, 5), (4, 5), (5, 5)] and built.leaf_count == 3
+    assert tree.Tree(hash_function("sm3"), []).root == hashlib.new("sm3", b"").digest()
+    paths = list(built.hex_paths())
+    assert paths == ['"' + '","'.join(p.hex() for p in built.path(i)) + '"' for i in range(3)]

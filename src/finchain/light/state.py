@@ -1,10 +1,9 @@
-"""Standalone verifier of finchain state proofs.
+"""Standalone verifier of finchain state proofs (the Jellyfish tree of docs/state-proofs.md).
 
-This file imports nothing but the standard library, so a third party can copy
-it and check a value against a block's app hash offline, with no node and no
-database::
+Standard library only, like all of ``finchain.light``: a third party checks a
+value against a block's app hash offline, with no node and no database::
 
-    from proof import verify_proof, proof_from_json
+    from finchain.light.state import verify_proof, proof_from_json
     ok = verify_proof(app_hash, b"bank/bal/...", value, proof_from_json(obj), "sm3")
 
 The tree and its hashes (``H`` is the chain's ``sm3`` or ``sha256``):
@@ -29,24 +28,13 @@ children except the one on the path, and what the path ends at. It proves
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
 from typing import Any
+
+from finchain.light.hashes import Hash, hash_function
 
 __all__ = ["proof_from_json", "proof_to_json", "verify_proof"]
 
 _MAX_DEPTH = 64
-_HASHES = ("sm3", "sha256")
-
-
-def _hasher(hash_name: str) -> Callable[[bytes], bytes]:
-    if hash_name not in _HASHES:
-        raise ValueError(f"unknown hash {hash_name!r}: use one of {', '.join(_HASHES)}")
-
-    def h(data: bytes) -> bytes:
-        return hashlib.new(hash_name, data).digest()
-
-    return h
 
 
 def verify_proof(root: bytes, key: bytes, value: bytes | None, proof: Any, hash_name: str) -> bool:
@@ -55,7 +43,7 @@ def verify_proof(root: bytes, key: bytes, value: bytes | None, proof: Any, hash_
     Never raises on a malformed proof, root, key or value: it returns False.
     Raises ValueError only for a ``hash_name`` other than ``"sm3"``/``"sha256"``.
     """
-    h = _hasher(hash_name)
+    h = hash_function(hash_name)
     try:
         return _verify(h, root, key, value, proof)
     except Exception:  # a malformed proof is a False, never a crash
@@ -66,7 +54,7 @@ def _is_digest(x: object, size: int) -> bool:
     return type(x) is bytes and len(x) == size
 
 
-def _verify(h: Callable[[bytes], bytes], root: Any, key: Any, value: Any, proof: Any) -> bool:
+def _verify(h: Hash, root: Any, key: Any, value: Any, proof: Any) -> bool:
     if type(key) is not bytes or (value is not None and type(value) is not bytes):
         return False
     empty = h(b"\x02")
