@@ -15,10 +15,13 @@ PYTEST_WORKERS ?= 2
 # and the native extension: Ed25519 and SM2 verification, canonical DAG-CBOR (mk/native.mk).
 install: $(STAMP) native abci-gen
 
+# finchain depends on finchain-native, which no package index serves: the wheel built from
+# native/ is installed first, so pip finds that dependency already satisfied (mk/native.mk).
 $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	@$(MAKE) --no-print-directory native
 	$(BIN)/pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $@

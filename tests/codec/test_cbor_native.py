@@ -5,15 +5,15 @@ from __future__ import annotations
 import enum
 from collections import OrderedDict
 
-import finchain_native
 import libipld
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from finchain import native
 from finchain.codec import ErrFloat, ErrMalformed, ErrNonCanonical, decode, encode, encode_trusted
 from finchain.errors import FinchainError
-from finchain.offchain.receipts import cbor as receipts_cbor
+from finchain.light import cbor as light_cbor
 
 CIDV0 = b"\x12\x20" + bytes(range(32))  # a SHA-256 multihash: libipld's CIDv0
 CIDV1 = b"\x01\x71\x12\x20" + bytes(32)  # version 1, dag-cbor, sha2-256, 32-byte digest
@@ -80,11 +80,11 @@ values = st.recursive(
 @settings(max_examples=1000, deadline=None)
 @given(values)
 def test_agrees_with_libipld_except_for_links_and_round_trips(value):
-    ours = finchain_native.encode_dag_cbor(value)
+    ours = native.encode_dag_cbor(value)
     theirs = libipld.encode_dag_cbor(value)
     if _contains_cid_like(value):
         assert b"\xd8\x2a" in theirs
-        assert receipts_cbor.decode(ours, max_size=1 << 20) == value  # it refuses any tag
+        assert light_cbor.decode(ours, max_size=1 << 20) == value  # it refuses any tag
     else:
         assert ours == theirs
     assert decode(ours, max_size=1 << 20) == value
@@ -137,7 +137,7 @@ def test_integers_use_the_shortest_head(number, hex_bytes):
 @pytest.mark.parametrize("number", [2**64, -(2**64) - 1, 2**200, -(2**200)])
 def test_integers_beyond_64_bits_are_refused(number):
     with pytest.raises(OverflowError):
-        finchain_native.encode_dag_cbor(number)
+        native.encode_dag_cbor(number)
     with pytest.raises(FinchainError) as err:
         encode({"n": [number]})
     assert ErrMalformed.matches(err.value)
@@ -151,11 +151,11 @@ def _nested(levels: int) -> object:
 
 
 def test_nesting_is_limited():
-    limit = finchain_native.MAX_DEPTH
+    limit = native.MAX_DEPTH
     assert limit == 512
     assert decode(encode(_nested(limit)), max_size=1 << 16) == _nested(limit)
     with pytest.raises(ValueError, match="nested deeper"):
-        finchain_native.encode_dag_cbor(_nested(limit + 1))
+        native.encode_dag_cbor(_nested(limit + 1))
     with pytest.raises(FinchainError) as err:
         encode(_nested(100_000))  # would overflow an unbounded recursion
     assert ErrMalformed.matches(err.value)
@@ -171,8 +171,8 @@ def test_decode_refuses_deep_nesting_with_a_codec_error(levels, error):
 
 @pytest.mark.parametrize("value", [0.0, 1.5, float("nan"), {"a": [1, {"b": -0.0}]}])
 def test_floats_are_refused_with_their_own_error(value):
-    with pytest.raises(finchain_native.FloatError):
-        finchain_native.encode_dag_cbor(value)
+    with pytest.raises(native.FloatError):
+        native.encode_dag_cbor(value)
     for encoder in (encode, encode_trusted):
         with pytest.raises(FinchainError) as err:
             encoder(value)
@@ -191,7 +191,7 @@ def test_decoded_floats_are_refused_as_floats():
 )
 def test_other_types_are_refused(value):
     with pytest.raises(TypeError):
-        finchain_native.encode_dag_cbor(value)
+        native.encode_dag_cbor(value)
     with pytest.raises(FinchainError) as err:
         encode(value)
     assert ErrMalformed.matches(err.value)
@@ -200,7 +200,7 @@ def test_other_types_are_refused(value):
 @pytest.mark.parametrize("value", ["\ud800", {"\udfff": 1}, ["ok", "a\ud83dz"]])
 def test_lone_surrogates_are_refused(value):
     with pytest.raises(ValueError):
-        finchain_native.encode_dag_cbor(value)
+        native.encode_dag_cbor(value)
     with pytest.raises(FinchainError) as err:
         encode(value)
     assert ErrMalformed.matches(err.value)

@@ -16,13 +16,13 @@ import hashlib
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 
-import finchain_native
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from nacl.bindings import crypto_core_ed25519_is_valid_point, crypto_sign_open
 from nacl.exceptions import BadSignatureError
 
+from finchain import native
 from finchain.client import builders as b
 from finchain.codec import decode, encode
 from finchain.core.signatures import SignatureJob, verified_jobs
@@ -117,9 +117,9 @@ def sign_with_scalar(
 
 def both(public_key: bytes, message: bytes, signature: bytes) -> tuple[bool, bool]:
     """(single, batch) verdicts of the raw native verifier, the batch padded with valid items."""
-    single = finchain_native.verify(public_key, message, signature)
+    single = native.verify(public_key, message, signature)
     padding = [valid_item(i) for i in range(3)]
-    verdicts = finchain_native.verify_batch([*padding, (public_key, message, signature)])
+    verdicts = native.verify_batch([*padding, (public_key, message, signature)])
     assert verdicts[:3] == [True] * 3
     return single, verdicts[3]
 
@@ -190,8 +190,8 @@ def test_zip215_small_order_vectors(a_bytes: bytes) -> None:
     message = b"Zcash"
     items = [(a_bytes, message, r_bytes + bytes(32)) for r_bytes in sorted(SMALL_ORDER_KEYS)]
     for item in items:
-        assert finchain_native.verify(*item), item[2][:32].hex()
-    assert finchain_native.verify_batch(items) == [True] * len(items)
+        assert native.verify(*item), item[2][:32].hex()
+    assert native.verify_batch(items) == [True] * len(items)
     assert verify_batch(items) == [False] * len(items)
     assert not any(verify_raw(*item) for item in items)
 

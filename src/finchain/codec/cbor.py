@@ -7,21 +7,22 @@ re-encodes what it parsed and rejects the input unless the bytes are identical,
 which catches every non-minimal form the parser tolerates. Floats are refused
 both ways: amounts are integers and a float's rounding is not portable.
 
-Encoding goes through ``finchain_native.encode_dag_cbor`` (native/src/dag_cbor.rs),
-not libipld's encoder: libipld writes any ``bytes`` that happen to parse as a CID
-(a signature starting with 0x01 may) as a tag-42 link, so a third-party reader
-would see a link where finchain meant bytes. Here bytes are always a plain byte
-string, and a tag-42 input fails :func:`decode` as non-canonical. libipld still
-parses (it reads a link back as its bytes, which the re-encoding then refuses).
+Encoding goes through ``finchain_native.encode_dag_cbor`` (native/src/dag_cbor.rs,
+loaded through :mod:`finchain.native`), not libipld's encoder: libipld writes
+any ``bytes`` that happen to parse as a CID (a signature starting with 0x01
+may) as a tag-42 link, so a third-party reader would see a link where finchain
+meant bytes. Here bytes are always a plain byte string, and a tag-42 input
+fails :func:`decode` as non-canonical. libipld still parses (it reads a link
+back as its bytes, which the re-encoding then refuses).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import finchain_native
 import libipld
 
+from finchain import native
 from finchain.codec.errors import ErrFloat, ErrMalformed, ErrNonCanonical, ErrTooLarge
 
 _FLOAT_MESSAGE = "floating-point numbers are not allowed; use integers or decimal strings"
@@ -30,8 +31,8 @@ _FLOAT_MESSAGE = "floating-point numbers are not allowed; use integers or decima
 def encode(value: Any) -> bytes:
     """Encode ``value`` (dict with str keys, list, str, bytes, int within 64 bits, bool, None)."""
     try:
-        return finchain_native.encode_dag_cbor(value)
-    except finchain_native.FloatError:
+        return native.encode_dag_cbor(value)
+    except native.FloatError:
         raise ErrFloat(_FLOAT_MESSAGE) from None
     except (ValueError, TypeError, OverflowError) as exc:
         raise ErrMalformed(f"cannot encode value canonically: {exc}") from None
@@ -71,8 +72,8 @@ def decode(data: bytes, *, max_size: int) -> Any:
         # RecursionError: libipld recurses per nesting level, bounded by Python's limit.
         raise ErrMalformed(f"not valid DAG-CBOR: {exc}") from None
     try:
-        again = finchain_native.encode_dag_cbor(value)
-    except finchain_native.FloatError:
+        again = native.encode_dag_cbor(value)
+    except native.FloatError:
         raise ErrFloat(_FLOAT_MESSAGE) from None
     except (ValueError, TypeError, OverflowError) as exc:
         raise ErrNonCanonical(f"decoded value cannot be re-encoded: {exc}") from None

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import finchain_native
-
+from finchain import native
 from finchain.crypto.ed25519 import admissible
 
 
@@ -41,7 +40,7 @@ def verify_batch(items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
         if type(item) is tuple and len(item) == 3 and admissible(*item):
             indices.append(index)
             screened.append(item)
-    for index, valid in zip(indices, finchain_native.verify_batch(screened), strict=True):
+    for index, valid in zip(indices, native.verify_batch(screened), strict=True):
         verdicts[index] = valid
     return verdicts
 

@@ -26,15 +26,9 @@ from nacl.bindings import (
     crypto_sign_seed_keypair,
 )
 
+from finchain import native as _native
 from finchain.crypto.errors import ErrInvalidKey
 from finchain.crypto.keys import PrivateKey, PublicKey, describe
-
-try:
-    import finchain_native as _native
-except ImportError as exc:  # pragma: no cover - depends on the build, not on the code
-    raise ImportError(
-        "finchain_native (the Ed25519 verifier, native/) is not installed: run `make install`"
-    ) from exc
 
 NAME = "ed25519"
 PUBLIC_KEY_SIZE = 32

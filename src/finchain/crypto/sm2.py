@@ -41,17 +41,10 @@ from collections.abc import Sequence
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from gmssl_pyx import sm2_sign_sm3_digest
 
+from finchain import native as _native
 from finchain.crypto.errors import ErrInvalidKey
 from finchain.crypto.hashes import sm3
 from finchain.crypto.keys import PrivateKey, PublicKey, describe
-
-try:
-    import finchain_native as _native
-except ImportError as exc:  # pragma: no cover - depends on the build, not on the code
-    raise ImportError(
-        "finchain_native (the SM2 and Ed25519 verifier, native/) is not installed: "
-        "run `make install`"
-    ) from exc
 
 NAME = "sm2"
 PUBLIC_KEY_SIZE = 65
