@@ -20,9 +20,10 @@ from finchain.codec import RawMsg, TxBody, sign_tx
 from finchain.crypto import PrivateKey, generate_private_key, get_suite
 from finchain.engines.solo.header import build_header, header_hash, header_sign_bytes
 from finchain.engines.solo.node import validator_entry
+from finchain.light import cometbft, rfc6962
+from finchain.light.validators import validator_address
 from finchain.node.api.routes.receipts import material_json
-from finchain.offchain.receipts import assemble, cometbft, rfc6962
-from finchain.offchain.receipts.cometbft import validator_address
+from finchain.offchain.receipts import assemble
 from finchain.offchain.receipts.primitives import hash_function
 from finchain.service.interface import BlockValidator, BlockView, TxView
 from finchain.store import tx_proof, tx_root

@@ -1,4 +1,5 @@
-"""The verifier's pure parts agree with the node's own code they stand in for."""
+"""The verifier's pure parts (``finchain.light``, the receipts' signature hook) agree with
+the node's own code they stand in for."""
 
 from __future__ import annotations
 
@@ -17,11 +18,9 @@ from hypothesis import strategies as st
 
 from finchain.codec import encode as node_encode
 from finchain.crypto import generate_private_key
-from finchain.engines.cometbft import light
-from finchain.engines.solo.header import HEADER_DOMAIN
-from finchain.offchain.receipts import cbor, dumps, rfc6962
+from finchain.light import cbor
+from finchain.offchain.receipts import dumps
 from finchain.offchain.receipts.primitives import hash_function, verify_signature
-from finchain.store import tx_proof, tx_root
 from tests.receipts.chains import solo_receipt
 
 values = st.recursive(
@@ -77,31 +76,6 @@ def test_cbor_refuses_non_canonical_forms(data):
         cbor.decode(data, max_size=100)
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.binary(min_size=1, max_size=40), min_size=1, max_size=40), st.data())
-def test_rfc6962_matches_the_store(items, data):
-    index = data.draw(st.integers(0, len(items) - 1))
-    for name in ("sha256", "sm3"):
-        h = hash_function(name)
-        assert rfc6962.root(h, items) == tx_root(name, items)
-        path = rfc6962.path(h, items, index)
-        assert path == tx_proof(name, items, index)["aunts"]
-        assert rfc6962.fold(
-            h, index, len(items), rfc6962.leaf_hash(h, items[index]), path
-        ) == tx_root(name, items)
-
-
-def test_light_re_exports_the_factored_functions():
-    assert light.header_hash.__module__ == "finchain.offchain.receipts.cometbft"
-    assert light.merkle_root([b"a", b"b"]) == tx_root("sha256", [b"a", b"b"])
-
-
-def test_the_solo_header_domain_is_the_node_one():
-    from finchain.client.receipt_verify import SOLO_HEADER_DOMAIN
-
-    assert SOLO_HEADER_DOMAIN == HEADER_DOMAIN
-
-
 @pytest.mark.parametrize("scheme", ["ed25519", "sm2"])
 def test_signatures_verify_as_finchain_crypto_signs_them(scheme):
     key = generate_private_key(scheme)
@@ -149,4 +123,4 @@ def test_the_verifier_loads_no_node_store_codec_or_crypto():
                  "finchain.app", "finchain.engines", "rocksdict", "libipld", "finchain_native",
                  "httpx")  # fmt: skip
     assert [m for m in loaded if m.startswith(forbidden)] == []
-    assert "nacl.bindings" in loaded
+    assert "nacl.bindings" in loaded and "finchain.light.cbor" in loaded

@@ -21,9 +21,10 @@ quorum          valid signatures hold more than 2/3 of the power      receipts:1
 ==============  ====================================================  ============
 
 Verification stops meaning at the first failure; later steps are listed as
-"not run". Imports: the standard library and ``finchain.offchain.receipts``'s pure
-modules (themselves standard library only), plus PyNaCl (Ed25519) and
-gmssl-pyx (SM2) when a signature is checked. Nothing here touches the node,
+"not run". Imports: the standard library, ``finchain.light`` (the shared
+verification package, standard library only) and ``finchain.offchain.receipts``
+(the format), plus PyNaCl (Ed25519) and gmssl-pyx (SM2) when a signature is
+checked, as ``finchain.light``'s signature hook. Nothing here touches the node,
 the store, the codec (libipld) or ``finchain.crypto``.
 
 Example::
@@ -45,7 +46,8 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from finchain.errors import ErrorCode, FinchainError
-from finchain.offchain.receipts import cbor, cometbft, rfc6962
+from finchain.light import cbor, cometbft, rfc6962, solo
+from finchain.light.validators import Quorum
 from finchain.offchain.receipts.errors import (
     ErrBadSignature,
     ErrBatchPath,
@@ -73,9 +75,6 @@ from finchain.offchain.receipts.format import (
 from finchain.offchain.receipts.primitives import hash_function, verify_signature
 
 __all__ = ["STEPS", "ReceiptVerification", "Step", "verify_receipt"]
-
-#: The solo validator signs this prefix followed by the header's canonical bytes.
-SOLO_HEADER_DOMAIN = b"finchain/block-header/v1\x00"
 
 STEPS = (
     "receipt",
@@ -345,7 +344,7 @@ def _inclusion(run: _Run, r: Receipt) -> None:
 
 def _header(run: _Run, r: Receipt) -> None:
     if r.engine == "solo":
-        computed = hash_function(r.hash_name)(cbor.encode(r.header))
+        computed = solo.header_hash(r.header, hash_function(r.hash_name))
         signed = computed
         how = f"{r.hash_name} of the header's canonical bytes"
     else:
@@ -408,43 +407,39 @@ def _validators(run: _Run, r: Receipt, trusted: TrustedSet) -> None:
 
 
 def _commit(run: _Run, r: Receipt, trusted: TrustedSet) -> None:
-    by_address = {v.address: v for v in trusted.validators}
-    total = sum(v.power for v in trusted.validators)
-    signed, counted, bad = 0, 0, ""
-    seen: set[bytes] = set()
-    solo_bytes = SOLO_HEADER_DOMAIN + cbor.encode(r.header) if r.engine == "solo" else b""
+    quorum = Quorum(trusted.validators, verify_signature)
+    bad = ""
+    solo_bytes = solo.header_sign_bytes(r.header) if r.engine == "solo" else b""
     for sig in r.commit["signatures"]:
         address = sig["validator_address"]
-        validator = by_address.get(address)
-        if validator is None or address in seen:
+        validator = quorum.signer(address)
+        if validator is None:
             bad = f"a signature names unknown or repeated validator {address.hex()}"
             break
-        seen.add(address)
         if r.engine == "solo":
             message, votes = solo_bytes, True
         else:
             message = cometbft.vote_sign_bytes(r.header["chain_id"], r.commit, sig)
             votes = sig["block_id_flag"] == cometbft.FLAG_COMMIT
-        if not verify_signature(validator.scheme, validator.public_key, message, sig["signature"]):
+        if not quorum.add(validator, message, sig["signature"], counts=votes):
             bad = (
                 f"the signature of validator {address.hex()} does not verify over this header "
                 "(the header, the commit or the signature was altered)"
             )
             break
-        if votes:
-            signed += validator.power
-            counted += 1
     run.check(
         "signatures",
         not bad,
-        f"{len(seen)} signature(s) by trusted validators verify over this header",
+        f"{len(quorum.seen)} signature(s) by trusted validators verify over this header",
         lambda: bad,
         ErrBadSignature,
     )
+    signed, total = quorum.signed, quorum.total
     run.check(
         "quorum",
-        3 * signed > 2 * total,
-        f"{counted} validators holding {signed} of {total} voting power signed: more than 2/3",
+        quorum.reached,
+        f"{quorum.counted} validators holding {signed} of {total} voting power signed: "
+        "more than 2/3",
         lambda: (
             f"valid signatures hold {signed} of {total} voting power; more than 2/3 "
             f"({2 * total // 3 + 1}) is needed"

@@ -15,9 +15,11 @@ from typing import Any
 
 from finchain.app.abci import TxResult
 from finchain.core.events import Event
-from finchain.crypto import get_suite, hash_bytes
+from finchain.crypto import get_suite, hash_bytes, verify_signature
 from finchain.errors import FinchainError
-from finchain.store import proof_from_json, verify_proof, verify_tx_proof
+from finchain.light import cometbft, solo
+from finchain.light.rfc6962 import verify_tx_proof
+from finchain.light.state import proof_from_json, verify_proof
 
 __all__ = [
     "Account",
@@ -138,15 +140,19 @@ def engine_of(header: dict[str, Any]) -> str:
 
 
 def _verify_header(header: dict[str, Any], signature: str, scheme: str, public_key: bytes) -> bool:
-    from finchain.engines.solo.header import verify_header
-
     if engine_of(header) != "solo":
         raise ValueError(
             f"this block comes from {engine_of(header)}: no single key signs it; check the "
             "validators' commit with verify_commit(validators)"
         )
     try:
-        return verify_header(header_from_json(header), bytes.fromhex(signature), scheme, public_key)
+        return solo.verify_header(
+            header_from_json(header),
+            bytes.fromhex(signature),
+            scheme,
+            public_key,
+            verify=verify_signature,
+        )
     except (ValueError, TypeError):
         return False
 
@@ -154,13 +160,14 @@ def _verify_header(header: dict[str, Any], signature: str, scheme: str, public_k
 def _verify_commit(
     header: dict[str, Any], commit: dict[str, Any] | None, validators: Sequence[tuple[bytes, int]]
 ) -> bool:
-    from finchain.engines.cometbft import light
-
-    if commit is None or engine_of(header) != light.ENGINE:
+    if commit is None or engine_of(header) != cometbft.ENGINE:
         raise ValueError("only a CometBFT block carries a commit: use verify_signature on solo")
     try:
-        return light.verify_commit(
-            light.header_from_json(header), light.commit_from_json(commit), validators
+        return cometbft.verify_commit(
+            cometbft.header_from_json(header),
+            cometbft.commit_from_json(commit),
+            validators,
+            verify=verify_signature,
         )
     except (KeyError, TypeError, ValueError):
         return False
@@ -247,12 +254,12 @@ class TxInfo:
         always SHA-256 (CometBFT's own hash, whatever the suite), leaves ``SHA-256(raw)``.
         """
         try:
-            cometbft = self.engine == "cometbft"
-            root = bytes.fromhex(self.header["data_hash" if cometbft else "tx_root"])
+            comet = self.engine == cometbft.ENGINE
+            root = bytes.fromhex(self.header["data_hash" if comet else "tx_root"])
             proof = proof_from_json(self.proof)
             digest = hash_bytes(hash_name, self.raw).hex()
-            tree_hash = "sha256" if cometbft else hash_name
-            leaf = hash_bytes("sha256", self.raw) if cometbft else self.raw
+            tree_hash = "sha256" if comet else hash_name
+            leaf = hash_bytes("sha256", self.raw) if comet else self.raw
         except (KeyError, ValueError, TypeError, FinchainError):
             return False
         return digest == self.tx_id and verify_tx_proof(tree_hash, root, leaf, proof)

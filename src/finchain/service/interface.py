@@ -40,7 +40,7 @@ class BlockView:
     signed by the one validator key (``signature``, ``validator``). CometBFT:
     ``header`` is CometBFT's own header with ``"engine": "cometbft"``,
     ``signature`` is empty and ``commit`` holds the validators' precommit
-    signatures (``finchain.engines.cometbft.light`` checks them offline).
+    signatures (``finchain.light.cometbft`` checks them offline).
     """
 
     height: int

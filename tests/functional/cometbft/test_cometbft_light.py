@@ -1,84 +1,69 @@
-"""Offline commit checks (``light``) and the API's batch splitting, without processes.
-
-Encodings are checked against real CometBFT nodes in ``test_cometbft_api``;
-here the rules: more than 2/3 of the power, each validator once, nil and absent
-votes not counted, the header bound to the block ID and to the validator set.
+"""Reading CometBFT's RPC forms (``engines.cometbft.light``) and the API's batch splitting,
+without processes. The commit check itself is ``finchain.light.cometbft``'s
+(``tests/light/test_cometbft.py``); encodings are checked against real CometBFT
+nodes in ``test_cometbft_api``.
 """
 
 from __future__ import annotations
 
+import base64
+import time
+
 import pytest
 
-from finchain.crypto import generate_private_key
+from finchain.crypto import verify_signature
 from finchain.engines.cometbft import light
 from finchain.engines.cometbft.service import _chunks
+from finchain.light import cometbft
+from tests.light.test_cometbft import make_block, sign
 
-CHAIN = "light-test"
+
+def _rfc3339(ns: int) -> str:
+    seconds, nanos = divmod(ns, 10**9)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{nanos:09d}Z"
 
 
-def make_block(powers: list[int]) -> tuple[dict, dict, list, list]:
-    keys = [generate_private_key("ed25519") for _ in powers]
-    validators = [(k.public_key().data, p) for k, p in zip(keys, powers, strict=True)]
-    header = {
-        "engine": "cometbft",
-        "version": {"block": 11, "app": 1},
-        "chain_id": CHAIN,
-        "height": 7,
-        "time_ns": 1_700_000_000_123_456_789,
-        "last_block_id": {"hash": b"\x01" * 32, "parts": {"total": 1, "hash": b"\x02" * 32}},
-        **{name: b"\x03" * 32 for name in light._HASH_FIELDS},
-        "proposer_address": light.validator_address(validators[0][0]),
-        "validators_hash": light.validators_hash(validators),
+def _block_id(block_id: dict) -> dict:
+    parts = block_id["parts"]
+    return {
+        "hash": block_id["hash"].hex().upper(),
+        "parts": {"total": parts["total"], "hash": parts["hash"].hex().upper()},
     }
-    commit = {
-        "height": 7,
-        "round": 0,
-        "block_id": {
-            "hash": light.header_hash(header),
-            "parts": {"total": 1, "hash": b"\x04" * 32},
-        },
-        "signatures": [],
-    }
-    return header, commit, keys, validators
 
 
-def sign(commit: dict, key, flag: int = light.FLAG_COMMIT, time_ns: int = 1_700_000_001 * 10**9):
-    sig = {
-        "block_id_flag": flag,
-        "validator_address": light.validator_address(key.public_key().data),
-        "time_ns": time_ns,
-        "signature": b"",
-    }
-    sig["signature"] = key.sign(light.vote_sign_bytes(CHAIN, commit, sig))
-    commit["signatures"].append(sig)
-
-
-def test_more_than_two_thirds_of_the_power_commits():
-    header, commit, keys, validators = make_block([10, 10, 10])
-    sign(commit, keys[0])
-    sign(commit, keys[1], flag=light.FLAG_NIL)  # a nil vote adds no power
-    assert "10 of 30" in light.check_commit(header, commit, validators)
-    sign(commit, keys[2])
-    assert "20 of 30" in light.check_commit(header, commit, validators)  # exactly 2/3: not enough
-    header, commit, keys, validators = make_block([10, 10, 10, 1])
-    for key in keys[:3]:
-        sign(commit, key)
-    assert light.check_commit(header, commit, validators) == ""  # 30 of 31
-
-
-def test_forgeries_are_refused():
+def test_rpc_headers_and_commits_read_into_the_checked_form():
+    """CometBFT's JSON (strings, RFC 3339, uppercase hex, base64) reads into what
+    ``finchain.light.cometbft`` hashes and checks, equal to the original."""
     header, commit, keys, validators = make_block([10, 10, 10])
     for key in keys:
         sign(commit, key)
-    assert light.verify_commit(header, commit, validators)
-    assert not light.verify_commit({**header, "app_hash": b"\x09" * 32}, commit, validators)
-    assert not light.verify_commit(header, commit, [*validators[:2], (b"\x05" * 32, 10)])
-    repeated = {**commit, "signatures": [*commit["signatures"], commit["signatures"][0]]}
-    assert "repeated" in light.check_commit(header, repeated, validators)
-    altered = dict(commit["signatures"][1], time_ns=commit["signatures"][1]["time_ns"] + 1)
-    tampered = {**commit, "signatures": [commit["signatures"][0], altered, commit["signatures"][2]]}
-    assert "does not verify" in light.check_commit(header, tampered, validators)
-    assert "malformed" in light.check_commit(header, {"height": 7}, validators)
+    rpc_header = {
+        "version": {"block": str(header["version"]["block"]), "app": "1"},
+        "chain_id": header["chain_id"],
+        "height": str(header["height"]),
+        "time": _rfc3339(header["time_ns"]),
+        "last_block_id": _block_id(header["last_block_id"]),
+        **{name: header[name].hex().upper() for name in cometbft.HASH_FIELDS},
+    }
+    rpc_commit = {
+        "height": str(commit["height"]),
+        "round": 0,
+        "block_id": _block_id(commit["block_id"]),
+        "signatures": [
+            {
+                "block_id_flag": sig["block_id_flag"],
+                "validator_address": sig["validator_address"].hex().upper(),
+                "timestamp": _rfc3339(sig["time_ns"]),
+                "signature": base64.b64encode(sig["signature"]).decode(),
+            }
+            for sig in commit["signatures"]
+        ],
+    }
+    read_header, read_commit = light.header_from_rpc(rpc_header), light.commit_from_rpc(rpc_commit)
+    assert read_header == header and read_commit == commit
+    assert (
+        cometbft.check_commit(read_header, read_commit, validators, verify=verify_signature) == ""
+    )
 
 
 @pytest.mark.parametrize(

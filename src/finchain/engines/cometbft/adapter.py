@@ -42,7 +42,7 @@ from finchain.engines.cometbft.observer import AbciObserver, CommittedBlock
 from finchain.engines.cometbft.validators import parse_validators
 from finchain.engines.cometbft.wire import abci_types, decode_error
 from finchain.errors import FinchainError, to_abci
-from finchain.store import proof_to_json
+from finchain.light.state import proof_to_json
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from finchain.engines.cometbft.adapter import PROOF_OP_PREFIX
-from finchain.store import proof_from_json, verify_proof
+from finchain.light.state import proof_from_json, verify_proof
 
 
 class RpcError(RuntimeError):

@@ -5,11 +5,11 @@ computed (raw txs, results, events); CometBFT's signed header holds what the
 validators agreed on (header fields, block hash, commit signatures). Views are
 honest about their engine: the header is CometBFT's own, tagged ``"engine":
 "cometbft"``, with no solo ``signature``/``validator``; ``commit`` carries the
-precommit signatures that ``light.check_commit`` verifies offline.
+precommit signatures that ``finchain.light.cometbft.check_commit`` verifies offline.
 
 Inclusion proofs are against the header's ``data_hash``, computed by CometBFT
 with SHA-256 over leaves that are the SHA-256 of each raw tx, so they are
-``finchain.store.tx_proof("sha256", [sha256(tx) …], i)``, in both suites. On a
+``finchain.light.rfc6962.tx_proof("sha256", [sha256(tx) …], i)``, in both suites. On a
 ``gm`` chain the tx id is still SM3 of the raw bytes (the Application's tx
 index); the Merkle path to the signed header is CometBFT's SHA-256 (docs/cometbft.md §6).
 """
@@ -22,9 +22,10 @@ from typing import Any
 
 from finchain.app import TxResult
 from finchain.engines.cometbft.errors import ErrInternal
-from finchain.engines.cometbft.light import commit_from_rpc, data_hash, header_from_rpc
+from finchain.engines.cometbft.light import commit_from_rpc, header_from_rpc
+from finchain.light.cometbft import data_hash
+from finchain.light.rfc6962 import tx_proof
 from finchain.service.interface import BlockView, TxView
-from finchain.store import tx_proof
 
 
 def block_view(

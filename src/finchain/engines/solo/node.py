@@ -31,7 +31,8 @@ from finchain.engines.solo.header import build_header, header_hash, header_sign_
 from finchain.engines.solo.mempool import Mempool
 from finchain.engines.solo.signstate import SignState
 from finchain.errors import FinchainError, to_abci
-from finchain.offchain.receipts.cometbft import validator_address
+from finchain.light.rfc6962 import tx_proof
+from finchain.light.validators import validator_address
 from finchain.service.errors import ErrHalted, ErrShuttingDown
 from finchain.service.interface import (
     BlockValidator,
@@ -44,7 +45,6 @@ from finchain.service.interface import (
     TxView,
 )
 from finchain.service.streams import StreamHub, block_items
-from finchain.store import tx_proof
 from finchain.store.errors import ErrCorrupt
 
 log = logging.getLogger("finchain.node")

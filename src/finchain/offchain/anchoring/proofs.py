@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from finchain.crypto import hash_bytes
+from finchain.crypto import hasher
+from finchain.light import rfc6962
 from finchain.modules.evidence.types import HASH_ALGS
 from finchain.offchain.anchoring.errors import ErrMalformedAnchorProof
 from finchain.offchain.anchoring.tree import BatchTree, ProgressFn
-from finchain.store import verify_tx_proof
 
 VERSION = "finchain-anchor/v1"
 MAX_PATH = 64
@@ -55,14 +55,9 @@ class AnchorProof:
 
     def verify_path(self) -> bool:
         """True iff the path leads from the document hash to the batch root."""
-        leaf_hash = hash_bytes(self.hash_alg, b"\x00" + self.document_hash)
-        proof = {
-            "index": self.leaf_index,
-            "total": self.leaf_count,
-            "leaf_hash": leaf_hash,
-            "aunts": list(self.path),
-        }
-        return verify_tx_proof(self.hash_alg, self.root, self.document_hash, proof)
+        h = hasher(self.hash_alg)
+        leaf = rfc6962.leaf_hash(h, self.document_hash)
+        return rfc6962.verify_path(h, self.root, self.leaf_index, self.leaf_count, leaf, self.path)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -4,8 +4,10 @@ Format: ``docs/receipts.md`` (version 1). Assemble one from a node's material
 and the document's anchor proof (:func:`assemble`); write it with
 :func:`dumps` (its canonical bytes, which verification requires); check it
 with ``finchain.client.receipt_verify.verify_receipt`` or ``finchain evidence
-verify``. Every module of this package needs only the standard library, so
-the verifier that reads through it depends on no node, store or database.
+verify``. The package reads and checks through ``finchain.light`` (standard
+library only), and signatures through PyNaCl and gmssl-pyx (``primitives``),
+so the verifier depends on no node, store, codec or database (``fetch``, the
+one online step, is not imported here).
 
 Example::
 
@@ -13,6 +15,7 @@ Example::
     Path("receipt.json").write_bytes(dumps(receipt))
 """
 
+from finchain.light.validators import Validator
 from finchain.offchain.receipts.assemble import assemble
 from finchain.offchain.receipts.errors import (
     ErrBadSignature,
@@ -33,7 +36,6 @@ from finchain.offchain.receipts.format import (
     VERSION,
     Receipt,
     TrustedSet,
-    Validator,
     dumps,
     loads,
     parse_receipt,

@@ -18,7 +18,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from finchain.offchain.receipts import cbor
+from finchain.light import cbor
+from finchain.light.rfc6962 import sides
 from finchain.offchain.receipts.errors import ErrMaterial
 from finchain.offchain.receipts.format import (
     BATCH_ROOT_KIND,
@@ -28,7 +29,6 @@ from finchain.offchain.receipts.format import (
     VERSION,
     parse_receipt,
 )
-from finchain.offchain.receipts.rfc6962 import sides
 
 ANCHOR_VERSION = "finchain-anchor/v1"
 _HEX32 = re.compile(r"[0-9a-f]{64}")

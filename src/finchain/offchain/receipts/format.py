@@ -8,8 +8,8 @@ the JSON itself: parsing is strict (exact field sets, lowercase hex, canonical
 base64, integers that are integers), and a receipt read from bytes must be in
 its canonical serialisation (:func:`dumps`), so even whitespace is fixed.
 
-Needs only the standard library and this package: the offline verifier
-(``finchain.client.receipt_verify``) reads receipts through it.
+Needs only the standard library, ``finchain.light`` and this package: the
+offline verifier (``finchain.client.receipt_verify``) reads receipts through it.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from finchain.errors import ErrorCode
-from finchain.offchain.receipts.cometbft import HASH_FIELDS, validator_address, validators_hash
+from finchain.light.cometbft import HASH_FIELDS, merkle_root, validators_hash
+from finchain.light.rfc6962 import MAX_PATH
+from finchain.light.solo import HEADER_FIELDS as _SOLO_HEADER
+from finchain.light.validators import Validator, validator_address
 from finchain.offchain.receipts.errors import ErrMalformedReceipt, ErrMalformedTrust
 from finchain.offchain.receipts.primitives import PUBLIC_KEY_SIZES, VALIDATOR_SCHEMES
-from finchain.offchain.receipts.rfc6962 import MAX_PATH
 
 VERSION = 1
 ENGINES = ("solo", "cometbft")
@@ -43,32 +45,7 @@ SIDES = {"L": True, "R": False}  # True: the sibling is the left one
 
 _HEX = re.compile(r"(?:[0-9a-f]{2})*")
 _CHAIN_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,48}[a-z0-9]")  # the genesis rule
-_SOLO_HEADER = (
-    "chain_id",
-    "height",
-    "time_ns",
-    "last_block_hash",
-    "tx_root",
-    "app_hash",
-    "proposer",
-)
 _COMET_KEY_TYPES = {"ed25519": "ed25519", "tendermint/PubKeyEd25519": "ed25519"}
-
-
-@dataclass(frozen=True, slots=True)
-class Validator:
-    address: bytes
-    scheme: str
-    public_key: bytes
-    power: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "address": self.address.hex(),
-            "scheme": self.scheme,
-            "public_key": self.public_key.hex(),
-            "power": self.power,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,8 +375,6 @@ def set_hash(engine: str, validators: tuple[Validator, ...]) -> bytes:
     """
     if engine == "cometbft":
         return validators_hash([(v.public_key, v.power) for v in validators])
-    from finchain.offchain.receipts.cometbft import merkle_root
-
     ordered = sorted(validators, key=lambda v: (-v.power, v.address))
     return merkle_root(
         [v.scheme.encode() + b"\x00" + v.public_key + v.power.to_bytes(8, "big") for v in ordered]

@@ -1,10 +1,12 @@
-"""Hashes and validator signatures for offline verification, with no finchain imports.
+"""Validator signatures for offline verification: the receipt verifier's signature hook.
 
-``finchain.crypto`` would do the same work, but importing it loads the keystore,
-AEADs, coincurve and cryptography; a receipt verifier needs two hashes and two
-signature schemes. So this file uses the standard library (SHA-256; SM3 through
-OpenSSL's ``hashlib``, gmssl-pyx where OpenSSL lacks it), PyNaCl for Ed25519
-and gmssl-pyx for SM2, each imported only when first needed.
+``finchain.light`` checks everything of a receipt with the standard library
+except signatures, which it takes as a parameter. ``finchain.crypto`` could
+check them, but importing it loads the keystore, AEADs, coincurve,
+cryptography and the native extension; a receipt verifier needs two signature
+schemes. So :func:`verify_signature` uses PyNaCl for Ed25519 and gmssl-pyx for
+SM2, each imported only when first needed. Hashes are ``finchain.light``'s
+(``hashlib``), with gmssl-pyx's SM3 where OpenSSL lacks it.
 
 Validators sign with Ed25519 (always on CometBFT, and on ``intl`` solo chains)
 or SM2 (``gm`` solo chains). secp256k1 is not a validator scheme finchain
@@ -16,10 +18,17 @@ SM3, Z from the default ID ``1234567812345678``; signatures travel as raw
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
+from finchain.light import hashes
+from finchain.light.hashes import Hash
 
-HASH_NAMES = ("sm3", "sha256")
+__all__ = [
+    "PUBLIC_KEY_SIZES",
+    "SIGNATURE_SIZE",
+    "VALIDATOR_SCHEMES",
+    "hash_function",
+    "verify_signature",
+]
+
 VALIDATOR_SCHEMES = ("ed25519", "sm2")
 PUBLIC_KEY_SIZES = {"ed25519": 32, "sm2": 65}
 SIGNATURE_SIZE = 64
@@ -37,23 +46,16 @@ _SM2_Z_PREFIX = (
 )
 
 
-def _sm3() -> Callable[[bytes], bytes]:
-    try:
-        hashlib.new("sm3")
-    except ValueError:  # pragma: no cover - an OpenSSL without SM3
-        from gmssl_pyx import sm3_hash
-
-        return lambda data: bytes(sm3_hash(data))
-    return lambda data: hashlib.new("sm3", data).digest()
-
-
-def hash_function(name: str) -> Callable[[bytes], bytes]:
+def hash_function(name: str) -> Hash:
     """``H(data) -> 32 bytes`` for ``sha256`` or ``sm3``; ValueError for anything else."""
-    if name == "sha256":
-        return lambda data: hashlib.sha256(data).digest()
-    if name == "sm3":
-        return _sm3()
-    raise ValueError(f"unknown hash {name!r}: use one of {', '.join(HASH_NAMES)}")
+    try:
+        return hashes.hash_function(name)
+    except ValueError:
+        if name != "sm3":
+            raise
+    from gmssl_pyx import sm3_hash  # pragma: no cover - an OpenSSL without SM3
+
+    return lambda data: bytes(sm3_hash(data))  # pragma: no cover
 
 
 def verify_signature(scheme: str, public_key: bytes, message: bytes, signature: bytes) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from finchain.light.cometbft import FLAG_ABSENT, validator_address
 from finchain.node.api.context import Ctx
 from finchain.node.api.encode import b64, to_json
 from finchain.node.api.errors import ErrNotFound
@@ -21,7 +22,6 @@ from finchain.node.api.models import ReceiptMaterialModel
 from finchain.node.api.parse import parse_tx_id
 from finchain.node.api.responses import JSONResponse
 from finchain.node.api.routes.common import TxIdPath, errors
-from finchain.offchain.receipts.cometbft import FLAG_ABSENT, validator_address
 from finchain.service.interface import BlockValidator, TxView
 from finchain.store import proof_to_json
 
