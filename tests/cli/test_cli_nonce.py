@@ -2,9 +2,10 @@
 
 Against a real node over HTTP (in this process): another transaction of the same
 account lands after the command read the nonce, so the node refuses the command's
-transaction with ``[tx:13]`` (executing nothing). ``send`` reads the nonce again,
-re-signs the same messages and succeeds, saying so on stderr; a message that names
-the nonce itself (a DID binding) is rebuilt. The bench's setup does the same for
+transaction with ``[tx:13]`` (executing nothing). The one sending path of every
+command (``TxSession.send``, i.e. ``finchain.client.sending.send_tx``) reads the nonce
+again, re-signs the same messages and succeeds, saying so on stderr; a message that
+names the nonce itself (a DID binding) is rebuilt. The bench's setup does the same for
 its funding transactions.
 """
 
@@ -17,9 +18,11 @@ import pytest
 
 from finchain.cli.bench import create_accounts, fund_accounts
 from finchain.cli.inprocess import LocalChain
-from finchain.cli.online import connect, send, send_built, signer
+from finchain.cli.online import connect, signer
+from finchain.cli.txflags import TxOptions
 from finchain.client import Client, Signer
 from finchain.client import builders as b
+from finchain.client.sending import NONCE_RETRIES, send_built, send_tx
 from finchain.client.types import Account
 from finchain.codec import RawMsg
 from finchain.crypto import generate_private_key
@@ -41,13 +44,13 @@ def move_nonce(client: Client, chain: LocalChain, name: str) -> None:
 def test_send_re_signs_after_another_transaction_took_the_nonce(
     api: LocalChain, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with connect(api.url, home=api.home) as client:
-        who = cli_signer(client, api, "alice")
-        stale = who.nonce
-        move_nonce(client, api, "alice")
-        receipt = send(client, who, b.transfer((api.accounts["bob"], "CNY", 7)))
+    tx = TxOptions(home=api.home, url=api.url, signers=("alice",))
+    with tx.session() as s:
+        stale = s.signer.nonce
+        move_nonce(s.client, api, "alice")
+        receipt = s.send(b.transfer((api.accounts["bob"], "CNY", 7)))
         assert receipt.ok and receipt.committed, receipt
-        assert client.account(api.accounts["alice"]).nonce == stale + 2
+        assert s.client.account(api.accounts["alice"]).nonce == stale + 2
     err = capsys.readouterr().err
     assert f"refused nonce {stale} of account {api.accounts['alice']}" in err
     assert f"re-signed with nonce {stale + 1}" in err
@@ -65,6 +68,32 @@ def test_messages_that_name_the_nonce_are_rebuilt(api: LocalChain) -> None:
 
         receipt = send_built(client, who, build)
     assert receipt.ok and seen == [seen[0], seen[0] + 1]
+
+
+def test_the_sdk_gives_up_after_its_retries_and_returns_the_refusal(api: LocalChain) -> None:
+    """A nonce that keeps moving: NONCE_RETRIES re-signs, then the [tx:13] receipt, no raise."""
+    with connect(api.url, home=api.home) as client:
+        who = cli_signer(client, api, "bob")
+        seen: list[tuple[str, int, int]] = []
+
+        def build() -> list[RawMsg]:
+            move_nonce(client, api, "bob")  # another transaction takes the nonce every time
+            return [b.transfer((api.accounts["operator"], "CNY", 1))]
+
+        def note(account: str, used: int, new: int) -> None:
+            seen.append((account, used, new))
+
+        receipt = send_built(client, who, build, on_resign=note)
+    assert not receipt.ok and receipt.check is not None and receipt.check.code == 13
+    assert len(seen) == NONCE_RETRIES
+    assert all(account == who.account and new > used for account, used, new in seen)
+
+
+def test_send_tx_is_the_plain_sdk_path(api: LocalChain) -> None:
+    with connect(api.url, home=api.home) as client:
+        who = cli_signer(client, api, "alice")
+        receipt = send_tx(client, who, b.transfer((api.accounts["bob"], "CNY", 2)), memo="m")
+    assert receipt.ok and receipt.committed
 
 
 class StaleOnce:

@@ -28,30 +28,21 @@ from finchain.cli.common import (
     HomeOpt,
     JsonOpt,
     KeystoreOpt,
-    PassphraseFileOpt,
     UrlOpt,
     open_keystore,
 )
 from finchain.cli.online import (
-    AccountOpt,
-    FromOpt,
     HeightOpt,
     ProveOpt,
     SaveOpt,
-    TimeoutOpt,
-    WaitOpt,
     connect,
     event_value,
     proof_status,
-    public_keys,
-    report,
     save_state_proof,
     saved_note,
-    send,
-    signer,
-    unlock,
 )
 from finchain.cli.output import CliError, emit, failures
+from finchain.cli.txflags import TxOptions, tx_command
 from finchain.client import Client
 from finchain.client import builders as b
 from finchain.client.types import Account
@@ -203,9 +194,8 @@ def show(
             saved_note(save)
 
 
-@app.command("create")
+@tx_command(app, "create")
 def create(
-    from_: FromOpt,
     key: KeysOpt,
     threshold: ThresholdOpt = 1,
     recovery: Annotated[
@@ -216,45 +206,26 @@ def create(
     alias: Annotated[
         str | None, typer.Option("--alias", help="address-book name (default: the first --key)")
     ] = None,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Open an account controlled by the --key keys (ids k1, k2… in order); --from signs."""
-    with failures():
-        if not key:
-            raise CliError("name at least one --key for the new account's policy")
-        keys = _policy_keys(public_keys(home, keystore, key), _key_factors(factor, key))
-        store = open_keystore(home, keystore)
-        recovery_id = accountbook.resolve(recovery, home, store) if recovery else ""
-        with connect(url, home=home) as client:
-            policy = b.policy(keys, threshold, mfa=[parse_rule(r, client) for r in rule])
-            who = signer(
-                client,
-                from_,
-                account=account,
-                home=home,
-                keystore=keystore,
-                passphrase_file=passphrase_file,
-            )
-            receipt = send(
-                client, who, b.create_account(policy, recovery_id), wait=wait, timeout=timeout
-            )
-        created = event_value(receipt, "account_created", "account")
-        name = alias or key[0]
-        if created is not None:
-            accountbook.remember(home, name, created)
-        report(receipt, as_json=json_out, extra={"account": created, "alias": name})
+    if not key:
+        raise CliError("name at least one --key for the new account's policy")
+    keys = _policy_keys(tx.public_keys(key), _key_factors(factor, key))
+    recovery_id = tx.resolve(recovery) if recovery else ""
+    with tx.session() as s:
+        policy = b.policy(keys, threshold, mfa=[parse_rule(r, s.client) for r in rule])
+        receipt = s.send(b.create_account(policy, recovery_id))
+    created = event_value(receipt, "account_created", "account")
+    name = alias or key[0]
+    if created is not None:
+        accountbook.remember(tx.home, name, created)
+    tx.report(receipt, {"account": created, "alias": name})
 
 
-@app.command("add-key")
+@tx_command(app, "add-key")
 def add_key(
-    from_: FromOpt,
     key: Annotated[str, typer.Option("--key", help="keystore key to add")],
     key_id: Annotated[
         str | None, typer.Option("--key-id", help="on-chain id (default: next kN)")
@@ -263,94 +234,55 @@ def add_key(
     factor: Annotated[
         str, typer.Option("--factor", help="the key's factor label, e.g. hardware (default: none)")
     ] = "",
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Attach another keystore key to the signer's account."""
-    with failures():
-        [info] = public_keys(home, keystore, [key])
-        label = _factor(factor, "--factor") if factor else ""
-        with connect(url, home=home) as client:
-            who = signer(
-                client,
-                from_,
-                account=account,
-                home=home,
-                keystore=keystore,
-                passphrase_file=passphrase_file,
-            )
-            new_id = key_id or _next_key_id(client.account(who.account))
-            entry = AccountKey(new_id, info.scheme, info.public_key.data, weight, label)
-            receipt = send(client, who, b.add_key(entry), wait=wait, timeout=timeout)
-        if receipt.ok and receipt.committed:
-            accountbook.remember(home, key, who.account)
-        report(receipt, as_json=json_out, extra={"account": who.account, "key_id": new_id})
+    [info] = tx.public_keys([key])
+    label = _factor(factor, "--factor") if factor else ""
+    with tx.session() as s:
+        new_id = key_id or _next_key_id(s.client.account(s.account))
+        entry = AccountKey(new_id, info.scheme, info.public_key.data, weight, label)
+        receipt = s.send(b.add_key(entry))
+    if receipt.ok and receipt.committed:
+        accountbook.remember(tx.home, key, s.account)
+    tx.report(receipt, {"account": s.account, "key_id": new_id})
 
 
-@app.command("rotate")
+@tx_command(app, "rotate")
 def rotate(
-    from_: FromOpt,
     to: Annotated[str, typer.Option("--to", help="keystore key that replaces the old one")],
     key_id: Annotated[
         str | None, typer.Option("--key-id", help="on-chain key to replace (default: --from's)")
     ] = None,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Replace a key's material (same id and weight) with keystore key --to.
 
     --to is decrypted first (same passphrase sources as --from): rotating to a key
     whose passphrase is lost would lock the account.
     """
-    with failures():
-        store = open_keystore(home, keystore)
-        store.info(to)
-        with connect(url, home=home) as client:
-            who = signer(
-                client,
-                from_,
-                account=account,
-                home=home,
-                keystore=keystore,
-                passphrase_file=passphrase_file,
-            )
-            target = key_id or who.keys[0][0]
-            # unlocking --to proves it opens: rotating to a key one cannot use locks one out
-            [(_, new_key)] = unlock(store, [to], home, passphrase_file)
-            receipt = send(client, who, b.rotate_key(target, new_key), wait=wait, timeout=timeout)
-        if receipt.ok and receipt.committed:
-            accountbook.remember(home, to, who.account)
-        report(receipt, as_json=json_out, extra={"account": who.account, "key_id": target})
+    tx.store().info(to)
+    with tx.session() as s:
+        who = s.signer  # the --from keys unlock first, then --to
+        target = key_id or who.keys[0][0]
+        # unlocking --to proves it opens: rotating to a key one cannot use locks one out
+        receipt = s.send(b.rotate_key(target, tx.key(to)))
+    if receipt.ok and receipt.committed:
+        accountbook.remember(tx.home, to, s.account)
+    tx.report(receipt, {"account": s.account, "key_id": target})
 
 
-@app.command("reset")
+@tx_command(app, "reset")
 def reset(
     target: AccountArg,
-    from_: FromOpt,
     key: KeysOpt,
     threshold: ThresholdOpt = 1,
     factor: KeyFactorsOpt = [],  # noqa: B006 - Typer reads the default, never mutates it
     rule: RulesOpt = [],  # noqa: B006
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Start a key reset of ACCOUNT, signed by its recovery account (--from).
 
@@ -358,162 +290,77 @@ def reset(
     the account's current keys may stop it with ``finchain account cancel-reset``.
     The new policy may carry --factor labels and --rule rules like ``create``.
     """
-    with failures():
-        if not key:
-            raise CliError("name at least one --key for the account's new policy")
-        keys = _policy_keys(public_keys(home, keystore, key), _key_factors(factor, key))
-        store = open_keystore(home, keystore)
-        target_id = accountbook.resolve(target, home, store)
-        with connect(url, home=home) as client:
-            policy = b.policy(keys, threshold, mfa=[parse_rule(r, client) for r in rule])
-            who = signer(
-                client,
-                from_,
-                account=account,
-                home=home,
-                keystore=keystore,
-                passphrase_file=passphrase_file,
-            )
-            receipt = send(
-                client, who, b.initiate_reset(target_id, policy), wait=wait, timeout=timeout
-            )
-        due = event_value(receipt, "key_reset_initiated", "due")
-        if receipt.ok and receipt.committed:
-            accountbook.remember(home, key[0], target_id)
-        report(receipt, as_json=json_out, extra={"account": target_id, "due": due})
+    if not key:
+        raise CliError("name at least one --key for the account's new policy")
+    keys = _policy_keys(tx.public_keys(key), _key_factors(factor, key))
+    target_id = tx.resolve(target)
+    with tx.session() as s:
+        policy = b.policy(keys, threshold, mfa=[parse_rule(r, s.client) for r in rule])
+        receipt = s.send(b.initiate_reset(target_id, policy))
+    due = event_value(receipt, "key_reset_initiated", "due")
+    if receipt.ok and receipt.committed:
+        accountbook.remember(tx.home, key[0], target_id)
+    tx.report(receipt, {"account": target_id, "due": due})
 
 
-@app.command("set-mfa")
+@tx_command(app, "set-mfa")
 def set_mfa(
-    from_: FromOpt,
     rule: RulesOpt = [],  # noqa: B006 - Typer reads the default, never mutates it
     clear: Annotated[bool, typer.Option("--clear", help="remove every rule")] = False,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Replace the signer's multi-factor rules with the --rule rules (or remove all: --clear).
 
     Changing the rules is itself a key change: if the account has a key_change
     rule, sign with keys of enough factors (repeat --from).
     """
-    with failures():
-        if bool(rule) == clear:
-            raise CliError(f"give the new rules with --rule ({RULE_FORMS}), or --clear")
-        with connect(url, home=home) as client:
-            rules = [parse_rule(r, client) for r in rule]
-            who = signer(
-                client,
-                from_,
-                account=account,
-                home=home,
-                keystore=keystore,
-                passphrase_file=passphrase_file,
-            )
-            receipt = send(client, who, b.set_mfa(rules), wait=wait, timeout=timeout)
-        report(
-            receipt,
-            as_json=json_out,
-            extra={"account": who.account, "rules": [r.to_obj() for r in rules]},
-        )
+    if bool(rule) == clear:
+        raise CliError(f"give the new rules with --rule ({RULE_FORMS}), or --clear")
+    with tx.session() as s:
+        rules = [parse_rule(r, s.client) for r in rule]
+        receipt = s.send(b.set_mfa(rules))
+    tx.report(receipt, {"account": s.account, "rules": [r.to_obj() for r in rules]})
 
 
-@app.command("set-factor")
+@tx_command(app, "set-factor")
 def set_factor(
-    from_: FromOpt,
     key_id: Annotated[str, typer.Option("--key-id", help="on-chain key id to label (k1, k2…)")],
     factor: Annotated[
         str, typer.Option("--factor", help="the factor label, e.g. hardware; '' removes it")
     ],
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Label one of the signer's keys with a factor (a key change: may need several factors)."""
-    with failures():
-        label = _factor(factor, "--factor") if factor else ""
-        with connect(url, home=home) as client:
-            who = signer(
-                client,
-                from_,
-                account=account,
-                home=home,
-                keystore=keystore,
-                passphrase_file=passphrase_file,
-            )
-            receipt = send(client, who, b.set_factor(key_id, label), wait=wait, timeout=timeout)
-        report(
-            receipt,
-            as_json=json_out,
-            extra={"account": who.account, "key_id": key_id, "factor": label},
-        )
+    label = _factor(factor, "--factor") if factor else ""
+    with tx.session() as s:
+        receipt = s.send(b.set_factor(key_id, label))
+    tx.report(receipt, {"account": s.account, "key_id": key_id, "factor": label})
 
 
-@app.command("cancel-reset")
-def cancel_reset(
-    from_: FromOpt,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+@tx_command(app, "cancel-reset")
+def cancel_reset(*, tx: TxOptions) -> None:
     """Stop a pending key reset of the signer's own account (signed by its current keys)."""
-    with failures(), connect(url, home=home) as client:
-        who = signer(
-            client,
-            from_,
-            account=account,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-        )
-        receipt = send(client, who, b.cancel_reset(), wait=wait, timeout=timeout)
-        report(receipt, as_json=json_out, extra={"account": who.account})
+    with tx.session() as s:
+        receipt = s.send(b.cancel_reset())
+    tx.report(receipt, {"account": s.account})
 
 
-@app.command("close")
+@tx_command(app, "close")
 def close(
-    from_: FromOpt,
     yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Close the signer's account for good (it must hold no assets; the id is never reused)."""
-    with failures(), connect(url, home=home) as client:
-        who = signer(
-            client,
-            from_,
-            account=account,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-        )
+    with tx.session() as s:
         if not yes and not typer.confirm(
-            f"close account {who.account} permanently?", default=False, err=True
+            f"close account {s.account} permanently?", default=False, err=True
         ):
             raise CliError("not closed (confirm, or pass --yes)")
-        receipt = send(client, who, b.close_account(), wait=wait, timeout=timeout)
-        report(receipt, as_json=json_out, extra={"account": who.account})
+        receipt = s.send(b.close_account())
+    tx.report(receipt, {"account": s.account})
 
 
 @app.command("alias")

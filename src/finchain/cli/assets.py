@@ -11,35 +11,19 @@ from typing import Annotated, Any
 
 import typer
 
-from finchain.cli import accountbook
 from finchain.cli.amounts import from_units, to_units
-from finchain.cli.common import (
-    DEFAULT_HOME,
-    DEFAULT_URL,
-    HomeOpt,
-    JsonOpt,
-    KeystoreOpt,
-    PassphraseFileOpt,
-    UrlOpt,
-    open_keystore,
-)
+from finchain.cli.common import DEFAULT_HOME, DEFAULT_URL, HomeOpt, JsonOpt, UrlOpt
 from finchain.cli.online import (
-    AccountOpt,
-    FromOpt,
     HeightOpt,
     ProveOpt,
     SaveOpt,
-    TimeoutOpt,
-    WaitOpt,
     connect,
     proof_status,
-    report,
     save_state_proof,
     saved_note,
-    send,
-    signer,
 )
 from finchain.cli.output import CliError, emit, failures
+from finchain.cli.txflags import TxOptions, tx_command
 from finchain.client import builders as b
 from finchain.client.types import Asset
 
@@ -70,10 +54,9 @@ def asset_json(asset: Asset) -> dict[str, Any]:
     }
 
 
-@app.command("create")
+@tx_command(app, "create")
 def create(
     symbol: SymbolArg,
-    from_: FromOpt,
     name: Annotated[str, typer.Option("--name", help="human-readable name")],
     decimals: Annotated[int, typer.Option("--decimals", min=0, help="decimal places")] = 2,
     max_supply: Annotated[
@@ -85,97 +68,47 @@ def create(
     burner: Annotated[
         list[str], typer.Option("--burner", help="account allowed to burn (default: issuer)")
     ] = [],  # noqa: B006
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Define asset SYMBOL issued by the signer's account."""
-    with failures():
-        cap = to_units(max_supply, decimals, what="--max-supply", allow_zero=True)
-        store = open_keystore(home, keystore)
-        minters = [accountbook.resolve(m, home, store) for m in minter]
-        burners = [accountbook.resolve(x, home, store) for x in burner]
-        message = b.create_asset(
-            symbol, name, decimals, max_supply=cap, minters=minters, burners=burners
-        )
-        with connect(url, home=home) as client:
-            who = signer(
-                client,
-                from_,
-                account=account,
-                home=home,
-                keystore=keystore,
-                passphrase_file=passphrase_file,
-            )
-            receipt = send(client, who, message, wait=wait, timeout=timeout)
-        report(receipt, as_json=json_out, extra={"asset": symbol, "issuer": who.account})
+    cap = to_units(max_supply, decimals, what="--max-supply", allow_zero=True)
+    message = b.create_asset(
+        symbol,
+        name,
+        decimals,
+        max_supply=cap,
+        minters=[tx.resolve(m) for m in minter],
+        burners=[tx.resolve(x) for x in burner],
+    )
+    with tx.session() as s:
+        receipt = s.send(message)
+    tx.report(receipt, {"asset": symbol, "issuer": s.account})
 
 
-@app.command("mint")
+@tx_command(app, "mint")
 def mint(
     symbol: SymbolArg,
     amount: AmountArg,
-    from_: FromOpt,
     to: Annotated[str, typer.Option("--to", help="receiving account (id or name)")],
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Create AMOUNT of SYMBOL in account --to (the signer must be a minter)."""
-    with failures():
-        store = open_keystore(home, keystore)
-        receiver = accountbook.resolve(to, home, store)
-        with connect(url, home=home) as client:
-            units = to_units(amount, client.asset(symbol).decimals)
-            who = signer(
-                client,
-                from_,
-                account=account,
-                home=home,
-                keystore=keystore,
-                passphrase_file=passphrase_file,
-            )
-            receipt = send(client, who, b.mint(symbol, receiver, units), wait=wait, timeout=timeout)
-        report(receipt, as_json=json_out, extra={"asset": symbol, "to": receiver, "units": units})
+    receiver = tx.resolve(to)
+    with tx.session() as s:
+        units = to_units(amount, s.client.asset(symbol).decimals)
+        receipt = s.send(b.mint(symbol, receiver, units))
+    tx.report(receipt, {"asset": symbol, "to": receiver, "units": units})
 
 
-@app.command("burn")
-def burn(
-    symbol: SymbolArg,
-    amount: AmountArg,
-    from_: FromOpt,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+@tx_command(app, "burn")
+def burn(symbol: SymbolArg, amount: AmountArg, *, tx: TxOptions) -> None:
     """Destroy AMOUNT of SYMBOL held by the signer (who must be a burner)."""
-    with failures(), connect(url, home=home) as client:
-        units = to_units(amount, client.asset(symbol).decimals)
-        who = signer(
-            client,
-            from_,
-            account=account,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-        )
-        receipt = send(client, who, b.burn(symbol, units), wait=wait, timeout=timeout)
-        report(receipt, as_json=json_out, extra={"asset": symbol, "units": units})
+    with tx.session() as s:
+        units = to_units(amount, s.client.asset(symbol).decimals)
+        receipt = s.send(b.burn(symbol, units))
+    tx.report(receipt, {"asset": symbol, "units": units})
 
 
 @app.command("show")

@@ -56,10 +56,11 @@ from finchain.cli.common import (
     PassphraseFileOpt,
     UrlOpt,
 )
-from finchain.cli.online import AccountOpt, connect, nonce_moved, signer
+from finchain.cli.online import AccountOpt, connect, signer
 from finchain.cli.output import CliError, CommandFailed, emit, failures, stderr, stdout
 from finchain.client import Client, Signer, SubmitReceipt
 from finchain.client import builders as b
+from finchain.client.sending import nonce_moved
 from finchain.codec import RawMsg
 from finchain.crypto import SCHEMES, PrivateKey, generate_private_key
 from finchain.engines.solo.errors import ErrMempoolFull

@@ -2,10 +2,11 @@
 
 The owner's data keys never touch the disk in clear: ``register`` and
 ``rotate`` seal each version's key to the owner's own keystore key
-(``--owner-key``) in ``FILE.fckey`` (``finchain.cli.datakeys``); ``grant``
-opens it there and re-seals it to the grantee's keyAgreement key from its DID
-document. ``open`` records the access on chain first, then decrypts
-(``finchain.offchain.datarights.open_asset``). See docs/data-rights.md.
+(``--owner-key``) in ``FILE.fckey``; ``grant`` opens it there and re-seals it
+to the grantee's keyAgreement key from its DID document. Those workflows are
+the SDK's (``finchain.offchain.datarights``: ``register_data``, ``grant_data``,
+``rotate_data_key``); ``open`` records the access on chain first, then
+decrypts (``open_asset``). See docs/data-rights.md.
 """
 
 from __future__ import annotations
@@ -16,47 +17,25 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from finchain.cli.common import (
-    DEFAULT_HOME,
-    DEFAULT_URL,
-    HomeOpt,
-    JsonOpt,
-    KeystoreOpt,
-    PassphraseFileOpt,
-    UrlOpt,
-    open_keystore,
-)
-from finchain.cli.datakeys import KeyFile, current_key, seal_for_owner
+from finchain.cli.common import DEFAULT_HOME, DEFAULT_URL, HomeOpt, JsonOpt, UrlOpt
 from finchain.cli.identity_shared import check_did
-from finchain.cli.online import (
-    AccountOpt,
-    FromOpt,
-    TimeoutOpt,
-    WaitOpt,
-    connect,
-    event_value,
-    report,
-    send,
-    signer,
-    unlock,
-)
+from finchain.cli.online import connect
 from finchain.cli.output import CliError, emit, failures, stderr
-from finchain.client import Client
+from finchain.cli.txflags import TxOptions, tx_command
 from finchain.client import datarights_builders as drb
-from finchain.codec import RawMsg
-from finchain.crypto import EncryptionKey
 from finchain.errors import FinchainError
-from finchain.modules.datarights import events
 from finchain.modules.datarights.errors import ErrAccessNotRecorded
 from finchain.modules.identity.types import time_ns_of
 from finchain.offchain.datarights import (
     ClientLedger,
     PayloadStore,
-    encrypt_payload,
-    grant_message,
-    key_agreement_method,
+    asset_grants,
+    asset_record,
+    grant_data,
+    key_file_for,
     open_asset,
-    rotate,
+    register_data,
+    rotate_data_key,
 )
 from finchain.offchain.datarights.access import suite_of_hash
 
@@ -82,18 +61,6 @@ OwnerKeyOpt = Annotated[
 ReadableFile = Annotated[
     Path, typer.Argument(help="the data (encrypted here; only a hash is sent)", dir_okay=False)
 ]
-_PAGE = "200"
-
-
-def _suite(client: Client) -> str:
-    return suite_of_hash(client.status().hash_name)
-
-
-def _encryption_key(
-    name: str, home: Path, keystore: Path | None, passphrase_file: Path | None
-) -> EncryptionKey:
-    ((_, key),) = unlock(open_keystore(home, keystore), [name], home, passphrase_file)
-    return EncryptionKey(key)
 
 
 def _read(path: Path) -> bytes:
@@ -115,10 +82,6 @@ def _time(text: str, option: str) -> int:
     return time_ns_of(moment)
 
 
-def _asset(client: Client, asset: int) -> dict[str, Any]:
-    return dict(client.query("datarights/asset", {"asset": str(asset)}).value)
-
-
 def _version(record: dict[str, Any], number: int) -> dict[str, Any]:
     versions = record["version_list"]
     if not 1 <= number <= len(versions):
@@ -126,107 +89,43 @@ def _version(record: dict[str, Any], number: int) -> dict[str, Any]:
     return dict(versions[number - 1])
 
 
-def _grants(client: Client, asset: int) -> list[dict[str, Any]]:
-    """Every grant of the asset, revoked ones included, in the order granted."""
-    items: list[dict[str, Any]] = []
-    params = {"asset": str(asset), "limit": _PAGE}
-    while True:
-        page = client.query("datarights/grants", params).value
-        items.extend(page["items"])
-        if page["next_cursor"] is None:
-            return items
-        params["cursor"] = page["next_cursor"]
-
-
-def _key_method(client: Client, grantee: str, key_id: str | None) -> dict[str, Any]:
-    """The grantee's keyAgreement method (from its current DID document) to wrap to."""
-    document = client.query("identity/resolve", {"did": grantee}).value.get("didDocument")
-    if not document:
-        raise CliError(f"{grantee} does not resolve on this chain: check the DID")
-    return key_agreement_method(document, key_id)
-
-
-@app.command("register")
+@tx_command(app, "register", wait=False)
 def register(
     file: ReadableFile,
-    from_: FromOpt,
     owner: Annotated[str, typer.Option("--owner", help="the owner DID (--from must control it)")],
     owner_key: OwnerKeyOpt,
     title: Annotated[str, typer.Option("--title")],
     purpose: Annotated[list[str], typer.Option("--purpose", help="allowed purpose (repeat)")],
     store_dir: StoreOpt,
     terms: Annotated[str, typer.Option("--terms", help="terms of use (short text)")] = "",
-    account: AccountOpt = None,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Encrypt FILE into --store, register it, and write FILE.fckey (the sealed data key).
 
     Always waits for the block: the asset id the chain assigns goes into FILE.fckey.
     """
-    with failures():
-        check_did(owner, "--owner")
-        key_path = file.with_name(file.name + ".fckey")
-        if key_path.exists():
-            raise CliError(
-                f"{key_path} exists (the keys of an asset registered from {file.name}): "
-                "move it away, or register a copy of the data under another name"
-            )
-        data = _read(file)
-        with connect(url, home=home) as client:
-            status = client.status()
-            suite = suite_of_hash(status.hash_name)
-            own = _encryption_key(owner_key, home, keystore, passphrase_file)
-            who = signer(
-                client,
-                from_,
-                account=account,
-                home=home,
-                keystore=keystore,
-                passphrase_file=passphrase_file,
-            )
-            sealed = encrypt_payload(data, suite, chain_id=status.chain_id, owner=owner, version=1)
-            store = PayloadStore(store_dir, suite=suite)
-            address = store.put(sealed.blob)
-            entry = seal_for_owner(own, 1, sealed.content_hash, address, sealed.data_key)
-            keys = KeyFile(status.chain_id, owner, None, (entry,))
-            keys.write(key_path)
-            message = drb.register_asset(
-                owner,
-                sealed.content_hash,
-                sealed.key_id,
-                title=title,
-                purposes=purpose,
-                terms=terms,
-                location=store.uri(address),
-            )
-            receipt = send(client, who, message, wait=True, timeout=timeout)
-        asset = event_value(receipt, events.ASSET_REGISTERED, "asset")
-        if not receipt.ok:  # refused: nothing on chain refers to the payload or the key
-            key_path.unlink()
-            store.delete(address)
-        elif asset is not None:
-            KeyFile(status.chain_id, owner, int(asset), (entry,)).write(key_path)
-        else:  # not seen committed yet: keep the key, and how to find out
-            KeyFile(status.chain_id, owner, None, (entry,), receipt.tx_id).write(key_path)
-        report(
-            receipt,
-            as_json=json_out,
-            extra={
-                "asset": None if asset is None else int(asset),
-                "address": address,
-                "key_file": str(key_path),
-            },
+    check_did(owner, "--owner")
+    data = _read(file)
+    with tx.session() as s:
+        done = register_data(
+            s.client,
+            s.sender(),
+            data,
+            owner=owner,
+            owner_key=lambda: tx.encryption_key(owner_key),
+            title=title,
+            purposes=purpose,
+            store_dir=store_dir,
+            key_file=key_file_for(file),
+            terms=terms,
         )
+    extra = {"asset": done.asset, "address": done.address, "key_file": str(done.key_file)}
+    tx.report(done.receipt, extra)
 
 
-@app.command("grant")
+@tx_command(app, "grant")
 def grant(
-    from_: FromOpt,
     grantee: GranteeOpt,
     key_file: KeyFileOpt,
     owner_key: OwnerKeyOpt,
@@ -237,176 +136,65 @@ def grant(
         str | None,
         typer.Option("--key-id", help="the grantee's keyAgreement key id (default: the first)"),
     ] = None,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Grant --grantee access to the current version, sealing its data key to the grantee."""
-    with failures():
-        check_did(grantee, "--grantee")
-        not_before = 0 if since is None else _time(since, "--since")
-        not_after = _time(until, "--until")
-        keys = KeyFile.read(key_file)
-        with connect(url, home=home) as client:
-            status = client.status()
-            _same_chain(keys, status.chain_id, key_file)
-            own = _encryption_key(owner_key, home, keystore, passphrase_file)
-            record = _asset(client, keys.asset) if keys.asset is not None else {}
-            entry, data_key = current_key(
-                key_file, keys, own, record, suite_of_hash(status.hash_name)
-            )
-            message = grant_message(
-                data_key,
-                chain_id=status.chain_id,
-                asset=int(record["id"]),
-                version=entry.version,
-                grantee=grantee,
-                method=_key_method(client, grantee, key_id),
-                purposes=purpose,
-                not_before=not_before,
-                not_after=not_after,
-            )
-            who = signer(
-                client,
-                from_,
-                account=account,
-                home=home,
-                keystore=keystore,
-                passphrase_file=passphrase_file,
-            )
-            receipt = send(client, who, message, wait=wait, timeout=timeout)
-        report(
-            receipt,
-            as_json=json_out,
-            extra={
-                "asset": record["id"],
-                "version": entry.version,
-                "grant": event_value(receipt, events.ACCESS_GRANTED, "grant"),
-            },
+    check_did(grantee, "--grantee")
+    not_before = 0 if since is None else _time(since, "--since")
+    not_after = _time(until, "--until")
+    with tx.session() as s:
+        done = grant_data(
+            s.client,
+            s.sender(),
+            key_file=key_file,
+            owner_key=lambda: tx.encryption_key(owner_key),
+            grantee=grantee,
+            purposes=purpose,
+            not_before=not_before,
+            not_after=not_after,
+            key_id=key_id,
         )
+    tx.report(done.receipt, {"asset": done.asset, "version": done.version, "grant": done.grant})
 
 
-def _same_chain(keys: KeyFile, chain_id: str, path: Path) -> None:
-    if keys.chain_id != chain_id:
-        raise CliError(f"{path} holds keys of chain {keys.chain_id!r}, the node is {chain_id!r}")
-
-
-@app.command("revoke")
-def revoke(
-    from_: FromOpt,
-    asset: AssetOpt,
-    grantee: GranteeOpt,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+@tx_command(app, "revoke")
+def revoke(asset: AssetOpt, grantee: GranteeOpt, *, tx: TxOptions) -> None:
     """End --grantee's grant now; then `rotate`, since a key already unwrapped stays known."""
-    with failures(), connect(url, home=home) as client:
-        check_did(grantee, "--grantee")
-        who = signer(
-            client,
-            from_,
-            account=account,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-        )
-        receipt = send(client, who, drb.revoke(asset, grantee), wait=wait, timeout=timeout)
-        report(receipt, as_json=json_out, extra={"asset": asset, "grantee": grantee})
+    check_did(grantee, "--grantee")
+    tx.broadcast(drb.revoke(asset, grantee), extra={"asset": asset, "grantee": grantee})
 
 
-@app.command("rotate")
+@tx_command(app, "rotate", wait=False)
 def rotate_key(
     file: ReadableFile,
-    from_: FromOpt,
     key_file: KeyFileOpt,
     owner_key: OwnerKeyOpt,
     store_dir: StoreOpt,
-    account: AccountOpt = None,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Publish FILE as the next version under a new data key, wrapped for every active grantee.
 
     Run it after `revoke`: the revoked grantee gets no key for the new version.
     The new key is added to --key-file before the transaction is sent.
     """
-    with failures():
-        data = _read(file)
-        keys = KeyFile.read(key_file)
-        with connect(url, home=home) as client:
-            status = client.status()
-            suite = suite_of_hash(status.hash_name)
-            _same_chain(keys, status.chain_id, key_file)
-            own = _encryption_key(owner_key, home, keystore, passphrase_file)
-            record = _asset(client, keys.asset) if keys.asset is not None else {}
-            entry, _ = current_key(key_file, keys, own, record, suite)
-            active = [g for g in _grants(client, int(record["id"])) if not g["revoked"]]
-            keep = [
-                (g["grantee"], _key_method(client, g["grantee"], g["key_method"])) for g in active
-            ]
-            number = entry.version + 1
-            rotation = rotate(
-                data,
-                suite,
-                chain_id=status.chain_id,
-                asset=int(record["id"]),
-                owner=str(record["owner"]),
-                version=number,
-                keep=keep,
-            )
-            store = PayloadStore(store_dir, suite=suite)
-            address = store.put(rotation.payload.blob)
-            # The location names the encrypted bytes, known only once rotate() encrypted them.
-            message = RawMsg(
-                rotation.message.type, {**rotation.message.value, "location": store.uri(address)}
-            )
-            payload = rotation.payload
-            keys = keys.with_version(
-                seal_for_owner(own, number, payload.content_hash, address, payload.data_key)
-            )
-            keys.write(key_file)
-            who = signer(
-                client,
-                from_,
-                account=account,
-                home=home,
-                keystore=keystore,
-                passphrase_file=passphrase_file,
-            )
-            receipt = send(client, who, message, wait=True, timeout=timeout)
-        if not receipt.ok:
-            keys.without_version(number).write(key_file)
-            store.delete(address)
-        report(
-            receipt,
-            as_json=json_out,
-            extra={
-                "asset": record["id"],
-                "version": number,
-                "address": address,
-                "kept": [grantee for grantee, _ in keep],
-            },
+    data = _read(file)
+    with tx.session() as s:
+        done = rotate_data_key(
+            s.client,
+            s.sender(),
+            data,
+            key_file=key_file,
+            owner_key=lambda: tx.encryption_key(owner_key),
+            store_dir=store_dir,
         )
+    extra = {"asset": done.asset, "version": done.version, "address": done.address}
+    tx.report(done.receipt, {**extra, "kept": done.kept})
 
 
-@app.command("open")
+@tx_command(app, "open", wait=False, timeout=None)
 def open_(
-    from_: FromOpt,
     asset: AssetOpt,
     grantee: GranteeOpt,
     key: Annotated[str, typer.Option("--key", help="keystore SM2 keyAgreement key")],
@@ -422,23 +210,19 @@ def open_(
     version: Annotated[
         int | None, typer.Option("--version", help="default: the current version", min=1)
     ] = None,
-    account: AccountOpt = None,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Record the access on chain, then decrypt the payload into --out.
 
     The payload comes from --payload FILE or from --store DIR at the location the
     chain holds for the version. Nothing is decrypted unless the access committed.
     """
-    with failures(), connect(url, home=home) as client:
+    with tx.session() as s:
         check_did(grantee, "--grantee")
         if (payload is None) == (store_dir is None):
             raise CliError("give the encrypted payload as --payload FILE or --store DIR (one)")
-        record = _asset(client, asset)
+        record = asset_record(s.client, asset)
         number = len(record["version_list"]) if version is None else version
         location = _version(record, number)["location"]
         if payload is not None:
@@ -447,18 +231,10 @@ def open_(
             assert store_dir is not None
             store = PayloadStore(store_dir, suite=suite_of_hash(record["hash_alg"]))
             blob = store.get(store.address_from_uri(location))
-        private = _encryption_key(key, home, keystore, passphrase_file)
-        who = signer(
-            client,
-            from_,
-            account=account,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-        )
+        private = tx.encryption_key(key)
         try:
             data = open_asset(
-                ClientLedger(client, who),
+                ClientLedger(s.client, s.signer, send=s.sender()),
                 asset=asset,
                 grantee=grantee,
                 purpose=purpose,
@@ -468,13 +244,10 @@ def open_(
             )
         except FinchainError as exc:
             if ErrAccessNotRecorded.matches(exc):
-                _not_recorded(exc, as_json=json_out)
+                _not_recorded(exc, as_json=tx.json)
             raise
-        out.write_bytes(data)
-        emit(
-            {"asset": asset, "version": number, "bytes": len(data), "out": str(out)},
-            as_json=json_out,
-        )
+    out.write_bytes(data)
+    tx.emit({"asset": asset, "version": number, "bytes": len(data), "out": str(out)})
 
 
 def _not_recorded(exc: FinchainError, *, as_json: bool) -> NoReturn:
@@ -507,8 +280,8 @@ def show(
 ) -> None:
     """The asset: owner, terms, every version (hash, location, forgotten) and every grant."""
     with failures(), connect(url, home=home) as client:
-        record = _asset(client, asset)
-        grants = _grants(client, asset)
+        record = asset_record(client, asset)
+        grants = asset_grants(client, asset)
         if json_out:
             emit({**record, "grants": grants}, as_json=True)
             return
@@ -553,46 +326,27 @@ def access_log(
             emit(f"data asset #{asset}: no recorded access", as_json=False)
 
 
-@app.command("forget")
+@tx_command(app, "forget")
 def forget(
-    from_: FromOpt,
     asset: AssetOpt,
     version: Annotated[int, typer.Option("--version", min=1)],
     store_dir: Annotated[
         Path | None, typer.Option("--store", help="also delete the payload from this store")
     ] = None,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Record that a version's payload is deleted (right to be forgotten), and delete it.
 
     The hash, grants and access log stay on chain. With --store the local payload
     is deleted once the chain recorded the deletion; its address is checked first.
     """
-    with failures(), connect(url, home=home) as client:
+    with tx.session() as s:
         store, address = None, ""
         if store_dir is not None:
-            record = _asset(client, asset)
+            record = asset_record(s.client, asset)
             store = PayloadStore(store_dir, suite=suite_of_hash(record["hash_alg"]))
             address = store.address_from_uri(_version(record, version)["location"])
-        who = signer(
-            client,
-            from_,
-            account=account,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-        )
-        receipt = send(client, who, drb.forget(asset, version), wait=wait, timeout=timeout)
-        deleted = store is not None and receipt.ok and receipt.committed and store.delete(address)
-        report(
-            receipt,
-            as_json=json_out,
-            extra={"asset": asset, "version": version, "payload_deleted": deleted},
-        )
+        receipt = s.send(drb.forget(asset, version))
+    deleted = store is not None and receipt.ok and receipt.committed and store.delete(address)
+    tx.report(receipt, {"asset": asset, "version": version, "payload_deleted": deleted})

@@ -9,37 +9,15 @@ subject uses to sign credentials, presentations and binding proofs.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from finchain.cli import accountbook
-from finchain.cli.common import (
-    DEFAULT_HOME,
-    DEFAULT_URL,
-    HomeOpt,
-    JsonOpt,
-    KeystoreOpt,
-    PassphraseFileOpt,
-    UrlOpt,
-    open_keystore,
-)
-from finchain.cli.identity_shared import DEFAULT_KEY_ID, KeyIdOpt, check_did, unlock_key
-from finchain.cli.online import (
-    AccountOpt,
-    FromOpt,
-    TimeoutOpt,
-    WaitOpt,
-    connect,
-    event_value,
-    report,
-    send,
-    send_built,
-    sign_and_send,
-    signer,
-)
+from finchain.cli.common import DEFAULT_HOME, DEFAULT_URL, HomeOpt, JsonOpt, UrlOpt
+from finchain.cli.identity_shared import DEFAULT_KEY_ID, KeyIdOpt, check_did
+from finchain.cli.online import connect, event_value
 from finchain.cli.output import CliError, emit, failures
+from finchain.cli.txflags import KeyOptions, TxOptions, tx_command
 from finchain.client import identity_builders as ib
 from finchain.codec import RawMsg
 
@@ -91,43 +69,15 @@ def _services(given: list[str]) -> list[dict[str, str]]:
 
 
 def _public_method(
-    name: str, key_id: str, relationships: list[str], home: Path, keystore: Path | None
+    opts: KeyOptions, name: str, key_id: str, relationships: list[str]
 ) -> dict[str, object]:
     """A method entry from a key's public part: no passphrase is needed to publish a key."""
-    return ib.did_key(key_id, open_keystore(home, keystore).info(name).public_key, relationships)
+    [info] = opts.public_keys([name])
+    return ib.did_key(key_id, info.public_key, relationships)
 
 
-def _send_and_report(
-    msg: RawMsg,
-    *,
-    from_: list[str],
-    account: str | None,
-    url: str,
-    home: Path,
-    keystore: Path | None,
-    passphrase_file: Path | None,
-    wait: bool,
-    timeout: float,
-    json_out: bool,
-    extra: dict[str, Any],
-) -> None:
-    _, receipt = sign_and_send(
-        url,
-        from_,
-        msg,
-        account=account,
-        home=home,
-        keystore=keystore,
-        passphrase_file=passphrase_file,
-        wait=wait,
-        timeout=timeout,
-    )
-    report(receipt, as_json=json_out, extra=extra)
-
-
-@app.command("create")
+@tx_command(app, "create")
 def create(
-    from_: FromOpt,
     key: Annotated[
         str | None,
         typer.Option("--key", help="keystore key to publish in the document (default: --from)"),
@@ -138,40 +88,22 @@ def create(
     controller: Annotated[
         list[str], typer.Option("--controller", help="a controller DID (repeat)")
     ] = [],  # noqa: B006
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Register a new DID controlled by the --from account; prints the DID the chain assigned."""
-    with failures():
-        if not from_:
-            raise CliError("name the controlling account's key with --from NAME")
-        method = _public_method(
-            key or from_[0], key_id, _relationships(relationship), home, keystore
-        )
-        msg = ib.create_did(
-            [method],
-            services=_services(service),
-            controllers=[check_did(c, "--controller") for c in controller],
-        )
-        who, receipt = sign_and_send(
-            url,
-            from_,
-            msg,
-            account=account,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-            wait=wait,
-            timeout=timeout,
-        )
-        did = event_value(receipt, "did_created", "did")
-        report(receipt, as_json=json_out, extra={"did": did, "controller_account": who.account})
+    if not tx.signers:
+        raise CliError("name the controlling account's key with --from NAME")
+    method = _public_method(tx, key or tx.signers[0], key_id, _relationships(relationship))
+    msg = ib.create_did(
+        [method],
+        services=_services(service),
+        controllers=[check_did(c, "--controller") for c in controller],
+    )
+    with tx.session() as s:
+        receipt = s.send(msg)
+    did = event_value(receipt, "did_created", "did")
+    tx.report(receipt, {"did": did, "controller_account": s.account})
 
 
 @app.command("show")
@@ -208,10 +140,9 @@ def show(
             raise CliError(f"cannot resolve {did[:120]}: {error} {message}".rstrip())
 
 
-@app.command("update")
+@tx_command(app, "update")
 def update(
     did: DidArg,
-    from_: FromOpt,
     add_key: Annotated[
         str | None, typer.Option("--add-key", help="keystore key to add as --key-id")
     ] = None,
@@ -224,142 +155,66 @@ def update(
     remove_service: Annotated[
         list[str], typer.Option("--remove-service", help="service id to remove (repeat)")
     ] = [],  # noqa: B006
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Add or remove keys and services (one new version of the document)."""
-    with failures():
-        check_did(did)
-        methods = (
-            []
-            if add_key is None
-            else [_public_method(add_key, key_id, _relationships(relationship), home, keystore)]
+    check_did(did)
+    methods = (
+        []
+        if add_key is None
+        else [_public_method(tx, add_key, key_id, _relationships(relationship))]
+    )
+    if not (methods or remove_key or add_service or remove_service):
+        raise CliError(
+            "nothing to change: give --add-key, --remove-key, --add-service or --remove-service"
         )
-        if not (methods or remove_key or add_service or remove_service):
-            raise CliError(
-                "nothing to change: give --add-key, --remove-key, --add-service or --remove-service"
-            )
-        msg = ib.update_did(
-            did,
-            add_methods=methods,
-            remove_methods=remove_key,
-            add_services=_services(add_service),
-            remove_services=remove_service,
-        )
-        _send_and_report(
-            msg,
-            from_=from_,
-            account=account,
-            url=url,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-            wait=wait,
-            timeout=timeout,
-            json_out=json_out,
-            extra={"did": did},
-        )
+    msg = ib.update_did(
+        did,
+        add_methods=methods,
+        remove_methods=remove_key,
+        add_services=_services(add_service),
+        remove_services=remove_service,
+    )
+    tx.broadcast(msg, extra={"did": did})
 
 
-@app.command("rotate-key")
+@tx_command(app, "rotate-key")
 def rotate_key(
     did: DidArg,
-    from_: FromOpt,
     new_key: Annotated[str, typer.Option("--new-key", help="keystore key replacing the old one")],
     key_id: KeyIdOpt = DEFAULT_KEY_ID,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Replace the key of <did>#<key-id>; credentials signed before stay verifiable."""
-    with failures():
-        public = open_keystore(home, keystore).info(new_key).public_key
-        _send_and_report(
-            ib.rotate_did_key(check_did(did), key_id, public),
-            from_=from_,
-            account=account,
-            url=url,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-            wait=wait,
-            timeout=timeout,
-            json_out=json_out,
-            extra={"did": did, "key_id": key_id},
-        )
+    [info] = tx.public_keys([new_key])
+    msg = ib.rotate_did_key(check_did(did), key_id, info.public_key)
+    tx.broadcast(msg, extra={"did": did, "key_id": key_id})
 
 
-@app.command("deactivate")
-def deactivate(
-    did: DidArg,
-    from_: FromOpt,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+@tx_command(app, "deactivate")
+def deactivate(did: DidArg, *, tx: TxOptions) -> None:
     """Deactivate for ever: resolvers answer 410 and verifiers stop trusting its keys."""
-    with failures():
-        _send_and_report(
-            ib.deactivate_did(check_did(did)),
-            from_=from_,
-            account=account,
-            url=url,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-            wait=wait,
-            timeout=timeout,
-            json_out=json_out,
-            extra={"did": did},
-        )
+    tx.broadcast(ib.deactivate_did(check_did(did)), extra={"did": did})
 
 
-@app.command("bind")
+@tx_command(app, "bind")
 def bind(
     did: DidArg,
-    from_: FromOpt,
     did_key: Annotated[
         str, typer.Option("--did-key", help="keystore key of <did>#<key-id> (signs the proof)")
     ],
     key_id: KeyIdOpt = DEFAULT_KEY_ID,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Bind the --from account to DID: the DID key signs the binding statement for this
     transaction's nonce, the account signs the transaction."""
-    with failures(), connect(url, home=home) as client:
+    with tx.session() as s:
         check_did(did)
-        who = signer(
-            client,
-            from_,
-            account=account,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-        )
-        key = unlock_key(did_key, home=home, keystore=keystore, passphrase_file=passphrase_file)
+        who = s.signer
+        key = tx.key(did_key)
 
         def bound() -> list[RawMsg]:  # the binding statement names the tx's nonce
             return [
@@ -368,42 +223,23 @@ def bind(
                 )
             ]
 
-        receipt = send_built(client, who, bound, wait=wait, timeout=timeout)
-        report(receipt, as_json=json_out, extra={"did": did, "account": who.account})
+        receipt = s.send_built(bound)
+    tx.report(receipt, {"did": did, "account": who.account})
 
 
-@app.command("unbind")
+@tx_command(app, "unbind")
 def unbind(
     did: DidArg,
-    from_: FromOpt,
     bound: Annotated[
         str | None,
         typer.Option("--bound-account", help="the account to unbind (default: the signer's)"),
     ] = None,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Unbind an account from DID (sent by the bound account or a controlling account)."""
-    with failures(), connect(url, home=home) as client:
+    with tx.session() as s:
         check_did(did)
-        who = signer(
-            client,
-            from_,
-            account=account,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-        )
-        target = (
-            accountbook.resolve(bound, home, open_keystore(home, keystore))
-            if bound
-            else who.account
-        )
-        receipt = send(client, who, ib.unbind_account(did, target), wait=wait, timeout=timeout)
-        report(receipt, as_json=json_out, extra={"did": did, "account": target})
+        target = tx.resolve(bound) if bound else s.account
+        receipt = s.send(ib.unbind_account(did, target))
+    tx.report(receipt, {"did": did, "account": target})

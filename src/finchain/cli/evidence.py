@@ -31,25 +31,13 @@ from finchain.cli.common import (
     HomeOpt,
     JsonOpt,
     KeystoreOpt,
-    PassphraseFileOpt,
     UrlOpt,
     keystore_dir,
     open_keystore,
 )
-from finchain.cli.online import (
-    AccountOpt,
-    FromOpt,
-    HeightOpt,
-    ProveOpt,
-    TimeoutOpt,
-    WaitOpt,
-    connect,
-    proof_status,
-    report,
-    send,
-    signer,
-)
+from finchain.cli.online import HeightOpt, ProveOpt, connect, proof_status
 from finchain.cli.output import CliError, emit, failures, stderr
+from finchain.cli.txflags import TxOptions, tx_command
 from finchain.client import Client
 from finchain.client import evidence_builders as eb
 from finchain.modules.evidence.types import HASH_ALGS, HASH_BYTES
@@ -106,9 +94,8 @@ def _metadata(pairs: list[str]) -> dict[str, str]:
     return metadata
 
 
-@app.command("record")
+@tx_command(app, "record")
 def record(
-    from_: FromOpt,
     kind: Annotated[str, typer.Option("--kind", help="what the document is: contract, invoice…")],
     file: FileArg = None,
     hex_hash: HashOpt = None,
@@ -120,76 +107,38 @@ def record(
         list[str],
         typer.Option("--cosigner", help="account that must co-sign (id or name; repeat)"),
     ] = [],  # noqa: B006
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Record that FILE (or --hash) exists, signed by --from.
 
     With --cosigner the record stays pending until each has run `finchain evidence cosign`.
     """
-    with failures():
-        metadata = _metadata(meta)
-        store = open_keystore(home, keystore)
-        cosigners = [accountbook.resolve(c, home, store) for c in cosigner]
-        with connect(url, home=home) as client:
-            hash_alg = _alg(client, alg)
-            digest = _digest(file, hex_hash, hash_alg)
-            who = signer(
-                client,
-                from_,
-                account=account,
-                home=home,
-                keystore=keystore,
-                passphrase_file=passphrase_file,
-            )
-            message = eb.record(hash_alg, digest, kind=kind, metadata=metadata, cosigners=cosigners)
-            receipt = send(client, who, message, wait=wait, timeout=timeout)
-        report(
-            receipt,
-            as_json=json_out,
-            extra={"hash_alg": hash_alg, "hash": digest.hex(), "submitter": who.account},
-        )
+    metadata = _metadata(meta)
+    cosigners = [tx.resolve(c) for c in cosigner]
+    with tx.session() as s:
+        hash_alg = _alg(s.client, alg)
+        digest = _digest(file, hex_hash, hash_alg)
+        message = eb.record(hash_alg, digest, kind=kind, metadata=metadata, cosigners=cosigners)
+        receipt = s.send(message)
+    extra = {"hash_alg": hash_alg, "hash": digest.hex(), "submitter": s.account}
+    tx.report(receipt, extra)
 
 
-@app.command("cosign")
+@tx_command(app, "cosign")
 def cosign(
-    from_: FromOpt,
     file: FileArg = None,
     hex_hash: HashOpt = None,
     alg: AlgOpt = None,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Co-sign recorded evidence as one of the accounts it names."""
-    with failures(), connect(url, home=home) as client:
-        hash_alg = _alg(client, alg)
+    with tx.session() as s:
+        hash_alg = _alg(s.client, alg)
         digest = _digest(file, hex_hash, hash_alg)
-        who = signer(
-            client,
-            from_,
-            account=account,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-        )
-        receipt = send(client, who, eb.cosign(hash_alg, digest), wait=wait, timeout=timeout)
-        report(
-            receipt,
-            as_json=json_out,
-            extra={"hash_alg": hash_alg, "hash": digest.hex(), "cosigner": who.account},
-        )
+        receipt = s.send(eb.cosign(hash_alg, digest))
+    tx.report(receipt, {"hash_alg": hash_alg, "hash": digest.hex(), "cosigner": s.account})
 
 
 @app.command("show")
@@ -267,9 +216,8 @@ def _row(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@app.command("anchor")
+@tx_command(app, "anchor", wait=False, timeout=30.0)
 def anchor(
-    from_: FromOpt,
     out: Annotated[
         Path,
         typer.Option(
@@ -284,38 +232,32 @@ def anchor(
         typer.Option("--hashes", help="a file of document hashes, one hex digest per line"),
     ] = None,
     alg: AlgOpt = None,
-    account: AccountOpt = None,
-    timeout: TimeoutOpt = 30.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Anchor many documents with one transaction, writing a proof per document.
 
     Only the Merkle root of the documents' hashes goes on chain; each document's
     anchor proof (its path to that root) is written to --out.
     """
-    with failures(), connect(url, home=home) as client:
+    with tx.session() as s:
         if not paths and hashes is None:
             raise CliError("name files or directories to anchor, or --hashes FILE")
-        hash_alg = _alg(client, alg)
-        who = signer(
-            client,
-            from_,
-            account=account,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-        )
-        with _progress(quiet=json_out) as progress:
+        hash_alg = _alg(s.client, alg)
+        who = s.signer
+        with _progress(quiet=tx.json) as progress:
             files = collect_files(paths or [])
             digests = hash_files(files, hash_alg, progress=progress)
             if hashes is not None:
                 digests += _read_hashes(hashes)
             result = anchor_hashes(
-                client, who, digests, hash_alg=hash_alg, out=out, timeout=timeout, progress=progress
+                s.client,
+                who,
+                digests,
+                hash_alg=hash_alg,
+                out=out,
+                timeout=tx.timeout,
+                progress=progress,
             )
         summary = {
             "hash_alg": hash_alg,
@@ -327,7 +269,7 @@ def anchor(
             "resumed": result.resumed,
             "out": str(out),
         }
-        emit(summary, as_json=json_out, title="anchored")
+        tx.emit(summary, title="anchored")
 
 
 def _read_hashes(path: Path) -> list[bytes]:

@@ -1,10 +1,11 @@
-"""What the ``did``, ``vc`` and ``kyc`` commands share: DID keys, times, JSON files.
+"""What the ``did``, ``vc`` and ``kyc`` commands share: DIDs, times, JSON files.
 
-A DID key is an ordinary keystore key named with ``--key``; it signs DID-side
-statements (binding proofs, credentials, presentations), never transactions,
-which ``--from`` signs as everywhere else. Times are RFC 3339 with a zone
-(``2026-01-31T12:00:00Z``); "now" is this machine's clock, which is right for
-a client: the chain and the verifier never read it.
+A DID key is an ordinary keystore key named with ``--key`` (unlocked by
+``KeyOptions.key``); it signs DID-side statements (binding proofs, credentials,
+presentations), never transactions, which ``--from`` signs as everywhere else.
+Times are RFC 3339 with a zone (``2026-01-31T12:00:00Z``); "now" is this
+machine's clock, which is right for a client: the chain and the verifier never
+read it.
 """
 
 from __future__ import annotations
@@ -16,11 +17,8 @@ from typing import Annotated, Any
 
 import typer
 
-from finchain.cli.common import load_json_file, open_keystore, passphrase
+from finchain.cli.common import load_json_file
 from finchain.cli.output import CliError
-from finchain.client import Client
-from finchain.client.errors import ApiError
-from finchain.crypto import PrivateKey
 from finchain.errors import FinchainError
 from finchain.offchain.vc import is_did, parse_time
 
@@ -38,15 +36,6 @@ def check_did(text: str, what: str = "DID") -> str:
             "(did:finchain:<chain-id>:<12 digits>; copy it from `finchain did create`)"
         )
     return text
-
-
-def unlock_key(
-    name: str, *, home: Path, keystore: Path | None, passphrase_file: Path | None
-) -> PrivateKey:
-    """Decrypt one keystore key (the DID key); the passphrase comes as for ``--from`` keys."""
-    store = open_keystore(home, keystore)
-    store.info(name)  # a missing key fails before any prompt
-    return store.load(name, passphrase(home, passphrase_file, prompt=f"passphrase of key {name}"))
 
 
 def when(text: str | None, option: str) -> datetime:
@@ -89,13 +78,3 @@ def _parse(text: str) -> Any:
         return json.loads(text)
     except ValueError as exc:
         raise CliError(f"--claims is not valid JSON: {exc}") from None
-
-
-def query_or_none(client: Client, path: str, params: dict[str, str], codespace: str) -> Any:
-    """A query's value, or None when the node says the thing does not exist."""
-    try:
-        return client.query(path, params).value
-    except ApiError as exc:
-        if exc.status == 404 or exc.codespace == codespace:
-            return None
-        raise

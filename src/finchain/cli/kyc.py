@@ -28,25 +28,14 @@ from finchain.cli.common import (
     PassphraseFileOpt,
     UrlOpt,
     open_keystore,
-    passphrase,
 )
 from finchain.cli.identity_shared import check_did, read_document, time_ns, when
-from finchain.cli.online import (
-    FromOpt,
-    TimeoutOpt,
-    WaitOpt,
-    connect,
-    event_value,
-    report,
-    send,
-    sign_and_send,
-    signer,
-)
+from finchain.cli.online import connect, event_value
 from finchain.cli.output import CliError, emit, failures
+from finchain.cli.txflags import KeyOptions, TxOptions, tx_command
 from finchain.client import Client
 from finchain.client import credentials_builders as cb
 from finchain.client.escrow import build_escrow, decode_link, encode_link, open_escrow, reseal_share
-from finchain.crypto.sealing import EncryptionKey, load_encryption_key
 from finchain.modules.credentials.types import MAX_TIER
 
 app = typer.Typer(
@@ -107,7 +96,7 @@ def _write_salt(credential: Path, salt: bytes) -> Path:
     return path
 
 
-@app.command("record")
+@tx_command(app, "record", account=False)
 def record(
     issuer: IssuerOpt,
     customer: AccountArgOpt,
@@ -115,71 +104,53 @@ def record(
     tier: Annotated[int, typer.Option("--tier", help="0 anonymous, 1 basic, 2 full", min=0)],
     expires: Annotated[str, typer.Option("--expires", help="RFC 3339 expiry of the claim")],
     credential: Annotated[Path, typer.Option("--credential", help="the KYC credential file")],
-    from_: FromOpt,
     identity: Annotated[
         str | None,
         typer.Option("--identity", help='JSON {"name", "id_number", "kyc_ref"} to escrow'),
     ] = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Record the issuer's KYC tier claim on an account (the issuer's account signs)."""
-    with failures():
-        if tier > MAX_TIER:
-            raise CliError(f"--tier must be 0 to {MAX_TIER}")
-        check_did(issuer, "--issuer")
-        check_did(subject, "--subject")
-        target = accountbook.resolve(customer, home, open_keystore(home, keystore))
-        document = read_document(credential, "credential")
-        expires_ns = time_ns(when(expires, "--expires"))
-        with connect(url, home=home) as client:
-            status = client.status()
-            escrow = None
-            if tier > 0:
-                person = _identity(identity)
-                link = encode_link(account=target, did=subject, issuer=issuer, **person)
-                regulators, threshold = _regulators(client)
-                if not regulators:
-                    raise CliError("the chain has no regulators yet: tiers 1 and 2 need them")
-                escrow = build_escrow(
-                    link, regulators, threshold, suite=status.suite, chain_id=status.chain_id
-                )
-            salt = cb.new_kyc_salt()
-            digest = cb.kyc_credential_hash(document, salt, status.hash_name)
-            who = signer(
-                client,
-                from_,
-                account=None,
-                home=home,
-                keystore=keystore,
-                passphrase_file=passphrase_file,
+    if tier > MAX_TIER:
+        raise CliError(f"--tier must be 0 to {MAX_TIER}")
+    check_did(issuer, "--issuer")
+    check_did(subject, "--subject")
+    target = tx.resolve(customer)
+    document = read_document(credential, "credential")
+    expires_ns = time_ns(when(expires, "--expires"))
+    with tx.session() as s:
+        status = s.client.status()
+        escrow = None
+        if tier > 0:
+            person = _identity(identity)
+            link = encode_link(account=target, did=subject, issuer=issuer, **person)
+            regulators, threshold = _regulators(s.client)
+            if not regulators:
+                raise CliError("the chain has no regulators yet: tiers 1 and 2 need them")
+            escrow = build_escrow(
+                link, regulators, threshold, suite=status.suite, chain_id=status.chain_id
             )
-            msg = cb.record_kyc(
-                issuer,
-                target,
-                subject,
-                tier=tier,
-                expires_ns=expires_ns,
-                credential_hash=digest,
-                escrow=escrow,
-            )
-            receipt = send(client, who, msg, wait=wait, timeout=timeout)
-        salt_file = _write_salt(credential, salt) if receipt.ok else None
-        report(
-            receipt,
-            as_json=json_out,
-            extra={
-                "account": target,
-                "tier": tier,
-                "credential_hash": digest.hex(),
-                "salt_file": None if salt_file is None else str(salt_file),
-            },
+        salt = cb.new_kyc_salt()
+        digest = cb.kyc_credential_hash(document, salt, status.hash_name)
+        msg = cb.record_kyc(
+            issuer,
+            target,
+            subject,
+            tier=tier,
+            expires_ns=expires_ns,
+            credential_hash=digest,
+            escrow=escrow,
         )
+        receipt = s.send(msg)
+    salt_file = _write_salt(credential, salt) if receipt.ok else None
+    extra = {
+        "account": target,
+        "tier": tier,
+        "credential_hash": digest.hex(),
+        "salt_file": None if salt_file is None else str(salt_file),
+    }
+    tx.report(receipt, extra)
 
 
 @app.command("show")
@@ -212,70 +183,29 @@ def show(
             emit(rows, as_json=False, title="claims")
 
 
-@app.command("revoke")
-def revoke(
-    issuer: IssuerOpt,
-    customer: AccountArgOpt,
-    from_: FromOpt,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+@tx_command(app, "revoke", account=False)
+def revoke(issuer: IssuerOpt, customer: AccountArgOpt, *, tx: TxOptions) -> None:
     """Revoke the issuer's claim (the escrow stays: revoking never hides an identity)."""
-    with failures():
-        target = accountbook.resolve(customer, home, open_keystore(home, keystore))
-        _, receipt = sign_and_send(
-            url,
-            from_,
-            cb.revoke_kyc(check_did(issuer, "--issuer"), target),
-            account=None,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-            wait=wait,
-            timeout=timeout,
-        )
-        report(receipt, as_json=json_out, extra={"account": target, "issuer": issuer})
+    target = tx.resolve(customer)
+    msg = cb.revoke_kyc(check_did(issuer, "--issuer"), target)
+    tx.broadcast(msg, extra={"account": target, "issuer": issuer})
 
 
-@disclose_app.command("request")
+@tx_command(disclose_app, "request", account=False)
 def disclose_request(
     issuer: IssuerOpt,
     customer: AccountArgOpt,
     reason: Annotated[str, typer.Option("--reason", help="why (kept in the audit record)")],
-    from_: FromOpt,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Ask to open the escrow of the issuer's claim on an account; prints the request id."""
-    with failures():
-        target = accountbook.resolve(customer, home, open_keystore(home, keystore))
-        _, receipt = sign_and_send(
-            url,
-            from_,
-            cb.request_disclosure(target, check_did(issuer, "--issuer"), reason),
-            account=None,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-            wait=wait,
-            timeout=timeout,
-        )
-        request_id = event_value(receipt, "disclosure_requested", "request_id")
-        report(
-            receipt,
-            as_json=json_out,
-            extra={"request_id": None if request_id is None else int(request_id)},
-        )
+    target = tx.resolve(customer)
+    msg = cb.request_disclosure(target, check_did(issuer, "--issuer"), reason)
+    with tx.session() as s:
+        receipt = s.send(msg)
+    request_id = event_value(receipt, "disclosure_requested", "request_id")
+    tx.report(receipt, {"request_id": None if request_id is None else int(request_id)})
 
 
 def _request_and_escrow(client: Client, request_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -297,47 +227,20 @@ def _request_and_escrow(client: Client, request_id: int) -> tuple[dict[str, Any]
     )
 
 
-def _encryption_key(
-    name: str, home: Path, keystore: Path | None, passphrase_file: Path | None
-) -> EncryptionKey:
-    store = open_keystore(home, keystore)
-    store.info(name)
-    secret = passphrase(home, passphrase_file, prompt=f"passphrase of key {name}")
-    return load_encryption_key(store, name, secret)
-
-
 RequestArg = Annotated[int, typer.Argument(help="the disclosure request id", min=1)]
 
 
-@disclose_app.command("approve")
-def disclose_approve(
-    request_id: RequestArg,
-    enc_key: EncKeyOpt,
-    from_: FromOpt,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+@tx_command(disclose_app, "approve")
+def disclose_approve(request_id: RequestArg, enc_key: EncKeyOpt, *, tx: TxOptions) -> None:
     """Approve a request: open your share of the escrow and re-seal it to the requester."""
-    with failures(), connect(url, home=home) as client:
-        request, escrow = _request_and_escrow(client, request_id)
-        regulators, _ = _regulators(client)
+    with tx.session() as s:
+        request, escrow = _request_and_escrow(s.client, request_id)
+        regulators, _ = _regulators(s.client)
         requester = [r for r in regulators if r[0] == request["requester"]]
         if not requester:
             raise CliError(f"requester {request['requester']} is no longer a regulator")
-        who = signer(
-            client,
-            from_,
-            account=None,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-        )
-        key = _encryption_key(enc_key, home, keystore, passphrase_file)
+        who = s.signer
+        key = tx.encryption_key(enc_key)
         _, scheme, public_key = requester[0]
         share = reseal_share(
             escrow,
@@ -348,10 +251,8 @@ def disclose_approve(
             chain_id=who.chain_id,
             request_id=request_id,
         )
-        receipt = send(
-            client, who, cb.approve_disclosure(request_id, share), wait=wait, timeout=timeout
-        )
-        report(receipt, as_json=json_out, extra={"request_id": request_id})
+        receipt = s.send(cb.approve_disclosure(request_id, share))
+    tx.report(receipt, {"request_id": request_id})
 
 
 @disclose_app.command("open")
@@ -377,7 +278,7 @@ def disclose_open(
         if request["requester"] != me:
             raise CliError(f"request {request_id} was filed by {request['requester']}, not {me}")
         shares = [bytes.fromhex(a["share"]) for a in request["approvals"]]
-        key = _encryption_key(enc_key, home, keystore, passphrase_file)
+        key = KeyOptions(home, keystore, passphrase_file).encryption_key(enc_key)
         link = open_escrow(
             escrow,
             shares,

@@ -15,18 +15,14 @@ reading command still answers and then warns on stderr, naming both chains;
 signing (``signer``) and verdicts that rest on chain state
 (``require_same_chain``) refuse instead (usage error, exit 2).
 
-**Moved nonces.** ``send`` signs with the nonce read from the node just
-before. When another transaction of the same account lands in between (the
-dev chain's own setup transactions, another terminal, a script), the node
-refuses the transaction at its check with ``[tx:13]`` and executes nothing;
-``send`` then reads the nonce again, re-signs the same messages and submits
-again (up to ``NONCE_RETRIES`` times), saying so on stderr.
+**Moved nonces.** Transactions are sent by ``finchain.client.sending.send_tx``
+(through ``finchain.cli.txflags``), which re-signs when another transaction of
+the account took the nonce; ``resign_note`` is what the CLI says when it does.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -40,13 +36,8 @@ from finchain.cli.output import CliError, emit, stderr, stdout
 from finchain.cli.prooffile import state_document
 from finchain.client import Client, Signer, SubmitReceipt
 from finchain.client.types import Account, Proof
-from finchain.codec import RawMsg
-from finchain.core.errors import ErrBadNonce
-from finchain.crypto import KeyInfo, Keystore, PrivateKey
+from finchain.crypto import Keystore, PrivateKey
 from finchain.errors import FinchainError
-
-NONCE_RETRIES = 3  # re-signs after a moved nonce before giving up
-NONCE_WAIT = 5.0  # seconds to wait for a pending transaction of the account to commit
 
 FromOpt = Annotated[
     list[str],
@@ -193,119 +184,16 @@ def signer(
     return Signer(client.status().chain_id, account_id, pairs, nonce=on_chain.nonce)
 
 
-def public_keys(home: Path, keystore: Path | None, names: Sequence[str]) -> list[KeyInfo]:
-    """The public parts of keystore keys: what a new policy needs (no passphrase)."""
-    store = open_keystore(home, keystore)
-    return [store.info(name) for name in names]
-
-
-def send(
-    client: Client,
-    who: Signer,
-    *msgs: RawMsg,
-    memo: str = "",
-    wait: bool = True,
-    timeout: float = 10.0,
-) -> SubmitReceipt:
-    """Sign ``msgs`` as one transaction and submit it (commit mode when waiting).
-
-    A moved nonce is handled as the module docstring says. For messages that
-    themselves depend on the nonce, use ``send_built``.
-    """
-    return send_built(client, who, lambda: msgs, memo=memo, wait=wait, timeout=timeout)
-
-
-def send_built(
-    client: Client,
-    who: Signer,
-    build: Callable[[], Sequence[RawMsg]],
-    *,
-    memo: str = "",
-    wait: bool = True,
-    timeout: float = 10.0,
-) -> SubmitReceipt:
-    """``send`` for messages built from the signer's current nonce (``who.nonce``):
-    ``build`` is called again after each nonce refresh."""
-    for attempt in range(NONCE_RETRIES + 1):
-        used = who.nonce
-        raw = who.sign(*build(), memo=memo)
-        receipt = submit_raw(client, raw, wait=wait, timeout=timeout)
-        if not nonce_moved(receipt) or attempt == NONCE_RETRIES:
-            return receipt
-        who.nonce = fresh_nonce(client, who.account, used)
-        stderr.print(
-            f"note: the node refused nonce {used} of account {who.account} ([tx:13]: another "
-            f"transaction of the account took it meanwhile); re-signed with nonce {who.nonce} "
-            "and sent again",
-            highlight=False,
-            soft_wrap=True,
-            markup=False,
-        )
-    raise AssertionError("unreachable")
-
-
-def nonce_moved(receipt: SubmitReceipt) -> bool:
-    """The node refused the transaction for its nonce (``[tx:13]``): nothing was executed,
-    so the same messages may be re-signed with the account's current nonce."""
-    result = receipt.deliver if receipt.deliver is not None else receipt.check
-    return (
-        result is not None
-        and result.codespace == ErrBadNonce.codespace
-        and result.code == ErrBadNonce.code
+def resign_note(account: str, used: int, nonce: int) -> None:
+    """The note on stderr when a transaction was re-signed after a moved nonce."""
+    stderr.print(
+        f"note: the node refused nonce {used} of account {account} ([tx:13]: another "
+        f"transaction of the account took it meanwhile); re-signed with nonce {nonce} "
+        "and sent again",
+        highlight=False,
+        soft_wrap=True,
+        markup=False,
     )
-
-
-def fresh_nonce(client: Client, account: str, stale: int, *, wait: float = NONCE_WAIT) -> int:
-    """The nonce to re-sign with after the node refused ``stale``.
-
-    The node checks a transaction against its pending state, the API reads the
-    committed one: while a transaction of the account waits for its block, the
-    committed nonce still says ``stale``. So when it does, this waits (up to
-    ``wait`` seconds) for the nonce to change or for the next block, after
-    which pending state and committed state agree again.
-    """
-    first = client.account(account)
-    deadline = time.monotonic() + wait
-    while first.nonce == stale and time.monotonic() < deadline:
-        time.sleep(0.2)
-        now = client.account(account)
-        if now.nonce != stale or now.height > first.height:
-            return now.nonce
-    return first.nonce if first.nonce != stale else client.account(account).nonce
-
-
-def sign_and_send(
-    url: str,
-    names: Sequence[str],
-    *msgs: RawMsg,
-    account: str | None,
-    home: Path,
-    keystore: Path | None,
-    passphrase_file: Path | None,
-    wait: bool,
-    timeout: float,
-) -> tuple[Signer, SubmitReceipt]:
-    """Connect, sign ``msgs`` as the ``--from`` account's next transaction, submit it.
-
-    For commands whose messages do not depend on what the node says; the signer
-    comes back too, for the account id it resolved.
-    """
-    with connect(url, home=home) as client:
-        who = signer(
-            client,
-            names,
-            account=account,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-        )
-        return who, send(client, who, *msgs, wait=wait, timeout=timeout)
-
-
-def submit_raw(client: Client, raw: bytes, *, wait: bool, timeout: float) -> SubmitReceipt:
-    if wait:
-        return client.submit_tx(raw, mode="commit", timeout=timeout, check=False)
-    return client.submit_tx(raw, mode="sync", check=False)
 
 
 def receipt_json(receipt: SubmitReceipt) -> dict[str, Any]:

@@ -19,6 +19,8 @@ from rich.table import Table
 
 from finchain.client.errors import ClientError, TxError
 from finchain.errors import FinchainError
+from finchain.offchain.datarights import DataKeyError
+from finchain.offchain.vc import StatusChangeError
 
 T = TypeVar("T")
 stdout = Console()
@@ -31,6 +33,11 @@ class CliError(Exception):
 
 class CommandFailed(Exception):
     """The operation was attempted and failed, without a chain error code to show: exit 1."""
+
+
+# The SDK's errors for inputs that do not fit together (a data-key file of another
+# chain, a credential without an entry in the given status list): usage errors, exit 2.
+USAGE_ERRORS: tuple[type[Exception], ...] = (CliError, DataKeyError, StatusChangeError)
 
 
 def emit(data: Any, *, as_json: bool, title: str = "") -> None:
@@ -82,7 +89,7 @@ def failures() -> Iterator[None]:
             markup=False,
         )
         raise typer.Exit(1) from None
-    except CliError as exc:
+    except USAGE_ERRORS as exc:
         stderr.print(f"error: {exc}", highlight=False, soft_wrap=True, markup=False)
         raise typer.Exit(2) from None
     except CommandFailed as exc:

@@ -14,36 +14,22 @@ from typing import Annotated, Any
 
 import typer
 
-from finchain.cli import accountbook
 from finchain.cli.amounts import to_units
-from finchain.cli.common import (
-    DEFAULT_HOME,
-    DEFAULT_URL,
-    HomeOpt,
-    JsonOpt,
-    KeystoreOpt,
-    PassphraseFileOpt,
-    UrlOpt,
-    open_keystore,
-    write_json_file,
-)
+from finchain.cli.common import DEFAULT_HOME, DEFAULT_URL, HomeOpt, JsonOpt, UrlOpt, write_json_file
 from finchain.cli.online import (
     COMETBFT_NO_SAVE,
-    AccountOpt,
-    FromOpt,
     SaveOpt,
     TimeoutOpt,
     WaitOpt,
     connect,
     report,
     saved_note,
-    send,
-    signer,
-    submit_raw,
 )
 from finchain.cli.output import CliError, emit, failures
 from finchain.cli.prooffile import tx_document
+from finchain.cli.txflags import TxOptions, tx_command
 from finchain.client import builders as b
+from finchain.client.sending import submit
 from finchain.client.types import TxInfo
 from finchain.codec import decode_tx
 from finchain.crypto import hash_bytes
@@ -57,56 +43,32 @@ _HEX = re.compile(r"(?:0x)?((?:[0-9a-fA-F]{2})+)")
 MAX_TX_BYTES = 1 << 20
 
 
-@app.command("transfer")
+@tx_command(app, "transfer")
 def transfer(
     to: Annotated[str, typer.Argument(help="receiving account (id or name)")],
     amount: Annotated[str, typer.Argument(help="amount in the asset's units, e.g. 25.00")],
     asset: Annotated[str, typer.Argument(help="asset symbol, e.g. CNY")],
-    from_: FromOpt,
     memo: Annotated[str, typer.Option("--memo", help="free text carried in the tx")] = "",
     sign_only: Annotated[
         bool, typer.Option("--sign-only", help="print the signed tx (hex) instead of sending it")
     ] = False,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Pay AMOUNT of ASSET to TO from the signer's account."""
-    with failures():
-        receiver = accountbook.resolve(to, home, open_keystore(home, keystore))
-        with connect(url, home=home) as client:
-            units = to_units(amount, client.asset(asset).decimals)
-            who = signer(
-                client,
-                from_,
-                account=account,
-                home=home,
-                keystore=keystore,
-                passphrase_file=passphrase_file,
-            )
-            message = b.transfer((receiver, asset, units))
-            if sign_only:
-                raw = who.sign(message, memo=memo)
-                tx_id = hash_bytes(client.status().hash_name, raw).hex()
-                data = {
-                    "tx": raw.hex(),
-                    "tx_id": tx_id,
-                    "account": who.account,
-                    "nonce": who.nonce - 1,
-                }
-                emit(data, as_json=json_out)
-                return
-            receipt = send(client, who, message, memo=memo, wait=wait, timeout=timeout)
-        report(
-            receipt,
-            as_json=json_out,
-            extra={"from": who.account, "to": receiver, "asset": asset, "units": units},
-        )
+    receiver = tx.resolve(to)
+    with tx.session() as s:
+        units = to_units(amount, s.client.asset(asset).decimals)
+        message = b.transfer((receiver, asset, units))
+        if sign_only:
+            raw = s.signer.sign(message, memo=memo)
+            tx_id = hash_bytes(s.client.status().hash_name, raw).hex()
+            nonce = s.signer.nonce - 1
+            tx.emit({"tx": raw.hex(), "tx_id": tx_id, "account": s.account, "nonce": nonce})
+            return
+        receipt = s.send(message, memo=memo)
+    extra = {"from": s.account, "to": receiver, "asset": asset, "units": units}
+    tx.report(receipt, extra)
 
 
 @app.command("send-raw")
@@ -124,7 +86,7 @@ def send_raw(
     with failures():
         raw = _read_tx(source)
         with connect(url, home=home) as client:
-            receipt = submit_raw(client, raw, wait=wait, timeout=timeout)
+            receipt = submit(client, raw, wait=wait, timeout=timeout)
         report(receipt, as_json=json_out)
 
 

@@ -8,7 +8,9 @@ status-list anchors. A status list credential lives in a local file that the
 issuer publishes at its URL; ``revoke``/``suspend``/``unsuspend`` flip a bit,
 re-sign the file and anchor its digest on chain in one command, so a verifier
 holding the new file sees the change from the anchoring block on, and one
-holding a stale copy sees that it is stale.
+holding a stale copy sees that it is stale. Those steps are the SDK's
+(``finchain.offchain.vc.statuschange``, ``finchain.client.status_lists``); the
+commands read and write the files.
 """
 
 from __future__ import annotations
@@ -23,8 +25,6 @@ from finchain.cli.common import (
     DEFAULT_URL,
     HomeOpt,
     JsonOpt,
-    KeystoreOpt,
-    PassphraseFileOpt,
     UrlOpt,
     load_json_file,
     write_json_file,
@@ -34,44 +34,33 @@ from finchain.cli.identity_shared import (
     KeyIdOpt,
     check_did,
     claims_argument,
-    query_or_none,
     read_document,
-    unlock_key,
     when,
 )
-from finchain.cli.online import (
-    AccountOpt,
-    FromOpt,
-    TimeoutOpt,
-    WaitOpt,
-    connect,
-    report,
-    require_same_chain,
-    send,
-    signer,
-)
+from finchain.cli.online import connect, require_same_chain
 from finchain.cli.output import CliError, emit, failures, stderr, stdout
-from finchain.client import Client
+from finchain.cli.txflags import KeyOptions, TxOptions, key_command, tx_command
 from finchain.client import credentials_builders as cb
+from finchain.client.status_lists import publish_status_list
 from finchain.client.trust import ChainTrust
 from finchain.offchain.vc import (
     StatusList,
     VerificationResult,
-    anchor_digest,
     build_credential,
     build_presentation,
     build_status_list_credential,
+    credential_status_index,
     issue,
-    issue_status_list_credential,
-    read_credential,
     schema_id,
+    set_status_bit,
     sign_presentation,
     status_entry,
     verify_credential,
     verify_presentation,
 )
 from finchain.offchain.vc.proofs import suite_for_scheme
-from finchain.offchain.vc.statuslist import MIN_BITS, STATUS_PURPOSES, read_status_list
+from finchain.offchain.vc.statuschange import resign_status_list
+from finchain.offchain.vc.statuslist import MIN_BITS, REVOCATION, STATUS_PURPOSES, SUSPENSION
 
 app = typer.Typer(
     help="Verifiable credentials: issue, present, verify; status lists and schemas.",
@@ -108,7 +97,7 @@ def _purpose(purpose: str) -> str:
     return purpose
 
 
-@app.command("issue")
+@key_command(app, "issue")
 def issue_cmd(
     issuer: Annotated[str, typer.Option("--issuer", help="the issuer's DID")],
     key: KeyOpt,
@@ -142,47 +131,43 @@ def issue_cmd(
             "--purpose", help="each --status-list's purpose, in order (default: revocation)"
         ),
     ] = [],  # noqa: B006
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    opts: KeyOptions,
 ) -> None:
     """Sign a credential about --subject and write it to --out (offline)."""
-    with failures():
-        check_did(issuer, "--issuer")
-        check_did(subject, "--subject")
-        if bool(status_list) != (status_index is not None):
-            raise CliError("give --status-list URL and --status-index N together")
-        purposes = purpose or ["revocation"] * len(status_list)
-        if len(purposes) != len(status_list):
-            raise CliError("give one --purpose per --status-list, in the same order")
-        status = [
-            status_entry(purpose=_purpose(p), list_url=u, index=status_index or 0)
-            for u, p in zip(status_list, purposes, strict=True)
-        ]
-        start = when(valid_from, "--valid-from")
-        credential = build_credential(
-            issuer=issuer,
-            subject={**claims_argument(claims), "id": subject},
-            types=type_,
-            valid_from=start,
-            valid_until=None if valid_until is None else when(valid_until, "--valid-until"),
-            credential_id=credential_id,
-            schema_id=schema,
-            status=status,
-        )
-        signing = unlock_key(key, home=home, keystore=keystore, passphrase_file=passphrase_file)
-        secured = issue(credential, signing, f"{issuer}#{key_id}", created=when(None, "now"))
-        write_json_file(out, secured)
-        emit(
-            {
-                "out": str(out),
-                "issuer": issuer,
-                "subject": subject,
-                "cryptosuite": suite_for_scheme(signing.scheme).name,
-            },
-            as_json=json_out,
-        )
+    check_did(issuer, "--issuer")
+    check_did(subject, "--subject")
+    if bool(status_list) != (status_index is not None):
+        raise CliError("give --status-list URL and --status-index N together")
+    purposes = purpose or ["revocation"] * len(status_list)
+    if len(purposes) != len(status_list):
+        raise CliError("give one --purpose per --status-list, in the same order")
+    status = [
+        status_entry(purpose=_purpose(p), list_url=u, index=status_index or 0)
+        for u, p in zip(status_list, purposes, strict=True)
+    ]
+    start = when(valid_from, "--valid-from")
+    credential = build_credential(
+        issuer=issuer,
+        subject={**claims_argument(claims), "id": subject},
+        types=type_,
+        valid_from=start,
+        valid_until=None if valid_until is None else when(valid_until, "--valid-until"),
+        credential_id=credential_id,
+        schema_id=schema,
+        status=status,
+    )
+    signing = opts.key(key)
+    secured = issue(credential, signing, f"{issuer}#{key_id}", created=when(None, "now"))
+    write_json_file(out, secured)
+    opts.emit(
+        {
+            "out": str(out),
+            "issuer": issuer,
+            "subject": subject,
+            "cryptosuite": suite_for_scheme(signing.scheme).name,
+        }
+    )
 
 
 def _status_lists(files: list[Path]) -> dict[str, dict[str, Any]]:
@@ -243,7 +228,7 @@ def verify(
     _print_result(result, as_json=json_out, what="credential")
 
 
-@app.command("present")
+@key_command(app, "present")
 def present(
     holder: Annotated[str, typer.Option("--holder", help="the holder's DID")],
     key: KeyOpt,
@@ -252,27 +237,23 @@ def present(
     files: Annotated[list[Path], typer.Argument(help="credential files to enclose")],
     out: OutOpt,
     key_id: KeyIdOpt = DEFAULT_KEY_ID,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    opts: KeyOptions,
 ) -> None:
     """Wrap credentials in a presentation signed for one verifier's challenge (offline)."""
-    with failures():
-        check_did(holder, "--holder")
-        credentials = [read_document(path, "credential") for path in files]
-        presentation = build_presentation(holder=holder, credentials=credentials)
-        signing = unlock_key(key, home=home, keystore=keystore, passphrase_file=passphrase_file)
-        secured = sign_presentation(
-            presentation,
-            signing,
-            f"{holder}#{key_id}",
-            created=when(None, "now"),
-            challenge=challenge,
-            domain=domain,
-        )
-        write_json_file(out, secured)
-        emit({"out": str(out), "holder": holder, "credentials": len(files)}, as_json=json_out)
+    check_did(holder, "--holder")
+    credentials = [read_document(path, "credential") for path in files]
+    presentation = build_presentation(holder=holder, credentials=credentials)
+    secured = sign_presentation(
+        presentation,
+        opts.key(key),
+        f"{holder}#{key_id}",
+        created=when(None, "now"),
+        challenge=challenge,
+        domain=domain,
+    )
+    write_json_file(out, secured)
+    opts.emit({"out": str(out), "holder": holder, "credentials": len(files)})
 
 
 @app.command("verify-presentation")
@@ -306,42 +287,7 @@ def verify_presentation_cmd(
 # -- status lists ---------------------------------------------------------------------------
 
 
-def _signed_list(
-    unsigned: dict[str, Any],
-    *,
-    key_name: str,
-    key_id: str,
-    home: Path,
-    keystore: Path | None,
-    passphrase_file: Path | None,
-) -> dict[str, Any]:
-    signing = unlock_key(key_name, home=home, keystore=keystore, passphrase_file=passphrase_file)
-    issuer = str(unsigned["issuer"])
-    return issue_status_list_credential(
-        unsigned, signing, f"{issuer}#{key_id}", created=when(None, "now")
-    )
-
-
-def _with_bit(document: dict[str, Any], index: int, value: bool) -> dict[str, Any]:
-    """The unsigned list credential with bit ``index`` set to ``value`` (validity kept)."""
-    purpose, bits = read_status_list(document)
-    if value:
-        bits.set(index)
-    else:
-        bits.clear(index)
-    info = read_credential(document)
-    assert info.valid_from is not None  # every list this command writes has one
-    return build_status_list_credential(
-        list_id=str(document["id"]),
-        issuer=info.issuer,
-        purpose=purpose,
-        status=bits,
-        valid_from=info.valid_from,
-        valid_until=info.valid_until,
-    )
-
-
-@status_app.command("create")
+@key_command(status_app, "create")
 def status_create(
     issuer: Annotated[str, typer.Option("--issuer", help="the issuer's DID")],
     key: KeyOpt,
@@ -350,379 +296,162 @@ def status_create(
     purpose: PurposeOpt = "revocation",
     size: Annotated[int, typer.Option("--size", help="number of bits", min=MIN_BITS)] = MIN_BITS,
     key_id: KeyIdOpt = DEFAULT_KEY_ID,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    opts: KeyOptions,
 ) -> None:
     """Write a new, all-clear status list credential (then `publish` it)."""
-    with failures():
-        if out.exists():
-            raise CliError(f"{out} exists: a status list is created once; use set/clear")
-        unsigned = build_status_list_credential(
-            list_id=list_url,
-            issuer=check_did(issuer, "--issuer"),
-            purpose=_purpose(purpose),
-            status=StatusList(size),
-            valid_from=when(None, "now"),
-        )
-        signed = _signed_list(
-            unsigned,
-            key_name=key,
-            key_id=key_id,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-        )
-        write_json_file(out, signed)
-        emit({"out": str(out), "id": list_url, "purpose": purpose, "size": size}, as_json=json_out)
+    if out.exists():
+        raise CliError(f"{out} exists: a status list is created once; use set/clear")
+    unsigned = build_status_list_credential(
+        list_id=list_url,
+        issuer=check_did(issuer, "--issuer"),
+        purpose=_purpose(purpose),
+        status=StatusList(size),
+        valid_from=when(None, "now"),
+    )
+    signed = resign_status_list(unsigned, opts.key(key), key_id=key_id, created=when(None, "now"))
+    write_json_file(out, signed)
+    opts.emit({"out": str(out), "id": list_url, "purpose": purpose, "size": size})
 
 
-def _flip(
-    path: Path,
-    index: int,
-    value: bool,
-    *,
-    key: str,
-    key_id: str,
-    home: Path,
-    keystore: Path | None,
-    passphrase_file: Path | None,
-) -> dict[str, Any]:
+def _flip(opts: KeyOptions, path: Path, index: int, value: bool, key: str, key_id: str) -> None:
+    """Set or clear bit ``index`` of the list in ``path``, re-sign it, write it back."""
     document = read_document(path, "status list")
-    signed = _signed_list(
-        _with_bit(document, index, value),
-        key_name=key,
-        key_id=key_id,
-        home=home,
-        keystore=keystore,
-        passphrase_file=passphrase_file,
+    signed = set_status_bit(
+        document, index, value, opts.key(key), key_id=key_id, created=when(None, "now")
     )
     write_json_file(path, signed)
-    return signed
+    opts.emit({"file": str(path), "index": index, "bit": int(value)})
 
 
-@status_app.command("set")
+@key_command(status_app, "set")
 def status_set(
     file: ListFileArg,
     index: Annotated[int, typer.Argument(help="the bit to set", min=0)],
     key: KeyOpt,
     key_id: KeyIdOpt = DEFAULT_KEY_ID,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    opts: KeyOptions,
 ) -> None:
     """Set a bit and re-sign the file (not yet anchored: run `publish`)."""
-    with failures():
-        _flip(
-            file,
-            index,
-            True,
-            key=key,
-            key_id=key_id,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-        )
-        emit({"file": str(file), "index": index, "bit": 1}, as_json=json_out)
+    _flip(opts, file, index, True, key, key_id)
 
 
-@status_app.command("clear")
+@key_command(status_app, "clear")
 def status_clear(
     file: ListFileArg,
     index: Annotated[int, typer.Argument(help="the bit to clear", min=0)],
     key: KeyOpt,
     key_id: KeyIdOpt = DEFAULT_KEY_ID,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    opts: KeyOptions,
 ) -> None:
     """Clear a bit and re-sign the file (not yet anchored: run `publish`)."""
-    with failures():
-        _flip(
-            file,
-            index,
-            False,
-            key=key,
-            key_id=key_id,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-        )
-        emit({"file": str(file), "index": index, "bit": 0}, as_json=json_out)
+    _flip(opts, file, index, False, key, key_id)
 
 
-def _anchor(
-    client: Client,
-    document: dict[str, Any],
-    *,
-    from_: list[str],
-    account: str | None,
-    home: Path,
-    keystore: Path | None,
-    passphrase_file: Path | None,
-    wait: bool,
-    timeout: float,
-    json_out: bool,
-) -> None:
-    """Anchor the digest of ``document`` as the list's next version, and report."""
-    list_id = str(document["id"])
-    purpose, _ = read_status_list(document)
-    issuer = read_credential(document).issuer
-    found = query_or_none(client, "credentials/status_list", {"list_id": list_id}, "credentials")
-    version = 1 if found is None else int(found["latest"]["version"]) + 1
-    digest = anchor_digest(document, client.status().hash_name)
-    who = signer(
-        client,
-        from_,
-        account=account,
-        home=home,
-        keystore=keystore,
-        passphrase_file=passphrase_file,
-    )
-    msg = cb.anchor_status_list(issuer, list_id, version=version, digest=digest, purpose=purpose)
-    receipt = send(client, who, msg, wait=wait, timeout=timeout)
-    report(
-        receipt,
-        as_json=json_out,
-        extra={"list_id": list_id, "version": version, "digest": digest.hex()},
-    )
+def _publish(tx: TxOptions, document: dict[str, Any]) -> None:
+    """Anchor ``document``'s digest as its list's next version, and report."""
+    with tx.session() as s:
+        published = publish_status_list(s.client, s.sender(), document)
+    extra = {
+        "list_id": published.list_id,
+        "version": published.version,
+        "digest": published.digest.hex(),
+    }
+    tx.report(published.receipt, extra)
 
 
-@status_app.command("publish")
-def status_publish(
-    file: ListFileArg,
-    from_: FromOpt,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+@tx_command(status_app, "publish")
+def status_publish(file: ListFileArg, *, tx: TxOptions) -> None:
     """Anchor the file's digest on chain as the list's next version (the issuer's account
     signs); then publish the file at its URL."""
-    with failures(), connect(url, home=home) as client:
-        _anchor(
-            client,
-            read_document(file, "status list"),
-            from_=from_,
-            account=account,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-            wait=wait,
-            timeout=timeout,
-            json_out=json_out,
-        )
+    _publish(tx, read_document(file, "status list"))
 
 
 def _change_status(
+    tx: TxOptions,
     credential_file: Path,
     list_file: Path,
     purpose: str,
     value: bool,
-    *,
     key: str,
     key_id: str,
-    from_: list[str],
-    account: str | None,
-    url: str,
-    home: Path,
-    keystore: Path | None,
-    passphrase_file: Path | None,
-    wait: bool,
-    timeout: float,
-    json_out: bool,
 ) -> None:
-    with failures():
-        info = read_credential(read_document(credential_file, "credential"))
-        document = read_document(list_file, "status list")
-        entries = [
-            e for e in info.status if e.purpose == purpose and e.list_url == document.get("id")
-        ]
-        if not entries:
-            raise CliError(
-                f"{credential_file} has no {purpose} entry in status list "
-                f"{str(document.get('id'))[:120]} ({list_file})"
-            )
-        if read_status_list(document)[0] != purpose:
-            raise CliError(f"{list_file} is not a {purpose} list")
-        signed = _flip(
-            list_file,
-            entries[0].index,
-            value,
-            key=key,
-            key_id=key_id,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-        )
-        with connect(url, home=home) as client:
-            _anchor(
-                client,
-                signed,
-                from_=from_,
-                account=account,
-                home=home,
-                keystore=keystore,
-                passphrase_file=passphrase_file,
-                wait=wait,
-                timeout=timeout,
-                json_out=json_out,
-            )
+    """Flip the credential's ``purpose`` bit in the list file, re-sign and save the file,
+    then anchor it (``finchain.offchain.vc.statuschange``, ``finchain.client.status_lists``)."""
+    credential = read_document(credential_file, "credential")
+    document = read_document(list_file, "status list")
+    index = credential_status_index(credential, document, purpose)
+    signed = set_status_bit(
+        document, index, value, tx.key(key), key_id=key_id, created=when(None, "now")
+    )
+    write_json_file(list_file, signed)  # kept before anchoring: the anchor is of these bytes
+    _publish(tx, signed)
 
 
 CredentialArg = Annotated[Path, typer.Argument(help="the credential file")]
 ListOpt = Annotated[Path, typer.Option("--list", help="the issuer's status list file")]
 
 
-@app.command("revoke")
+@tx_command(app, "revoke")
 def revoke(
     credential: CredentialArg,
     list_file: ListOpt,
     key: KeyOpt,
-    from_: FromOpt,
     key_id: KeyIdOpt = DEFAULT_KEY_ID,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Revoke a credential for good: set its revocation bit, re-sign, anchor."""
-    _change_status(
-        credential,
-        list_file,
-        "revocation",
-        True,
-        key=key,
-        key_id=key_id,
-        from_=from_,
-        account=account,
-        url=url,
-        home=home,
-        keystore=keystore,
-        passphrase_file=passphrase_file,
-        wait=wait,
-        timeout=timeout,
-        json_out=json_out,
-    )
+    _change_status(tx, credential, list_file, REVOCATION, True, key, key_id)
 
 
-@app.command("suspend")
+@tx_command(app, "suspend")
 def suspend(
     credential: CredentialArg,
     list_file: ListOpt,
     key: KeyOpt,
-    from_: FromOpt,
     key_id: KeyIdOpt = DEFAULT_KEY_ID,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Suspend a credential: set its suspension bit, re-sign, anchor."""
-    _change_status(
-        credential,
-        list_file,
-        "suspension",
-        True,
-        key=key,
-        key_id=key_id,
-        from_=from_,
-        account=account,
-        url=url,
-        home=home,
-        keystore=keystore,
-        passphrase_file=passphrase_file,
-        wait=wait,
-        timeout=timeout,
-        json_out=json_out,
-    )
+    _change_status(tx, credential, list_file, SUSPENSION, True, key, key_id)
 
 
-@app.command("unsuspend")
+@tx_command(app, "unsuspend")
 def unsuspend(
     credential: CredentialArg,
     list_file: ListOpt,
     key: KeyOpt,
-    from_: FromOpt,
     key_id: KeyIdOpt = DEFAULT_KEY_ID,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Lift a suspension: clear the suspension bit, re-sign, anchor."""
-    _change_status(
-        credential,
-        list_file,
-        "suspension",
-        False,
-        key=key,
-        key_id=key_id,
-        from_=from_,
-        account=account,
-        url=url,
-        home=home,
-        keystore=keystore,
-        passphrase_file=passphrase_file,
-        wait=wait,
-        timeout=timeout,
-        json_out=json_out,
-    )
+    _change_status(tx, credential, list_file, SUSPENSION, False, key, key_id)
 
 
 # -- schemas --------------------------------------------------------------------------------
 
 
-@schema_app.command("register")
+@tx_command(schema_app, "register")
 def schema_register(
     name: Annotated[str, typer.Argument(help="schema name, e.g. kyc-tier")],
     version: Annotated[int, typer.Argument(help="version number (grows)", min=1)],
     credential_type: Annotated[str, typer.Argument(help="the credential type it describes")],
     file: Annotated[Path, typer.Argument(help="the JSON Schema (Draft 2020-12)")],
     issuer: Annotated[str, typer.Option("--issuer", help="the accredited issuer's DID")],
-    from_: FromOpt,
-    account: AccountOpt = None,
-    wait: WaitOpt = True,
-    timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    tx: TxOptions,
 ) -> None:
     """Register a schema (sent in canonical JCS form); prints its id for `vc issue --schema`."""
-    with failures(), connect(url, home=home) as client:
+    with tx.session() as s:
         document = read_document(file, "schema")
-        identifier = schema_id(document, client.status().hash_name)
-        who = signer(
-            client,
-            from_,
-            account=account,
-            home=home,
-            keystore=keystore,
-            passphrase_file=passphrase_file,
-        )
+        identifier = schema_id(document, s.client.status().hash_name)
         msg = cb.register_schema(
             check_did(issuer, "--issuer"), name, version, credential_type, document
         )
-        receipt = send(client, who, msg, wait=wait, timeout=timeout)
-        report(receipt, as_json=json_out, extra={"schema_id": identifier})
+        receipt = s.send(msg)
+    tx.report(receipt, {"schema_id": identifier})

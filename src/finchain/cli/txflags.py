@@ -1,0 +1,303 @@
+"""One set of options for every command that signs, and one way to sign and send.
+
+The model is Cosmos ``AddTxFlagsToCmd`` + ``GetClientTxContext``: a command
+declares only its own arguments and one parameter typed :class:`TxOptions`
+(or :class:`KeyOptions` for a command that signs offline); :func:`tx_command`
+(:func:`key_command`) adds the shared options to the command, builds the
+object from them, and runs the body under ``failures()`` (one-line errors,
+exit codes of docs/cli.md)::
+
+    @tx_command(app, "burn")
+    def burn(symbol: SymbolArg, amount: AmountArg, *, tx: TxOptions) -> None:
+        with tx.session() as s:
+            units = to_units(amount, s.client.asset(symbol).decimals)
+            receipt = s.send(b.burn(symbol, units))
+        tx.report(receipt, {"asset": symbol, "units": units})
+
+The shared transaction options (docs/cli.md, "Transaction options"): ``--from``
+(repeatable), ``--account``, ``--wait/--no-wait``, ``--timeout``, ``--url``,
+``--home``, ``--keystore``, ``--passphrase-file``, ``--json``. A command may
+leave out ``--account`` (``kyc`` uses it for the customer), ``--wait`` (a
+command that must see its block) or ``--timeout``.
+
+Every transaction goes through :meth:`TxSession.send` (or ``send_built`` for
+messages that name the nonce), which is ``finchain.client.sending.send_tx``:
+sign with the nonce read from the node, submit, and re-sign when another
+transaction of the account took that nonce, with a note on stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from copy import copy
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Annotated, Any, TypeVar, get_args
+
+import typer
+
+from finchain.cli import accountbook
+from finchain.cli.common import (
+    DEFAULT_HOME,
+    DEFAULT_URL,
+    HomeOpt,
+    JsonOpt,
+    KeystoreOpt,
+    PassphraseFileOpt,
+    UrlOpt,
+    open_keystore,
+    passphrase,
+)
+from finchain.cli.online import (
+    AccountOpt,
+    FromOpt,
+    TimeoutOpt,
+    WaitOpt,
+    connect,
+    report,
+    resign_note,
+    signer,
+)
+from finchain.cli.output import emit, failures
+from finchain.client import Client, Signer, SubmitReceipt
+from finchain.client.sending import Send, send_built, send_tx
+from finchain.codec import RawMsg
+from finchain.crypto import EncryptionKey, KeyInfo, Keystore, PrivateKey
+
+F = TypeVar("F", bound=Callable[..., None])
+
+KEY_PANEL = "Key options"
+TX_PANEL = "Transaction options"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyOptions:
+    """Where keys live and how they unlock: ``--home``, ``--keystore``,
+    ``--passphrase-file``, and ``--json`` for the output."""
+
+    home: Path = DEFAULT_HOME
+    keystore: Path | None = None
+    passphrase_file: Path | None = None
+    json: bool = False
+
+    def store(self, *, must_exist: bool = True) -> Keystore:
+        return open_keystore(self.home, self.keystore, must_exist=must_exist)
+
+    def resolve(self, name: str) -> str:
+        """An account id from an id or a name (docs/cli.md, "Naming accounts")."""
+        return accountbook.resolve(name, self.home, self.store())
+
+    def public_keys(self, names: Sequence[str]) -> list[KeyInfo]:
+        """The public parts of keystore keys (no passphrase)."""
+        store = self.store()
+        return [store.info(name) for name in names]
+
+    def key(self, name: str) -> PrivateKey:
+        """Decrypt one keystore key; the passphrase comes as docs/cli.md says."""
+        store = self.store()
+        store.info(name)  # a missing key fails before any prompt
+        secret = passphrase(self.home, self.passphrase_file, prompt=f"passphrase of key {name}")
+        return store.load(name, secret)
+
+    def encryption_key(self, name: str) -> EncryptionKey:
+        """A keystore key as a decryption key (sealed shares, wrapped data keys)."""
+        return EncryptionKey(self.key(name))
+
+    def emit(self, data: Any, *, title: str = "") -> None:
+        emit(data, as_json=self.json, title=title)
+
+
+@dataclass(frozen=True, slots=True)
+class TxOptions(KeyOptions):
+    """Everything a command needs to sign and send one transaction, from the shared options."""
+
+    url: str = DEFAULT_URL
+    signers: tuple[str, ...] = ()  # --from: keystore keys that sign, sharing one passphrase
+    account: str | None = None  # --account: the signing account (default: from --from)
+    wait: bool = True
+    timeout: float = 10.0
+
+    @contextmanager
+    def session(self) -> Iterator[TxSession]:
+        """A connection to the node (``--url``, checked against ``--home``'s chain) and
+        the signer, made when first needed."""
+        with connect(self.url, home=self.home) as client:
+            yield TxSession(self, client)
+
+    def broadcast(self, *msgs: RawMsg, extra: Mapping[str, Any] | None = None) -> SubmitReceipt:
+        """Connect, sign ``msgs`` as one transaction, send it, and report the receipt."""
+        with self.session() as s:
+            receipt = s.send(*msgs)
+        self.report(receipt, extra)
+        return receipt
+
+    def report(self, receipt: SubmitReceipt, extra: Mapping[str, Any] | None = None) -> None:
+        """Print the receipt (with ``extra`` fields); exit 1 unless it succeeded."""
+        report(receipt, as_json=self.json, extra=dict(extra or {}))
+
+
+@dataclass(slots=True)
+class TxSession:
+    """One command's connection to a node and its signer (made on first use: the
+    account is resolved, the chain compared with the home's, the keys unlocked and
+    the nonce read, so argument errors surface before a passphrase prompt)."""
+
+    tx: TxOptions
+    client: Client
+    _signer: Signer | None = field(default=None, init=False)
+
+    @property
+    def signer(self) -> Signer:
+        if self._signer is None:
+            tx = self.tx
+            self._signer = signer(
+                self.client,
+                tx.signers,
+                account=tx.account,
+                home=tx.home,
+                keystore=tx.keystore,
+                passphrase_file=tx.passphrase_file,
+            )
+        return self._signer
+
+    @property
+    def account(self) -> str:
+        """The signing account's id."""
+        return self.signer.account
+
+    def send(self, *msgs: RawMsg, memo: str = "") -> SubmitReceipt:
+        """Sign ``msgs`` as one transaction and submit it (the one sending path)."""
+        tx = self.tx
+        return send_tx(
+            self.client,
+            self.signer,
+            *msgs,
+            memo=memo,
+            wait=tx.wait,
+            timeout=tx.timeout,
+            on_resign=resign_note,
+        )
+
+    def send_built(self, build: Callable[[], Sequence[RawMsg]]) -> SubmitReceipt:
+        """``send`` for messages built from ``self.signer.nonce`` (rebuilt on a re-sign)."""
+        tx = self.tx
+        return send_built(
+            self.client,
+            self.signer,
+            build,
+            wait=tx.wait,
+            timeout=tx.timeout,
+            on_resign=resign_note,
+        )
+
+    def sender(self) -> Send:
+        """``send`` for one message, as the SDK's workflows take it. The signer is made
+        now, so a workflow's local changes never precede a signer that cannot be made."""
+        self.signer  # noqa: B018 - made here, before the workflow starts
+        return lambda msg: self.send(msg)
+
+
+# -- the shared options, added to a command's signature ------------------------------------
+
+
+def _panel(annotated: Any, panel: str) -> Any:
+    """``Annotated[T, typer.Option(...)]`` shown under ``panel`` in ``--help``."""
+    base, info = get_args(annotated)
+    moved = copy(info)
+    moved.rich_help_panel = panel
+    return Annotated[base, moved]
+
+
+def _flag(name: str, annotated: Any, panel: str, default: Any = inspect.Parameter.empty) -> Any:
+    return inspect.Parameter(
+        name,
+        inspect.Parameter.KEYWORD_ONLY,
+        annotation=_panel(annotated, panel),
+        default=default,
+    )
+
+
+def _key_flags(panel: str) -> list[inspect.Parameter]:
+    return [
+        _flag("home", HomeOpt, panel, DEFAULT_HOME),
+        _flag("keystore", KeystoreOpt, panel, None),
+        _flag("passphrase_file", PassphraseFileOpt, panel, None),
+        _flag("json", JsonOpt, panel, False),
+    ]
+
+
+def _tx_flags(*, account: bool, wait: bool, timeout: float | None) -> list[inspect.Parameter]:
+    flags = [_flag("signers", FromOpt, TX_PANEL)]
+    if account:
+        flags.append(_flag("account", AccountOpt, TX_PANEL, None))
+    if wait:
+        flags.append(_flag("wait", WaitOpt, TX_PANEL, True))
+    if timeout is not None:
+        flags.append(_flag("timeout", TimeoutOpt, TX_PANEL, timeout))
+    flags.append(_flag("url", UrlOpt, TX_PANEL, DEFAULT_URL))
+    return flags + _key_flags(TX_PANEL)
+
+
+def tx_command(
+    group: typer.Typer,
+    name: str,
+    *,
+    account: bool = True,
+    wait: bool = True,
+    timeout: float | None = 10.0,
+) -> Callable[[F], F]:
+    """Register the decorated function as command ``name`` of ``group``, with the shared
+    transaction options, passing them as the ``TxOptions`` parameter.
+
+    ``account=False`` leaves out ``--account``; ``wait=False`` leaves out
+    ``--wait/--no-wait`` (the command always waits for its block); ``timeout`` is
+    ``--timeout``'s default (None: no option, 10 seconds).
+    """
+    flags = _tx_flags(account=account, wait=wait, timeout=timeout)
+    defaults = {"timeout": 10.0 if timeout is None else timeout}
+    return _command(group, name, TxOptions, flags, defaults)
+
+
+def key_command(group: typer.Typer, name: str) -> Callable[[F], F]:
+    """Register an offline command that unlocks keys: ``--home``, ``--keystore``,
+    ``--passphrase-file`` and ``--json``, passed as the ``KeyOptions`` parameter."""
+    return _command(group, name, KeyOptions, _key_flags(KEY_PANEL), {})
+
+
+def _command(
+    group: typer.Typer,
+    name: str,
+    kind: type[KeyOptions],
+    flags: list[inspect.Parameter],
+    defaults: dict[str, Any],
+) -> Callable[[F], F]:
+    names = [flag.name for flag in flags]
+    known = {f.name for f in fields(kind)} | {"signers"}
+    assert set(names) <= known, names
+
+    def decorate(fn: F) -> F:
+        signature = inspect.signature(fn, eval_str=True)
+        own = list(signature.parameters.values())
+        [slot] = [p.name for p in own if p.annotation is kind]
+        own = [p for p in own if p.name != slot]
+        clash = {p.name for p in own} & set(names)
+        assert not clash, f"{fn.__name__}: parameters {clash} are shared options"
+        parameters = [*own, *flags]
+
+        @functools.wraps(fn)
+        def command(**values: Any) -> None:
+            shared = {n: values.pop(n) for n in names}
+            if "signers" in shared:
+                shared["signers"] = tuple(shared["signers"])
+            with failures():
+                fn(**values, **{slot: kind(**{**defaults, **shared})})
+
+        command.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in parameters}
+        group.command(name)(command)
+        return fn
+
+    return decorate
