@@ -190,3 +190,11 @@ def test_bench_against_the_api(cli: Cli) -> None:
     )
     assert match is not None, last
     assert float(match.group(1)) > 0 and float(match.group(2)) <= float(match.group(3))
+
+
+def test_a_did_that_does_not_resolve_exits_1_as_documented(cli: Cli) -> None:
+    """docs/cli.md: ``did show`` exits 1 when the DID cannot be resolved (not 2: the
+    command was right, the chain has no such DID)."""
+    code, out, err = cli.run("did", "show", "did:finchain:finchain-local:999999999999")
+    assert code == 1 and err.startswith("error: cannot resolve") and not out
+    assert len(err.strip().splitlines()) == 1

@@ -17,7 +17,17 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from finchain.cli.main import app
-from finchain.cli.txflags import KEY_PANEL, TX_PANEL, KeyOptions, TxOptions, key_command, tx_command
+from finchain.cli.txflags import (
+    KEY_PANEL,
+    NODE_PANEL,
+    TX_PANEL,
+    KeyOptions,
+    NodeOptions,
+    TxOptions,
+    key_command,
+    query_command,
+    tx_command,
+)
 from finchain.offchain.datarights import DataKeyError
 
 SHARED = {"--from", "--account", "--wait", "--timeout", "--url", "--home", "--keystore",
@@ -86,6 +96,19 @@ def test_offline_signing_commands_share_the_key_options() -> None:
             assert getattr(found[name], "rich_help_panel", None) == KEY_PANEL, (path, name)
 
 
+def test_reading_commands_share_the_node_options() -> None:
+    """Every command that talks to a node without signing takes --url, --home and --json
+    from one place too (Cosmos AddQueryFlagsToCmd); ``evidence receipt`` takes only --url
+    (it trusts no home), ``kyc disclose open`` unlocks a key (KeyOptions with --url)."""
+    reading = [p for p, c in ALL.items() if "--url" in options(c) and p not in SIGNING]
+    assert len(reading) >= 15, reading
+    for path in reading:
+        found = options(ALL[path])
+        panel = {"evidence receipt": None, "kyc disclose open": KEY_PANEL}.get(path, NODE_PANEL)
+        for name in ("--url", "--json"):
+            assert getattr(found[name], "rich_help_panel", None) == panel, (path, name)
+
+
 def toy() -> tuple[typer.Typer, list[object]]:
     seen: list[object] = []
     group = typer.Typer()
@@ -101,6 +124,10 @@ def toy() -> tuple[typer.Typer, list[object]]:
     @key_command(group, "sign")
     def sign(name: str, *, opts: KeyOptions) -> None:
         seen.append((name, opts))
+
+    @query_command(group, "read", names=True)
+    def read(*, q: NodeOptions) -> None:
+        seen.append(q)
 
     @tx_command(group, "refuse")
     def refuse(*, tx: TxOptions) -> None:
@@ -135,6 +162,11 @@ def test_the_options_object_is_built_from_the_shared_options(
     assert runner.invoke(group, ["sign", "k", "--passphrase-file", "/p"]).exit_code == 0
     [(name, opts)] = seen
     assert name == "k" and opts == KeyOptions(passphrase_file=Path("/p"))
+    assert runner.invoke(group, ["sign", "k", "--url", "http://n:1"]).exit_code == 2
+
+    seen.clear()
+    assert runner.invoke(group, ["read", "--keystore", "/k", "--json"]).exit_code == 0
+    assert seen == [NodeOptions(keystore=Path("/k"), json=True)]
 
 
 def test_from_is_required_and_errors_keep_their_exit_codes(runner: CliRunner) -> None:

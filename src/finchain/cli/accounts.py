@@ -22,27 +22,10 @@ import typer
 
 from finchain.cli import accountbook
 from finchain.cli.amounts import to_units
-from finchain.cli.common import (
-    DEFAULT_HOME,
-    DEFAULT_URL,
-    HomeOpt,
-    JsonOpt,
-    KeystoreOpt,
-    UrlOpt,
-    open_keystore,
-)
-from finchain.cli.online import (
-    HeightOpt,
-    ProveOpt,
-    SaveOpt,
-    connect,
-    event_value,
-    proof_status,
-    save_state_proof,
-    saved_note,
-)
+from finchain.cli.common import DEFAULT_HOME, HomeOpt, JsonOpt
+from finchain.cli.online import HeightOpt, ProveOpt, SaveOpt, event_value, prove_answer, saved_note
 from finchain.cli.output import CliError, emit, failures
-from finchain.cli.txflags import TxOptions, tx_command
+from finchain.cli.txflags import NodeOptions, TxOptions, query_command, tx_command
 from finchain.client import Client
 from finchain.client import builders as b
 from finchain.client.types import Account
@@ -152,46 +135,35 @@ def account_json(account: Account) -> dict[str, Any]:
     }
 
 
-@app.command("show")
+@query_command(app, "show", names=True)
 def show(
     account: AccountArg,
     height: HeightOpt = None,
     prove: ProveOpt = False,
     save: SaveOpt = None,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    q: NodeOptions,
 ) -> None:
     """An account's status, key policy, next nonce and any pending key reset."""
-    with failures():
-        store = open_keystore(home, keystore, must_exist=False)
-        account_id = accountbook.resolve(account, home, store)
-        with connect(url, home=home) as client:
-            found = client.account(account_id, height=height, prove=prove or save is not None)
-            data = account_json(found)
-            if found.proof is not None:
-                data["proof"] = proof_status(client, found.proof)
-            if save is not None:
-                query = {
-                    "path": "accounts/account",
-                    "params": {"account": account_id},
-                    "answer": account_json(found),
-                }
-                save_state_proof(client, save, found.proof, query)
-                data["saved"] = str(save)
-        if json_out:
-            emit(data, as_json=True)
-            return
-        keys = [{**k, "factor": k.get("factor", "")} for k in data.pop("keys")]
-        rules = data.pop("mfa")
-        emit(data, as_json=False, title=f"account {found.id}")
-        emit(keys, as_json=False, title="keys")
-        if rules:
-            rows = [{"asset": "", "above": "", **r} for r in rules]
-            emit(rows, as_json=False, title="multi-factor rules (amounts in base units)")
-        if save is not None:
-            saved_note(save)
+    account_id = q.resolve(account)
+    with q.connect() as client:
+        found = client.account(account_id, height=height, prove=prove or save is not None)
+        data = account_json(found)
+        params = {"account": account_id}
+        query = {"path": "accounts/account", "params": params, "answer": dict(data)}
+        prove_answer(client, data, found.proof, save, query)
+    if q.json:
+        emit(data, as_json=True)
+        return
+    keys = [{**k, "factor": k.get("factor", "")} for k in data.pop("keys")]
+    rules = data.pop("mfa")
+    emit(data, as_json=False, title=f"account {found.id}")
+    emit(keys, as_json=False, title="keys")
+    if rules:
+        rows = [{"asset": "", "above": "", **r} for r in rules]
+        emit(rows, as_json=False, title="multi-factor rules (amounts in base units)")
+    if save is not None:
+        saved_note(save)
 
 
 @tx_command(app, "create")

@@ -12,18 +12,9 @@ from typing import Annotated, Any
 import typer
 
 from finchain.cli.amounts import from_units, to_units
-from finchain.cli.common import DEFAULT_HOME, DEFAULT_URL, HomeOpt, JsonOpt, UrlOpt
-from finchain.cli.online import (
-    HeightOpt,
-    ProveOpt,
-    SaveOpt,
-    connect,
-    proof_status,
-    save_state_proof,
-    saved_note,
-)
-from finchain.cli.output import CliError, emit, failures
-from finchain.cli.txflags import TxOptions, tx_command
+from finchain.cli.online import HeightOpt, ProveOpt, SaveOpt, prove_answer, saved_note
+from finchain.cli.output import CliError
+from finchain.cli.txflags import NodeOptions, TxOptions, query_command, tx_command
 from finchain.client import builders as b
 from finchain.client.types import Asset
 
@@ -111,38 +102,29 @@ def burn(symbol: SymbolArg, amount: AmountArg, *, tx: TxOptions) -> None:
     tx.report(receipt, {"asset": symbol, "units": units})
 
 
-@app.command("show")
+@query_command(app, "show")
 def show(
     symbol: Annotated[str | None, typer.Argument(help="asset symbol; omit to list all")] = None,
     height: HeightOpt = None,
     prove: ProveOpt = False,
     save: SaveOpt = None,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    json_out: JsonOpt = False,
+    *,
+    q: NodeOptions,
 ) -> None:
     """An asset's definition and supply (or every asset, without SYMBOL)."""
-    with failures(), connect(url, home=home) as client:
+    with q.connect() as client:
         if symbol is None:
             if prove or save is not None:
                 raise CliError("a listing cannot be proven: name one asset to --prove it")
             listed = [asset_json(a) for a in client.assets(height=height)]
-            if not json_out:  # the table keeps what fits a terminal; --json has everything
+            if not q.json:  # the table keeps what fits a terminal; --json has everything
                 listed = [{k: a[k] for k in _LIST_COLUMNS} for a in listed]
-            emit(
-                listed,
-                as_json=json_out,
-                title="assets",
-            )
+            q.emit(listed, title="assets")
             return
         found = client.asset(symbol, height=height, prove=prove or save is not None)
         data = asset_json(found)
-        if found.proof is not None:
-            data["proof"] = proof_status(client, found.proof)
-        if save is not None:
-            query = {"path": "bank/asset", "params": {"asset": symbol}, "answer": asset_json(found)}
-            save_state_proof(client, save, found.proof, query)
-            data["saved"] = str(save)
-        emit(data, as_json=json_out, title=f"asset {symbol}")
-        if save is not None and not json_out:
+        query = {"path": "bank/asset", "params": {"asset": symbol}, "answer": dict(data)}
+        prove_answer(client, data, found.proof, save, query)
+        q.emit(data, title=f"asset {symbol}")
+        if save is not None and not q.json:
             saved_note(save)

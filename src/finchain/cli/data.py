@@ -17,11 +17,9 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from finchain.cli.common import DEFAULT_HOME, DEFAULT_URL, HomeOpt, JsonOpt, UrlOpt
 from finchain.cli.identity_shared import check_did
-from finchain.cli.online import connect
-from finchain.cli.output import CliError, emit, failures, stderr
-from finchain.cli.txflags import TxOptions, tx_command
+from finchain.cli.output import CliError, emit, stderr
+from finchain.cli.txflags import NodeOptions, TxOptions, query_command, tx_command
 from finchain.client import datarights_builders as drb
 from finchain.errors import FinchainError
 from finchain.modules.datarights.errors import ErrAccessNotRecorded
@@ -271,18 +269,13 @@ def _not_recorded(exc: FinchainError, *, as_json: bool) -> NoReturn:
     raise typer.Exit(1)
 
 
-@app.command("show")
-def show(
-    asset: AssetOpt,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    json_out: JsonOpt = False,
-) -> None:
+@query_command(app, "show")
+def show(asset: AssetOpt, *, q: NodeOptions) -> None:
     """The asset: owner, terms, every version (hash, location, forgotten) and every grant."""
-    with failures(), connect(url, home=home) as client:
+    with q.connect() as client:
         record = asset_record(client, asset)
         grants = asset_grants(client, asset)
-        if json_out:
+        if q.json:
             emit({**record, "grants": grants}, as_json=True)
             return
         versions = record.pop("version_list")
@@ -301,22 +294,21 @@ def _columns(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     return {name: row[name] for name in names}
 
 
-@app.command("access-log")
+@query_command(app, "access-log")
 def access_log(
     asset: AssetOpt,
     cursor: Annotated[str | None, typer.Option("--cursor")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=200)] = 50,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    json_out: JsonOpt = False,
+    *,
+    q: NodeOptions,
 ) -> None:
     """Every recorded access of an asset (grantee, version, purpose, height, time)."""
-    with failures(), connect(url, home=home) as client:
+    with q.connect() as client:
         params = {"asset": str(asset), "limit": str(limit)}
         if cursor is not None:
             params["cursor"] = cursor
         page = client.query("datarights/access_log", params).value
-        if json_out:
+        if q.json:
             emit(page, as_json=True)
         elif page["items"]:
             emit(page["items"], as_json=False, title=f"data asset #{asset} accesses")

@@ -13,11 +13,10 @@ from typing import Annotated
 
 import typer
 
-from finchain.cli.common import DEFAULT_HOME, DEFAULT_URL, HomeOpt, JsonOpt, UrlOpt
 from finchain.cli.identity_shared import DEFAULT_KEY_ID, KeyIdOpt, check_did
-from finchain.cli.online import connect, event_value
-from finchain.cli.output import CliError, emit, failures
-from finchain.cli.txflags import KeyOptions, TxOptions, tx_command
+from finchain.cli.online import event_value
+from finchain.cli.output import CliError, CommandFailed, emit
+from finchain.cli.txflags import KeyOptions, NodeOptions, TxOptions, query_command, tx_command
 from finchain.client import identity_builders as ib
 from finchain.codec import RawMsg
 
@@ -106,7 +105,7 @@ def create(
     tx.report(receipt, {"did": did, "controller_account": s.account})
 
 
-@app.command("show")
+@query_command(app, "show")
 def show(
     did: DidArg,
     version_id: Annotated[
@@ -116,28 +115,26 @@ def show(
         str | None,
         typer.Option("--version-time", help="resolve the version in force at this RFC 3339 time"),
     ] = None,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    json_out: JsonOpt = False,
+    *,
+    q: NodeOptions,
 ) -> None:
     """Resolve a DID (a DID Resolution result); exit 1 when it cannot be resolved."""
-    with failures():
-        params = {"did": did}
-        if version_id is not None:
-            params["versionId"] = str(version_id)
-        if version_time is not None:
-            params["versionTime"] = version_time
-        with connect(url, home=home) as client:
-            result = client.query("identity/resolve", params).value
-        error = result.get("didResolutionMetadata", {}).get("error")
-        if json_out:
-            emit(result, as_json=True)
-        elif error is None:
-            meta = result.get("didDocumentMetadata", {})
-            emit({**meta, "document": result.get("didDocument")}, as_json=False, title=did)
-        if error is not None:
-            message = result["didResolutionMetadata"].get("errorMessage", "")
-            raise CliError(f"cannot resolve {did[:120]}: {error} {message}".rstrip())
+    params = {"did": did}
+    if version_id is not None:
+        params["versionId"] = str(version_id)
+    if version_time is not None:
+        params["versionTime"] = version_time
+    with q.connect() as client:
+        result = client.query("identity/resolve", params).value
+    error = result.get("didResolutionMetadata", {}).get("error")
+    if q.json:
+        emit(result, as_json=True)
+    elif error is None:
+        meta = result.get("didDocumentMetadata", {})
+        emit({**meta, "document": result.get("didDocument")}, as_json=False, title=did)
+    if error is not None:
+        message = result["didResolutionMetadata"].get("errorMessage", "")
+        raise CommandFailed(f"cannot resolve {did[:120]}: {error} {message}".rstrip())
 
 
 @tx_command(app, "update")

@@ -24,20 +24,15 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from finchain.cli import accountbook, evidence_verify
+from finchain.cli import evidence_verify
 from finchain.cli.common import (
-    DEFAULT_HOME,
     DEFAULT_URL,
-    HomeOpt,
     JsonOpt,
-    KeystoreOpt,
     UrlOpt,
-    keystore_dir,
-    open_keystore,
 )
-from finchain.cli.online import HeightOpt, ProveOpt, connect, proof_status
+from finchain.cli.online import HeightOpt, ProveOpt, proof_status
 from finchain.cli.output import CliError, emit, failures, stderr
-from finchain.cli.txflags import TxOptions, tx_command
+from finchain.cli.txflags import NodeOptions, TxOptions, query_command, tx_command
 from finchain.client import Client
 from finchain.client import evidence_builders as eb
 from finchain.modules.evidence.types import HASH_ALGS, HASH_BYTES
@@ -141,7 +136,7 @@ def cosign(
     tx.report(receipt, {"hash_alg": hash_alg, "hash": digest.hex(), "cosigner": s.account})
 
 
-@app.command("show")
+@query_command(app, "show", names=True)
 def show(
     file: FileArg = None,
     hex_hash: HashOpt = None,
@@ -161,16 +156,14 @@ def show(
     ] = None,
     height: HeightOpt = None,
     prove: ProveOpt = False,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    q: NodeOptions,
 ) -> None:
     """The record of FILE (or --hash), or a page of records.
 
     Without FILE or --hash: records by --submitter and/or time (--since, --until).
     """
-    with failures(), connect(url, home=home) as client:
+    with q.connect() as client:
         if file is None and hex_hash is None:
             if prove:
                 raise CliError("a listing cannot be proven: name one document to --prove it")
@@ -180,12 +173,10 @@ def show(
                     params[name] = value
             path = "evidence/by_time"
             if submitter is not None:
-                has_keys = keystore_dir(home, keystore).is_dir()
-                store = open_keystore(home, keystore) if has_keys else None
-                params["submitter"] = accountbook.resolve(submitter, home, store)
+                params["submitter"] = q.resolve(submitter)
                 path = "evidence/by_submitter"
             page = client.query(path, params, height=height).value
-            if json_out:
+            if q.json:
                 emit(page, as_json=True)
                 return
             emit([_row(r) for r in page["records"]], as_json=False, title="evidence")
@@ -203,7 +194,7 @@ def show(
         data: dict[str, Any] = dict(found.value)
         if found.proof is not None:
             data["proof"] = proof_status(client, found.proof)
-        emit(data, as_json=json_out, title=f"evidence {hash_alg} {digest.hex()[:16]}…")
+        q.emit(data, title=f"evidence {hash_alg} {digest.hex()[:16]}…")
 
 
 def _row(record: dict[str, Any]) -> dict[str, Any]:

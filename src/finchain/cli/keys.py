@@ -28,15 +28,14 @@ from finchain.cli.common import (
     InsecurePassphraseOpt,
     JsonOpt,
     KeystoreOpt,
-    PassphraseFileOpt,
     checked_new_passphrase,
     new_passphrase,
     open_keystore,
-    passphrase,
     prompt_secret,
     secret_file,
 )
 from finchain.cli.output import CliError, emit, failures, stderr
+from finchain.cli.txflags import KeyOptions, key_command
 from finchain.crypto import SCHEMES, KeyInfo, Keystore
 
 NEW_PASSPHRASE_ENV = "FINCHAIN_NEW_PASSPHRASE"  # noqa: S105 - a variable name
@@ -82,28 +81,25 @@ def _suite_for(scheme: str, suite: str | None) -> str:
     return suite
 
 
-@app.command("new")
+@key_command(app, "new")
 def new(
     name: NameArg,
     scheme: SchemeOpt = "sm2",
     suite: SuiteOpt = None,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
     insecure_passphrase: InsecurePassphraseOpt = False,
-    json_out: JsonOpt = False,
+    *,
+    opts: KeyOptions,
 ) -> None:
     """Generate a key and store it encrypted under a passphrase (12+ characters, not a
     common one; docs/cli.md "Passphrases")."""
-    with failures():
-        _check_scheme(scheme)
-        cipher = _suite_for(scheme, suite)
-        store = open_keystore(home, keystore, must_exist=False)
-        secret = new_passphrase(
-            home, passphrase_file, insecure=insecure_passphrase, what=f"key {name!r}"
-        )
-        info = store.create(name, scheme, secret, suite=cipher)
-        emit(key_json(info, store.directory), as_json=json_out)
+    _check_scheme(scheme)
+    cipher = _suite_for(scheme, suite)
+    store = opts.store(must_exist=False)
+    secret = new_passphrase(
+        opts.home, opts.passphrase_file, insecure=insecure_passphrase, what=f"key {name!r}"
+    )
+    info = store.create(name, scheme, secret, suite=cipher)
+    opts.emit(key_json(info, store.directory))
 
 
 @app.command("list")
@@ -135,7 +131,7 @@ def show(
         emit(key_json(store.info(name), store.directory), as_json=json_out)
 
 
-@app.command("import")
+@key_command(app, "import")
 def import_key(
     name: NameArg,
     source: Annotated[
@@ -149,11 +145,9 @@ def import_key(
         str | None, typer.Option("--scheme", help="scheme of a raw secret (required for one)")
     ] = None,
     suite: SuiteOpt = None,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
     insecure_passphrase: InsecurePassphraseOpt = False,
-    json_out: JsonOpt = False,
+    *,
+    opts: KeyOptions,
 ) -> None:
     """Store a key under NAME, from an exported keystore document or a raw secret.
 
@@ -161,20 +155,17 @@ def import_key(
     passphrase. A raw secret is encrypted under a new passphrase (confirmed).
     Either passphrase must pass the strength rule unless --insecure-passphrase.
     """
-    with failures():
-        text = _read_source(source)
-        store = open_keystore(home, keystore, must_exist=False)
-        if text.lstrip().startswith("{"):
-            if scheme is not None:
-                raise CliError("--scheme is only for raw secrets: a document names its own scheme")
-            secret = passphrase(home, passphrase_file, prompt="passphrase of the exported key")
-            checked_new_passphrase(secret, insecure=insecure_passphrase, what=f"key {name!r}")
-            info = store.import_encrypted(name, text, secret)
-        else:
-            info = _import_raw(
-                store, name, text, scheme, suite, home, passphrase_file, insecure_passphrase
-            )
-        emit(key_json(info, store.directory), as_json=json_out)
+    text = _read_source(source)
+    store = opts.store(must_exist=False)
+    if text.lstrip().startswith("{"):
+        if scheme is not None:
+            raise CliError("--scheme is only for raw secrets: a document names its own scheme")
+        secret = opts.passphrase("passphrase of the exported key")
+        checked_new_passphrase(secret, insecure=insecure_passphrase, what=f"key {name!r}")
+        info = store.import_encrypted(name, text, secret)
+    else:
+        info = _import_raw(store, name, text, scheme, suite, opts, insecure_passphrase)
+    opts.emit(key_json(info, store.directory))
 
 
 def _read_source(source: Path) -> str:
@@ -194,8 +185,7 @@ def _import_raw(
     text: str,
     scheme: str | None,
     suite: str | None,
-    home: Path,
-    passphrase_file: Path | None,
+    opts: KeyOptions,
     insecure: bool,
 ) -> KeyInfo:
     match = _RAW_SECRET.fullmatch(text.strip())
@@ -208,8 +198,8 @@ def _import_raw(
         raise CliError(f"a raw secret needs --scheme ({', '.join(SCHEMES)})")
     _check_scheme(scheme)
     secret = new_passphrase(
-        home,
-        passphrase_file,
+        opts.home,
+        opts.passphrase_file,
         insecure=insecure,
         what=f"key {name!r}",
         prompt="passphrase for the imported key",
@@ -218,7 +208,7 @@ def _import_raw(
     return store.import_key(name, scheme, raw, secret, suite=_suite_for(scheme, suite))
 
 
-@app.command("export")
+@key_command(app, "export")
 def export(
     name: NameArg,
     out: Annotated[
@@ -235,36 +225,33 @@ def export(
         bool,
         typer.Option("--unsafe-raw", help="print the UNENCRYPTED secret instead (dangerous)"),
     ] = False,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
     insecure_passphrase: InsecurePassphraseOpt = False,
-    json_out: JsonOpt = False,
+    *,
+    opts: KeyOptions,
 ) -> None:
     """Write key NAME as a keystore document re-encrypted under an export passphrase
     (the strength rule applies to it, unless --insecure-passphrase)."""
-    with failures():
-        store = open_keystore(home, keystore)
-        current = passphrase(home, passphrase_file, prompt=f"passphrase of key {name}")
-        if unsafe_raw:
-            _export_raw(store, name, current, out, json_out)
-            return
-        store.load(name, current)  # a wrong passphrase fails before asking for a new one
-        if new_passphrase_file is not None:
-            new_secret = secret_file(new_passphrase_file, "export passphrase")
-        elif os.environ.get(NEW_PASSPHRASE_ENV):
-            new_secret = os.environ[NEW_PASSPHRASE_ENV]
-        else:
-            new_secret = prompt_secret("passphrase for the exported copy", confirm=True)
-        checked_new_passphrase(
-            new_secret, insecure=insecure_passphrase, what=f"the exported copy of {name!r}"
-        )
-        document = store.export_encrypted(name, current, new_secret)
-        if out is None:
-            typer.echo(document, nl=False)
-            return
-        _write_private(out, document)
-        emit({"name": name, "file": str(out), "encrypted": True}, as_json=json_out)
+    store = opts.store()
+    current = opts.passphrase(f"passphrase of key {name}")
+    if unsafe_raw:
+        _export_raw(store, name, current, out, opts.json)
+        return
+    store.load(name, current)  # a wrong passphrase fails before asking for a new one
+    if new_passphrase_file is not None:
+        new_secret = secret_file(new_passphrase_file, "export passphrase")
+    elif os.environ.get(NEW_PASSPHRASE_ENV):
+        new_secret = os.environ[NEW_PASSPHRASE_ENV]
+    else:
+        new_secret = prompt_secret("passphrase for the exported copy", confirm=True)
+    checked_new_passphrase(
+        new_secret, insecure=insecure_passphrase, what=f"the exported copy of {name!r}"
+    )
+    document = store.export_encrypted(name, current, new_secret)
+    if out is None:
+        typer.echo(document, nl=False)
+        return
+    _write_private(out, document)
+    opts.emit({"name": name, "file": str(out), "encrypted": True})
 
 
 def _export_raw(store: Keystore, name: str, current: str, out: Path | None, json_out: bool) -> None:

@@ -18,21 +18,17 @@ from typing import Annotated, Any
 
 import typer
 
-from finchain.cli import accountbook
-from finchain.cli.common import (
-    DEFAULT_HOME,
-    DEFAULT_URL,
-    HomeOpt,
-    JsonOpt,
-    KeystoreOpt,
-    PassphraseFileOpt,
-    UrlOpt,
-    open_keystore,
-)
 from finchain.cli.identity_shared import check_did, read_document, time_ns, when
-from finchain.cli.online import connect, event_value
-from finchain.cli.output import CliError, emit, failures
-from finchain.cli.txflags import KeyOptions, TxOptions, tx_command
+from finchain.cli.online import event_value
+from finchain.cli.output import CliError, emit
+from finchain.cli.txflags import (
+    KeyOptions,
+    NodeOptions,
+    TxOptions,
+    key_command,
+    query_command,
+    tx_command,
+)
 from finchain.client import Client
 from finchain.client import credentials_builders as cb
 from finchain.client.escrow import build_escrow, decode_link, encode_link, open_escrow, reseal_share
@@ -153,34 +149,27 @@ def record(
     tx.report(receipt, extra)
 
 
-@app.command("show")
+@query_command(app, "show", names=True)
 def show(
     customer: Annotated[str, typer.Argument(help="the account (id or name)")],
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    q: NodeOptions,
 ) -> None:
     """The KYC claims on an account (escrows as ciphertext) and its tier now."""
-    with failures():
-        store = open_keystore(home, keystore, must_exist=False)
-        target = accountbook.resolve(customer, home, store)
-        now = time_ns(when(None, "now"))
-        with connect(url, home=home) as client:
-            claims = client.query("credentials/kyc", {"account": target}).value["claims"]
-            tier = client.query(
-                "credentials/kyc_tier", {"account": target, "time_ns": str(now)}
-            ).value["tier"]
-        if json_out:
-            emit({"account": target, "tier": tier, "claims": claims}, as_json=True)
-            return
-        emit({"account": target, "tier": tier}, as_json=False)
-        rows = [
-            {k: c[k] for k in ("issuer", "subject", "tier", "expires_ns", "status", "height")}
-            for c in claims
-        ]
-        if rows:
-            emit(rows, as_json=False, title="claims")
+    target = q.resolve(customer)
+    now = time_ns(when(None, "now"))
+    with q.connect() as client:
+        claims = client.query("credentials/kyc", {"account": target}).value["claims"]
+        at = {"account": target, "time_ns": str(now)}
+        tier = client.query("credentials/kyc_tier", at).value["tier"]
+    if q.json:
+        emit({"account": target, "tier": tier, "claims": claims}, as_json=True)
+        return
+    emit({"account": target, "tier": tier}, as_json=False)
+    columns = ("issuer", "subject", "tier", "expires_ns", "status", "height")
+    rows = [{k: c[k] for k in columns} for c in claims]
+    if rows:
+        emit(rows, as_json=False, title="claims")
 
 
 @tx_command(app, "revoke", account=False)
@@ -255,20 +244,17 @@ def disclose_approve(request_id: RequestArg, enc_key: EncKeyOpt, *, tx: TxOption
     tx.report(receipt, {"request_id": request_id})
 
 
-@disclose_app.command("open")
+@key_command(disclose_app, "open", online=True)
 def disclose_open(
     request_id: RequestArg,
     enc_key: EncKeyOpt,
     regulator: Annotated[str, typer.Option("--as", help="your regulator account (id or name)")],
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    passphrase_file: PassphraseFileOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    opts: KeyOptions,
 ) -> None:
     """Read the escrowed identity of a granted request (the requester, with its key)."""
-    with failures(), connect(url, home=home) as client:
-        me = accountbook.resolve(regulator, home, open_keystore(home, keystore))
+    with opts.connect() as client:
+        me = opts.resolve(regulator)
         request, escrow = _request_and_escrow(client, request_id)
         if request["status"] != "granted":
             raise CliError(
@@ -278,13 +264,12 @@ def disclose_open(
         if request["requester"] != me:
             raise CliError(f"request {request_id} was filed by {request['requester']}, not {me}")
         shares = [bytes.fromhex(a["share"]) for a in request["approvals"]]
-        key = KeyOptions(home, keystore, passphrase_file).encryption_key(enc_key)
         link = open_escrow(
             escrow,
             shares,
-            key,
+            opts.encryption_key(enc_key),
             chain_id=client.status().chain_id,
             request_id=request_id,
             my_account=me,
         )
-        emit(decode_link(link), as_json=json_out, title=f"disclosure {request_id}")
+        opts.emit(decode_link(link), title=f"disclosure {request_id}")

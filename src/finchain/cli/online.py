@@ -262,6 +262,23 @@ def proof_status(client: Client, proof: Proof) -> str:
     return "verified" if proof.verify(client.status().hash_name) else "INVALID"
 
 
+def prove_answer(
+    client: Client,
+    data: dict[str, Any],
+    proof: Proof | None,
+    save: Path | None,
+    query: dict[str, Any],
+) -> None:
+    """``data`` gains ``proof`` (the node's proof checked here: verified or INVALID) and,
+    with ``--save``, ``saved``: the proof written with its header (``query``: what it
+    answers, kept informative in the file)."""
+    if proof is not None:
+        data["proof"] = proof_status(client, proof)
+    if save is not None:
+        save_state_proof(client, save, proof, query)
+        data["saved"] = str(save)
+
+
 def save_state_proof(
     client: Client, path: Path, proof: Proof | None, query: dict[str, Any]
 ) -> None:

@@ -12,80 +12,55 @@ from typing import Annotated, Any
 
 import typer
 
-from finchain.cli import accountbook
 from finchain.cli.amounts import from_units
-from finchain.cli.common import (
-    DEFAULT_HOME,
-    DEFAULT_URL,
-    HomeOpt,
-    JsonOpt,
-    KeystoreOpt,
-    UrlOpt,
-    open_keystore,
-    write_json_file,
-)
-from finchain.cli.online import (
-    HeightOpt,
-    ProveOpt,
-    SaveOpt,
-    connect,
-    proof_status,
-    save_state_proof,
-    saved_note,
-)
-from finchain.cli.output import CliError, emit, failures, stdout
+from finchain.cli.common import write_json_file
+from finchain.cli.online import HeightOpt, ProveOpt, SaveOpt, prove_answer, saved_note
+from finchain.cli.output import CliError, emit, stdout
+from finchain.cli.txflags import NodeOptions, query_command
 from finchain.client import Client
 from finchain.client.types import Block
 
 app = typer.Typer(help="Read chain state: balance, block, status (online).", no_args_is_help=True)
 
 
-@app.command("balance")
+@query_command(app, "balance", names=True)
 def balance(
     account: Annotated[str, typer.Argument(help="account id (FC…) or a name")],
     asset: Annotated[str | None, typer.Argument(help="asset symbol; omit for all")] = None,
     height: HeightOpt = None,
     prove: ProveOpt = False,
     save: SaveOpt = None,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    json_out: JsonOpt = False,
+    *,
+    q: NodeOptions,
 ) -> None:
     """ACCOUNT's balance of ASSET (with --prove: Merkle-proven), or all its balances."""
-    with failures():
-        store = open_keystore(home, keystore, must_exist=False)
-        account_id = accountbook.resolve(account, home, store)
-        with connect(url, home=home) as client:
-            if asset is None:
-                if prove or save is not None:
-                    raise CliError("name one ASSET to prove: a listing cannot be proven")
-                _all_balances(client, account_id, height, json_out)
-                return
-            found = client.balance(account_id, asset, height=height, prove=prove or bool(save))
-            decimals = client.asset(asset, height=height).decimals
-            data: dict[str, Any] = {
-                "account": found.account,
-                "asset": found.asset,
-                "amount": from_units(found.amount, decimals),
-                "spendable": from_units(found.spendable, decimals),
-                "frozen": from_units(found.frozen, decimals),
-                "units": str(found.amount),
-                "height": found.height,
-            }
-            if found.proof is not None:
-                data["proof"] = proof_status(client, found.proof)
-            if save is not None:
-                query = {
-                    "path": "bank/balance",
-                    "params": {"account": account_id, "asset": asset},
-                    "answer": {"amount": str(found.amount), "frozen": str(found.frozen)},
-                }
-                save_state_proof(client, save, found.proof, query)
-                data["saved"] = str(save)
-            emit(data, as_json=json_out, title=f"{asset} balance")
-            if save is not None and not json_out:
-                saved_note(save)
+    account_id = q.resolve(account)
+    with q.connect() as client:
+        if asset is None:
+            if prove or save is not None:
+                raise CliError("name one ASSET to prove: a listing cannot be proven")
+            _all_balances(client, account_id, height, q.json)
+            return
+        found = client.balance(account_id, asset, height=height, prove=prove or bool(save))
+        decimals = client.asset(asset, height=height).decimals
+        data: dict[str, Any] = {
+            "account": found.account,
+            "asset": found.asset,
+            "amount": from_units(found.amount, decimals),
+            "spendable": from_units(found.spendable, decimals),
+            "frozen": from_units(found.frozen, decimals),
+            "units": str(found.amount),
+            "height": found.height,
+        }
+        query = {
+            "path": "bank/balance",
+            "params": {"account": account_id, "asset": asset},
+            "answer": {"amount": str(found.amount), "frozen": str(found.frozen)},
+        }
+        prove_answer(client, data, found.proof, save, query)
+        q.emit(data, title=f"{asset} balance")
+        if save is not None and not q.json:
+            saved_note(save)
 
 
 def _all_balances(client: Client, account_id: str, height: int | None, json_out: bool) -> None:
@@ -123,72 +98,67 @@ def block_json(block: Block) -> dict[str, Any]:
     }
 
 
-@app.command("block")
+@query_command(app, "block")
 def block(
     height: Annotated[str, typer.Argument(help="block height, or latest")] = "latest",
     save: Annotated[
         Path | None, typer.Option("--save", help="write the block JSON (a trusted header file)")
     ] = None,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    json_out: JsonOpt = False,
+    *,
+    q: NodeOptions,
 ) -> None:
     """A committed block: its signed header, transactions and their result codes."""
-    with failures():
-        at: int | None = None
-        if height != "latest":
-            if not height.isdigit() or int(height) < 1:
-                raise CliError(f"height must be an integer >= 1 or 'latest', not {height!r}")
-            at = int(height)
-        with connect(url, home=home) as client:
-            found = client.block(at)
-            data = block_json(found)
-            if save is not None:
-                write_json_file(save, data)
-            if json_out:
-                emit(data, as_json=True)
-                return
-            header = dict(found.header)
-            if found.commit is not None:  # CometBFT: committed by validators' signatures
-                signed = [s for s in found.commit["signatures"] if s["block_id_flag"] == 2]
-                vouched = {"commit": f"{len(signed)} validator signatures"}
-            else:
-                vouched = {
-                    "signature": found.signature,
-                    "validator": f"{found.validator.get('scheme')}:"
-                    f"{found.validator.get('public_key')}",
-                }
+    at: int | None = None
+    if height != "latest":
+        if not height.isdigit() or int(height) < 1:
+            raise CliError(f"height must be an integer >= 1 or 'latest', not {height!r}")
+        at = int(height)
+    with q.connect() as client:
+        found = client.block(at)
+        data = block_json(found)
+        if save is not None:
+            write_json_file(save, data)
+        if q.json:
+            emit(data, as_json=True)
+            return
+        header = dict(found.header)
+        if found.commit is not None:  # CometBFT: committed by validators' signatures
+            signed = [s for s in found.commit["signatures"] if s["block_id_flag"] == 2]
+            vouched = {"commit": f"{len(signed)} validator signatures"}
+        else:
+            vouched = {
+                "signature": found.signature,
+                "validator": f"{found.validator.get('scheme')}:{found.validator.get('public_key')}",
+            }
+        emit(
+            {
+                "height": found.height,
+                "time_ns": found.time_ns,
+                "block_hash": found.block_hash,
+                **{k: v for k, v in header.items() if k not in ("height", "time_ns")},
+                **vouched,
+                "txs": len(found.tx_ids),
+            },
+            as_json=False,
+            title=f"block {found.height}",
+        )
+        if found.tx_ids:
             emit(
-                {
-                    "height": found.height,
-                    "time_ns": found.time_ns,
-                    "block_hash": found.block_hash,
-                    **{k: v for k, v in header.items() if k not in ("height", "time_ns")},
-                    **vouched,
-                    "txs": len(found.tx_ids),
-                },
+                [
+                    {"tx_id": tx_id, "code": r.code, "codespace": r.codespace}
+                    for tx_id, r in zip(found.tx_ids, found.results, strict=True)
+                ],
                 as_json=False,
-                title=f"block {found.height}",
+                title="transactions",
             )
-            if found.tx_ids:
-                emit(
-                    [
-                        {"tx_id": tx_id, "code": r.code, "codespace": r.codespace}
-                        for tx_id, r in zip(found.tx_ids, found.results, strict=True)
-                    ],
-                    as_json=False,
-                    title="transactions",
-                )
-            if save is not None:
-                stdout.print(f"block saved to {save}")
+        if save is not None:
+            stdout.print(f"block saved to {save}")
 
 
-@app.command("status")
-def status(
-    url: UrlOpt = DEFAULT_URL, home: HomeOpt = DEFAULT_HOME, json_out: JsonOpt = False
-) -> None:
+@query_command(app, "status")
+def status(*, q: NodeOptions) -> None:
     """The node: chain id and genesis hash, suite, height, app hash, validators, engine."""
-    with failures(), connect(url, home=home) as client:
+    with q.connect() as client:
         found = client.status()
         data = {
             "chain_id": found.chain_id,
@@ -205,4 +175,4 @@ def status(
             "version": found.version,
             "url": client.url,
         }
-        emit(data, as_json=json_out, title="node status")
+        q.emit(data, title="node status")

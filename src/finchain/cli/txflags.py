@@ -1,24 +1,27 @@
 """One set of options for every command that signs, and one way to sign and send.
 
 The model is Cosmos ``AddTxFlagsToCmd`` + ``GetClientTxContext``: a command
-declares only its own arguments and one parameter typed :class:`TxOptions`
-(or :class:`KeyOptions` for a command that signs offline); :func:`tx_command`
-(:func:`key_command`) adds the shared options to the command, builds the
-object from them, and runs the body under ``failures()`` (one-line errors,
-exit codes of docs/cli.md)::
+declares only its own arguments and one parameter typed :class:`TxOptions`;
+:func:`tx_command` adds the shared options to the command, builds the object
+from them, and runs the body under ``failures()`` (one-line errors, the exit
+codes of docs/cli.md)::
 
-    @tx_command(app, "burn")
-    def burn(symbol: SymbolArg, amount: AmountArg, *, tx: TxOptions) -> None:
-        with tx.session() as s:
-            units = to_units(amount, s.client.asset(symbol).decimals)
-            receipt = s.send(b.burn(symbol, units))
-        tx.report(receipt, {"asset": symbol, "units": units})
+    @tx_command(app, "freeze")  # finchain <group> freeze ACCOUNT --from KEY …
+    def freeze(account: AccountArg, *, tx: TxOptions) -> None:
+        target = tx.resolve(account)  # an id, or a name (docs/cli.md)
+        with tx.session() as s:  # the node, and the signer when first needed
+            receipt = s.send(b.freeze(target))  # sign, submit, re-sign on a moved nonce
+        tx.report(receipt, {"account": target, "by": s.account})  # --json or a table
 
 The shared transaction options (docs/cli.md, "Transaction options"): ``--from``
 (repeatable), ``--account``, ``--wait/--no-wait``, ``--timeout``, ``--url``,
 ``--home``, ``--keystore``, ``--passphrase-file``, ``--json``. A command may
 leave out ``--account`` (``kyc`` uses it for the customer), ``--wait`` (a
-command that must see its block) or ``--timeout``.
+command that must see its block) or ``--timeout``. The same mechanism gives
+commands that only read from a node ``--url``, ``--home`` (``--keystore``),
+``--json`` as :class:`NodeOptions` (:func:`query_command`, Cosmos
+``AddQueryFlagsToCmd``), and commands that unlock a key without sending a
+transaction their :class:`KeyOptions` (:func:`key_command`).
 
 Every transaction goes through :meth:`TxSession.send` (or ``send_built`` for
 messages that name the nonce), which is ``finchain.client.sending.send_tx``:
@@ -31,7 +34,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from copy import copy
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -70,24 +73,43 @@ from finchain.crypto import EncryptionKey, KeyInfo, Keystore, PrivateKey
 F = TypeVar("F", bound=Callable[..., None])
 
 KEY_PANEL = "Key options"
+NODE_PANEL = "Node options"
 TX_PANEL = "Transaction options"
 
 
 @dataclass(frozen=True, slots=True)
-class KeyOptions:
-    """Where keys live and how they unlock: ``--home``, ``--keystore``,
-    ``--passphrase-file``, and ``--json`` for the output."""
+class NodeOptions:
+    """Which node and which home: ``--url``, ``--home`` (``--keystore`` where account
+    names are resolved), and ``--json`` for the output."""
 
+    url: str = DEFAULT_URL
     home: Path = DEFAULT_HOME
     keystore: Path | None = None
-    passphrase_file: Path | None = None
     json: bool = False
+
+    def connect(self) -> AbstractContextManager[Client]:
+        """A client of ``--url``, compared with ``--home``'s chain (docs/cli.md)."""
+        return connect(self.url, home=self.home)
 
     def store(self, *, must_exist: bool = True) -> Keystore:
         return open_keystore(self.home, self.keystore, must_exist=must_exist)
 
     def resolve(self, name: str) -> str:
         """An account id from an id or a name (docs/cli.md, "Naming accounts")."""
+        return accountbook.resolve(name, self.home, self.store(must_exist=False))
+
+    def emit(self, data: Any, *, title: str = "") -> None:
+        emit(data, as_json=self.json, title=title)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyOptions(NodeOptions):
+    """Where keys live and how they unlock: ``--home``, ``--keystore``,
+    ``--passphrase-file``, and ``--json`` for the output."""
+
+    passphrase_file: Path | None = None
+
+    def resolve(self, name: str) -> str:
         return accountbook.resolve(name, self.home, self.store())
 
     def public_keys(self, names: Sequence[str]) -> list[KeyInfo]:
@@ -95,26 +117,26 @@ class KeyOptions:
         store = self.store()
         return [store.info(name) for name in names]
 
+    def passphrase(self, prompt: str) -> str:
+        """The passphrase by docs/cli.md's order: --passphrase-file, $FINCHAIN_PASSPHRASE,
+        the dev chain's file, a prompt."""
+        return passphrase(self.home, self.passphrase_file, prompt=prompt)
+
     def key(self, name: str) -> PrivateKey:
         """Decrypt one keystore key; the passphrase comes as docs/cli.md says."""
         store = self.store()
         store.info(name)  # a missing key fails before any prompt
-        secret = passphrase(self.home, self.passphrase_file, prompt=f"passphrase of key {name}")
-        return store.load(name, secret)
+        return store.load(name, self.passphrase(f"passphrase of key {name}"))
 
     def encryption_key(self, name: str) -> EncryptionKey:
         """A keystore key as a decryption key (sealed shares, wrapped data keys)."""
         return EncryptionKey(self.key(name))
-
-    def emit(self, data: Any, *, title: str = "") -> None:
-        emit(data, as_json=self.json, title=title)
 
 
 @dataclass(frozen=True, slots=True)
 class TxOptions(KeyOptions):
     """Everything a command needs to sign and send one transaction, from the shared options."""
 
-    url: str = DEFAULT_URL
     signers: tuple[str, ...] = ()  # --from: keystore keys that sign, sharing one passphrase
     account: str | None = None  # --account: the signing account (default: from --from)
     wait: bool = True
@@ -124,7 +146,7 @@ class TxOptions(KeyOptions):
     def session(self) -> Iterator[TxSession]:
         """A connection to the node (``--url``, checked against ``--home``'s chain) and
         the signer, made when first needed."""
-        with connect(self.url, home=self.home) as client:
+        with self.connect() as client:
             yield TxSession(self, client)
 
     def broadcast(self, *msgs: RawMsg, extra: Mapping[str, Any] | None = None) -> SubmitReceipt:
@@ -229,6 +251,16 @@ def _key_flags(panel: str) -> list[inspect.Parameter]:
     ]
 
 
+def _node_flags(*, names: bool) -> list[inspect.Parameter]:
+    flags = [
+        _flag("url", UrlOpt, NODE_PANEL, DEFAULT_URL),
+        _flag("home", HomeOpt, NODE_PANEL, DEFAULT_HOME),
+    ]
+    if names:
+        flags.append(_flag("keystore", KeystoreOpt, NODE_PANEL, None))
+    return [*flags, _flag("json", JsonOpt, NODE_PANEL, False)]
+
+
 def _tx_flags(*, account: bool, wait: bool, timeout: float | None) -> list[inspect.Parameter]:
     flags = [_flag("signers", FromOpt, TX_PANEL)]
     if account:
@@ -261,16 +293,25 @@ def tx_command(
     return _command(group, name, TxOptions, flags, defaults)
 
 
-def key_command(group: typer.Typer, name: str) -> Callable[[F], F]:
-    """Register an offline command that unlocks keys: ``--home``, ``--keystore``,
-    ``--passphrase-file`` and ``--json``, passed as the ``KeyOptions`` parameter."""
-    return _command(group, name, KeyOptions, _key_flags(KEY_PANEL), {})
+def query_command(group: typer.Typer, name: str, *, names: bool = False) -> Callable[[F], F]:
+    """Register a command that reads from a node: ``--url``, ``--home``, ``--json``, and
+    ``--keystore`` with ``names`` (it resolves account names), passed as ``NodeOptions``
+    (Cosmos ``AddQueryFlagsToCmd``)."""
+    return _command(group, name, NodeOptions, _node_flags(names=names), {})
+
+
+def key_command(group: typer.Typer, name: str, *, online: bool = False) -> Callable[[F], F]:
+    """Register a command that unlocks keys without sending a transaction: ``--home``,
+    ``--keystore``, ``--passphrase-file`` and ``--json`` (and ``--url`` if it reads from
+    a node: ``online``), passed as the ``KeyOptions`` parameter."""
+    url = [_flag("url", UrlOpt, KEY_PANEL, DEFAULT_URL)] if online else []
+    return _command(group, name, KeyOptions, [*url, *_key_flags(KEY_PANEL)], {})
 
 
 def _command(
     group: typer.Typer,
     name: str,
-    kind: type[KeyOptions],
+    kind: type[NodeOptions],
     flags: list[inspect.Parameter],
     defaults: dict[str, Any],
 ) -> Callable[[F], F]:

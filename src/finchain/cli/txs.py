@@ -15,19 +15,18 @@ from typing import Annotated, Any
 import typer
 
 from finchain.cli.amounts import to_units
-from finchain.cli.common import DEFAULT_HOME, DEFAULT_URL, HomeOpt, JsonOpt, UrlOpt, write_json_file
+from finchain.cli.common import write_json_file
 from finchain.cli.online import (
     COMETBFT_NO_SAVE,
     SaveOpt,
     TimeoutOpt,
     WaitOpt,
-    connect,
     report,
     saved_note,
 )
-from finchain.cli.output import CliError, emit, failures
+from finchain.cli.output import CliError, emit
 from finchain.cli.prooffile import tx_document
-from finchain.cli.txflags import TxOptions, tx_command
+from finchain.cli.txflags import NodeOptions, TxOptions, query_command, tx_command
 from finchain.client import builders as b
 from finchain.client.sending import submit
 from finchain.client.types import TxInfo
@@ -71,23 +70,21 @@ def transfer(
     tx.report(receipt, extra)
 
 
-@app.command("send-raw")
+@query_command(app, "send-raw")
 def send_raw(
     source: Annotated[
         Path, typer.Argument(help="file holding a signed tx in hex or base64; - for stdin")
     ],
     wait: WaitOpt = True,
     timeout: TimeoutOpt = 10.0,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    json_out: JsonOpt = False,
+    *,
+    q: NodeOptions,
 ) -> None:
     """Submit an already-signed transaction (e.g. from `tx transfer --sign-only`)."""
-    with failures():
-        raw = _read_tx(source)
-        with connect(url, home=home) as client:
-            receipt = submit(client, raw, wait=wait, timeout=timeout)
-        report(receipt, as_json=json_out)
+    raw = _read_tx(source)
+    with q.connect() as client:
+        receipt = submit(client, raw, wait=wait, timeout=timeout)
+    report(receipt, as_json=q.json)
 
 
 def _read_tx(source: Path) -> bytes:
@@ -114,16 +111,15 @@ def _read_tx(source: Path) -> bytes:
     return raw
 
 
-@app.command("show")
+@query_command(app, "show")
 def show(
     tx_id: Annotated[str, typer.Argument(help="transaction id (hex)")],
     save: SaveOpt = None,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    json_out: JsonOpt = False,
+    *,
+    q: NodeOptions,
 ) -> None:
     """A committed transaction: block, result, events, decoded body; --save its proof."""
-    with failures(), connect(url, home=home) as client:
+    with q.connect() as client:
         info = client.tx(tx_id)
         status = client.status()
         verified = info.verify_inclusion(status.hash_name)
@@ -137,7 +133,7 @@ def show(
                 save, tx_document(chain_id=status.chain_id, suite=status.suite, tx=info)
             )
             data["saved"] = str(save)
-        if json_out:
+        if q.json:
             emit(data, as_json=True)
             return
         events, body = data.pop("events"), data.pop("body")

@@ -15,20 +15,15 @@ commands read and write the files.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from finchain.cli.common import (
-    DEFAULT_HOME,
-    DEFAULT_URL,
-    HomeOpt,
-    JsonOpt,
-    UrlOpt,
-    load_json_file,
-    write_json_file,
-)
+from finchain.cli.common import load_json_file, write_json_file
 from finchain.cli.identity_shared import (
     DEFAULT_KEY_ID,
     KeyIdOpt,
@@ -37,9 +32,16 @@ from finchain.cli.identity_shared import (
     read_document,
     when,
 )
-from finchain.cli.online import connect, require_same_chain
-from finchain.cli.output import CliError, emit, failures, stderr, stdout
-from finchain.cli.txflags import KeyOptions, TxOptions, key_command, tx_command
+from finchain.cli.online import require_same_chain
+from finchain.cli.output import CliError, emit, stderr, stdout
+from finchain.cli.txflags import (
+    KeyOptions,
+    NodeOptions,
+    TxOptions,
+    key_command,
+    query_command,
+    tx_command,
+)
 from finchain.client import credentials_builders as cb
 from finchain.client.status_lists import publish_status_list
 from finchain.client.trust import ChainTrust
@@ -89,6 +91,10 @@ ListFileArg = Annotated[Path, typer.Argument(help="the status list credential fi
 PurposeOpt = Annotated[
     str, typer.Option("--purpose", help=f"status purpose: {', '.join(STATUS_PURPOSES)}")
 ]
+
+
+def _now() -> datetime:
+    return when(None, "now")
 
 
 def _purpose(purpose: str) -> str:
@@ -158,7 +164,7 @@ def issue_cmd(
         status=status,
     )
     signing = opts.key(key)
-    secured = issue(credential, signing, f"{issuer}#{key_id}", created=when(None, "now"))
+    secured = issue(credential, signing, f"{issuer}#{key_id}", created=_now())
     write_json_file(out, secured)
     opts.emit(
         {
@@ -208,24 +214,30 @@ def _print_result(result: VerificationResult, *, as_json: bool, what: str) -> No
 _VERIFY_REFUSAL = "to verify against it"
 
 
-@app.command("verify")
+@contextmanager
+def _trust(q: NodeOptions, status_list: list[Path]) -> Iterator[ChainTrust]:
+    """What a verifier trusts, from the node's chain (refused if it is not the home's), with
+    the status list files given."""
+    lists = _status_lists(status_list)
+    with q.connect() as client:
+        require_same_chain(client, q.home, refusing=_VERIFY_REFUSAL)
+        yield ChainTrust(client, status_lists=lists)
+
+
+@query_command(app, "verify")
 def verify(
     file: Annotated[Path, typer.Argument(help="the credential file")],
     status_list: StatusListsOpt = [],  # noqa: B006
     at: AtOpt = None,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    json_out: JsonOpt = False,
+    *,
+    q: NodeOptions,
 ) -> None:
     """Run every check on a credential and print each; exit 1 unless all pass."""
-    with failures():
-        credential = load_json_file(file, "credential")
-        lists = _status_lists(status_list)
-        now = when(at, "--at")
-        with connect(url, home=home) as client:
-            require_same_chain(client, home, refusing=_VERIFY_REFUSAL)
-            result = verify_credential(credential, ChainTrust(client, status_lists=lists), now=now)
-    _print_result(result, as_json=json_out, what="credential")
+    credential = load_json_file(file, "credential")
+    now = when(at, "--at")
+    with _trust(q, status_list) as trust:
+        result = verify_credential(credential, trust, now=now)
+    _print_result(result, as_json=q.json, what="credential")
 
 
 @key_command(app, "present")
@@ -248,7 +260,7 @@ def present(
         presentation,
         opts.key(key),
         f"{holder}#{key_id}",
-        created=when(None, "now"),
+        created=_now(),
         challenge=challenge,
         domain=domain,
     )
@@ -256,32 +268,24 @@ def present(
     opts.emit({"out": str(out), "holder": holder, "credentials": len(files)})
 
 
-@app.command("verify-presentation")
+@query_command(app, "verify-presentation")
 def verify_presentation_cmd(
     file: Annotated[Path, typer.Argument(help="the presentation file")],
     challenge: Annotated[str, typer.Option("--challenge", help="the challenge you sent")],
     domain: Annotated[str, typer.Option("--domain", help="your domain")],
     status_list: StatusListsOpt = [],  # noqa: B006
     at: AtOpt = None,
-    url: UrlOpt = DEFAULT_URL,
-    home: HomeOpt = DEFAULT_HOME,
-    json_out: JsonOpt = False,
+    *,
+    q: NodeOptions,
 ) -> None:
     """Check the holder's proof, challenge and domain, and every enclosed credential."""
-    with failures():
-        presentation = load_json_file(file, "presentation")
-        lists = _status_lists(status_list)
-        now = when(at, "--at")
-        with connect(url, home=home) as client:
-            require_same_chain(client, home, refusing=_VERIFY_REFUSAL)
-            result = verify_presentation(
-                presentation,
-                ChainTrust(client, status_lists=lists),
-                challenge=challenge,
-                domain=domain,
-                now=now,
-            )
-    _print_result(result, as_json=json_out, what="presentation")
+    presentation = load_json_file(file, "presentation")
+    now = when(at, "--at")
+    with _trust(q, status_list) as trust:
+        result = verify_presentation(
+            presentation, trust, challenge=challenge, domain=domain, now=now
+        )
+    _print_result(result, as_json=q.json, what="presentation")
 
 
 # -- status lists ---------------------------------------------------------------------------
@@ -309,7 +313,7 @@ def status_create(
         status=StatusList(size),
         valid_from=when(None, "now"),
     )
-    signed = resign_status_list(unsigned, opts.key(key), key_id=key_id, created=when(None, "now"))
+    signed = resign_status_list(unsigned, opts.key(key), key_id=key_id, created=_now())
     write_json_file(out, signed)
     opts.emit({"out": str(out), "id": list_url, "purpose": purpose, "size": size})
 
@@ -317,9 +321,7 @@ def status_create(
 def _flip(opts: KeyOptions, path: Path, index: int, value: bool, key: str, key_id: str) -> None:
     """Set or clear bit ``index`` of the list in ``path``, re-sign it, write it back."""
     document = read_document(path, "status list")
-    signed = set_status_bit(
-        document, index, value, opts.key(key), key_id=key_id, created=when(None, "now")
-    )
+    signed = set_status_bit(document, index, value, opts.key(key), key_id=key_id, created=_now())
     write_json_file(path, signed)
     opts.emit({"file": str(path), "index": index, "bit": int(value)})
 
@@ -369,68 +371,47 @@ def status_publish(file: ListFileArg, *, tx: TxOptions) -> None:
     _publish(tx, read_document(file, "status list"))
 
 
-def _change_status(
-    tx: TxOptions,
-    credential_file: Path,
-    list_file: Path,
-    purpose: str,
-    value: bool,
-    key: str,
-    key_id: str,
-) -> None:
-    """Flip the credential's ``purpose`` bit in the list file, re-sign and save the file,
-    then anchor it (``finchain.offchain.vc.statuschange``, ``finchain.client.status_lists``)."""
-    credential = read_document(credential_file, "credential")
-    document = read_document(list_file, "status list")
-    index = credential_status_index(credential, document, purpose)
-    signed = set_status_bit(
-        document, index, value, tx.key(key), key_id=key_id, created=when(None, "now")
-    )
-    write_json_file(list_file, signed)  # kept before anchoring: the anchor is of these bytes
-    _publish(tx, signed)
-
-
 CredentialArg = Annotated[Path, typer.Argument(help="the credential file")]
 ListOpt = Annotated[Path, typer.Option("--list", help="the issuer's status list file")]
 
 
-@tx_command(app, "revoke")
-def revoke(
-    credential: CredentialArg,
-    list_file: ListOpt,
-    key: KeyOpt,
-    key_id: KeyIdOpt = DEFAULT_KEY_ID,
-    *,
-    tx: TxOptions,
-) -> None:
-    """Revoke a credential for good: set its revocation bit, re-sign, anchor."""
-    _change_status(tx, credential, list_file, REVOCATION, True, key, key_id)
+def _status_change(name: str, purpose: str, value: bool, doc: str) -> None:
+    """Register ``vc NAME``: set (``value``) or clear the credential's ``purpose`` bit in the
+    list file, re-sign and save the file, then anchor it (the SDK's
+    ``finchain.offchain.vc.statuschange`` and ``finchain.client.status_lists``)."""
+
+    def change(
+        credential: CredentialArg,
+        list_file: ListOpt,
+        key: KeyOpt,
+        key_id: KeyIdOpt = DEFAULT_KEY_ID,
+        *,
+        tx: TxOptions,
+    ) -> None:
+        issued = read_document(credential, "credential")
+        document = read_document(list_file, "status list")
+        index = credential_status_index(issued, document, purpose)  # before any prompt
+        signing = tx.key(key)
+        signed = set_status_bit(document, index, value, signing, key_id=key_id, created=_now())
+        write_json_file(list_file, signed)  # kept before anchoring: the anchor is of these bytes
+        _publish(tx, signed)
+
+    change.__doc__ = doc
+    tx_command(app, name)(change)
 
 
-@tx_command(app, "suspend")
-def suspend(
-    credential: CredentialArg,
-    list_file: ListOpt,
-    key: KeyOpt,
-    key_id: KeyIdOpt = DEFAULT_KEY_ID,
-    *,
-    tx: TxOptions,
-) -> None:
-    """Suspend a credential: set its suspension bit, re-sign, anchor."""
-    _change_status(tx, credential, list_file, SUSPENSION, True, key, key_id)
-
-
-@tx_command(app, "unsuspend")
-def unsuspend(
-    credential: CredentialArg,
-    list_file: ListOpt,
-    key: KeyOpt,
-    key_id: KeyIdOpt = DEFAULT_KEY_ID,
-    *,
-    tx: TxOptions,
-) -> None:
-    """Lift a suspension: clear the suspension bit, re-sign, anchor."""
-    _change_status(tx, credential, list_file, SUSPENSION, False, key, key_id)
+_status_change(
+    "revoke",
+    REVOCATION,
+    True,
+    "Revoke a credential for good: set its revocation bit, re-sign, anchor.",
+)
+_status_change(
+    "suspend", SUSPENSION, True, "Suspend a credential: set its suspension bit, re-sign, anchor."
+)
+_status_change(
+    "unsuspend", SUSPENSION, False, "Lift a suspension: clear the suspension bit, re-sign, anchor."
+)
 
 
 # -- schemas --------------------------------------------------------------------------------
