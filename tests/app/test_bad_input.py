@@ -17,7 +17,7 @@ from finchain.client import builders as b
 from finchain.codec import TxBody, decode, encode, encode_tx, sign_tx
 from finchain.codec.tx import TxSignature
 from finchain.crypto import generate_private_key
-from finchain.modules.accounts.keys import nonce as nonce_key
+from finchain.modules.accounts.keys import NONCES
 from finchain.modules.accounts.types import account_id
 from tests.harness import CHAIN_ID, Chain
 
@@ -48,7 +48,7 @@ def assert_rejected(
     assert (result.codespace, result.code) == (codespace, code), result.log
     if in_block_changes_nonce:
         assert chain.app.accounts.nonce(chain.app.state, in_block_changes_nonce) == nonce_before + 1
-        chain.app.state.get(nonce_key(in_block_changes_nonce))
+        chain.app.state.get(NONCES.key_bytes(in_block_changes_nonce))
     else:
         assert chain.app_hash() == before
 

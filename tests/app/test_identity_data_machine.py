@@ -46,7 +46,7 @@ from finchain.client import evidence_builders as eb
 from finchain.client import identity_builders as ib
 from finchain.codec import RawMsg
 from finchain.crypto import PrivateKey, generate_private_key
-from finchain.modules.accounts import keys as account_keys
+from finchain.modules.accounts.keys import NONCES
 from finchain.modules.accounts.types import account_id
 from finchain.modules.governance.module import genesis_member, genesis_validator
 from finchain.modules.identity.binding import binding_statement
@@ -747,7 +747,7 @@ class IdentityDataMachine(RuleBasedStateMachine):
                 if state.get(k) != self.snapshot.get(k)
             }
             nonces = {
-                account_keys.nonce(account_id(s)) for s, expect, _ in expected if expect[0] != "tx"
+                NONCES.key_bytes(account_id(s)) for s, expect, _ in expected if expect[0] != "tx"
             }
             assert changed == nonces, sorted(changed ^ nonces)
         self.snapshot = state

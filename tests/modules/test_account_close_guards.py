@@ -12,16 +12,28 @@ makes the same close pass.
 
 from __future__ import annotations
 
+from finchain.app import TxResult
 from finchain.client import builders as b
 from finchain.codec import RawMsg
+from finchain.core.authority import AccountStatus
 from finchain.crypto import generate_private_key
+from finchain.errors import ErrorCode, lookup
+from finchain.modules.credentials.errors import ErrRegulatorCloses
+from finchain.modules.identity.errors import ErrControllerCloses
 from tests.harness import Chain
 from tests.modules.test_credentials_chain import World, world  # noqa: F401 - fixture
-from tests.modules.test_identity import A, Registry, assert_refused, deactivate, method, update_did
+from tests.modules.test_identity import A, Registry, deactivate, method, update_did
 
 
-def status(app, account: str) -> str:
-    return str(app.query("accounts/account", {"account": account}).value["account"]["status"])
+def status(app, account: str) -> AccountStatus:
+    return AccountStatus(
+        app.query("accounts/account", {"account": account}).value["account"]["status"]
+    )
+
+
+def refused(result: TxResult, error: ErrorCode) -> bool:
+    """Refused with exactly ``error``, and nothing happened (no events)."""
+    return lookup(result.codespace, result.code) is error and result.events == ()
 
 
 def test_the_controller_account_of_an_active_did_cannot_close(tmp_path):
@@ -29,17 +41,17 @@ def test_the_controller_account_of_an_active_did_cannot_close(tmp_path):
     kept = reg.create(2, method("auth", generate_private_key("ed25519")))
     handed = reg.create(2, method("auth", generate_private_key("ed25519")))
 
-    refused = reg.send(2, b.close_account())
-    assert_refused(refused, 21)
-    assert kept in refused.log and "identity/deactivate_did" in refused.log
-    assert status(reg.app, A[2]) == "active"
+    result = reg.send(2, b.close_account())
+    assert refused(result, ErrControllerCloses), result.log
+    assert kept in result.log and "identity/deactivate_did" in result.log
+    assert status(reg.app, A[2]) is AccountStatus.ACTIVE
 
     # Deactivating one DID and handing the other over, in the same transaction, frees it.
     result = reg.send(
         2, deactivate(kept), update_did(handed, controller_account=A[3]), b.close_account()
     )
     assert result.ok, result.log
-    assert status(reg.app, A[2]) == "closed"
+    assert status(reg.app, A[2]) is AccountStatus.CLOSED
     assert reg.app.identity.controls(reg.app.state, handed, A[3])
 
 
@@ -48,10 +60,11 @@ def test_a_regulator_account_cannot_close_until_governance_removes_it(world: Wor
     held = app.bank.balance(app.state, A[2], "CNY")
     close = (b.transfer((A[1], "CNY", held)), b.close_account())
 
-    refused = world.reg.send(2, *close)
-    assert (refused.codespace, refused.code) == ("credentials", 31), refused.log
-    assert "credentials/remove_regulator" in refused.log and refused.events == ()
-    assert status(app, A[2]) == "active" and app.bank.balance(app.state, A[2], "CNY") == held
+    result = world.reg.send(2, *close)
+    assert refused(result, ErrRegulatorCloses), result.log
+    assert "credentials/remove_regulator" in result.log
+    assert status(app, A[2]) is AccountStatus.ACTIVE
+    assert app.bank.balance(app.state, A[2], "CNY") == held
 
     # Account 2 is also a governance member, which has its own guard (gov:21).
     world.gov.pass_proposal(
@@ -60,5 +73,5 @@ def test_a_regulator_account_cannot_close_until_governance_removes_it(world: Wor
     )
     closed = world.reg.send(2, *close)
     assert closed.ok, closed.log
-    assert status(app, A[2]) == "closed"
+    assert status(app, A[2]) is AccountStatus.CLOSED
     assert app.check_invariants() == []

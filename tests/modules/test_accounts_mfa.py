@@ -18,9 +18,16 @@ from finchain.app import ChainParams
 from finchain.client import builders as b
 from finchain.client.builders import Signer
 from finchain.codec import RawMsg, decode, encode
+from finchain.core.errors import ErrInsufficientWeight, ErrInvalidMsg
 from finchain.core.msgs import CLOSE, KEY_CHANGE, TRANSFER, Operation, tx_operations
 from finchain.crypto import PrivateKey, generate_private_key
-from finchain.errors import FinchainError, lookup
+from finchain.errors import ErrorCode, FinchainError, lookup
+from finchain.modules.accounts.errors import (
+    ErrInvalidPolicy,
+    ErrKeyNotFound,
+    ErrMfaRequired,
+    ErrWouldLock,
+)
 from finchain.modules.accounts.messages import (
     MsgAddKey,
     MsgCancelReset,
@@ -30,21 +37,15 @@ from finchain.modules.accounts.messages import (
     MsgSetMfa,
 )
 from finchain.modules.accounts.mfa import MfaRule
-from finchain.modules.accounts.types import (
-    AccountKey,
-    KeyPolicy,
-    account_id,
-    policy_from_json,
-    policy_to_json,
-)
+from finchain.modules.accounts.types import AccountKey, KeyPolicy, account_id
 from finchain.modules.bank.messages import MsgBurn, MsgTransfer, Output
 from tests.harness import CHAIN_ID, Chain
 
 A1, A2, A3 = account_id(1), account_id(2), account_id(3)
 LOCK = 3
-MFA_REQUIRED = ("accounts", 15)
-INVALID_POLICY = ("accounts", 2)
-WOULD_LOCK = ("accounts", 7)
+MFA_REQUIRED = ErrMfaRequired
+INVALID_POLICY = ErrInvalidPolicy
+WOULD_LOCK = ErrWouldLock
 FUNDS = 10_000
 LIMIT = 1_000
 TWO_FACTOR_TRANSFERS = b.mfa_transfer("CNY", above=LIMIT)
@@ -102,9 +103,7 @@ def open_account(
     return Holder(chain, created, keys)
 
 
-def assert_refused(
-    holder: Holder, raw: bytes, error: tuple[str, int], *, by_ante: bool = True
-) -> str:
+def assert_refused(holder: Holder, raw: bytes, error: ErrorCode, *, by_ante: bool = True) -> str:
     """``raw`` is refused at admission and in a block, changing nothing: returns the log.
 
     A refusal by the ante chain (the multi-factor check is one) leaves the app
@@ -115,9 +114,9 @@ def assert_refused(
     before = (chain.app_hash(), holder.record(), chain.balance(holder.account), chain.balance(2))
     nonce = holder.nonce()
     checked = chain.app.check_tx(raw)
-    assert (checked.codespace, checked.code) == error, checked.log
+    assert lookup(checked.codespace, checked.code) is error, checked.log
     (result,) = chain.block(raw)
-    assert (result.codespace, result.code) == error, result.log
+    assert lookup(result.codespace, result.code) is error, result.log
     assert result.log == checked.log, "mempool and block give the same verdict"
     after = (chain.app_hash(), holder.record(), chain.balance(holder.account), chain.balance(2))
     if by_ante:
@@ -203,7 +202,7 @@ def test_weight_threshold_still_applies_on_top_of_factors(chain):
     )
     small, big = b.transfer((A2, "CNY", 1)), b.transfer((A2, "CNY", LIMIT + 1))
     # Two factors but weight 1 of 2: the M-of-N threshold refuses (tx:9), even below the limit.
-    assert_refused(holder, holder.signer("hw").sign(small), ("tx", 9))
+    assert_refused(holder, holder.signer("hw").sign(small), ErrInsufficientWeight)
     # Weight 2 of 2 but one factor: enough for small amounts, not above the limit.
     assert_accepted(holder, holder.signer("dev", "ops").sign(small))
     assert_refused(holder, holder.signer("dev", "ops").sign(big), MFA_REQUIRED)
@@ -302,10 +301,10 @@ def test_unsatisfiable_policy_is_refused_at_creation(chain):
     )
     before = chain.app_hash()
     checked = chain.app.check_tx(raw)
-    assert (checked.codespace, checked.code) == INVALID_POLICY
+    assert lookup(checked.codespace, checked.code) is INVALID_POLICY
     assert "needs 2 distinct factors but the keys carry 1 (device)" in checked.log
     (result,) = chain.block(raw)
-    assert (result.codespace, result.code) == INVALID_POLICY
+    assert lookup(result.codespace, result.code) is INVALID_POLICY
     assert chain.app_hash() == before
 
 
@@ -332,7 +331,7 @@ def test_changes_that_would_make_a_rule_unsatisfiable_are_refused(chain):
 def test_set_factor_on_an_unknown_key_is_refused(chain):
     holder = open_account(chain, [b.mfa_close()])
     raw = holder.signer("dev").sign(b.set_factor("nope", "device"))
-    assert_refused(holder, raw, ("accounts", 6), by_ante=False)
+    assert_refused(holder, raw, ErrKeyNotFound, by_ante=False)
 
 
 BAD_POLICIES: dict[str, Any] = {
@@ -383,8 +382,8 @@ def test_malformed_factors_and_rules_are_refused_with_registered_codes(chain, ca
     raw = chain.signer(1).sign(RawMsg(MsgCreateAccount.TYPE, {"policy": good, "recovery": ""}))
     before = chain.app_hash()
     result = chain.app.check_tx(raw)
-    assert not result.ok and lookup(result.codespace, result.code) is not None
-    assert (result.codespace, result.code) in (INVALID_POLICY, ("tx", 6)), result.log
+    assert not result.ok
+    assert lookup(result.codespace, result.code) in (INVALID_POLICY, ErrInvalidMsg), result.log
     assert chain.app_hash() == before
 
 
@@ -457,7 +456,7 @@ def test_rules_are_stored_in_one_canonical_order():
     other = b.policy(labelled[::-1], mfa=rules[::-1])
     assert encode(one.to_obj()) == encode(other.to_obj())
     assert [r["operation"] for r in one.to_obj()["mfa"]] == [CLOSE, KEY_CHANGE, TRANSFER]
-    assert policy_from_json(policy_to_json(one)) == one
+    assert KeyPolicy.from_json(one.to_json()) == one
     assert one.to_obj()["mfa"][2] == {
         "operation": "transfer",
         "min_factors": 2,
@@ -470,9 +469,9 @@ def test_genesis_export_round_trips_factors_and_rules(chain):
     holder = open_account(chain, [b.mfa_close(), TWO_FACTOR_TRANSFERS])
     exported = chain.app.export_genesis()["accounts"]["accounts"]
     (entry,) = [a for a in exported if a["id"] == holder.account]
-    policy = policy_from_json(entry["policy"])
+    policy = KeyPolicy.from_json(entry["policy"])
     assert policy.factors() == {"device", "hardware"} and len(policy.mfa) == 2
-    assert policy_to_json(policy) == holder.policy()
+    assert policy.to_json() == holder.policy()
 
 
 # -- what messages declare ---------------------------------------------------------------------
@@ -590,7 +589,7 @@ def test_fuzz_policy_parser_round_trips_or_raises_a_registered_error(obj):
     encoded = encode(policy.to_obj())
     again = KeyPolicy.from_obj(decode(encoded, max_size=1 << 16))
     assert again == policy and encode(again.to_obj()) == encoded
-    assert policy_from_json(policy_to_json(policy)) == policy
+    assert KeyPolicy.from_json(policy.to_json()) == policy
     assert policy.unsatisfiable_rule() is None
 
 

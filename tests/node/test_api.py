@@ -14,6 +14,7 @@ import pytest
 from finchain.client import builders as b
 from finchain.engines.solo.header import verify_header
 from finchain.modules.accounts.types import account_id
+from finchain.modules.bank.keys import BALANCES
 from finchain.node.api import ApiLimits
 from finchain.store import proof_from_json, verify_proof, verify_tx_proof
 from tests.client.live import LiveNode, live_node, serve, wait_until
@@ -191,7 +192,7 @@ def test_assets_listings_and_generic_query(http: httpx.Client, live: LiveNode) -
         "/v1/query/bank/balance", params={"account": live.ids["bob"], "asset": "CNY"}
     )
     assert via_generic.json()["value"]["asset"] == "CNY"
-    key = b"bank/bal/" + live.ids["bob"].encode() + b"/CNY"
+    key = BALANCES.key_bytes((live.ids["bob"], "CNY"))
     raw_value = http.get("/v1/query/store", params={"key": key.hex(), "prove": "true"}).json()
     assert raw_value["value"] is not None and raw_value["proofs"][0]["key"] == key.hex()
     assert_error(http.get("/v1/query/store", params={"key": "xyz"}), 400, "api", 7)

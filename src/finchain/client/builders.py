@@ -60,52 +60,49 @@ def mfa_close(*, min_factors: int = 2) -> MfaRule:
 
 def set_mfa(rules: Sequence[MfaRule]) -> RawMsg:
     """Replace the signer's multi-factor rules (``[]`` removes them); itself a key change."""
-    return RawMsg(acc.MsgSetMfa.TYPE, {"rules": [r.to_obj() for r in sort_rules(rules)]})
+    return acc.MsgSetMfa(sort_rules(rules)).to_raw()
 
 
 def set_factor(key_id: str, factor: str) -> RawMsg:
     """Label key ``key_id`` with ``factor`` (``""`` removes the label); itself a key change."""
-    return RawMsg(acc.MsgSetFactor.TYPE, {"key_id": key_id, "factor": factor})
+    return acc.MsgSetFactor(key_id, factor).to_raw()
 
 
 def create_account(key_policy: KeyPolicy, recovery: str = "") -> RawMsg:
-    return RawMsg(acc.MsgCreateAccount.TYPE, {"policy": key_policy.to_obj(), "recovery": recovery})
+    return acc.MsgCreateAccount(key_policy, recovery).to_raw()
 
 
 def add_key(key: AccountKey) -> RawMsg:
-    return RawMsg(acc.MsgAddKey.TYPE, {"key": key.to_obj()})
+    return acc.MsgAddKey(key).to_raw()
 
 
 def remove_key(key_id: str) -> RawMsg:
-    return RawMsg(acc.MsgRemoveKey.TYPE, {"key_id": key_id})
+    return acc.MsgRemoveKey(key_id).to_raw()
 
 
 def rotate_key(key_id: str, private_key: PrivateKey) -> RawMsg:
     public = private_key.public_key()
-    return RawMsg(
-        acc.MsgRotateKey.TYPE,
-        {"key_id": key_id, "scheme": public.scheme, "public_key": public.data},
-    )
+    return acc.MsgRotateKey(key_id, public.scheme, public.data).to_raw()
 
 
 def set_threshold(threshold: int) -> RawMsg:
-    return RawMsg(acc.MsgSetThreshold.TYPE, {"threshold": threshold})
+    return acc.MsgSetThreshold(threshold).to_raw()
 
 
 def set_recovery(recovery: str) -> RawMsg:
-    return RawMsg(acc.MsgSetRecovery.TYPE, {"recovery": recovery})
+    return acc.MsgSetRecovery(recovery).to_raw()
 
 
 def initiate_reset(account: str, key_policy: KeyPolicy) -> RawMsg:
-    return RawMsg(acc.MsgInitiateReset.TYPE, {"account": account, "policy": key_policy.to_obj()})
+    return acc.MsgInitiateReset(account, key_policy).to_raw()
 
 
 def cancel_reset() -> RawMsg:
-    return RawMsg(acc.MsgCancelReset.TYPE, {})
+    return acc.MsgCancelReset().to_raw()
 
 
 def close_account() -> RawMsg:
-    return RawMsg(acc.MsgCloseAccount.TYPE, {})
+    return acc.MsgCloseAccount().to_raw()
 
 
 def create_asset(
@@ -117,37 +114,24 @@ def create_asset(
     minters: Sequence[str] = (),
     burners: Sequence[str] = (),
 ) -> RawMsg:
-    return RawMsg(
-        bank.MsgCreateAsset.TYPE,
-        {
-            "symbol": symbol,
-            "name": name,
-            "decimals": decimals,
-            "max_supply": str(max_supply),
-            "minters": list(minters),
-            "burners": list(burners),
-        },
-    )
+    return bank.MsgCreateAsset(
+        symbol, name, decimals, max_supply, tuple(minters), tuple(burners)
+    ).to_raw()
 
 
 def mint(asset: str, to: str, amount: int) -> RawMsg:
-    return RawMsg(bank.MsgMint.TYPE, {"asset": asset, "to": to, "amount": str(amount)})
+    return bank.MsgMint(asset, to, amount).to_raw()
 
 
 def burn(asset: str, amount: int) -> RawMsg:
-    return RawMsg(bank.MsgBurn.TYPE, {"asset": asset, "amount": str(amount)})
+    return bank.MsgBurn(asset, amount).to_raw()
 
 
 def transfer(*outputs: tuple[str, str, int]) -> RawMsg:
     """``transfer((to, asset, amount), ...)``: one message paying every output."""
-    return RawMsg(
-        bank.MsgTransfer.TYPE,
-        {
-            "outputs": [
-                {"to": to, "asset": asset, "amount": str(amount)} for to, asset, amount in outputs
-            ]
-        },
-    )
+    return bank.MsgTransfer(
+        tuple(bank.Output(to, asset, amount) for to, asset, amount in outputs)
+    ).to_raw()
 
 
 def submit_proposal(

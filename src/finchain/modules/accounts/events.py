@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from finchain.core.authority import AccountStatus
 from finchain.core.events import Event
 
 ACCOUNT_CREATED = "account_created"
@@ -49,8 +50,10 @@ def reset_completed(account: str) -> Event:
     return Event(RESET_COMPLETED, (("account", account),))
 
 
-def status_changed(account: str, status: str, reason: str) -> Event:
-    return Event(STATUS_CHANGED, (("account", account), ("status", status), ("reason", reason)))
+def status_changed(account: str, status: AccountStatus, reason: str) -> Event:
+    return Event(
+        STATUS_CHANGED, (("account", account), ("status", str(status)), ("reason", reason))
+    )
 
 
 def account_closed(account: str) -> Event:

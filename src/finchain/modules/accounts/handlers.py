@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
 from finchain.errors import FinchainError
 from finchain.modules.accounts import events
@@ -29,7 +30,7 @@ from finchain.modules.accounts.messages import (
     MsgSetRecovery,
     MsgSetThreshold,
 )
-from finchain.modules.accounts.types import STATUS_ACTIVE, STATUS_CLOSED, KeyPolicy
+from finchain.modules.accounts.types import KeyPolicy
 
 
 def _check_policy(ctx: Context, policy: KeyPolicy) -> None:
@@ -64,7 +65,7 @@ def _require_recovery_target(
         return
     if recovery == owner:
         raise ErrInvalidPolicy("an account cannot be its own recovery account")
-    if keeper.status(ctx.store, recovery) != STATUS_ACTIVE:
+    if keeper.status(ctx.store, recovery) is not AccountStatus.ACTIVE:
         raise ErrAccountNotActive(f"recovery account {recovery} does not exist or is not active")
 
 
@@ -155,7 +156,7 @@ def initiate_reset(keeper: AccountsKeeper, ctx: Context, msg: MsgInitiateReset) 
         raise ErrNotRecoveryAccount(
             f"only account {target.recovery or '(none set)'} may start a key reset of {target.id}"
         )
-    if target.status == STATUS_CLOSED:
+    if target.status is AccountStatus.CLOSED:
         raise ErrAccountNotActive(f"account {target.id} is closed")
     _check_policy(ctx, msg.policy)
     keeper.start_reset(ctx, target, msg.policy, ctx.signer)

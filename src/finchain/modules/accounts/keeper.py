@@ -1,16 +1,16 @@
-"""The only code that reads or writes the accounts module's keys."""
+"""The only code that reads or writes the accounts module's keys (through its collections)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from functools import lru_cache
 from types import MappingProxyType
 
-from finchain.codec import decode_trusted, encode
+from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
-from finchain.modules.accounts import events, keys
+from finchain.modules.accounts import events
 from finchain.modules.accounts.deps import CloseGuard
 from finchain.modules.accounts.errors import (
     ErrAccountNotActive,
@@ -18,96 +18,78 @@ from finchain.modules.accounts.errors import (
     ErrNoResetPending,
     ErrResetPending,
 )
+from finchain.modules.accounts.keys import ACCOUNTS, CLOSED, NEXT_NUMBER, NONCES, RESETS
 from finchain.modules.accounts.mfa import FactorRules
 from finchain.modules.accounts.signer import SignerInfo, SignerKey
-from finchain.modules.accounts.types import (
-    STATUS_ACTIVE,
-    STATUS_CLOSED,
-    STATUSES,
-    Account,
-    KeyPolicy,
-    PendingReset,
-    account_id,
-)
+from finchain.modules.accounts.types import Account, KeyPolicy, PendingReset, account_id
 
 
 @lru_cache(maxsize=65_536)
-def _account_from_raw(raw: bytes) -> Account:
-    """Accounts are read on every transaction; equal bytes give an equal (immutable) Account."""
-    return Account.from_obj(decode_trusted(raw))
+def _signer_view(policy: KeyPolicy) -> tuple[Mapping[str, SignerKey], FactorRules | None]:
+    """A policy's keys by id, and its factor rules (None without rules: the check is skipped).
 
-
-@lru_cache(maxsize=65_536)
-def _signer_keys(raw: bytes) -> dict[str, SignerKey]:
-    return {
-        k.id: SignerKey(k.scheme, k.public_key, k.weight)
-        for k in _account_from_raw(raw).policy.keys
-    }
-
-
-@lru_cache(maxsize=65_536)
-def _factor_rules(raw: bytes) -> FactorRules | None:
-    """None for an account without rules, so the ante chain skips the check entirely."""
-    policy = _account_from_raw(raw).policy
-    if not policy.mfa:
-        return None
-    return FactorRules(
-        MappingProxyType({k.id: k.factor for k in policy.keys if k.factor}), policy.mfa
+    Cached: the ante chain asks for every transaction, and a decoded account (with its
+    policy) is the same object for as long as its bytes are unchanged.
+    """
+    keys = MappingProxyType(
+        {k.id: SignerKey(k.scheme, k.public_key, k.weight) for k in policy.keys}
     )
+    if not policy.mfa:
+        return keys, None
+    labels = MappingProxyType({k.id: k.factor for k in policy.keys if k.factor})
+    return keys, FactorRules(labels, policy.mfa)
 
 
 class AccountsView:
     """Read-only access, usable on any reader (a context's store or a historical view)."""
 
     def get_account(self, reader: KVReader, account: str) -> Account | None:
-        raw = reader.get(keys.account(account))
-        return None if raw is None else _account_from_raw(raw)
+        return ACCOUNTS.get(reader, account)
 
     def require_account(self, reader: KVReader, account: str) -> Account:
-        found = self.get_account(reader, account)
+        found = ACCOUNTS.get(reader, account)
         if found is None:
             raise ErrAccountNotFound(f"account {account} does not exist: check the id")
         return found
 
-    def status(self, reader: KVReader, account: str) -> str | None:
-        found = self.get_account(reader, account)
+    def status(self, reader: KVReader, account: str) -> AccountStatus | None:
+        found = ACCOUNTS.get(reader, account)
         return None if found is None else found.status
 
     def nonce(self, reader: KVReader, account: str) -> int:
-        raw = reader.get(keys.nonce(account))
-        return 0 if raw is None else int.from_bytes(raw, "big")
+        found = NONCES.get(reader, account)
+        return 0 if found is None else found
 
     def pending_reset(self, reader: KVReader, account: str) -> PendingReset | None:
-        raw = reader.get(keys.reset(account))
-        return None if raw is None else PendingReset.from_obj(decode_trusted(raw))
+        return RESETS.get(reader, account)
+
+    def pending_resets(self, reader: KVReader) -> Iterator[PendingReset]:
+        for _, pending in RESETS.iterate(reader):
+            yield pending
 
     def next_number(self, reader: KVReader) -> int:
-        raw = reader.get(keys.NEXT_NUMBER)
-        return 1 if raw is None else int.from_bytes(raw, "big")
+        return NEXT_NUMBER.peek(reader)
 
     def iterate_accounts(self, reader: KVReader) -> Iterator[Account]:
-        for _, raw in reader.iterate(keys.ACCOUNT):
-            yield _account_from_raw(raw)
+        for _, account in ACCOUNTS.iterate(reader):
+            yield account
 
     def closed_accounts(self, reader: KVReader) -> list[tuple[str, int]]:
         """(id, height closed) of every closed account: the published list of retired ids."""
-        return [
-            (key[len(keys.CLOSED) :].decode(), int.from_bytes(raw, "big"))
-            for key, raw in reader.iterate(keys.CLOSED)
-        ]
+        return list(CLOSED.iterate(reader))
 
     def signer_info(self, ctx: Context, account: str) -> SignerInfo | None:
-        raw = ctx.store.get(keys.account(account))
-        if raw is None:
+        found = ACCOUNTS.get(ctx.store, account)
+        if found is None:
             return None
-        found = _account_from_raw(raw)
+        keys, factors = _signer_view(found.policy)
         return SignerInfo(
             status=found.status,
-            keys=_signer_keys(raw),
+            keys=keys,
             threshold=found.policy.threshold,
             nonce=self.nonce(ctx.store, account),
             reset_pending=found.reset_due != 0,
-            factors=_factor_rules(raw),
+            factors=factors,
         )
 
 
@@ -120,49 +102,49 @@ class AccountsKeeper(AccountsView):
         self._close_guards.append(guard)
 
     def set_nonce(self, ctx: Context, account: str, nonce: int) -> None:
-        ctx.store.set(keys.nonce(account), nonce.to_bytes(8, "big"))
-
-    def _save(self, ctx: Context, account: Account) -> None:
-        ctx.store.set(keys.account(account.id), encode(account.to_obj()))
+        NONCES.set(ctx, account, nonce)
 
     def create_account(
         self, ctx: Context, policy: KeyPolicy, recovery: str, creator: str
     ) -> Account:
-        number = self.next_number(ctx.store)
-        new_id = account_id(number)
-        ctx.store.set(keys.NEXT_NUMBER, (number + 1).to_bytes(8, "big"))
-        account = Account(new_id, policy, STATUS_ACTIVE, recovery, ctx.height)
-        self._save(ctx, account)
+        new_id = account_id(NEXT_NUMBER.next(ctx))
+        account = Account(new_id, policy, AccountStatus.ACTIVE, recovery, ctx.height, 0)
+        ACCOUNTS.set(ctx, new_id, account)
         ctx.emit(events.account_created(new_id, creator))
         return account
 
     def set_policy(self, ctx: Context, account: Account, policy: KeyPolicy) -> Account:
         self._require_no_reset(account)
         updated = replace(account, policy=policy)
-        self._save(ctx, updated)
+        ACCOUNTS.set(ctx, account.id, updated)
         return updated
 
     def set_recovery(self, ctx: Context, account: Account, recovery: str) -> None:
         self._require_no_reset(account)
-        self._save(ctx, replace(account, recovery=recovery))
+        ACCOUNTS.set(ctx, account.id, replace(account, recovery=recovery))
         ctx.emit(events.recovery_changed(account.id, recovery))
 
-    def set_status(self, ctx: Context, account: str, status: str, reason: str) -> None:
-        """Freeze or unfreeze; called by modules that decide it (compliance, governance)."""
-        if status not in (s for s in STATUSES if s != STATUS_CLOSED):
+    def set_status(self, ctx: Context, account: str, status: AccountStatus, reason: str) -> None:
+        """Freeze or unfreeze; called by modules that decide it (compliance, governance).
+
+        ``status`` is ``AccountStatus.ACTIVE`` or ``AccountStatus.FROZEN``; closing
+        is the account's own message (``accounts/close``), never another module's.
+        """
+        status = AccountStatus(status)  # a caller holding the plain string gets the same
+        if status is AccountStatus.CLOSED:
             raise ValueError(f"set_status takes active or frozen, not {status!r}")
         found = self.require_account(ctx.store, account)
-        if found.status == STATUS_CLOSED:
+        if found.status is AccountStatus.CLOSED:
             raise ErrAccountNotActive(f"account {account} is closed; its status cannot change")
-        self._save(ctx, replace(found, status=status))
+        ACCOUNTS.set(ctx, account, replace(found, status=status))
         ctx.emit(events.status_changed(account, status, reason))
 
     def close(self, ctx: Context, account: Account) -> None:
         self._require_no_reset(account)
         for guard in self._close_guards:
             guard(ctx, account.id)
-        self._save(ctx, replace(account, status=STATUS_CLOSED))
-        ctx.store.set(keys.closed(account.id), ctx.height.to_bytes(8, "big"))
+        ACCOUNTS.set(ctx, account.id, replace(account, status=AccountStatus.CLOSED))
+        CLOSED.set(ctx, account.id, ctx.height)
         ctx.emit(events.account_closed(account.id))
 
     def start_reset(
@@ -170,34 +152,42 @@ class AccountsKeeper(AccountsView):
     ) -> None:
         self._require_no_reset(account)
         due = ctx.height + ctx.params.reset_lock_blocks
-        pending = PendingReset(account.id, policy, initiator, ctx.height, due)
-        self._save(ctx, replace(account, reset_due=due))
-        ctx.store.set(keys.reset(account.id), encode(pending.to_obj()))
-        ctx.store.set(keys.reset_due(due, account.id), b"")
+        ACCOUNTS.set(ctx, account.id, replace(account, reset_due=due))
+        RESETS.set(ctx, account.id, PendingReset(account.id, policy, initiator, ctx.height, due))
         ctx.emit(events.reset_initiated(account.id, initiator, due))
 
     def cancel_reset(self, ctx: Context, account: str) -> None:
-        pending = self.pending_reset(ctx.store, account)
-        if pending is None:
+        if RESETS.get(ctx.store, account) is None:
             raise ErrNoResetPending(f"account {account} has no pending key reset to cancel")
-        ctx.store.delete(keys.reset(account))
-        ctx.store.delete(keys.reset_due(pending.due, account))
-        self._save(ctx, replace(self.require_account(ctx.store, account), reset_due=0))
+        RESETS.remove(ctx, account)
+        ACCOUNTS.set(ctx, account, replace(self.require_account(ctx.store, account), reset_due=0))
         ctx.emit(events.reset_cancelled(account))
 
     def complete_due_resets(self, ctx: Context) -> None:
         """End of block: a reset whose lock window ended at this height takes effect."""
-        prefix = keys.reset_due_prefix(ctx.height)
-        for key, _ in list(ctx.store.iterate(prefix)):
-            account = key[len(prefix) :].decode()
-            pending = self.pending_reset(ctx.store, account)
-            ctx.store.delete(key)
+        for account in list(RESETS.by("due", ctx.store, ctx.height)):
+            pending = RESETS.get(ctx.store, account)
             if pending is None:
                 continue
-            ctx.store.delete(keys.reset(account))
+            RESETS.remove(ctx, account)
             found = self.require_account(ctx.store, account)
-            self._save(ctx, replace(found, policy=pending.policy, reset_due=0))
+            ACCOUNTS.set(ctx, account, replace(found, policy=pending.policy, reset_due=0))
             ctx.emit(events.reset_completed(account))
+
+    # -- genesis ----------------------------------------------------------------------------------
+
+    def import_account(self, ctx: Context, account: Account, nonce: int, closed_at: int) -> None:
+        """Write a genesis account as it was exported (the id counter follows it)."""
+        if account.id != account_id(NEXT_NUMBER.next(ctx)):
+            raise ValueError(f"accounts are imported in id order; {account.id} is out of place")
+        ACCOUNTS.set(ctx, account.id, account)
+        if nonce:
+            NONCES.set(ctx, account.id, nonce)
+        if closed_at:
+            CLOSED.set(ctx, account.id, closed_at)
+
+    def import_reset(self, ctx: Context, pending: PendingReset) -> None:
+        RESETS.set(ctx, pending.account, pending)
 
     @staticmethod
     def _require_no_reset(account: Account) -> None:

@@ -1,38 +1,39 @@
-"""The accounts module's key layout: the only place its store keys are spelled."""
+"""The accounts module's state: the only place its keys are spelled."""
 
 from __future__ import annotations
 
-from finchain.core.collections import StoreKey
+from finchain.core.collections import (
+    STR,
+    U64,
+    Index,
+    IndexedMap,
+    Map,
+    RecordValue,
+    Sequence,
+    StoreKey,
+    U64Value,
+)
+from finchain.modules.accounts.types import Account, PendingReset, account_from_state
 
-PREFIX = b"accounts/"
-STORE = StoreKey("accounts", PREFIX)
-ACCOUNT = PREFIX + b"a/"
-NONCE = PREFIX + b"n/"
-NEXT_NUMBER = PREFIX + b"next"
-CLOSED = PREFIX + b"closed/"
-RESET = PREFIX + b"reset/"
-RESET_DUE = PREFIX + b"due/"
+STORE = StoreKey("accounts", b"accounts/")
 
+ACCOUNTS: Map[str, Account] = Map(STORE, b"a/", STR, RecordValue(account_from_state, cache=65_536))
+"""Every account ever created, by id (closed ones too: an id is never reused)."""
 
-def account(account_id: str) -> bytes:
-    return ACCOUNT + account_id.encode()
+NONCES: Map[str, int] = Map(STORE, b"n/", STR, U64Value())
+"""The next nonce each account must sign with (absent: 0)."""
 
+NEXT_NUMBER = Sequence(STORE, b"next", start=1)
+"""The number the next account gets (ids are ``account_id(number)``)."""
 
-def nonce(account_id: str) -> bytes:
-    return NONCE + account_id.encode()
+CLOSED: Map[str, int] = Map(STORE, b"closed/", STR, U64Value())
+"""Closed accounts -> the height they closed at: the published list of retired ids."""
 
-
-def closed(account_id: str) -> bytes:
-    return CLOSED + account_id.encode()
-
-
-def reset(account_id: str) -> bytes:
-    return RESET + account_id.encode()
-
-
-def reset_due_prefix(height: int) -> bytes:
-    return RESET_DUE + height.to_bytes(8, "big") + b"/"
-
-
-def reset_due(height: int, account_id: str) -> bytes:
-    return reset_due_prefix(height) + account_id.encode()
+RESETS: IndexedMap[str, PendingReset] = IndexedMap(
+    STORE,
+    b"reset/",
+    STR,
+    RecordValue(PendingReset.from_obj),
+    {"due": Index(b"due/", U64, lambda _account, pending: pending.due)},
+)
+"""Pending key resets by account, indexed by the height each takes effect at."""

@@ -17,37 +17,56 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from finchain.codec import parse_amount
+from finchain.core.fields import Amount, Integer, ListOf, OneOf, Record, Text, wire
 from finchain.core.msgs import CLOSE, KEY_CHANGE, OPERATIONS, TRANSFER, Operation
-from finchain.core.schema import expect_fields, get_int, get_str
-from finchain.errors import FinchainError
 from finchain.modules.accounts.errors import ErrInvalidPolicy, ErrMfaRequired
-from finchain.modules.bank.types import SYMBOL
 
 FACTOR = re.compile(r"[a-z][a-z0-9_-]{0,15}")
 MAX_RULES = 8
 MAX_MIN_FACTORS = 64
 
+#: A factor label as written in a key (``device``, ``hardware``, ``custodian``).
+FACTOR_LABEL = Text(
+    max_len=16,
+    pattern=FACTOR.pattern,
+    what=f"a short lowercase factor label matching {FACTOR.pattern} (e.g. device, hardware)",
+)
+#: A factor label, or "" for none (``accounts/set_factor`` removing a label).
+FACTOR_OR_NONE = Text(
+    max_len=16,
+    allow_empty=True,
+    check=lambda text: not text or FACTOR.fullmatch(text) is not None,
+    what=f"a factor label matching {FACTOR.pattern}, or empty",
+)
+MIN_FACTORS = Integer(low=2, high=MAX_MIN_FACTORS)
 
-def check_factor(label: str) -> str:
-    """A factor label as written in a key; ErrInvalidPolicy names the pattern otherwise."""
-    if type(label) is not str or not FACTOR.fullmatch(label):
-        raise ErrInvalidPolicy(
-            f"factor {str(label)[:40]!r} must be a short lowercase label matching "
-            f"{FACTOR.pattern} (e.g. device, hardware, custodian)"
-        )
-    return label
+
+def _is_symbol(text: str) -> bool:
+    # Imported here, not at the top: the bank's types import this module's account id
+    # codec, so a top-level import either way round would be circular.
+    from finchain.modules.bank.types import SYMBOL
+
+    return SYMBOL.fullmatch(text) is not None
 
 
-def _above(value: dict[str, Any]) -> int:
-    """``"0"`` guards every transfer of the asset; otherwise the bank's amount rules."""
-    text = value.get("above")
-    if text == "0":
-        return 0
-    try:
-        return parse_amount(text, field="above")
-    except FinchainError as exc:
-        raise ErrInvalidPolicy(f"transfer rule: {exc.message}") from None
+# A rule's wire shape depends on its operation: a transfer rule names an asset and an
+# amount, the others do not. Each shape is declared once.
+
+
+@dataclass(frozen=True, slots=True)
+class _TransferShape(Record):
+    WHAT = "transfer rule"
+    operation: str = wire(OneOf(TRANSFER))
+    min_factors: int = wire(MIN_FACTORS)
+    asset: str = wire(Text(max_len=16, check=_is_symbol, what="an asset symbol"))
+    above: int = wire(Amount(zero=True))  # "0" guards every transfer of the asset
+
+
+@dataclass(frozen=True, slots=True)
+class _OperationShape(Record):
+    WHAT = "mfa rule"
+    operation: str = wire(OneOf(*(op for op in OPERATIONS if op != TRANSFER)))
+    min_factors: int = wire(MIN_FACTORS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,32 +87,17 @@ class MfaRule:
         return (self.operation, self.asset, self.above)
 
     def to_obj(self) -> dict[str, Any]:
-        obj: dict[str, Any] = {"operation": self.operation, "min_factors": self.min_factors}
         if self.operation == TRANSFER:
-            obj["asset"] = self.asset
-            obj["above"] = str(self.above)
-        return obj
+            return _TransferShape(self.operation, self.min_factors, self.asset, self.above).to_obj()
+        return _OperationShape(self.operation, self.min_factors).to_obj()
 
     @classmethod
-    def from_obj(cls, obj: Any) -> MfaRule:
-        if not isinstance(obj, dict):
-            raise ErrInvalidPolicy("each mfa rule must be a map")
-        operation = obj.get("operation")
-        if operation not in OPERATIONS:
-            raise ErrInvalidPolicy(
-                f"mfa rule operation {str(operation)[:40]!r} is not one of {list(OPERATIONS)}"
-            )
-        if operation == TRANSFER:
-            expect_fields(obj, {"operation", "min_factors", "asset", "above"}, "transfer rule")
-            asset = get_str(obj, "asset", max_len=16)
-            if not SYMBOL.fullmatch(asset):
-                raise ErrInvalidPolicy(f"transfer rule: {asset!r} is not an asset symbol")
-            above = _above(obj)
-        else:
-            expect_fields(obj, {"operation", "min_factors"}, f"{operation} rule")
-            asset, above = "", 0
-        min_factors = get_int(obj, "min_factors", low=2, high=MAX_MIN_FACTORS)
-        return cls(operation, min_factors, asset, above)
+    def from_obj(cls, obj: Any, *, what: str = "") -> MfaRule:
+        if isinstance(obj, dict) and obj.get("operation") == TRANSFER:
+            rule = _TransferShape.from_obj(obj, what=what)
+            return cls(rule.operation, rule.min_factors, rule.asset, rule.above)
+        other = _OperationShape.from_obj(obj, what=what)
+        return cls(other.operation, other.min_factors)
 
     def triggered_by(self, op: Operation) -> bool:
         if op.kind != self.operation:
@@ -124,8 +128,31 @@ def sort_rules(rules: Sequence[MfaRule]) -> tuple[MfaRule, ...]:
     return ordered
 
 
-def rules_from_list(items: Sequence[Any]) -> tuple[MfaRule, ...]:
-    return sort_rules([MfaRule.from_obj(item) for item in items])
+class _Rule:
+    """One rule as a field codec (its shape chosen by its operation)."""
+
+    def decode(self, value: Any, name: str) -> MfaRule:
+        return MfaRule.from_obj(value, what=name)
+
+    def encode(self, value: MfaRule) -> dict[str, Any]:
+        return value.to_obj()
+
+
+class Rules:
+    """A list of rules as a field codec: decoded into their one order, repeats refused.
+
+    ``min_items=1`` where an empty list would be a second spelling of "no rules"
+    (a policy omits the field instead).
+    """
+
+    def __init__(self, *, min_items: int = 0) -> None:
+        self._list = ListOf(_Rule(), min_items=min_items, max_items=MAX_RULES)
+
+    def decode(self, value: Any, name: str) -> tuple[MfaRule, ...]:
+        return sort_rules(self._list.decode(value, name))
+
+    def encode(self, value: tuple[MfaRule, ...]) -> list[Any]:
+        return self._list.encode(value)
 
 
 def unsatisfiable(rules: Sequence[MfaRule], factors: set[str]) -> MfaRule | None:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
+from finchain.core.fields import Integer, ListOf, Nested, Optional, Record, wire
 from finchain.core.kv import KVReader
 from finchain.core.module import BaseModule, Handler, Invariant, Query
 from finchain.core.msgs import Msg
-from finchain.core.schema import expect_fields, get_list
 from finchain.errors import FinchainError
-from finchain.modules.accounts import handlers, keys, queries
+from finchain.modules.accounts import handlers, queries
 from finchain.modules.accounts.errors import ErrBadGenesis
 from finchain.modules.accounts.keeper import AccountsKeeper
+from finchain.modules.accounts.keys import STORE
 from finchain.modules.accounts.messages import (
     MsgAddKey,
     MsgCancelReset,
@@ -29,19 +32,71 @@ from finchain.modules.accounts.messages import (
     MsgSetThreshold,
 )
 from finchain.modules.accounts.types import (
+    ACCOUNT,
+    ACCOUNT_OR_NONE,
+    HEIGHT,
+    STATUS,
+    Account,
     KeyPolicy,
+    PendingReset,
     account_id,
-    is_account_id,
-    policy_from_json,
-    policy_to_json,
 )
 
 NAME = "accounts"
+NONCE = Integer(low=0, high=2**64 - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class GenesisReset(Record):
+    """A key reset pending at export: the policy it installs, who started it, when, until when."""
+
+    WHAT = "pending reset"
+    policy: KeyPolicy = wire(Nested(KeyPolicy))
+    initiator: str = wire(ACCOUNT)
+    started: int = wire(HEIGHT)
+    due: int = wire(HEIGHT)
+
+
+@dataclass(frozen=True, slots=True)
+class GenesisAccount(Record):
+    """An account of a genesis file (in its JSON form: public keys in hex).
+
+    A new chain's file lists ``id``, ``policy`` and ``recovery``; an exported
+    chain adds each other field where it differs from a new account's.
+    ``closed_at`` is the height the account closed at (0: open).
+    """
+
+    WHAT = "genesis account"
+    id: str = wire(ACCOUNT)
+    policy: KeyPolicy = wire(Nested(KeyPolicy))
+    recovery: str = wire(ACCOUNT_OR_NONE)
+    status: AccountStatus = wire(STATUS, default=AccountStatus.ACTIVE)
+    created: int = wire(HEIGHT, default=0)
+    nonce: int = wire(NONCE, default=0)
+    closed_at: int = wire(HEIGHT, default=0)
+    reset: GenesisReset | None = wire(Optional(Nested(GenesisReset)), default=None)
+
+    def check(self) -> None:
+        closed = self.status is AccountStatus.CLOSED
+        if closed != (self.closed_at != 0):
+            raise ErrBadGenesis(f"account {self.id}: a closed account, and only one, has closed_at")
+        if closed and self.reset is not None:
+            raise ErrBadGenesis(f"account {self.id}: a closed account has no pending reset")
+
+
+def _number(account: Account) -> int:
+    return int(account.id[4:])
+
+
+@dataclass(frozen=True, slots=True)
+class AccountsGenesis(Record):
+    WHAT = "accounts genesis"
+    accounts: tuple[GenesisAccount, ...] = wire(ListOf(Nested(GenesisAccount), max_items=1_000_000))
 
 
 class AccountsModule(BaseModule):
     name = NAME
-    store_key = keys.STORE
+    store_key = STORE
     consensus_version = 1
 
     def __init__(self, keeper: AccountsKeeper) -> None:
@@ -69,48 +124,94 @@ class AccountsModule(BaseModule):
             "accounts/closed": partial(queries.closed, self.keeper),
         }
 
-    def validate_genesis(self, state: dict[str, Any]) -> None:
-        """The section's shape; its contents are checked as ``init_genesis`` loads them."""
-        if not isinstance(state, dict) or not state.keys() <= self.default_genesis().keys():
-            raise ErrBadGenesis(f"{NAME} genesis must be a map of {sorted(self.default_genesis())}")
-
     def default_genesis(self) -> dict[str, Any]:
         return {"accounts": []}
 
+    def validate_genesis(self, state: dict[str, Any]) -> None:
+        self._parse(state)
+
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
-        """Genesis accounts get numbers 1, 2, … in file order; their ids must match."""
+        """Accounts in id order (numbers 1, 2, …), then the id counter after the last."""
+        genesis = self._parse(state)
+        max_keys = ctx.params.max_keys_per_account
         try:
-            expect_fields(state, {"accounts"}, "accounts genesis")
-            entries = get_list(state, "accounts", max_items=1_000_000)
-            for number, entry in enumerate(entries, start=1):
-                expect_fields(entry, {"id", "policy", "recovery"}, f"genesis account #{number}")
-                if entry["id"] != account_id(number):
-                    raise ErrBadGenesis(
-                        f"genesis account #{number} must have id {account_id(number)}, "
-                        f"not {entry['id']!r}"
-                    )
-                policy = policy_from_json(entry["policy"], max_keys=ctx.params.max_keys_per_account)
-                recovery = entry["recovery"]
-                if recovery and (not is_account_id(recovery) or int(recovery[4:]) > len(entries)):
-                    raise ErrBadGenesis(
-                        f"genesis account #{number}: unknown recovery account {recovery!r}"
-                    )
-                self.keeper.create_account(ctx, policy, recovery, "genesis")
+            for entry in genesis.accounts:
+                entry.policy.check(max_keys=max_keys)
+                if entry.reset is not None:
+                    entry.reset.policy.check(max_keys=max_keys)
         except FinchainError as exc:
-            if exc.error is ErrBadGenesis:
-                raise
             raise ErrBadGenesis(f"accounts genesis: {exc.message}") from None
+        for entry in genesis.accounts:
+            reset = entry.reset
+            account = Account(
+                entry.id,
+                entry.policy,
+                entry.status,
+                entry.recovery,
+                entry.created,
+                0 if reset is None else reset.due,
+            )
+            self.keeper.import_account(ctx, account, entry.nonce, entry.closed_at)
+            if reset is not None:
+                self.keeper.import_reset(
+                    ctx,
+                    PendingReset(entry.id, reset.policy, reset.initiator, reset.started, reset.due),
+                )
 
     def export_genesis(self, reader: KVReader) -> dict[str, Any]:
-        return {
-            "accounts": [
-                {"id": a.id, "policy": policy_to_json(a.policy), "recovery": a.recovery}
-                for a in self.keeper.iterate_accounts(reader)
-            ]
-        }
+        closed = dict(self.keeper.closed_accounts(reader))
+        entries = []
+        # In number order (the order ids are assigned and imported), not key order.
+        for account in sorted(self.keeper.iterate_accounts(reader), key=_number):
+            pending = self.keeper.pending_reset(reader, account.id)
+            reset = (
+                None
+                if pending is None
+                else GenesisReset(pending.policy, pending.initiator, pending.started, pending.due)
+            )
+            entries.append(
+                GenesisAccount(
+                    account.id,
+                    account.policy,
+                    account.recovery,
+                    account.status,
+                    account.created,
+                    self.keeper.nonce(reader, account.id),
+                    closed.get(account.id, 0),
+                    reset,
+                )
+            )
+        return AccountsGenesis(tuple(entries)).to_json()
+
+    @staticmethod
+    def _parse(state: dict[str, Any]) -> AccountsGenesis:
+        """The section, checked in itself: ids in order, recovery and reset accounts listed."""
+        try:
+            genesis = AccountsGenesis.from_json(state)
+        except FinchainError as exc:
+            if ErrBadGenesis.matches(exc):
+                raise
+            raise ErrBadGenesis(f"accounts genesis: {exc.message}") from None
+        listed = len(genesis.accounts)
+        for number, entry in enumerate(genesis.accounts, start=1):
+            if entry.id != account_id(number):
+                raise ErrBadGenesis(
+                    f"genesis account #{number} must have id {account_id(number)}, not {entry.id!r}"
+                )
+            others = [entry.recovery] + ([entry.reset.initiator] if entry.reset else [])
+            for other in others:
+                if other and int(other[4:]) > listed:
+                    raise ErrBadGenesis(
+                        f"genesis account #{number}: unknown account {other!r} (recovery or "
+                        "reset initiator)"
+                    )
+        return genesis
 
     def invariants(self) -> Sequence[tuple[str, Invariant]]:
-        return [("accounts/ids-below-counter", self._ids_below_counter)]
+        return [
+            ("accounts/ids-below-counter", self._ids_below_counter),
+            ("accounts/resets-in-step", self._resets_in_step),
+        ]
 
     def _ids_below_counter(self, reader: KVReader) -> str | None:
         next_number = self.keeper.next_number(reader)
@@ -119,10 +220,20 @@ class AccountsModule(BaseModule):
                 return f"account {account.id} is at or above the id counter {next_number}"
         return None
 
+    def _resets_in_step(self, reader: KVReader) -> str | None:
+        """An account's reset marker and its pending reset come and go together."""
+        pending = {p.account: p.due for p in self.keeper.pending_resets(reader)}
+        for account in self.keeper.iterate_accounts(reader):
+            if account.reset_due != pending.pop(account.id, 0):
+                return f"account {account.id} has reset marker {account.reset_due} out of step"
+        if pending:
+            return f"pending resets of unknown accounts {sorted(pending)}"
+        return None
+
     def end_block(self, ctx: Context) -> None:
         self.keeper.complete_due_resets(ctx)
 
 
 def genesis_account(number: int, policy: KeyPolicy, recovery: str = "") -> dict[str, Any]:
     """A genesis entry for account ``number`` (helper for `finchain init` and tests)."""
-    return {"id": account_id(number), "policy": policy_to_json(policy), "recovery": recovery}
+    return GenesisAccount(account_id(number), policy, recovery).to_json()

@@ -8,7 +8,7 @@ from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
 from finchain.modules.accounts.errors import ErrAccountNotFound
 from finchain.modules.accounts.keeper import AccountsView
-from finchain.modules.accounts.types import is_account_id, policy_to_json
+from finchain.modules.accounts.types import is_account_id
 
 
 def _account_param(params: dict[str, Any]) -> str:
@@ -25,11 +25,9 @@ def account(view: AccountsView, reader: KVReader, params: dict[str, Any]) -> dic
         raise ErrAccountNotFound(f"account {account_id} does not exist")
     pending = view.pending_reset(reader, account_id)
     return {
-        "account": {**found.to_obj(), "policy": policy_to_json(found.policy)},
+        "account": found.to_json(),
         "nonce": view.nonce(reader, account_id),
-        "pending_reset": None
-        if pending is None
-        else {**pending.to_obj(), "policy": policy_to_json(pending.policy)},
+        "pending_reset": None if pending is None else pending.to_json(),
     }
 
 

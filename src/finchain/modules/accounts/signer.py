@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
 from finchain.core.msgs import Operation
 
@@ -29,8 +30,8 @@ class FactorGate(Protocol):
 class SignerInfo:
     """Everything the ante chain checks about the account a transaction comes from."""
 
-    status: str
-    keys: dict[str, SignerKey]
+    status: AccountStatus
+    keys: Mapping[str, SignerKey]
     threshold: int
     nonce: int
     reset_pending: bool

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from finchain.core.authority import AccountStatus
 from finchain.core.kv import KVReader
 
 
 class AccountStatusView(Protocol):
-    def status(self, reader: KVReader, account: str) -> str | None: ...
+    """Whether an account exists, and its status (a recipient must exist and not be closed)."""
+
+    def status(self, reader: KVReader, account: str) -> AccountStatus | None: ...

@@ -1,24 +1,23 @@
-"""The only code that reads or writes the bank module's keys.
+"""The only code that reads or writes the bank module's keys (through its collections).
 
 All balance changes pass through ``_add`` and ``_subtract``: they keep the
 storage rules and emit ``coin_received`` / ``coin_spent``, so every path that
 moves money looks the same to an auditor.
 
-Storage rule: a holding is one value under ``bal/<account>/<asset>``: the
-balance as 16 big-endian bytes, followed by the frozen part (16 more bytes)
-only when something is frozen. A zero balance is deleted, never stored. One
-read serves both "how much" and "how much may move", which every transfer asks.
+Storage rule: a holding is one value under ``(account, asset)`` (``keys.Holding``:
+the balance, and the frozen part of it only when something is frozen). A zero
+balance is deleted, never stored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 
-from finchain.codec import MAX_AMOUNT, decode_trusted, encode
+from finchain.codec import MAX_AMOUNT
+from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
-from finchain.modules.bank import events, keys
+from finchain.modules.bank import events
 from finchain.modules.bank.deps import AccountStatusView
 from finchain.modules.bank.errors import (
     ErrAssetExists,
@@ -31,52 +30,35 @@ from finchain.modules.bank.errors import (
     ErrUnknownAsset,
     ErrUnknownRecipient,
 )
+from finchain.modules.bank.keys import ASSETS, BALANCES, SUPPLY
 from finchain.modules.bank.types import Asset
 
-_AMOUNT_BYTES = 16
-
-
-@lru_cache(maxsize=4_096)
-def _asset_from_raw(raw: bytes) -> Asset:
-    return Asset.from_obj(decode_trusted(raw))
-
-
-def _holding(raw: bytes | None) -> tuple[int, int]:
-    """(balance, frozen) from a stored holding."""
-    if raw is None:
-        return 0, 0
-    return int.from_bytes(raw[:_AMOUNT_BYTES], "big"), int.from_bytes(raw[_AMOUNT_BYTES:], "big")
-
-
-def _encode_holding(balance: int, frozen: int) -> bytes:
-    data = balance.to_bytes(_AMOUNT_BYTES, "big")
-    return data + frozen.to_bytes(_AMOUNT_BYTES, "big") if frozen else data
+_NONE = (0, 0)
 
 
 class BankView:
     """Read-only access on any reader."""
 
     def get_asset(self, reader: KVReader, symbol: str) -> Asset | None:
-        raw = reader.get(keys.asset(symbol))
-        return None if raw is None else _asset_from_raw(raw)
+        return ASSETS.get(reader, symbol)
 
     def require_asset(self, reader: KVReader, symbol: str) -> Asset:
-        found = self.get_asset(reader, symbol)
+        found = ASSETS.get(reader, symbol)
         if found is None:
             raise ErrUnknownAsset(f"asset {symbol} does not exist: check the symbol")
         return found
 
     def iterate_assets(self, reader: KVReader) -> Iterator[Asset]:
-        for _, raw in reader.iterate(keys.ASSET):
-            yield _asset_from_raw(raw)
+        for _, asset in ASSETS.iterate(reader):
+            yield asset
 
     def supply(self, reader: KVReader, symbol: str) -> int:
-        raw = reader.get(keys.supply(symbol))
-        return 0 if raw is None else int.from_bytes(raw, "big")
+        found = SUPPLY.get(reader, symbol)
+        return 0 if found is None else found
 
     def holding(self, reader: KVReader, account: str, symbol: str) -> tuple[int, int]:
         """(balance, frozen part of it)."""
-        return _holding(reader.get(keys.balance(account, symbol)))
+        return BALANCES.get(reader, (account, symbol)) or _NONE
 
     def balance(self, reader: KVReader, account: str, symbol: str) -> int:
         return self.holding(reader, account, symbol)[0]
@@ -89,16 +71,14 @@ class BankView:
         return balance - frozen
 
     def balances(self, reader: KVReader, account: str) -> dict[str, int]:
-        prefix = keys.balances_of(account)
         return {
-            key[len(prefix) :].decode(): _holding(raw)[0] for key, raw in reader.iterate(prefix)
+            symbol: balance
+            for (_, symbol), (balance, _) in BALANCES.iterate(reader, prefix=(account,))
         }
 
     def all_holdings(self, reader: KVReader) -> Iterator[tuple[str, str, int, int]]:
         """(account, asset, balance, frozen) for every stored holding, in key order."""
-        for key, raw in reader.iterate(keys.BALANCE):
-            account, symbol = keys.split_account_symbol(key, keys.BALANCE)
-            balance, frozen = _holding(raw)
+        for (account, symbol), (balance, frozen) in BALANCES.iterate(reader):
             yield account, symbol, balance, frozen
 
 
@@ -107,9 +87,9 @@ class BankKeeper(BankView):
         self._accounts = accounts
 
     def create_asset(self, ctx: Context, asset: Asset) -> None:
-        if ctx.store.get(keys.asset(asset.symbol)) is not None:
+        if ASSETS.has(ctx.store, asset.symbol):
             raise ErrAssetExists(f"asset {asset.symbol} already exists: choose another symbol")
-        ctx.store.set(keys.asset(asset.symbol), encode(asset.to_obj()))
+        ASSETS.set(ctx, asset.symbol, asset)
         ctx.emit(events.asset_created(asset.symbol, asset.issuer))
 
     def transfer(self, ctx: Context, sender: str, recipient: str, symbol: str, amount: int) -> None:
@@ -129,18 +109,17 @@ class BankKeeper(BankView):
                 f"minting {amount} would bring {asset.symbol} to {new_supply}, above its maximum "
                 f"supply {asset.max_supply}"
             )
-        ctx.store.set(keys.supply(asset.symbol), new_supply.to_bytes(_AMOUNT_BYTES, "big"))
+        SUPPLY.set(ctx, asset.symbol, new_supply)
         self._add(ctx, recipient, asset.symbol, amount)
         ctx.emit(events.mint(minter, recipient, asset.symbol, amount))
 
     def burn(self, ctx: Context, burner: str, asset: Asset, amount: int) -> None:
         self._subtract(ctx, burner, asset.symbol, amount)
         new_supply = self.supply(ctx.store, asset.symbol) - amount
-        key = keys.supply(asset.symbol)
         if new_supply:
-            ctx.store.set(key, new_supply.to_bytes(_AMOUNT_BYTES, "big"))
+            SUPPLY.set(ctx, asset.symbol, new_supply)
         else:
-            ctx.store.delete(key)
+            SUPPLY.remove(ctx, asset.symbol)
         ctx.emit(events.burn(burner, asset.symbol, amount))
 
     def freeze_amount(
@@ -149,23 +128,21 @@ class BankKeeper(BankView):
         """Hold ``amount`` of the balance so it cannot be spent (used by compliance, escrow)."""
         if amount <= 0:
             raise ErrFrozenAmount("the amount to freeze must be positive")
-        key = keys.balance(account, symbol)
-        balance, frozen = _holding(ctx.store.get(key))
+        balance, frozen = self.holding(ctx.store, account, symbol)
         if frozen + amount > balance:
             raise ErrFrozenAmount(f"cannot freeze more than the balance of {account} in {symbol}")
-        ctx.store.set(key, _encode_holding(balance, frozen + amount))
+        BALANCES.set(ctx, (account, symbol), (balance, frozen + amount))
         ctx.emit(events.amount_frozen(events.AMOUNT_FROZEN, account, symbol, amount, reason))
 
     def unfreeze_amount(
         self, ctx: Context, account: str, symbol: str, amount: int, reason: str
     ) -> None:
-        key = keys.balance(account, symbol)
-        balance, frozen = _holding(ctx.store.get(key))
+        balance, frozen = self.holding(ctx.store, account, symbol)
         if not 0 < amount <= frozen:
             raise ErrFrozenAmount(
                 f"{account} has {frozen} {symbol} frozen; cannot unfreeze {amount}"
             )
-        ctx.store.set(key, _encode_holding(balance, frozen - amount))
+        BALANCES.set(ctx, (account, symbol), (balance, frozen - amount))
         ctx.emit(events.amount_frozen(events.AMOUNT_UNFROZEN, account, symbol, amount, reason))
 
     def assert_can_close(self, ctx: Context, account: str) -> None:
@@ -177,33 +154,35 @@ class BankKeeper(BankView):
                 f"account {account} still holds {listing}: transfer them out first"
             )
 
+    def is_known_account(self, ctx: Context, account: str) -> bool:
+        """The account exists (whatever its status)."""
+        return self._accounts.status(ctx.store, account) is not None
+
     def is_active_account(self, ctx: Context, account: str) -> bool:
-        return self._accounts.status(ctx.store, account) == "active"
+        return self._accounts.status(ctx.store, account) is AccountStatus.ACTIVE
 
     def _require_recipient(self, ctx: Context, recipient: str) -> None:
         status = self._accounts.status(ctx.store, recipient)
         if status is None:
             raise ErrUnknownRecipient(f"recipient {recipient} does not exist: check the id")
-        if status == "closed":
+        if status is AccountStatus.CLOSED:
             raise ErrRecipientClosed(f"recipient {recipient} is closed and cannot receive assets")
 
     def _add(self, ctx: Context, account: str, symbol: str, amount: int) -> None:
-        key = keys.balance(account, symbol)
-        balance, frozen = _holding(ctx.store.get(key))
+        balance, frozen = BALANCES.get(ctx.store, (account, symbol)) or _NONE
         if balance + amount > MAX_AMOUNT:
             raise ErrOverflow(f"balance of {account} in {symbol} would exceed 2^127 - 1")
-        ctx.store.set(key, _encode_holding(balance + amount, frozen))
+        BALANCES.set(ctx, (account, symbol), (balance + amount, frozen))
         ctx.emit(events.coin_received(account, symbol, amount))
 
     def _subtract(self, ctx: Context, account: str, symbol: str, amount: int) -> None:
-        key = keys.balance(account, symbol)
-        balance, frozen = _holding(ctx.store.get(key))
+        balance, frozen = BALANCES.get(ctx.store, (account, symbol)) or _NONE
         if amount > balance - frozen:
             raise ErrInsufficientFunds(
                 f"account {account} can spend {balance - frozen} {symbol} but {amount} is needed"
             )
         if balance - amount:
-            ctx.store.set(key, _encode_holding(balance - amount, frozen))
+            BALANCES.set(ctx, (account, symbol), (balance - amount, frozen))
         else:
-            ctx.store.delete(key)
+            BALANCES.remove(ctx, (account, symbol))
         ctx.emit(events.coin_spent(account, symbol, amount))

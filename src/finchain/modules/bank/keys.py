@@ -1,32 +1,40 @@
-"""The bank module's key layout: the only place its store keys are spelled."""
+"""The bank module's state: the only place its keys are spelled."""
 
 from __future__ import annotations
 
-from finchain.core.collections import StoreKey
+from finchain.core.collections import STR, AmountValue, Map, Pair, RecordValue, StoreKey
+from finchain.modules.bank.types import Asset
 
-PREFIX = b"bank/"
-STORE = StoreKey("bank", PREFIX)
-ASSET = PREFIX + b"asset/"
-SUPPLY = PREFIX + b"supply/"
-BALANCE = PREFIX + b"bal/"
+STORE = StoreKey("bank", b"bank/")
 
-
-def asset(symbol: str) -> bytes:
-    return ASSET + symbol.encode()
+_AMOUNT_BYTES = 16
 
 
-def supply(symbol: str) -> bytes:
-    return SUPPLY + symbol.encode()
+class Holding:
+    """A holding's value: ``(balance, frozen part)``.
+
+    The balance as 16 big-endian bytes, followed by the frozen part (16 more
+    bytes) only when something is frozen. One read serves both "how much" and
+    "how much may move", which every transfer asks. A zero balance is never
+    stored (the keeper deletes it).
+    """
+
+    def encode(self, value: tuple[int, int]) -> bytes:
+        balance, frozen = value
+        data = balance.to_bytes(_AMOUNT_BYTES, "big")
+        return data + frozen.to_bytes(_AMOUNT_BYTES, "big") if frozen else data
+
+    def decode(self, raw: bytes) -> tuple[int, int]:
+        return int.from_bytes(raw[:_AMOUNT_BYTES], "big"), int.from_bytes(
+            raw[_AMOUNT_BYTES:], "big"
+        )
 
 
-def balances_of(account: str) -> bytes:
-    return BALANCE + account.encode() + b"/"
+ASSETS: Map[str, Asset] = Map(STORE, b"asset/", STR, RecordValue(Asset.from_obj))
+"""Asset definitions by symbol."""
 
+SUPPLY: Map[str, int] = Map(STORE, b"supply/", STR, AmountValue())
+"""Each asset's supply (absent: 0); always the sum of its holdings."""
 
-def balance(account: str, symbol: str) -> bytes:
-    return BALANCE + account.encode() + b"/" + symbol.encode()
-
-
-def split_account_symbol(key: bytes, prefix: bytes) -> tuple[str, str]:
-    account, symbol = key[len(prefix) :].split(b"/", 1)
-    return account.decode(), symbol.decode()
+BALANCES: Map[tuple[str, str], tuple[int, int]] = Map(STORE, b"bal/", Pair(STR, STR), Holding())
+"""Holdings by (account, asset symbol); iterate one account's with ``prefix=(account,)``."""

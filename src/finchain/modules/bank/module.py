@@ -3,27 +3,63 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from finchain.codec import MAX_AMOUNT
 from finchain.core.context import Context
+from finchain.core.fields import AMOUNT, ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
 from finchain.core.module import BaseModule, Handler, Invariant, Query
 from finchain.core.msgs import Msg
-from finchain.core.schema import expect_fields, get_list
 from finchain.errors import FinchainError
-from finchain.modules.bank import handlers, keys, queries
+from finchain.modules.accounts.types import ACCOUNT
+from finchain.modules.bank import handlers, queries
 from finchain.modules.bank.errors import ErrBadGenesis
 from finchain.modules.bank.keeper import BankKeeper
+from finchain.modules.bank.keys import STORE
 from finchain.modules.bank.messages import MsgBurn, MsgCreateAsset, MsgMint, MsgTransfer
-from finchain.modules.bank.types import Asset
+from finchain.modules.bank.types import ASSET_SYMBOL, MAX_SUPPLY, Asset
 
 NAME = "bank"
 
 
+@dataclass(frozen=True, slots=True)
+class GenesisBalance(Record):
+    """A holding: ``frozen`` (the part of it that cannot move) is written only when not 0."""
+
+    WHAT = "balance"
+    account: str = wire(ACCOUNT)
+    asset: str = wire(ASSET_SYMBOL)
+    amount: int = wire(AMOUNT)
+    frozen: int = wire(MAX_SUPPLY, default=0)  # "0" or an amount
+
+    def check(self) -> None:
+        if self.frozen > self.amount:
+            raise ErrBadGenesis(
+                f"balance of {self.account} in {self.asset}: frozen part {self.frozen} is above "
+                f"the balance {self.amount}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class BankGenesis(Record):
+    """Assets (``minters``/``burners`` empty: the issuer), then holdings.
+
+    Each asset's supply is the sum of its holdings, so it is not listed.
+    """
+
+    WHAT = "bank genesis"
+    assets: tuple[Asset, ...] = wire(ListOf(Nested(Asset), max_items=100_000))
+    balances: tuple[GenesisBalance, ...] = wire(
+        ListOf(Nested(GenesisBalance), max_items=10_000_000)
+    )
+
+
 class BankModule(BaseModule):
     name = NAME
-    store_key = keys.STORE
+    store_key = STORE
     consensus_version = 1
 
     def __init__(self, keeper: BankKeeper) -> None:
@@ -47,53 +83,91 @@ class BankModule(BaseModule):
             "bank/assets": partial(queries.assets, k),
         }
 
-    def validate_genesis(self, state: dict[str, Any]) -> None:
-        """The section's shape; its contents are checked as ``init_genesis`` loads them."""
-        if not isinstance(state, dict) or not state.keys() <= self.default_genesis().keys():
-            raise ErrBadGenesis(f"{NAME} genesis must be a map of {sorted(self.default_genesis())}")
-
     def default_genesis(self) -> dict[str, Any]:
         return {"assets": [], "balances": []}
 
+    def validate_genesis(self, state: dict[str, Any]) -> None:
+        self._parse(state)
+
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
-        """Assets first, then balances; each asset's supply is the sum of its genesis balances."""
+        """Assets, then holdings minted to their accounts (the supply follows), then frozen parts.
+
+        The accounts named must exist (the accounts module's genesis runs first); a
+        holding's account must not be closed.
+        """
+        genesis = self._parse(state)
         try:
-            expect_fields(state, {"assets", "balances"}, "bank genesis")
-            for entry in get_list(state, "assets", max_items=100_000):
-                expect_fields(
-                    entry,
-                    {"symbol", "issuer", "name", "decimals", "max_supply", "minters", "burners"},
-                    "asset",
+            for asset in genesis.assets:
+                for authority in (asset.issuer, *asset.minters, *asset.burners):
+                    if not self.keeper.is_known_account(ctx, authority):
+                        raise ErrBadGenesis(
+                            f"asset {asset.symbol}: {authority} is not a genesis account"
+                        )
+                self.keeper.create_asset(
+                    ctx,
+                    Asset(
+                        asset.symbol,
+                        asset.name,
+                        asset.decimals,
+                        asset.max_supply,
+                        asset.issuer,
+                        asset.minters or (asset.issuer,),
+                        asset.burners or (asset.issuer,),
+                    ),
                 )
-                msg = MsgCreateAsset.from_value({k: v for k, v in entry.items() if k != "issuer"})
-                issuer = entry["issuer"]
-                if not self.keeper.is_active_account(ctx, issuer):
-                    raise ErrBadGenesis(
-                        f"asset {msg.symbol}: issuer {issuer!r} is not a genesis account"
+            for entry in genesis.balances:
+                asset = self.keeper.require_asset(ctx.store, entry.asset)
+                self.keeper.mint(ctx, "genesis", entry.account, asset, entry.amount)
+                if entry.frozen:
+                    self.keeper.freeze_amount(
+                        ctx, entry.account, entry.asset, entry.frozen, "genesis"
                     )
-                ctx.signer = issuer
-                handlers.create_asset(self.keeper, ctx, msg)
-            for entry in get_list(state, "balances", max_items=10_000_000):
-                expect_fields(entry, {"account", "asset", "amount"}, "balance")
-                asset = self.keeper.require_asset(ctx.store, entry["asset"])
-                mint = MsgMint.from_value(
-                    {"asset": asset.symbol, "to": entry["account"], "amount": entry["amount"]}
-                )
-                self.keeper.mint(ctx, "genesis", mint.to, asset, mint.amount)
-            ctx.signer = ""
         except FinchainError as exc:
-            if exc.error is ErrBadGenesis:
+            if ErrBadGenesis.matches(exc):
                 raise
             raise ErrBadGenesis(f"bank genesis: {exc.message}") from None
 
     def export_genesis(self, reader: KVReader) -> dict[str, Any]:
-        return {
-            "assets": [a.to_obj() for a in self.keeper.iterate_assets(reader)],
-            "balances": [
-                {"account": account, "asset": symbol, "amount": str(amount)}
-                for account, symbol, amount, _frozen in self.keeper.all_holdings(reader)
-            ],
-        }
+        return BankGenesis(
+            tuple(self.keeper.iterate_assets(reader)),
+            tuple(
+                GenesisBalance(account, symbol, amount, frozen)
+                for account, symbol, amount, frozen in self.keeper.all_holdings(reader)
+            ),
+        ).to_obj()
+
+    @staticmethod
+    def _parse(state: dict[str, Any]) -> BankGenesis:
+        """The section, checked in itself: symbols and holdings unique, holdings of listed
+        assets, each asset's total within its maximum supply."""
+        try:
+            genesis = BankGenesis.from_obj(state)
+        except FinchainError as exc:
+            if ErrBadGenesis.matches(exc):
+                raise
+            raise ErrBadGenesis(f"bank genesis: {exc.message}") from None
+        limits = {}
+        for asset in genesis.assets:
+            if asset.symbol in limits:
+                raise ErrBadGenesis(f"bank genesis: asset {asset.symbol} is listed twice")
+            limits[asset.symbol] = asset.max_supply or MAX_AMOUNT
+        totals: dict[str, int] = {}
+        held: set[tuple[str, str]] = set()
+        for entry in genesis.balances:
+            limit = limits.get(entry.asset)
+            if limit is None:
+                raise ErrBadGenesis(f"bank genesis: balance in unlisted asset {entry.asset}")
+            if (entry.account, entry.asset) in held:
+                raise ErrBadGenesis(
+                    f"bank genesis: {entry.account} holds {entry.asset} in two entries"
+                )
+            held.add((entry.account, entry.asset))
+            total = totals[entry.asset] = totals.get(entry.asset, 0) + entry.amount
+            if total > limit:
+                raise ErrBadGenesis(
+                    f"bank genesis: balances of {entry.asset} add up to more than {limit}"
+                )
+        return genesis
 
     def invariants(self) -> Sequence[tuple[str, Invariant]]:
         return [
@@ -126,9 +200,6 @@ class BankModule(BaseModule):
         for account, symbol, amount, frozen in self.keeper.all_holdings(reader):
             if not 0 <= frozen <= amount:
                 return f"frozen amount of {account} in {symbol} is outside [0, balance]"
-        return None
-
-    def end_block(self, ctx: Context) -> None:
         return None
 
 

@@ -1,46 +1,34 @@
-"""Asset definitions."""
+"""Asset definitions, and the field codecs of the bank's values (declared once, reused)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+
+from finchain.core.fields import Amount, Integer, ListOf, Record, Text, wire
+from finchain.modules.accounts.types import ACCOUNT
 
 SYMBOL = re.compile(r"[A-Z][A-Z0-9-]{1,15}")
 MAX_DECIMALS = 18
+MAX_AUTHORITIES = 16
+
+#: An asset symbol (``CNY``, ``BOND-26``).
+ASSET_SYMBOL = Text(max_len=16, pattern=SYMBOL.pattern, what="an asset symbol")
+#: "0" (no maximum) or an amount.
+MAX_SUPPLY = Amount(zero=True)
+#: Who may mint or burn: up to 16 distinct accounts, held (and encoded) in sorted order.
+AUTHORITIES = ListOf(ACCOUNT, max_items=MAX_AUTHORITIES, unique=True, sort=True)
 
 
 @dataclass(frozen=True, slots=True)
-class Asset:
+class Asset(Record):
     """An asset and who may change its supply. ``max_supply`` 0 means unlimited."""
 
-    symbol: str
-    name: str
-    decimals: int
-    max_supply: int
-    issuer: str
-    minters: tuple[str, ...]
-    burners: tuple[str, ...]
-
-    def to_obj(self) -> dict[str, Any]:
-        return {
-            "symbol": self.symbol,
-            "name": self.name,
-            "decimals": self.decimals,
-            "max_supply": str(self.max_supply),
-            "issuer": self.issuer,
-            "minters": list(self.minters),
-            "burners": list(self.burners),
-        }
-
-    @classmethod
-    def from_obj(cls, obj: dict[str, Any]) -> Asset:
-        return cls(
-            obj["symbol"],
-            obj["name"],
-            obj["decimals"],
-            int(obj["max_supply"]),
-            obj["issuer"],
-            tuple(obj["minters"]),
-            tuple(obj["burners"]),
-        )
+    WHAT = "asset"
+    symbol: str = wire(ASSET_SYMBOL)
+    name: str = wire(Text(max_len=64))
+    decimals: int = wire(Integer(low=0, high=MAX_DECIMALS))
+    max_supply: int = wire(MAX_SUPPLY)
+    issuer: str = wire(ACCOUNT)
+    minters: tuple[str, ...] = wire(AUTHORITIES)
+    burners: tuple[str, ...] = wire(AUTHORITIES)
