@@ -46,6 +46,7 @@ from finchain.client import credentials_builders as cb
 from finchain.client.status_lists import publish_status_list
 from finchain.client.trust import ChainTrust
 from finchain.offchain.vc import (
+    StatusChange,
     StatusList,
     VerificationResult,
     build_credential,
@@ -53,16 +54,19 @@ from finchain.offchain.vc import (
     build_status_list_credential,
     credential_status_index,
     issue,
+    revoke_credential,
     schema_id,
     set_status_bit,
     sign_presentation,
     status_entry,
+    suspend_credential,
+    unsuspend_credential,
     verify_credential,
     verify_presentation,
 )
 from finchain.offchain.vc.proofs import suite_for_scheme
 from finchain.offchain.vc.statuschange import resign_status_list
-from finchain.offchain.vc.statuslist import MIN_BITS, REVOCATION, STATUS_PURPOSES, SUSPENSION
+from finchain.offchain.vc.statuslist import MIN_BITS, STATUS_PURPOSES
 
 app = typer.Typer(
     help="Verifiable credentials: issue, present, verify; status lists and schemas.",
@@ -375,12 +379,12 @@ CredentialArg = Annotated[Path, typer.Argument(help="the credential file")]
 ListOpt = Annotated[Path, typer.Option("--list", help="the issuer's status list file")]
 
 
-def _status_change(name: str, purpose: str, value: bool, doc: str) -> None:
-    """Register ``vc NAME``: set (``value``) or clear the credential's ``purpose`` bit in the
-    list file, re-sign and save the file, then anchor it (the SDK's
-    ``finchain.offchain.vc.statuschange`` and ``finchain.client.status_lists``)."""
+def _status_command(name: str, change: StatusChange, doc: str) -> None:
+    """Register ``vc NAME``: ``change`` the credential's bit in the list file, re-sign and
+    save the file, then anchor it (the SDK's ``finchain.offchain.vc.statuschange`` and
+    ``finchain.client.status_lists``)."""
 
-    def change(
+    def command(
         credential: CredentialArg,
         list_file: ListOpt,
         key: KeyOpt,
@@ -390,28 +394,21 @@ def _status_change(name: str, purpose: str, value: bool, doc: str) -> None:
     ) -> None:
         issued = read_document(credential, "credential")
         document = read_document(list_file, "status list")
-        index = credential_status_index(issued, document, purpose)  # before any prompt
-        signing = tx.key(key)
-        signed = set_status_bit(document, index, value, signing, key_id=key_id, created=_now())
+        credential_status_index(issued, document, change.purpose)  # refused before a prompt
+        signed = change(issued, document, tx.key(key), key_id=key_id, created=_now())
         write_json_file(list_file, signed)  # kept before anchoring: the anchor is of these bytes
         _publish(tx, signed)
 
-    change.__doc__ = doc
-    tx_command(app, name)(change)
+    command.__doc__ = doc
+    tx_command(app, name)(command)
 
 
-_status_change(
-    "revoke",
-    REVOCATION,
-    True,
-    "Revoke a credential for good: set its revocation bit, re-sign, anchor.",
-)
-_status_change(
-    "suspend", SUSPENSION, True, "Suspend a credential: set its suspension bit, re-sign, anchor."
-)
-_status_change(
-    "unsuspend", SUSPENSION, False, "Lift a suspension: clear the suspension bit, re-sign, anchor."
-)
+for _name, _change, _doc in (
+    ("revoke", revoke_credential, "Revoke a credential for good: set its revocation bit"),
+    ("suspend", suspend_credential, "Suspend a credential: set its suspension bit"),
+    ("unsuspend", unsuspend_credential, "Lift a suspension: clear the suspension bit"),
+):
+    _status_command(_name, _change, f"{_doc}, re-sign, anchor.")
 
 
 # -- schemas --------------------------------------------------------------------------------

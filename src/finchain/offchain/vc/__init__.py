@@ -56,8 +56,8 @@ from finchain.offchain.vc.proofs import (
 )
 from finchain.offchain.vc.schemas import schema_id
 from finchain.offchain.vc.statuschange import (
+    StatusChange,
     StatusChangeError,
-    change_credential_status,
     credential_status_index,
     revoke_credential,
     set_status_bit,
@@ -87,6 +87,7 @@ __all__ = [
     "CredentialInfo",
     "InMemoryTrust",
     "StatusAnchor",
+    "StatusChange",
     "StatusChangeError",
     "StatusList",
     "TrustSource",
@@ -97,7 +98,6 @@ __all__ = [
     "build_presentation",
     "build_status_list_credential",
     "canonicalize",
-    "change_credential_status",
     "credential_status_index",
     "format_time",
     "from_jwk",

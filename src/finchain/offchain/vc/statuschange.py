@@ -1,5 +1,9 @@
 """Revoke, suspend and unsuspend a credential: flip its bit in the issuer's status list.
 
+``revoke_credential``, ``suspend_credential`` and ``unsuspend_credential`` are
+:class:`StatusChange` values: call one with the credential, the issuer's
+current list credential and the issuer's DID key.
+
 A change is three steps: find the credential's entry for the purpose in the
 list, set or clear that bit, and re-sign the list credential (its id, issuer,
 purpose and validity window kept). The result is a new signed list whose
@@ -21,6 +25,7 @@ fit together (nothing changes); ``ErrMalformedCredential`` /
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -104,77 +109,31 @@ def set_status_bit(
     )
 
 
-def change_credential_status(
-    credential: dict[str, Any],
-    status_list: dict[str, Any],
-    *,
-    purpose: str,
-    value: bool,
-    key: PrivateKey,
-    key_id: str = "k1",
-    created: datetime,
-) -> dict[str, Any]:
-    """Set (``value``) or clear the credential's ``purpose`` bit in ``status_list`` and
-    re-sign the list: the new list credential to keep and anchor."""
-    index = credential_status_index(credential, status_list, purpose)
-    return set_status_bit(status_list, index, value, key, key_id=key_id, created=created)
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """One kind of change: set (``value``) or clear the credential's ``purpose`` bit.
+
+    Calling it changes a credential's status in its issuer's list:
+    ``revoke_credential(credential, status_list, key, created=now)`` is the list with
+    the credential's revocation bit set, re-signed as ``<issuer>#<key_id>``.
+    """
+
+    purpose: str
+    value: bool
+
+    def __call__(
+        self,
+        credential: dict[str, Any],
+        status_list: dict[str, Any],
+        key: PrivateKey,
+        *,
+        key_id: str = "k1",
+        created: datetime,
+    ) -> dict[str, Any]:
+        index = credential_status_index(credential, status_list, self.purpose)
+        return set_status_bit(status_list, index, self.value, key, key_id=key_id, created=created)
 
 
-def revoke_credential(
-    credential: dict[str, Any],
-    status_list: dict[str, Any],
-    key: PrivateKey,
-    *,
-    key_id: str = "k1",
-    created: datetime,
-) -> dict[str, Any]:
-    """Revoke for good: set the credential's revocation bit, re-sign the list."""
-    return change_credential_status(
-        credential,
-        status_list,
-        purpose=REVOCATION,
-        value=True,
-        key=key,
-        key_id=key_id,
-        created=created,
-    )
-
-
-def suspend_credential(
-    credential: dict[str, Any],
-    status_list: dict[str, Any],
-    key: PrivateKey,
-    *,
-    key_id: str = "k1",
-    created: datetime,
-) -> dict[str, Any]:
-    """Suspend: set the credential's suspension bit, re-sign the list."""
-    return change_credential_status(
-        credential,
-        status_list,
-        purpose=SUSPENSION,
-        value=True,
-        key=key,
-        key_id=key_id,
-        created=created,
-    )
-
-
-def unsuspend_credential(
-    credential: dict[str, Any],
-    status_list: dict[str, Any],
-    key: PrivateKey,
-    *,
-    key_id: str = "k1",
-    created: datetime,
-) -> dict[str, Any]:
-    """Lift a suspension: clear the credential's suspension bit, re-sign the list."""
-    return change_credential_status(
-        credential,
-        status_list,
-        purpose=SUSPENSION,
-        value=False,
-        key=key,
-        key_id=key_id,
-        created=created,
-    )
+revoke_credential = StatusChange(REVOCATION, True)  # for good: verifiers answer "revoked"
+suspend_credential = StatusChange(SUSPENSION, True)  # until unsuspended: "suspended"
+unsuspend_credential = StatusChange(SUSPENSION, False)  # lifts a suspension
