@@ -22,7 +22,7 @@ from finchain.core.errors import ErrInvalidMsg
 from finchain.core.fields import Blob, Integer, ListOf, OneOf, Record, Text, wire
 from finchain.crypto import HASH_NAMES
 from finchain.formats.did import KEY_ID, is_did
-from finchain.modules.accounts.types import is_account_id
+from finchain.modules.accounts.types import ACCOUNT
 
 HASH_BYTES = 32
 KEY_ID_BYTES = 32
@@ -51,7 +51,6 @@ no secp256k1 encryption, so a grant names an sm2 key. See docs/data-rights.md.
 # -- the domain codecs, declared once -----------------------------------------------------------
 
 DID = Text(max_len=MAX_DID_BYTES, check=is_did, what="a did:finchain DID with valid check digits")
-ACCOUNT = Text(max_len=14, check=is_account_id, what="an account id")
 ID = Integer(low=1, high=MAX_ID)
 """An asset or grant id (from a counter, starting at 1)."""
 COUNT = Integer(low=0, high=MAX_ID)

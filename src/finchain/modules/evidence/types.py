@@ -18,7 +18,7 @@ from typing import Any, Self
 from finchain.codec import encode
 from finchain.core.errors import ErrInvalidMsg
 from finchain.core.fields import Blob, Integer, ListOf, Nested, OneOf, Record, Text, wire
-from finchain.modules.accounts.types import is_account_id
+from finchain.modules.accounts.types import ACCOUNT
 
 HASH_ALGS = ("sm3", "sha256")
 HASH_BYTES = 32
@@ -88,7 +88,6 @@ HASH_ALG = OneOf(*HASH_ALGS)
 DIGEST = Blob(size=HASH_BYTES)
 KIND_FIELD = Text(max_len=32, pattern=KIND.pattern)
 METADATA = Metadata()
-ACCOUNT = Text(max_len=14, check=is_account_id, what="an account id")
 COSIGNERS = ListOf(ACCOUNT, max_items=MAX_COSIGNERS, unique=True, sort=True)
 """Co-signers: distinct account ids, a set on the wire (held in account order)."""
 HEIGHT = Integer(low=0, high=MAX_INT)
