@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from finchain.cli.main import app
+from tests.vc.world import SUSPENSION_URL, World
 
 
 def run(runner: CliRunner, tmp_path: Path, *args: str) -> tuple[int, str]:
@@ -87,3 +89,21 @@ def test_kyc_record_refuses_tier_above_max(runner: CliRunner, tmp_path: Path) ->
         "k",
     )
     assert code == 2 and "--tier must be 0 to 2" in err
+
+
+def test_status_change_refuses_a_list_without_the_credential(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """``vc revoke`` against a list the credential has no revocation entry in: exit 2 (the
+    SDK's StatusChangeError), before any key, node or file is touched."""
+    world = World()
+    credential, suspensions = tmp_path / "vc.json", tmp_path / "suspensions.json"
+    credential.write_text(json.dumps(world.credential()))
+    listed = json.dumps(world.publish(SUSPENSION_URL))
+    suspensions.write_text(listed)
+    code, err = run(
+        runner, tmp_path, "vc", "revoke", str(credential), "--list", str(suspensions),
+        "--key", "nokey", "--from", "nobody",
+    )  # fmt: skip
+    assert code == 2 and "no revocation entry in status list" in err
+    assert len(err.strip().splitlines()) == 1 and suspensions.read_text() == listed
