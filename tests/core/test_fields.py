@@ -130,4 +130,3 @@ def test_json_form_writes_bytes_as_hex_and_reads_them_as_strictly() -> None:
 def test_any_record_round_trips_through_json(seals: list[tuple[bytes, bytes]]) -> None:
     record = Sealed(tuple(Seal(d, w or None) for d, w in seals), len(seals))
     assert Sealed.from_json(record.to_json()) == record
-
