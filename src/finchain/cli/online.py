@@ -1,10 +1,11 @@
-"""What every command that talks to a node shares: connecting, signing, submitting, reporting.
+"""What every command that talks to a node shares: connecting, the signer, reporting.
 
 All HTTP goes through the SDK (``finchain.client.Client``); this module only
 adds what a command line needs on top: keys unlocked from the keystore, the
 signing key's id looked up on the account's on-chain policy (so a user names
 a key, never a key id), the nonce fetched from the node, and one way to print
-a receipt and fail with its code.
+a receipt and fail with its code. Commands reach these through the shared
+options of ``finchain.cli.txflags``.
 
 **Which chain answered.** ``connect(url, home=HOME)`` compares the chain the
 node serves (``/v1/status``: ``chain_id``, ``genesis_hash``) with

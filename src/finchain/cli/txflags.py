@@ -233,7 +233,9 @@ def _panel(annotated: Any, panel: str) -> Any:
     return Annotated[base, moved]
 
 
-def _flag(name: str, annotated: Any, panel: str, default: Any = inspect.Parameter.empty) -> Any:
+def _flag(
+    name: str, annotated: Any, panel: str, default: Any = inspect.Parameter.empty
+) -> inspect.Parameter:
     return inspect.Parameter(
         name,
         inspect.Parameter.KEYWORD_ONLY,
@@ -316,8 +318,7 @@ def _command(
     defaults: dict[str, Any],
 ) -> Callable[[F], F]:
     names = [flag.name for flag in flags]
-    known = {f.name for f in fields(kind)} | {"signers"}
-    assert set(names) <= known, names
+    assert set(names) <= {f.name for f in fields(kind)}, names
 
     def decorate(fn: F) -> F:
         signature = inspect.signature(fn, eval_str=True)
