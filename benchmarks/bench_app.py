@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.harness import CHAIN_ID, make_genesis
 
 from finchain.app import FinalizeBlockRequest
-from finchain.app.application import Application
+from finchain.chain import FinchainApp
 from finchain.client.builders import Signer, transfer
 from finchain.crypto import generate_private_key
 from finchain.modules.accounts.types import account_id
@@ -38,7 +38,7 @@ def run(scheme: str, suite: str, *, accounts: int, blocks: int, profile: bool = 
         genesis = make_genesis(
             keys, suite=suite, balances=[(i, "CNY", 10**12) for i in range(1, accounts + 1)]
         )
-        app = Application(workdir / "db")
+        app = FinchainApp(workdir / "db")
         app.init_chain(genesis)
         signers = [
             Signer(CHAIN_ID, account_id(i), [("k1", k)]) for i, k in enumerate(keys, start=1)
