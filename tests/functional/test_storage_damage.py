@@ -33,7 +33,7 @@ from finchain.crypto import Keystore
 from finchain.errors import FinchainError
 from finchain.store import Database
 from tests.functional.conftest import PASSPHRASE
-from tests.functional.framework import FINCHAIN, TestNode
+from tests.functional.framework import FINCHAIN, TestNode, wait_until
 
 pytestmark = pytest.mark.functional
 
@@ -292,3 +292,40 @@ def test_db_check_passes_on_a_sound_home(node_factory) -> None:
     assert report["last_height"] >= history.height
     assert report["indexed_txs"] >= len(history.txs)
     assert report["tree_leaves"] > 0 and report["blocks"] == report["last_height"]
+
+
+def test_exported_state_continues_as_a_new_node(node_factory) -> None:
+    """``finchain db export`` of a stopped node, then a node started on it continues at H + 1."""
+    node, ids = node_factory(accounts=3)
+    node.start()
+    history = History()
+    load(node, ids, 1.0, history)
+    balances = {acc: balance(node, acc, history.height) for acc in ids.values()}
+    node.stop()
+    out = node.home.parent / "exported.json"
+    done = subprocess.run(
+        [FINCHAIN, "db", "export", "--home", str(node.home), "--out", str(out), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    exported = json.loads(out.read_text())
+    final = exported["initial_height"] - 1  # the node made empty blocks until it stopped
+    assert final >= history.height
+    shutil.rmtree(node.home / "data")
+    (node.home / "validator_state.json").rename(node.home / "validator_state.old-chain.json")
+    shutil.copy(out, node.home / "genesis.json")
+    node.start()
+    wait_for_height(node, final + 1)
+    assert httpx.get(f"{node.url}/v1/blocks/{final}", timeout=10).status_code == 404
+    first = httpx.get(f"{node.url}/v1/blocks/{final + 1}", timeout=10)
+    assert first.status_code == 200, first.text
+    for account, amount in balances.items():
+        assert balance(node, account, final + 1) == amount
+    node.stop()
+
+
+def wait_for_height(node: TestNode, height: int) -> None:
+    wait_until(lambda: node.status()["height"] >= height, timeout=30, what=f"height {height}")

@@ -20,6 +20,7 @@ import os
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from finchain.app.abci import (
@@ -64,6 +65,7 @@ from finchain.store.errors import ErrCorrupt
 log = logging.getLogger(__name__)
 
 UNMETERED = 2**62
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DECODED_CACHE_SIZE = 20_000
 KEY_PARAMS = PARAMS.key
 
@@ -162,7 +164,9 @@ class Application:
         """
         state = self.state
         version = state.version
-        if self.blocks.height != version and not (version == 0 and self.blocks.height == 0):
+        genesis_version = (CHAIN.get(state) or {}).get("initial_height", 1) - 1
+        expected = self.blocks.height if self.blocks.height else genesis_version
+        if version != expected:
             raise ErrCorrupt(
                 f"the state is at version {version} but the block store ends at height "
                 f"{self.blocks.height}: the database at {self.db.path} lost writes; "
@@ -171,7 +175,7 @@ class Application:
                 block_height=self.blocks.height,
             )
         state.check_root()
-        if version >= 1:
+        if self.blocks.height:
             raw = self.blocks.get(version)
             if raw is None:
                 raise ErrCorrupt(f"the record of block {version} is missing", height=version)
@@ -197,10 +201,9 @@ class Application:
         chain = CHAIN.get(state) or {}
         self.chain_id = chain["chain_id"]
         self.params = ChainParamsKeeper().chain_params(state)
-        if state.version >= 1:
-            record = self.blocks.get(state.version)
-            if record is not None:
-                self._last_time_ns = decode_trusted(record)["time_ns"]
+        record = self.blocks.get(self.blocks.height) if self.blocks.height else None
+        if record is not None:
+            self._last_time_ns = decode_trusted(record)["time_ns"]
         else:
             self._last_time_ns = chain["genesis_time_ns"]
 
@@ -212,6 +215,11 @@ class Application:
 
     @property
     def height(self) -> int:
+        """The last committed height: the next block is ``height + 1``.
+
+        Before the first block it is the genesis version: 0, or ``initial_height - 1``
+        for a chain continued from an export.
+        """
         return max(self._state.version, 0) if self._state is not None else 0
 
     def close(self) -> None:
@@ -220,10 +228,12 @@ class Application:
     def info(self) -> InfoResponse:
         if self._state is None or self._state.version < 0:
             return InfoResponse(0, b"", self.chain_id, self.suite)
-        return InfoResponse(self.state.version, self.state.root(), self.chain_id, self.suite)
+        # No block yet: height 0, as CometBFT expects of a chain with any initial height.
+        last = self.state.version if self.blocks.height else 0
+        return InfoResponse(last, self.state.root(), self.chain_id, self.suite)
 
     def init_chain(self, genesis: Genesis) -> InitChainResponse:
-        """Load genesis into state version 0.
+        """Load genesis into state version ``initial_height - 1`` (0 for a new chain).
 
         Idempotent for the same genesis: an engine may repeat it after a crash.
         """
@@ -237,19 +247,23 @@ class Application:
                 )
             source = self.wiring.validators
             return InitChainResponse(
-                self.state.root(0),
+                self.state.root(genesis.initial_height - 1),
                 source.genesis_validator_set(genesis.validators) if source else (),
             )
         self._open_state(genesis.suite)
         self.chain_id = genesis.chain_id
         self.params = genesis.params
         overlay = Overlay(self.state)
-        ctx = self._context(overlay, GasMeter(UNMETERED), ExecMode.GENESIS, 0, genesis.time_ns)
+        version = genesis.initial_height - 1
+        ctx = self._context(
+            overlay, GasMeter(UNMETERED), ExecMode.GENESIS, version, genesis.time_ns
+        )
         chain = {
             "chain_id": genesis.chain_id,
             "suite": genesis.suite,
             "genesis_hash": genesis_hash,
             "genesis_time_ns": genesis.time_ns,
+            "initial_height": genesis.initial_height,
         }
         CHAIN.set(ctx, chain)
         PARAMS.set(ctx, genesis.params)
@@ -266,7 +280,7 @@ class Application:
         problems = self._invariant_problems(overlay)
         if problems:
             raise ErrBadGenesis("genesis breaks invariants: " + "; ".join(problems))
-        root = self.state.apply(0, overlay.writes)
+        root = self.state.apply(version, overlay.writes)
         batch = self.db.batch()
         self.state.stage(batch)
         batch.put(META_SUITE, genesis.suite.encode())
@@ -497,8 +511,30 @@ class Application:
         return None if raw is None else dict(decode_trusted(raw))
 
     def export_genesis(self) -> dict[str, Any]:
+        """Every module's section of ``app_state``, from the last committed state."""
         reader = QueryReader(self.state, self.state.version, latest=True)
         return {m.name: m.export_genesis(reader) for m in self.modules}
+
+    def export(self, *, chain_id: str | None = None) -> Genesis:
+        """The last committed state as the genesis of a chain that continues it (Cosmos export).
+
+        ``initial_height`` is the next height and ``genesis_time`` the last block's time
+        (to the microsecond), so heights and times recorded in state keep their meaning;
+        a new ``chain_id`` makes it a new network. Importing it gives the same state
+        entry for entry, except the chain's own identity (``app/chain``: its genesis hash).
+        """
+        reader = QueryReader(self.state, self.state.version, latest=True)
+        source = self.wiring.validators
+        moment = _EPOCH + timedelta(microseconds=self._last_time_ns // 1000)
+        return Genesis(
+            chain_id=chain_id or self.chain_id,
+            suite=self.suite,
+            genesis_time=moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            params=self.params,
+            app_state=self.export_genesis(),
+            validators=source.genesis_validators(reader) if source is not None else [],
+            initial_height=self.height + 1,
+        )
 
     def check_invariants(self) -> list[str]:
         """Every module invariant over committed state; an empty list means all hold."""

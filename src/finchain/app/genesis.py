@@ -81,9 +81,11 @@ class Genesis:
             raise ErrBadGenesis(
                 f"{source}: suite must be one of {sorted(SUITES)}, got {obj['suite']!r}"
             )
-        if obj["initial_height"] != 1:
+        initial_height = obj["initial_height"]
+        if type(initial_height) is not int or not 1 <= initial_height < 2**62:
             raise ErrBadGenesis(
-                f"{source}: initial_height must be 1 (other starting heights are not supported)"
+                f"{source}: initial_height must be an integer >= 1 (1 for a new chain, "
+                "the exported height + 1 for a chain continued from an export)"
             )
         parse_time_ns(obj["genesis_time"], source=source)
         if not isinstance(obj["validators"], list) or not isinstance(obj["app_state"], dict):
@@ -99,7 +101,7 @@ class Genesis:
             params,
             obj["app_state"],
             obj["validators"],
-            1,
+            initial_height,
         )
 
     @classmethod

@@ -41,6 +41,10 @@ class ValidatorSource(Protocol):
 
     def record_misbehavior(self, ctx: Context, reports: Sequence[Misbehavior]) -> None: ...
 
+    def genesis_validators(self, reader: KVReader) -> list[dict[str, Any]]:
+        """The active set as a genesis document's ``validators`` (for an export)."""
+        ...
+
 
 class UpgradeSource(Protocol):
     """The module that keeps upgrade plans: which plan, if any, this version can run next."""

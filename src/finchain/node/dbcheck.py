@@ -143,7 +143,7 @@ class _BlockCheck:
         state_meta = _read(self.db, K.STATE_META, self.report) or b""
         state_version = int.from_bytes(state_meta[0:8], "big") if len(state_meta) >= 24 else -1
         oldest = int.from_bytes(state_meta[16:24], "big") if len(state_meta) >= 24 else 0
-        if max(state_version, 0) != stored_height:
+        if stored_height and state_version != stored_height:
             self.damage(
                 "meta",
                 "heights",

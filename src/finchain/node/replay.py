@@ -50,8 +50,9 @@ def replay(
     factory = versions[0][1]
     target = factory(scratch_dir)
     try:
-        target.init_chain(home.genesis())
-        for height in range(1, blocks.height + 1):
+        genesis = home.genesis()
+        target.init_chain(genesis)
+        for height in range(genesis.initial_height, blocks.height + 1):
             wanted = [f for first, f in versions if first <= height][-1]
             if wanted is not factory:
                 target.close()

@@ -169,7 +169,7 @@ def cometbft_genesis(template: Mapping[str, Any], genesis: Genesis) -> dict[str,
     doc.update(
         genesis_time=genesis.genesis_time,
         chain_id=genesis.chain_id,
-        initial_height="1",
+        initial_height=str(genesis.initial_height),
         consensus_params=params,
         validators=[
             {

@@ -127,10 +127,10 @@ class SoloNode:
         self._halted = ""
         try:
             self._signs = SignState.open(sign_state)
-            heights = {self.app.height, self._signs.last.height}
+            stored = self.app.blocks.height
+            heights = {stored, self._signs.last.height}
             self._signs.check_start(
-                self.app.height,
-                {h: self._block_hash(h) for h in heights if 1 <= h <= self.app.height},
+                stored, {h: self._block_hash(h) for h in heights if 1 <= h <= stored}
             )
         except BaseException:
             self.app.close()
@@ -443,7 +443,8 @@ class SoloNode:
     # -- views and streaming -------------------------------------------------------------------
 
     def _load_last_block_hash(self) -> bytes:
-        return self._block_hash(self.app.height) if self.app.height else self.genesis.hash()
+        stored = self.app.blocks.height
+        return self._block_hash(stored) if stored else self.genesis.hash()
 
     def _block_hash(self, height: int) -> bytes:
         record = self.app.block_record(height)
