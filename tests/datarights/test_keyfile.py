@@ -89,7 +89,11 @@ versions = st.lists(
 )
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200,
+    deadline=None,  # each example writes a file: a loaded machine must not fail it
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(
     document=st.one_of(
         json_values,
