@@ -7,7 +7,8 @@ composition root (``finchain.chain``) lists them, in order.
 
 What the application does with each part:
 
-- ``msg_handlers`` / ``queries``: routed by message type and query path;
+- ``msg_handlers`` / ``queries``: routed by message type and query path (a
+  ``KeeperModule`` binds its ``handlers.py`` and ``queries.py`` tables to its keeper);
 - ``default_genesis`` / ``validate_genesis`` / ``init_genesis`` / ``export_genesis``:
   InitChain and export; ``export_genesis`` of a chain fed back to ``init_genesis``
   of a fresh one gives the same state, entry for entry;
@@ -22,7 +23,8 @@ What the application does with each part:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from finchain.core.collections import StoreKey
 from finchain.core.context import Context
@@ -30,11 +32,26 @@ from finchain.core.errors import ErrBadGenesis
 from finchain.core.kv import KVReader
 from finchain.core.msgs import Msg
 
-__all__ = ["BaseModule", "Handler", "Invariant", "Migration", "Module", "Query"]
+__all__ = [
+    "BaseModule",
+    "Handler",
+    "Invariant",
+    "KeeperHandler",
+    "KeeperModule",
+    "KeeperQuery",
+    "Migration",
+    "Module",
+    "Query",
+]
 
 Handler = Callable[[Context, Any], None]
 Invariant = Callable[[KVReader], str | None]
 Query = Callable[[KVReader, dict[str, Any]], Any]
+KeeperHandler = Callable[[Any, Context, Any], None]
+"""A function of a module's ``handlers.py``: ``f(keeper, ctx, msg)``."""
+KeeperQuery = Callable[[Any, KVReader, dict[str, Any]], Any]
+"""A function of a module's ``queries.py``: ``f(view, reader, params)``."""
+K = TypeVar("K")
 Migration = Callable[[Context], None]
 """Rewrite a module's state from one consensus version to the next (in the upgrade block)."""
 
@@ -107,3 +124,25 @@ class BaseModule:
 
     def migrations(self) -> Mapping[int, Migration]:
         return {}
+
+
+class KeeperModule(BaseModule, Generic[K]):
+    """A module built on one keeper: its handlers and queries are functions of that keeper.
+
+    ``HANDLERS`` (the table at the end of its ``handlers.py``) maps each message
+    type to ``f(keeper, ctx, msg)``; ``QUERIES`` (its ``queries.py``) maps each
+    path to ``f(keeper, reader, params)``. The module binds both to its keeper,
+    so the table is the one place a message or a path is routed.
+    """
+
+    HANDLERS: ClassVar[Mapping[type[Msg], KeeperHandler]] = {}
+    QUERIES: ClassVar[Mapping[str, KeeperQuery]] = {}
+
+    def __init__(self, keeper: K) -> None:
+        self.keeper = keeper
+
+    def msg_handlers(self) -> Mapping[type[Msg], Handler]:
+        return {msg: partial(handle, self.keeper) for msg, handle in self.HANDLERS.items()}
+
+    def queries(self) -> Mapping[str, Query]:
+        return {path: partial(query, self.keeper) for path, query in self.QUERIES.items()}

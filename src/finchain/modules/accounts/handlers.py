@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
+from finchain.core.module import KeeperHandler
+from finchain.core.msgs import Msg
 from finchain.errors import FinchainError
 from finchain.modules.accounts import events
 from finchain.modules.accounts.errors import (
@@ -168,3 +171,18 @@ def cancel_reset(keeper: AccountsKeeper, ctx: Context, msg: MsgCancelReset) -> N
 
 def close_account(keeper: AccountsKeeper, ctx: Context, msg: MsgCloseAccount) -> None:
     keeper.close(ctx, keeper.require_account(ctx.store, ctx.signer))
+
+
+HANDLERS: Mapping[type[Msg], KeeperHandler] = {
+    MsgCreateAccount: create_account,
+    MsgAddKey: add_key,
+    MsgRemoveKey: remove_key,
+    MsgRotateKey: rotate_key,
+    MsgSetThreshold: set_threshold,
+    MsgSetRecovery: set_recovery,
+    MsgInitiateReset: initiate_reset,
+    MsgCancelReset: cancel_reset,
+    MsgCloseAccount: close_account,
+    MsgSetMfa: set_mfa,
+    MsgSetFactor: set_factor,
+}

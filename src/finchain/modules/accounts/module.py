@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
 from finchain.core.fields import Integer, ListOf, Nested, Optional, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import BaseModule, Handler, Invariant, Query
-from finchain.core.msgs import Msg
+from finchain.core.module import Invariant, KeeperModule
 from finchain.errors import FinchainError
 from finchain.modules.accounts import handlers, queries
 from finchain.modules.accounts.errors import ErrBadGenesis
 from finchain.modules.accounts.keeper import AccountsKeeper
 from finchain.modules.accounts.keys import STORE
-from finchain.modules.accounts.messages import (
-    MsgAddKey,
-    MsgCancelReset,
-    MsgCloseAccount,
-    MsgCreateAccount,
-    MsgInitiateReset,
-    MsgRemoveKey,
-    MsgRotateKey,
-    MsgSetFactor,
-    MsgSetMfa,
-    MsgSetRecovery,
-    MsgSetThreshold,
-)
 from finchain.modules.accounts.types import (
     ACCOUNT,
     ACCOUNT_OR_NONE,
@@ -94,35 +79,12 @@ class AccountsGenesis(Record):
     accounts: tuple[GenesisAccount, ...] = wire(ListOf(Nested(GenesisAccount), max_items=1_000_000))
 
 
-class AccountsModule(BaseModule):
+class AccountsModule(KeeperModule[AccountsKeeper]):
     name = NAME
     store_key = STORE
     consensus_version = 1
-
-    def __init__(self, keeper: AccountsKeeper) -> None:
-        self.keeper = keeper
-
-    def msg_handlers(self) -> Mapping[type[Msg], Handler]:
-        k = self.keeper
-        return {
-            MsgCreateAccount: partial(handlers.create_account, k),
-            MsgAddKey: partial(handlers.add_key, k),
-            MsgRemoveKey: partial(handlers.remove_key, k),
-            MsgRotateKey: partial(handlers.rotate_key, k),
-            MsgSetThreshold: partial(handlers.set_threshold, k),
-            MsgSetRecovery: partial(handlers.set_recovery, k),
-            MsgInitiateReset: partial(handlers.initiate_reset, k),
-            MsgCancelReset: partial(handlers.cancel_reset, k),
-            MsgCloseAccount: partial(handlers.close_account, k),
-            MsgSetMfa: partial(handlers.set_mfa, k),
-            MsgSetFactor: partial(handlers.set_factor, k),
-        }
-
-    def queries(self) -> Mapping[str, Query]:
-        return {
-            "accounts/account": partial(queries.account, self.keeper),
-            "accounts/closed": partial(queries.closed, self.keeper),
-        }
+    HANDLERS = handlers.HANDLERS
+    QUERIES = queries.QUERIES
 
     def default_genesis(self) -> dict[str, Any]:
         return {"accounts": []}

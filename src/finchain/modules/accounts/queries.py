@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
+from finchain.core.module import KeeperQuery
 from finchain.modules.accounts.errors import ErrAccountNotFound
 from finchain.modules.accounts.keeper import AccountsView
 from finchain.modules.accounts.types import is_account_id
@@ -33,3 +35,9 @@ def account(view: AccountsView, reader: KVReader, params: dict[str, Any]) -> dic
 
 def closed(view: AccountsView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
     return {"closed": [{"account": a, "height": h} for a, h in view.closed_accounts(reader)]}
+
+
+QUERIES: Mapping[str, KeeperQuery] = {
+    "accounts/account": account,
+    "accounts/closed": closed,
+}

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from finchain.core.context import Context
+from finchain.core.module import KeeperHandler
+from finchain.core.msgs import Msg
 from finchain.modules.bank.errors import ErrInvalidAsset, ErrNotBurner, ErrNotMinter
 from finchain.modules.bank.keeper import BankKeeper
 from finchain.modules.bank.messages import MsgBurn, MsgCreateAsset, MsgMint, MsgTransfer
@@ -37,3 +41,11 @@ def burn(keeper: BankKeeper, ctx: Context, msg: MsgBurn) -> None:
 def transfer(keeper: BankKeeper, ctx: Context, msg: MsgTransfer) -> None:
     for out in msg.outputs:
         keeper.transfer(ctx, ctx.signer, out.to, out.asset, out.amount)
+
+
+HANDLERS: Mapping[type[Msg], KeeperHandler] = {
+    MsgCreateAsset: create_asset,
+    MsgMint: mint,
+    MsgBurn: burn,
+    MsgTransfer: transfer,
+}

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from finchain.codec import MAX_AMOUNT
 from finchain.core.context import Context
 from finchain.core.fields import AMOUNT, ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import BaseModule, Handler, Invariant, Query
-from finchain.core.msgs import Msg
+from finchain.core.module import Invariant, KeeperModule
 from finchain.errors import FinchainError
 from finchain.modules.accounts.types import ACCOUNT
 from finchain.modules.bank import handlers, queries
 from finchain.modules.bank.errors import ErrBadGenesis
 from finchain.modules.bank.keeper import BankKeeper
 from finchain.modules.bank.keys import STORE
-from finchain.modules.bank.messages import MsgBurn, MsgCreateAsset, MsgMint, MsgTransfer
 from finchain.modules.bank.types import ASSET_SYMBOL, MAX_SUPPLY, Asset
 
 NAME = "bank"
@@ -57,31 +54,12 @@ class BankGenesis(Record):
     )
 
 
-class BankModule(BaseModule):
+class BankModule(KeeperModule[BankKeeper]):
     name = NAME
     store_key = STORE
     consensus_version = 1
-
-    def __init__(self, keeper: BankKeeper) -> None:
-        self.keeper = keeper
-
-    def msg_handlers(self) -> Mapping[type[Msg], Handler]:
-        k = self.keeper
-        return {
-            MsgCreateAsset: partial(handlers.create_asset, k),
-            MsgMint: partial(handlers.mint, k),
-            MsgBurn: partial(handlers.burn, k),
-            MsgTransfer: partial(handlers.transfer, k),
-        }
-
-    def queries(self) -> Mapping[str, Query]:
-        k = self.keeper
-        return {
-            "bank/balance": partial(queries.balance, k),
-            "bank/balances": partial(queries.balances, k),
-            "bank/asset": partial(queries.asset, k),
-            "bank/assets": partial(queries.assets, k),
-        }
+    HANDLERS = handlers.HANDLERS
+    QUERIES = queries.QUERIES
 
     def default_genesis(self) -> dict[str, Any]:
         return {"assets": [], "balances": []}

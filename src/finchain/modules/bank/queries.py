@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
+from finchain.core.module import KeeperQuery
 from finchain.modules.accounts.types import is_account_id
 from finchain.modules.bank.keeper import BankView
 from finchain.modules.bank.types import SYMBOL
@@ -57,3 +59,11 @@ def assets(view: BankView, reader: KVReader, params: dict[str, Any]) -> dict[str
             for a in view.iterate_assets(reader)
         ]
     }
+
+
+QUERIES: Mapping[str, KeeperQuery] = {
+    "bank/balance": balance,
+    "bank/balances": balances,
+    "bank/asset": asset,
+    "bank/assets": assets,
+}

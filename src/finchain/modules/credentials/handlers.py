@@ -7,8 +7,12 @@ regulator (the signer is a registered regulator account).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from finchain.core.authority import GOV_AUTHORITY
 from finchain.core.context import Context
+from finchain.core.module import KeeperHandler
+from finchain.core.msgs import Msg
 from finchain.modules.credentials.errors import ErrNotGovernance
 from finchain.modules.credentials.keeper import CredentialsKeeper
 from finchain.modules.credentials.messages import (
@@ -103,3 +107,19 @@ def request_disclosure(keeper: CredentialsKeeper, ctx: Context, msg: MsgRequestD
 
 def approve_disclosure(keeper: CredentialsKeeper, ctx: Context, msg: MsgApproveDisclosure) -> None:
     keeper.approve_disclosure(ctx, ctx.signer, msg.request_id, msg.share)
+
+
+HANDLERS: Mapping[type[Msg], KeeperHandler] = {
+    MsgAccreditIssuer: accredit_issuer,
+    MsgSetIssuerTypes: set_issuer_types,
+    MsgRevokeIssuer: revoke_issuer,
+    MsgAddRegulator: add_regulator,
+    MsgRemoveRegulator: remove_regulator,
+    MsgSetParams: set_params,
+    MsgRegisterSchema: register_schema,
+    MsgAnchorStatusList: anchor_status_list,
+    MsgRecordKyc: record_kyc,
+    MsgRevokeKyc: revoke_kyc,
+    MsgRequestDisclosure: request_disclosure,
+    MsgApproveDisclosure: approve_disclosure,
+}

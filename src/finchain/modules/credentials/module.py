@@ -10,36 +10,20 @@ disclosures are history and are not carried into a new genesis.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from itertools import pairwise
 from typing import Any
 
 from finchain.core.context import Context
 from finchain.core.fields import Integer, ListOf, Nested, OneOf, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import BaseModule, Handler, Invariant, Query
-from finchain.core.msgs import Msg
+from finchain.core.module import Invariant, KeeperModule
 from finchain.errors import FinchainError
 from finchain.modules.credentials import handlers, keys, queries
 from finchain.modules.credentials.errors import ErrBadGenesis
 from finchain.modules.credentials.keeper import CredentialsKeeper
-from finchain.modules.credentials.messages import (
-    MsgAccreditIssuer,
-    MsgAddRegulator,
-    MsgAnchorStatusList,
-    MsgApproveDisclosure,
-    MsgRecordKyc,
-    MsgRegisterSchema,
-    MsgRemoveRegulator,
-    MsgRequestDisclosure,
-    MsgRevokeIssuer,
-    MsgRevokeKyc,
-    MsgSetIssuerTypes,
-    MsgSetParams,
-    check_schema_document,
-)
+from finchain.modules.credentials.messages import check_schema_document
 from finchain.modules.credentials.types import (
     DEFAULT_PARAMS,
     DID,
@@ -235,46 +219,12 @@ def _distinct(keys: list[Any], what: str) -> None:
         raise ErrBadGenesis(f"a {what} is listed twice")
 
 
-class CredentialsModule(BaseModule):
+class CredentialsModule(KeeperModule[CredentialsKeeper]):
     name = NAME
     store_key = keys.STORE
     consensus_version = 1
-
-    def __init__(self, keeper: CredentialsKeeper) -> None:
-        self.keeper = keeper
-
-    def msg_handlers(self) -> Mapping[type[Msg], Handler]:
-        k = self.keeper
-        return {
-            MsgAccreditIssuer: partial(handlers.accredit_issuer, k),
-            MsgSetIssuerTypes: partial(handlers.set_issuer_types, k),
-            MsgRevokeIssuer: partial(handlers.revoke_issuer, k),
-            MsgAddRegulator: partial(handlers.add_regulator, k),
-            MsgRemoveRegulator: partial(handlers.remove_regulator, k),
-            MsgSetParams: partial(handlers.set_params, k),
-            MsgRegisterSchema: partial(handlers.register_schema, k),
-            MsgAnchorStatusList: partial(handlers.anchor_status_list, k),
-            MsgRecordKyc: partial(handlers.record_kyc, k),
-            MsgRevokeKyc: partial(handlers.revoke_kyc, k),
-            MsgRequestDisclosure: partial(handlers.request_disclosure, k),
-            MsgApproveDisclosure: partial(handlers.approve_disclosure, k),
-        }
-
-    def queries(self) -> Mapping[str, Query]:
-        k = self.keeper
-        return {
-            "credentials/params": partial(queries.params, k),
-            "credentials/issuer": partial(queries.issuer, k),
-            "credentials/issuers": partial(queries.issuers, k),
-            "credentials/accredited": partial(queries.accredited, k),
-            "credentials/schema": partial(queries.schema, k),
-            "credentials/status_list": partial(queries.status_list, k),
-            "credentials/kyc": partial(queries.kyc, k),
-            "credentials/kyc_tier": partial(queries.kyc_tier, k),
-            "credentials/regulators": partial(queries.regulators, k),
-            "credentials/disclosure": partial(queries.disclosure, k),
-            "credentials/audit": partial(queries.audit, k),
-        }
+    HANDLERS = handlers.HANDLERS
+    QUERIES = queries.QUERIES
 
     def default_genesis(self) -> dict[str, Any]:
         return CredentialsGenesis(DEFAULT_PARAMS, (), ()).to_json()

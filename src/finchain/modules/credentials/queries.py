@@ -8,10 +8,12 @@ disclosure) can be answered with state proofs; listings cannot.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
+from finchain.core.module import KeeperQuery
 from finchain.formats import did as dids
 from finchain.modules.accounts.types import is_account_id
 from finchain.modules.credentials.errors import (
@@ -187,3 +189,18 @@ def audit(view: CredentialsView, reader: KVReader, args: dict[str, Any]) -> dict
     else:
         found = view.audits_of_issuer(reader, _did(args, "issuer"))
     return {"audit": [r.to_obj() for r in found]}
+
+
+QUERIES: Mapping[str, KeeperQuery] = {
+    "credentials/params": params,
+    "credentials/issuer": issuer,
+    "credentials/issuers": issuers,
+    "credentials/accredited": accredited,
+    "credentials/schema": schema,
+    "credentials/status_list": status_list,
+    "credentials/kyc": kyc,
+    "credentials/kyc_tier": kyc_tier,
+    "credentials/regulators": regulators,
+    "credentials/disclosure": disclosure,
+    "credentials/audit": audit,
+}

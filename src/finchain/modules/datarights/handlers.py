@@ -7,7 +7,11 @@ who controls a DID, so a DID's controller may change without touching grants).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from finchain.core.context import Context
+from finchain.core.module import KeeperHandler
+from finchain.core.msgs import Msg
 from finchain.modules.datarights.keeper import DataRightsKeeper
 from finchain.modules.datarights.messages import (
     MsgAddVersion,
@@ -59,3 +63,13 @@ def record_access(keeper: DataRightsKeeper, ctx: Context, msg: MsgRecordAccess) 
 
 def forget(keeper: DataRightsKeeper, ctx: Context, msg: MsgForget) -> None:
     keeper.forget(ctx, msg.asset, msg.version)
+
+
+HANDLERS: Mapping[type[Msg], KeeperHandler] = {
+    MsgRegisterAsset: register_asset,
+    MsgAddVersion: add_version,
+    MsgGrant: grant,
+    MsgRevoke: revoke,
+    MsgRecordAccess: record_access,
+    MsgForget: forget,
+}

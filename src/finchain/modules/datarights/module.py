@@ -15,16 +15,14 @@ checked before anything is written (``ErrBadGenesis``, datarights:18).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from finchain.core.context import Context
 from finchain.core.fields import ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import BaseModule, Handler, Invariant, Query
-from finchain.core.msgs import Msg
+from finchain.core.module import Invariant, KeeperModule
 from finchain.errors import FinchainError
 from finchain.modules.datarights import handlers, queries
 from finchain.modules.datarights.errors import ErrBadGenesis
@@ -35,14 +33,6 @@ from finchain.modules.datarights.keys import (
     GRANTEE_GRANT_COUNT,
     GRANTEE_GRANTS,
     STORE,
-)
-from finchain.modules.datarights.messages import (
-    MsgAddVersion,
-    MsgForget,
-    MsgGrant,
-    MsgRecordAccess,
-    MsgRegisterAsset,
-    MsgRevoke,
 )
 from finchain.modules.datarights.types import (
     ID,
@@ -176,35 +166,12 @@ class DataRightsGenesis(Record):
         return max(times)
 
 
-class DataRightsModule(BaseModule):
+class DataRightsModule(KeeperModule[DataRightsKeeper]):
     name = NAME
     store_key = STORE
     consensus_version = 1
-
-    def __init__(self, keeper: DataRightsKeeper) -> None:
-        self.keeper = keeper
-
-    def msg_handlers(self) -> Mapping[type[Msg], Handler]:
-        k = self.keeper
-        return {
-            MsgRegisterAsset: partial(handlers.register_asset, k),
-            MsgAddVersion: partial(handlers.add_version, k),
-            MsgGrant: partial(handlers.grant, k),
-            MsgRevoke: partial(handlers.revoke, k),
-            MsgRecordAccess: partial(handlers.record_access, k),
-            MsgForget: partial(handlers.forget, k),
-        }
-
-    def queries(self) -> Mapping[str, Query]:
-        k = self.keeper
-        return {
-            "datarights/asset": partial(queries.asset, k),
-            "datarights/grants": partial(queries.grants, k),
-            "datarights/grants_to": partial(queries.grants_to, k),
-            "datarights/access_log": partial(queries.access_log, k),
-            "datarights/accesses_by": partial(queries.accesses_by, k),
-            "datarights/wrapped_key": partial(queries.wrapped_key, k),
-        }
+    HANDLERS = handlers.HANDLERS
+    QUERIES = queries.QUERIES
 
     # -- genesis -------------------------------------------------------------------------------
 

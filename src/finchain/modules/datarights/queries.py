@@ -8,11 +8,12 @@ page costs point reads only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
+from finchain.core.module import KeeperQuery
 from finchain.formats.did import is_did
 from finchain.modules.datarights.keeper import DataRightsView
 from finchain.modules.datarights.types import MAX_DID_BYTES, MAX_VERSIONS
@@ -122,3 +123,13 @@ def wrapped_key(view: DataRightsView, reader: KVReader, params: dict[str, Any]) 
         "hash": version.hash.hex(),
         "hash_alg": found.hash_alg,
     }
+
+
+QUERIES: Mapping[str, KeeperQuery] = {
+    "datarights/asset": asset,
+    "datarights/grants": grants,
+    "datarights/grants_to": grants_to,
+    "datarights/access_log": access_log,
+    "datarights/accesses_by": accesses_by,
+    "datarights/wrapped_key": wrapped_key,
+}

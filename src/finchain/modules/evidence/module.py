@@ -11,22 +11,19 @@ are rebuilt from that order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from finchain.core.context import Context
 from finchain.core.fields import ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import BaseModule, Handler, Invariant, Query
-from finchain.core.msgs import Msg
+from finchain.core.module import Invariant, KeeperModule
 from finchain.errors import FinchainError
 from finchain.modules.evidence import handlers, queries
 from finchain.modules.evidence.errors import ErrBadGenesis
 from finchain.modules.evidence.keeper import EvidenceKeeper
 from finchain.modules.evidence.keys import BY_SUBMITTER, RECORDS, STORE, SUBMITTER_COUNT
-from finchain.modules.evidence.messages import MsgCosign, MsgRecord
 from finchain.modules.evidence.types import EvidenceRecord
 
 NAME = "evidence"
@@ -63,25 +60,12 @@ class EvidenceGenesis(Record):
             last_time = record.time_ns
 
 
-class EvidenceModule(BaseModule):
+class EvidenceModule(KeeperModule[EvidenceKeeper]):
     name = NAME
     store_key = STORE
     consensus_version = 1
-
-    def __init__(self, keeper: EvidenceKeeper) -> None:
-        self.keeper = keeper
-
-    def msg_handlers(self) -> Mapping[type[Msg], Handler]:
-        k = self.keeper
-        return {MsgRecord: partial(handlers.record, k), MsgCosign: partial(handlers.cosign, k)}
-
-    def queries(self) -> Mapping[str, Query]:
-        k = self.keeper
-        return {
-            "evidence/record": partial(queries.record, k),
-            "evidence/by_submitter": partial(queries.by_submitter, k),
-            "evidence/by_time": partial(queries.by_time, k),
-        }
+    HANDLERS = handlers.HANDLERS
+    QUERIES = queries.QUERIES
 
     def default_genesis(self) -> dict[str, Any]:
         return EvidenceGenesis(()).to_json()

@@ -11,12 +11,13 @@ as ``cursor`` for the next page. Every page costs point reads only.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
+from finchain.core.module import KeeperQuery
 from finchain.modules.accounts.types import is_account_id
 from finchain.modules.evidence.keeper import EvidenceView
 from finchain.modules.evidence.types import HASH_ALGS, HASH_BYTES, EvidenceRecord
@@ -132,3 +133,10 @@ def by_submitter(view: EvidenceView, reader: KVReader, params: dict[str, Any]) -
 def by_time(view: EvidenceView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
     """Records of every submitter whose block time is within ``[from, to)``."""
     return _page(params, view.count(reader), lambda i: view.at(reader, i))
+
+
+QUERIES: Mapping[str, KeeperQuery] = {
+    "evidence/record": record,
+    "evidence/by_submitter": by_submitter,
+    "evidence/by_time": by_time,
+}

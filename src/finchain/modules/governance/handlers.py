@@ -6,7 +6,11 @@ a proposal may change is checked when it executes (keeper), not here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from finchain.core.context import Context
+from finchain.core.module import KeeperHandler
+from finchain.core.msgs import Msg
 from finchain.modules.governance.errors import ErrNotMember
 from finchain.modules.governance.keeper import GovernanceKeeper
 from finchain.modules.governance.messages import MsgSubmitProposal, MsgVote
@@ -30,3 +34,9 @@ def submit_proposal(keeper: GovernanceKeeper, ctx: Context, msg: MsgSubmitPropos
 
 def vote(keeper: GovernanceKeeper, ctx: Context, msg: MsgVote) -> None:
     keeper.vote(ctx, msg.proposal_id, _require_member(keeper, ctx, "vote"), msg.option)
+
+
+HANDLERS: Mapping[type[Msg], KeeperHandler] = {
+    MsgSubmitProposal: submit_proposal,
+    MsgVote: vote,
+}

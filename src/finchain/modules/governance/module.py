@@ -23,16 +23,14 @@ import base64
 import binascii
 import re
 from collections import Counter
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from finchain.core.context import Context
 from finchain.core.fields import ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import BaseModule, Handler, Invariant, Query
-from finchain.core.msgs import Msg
+from finchain.core.module import Invariant, KeeperModule
 from finchain.core.validators import Misbehavior, ValidatorUpdate
 from finchain.crypto import PublicKey, public_key_from_bytes
 from finchain.errors import FinchainError
@@ -40,7 +38,6 @@ from finchain.modules.governance import handlers, queries
 from finchain.modules.governance.errors import ErrBadGenesis
 from finchain.modules.governance.keeper import GovernanceKeeper
 from finchain.modules.governance.keys import STORE
-from finchain.modules.governance.messages import MsgSubmitProposal, MsgVote
 from finchain.modules.governance.types import (
     DEFAULT_GOV_PARAMS,
     ID,
@@ -117,35 +114,12 @@ def _below(what: str, ids: Any, counter: int) -> None:
         raise ErrBadGenesis(f"{what} {top} is at or above its id counter {counter}")
 
 
-class GovernanceModule(BaseModule):
+class GovernanceModule(KeeperModule[GovernanceKeeper]):
     name = NAME
     store_key = STORE
     consensus_version = 1
-
-    def __init__(self, keeper: GovernanceKeeper) -> None:
-        self.keeper = keeper
-
-    def msg_handlers(self) -> Mapping[type[Msg], Handler]:
-        k = self.keeper
-        return {
-            MsgSubmitProposal: partial(handlers.submit_proposal, k),
-            MsgVote: partial(handlers.vote, k),
-        }
-
-    def queries(self) -> Mapping[str, Query]:
-        k = self.keeper
-        return {
-            "gov/params": partial(queries.params, k),
-            "gov/members": partial(queries.members, k),
-            "gov/member": partial(queries.member, k),
-            "gov/validators": partial(queries.validators, k),
-            "gov/validator": partial(queries.validator, k),
-            "gov/proposal": partial(queries.proposal, k),
-            "gov/proposals": partial(queries.proposals, k),
-            "gov/votes": partial(queries.votes, k),
-            "gov/tally": partial(queries.tally, k),
-            "gov/evidence": partial(queries.evidence, k),
-        }
+    HANDLERS = handlers.HANDLERS
+    QUERIES = queries.QUERIES
 
     # -- genesis ----------------------------------------------------------------------------
 

@@ -9,10 +9,12 @@ strings (the HTTP API passes every parameter as a string).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
+from finchain.core.module import KeeperQuery
 from finchain.modules.accounts.types import is_account_id
 from finchain.modules.governance.errors import ErrMemberNotFound, ErrValidatorNotFound
 from finchain.modules.governance.keeper import GovernanceView
@@ -122,3 +124,17 @@ def tally(view: GovernanceView, reader: KVReader, args: dict[str, Any]) -> dict[
 
 def evidence(view: GovernanceView, reader: KVReader, args: dict[str, Any]) -> dict[str, Any]:
     return {"evidence": [_hex(e.to_obj()) for e in view.evidence(reader)]}
+
+
+QUERIES: Mapping[str, KeeperQuery] = {
+    "gov/params": params,
+    "gov/members": members,
+    "gov/member": member,
+    "gov/validators": validators,
+    "gov/validator": validator,
+    "gov/proposal": proposal,
+    "gov/proposals": proposals,
+    "gov/votes": votes,
+    "gov/tally": tally,
+    "gov/evidence": evidence,
+}

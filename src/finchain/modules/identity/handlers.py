@@ -9,8 +9,12 @@ abandoned DID whose controller cannot act.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from finchain.core.authority import GOV_AUTHORITY
 from finchain.core.context import Context
+from finchain.core.module import KeeperHandler
+from finchain.core.msgs import Msg
 from finchain.modules.identity.errors import ErrNotController
 from finchain.modules.identity.keeper import IdentityKeeper
 from finchain.modules.identity.messages import (
@@ -77,3 +81,14 @@ def unbind_account(keeper: IdentityKeeper, ctx: Context, msg: MsgUnbindAccount) 
             f"account {ctx.signer} may not unbind {msg.account} from {msg.did}: only the bound "
             "account itself or a controller of the DID may"
         )
+
+
+HANDLERS: Mapping[type[Msg], KeeperHandler] = {
+    MsgCreateDid: create_did,
+    MsgUpdateDid: update_did,
+    MsgRotateKey: rotate_key,
+    MsgDeactivateDid: deactivate_did,
+    MsgRetireDid: retire_did,
+    MsgBindAccount: bind_account,
+    MsgUnbindAccount: unbind_account,
+}

@@ -11,30 +11,19 @@ chain id: renaming every DID would break every credential that names one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from finchain.core.context import Context
 from finchain.core.fields import Integer, ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import BaseModule, Handler, Invariant, Query
-from finchain.core.msgs import Msg
+from finchain.core.module import Invariant, KeeperModule
 from finchain.errors import FinchainError
 from finchain.formats.did import MAX_NUMBER
 from finchain.modules.identity import handlers, keys, queries
 from finchain.modules.identity.errors import ErrBadGenesis
 from finchain.modules.identity.keeper import IdentityKeeper
-from finchain.modules.identity.messages import (
-    MsgBindAccount,
-    MsgCreateDid,
-    MsgDeactivateDid,
-    MsgRetireDid,
-    MsgRotateKey,
-    MsgUnbindAccount,
-    MsgUpdateDid,
-)
 from finchain.modules.identity.types import (
     ACCOUNT,
     DID,
@@ -147,34 +136,12 @@ class IdentityGenesis(Record):
                 )
 
 
-class IdentityModule(BaseModule):
+class IdentityModule(KeeperModule[IdentityKeeper]):
     name = NAME
     store_key = keys.STORE
     consensus_version = 1
-
-    def __init__(self, keeper: IdentityKeeper) -> None:
-        self.keeper = keeper
-
-    def msg_handlers(self) -> Mapping[type[Msg], Handler]:
-        k = self.keeper
-        return {
-            MsgCreateDid: partial(handlers.create_did, k),
-            MsgUpdateDid: partial(handlers.update_did, k),
-            MsgRotateKey: partial(handlers.rotate_key, k),
-            MsgDeactivateDid: partial(handlers.deactivate_did, k),
-            MsgRetireDid: partial(handlers.retire_did, k),
-            MsgBindAccount: partial(handlers.bind_account, k),
-            MsgUnbindAccount: partial(handlers.unbind_account, k),
-        }
-
-    def queries(self) -> Mapping[str, Query]:
-        k = self.keeper
-        return {
-            "identity/resolve": partial(queries.resolve, k),
-            "identity/record": partial(queries.record, k),
-            "identity/did_of_account": partial(queries.did_of_account, k),
-            "identity/dids_of_controller": partial(queries.dids_of_controller, k),
-        }
+    HANDLERS = handlers.HANDLERS
+    QUERIES = queries.QUERIES
 
     def default_genesis(self) -> dict[str, Any]:
         return IdentityGenesis(1, (), ()).to_json()

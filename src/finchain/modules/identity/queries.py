@@ -8,10 +8,12 @@ layer can serve it as a DIF Universal Resolver driver unchanged.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
+from finchain.core.module import KeeperQuery
 from finchain.errors import FinchainError
 from finchain.formats.did import MAX_NUMBER
 from finchain.formats.times import parse_time
@@ -102,3 +104,11 @@ def dids_of_controller(
         "dids": [{"did": r.did, "version": r.version, "deactivated": r.deactivated} for r in page],
         "next_cursor": None if next_cursor is None else str(next_cursor),
     }
+
+
+QUERIES: Mapping[str, KeeperQuery] = {
+    "identity/resolve": resolve,
+    "identity/record": record,
+    "identity/did_of_account": did_of_account,
+    "identity/dids_of_controller": dids_of_controller,
+}

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from finchain.core.authority import GOV_AUTHORITY
 from finchain.core.context import Context
 from finchain.core.errors import ErrGovernanceOnly
+from finchain.core.module import KeeperHandler
+from finchain.core.msgs import Msg
 from finchain.modules.upgrade.keeper import UpgradeKeeper
 from finchain.modules.upgrade.messages import MsgCancelUpgrade, MsgScheduleUpgrade
 from finchain.modules.upgrade.types import Plan
@@ -23,3 +27,9 @@ def schedule(keeper: UpgradeKeeper, ctx: Context, msg: MsgScheduleUpgrade) -> No
 def cancel(keeper: UpgradeKeeper, ctx: Context, msg: MsgCancelUpgrade) -> None:
     _require_governance(ctx)
     keeper.cancel(ctx)
+
+
+HANDLERS: Mapping[type[Msg], KeeperHandler] = {
+    MsgScheduleUpgrade: schedule,
+    MsgCancelUpgrade: cancel,
+}

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from finchain.core.context import Context
 from finchain.core.errors import ErrBadGenesis
 from finchain.core.fields import ListOf, Nested, Optional, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import BaseModule, Handler, Query
-from finchain.core.msgs import Msg
+from finchain.core.module import KeeperModule
 from finchain.errors import FinchainError
 from finchain.modules.upgrade import handlers, queries
 from finchain.modules.upgrade.keeper import UpgradeKeeper
 from finchain.modules.upgrade.keys import APPLIED, PLAN, STORE
-from finchain.modules.upgrade.messages import MsgCancelUpgrade, MsgScheduleUpgrade
 from finchain.modules.upgrade.types import HEIGHT, NAME, Plan
 
 
@@ -34,25 +30,12 @@ class UpgradeGenesis(Record):
     applied: tuple[Applied, ...] = wire(ListOf(Nested(Applied), max_items=10_000), default=())
 
 
-class UpgradeModule(BaseModule):
+class UpgradeModule(KeeperModule[UpgradeKeeper]):
     name = "upgrade"
     store_key = STORE
     consensus_version = 1
-
-    def __init__(self, keeper: UpgradeKeeper) -> None:
-        self.keeper = keeper
-
-    def msg_handlers(self) -> Mapping[type[Msg], Handler]:
-        return {
-            MsgScheduleUpgrade: partial(handlers.schedule, self.keeper),
-            MsgCancelUpgrade: partial(handlers.cancel, self.keeper),
-        }
-
-    def queries(self) -> Mapping[str, Query]:
-        return {
-            "upgrade/plan": partial(queries.plan, self.keeper),
-            "upgrade/applied": partial(queries.applied, self.keeper),
-        }
+    HANDLERS = handlers.HANDLERS
+    QUERIES = queries.QUERIES
 
     def validate_genesis(self, state: dict[str, Any]) -> None:
         self._parse(state)
