@@ -40,8 +40,12 @@ _NO_DEFAULT: Any = dataclasses.MISSING
 
 __all__ = [
     "AMOUNT",
+    "DIGEST",
+    "HEIGHT",
+    "TIME_NS",
     "Amount",
     "Blob",
+    "Checked",
     "Codec",
     "Flag",
     "Integer",
@@ -209,6 +213,14 @@ class Blob:
         return value.hex()
 
 
+#: A block height (``Context.height``); 0 where none applies yet.
+HEIGHT = Integer(low=0, high=2**63 - 1)
+#: A block time, integer nanoseconds since the Unix epoch (``Context.time_ns``).
+TIME_NS = Integer(low=0, high=2**63 - 1)
+#: A 32-byte hash (SHA-256 or SM3, as the chain's suite or the record's ``hash_alg`` says).
+DIGEST = Blob(size=32)
+
+
 class Flag:
     def decode(self, value: Any, name: str) -> bool:
         if type(value) is not bool:
@@ -245,6 +257,30 @@ class Plain:
 
     def encode(self, value: Any) -> Any:
         return value
+
+
+class Checked(Generic[T]):
+    """``base``'s value, then ``check(value, name)``: a rule beyond the shape, which may raise
+    a module's own code (``identity:2`` for a malformed DID) or return the value normalised.
+
+    The JSON form is ``base``'s, so a ``Blob`` or a list of records stays hex in genesis.
+    """
+
+    def __init__(self, base: Codec[T], check: Callable[[T, str], T]) -> None:
+        self.base = base
+        self._check = check
+
+    def decode(self, value: Any, name: str) -> T:
+        return self._check(self.base.decode(value, name), name)
+
+    def encode(self, value: T) -> Any:
+        return self.base.encode(value)
+
+    def decode_json(self, value: Any, name: str) -> T:
+        return self._check(decode_json(self.base, value, name), name)
+
+    def encode_json(self, value: T) -> Any:
+        return encode_json(self.base, value)
 
 
 class Optional(Generic[T]):

@@ -8,7 +8,7 @@ from typing import Any
 
 from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
-from finchain.core.fields import Integer, ListOf, Nested, Optional, Record, wire
+from finchain.core.fields import HEIGHT, Integer, ListOf, Nested, Optional, Record, wire
 from finchain.core.kv import KVReader
 from finchain.core.module import Invariant, KeeperModule
 from finchain.errors import FinchainError
@@ -19,7 +19,6 @@ from finchain.modules.accounts.keys import STORE
 from finchain.modules.accounts.types import (
     ACCOUNT,
     ACCOUNT_OR_NONE,
-    HEIGHT,
     STATUS,
     Account,
     KeyPolicy,

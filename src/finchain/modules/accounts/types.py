@@ -16,7 +16,7 @@ from typing import Any
 
 from finchain.core.authority import AccountStatus
 from finchain.core.errors import ErrInvalidMsg
-from finchain.core.fields import Blob, Integer, ListOf, Nested, Record, Text, wire
+from finchain.core.fields import HEIGHT, Blob, Integer, ListOf, Nested, Record, Text, wire
 from finchain.crypto import SCHEMES, public_key_from_bytes
 from finchain.errors import FinchainError
 from finchain.modules.accounts.errors import ErrInvalidAccountId, ErrInvalidKey, ErrInvalidPolicy
@@ -86,7 +86,6 @@ SCHEME = Text(max_len=16)  # checked against the known schemes with the key (Err
 PUBLIC_KEY = Blob(max_len=65)
 WEIGHT = Integer(low=1, high=MAX_WEIGHT)
 THRESHOLD = Integer(low=1, high=MAX_WEIGHT * MAX_KEYS)
-HEIGHT = Integer(low=0, high=2**63 - 1)
 
 
 class _Status:

@@ -21,11 +21,10 @@ import rfc8785
 from jsonschema import Draft202012Validator, SchemaError  # type: ignore[import-untyped]
 
 from finchain.core.errors import ErrInvalidMsg
-from finchain.core.fields import Blob, Integer, Nested, OneOf, wire
+from finchain.core.fields import DIGEST, Blob, Checked, Integer, Nested, OneOf, wire
 from finchain.core.msgs import Msg
+from finchain.modules.accounts.types import ACCOUNT
 from finchain.modules.credentials.types import (
-    DID,
-    DIGEST,
     DISPLAY_NAME,
     ISSUER_KINDS,
     MAX_LIFETIME,
@@ -46,7 +45,7 @@ from finchain.modules.credentials.types import (
     EncryptionKey,
     Escrow,
 )
-from finchain.modules.identity.types import ACCOUNT, Checked
+from finchain.modules.identity.types import DID_REF
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
@@ -116,7 +115,7 @@ class MsgAccreditIssuer(Msg):
 
     TYPE = "credentials/accredit_issuer"
     GOVERNED = True
-    did: str = wire(DID)
+    did: str = wire(DID_REF)
     name: str = wire(DISPLAY_NAME)
     kind: str = wire(OneOf(*ISSUER_KINDS))
     types: tuple[str, ...] = wire(TYPES)
@@ -128,7 +127,7 @@ class MsgSetIssuerTypes(Msg):
 
     TYPE = "credentials/set_issuer_types"
     GOVERNED = True
-    did: str = wire(DID)
+    did: str = wire(DID_REF)
     types: tuple[str, ...] = wire(TYPES)
 
 
@@ -138,7 +137,7 @@ class MsgRevokeIssuer(Msg):
 
     TYPE = "credentials/revoke_issuer"
     GOVERNED = True
-    did: str = wire(DID)
+    did: str = wire(DID_REF)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +182,7 @@ class MsgRegisterSchema(Msg):
     """Publish a JSON Schema (RFC 8785 canonical bytes) as version ``version`` of ``name``."""
 
     TYPE = "credentials/register_schema"
-    issuer: str = wire(DID)
+    issuer: str = wire(DID_REF)
     name: str = wire(SCHEMA_NAME_FIELD)
     version: int = wire(VERSION)
     credential_type: str = wire(TYPE_NAME)
@@ -198,7 +197,7 @@ class MsgAnchorStatusList(Msg):
     """
 
     TYPE = "credentials/anchor_status_list"
-    issuer: str = wire(DID)
+    issuer: str = wire(DID_REF)
     list_id: str = wire(STATUS_LIST_ID_FIELD)
     version: int = wire(VERSION)
     digest: bytes = wire(DIGEST)
@@ -214,9 +213,9 @@ class MsgRecordKyc(Msg):
     """
 
     TYPE = "credentials/record_kyc"
-    issuer: str = wire(DID)
+    issuer: str = wire(DID_REF)
     account: str = wire(ACCOUNT)
-    subject: str = wire(DID)
+    subject: str = wire(DID_REF)
     tier: int = wire(Integer(low=0, high=MAX_TIER))
     expires: int = wire(Integer(low=1, high=MAX_TIME_NS))
     credential_hash: bytes = wire(DIGEST)
@@ -234,7 +233,7 @@ class MsgRevokeKyc(Msg):
     """Withdraw the issuer's claim: it stops counting; its escrow stays disclosable."""
 
     TYPE = "credentials/revoke_kyc"
-    issuer: str = wire(DID)
+    issuer: str = wire(DID_REF)
     account: str = wire(ACCOUNT)
 
 
@@ -244,7 +243,7 @@ class MsgRequestDisclosure(Msg):
 
     TYPE = "credentials/request_disclosure"
     account: str = wire(ACCOUNT)
-    issuer: str = wire(DID)
+    issuer: str = wire(DID_REF)
     reason: str = wire(REASON)
 
 

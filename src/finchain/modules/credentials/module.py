@@ -16,21 +16,20 @@ from itertools import pairwise
 from typing import Any
 
 from finchain.core.context import Context
-from finchain.core.fields import Integer, ListOf, Nested, OneOf, Record, wire
+from finchain.core.fields import HEIGHT, Integer, ListOf, Nested, OneOf, Record, wire
 from finchain.core.kv import KVReader
 from finchain.core.module import Invariant, KeeperModule
 from finchain.errors import FinchainError
+from finchain.modules.accounts.types import ACCOUNT
 from finchain.modules.credentials import handlers, keys, queries
 from finchain.modules.credentials.errors import ErrBadGenesis
 from finchain.modules.credentials.keeper import CredentialsKeeper
 from finchain.modules.credentials.messages import check_schema_document
 from finchain.modules.credentials.types import (
     DEFAULT_PARAMS,
-    DID,
     DISPLAY_NAME,
     GRANT,
     GRANTED,
-    HEIGHT,
     ISSUER_KINDS,
     MAX_REGULATORS,
     MAX_REQUEST_ID,
@@ -52,7 +51,7 @@ from finchain.modules.credentials.types import (
     StatusAnchor,
     StatusList,
 )
-from finchain.modules.identity.types import ACCOUNT
+from finchain.modules.identity.types import DID_REF
 
 NAME = "credentials"
 MAX_GENESIS_ENTRIES = 10_000_000
@@ -83,7 +82,7 @@ class IssuerEntry(Record):
     """
 
     WHAT = "issuer"
-    did: str = wire(DID)
+    did: str = wire(DID_REF)
     name: str = wire(DISPLAY_NAME)
     kind: str = wire(OneOf(*ISSUER_KINDS))
     types: tuple[str, ...] = wire(ListOf(TYPE_NAME, max_items=MAX_TYPES, unique=True, sort=True))
@@ -117,7 +116,7 @@ class StatusListEntry(Record):
 
     WHAT = "status list"
     list_id: str = wire(STATUS_LIST_ID_FIELD)
-    issuer: str = wire(DID)
+    issuer: str = wire(DID_REF)
     purpose: str = wire(OneOf("", *STATUS_PURPOSES))
     anchors: tuple[StatusAnchor, ...] = wire(
         ListOf(Nested(StatusAnchor), min_items=1, max_items=MAX_GENESIS_ENTRIES)

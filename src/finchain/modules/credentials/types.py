@@ -18,6 +18,9 @@ from itertools import pairwise
 
 from finchain.core.errors import ErrInvalidMsg
 from finchain.core.fields import (
+    DIGEST,
+    HEIGHT,
+    TIME_NS,
     Blob,
     Flag,
     Integer,
@@ -31,8 +34,8 @@ from finchain.core.fields import (
 )
 from finchain.crypto import public_key_from_bytes
 from finchain.errors import FinchainError
-from finchain.formats import did as dids
-from finchain.modules.identity.types import ACCOUNT, Checked
+from finchain.modules.accounts.types import ACCOUNT
+from finchain.modules.identity.types import DID_REF
 
 KYC_CREDENTIAL_TYPE = "KycTierCredential"
 MAX_TIER = 2
@@ -48,7 +51,6 @@ SCHEMA_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 STATUS_LIST_ID = re.compile(r"(https://|urn:|did:)[\x21-\x7e]{1,240}")
 """A URL, URN or DID URL of printable ASCII without spaces (it is a storage key)."""
 
-MAX_DID = 80
 MAX_NAME = 64
 MAX_TYPES = 32
 MAX_REGULATORS = 32
@@ -57,7 +59,6 @@ MAX_SCHEMA_DEPTH = 32
 MAX_REASON = 512
 MAX_ESCROW_CIPHERTEXT = 4 * 1024
 MAX_SHARE = 512
-DIGEST_BYTES = 32
 MAX_LIFETIME = 10_000_000
 MAX_TIME_NS = 2**63 - 1
 MAX_VERSION = 2**32 - 1
@@ -78,16 +79,6 @@ CLAIM_REVOKED = "revoked"
 # -- field codecs (tx:6 when refused: the module's codes are for refusals that need state) ------
 
 
-def _did(value: str, name: str) -> str:
-    try:
-        dids.parse_did(value)
-    except FinchainError as exc:
-        raise ErrInvalidMsg(f"field {name!r}: {exc.message}") from None
-    return value
-
-
-DID = Checked(Text(max_len=MAX_DID), _did)
-"""A well-formed ``did:finchain`` DID; whether it exists is the identity module's answer."""
 DISPLAY_NAME = Text(max_len=MAX_NAME)
 TYPE_NAME = Text(max_len=MAX_NAME, pattern=CREDENTIAL_TYPE.pattern, what="a credential type name")
 TYPES = ListOf(TYPE_NAME, min_items=1, max_items=MAX_TYPES, unique=True, sort=True)
@@ -99,9 +90,6 @@ STATUS_LIST_ID_FIELD = Text(
     what="an https URL, URN or DID URL of printable ASCII without spaces",
 )
 VERSION = Integer(low=1, high=MAX_VERSION)
-DIGEST = Blob(size=DIGEST_BYTES)
-TIME = Integer(low=0, high=MAX_TIME_NS)
-HEIGHT = Integer(low=0, high=MAX_TIME_NS)
 REQUEST_ID = Integer(low=1, high=MAX_REQUEST_ID)
 SHARE = Blob(max_len=MAX_SHARE, min_len=1)
 REASON = Text(max_len=MAX_REASON)
@@ -128,7 +116,7 @@ class Issuer(Record):
     """An accredited (or formerly accredited) issuer, identified by its DID."""
 
     WHAT = "issuer"
-    did: str = wire(DID)
+    did: str = wire(DID_REF)
     name: str = wire(DISPLAY_NAME)
     kind: str = wire(OneOf(*ISSUER_KINDS))
     types: tuple[str, ...] = wire(ListOf(TYPE_NAME, max_items=MAX_TYPES, unique=True, sort=True))
@@ -150,7 +138,7 @@ class AccreditationChange(Record):
     action: str = wire(OneOf(*ACCREDITATION_ACTIONS))
     types: tuple[str, ...] = wire(ListOf(TYPE_NAME, max_items=MAX_TYPES, unique=True, sort=True))
     height: int = wire(HEIGHT)
-    time_ns: int = wire(TIME)
+    time_ns: int = wire(TIME_NS)
 
     def allows(self, credential_type: str) -> bool:
         return self.action != REVOKE and credential_type in self.types
@@ -163,10 +151,10 @@ class Schema(Record):
     name: str = wire(SCHEMA_NAME_FIELD)
     version: int = wire(VERSION)
     credential_type: str = wire(TYPE_NAME)
-    issuer: str = wire(DID)
+    issuer: str = wire(DID_REF)
     document: bytes = wire(Blob(max_len=MAX_SCHEMA_BYTES, min_len=1))
     height: int = wire(HEIGHT)
-    time_ns: int = wire(TIME)
+    time_ns: int = wire(TIME_NS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +163,7 @@ class SchemaName(Record):
 
     WHAT = "schema name"
     name: str = wire(SCHEMA_NAME_FIELD)
-    issuer: str = wire(DID)
+    issuer: str = wire(DID_REF)
     latest: int = wire(VERSION)
 
 
@@ -185,12 +173,12 @@ class StatusList(Record):
 
     WHAT = "status list"
     list_id: str = wire(STATUS_LIST_ID_FIELD)
-    issuer: str = wire(DID)
+    issuer: str = wire(DID_REF)
     purpose: str = wire(OneOf("", *STATUS_PURPOSES))
     version: int = wire(VERSION)
     digest: bytes = wire(DIGEST)
     height: int = wire(HEIGHT)
-    time_ns: int = wire(TIME)
+    time_ns: int = wire(TIME_NS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +187,7 @@ class StatusAnchor(Record):
     version: int = wire(VERSION)
     digest: bytes = wire(DIGEST)
     height: int = wire(HEIGHT)
-    time_ns: int = wire(TIME)
+    time_ns: int = wire(TIME_NS)
 
 
 # -- KYC claims and their escrow ----------------------------------------------------------------
@@ -243,15 +231,15 @@ class KycClaim(Record):
 
     WHAT = "KYC claim"
     account: str = wire(ACCOUNT)
-    issuer: str = wire(DID)
-    subject: str = wire(DID)
+    issuer: str = wire(DID_REF)
+    subject: str = wire(DID_REF)
     tier: int = wire(Integer(low=0, high=MAX_TIER))
     expires_ns: int = wire(Integer(low=1, high=MAX_TIME_NS))
     credential_hash: bytes = wire(DIGEST)
     escrow: Escrow | None = wire(Optional(Nested(Escrow)))
     status: str = wire(OneOf(CLAIM_ACTIVE, CLAIM_REVOKED))
     height: int = wire(HEIGHT)
-    time_ns: int = wire(TIME)
+    time_ns: int = wire(TIME_NS)
     accreditation: int = wire(Integer(low=1, high=MAX_VERSION))
     """The issuer's accreditation change in force when the claim was recorded: "accredited
     at recording" is read from it exactly, even if governance changes the issuer later in
@@ -320,7 +308,7 @@ class DisclosureRequest(Record):
     id: int = wire(REQUEST_ID)
     requester: str = wire(ACCOUNT)
     account: str = wire(ACCOUNT)
-    issuer: str = wire(DID)
+    issuer: str = wire(DID_REF)
     claim_height: int = wire(HEIGHT)
     reason: str = wire(REASON)
     required: int = wire(Integer(low=1, high=MAX_REGULATORS))
@@ -351,7 +339,7 @@ class AuditRecord(Record):
     requester: str = wire(ACCOUNT)
     approvers: tuple[str, ...] = wire(ListOf(ACCOUNT, max_items=MAX_REGULATORS, unique=True))
     account: str = wire(ACCOUNT)
-    issuer: str = wire(DID)
+    issuer: str = wire(DID_REF)
     reason: str = wire(REASON)
     height: int = wire(HEIGHT)
-    time_ns: int = wire(TIME)
+    time_ns: int = wire(TIME_NS)

@@ -11,11 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from finchain.core.errors import ErrInvalidMsg
-from finchain.core.fields import ListOf, Nested, Text, wire
+from finchain.core.fields import DIGEST, TIME_NS, ListOf, Nested, Text, wire
 from finchain.core.msgs import Msg
 from finchain.modules.datarights.types import (
-    DID,
-    DIGEST,
     ID,
     KEY_COMMITMENT,
     KEY_METHOD,
@@ -26,10 +24,10 @@ from finchain.modules.datarights.types import (
     PURPOSE_FIELD,
     PURPOSES,
     SEALED_KEY,
-    TIME_NS,
     VERSION,
     Rewrap,
 )
+from finchain.modules.identity.types import DID_REF
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +35,7 @@ class MsgRegisterAsset(Msg):
     """Register a data asset owned by ``owner``; the chain assigns its id (event ``asset``)."""
 
     TYPE = "datarights/register_asset"
-    owner: str = wire(DID)
+    owner: str = wire(DID_REF)
     hash: bytes = wire(DIGEST)
     title: str = wire(Text(max_len=MAX_TITLE))
     terms: str = wire(Text(max_len=MAX_TERMS, allow_empty=True))
@@ -69,7 +67,7 @@ class MsgGrant(Msg):
 
     TYPE = "datarights/grant"
     asset: int = wire(ID)
-    grantee: str = wire(DID)
+    grantee: str = wire(DID_REF)
     purposes: tuple[str, ...] = wire(PURPOSES)
     not_before: int = wire(TIME_NS)
     not_after: int = wire(TIME_NS)
@@ -87,7 +85,7 @@ class MsgRevoke(Msg):
 
     TYPE = "datarights/revoke"
     asset: int = wire(ID)
-    grantee: str = wire(DID)
+    grantee: str = wire(DID_REF)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +94,7 @@ class MsgRecordAccess(Msg):
 
     TYPE = "datarights/record_access"
     asset: int = wire(ID)
-    grantee: str = wire(DID)
+    grantee: str = wire(DID_REF)
     purpose: str = wire(PURPOSE_FIELD)
     version: int = wire(VERSION)
 

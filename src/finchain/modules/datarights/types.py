@@ -19,12 +19,23 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from finchain.core.errors import ErrInvalidMsg
-from finchain.core.fields import Blob, Integer, ListOf, OneOf, Record, Text, wire
+from finchain.core.fields import (
+    DIGEST,
+    HEIGHT,
+    TIME_NS,
+    Blob,
+    Integer,
+    ListOf,
+    OneOf,
+    Record,
+    Text,
+    wire,
+)
 from finchain.crypto import HASH_NAMES
-from finchain.formats.did import KEY_ID, is_did
+from finchain.formats.did import KEY_ID
 from finchain.modules.accounts.types import ACCOUNT
+from finchain.modules.identity.types import DID_REF
 
-HASH_BYTES = 32
 KEY_ID_BYTES = 32
 """A version's key commitment: the suite hash of its data key (finchain.offchain.datarights)."""
 MAX_WRAPPED_KEY = 256
@@ -37,7 +48,6 @@ MAX_VERSIONS = 256
 MAX_ACTIVE_GRANTS = 64
 """Bounded so that one ``add_version`` can re-wrap the new key for every remaining grantee."""
 MAX_DID_BYTES = 80
-MAX_TIME_NS = 2**63 - 1
 MAX_ID = 2**63 - 1
 PURPOSE = re.compile(r"[a-z][a-z0-9_.-]{0,31}")
 LOCATION = re.compile(r"[a-z][a-z0-9+.-]{0,15}:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
@@ -50,14 +60,10 @@ no secp256k1 encryption, so a grant names an sm2 key. See docs/data-rights.md.
 
 # -- the domain codecs, declared once -----------------------------------------------------------
 
-DID = Text(max_len=MAX_DID_BYTES, check=is_did, what="a did:finchain DID with valid check digits")
 ID = Integer(low=1, high=MAX_ID)
 """An asset or grant id (from a counter, starting at 1)."""
 COUNT = Integer(low=0, high=MAX_ID)
-HEIGHT = Integer(low=0, high=MAX_ID)
-TIME_NS = Integer(low=0, high=MAX_TIME_NS)
 VERSION = Integer(low=1, high=MAX_VERSIONS)
-DIGEST = Blob(size=HASH_BYTES)
 KEY_COMMITMENT = Blob(size=KEY_ID_BYTES)
 KEY_METHOD = Text(max_len=32, pattern=KEY_ID.pattern, what="the fragment of a keyAgreement key")
 """The fragment (``ka1`` of ``did…#ka1``) of the keyAgreement key a data key is sealed to."""
@@ -90,7 +96,7 @@ class Asset(Record):
 
     WHAT = "data asset"
     id: int = wire(ID)
-    owner: str = wire(DID)
+    owner: str = wire(DID_REF)
     registrant: str = wire(ACCOUNT)
     hash_alg: str = wire(OneOf(*HASH_NAMES))
     title: str = wire(Text(max_len=MAX_TITLE))
@@ -152,7 +158,7 @@ class Grant(Record):
     WHAT = "data grant"
     id: int = wire(ID)
     asset: int = wire(ID)
-    grantee: str = wire(DID)
+    grantee: str = wire(DID_REF)
     purposes: tuple[str, ...] = wire(PURPOSES)
     not_before: int = wire(TIME_NS)
     not_after: int = wire(TIME_NS)
@@ -198,7 +204,7 @@ class Rewrap(Record):
     """A new version's data key sealed to one remaining grantee (a part of ``add_version``)."""
 
     WHAT = "wrap"
-    grantee: str = wire(DID)
+    grantee: str = wire(DID_REF)
     key_id: str = wire(KEY_METHOD)
     wrapped_key: bytes = wire(SEALED_KEY)
 
@@ -214,7 +220,7 @@ class Access(Record):
     WHAT = "data access"
     asset: int = wire(ID)
     seq: int = wire(COUNT)
-    grantee: str = wire(DID)
+    grantee: str = wire(DID_REF)
     grantee_seq: int = wire(COUNT)
     account: str = wire(ACCOUNT)
     grant: int = wire(ID)

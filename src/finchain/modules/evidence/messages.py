@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from finchain.core.fields import wire
+from finchain.core.fields import DIGEST, wire
 from finchain.core.msgs import Msg
 from finchain.modules.evidence.types import (
     BATCH_ROOT,
     COSIGNERS,
-    DIGEST,
     HASH_ALG,
     KIND_FIELD,
     METADATA,

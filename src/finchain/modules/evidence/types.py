@@ -17,8 +17,21 @@ from typing import Any, Self
 
 from finchain.codec import encode
 from finchain.core.errors import ErrInvalidMsg
-from finchain.core.fields import Blob, Integer, ListOf, Nested, OneOf, Record, Text, wire
+from finchain.core.fields import (
+    DIGEST,
+    HEIGHT,
+    TIME_NS,
+    Blob,
+    Integer,
+    ListOf,
+    Nested,
+    OneOf,
+    Record,
+    Text,
+    wire,
+)
 from finchain.modules.accounts.types import ACCOUNT
+from finchain.modules.identity.types import BOUND_DID
 
 HASH_ALGS = ("sm3", "sha256")
 HASH_BYTES = 32
@@ -31,7 +44,6 @@ MAX_META_BYTES = 1024
 """Bound on the metadata map as DAG-CBOR: room for references and labels, never a document."""
 MAX_COSIGNERS = 16
 MAX_TX_ID = 32
-MAX_DID = 256
 MAX_INT = 2**63 - 1
 _MAX_LEAVES = 2**40  # far beyond any batch; keeps the count a plain decimal
 
@@ -85,17 +97,12 @@ class Metadata:
 # -- the domain codecs, declared once -----------------------------------------------------------
 
 HASH_ALG = OneOf(*HASH_ALGS)
-DIGEST = Blob(size=HASH_BYTES)
 KIND_FIELD = Text(max_len=32, pattern=KIND.pattern)
 METADATA = Metadata()
 COSIGNERS = ListOf(ACCOUNT, max_items=MAX_COSIGNERS, unique=True, sort=True)
 """Co-signers: distinct account ids, a set on the wire (held in account order)."""
-HEIGHT = Integer(low=0, high=MAX_INT)
-TIME_NS = Integer(low=0, high=MAX_INT)
 TX_ID = Blob(max_len=MAX_TX_ID)
 """A transaction id; empty for a record loaded from genesis without one."""
-DID = Text(max_len=MAX_DID, allow_empty=True)
-"""The DID bound to an account when it signed ("" if none)."""
 
 
 def check_batch_metadata(hash_alg: str, metadata: dict[str, str]) -> None:
@@ -140,7 +147,7 @@ class Cosignature(Record):
     height: int = wire(HEIGHT)
     time_ns: int = wire(TIME_NS)
     tx_id: bytes = wire(TX_ID)
-    did: str = wire(DID)
+    did: str = wire(BOUND_DID)
 
     @classmethod
     def named(cls, account: str) -> Cosignature:
@@ -180,7 +187,7 @@ class EvidenceRecord(Record):
     kind: str = wire(KIND_FIELD)
     metadata: tuple[tuple[str, str], ...] = wire(METADATA)
     submitter: str = wire(ACCOUNT)
-    submitter_did: str = wire(DID)
+    submitter_did: str = wire(BOUND_DID)
     height: int = wire(HEIGHT)
     time_ns: int = wire(TIME_NS)
     tx_id: bytes = wire(TX_ID)

@@ -23,7 +23,9 @@ from typing import Any, ClassVar
 from finchain.core.authority import GOV_AUTHORITY as GOV_AUTHORITY
 from finchain.core.errors import ErrInvalidMsg
 from finchain.core.fields import (
+    HEIGHT,
     Blob,
+    Checked,
     Codec,
     Integer,
     ListOf,
@@ -38,8 +40,9 @@ from finchain.core.fields import (
 from finchain.core.params import ChainParams
 from finchain.crypto import hash_bytes, public_key_from_bytes
 from finchain.errors import FinchainError
-from finchain.modules.accounts.types import is_account_id
+from finchain.modules.accounts.types import ACCOUNT
 from finchain.modules.governance.errors import ErrInvalidParam, ErrInvalidValidator
+from finchain.modules.identity.types import BOUND_DID
 
 MAX_WEIGHT = 1_000_000
 MAX_POWER = 2**57  # the engine's cap on total voting power (CometBFT allows a little more)
@@ -87,52 +90,34 @@ def address(public_key: bytes) -> bytes:
 
 # -- field codecs -------------------------------------------------------------------------------
 
-# An account id; declared here until the accounts module offers its own codec.
-ACCOUNT = Text(max_len=14, check=is_account_id, what="a valid account id")
 NAME = Text(max_len=MAX_NAME)
 WEIGHT = Integer(low=1, high=MAX_WEIGHT)
 POWER = Integer(low=1, high=MAX_POWER)
 ID = Integer(low=1, high=2**63 - 1)
-HEIGHT = Integer(low=0, high=2**63 - 1)
 COUNT = Integer(low=0, high=2**63 - 1)
 ENGINE_INT = Integer(low=-(2**64), high=2**64 - 1)  # a number the engine reported, as given
-DID = Text(max_len=256, allow_empty=True)
 
 
-class _Scheme:
-    """A validator key scheme (``gov:13`` for a scheme validators cannot use)."""
-
-    _text = Text(max_len=16)
-
-    def decode(self, value: Any, name: str) -> str:
-        scheme = self._text.decode(value, name)
-        if scheme not in VALIDATOR_SCHEMES:
-            raise ErrInvalidValidator(
-                f"validator scheme must be one of {list(VALIDATOR_SCHEMES)}, got {scheme!r}"
-            )
-        return scheme
-
-    def encode(self, value: str) -> str:
-        return value
+def _validator_scheme(scheme: str, name: str) -> str:
+    if scheme not in VALIDATOR_SCHEMES:
+        raise ErrInvalidValidator(
+            f"validator scheme must be one of {list(VALIDATOR_SCHEMES)}, got {scheme!r}"
+        )
+    return scheme
 
 
-class _ValidatorKey(Blob):
-    """A validator's public key: 32 bytes (ed25519) or 65 (sm2); hex in JSON."""
-
-    def __init__(self) -> None:
-        super().__init__(max_len=MAX_PUBLIC_KEY)
-
-    def decode(self, value: Any, name: str) -> bytes:
-        key = super().decode(value, name)
-        if len(key) not in (32, 65):
-            raise ErrInvalidValidator(
-                f"{name} has {len(key)} bytes; an ed25519 key has 32, an sm2 key 65"
-            )
-        return key
+def _validator_key(key: bytes, name: str) -> bytes:
+    if len(key) not in (32, 65):
+        raise ErrInvalidValidator(
+            f"{name} has {len(key)} bytes; an ed25519 key has 32, an sm2 key 65"
+        )
+    return key
 
 
-SCHEME = _Scheme()
-VALIDATOR_KEY = _ValidatorKey()
+SCHEME = Checked(Text(max_len=16), _validator_scheme)
+"""A validator key scheme (``gov:13`` for a scheme validators cannot use)."""
+VALIDATOR_KEY = Checked(Blob(max_len=MAX_PUBLIC_KEY), _validator_key)
+"""A validator's public key: 32 bytes (ed25519) or 65 (sm2); hex in JSON."""
 
 
 # -- parameters ---------------------------------------------------------------------------------
@@ -295,7 +280,7 @@ class Member(Record):
     name: str = wire(NAME)
     weight: int = wire(WEIGHT)
     since: int = wire(HEIGHT)
-    did: str = wire(DID)
+    did: str = wire(BOUND_DID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,7 +292,7 @@ class GenesisMember(Record):
     name: str = wire(NAME)
     weight: int = wire(WEIGHT)
     since: int = wire(HEIGHT, default=0)
-    did: str = wire(DID, default="")
+    did: str = wire(BOUND_DID, default="")
 
     @classmethod
     def of(cls, member: Member) -> GenesisMember:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from finchain.core.errors import ErrInvalidMsg
 from finchain.core.fields import Blob, Integer, wire
 from finchain.core.msgs import Msg
+from finchain.modules.accounts.types import ACCOUNT
 from finchain.modules.identity.types import (
-    ACCOUNT,
     CONTROLLERS,
     DID,
     KEY_ID,

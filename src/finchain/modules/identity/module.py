@@ -16,18 +16,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from finchain.core.context import Context
-from finchain.core.fields import Integer, ListOf, Nested, Record, wire
+from finchain.core.fields import HEIGHT, Integer, ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
 from finchain.core.module import Invariant, KeeperModule
 from finchain.errors import FinchainError
 from finchain.formats.did import MAX_NUMBER
+from finchain.modules.accounts.types import ACCOUNT
 from finchain.modules.identity import handlers, keys, queries
 from finchain.modules.identity.errors import ErrBadGenesis
 from finchain.modules.identity.keeper import IdentityKeeper
 from finchain.modules.identity.types import (
-    ACCOUNT,
     DID,
-    HEIGHT,
     MAX_BOUND_ACCOUNTS,
     DidRecord,
     parse_did,

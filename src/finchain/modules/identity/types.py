@@ -7,7 +7,7 @@ the off-chain verifier; this module turns its errors into ``identity`` codes.
 
 Every rule a record's content must pass is declared here, once: the field
 codecs (``DID``, ``KEY_ID``, ``SCHEME``, ``RELATIONSHIP_SET``, ``SERVICE_ID``,
-``SERVICE_TYPE``, ``ENDPOINT``, ``ACCOUNT``) and the cross-field ``check`` of
+``SERVICE_TYPE``, ``ENDPOINT``) and the cross-field ``check`` of
 ``Method`` and ``DidRecord``. Messages, genesis import, state reads and the
 keeper apply exactly the same rules. Shapes are refused with ``tx:6``; a
 malformed DID with ``identity:2``, a bad method with ``identity:7``, a bad
@@ -20,12 +20,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 from finchain.core.errors import ErrInvalidMsg
 from finchain.core.fields import (
+    HEIGHT,
+    TIME_NS,
     Blob,
+    Checked,
     Codec,
     Flag,
     Integer,
@@ -33,14 +36,12 @@ from finchain.core.fields import (
     Nested,
     Record,
     Text,
-    decode_json,
-    encode_json,
     wire,
 )
 from finchain.crypto import SCHEMES, public_key_from_bytes
 from finchain.errors import ErrorCode, FinchainError
 from finchain.formats import did as dids
-from finchain.modules.accounts.types import is_account_id
+from finchain.modules.accounts.types import ACCOUNT
 from finchain.modules.identity.errors import (
     ErrForeignDid,
     ErrInvalidDid,
@@ -48,8 +49,6 @@ from finchain.modules.identity.errors import (
     ErrInvalidService,
     ErrTooMany,
 )
-
-T = TypeVar("T")
 
 AUTHENTICATION = "authentication"
 ASSERTION_METHOD = "assertionMethod"
@@ -122,31 +121,16 @@ def time_ns_of(moment: datetime) -> int:
 # -- field codecs -------------------------------------------------------------------------------
 
 
-class Checked(Generic[T]):
-    """``base``'s value, then ``check(value, name)``: a rule that raises the module's own code.
-
-    The JSON form is ``base``'s, so a ``Blob`` or a list of records stays hex in genesis.
-    """
-
-    def __init__(self, base: Codec[T], check: Callable[[T, str], T]) -> None:
-        self.base = base
-        self._check = check
-
-    def decode(self, value: Any, name: str) -> T:
-        return self._check(self.base.decode(value, name), name)
-
-    def encode(self, value: T) -> Any:
-        return self.base.encode(value)
-
-    def decode_json(self, value: Any, name: str) -> T:
-        return self._check(decode_json(self.base, value, name), name)
-
-    def encode_json(self, value: T) -> Any:
-        return encode_json(self.base, value)
-
-
 def _did(value: str, name: str) -> str:
     parse_did(value)
+    return value
+
+
+def _did_ref(value: str, name: str) -> str:
+    try:
+        dids.parse_did(value)
+    except FinchainError as exc:
+        raise ErrInvalidMsg(f"field {name!r}: {exc.message}") from None
     return value
 
 
@@ -228,7 +212,12 @@ def _by_id(items: tuple[Any, ...], name: str) -> tuple[Any, ...]:
 
 DID: Codec[str] = Checked(Text(max_len=MAX_DID_BYTES), _did)
 """A well-formed ``did:finchain`` DID (of any chain; the keeper checks which)."""
-ACCOUNT: Codec[str] = Text(max_len=14, check=is_account_id, what="a valid account id")
+DID_REF: Codec[str] = Checked(Text(max_len=MAX_DID_BYTES), _did_ref)
+"""A DID named by another module's record or message: well formed, or ``tx:6`` saying why
+(whether it exists and who controls it is this module's answer, through its keeper)."""
+BOUND_DID = Text(max_len=256, allow_empty=True)
+"""The DID an account was bound to when another module recorded it ("" for none), kept as
+given."""
 KEY_ID: Codec[str] = Checked(Text(max_len=32), _fragment(ErrInvalidMethod))
 """A verification method's id, the fragment after ``#``."""
 SERVICE_ID: Codec[str] = Checked(Text(max_len=32), _fragment(ErrInvalidService))
@@ -246,8 +235,6 @@ SERVICE_TYPE: Codec[str] = Checked(Text(max_len=64), _service_type)
 ENDPOINT: Codec[str] = Checked(Text(max_len=MAX_ENDPOINT_BYTES), _endpoint)
 CONTROLLERS: Codec[tuple[str, ...]] = ListOf(DID, max_items=MAX_CONTROLLERS, unique=True, sort=True)
 """Controller DIDs, a set: held sorted."""
-TIME = Integer(low=0, high=MAX_TIME)
-HEIGHT = Integer(low=0, high=MAX_TIME)
 
 
 def check_key(key_id: str, scheme: str, public_key: bytes) -> None:
@@ -334,9 +321,9 @@ class DidRecord(Record):
     methods: tuple[Method, ...] = wire(METHODS)
     services: tuple[Service, ...] = wire(SERVICES)
     version: int = wire(Integer(low=0, high=MAX_TIME))
-    created_ns: int = wire(TIME)
+    created_ns: int = wire(TIME_NS)
     created_height: int = wire(HEIGHT)
-    updated_ns: int = wire(TIME)
+    updated_ns: int = wire(TIME_NS)
     updated_height: int = wire(HEIGHT)
     deactivated: bool = wire(Flag())
 
