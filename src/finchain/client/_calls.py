@@ -241,9 +241,16 @@ def query(
     )
 
 
-def events_params(account: str, asset: str, types: Sequence[str]) -> dict[str, str]:
+def events(account: str, asset: str, types: Sequence[str]) -> Call[None]:
+    """The event stream: its body is read line by line as it comes, not parsed here."""
     params = {"account": account, "asset": asset, "types": ",".join(types)}
-    return {k: v for k, v in params.items() if v}
+    return Call(
+        "GET",
+        "/v1/events",
+        lambda obj: None,
+        "open the event stream",
+        params={k: v for k, v in params.items() if v},
+    )
 
 
 JSON_HEADERS = {"content-type": "application/json"}

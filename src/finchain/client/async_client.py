@@ -1,42 +1,19 @@
-"""The asynchronous twin of ``Client`` (client.py): same calls, awaited."""
+"""The asynchronous twin of ``Client`` (client.py): ``BaseClient``'s calls, awaited."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
 import anyio
 import httpx
-import orjson
 
 from finchain.client import _calls as calls
-from finchain.client._retry import Backoff
-from finchain.client._sse import SseParser
-from finchain.client._transport import (
-    AuthSession,
-    ClientState,
-    login_call,
-    logout_call,
-    needs_lookup,
-    receipt_error,
-    require_open,
-    resolve_resubmitted,
-    set_token,
-    timeout_for,
-    transport_error,
-    wait_timeout_error,
-)
+from finchain.client._base import BaseClient, BaseEventStream, Flow, Run, Sleep, Step
+from finchain.client._transport import AuthSession, ClientState, require_open
 from finchain.client.builders import Signer
-from finchain.client.errors import (
-    ApiError,
-    AuthenticationError,
-    ClientClosedError,
-    NotFoundError,
-    ProtocolError,
-    TransportError,
-)
+from finchain.client.errors import ClientClosedError
 from finchain.client.types import (
     Account,
     Asset,
@@ -54,7 +31,7 @@ from finchain.crypto import PrivateKey
 T = TypeVar("T")
 
 
-class AsyncClient:
+class AsyncClient(BaseClient[httpx.AsyncBaseTransport]):
     """A node's HTTP API as typed, awaitable Python calls.
 
     Example::
@@ -66,39 +43,38 @@ class AsyncClient:
             async with client.events(account=bob) as stream:
                 async for event in stream: ...
 
-    Parameters:
-        url: the node's API base URL.
-        timeout: seconds per request (connect, read, write); commit-mode submissions add
-            their wait on top.
-        retries: extra attempts for reads (GET) after a transport error, 429, 502, 503 or
-            504, and for submissions after a transport error other than a read timeout,
-            429, 500, 502, 503 or 504 (safe: see ``Client.submit_tx``).
-        backoff: the first retry delay in seconds; it doubles each time (capped at 2 s).
-        headers: sent with every request (e.g. an auth header of a gateway).
-        token: a bearer token from an earlier login, for nodes that authenticate users;
-            ``login()`` sets one. Shown to nobody: kept out of ``repr``.
-        transport: an httpx transport (tests, proxies); default: real HTTP.
+    Parameters: those of ``Client``; ``transport`` is an ``httpx.AsyncBaseTransport``.
+    Each method is ``Client``'s, awaited: its full description is there.
     """
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        timeout: float = 10.0,
-        retries: int = 3,
-        backoff: float = 0.1,
-        headers: Mapping[str, str] | None = None,
-        token: str | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self.url = url.rstrip("/")
-        self.timeout = timeout
-        self.backoff = Backoff(retries=retries, base=backoff)
-        self.state = ClientState.OPEN
-        self._http = httpx.AsyncClient(
-            base_url=self.url, timeout=timeout, headers=headers, transport=transport
+    _http: httpx.AsyncClient
+
+    def _connect(
+        self, headers: Mapping[str, str] | None, transport: httpx.AsyncBaseTransport | None
+    ) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.url, timeout=self.timeout, headers=headers, transport=transport
         )
-        set_token(self._http.headers, token)
+
+    async def _run(self, flow: Flow[T]) -> T:
+        """Do the steps ``flow`` asks for, awaiting each, until it returns."""
+        run = Run(flow)
+        while run.step is not None:
+            run.answer(await self._do(run.step))
+        return run.result
+
+    async def _do(self, step: Step) -> httpx.Response | httpx.TransportError | None:
+        if isinstance(step, Sleep):
+            await anyio.sleep(step.seconds)
+            return None
+        try:
+            response = await self._http.send(step.request, stream=step.stream)
+        except httpx.TransportError as exc:
+            return exc
+        if step.stream and response.status_code != 200:
+            await response.aread()
+            await response.aclose()
+        return response
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -123,66 +99,48 @@ class AsyncClient:
     # -- login (nodes with [api.auth] enabled) --------------------------------------------------
 
     async def login(self, username: str, password: str) -> AuthSession:
-        """Log in; later requests carry the returned bearer token. Never retried.
-
-        Raises AuthenticationError (wrong username or password: the node does not
-        say which), LockedOutError (too many failures: ``retry_after`` seconds, or
-        until an administrator unlocks), BadRequestError (malformed username).
-        """
-        session = await self._execute(login_call(username, password))
-        set_token(self._http.headers, session.token)
-        return session
+        """Log in (never retried): ``Client.login``."""
+        return await self._run(self._login(username, password))
 
     async def logout(self) -> None:
-        """End this client's session on the node and stop sending its token.
-
-        A token the node no longer knows (expired, revoked, node restarted) is
-        already logged out: that is not an error.
-        """
-        if "Authorization" not in self._http.headers:
-            return
-        try:
-            await self._execute(logout_call())
-        except AuthenticationError:
-            pass
-        finally:
-            set_token(self._http.headers, None)
+        """End this client's session on the node: ``Client.logout``."""
+        await self._run(self._logout())
 
     # -- reads ---------------------------------------------------------------------------------
 
     async def health(self) -> bool:
         """True when the node says ``ok``; False when it says ``overloaded`` (503)."""
-        return await self._execute(calls.health())
+        return await self._run(self._execute(calls.health()))
 
     async def status(self) -> Status:
-        return await self._execute(calls.status())
+        return await self._run(self._execute(calls.status()))
 
     async def block(self, height: int | None = None) -> Block:
         """A committed block; ``None`` (default) is the latest."""
-        return await self._execute(calls.block(height))
+        return await self._run(self._execute(calls.block(height)))
 
     async def tx(self, tx_id: str | bytes) -> TxInfo:
         """A committed transaction with its inclusion proof; NotFoundError if not committed."""
-        return await self._execute(calls.tx(tx_id))
+        return await self._run(self._execute(calls.tx(tx_id)))
 
     async def account(
         self, account_id: str, *, height: int | None = None, prove: bool = False
     ) -> Account:
-        return await self._execute(calls.account(account_id, height, prove))
+        return await self._run(self._execute(calls.account(account_id, height, prove)))
 
     async def balances(self, account_id: str, *, height: int | None = None) -> Balances:
-        return await self._execute(calls.balances(account_id, height))
+        return await self._run(self._execute(calls.balances(account_id, height)))
 
     async def balance(
         self, account_id: str, asset: str, *, height: int | None = None, prove: bool = False
     ) -> Balance:
-        return await self._execute(calls.balance(account_id, asset, height, prove))
+        return await self._run(self._execute(calls.balance(account_id, asset, height, prove)))
 
     async def asset(self, symbol: str, *, height: int | None = None, prove: bool = False) -> Asset:
-        return await self._execute(calls.asset(symbol, height, prove))
+        return await self._run(self._execute(calls.asset(symbol, height, prove)))
 
     async def assets(self, *, height: int | None = None) -> list[Asset]:
-        return await self._execute(calls.assets(height))
+        return await self._run(self._execute(calls.assets(height)))
 
     async def query(
         self,
@@ -193,70 +151,33 @@ class AsyncClient:
         prove: bool = False,
     ) -> QueryResult:
         """Any registered query path (``accounts/closed``, ``store`` with ``key`` in hex…)."""
-        return await self._execute(calls.query(path, params or {}, height, prove))
+        return await self._run(self._execute(calls.query(path, params or {}, height, prove)))
 
     # -- writes --------------------------------------------------------------------------------
 
     async def submit_tx(
         self, raw: bytes, *, mode: str = "sync", timeout: float | None = None, check: bool = True
     ) -> SubmitReceipt:
-        """Submit one signed transaction; sent again after a failure that may be transient.
-
-        Safe, and resolved by looking the tx up by id: see ``Client.submit_tx``.
-
-        Parameters:
-            raw: the signed transaction (``Signer.sign``).
-            mode: ``async`` (queued), ``sync`` (check_tx result) or ``commit`` (wait for the block).
-            timeout: commit mode: seconds to wait for inclusion (node default 10).
-            check: raise TxRejectedError / TxFailedError / TxTimeoutError when the receipt
-                says so; with False, return the receipt whatever it says.
-        """
-        receipt, attempts = await self._send(calls.submit(raw, mode, timeout))
-        if attempts > 1:
-            [receipt] = await self._resolve([receipt], mode)
-        if check and (error := receipt_error(receipt)) is not None:
-            raise error
-        return receipt
+        """Submit one signed transaction, resent after a transient failure: ``Client.submit_tx``."""
+        return await self._run(self._submit_tx(raw, mode, timeout, check))
 
     async def submit_batch(
         self, raws: Sequence[bytes], *, mode: str = "sync", timeout: float | None = None
     ) -> list[SubmitReceipt]:
-        """Submit many transactions in one request; receipts in order, never raised on.
-
-        Sent again after a failure that may be transient, as ``submit_tx`` is.
-        """
-        receipts, attempts = await self._send(calls.submit_batch(raws, mode, timeout))
-        return await self._resolve(receipts, mode) if attempts > 1 else receipts
+        """Submit many transactions in one request: ``Client.submit_batch``."""
+        return await self._run(self._submit_batch(raws, mode, timeout))
 
     async def wait_for_tx(
         self, tx_id: str | bytes, *, timeout: float = 30.0, poll_interval: float = 0.2
     ) -> TxInfo:
-        """Poll until ``tx_id`` is committed; TxTimeoutError after ``timeout`` seconds.
-
-        A committed transaction is returned even if its execution failed: check
-        ``result.ok``.
-        """
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                return await self.tx(tx_id)
-            except NotFoundError:
-                pass
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise wait_timeout_error(calls.tx_id_hex(tx_id), timeout)
-            await anyio.sleep(min(poll_interval, remaining))
+        """Poll until ``tx_id`` is committed: ``Client.wait_for_tx``."""
+        return await self._run(self._wait_for_tx(tx_id, timeout, poll_interval))
 
     async def signer(
         self, account_id: str, keys: Sequence[tuple[str, PrivateKey]], *, chain_id: str = ""
     ) -> Signer:
-        """A Signer for ``account_id`` starting at the account's next nonce on the node.
-
-        ``chain_id`` defaults to the node's; the keys are ``(key id on the account, key)``.
-        """
-        chain = chain_id or (await self.status()).chain_id
-        account = await self.account(account_id)
-        return Signer(chain, account_id, list(keys), nonce=account.nonce)
+        """A Signer for ``account_id`` at its next nonce on the node: ``Client.signer``."""
+        return await self._run(self._signer(account_id, keys, chain_id))
 
     # -- events --------------------------------------------------------------------------------
 
@@ -273,142 +194,39 @@ class AsyncClient:
             async with client.events(account=bob) as stream:
                 async for event in stream: ...
 
-        ``idle_timeout`` bounds the silence tolerated: the node sends a keep-alive
-        every 15 s by default, so a longer silence means the connection is dead.
+        ``idle_timeout``: as ``Client.events``.
         """
-        return AsyncEventStream(self, calls.events_params(account, asset, types), idle_timeout)
-
-    async def _open_stream(self, params: dict[str, str], idle_timeout: float) -> httpx.Response:
-        what = "open the event stream"
-        require_open(self.state, what)
-        request = self._http.build_request(
-            "GET",
-            "/v1/events",
-            params=params,
-            timeout=httpx.Timeout(self.timeout, read=idle_timeout),
-        )
-        attempt = 0
-        while True:
-            try:
-                response = await self._http.send(request, stream=True)
-            except httpx.TransportError as exc:
-                if self.backoff.should_retry_transport(attempt):
-                    await anyio.sleep(self.backoff.delay(attempt))
-                    attempt += 1
-                    continue
-                raise transport_error(
-                    exc, what=what, method="GET", url=str(request.url), attempts=attempt + 1
-                ) from exc
-            if response.status_code == 200:
-                return response
-            content = await response.aread()
-            await response.aclose()
-            retry_after = response.headers.get("retry-after")
-            if self.backoff.should_retry_status(response.status_code, attempt):
-                await anyio.sleep(self.backoff.delay(attempt, retry_after))
-                attempt += 1
-                continue
-            raise calls.error_from(response.status_code, content, what=what)
-
-    # -- machinery -----------------------------------------------------------------------------
-
-    async def _resolve(self, receipts: list[SubmitReceipt], mode: str) -> list[SubmitReceipt]:
-        """Receipts of a resubmission, with refusals an earlier attempt caused looked up."""
-        resolved = []
-        for receipt in receipts:
-            if needs_lookup(receipt):
-                try:
-                    found: TxInfo | None = await self.tx(receipt.tx_id)
-                    failure = ""
-                except NotFoundError:
-                    found, failure = None, ""
-                except (ApiError, TransportError, ProtocolError) as exc:
-                    found, failure = None, str(exc)
-                receipt = resolve_resubmitted(receipt, mode, committed=found, lookup_error=failure)
-            resolved.append(receipt)
-        return resolved
-
-    async def _execute(self, call: calls.Call[T]) -> T:
-        return (await self._send(call))[0]
-
-    async def _send(self, call: calls.Call[T]) -> tuple[T, int]:
-        """The call's result and how many times it was sent."""
-        require_open(self.state, call.what)
-        timeout = timeout_for(self.timeout, call.extra_wait)
-        attempt = 0
-        while True:
-            try:
-                response = await self._http.request(
-                    call.method,
-                    call.path,
-                    params=call.params,
-                    content=None if call.body is None else orjson.dumps(call.body),
-                    headers=None if call.body is None else calls.JSON_HEADERS,
-                    timeout=timeout,
-                )
-            except httpx.TransportError as exc:
-                if call.retries_after(exc) and self.backoff.should_retry_transport(attempt):
-                    await anyio.sleep(self.backoff.delay(attempt))
-                    attempt += 1
-                    continue
-                raise transport_error(
-                    exc,
-                    what=call.what,
-                    method=call.method,
-                    url=self.url + call.path,
-                    attempts=attempt + 1,
-                ) from exc
-            status = response.status_code
-            if self.backoff.should_retry_status(status, attempt, call.retry_status):
-                await anyio.sleep(self.backoff.delay(attempt, response.headers.get("retry-after")))
-                attempt += 1
-                continue
-            return calls.interpret(call, status, response.content), attempt + 1
+        return AsyncEventStream(self, calls.events(account, asset, types), idle_timeout)
 
 
-class AsyncEventStream:
+class AsyncEventStream(BaseEventStream):
     """StreamEvents until the node ends the stream; opened by ``async with`` (or on the
     first ``async for``), closed by leaving the block or ``aclose()``."""
 
-    def __init__(self, client: AsyncClient, params: dict[str, str], idle_timeout: float) -> None:
-        self._client = client
-        self._params = params
+    _client: AsyncClient
+
+    def __init__(self, client: AsyncClient, call: calls.Call[None], idle_timeout: float) -> None:
+        super().__init__(client)
+        self._call = call
         self._idle_timeout = idle_timeout
         self._response: httpx.Response | None = None
-        self._parser = SseParser()
-        self.closed = False
-
-    @property
-    def keepalives(self) -> int:
-        """Keep-alive (comment) lines seen: proof the connection is alive while idle."""
-        return self._parser.comments
 
     async def open(self) -> None:
         """Connect (with the client's retries); a no-op once open."""
         if self.closed:
             raise ClientClosedError("cannot reopen a closed event stream; open a new one")
         if self._response is None:
-            self._response = await self._client._open_stream(self._params, self._idle_timeout)
+            opening = self._client._open_stream(self._call, self._idle_timeout)
+            self._response = await self._client._run(opening)
 
     async def __aiter__(self) -> AsyncIterator[StreamEvent]:
-        what = "read the event stream"
         await self.open()
         assert self._response is not None
-        require_open(self._client.state, what)
-        try:
+        with self._reading(str(self._response.url)):
             async for line in self._response.aiter_lines():
                 event = self._parser.feed(line)
                 if event is not None:
                     yield event
-        except httpx.TransportError as exc:
-            if self.closed:
-                return
-            require_open(self._client.state, what)
-            raise transport_error(
-                exc, what=what, method="GET", url=str(self._response.url), attempts=1
-            ) from exc
-        except httpx.StreamClosed:
-            require_open(self._client.state, what)
 
     async def aclose(self) -> None:
         self.closed = True

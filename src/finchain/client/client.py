@@ -1,4 +1,7 @@
-"""The synchronous client; ``AsyncClient`` (async_client.py) is its twin."""
+"""The synchronous client: ``BaseClient``'s calls (_base.py) run with blocking I/O.
+
+``AsyncClient`` (async_client.py) is its twin.
+"""
 
 from __future__ import annotations
 
@@ -8,33 +11,11 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
-import orjson
 
 from finchain.client import _calls as calls
-from finchain.client._retry import Backoff
-from finchain.client._sse import SseParser
-from finchain.client._transport import (
-    AuthSession,
-    ClientState,
-    login_call,
-    logout_call,
-    needs_lookup,
-    receipt_error,
-    require_open,
-    resolve_resubmitted,
-    set_token,
-    timeout_for,
-    transport_error,
-    wait_timeout_error,
-)
+from finchain.client._base import BaseClient, BaseEventStream, Flow, Run, Sleep, Step
+from finchain.client._transport import AuthSession, ClientState, require_open
 from finchain.client.builders import Signer
-from finchain.client.errors import (
-    ApiError,
-    AuthenticationError,
-    NotFoundError,
-    ProtocolError,
-    TransportError,
-)
 from finchain.client.types import (
     Account,
     Asset,
@@ -52,7 +33,7 @@ from finchain.crypto import PrivateKey
 T = TypeVar("T")
 
 
-class Client:
+class Client(BaseClient[httpx.BaseTransport]):
     """A node's HTTP API as typed Python calls.
 
     Example::
@@ -76,25 +57,34 @@ class Client:
         transport: an httpx transport (tests, proxies); default: real HTTP.
     """
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        timeout: float = 10.0,
-        retries: int = 3,
-        backoff: float = 0.1,
-        headers: Mapping[str, str] | None = None,
-        token: str | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self.url = url.rstrip("/")
-        self.timeout = timeout
-        self.backoff = Backoff(retries=retries, base=backoff)
-        self.state = ClientState.OPEN
-        self._http = httpx.Client(
-            base_url=self.url, timeout=timeout, headers=headers, transport=transport
+    _http: httpx.Client
+
+    def _connect(
+        self, headers: Mapping[str, str] | None, transport: httpx.BaseTransport | None
+    ) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url, timeout=self.timeout, headers=headers, transport=transport
         )
-        set_token(self._http.headers, token)
+
+    def _run(self, flow: Flow[T]) -> T:
+        """Do the steps ``flow`` asks for until it returns."""
+        run = Run(flow)
+        while run.step is not None:
+            run.answer(self._do(run.step))
+        return run.result
+
+    def _do(self, step: Step) -> httpx.Response | httpx.TransportError | None:
+        if isinstance(step, Sleep):
+            time.sleep(step.seconds)
+            return None
+        try:
+            response = self._http.send(step.request, stream=step.stream)
+        except httpx.TransportError as exc:
+            return exc
+        if step.stream and response.status_code != 200:
+            response.read()
+            response.close()
+        return response
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -125,9 +115,7 @@ class Client:
         say which), LockedOutError (too many failures: ``retry_after`` seconds, or
         until an administrator unlocks), BadRequestError (malformed username).
         """
-        session = self._execute(login_call(username, password))
-        set_token(self._http.headers, session.token)
-        return session
+        return self._run(self._login(username, password))
 
     def logout(self) -> None:
         """End this client's session on the node and stop sending its token.
@@ -135,50 +123,43 @@ class Client:
         A token the node no longer knows (expired, revoked, node restarted) is
         already logged out: that is not an error.
         """
-        if "Authorization" not in self._http.headers:
-            return
-        try:
-            self._execute(logout_call())
-        except AuthenticationError:
-            pass
-        finally:
-            set_token(self._http.headers, None)
+        self._run(self._logout())
 
     # -- reads ---------------------------------------------------------------------------------
 
     def health(self) -> bool:
         """True when the node says ``ok``; False when it says ``overloaded`` (503)."""
-        return self._execute(calls.health())
+        return self._run(self._execute(calls.health()))
 
     def status(self) -> Status:
-        return self._execute(calls.status())
+        return self._run(self._execute(calls.status()))
 
     def block(self, height: int | None = None) -> Block:
         """A committed block; ``None`` (default) is the latest."""
-        return self._execute(calls.block(height))
+        return self._run(self._execute(calls.block(height)))
 
     def tx(self, tx_id: str | bytes) -> TxInfo:
         """A committed transaction with its inclusion proof; NotFoundError if not committed."""
-        return self._execute(calls.tx(tx_id))
+        return self._run(self._execute(calls.tx(tx_id)))
 
     def account(
         self, account_id: str, *, height: int | None = None, prove: bool = False
     ) -> Account:
-        return self._execute(calls.account(account_id, height, prove))
+        return self._run(self._execute(calls.account(account_id, height, prove)))
 
     def balances(self, account_id: str, *, height: int | None = None) -> Balances:
-        return self._execute(calls.balances(account_id, height))
+        return self._run(self._execute(calls.balances(account_id, height)))
 
     def balance(
         self, account_id: str, asset: str, *, height: int | None = None, prove: bool = False
     ) -> Balance:
-        return self._execute(calls.balance(account_id, asset, height, prove))
+        return self._run(self._execute(calls.balance(account_id, asset, height, prove)))
 
     def asset(self, symbol: str, *, height: int | None = None, prove: bool = False) -> Asset:
-        return self._execute(calls.asset(symbol, height, prove))
+        return self._run(self._execute(calls.asset(symbol, height, prove)))
 
     def assets(self, *, height: int | None = None) -> list[Asset]:
-        return self._execute(calls.assets(height))
+        return self._run(self._execute(calls.assets(height)))
 
     def query(
         self,
@@ -189,7 +170,7 @@ class Client:
         prove: bool = False,
     ) -> QueryResult:
         """Any registered query path (``accounts/closed``, ``store`` with ``key`` in hex…)."""
-        return self._execute(calls.query(path, params or {}, height, prove))
+        return self._run(self._execute(calls.query(path, params or {}, height, prove)))
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -211,12 +192,7 @@ class Client:
             check: raise TxRejectedError / TxFailedError / TxTimeoutError when the receipt
                 says so; with False, return the receipt whatever it says.
         """
-        receipt, attempts = self._send(calls.submit(raw, mode, timeout))
-        if attempts > 1:
-            [receipt] = self._resolve([receipt], mode)
-        if check and (error := receipt_error(receipt)) is not None:
-            raise error
-        return receipt
+        return self._run(self._submit_tx(raw, mode, timeout, check))
 
     def submit_batch(
         self, raws: Sequence[bytes], *, mode: str = "sync", timeout: float | None = None
@@ -225,8 +201,7 @@ class Client:
 
         Sent again after a failure that may be transient, as ``submit_tx`` is.
         """
-        receipts, attempts = self._send(calls.submit_batch(raws, mode, timeout))
-        return self._resolve(receipts, mode) if attempts > 1 else receipts
+        return self._run(self._submit_batch(raws, mode, timeout))
 
     def wait_for_tx(
         self, tx_id: str | bytes, *, timeout: float = 30.0, poll_interval: float = 0.2
@@ -236,16 +211,7 @@ class Client:
         A committed transaction is returned even if its execution failed: check
         ``result.ok``.
         """
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                return self.tx(tx_id)
-            except NotFoundError:
-                pass
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise wait_timeout_error(calls.tx_id_hex(tx_id), timeout)
-            time.sleep(min(poll_interval, remaining))
+        return self._run(self._wait_for_tx(tx_id, timeout, poll_interval))
 
     def signer(
         self, account_id: str, keys: Sequence[tuple[str, PrivateKey]], *, chain_id: str = ""
@@ -254,8 +220,7 @@ class Client:
 
         ``chain_id`` defaults to the node's; the keys are ``(key id on the account, key)``.
         """
-        chain = chain_id or self.status().chain_id
-        return Signer(chain, account_id, list(keys), nonce=self.account(account_id).nonce)
+        return self._run(self._signer(account_id, keys, chain_id))
 
     # -- events --------------------------------------------------------------------------------
 
@@ -272,124 +237,23 @@ class Client:
         ``idle_timeout`` bounds the silence tolerated: the node sends a keep-alive
         every 15 s by default, so a longer silence means the connection is dead.
         """
-        what = "open the event stream"
-        require_open(self.state, what)
-        request = self._http.build_request(
-            "GET",
-            "/v1/events",
-            params=calls.events_params(account, asset, types),
-            timeout=httpx.Timeout(self.timeout, read=idle_timeout),
-        )
-        attempt = 0
-        while True:
-            try:
-                response = self._http.send(request, stream=True)
-            except httpx.TransportError as exc:
-                if self.backoff.should_retry_transport(attempt):
-                    time.sleep(self.backoff.delay(attempt))
-                    attempt += 1
-                    continue
-                raise transport_error(
-                    exc, what=what, method="GET", url=str(request.url), attempts=attempt + 1
-                ) from exc
-            if response.status_code == 200:
-                return EventStream(self, response)
-            content = response.read()
-            response.close()
-            retry_after = response.headers.get("retry-after")
-            if self.backoff.should_retry_status(response.status_code, attempt):
-                time.sleep(self.backoff.delay(attempt, retry_after))
-                attempt += 1
-                continue
-            raise calls.error_from(response.status_code, content, what=what)
-
-    # -- machinery -----------------------------------------------------------------------------
-
-    def _resolve(self, receipts: list[SubmitReceipt], mode: str) -> list[SubmitReceipt]:
-        """Receipts of a resubmission, with refusals an earlier attempt caused looked up."""
-        resolved = []
-        for receipt in receipts:
-            if needs_lookup(receipt):
-                try:
-                    found: TxInfo | None = self.tx(receipt.tx_id)
-                    failure = ""
-                except NotFoundError:
-                    found, failure = None, ""
-                except (ApiError, TransportError, ProtocolError) as exc:
-                    found, failure = None, str(exc)
-                receipt = resolve_resubmitted(receipt, mode, committed=found, lookup_error=failure)
-            resolved.append(receipt)
-        return resolved
-
-    def _execute(self, call: calls.Call[T]) -> T:
-        return self._send(call)[0]
-
-    def _send(self, call: calls.Call[T]) -> tuple[T, int]:
-        """The call's result and how many times it was sent."""
-        require_open(self.state, call.what)
-        timeout = timeout_for(self.timeout, call.extra_wait)
-        attempt = 0
-        while True:
-            try:
-                response = self._http.request(
-                    call.method,
-                    call.path,
-                    params=call.params,
-                    content=None if call.body is None else orjson.dumps(call.body),
-                    headers=None if call.body is None else calls.JSON_HEADERS,
-                    timeout=timeout,
-                )
-            except httpx.TransportError as exc:
-                if call.retries_after(exc) and self.backoff.should_retry_transport(attempt):
-                    time.sleep(self.backoff.delay(attempt))
-                    attempt += 1
-                    continue
-                raise transport_error(
-                    exc,
-                    what=call.what,
-                    method=call.method,
-                    url=self.url + call.path,
-                    attempts=attempt + 1,
-                ) from exc
-            status = response.status_code
-            if self.backoff.should_retry_status(status, attempt, call.retry_status):
-                time.sleep(self.backoff.delay(attempt, response.headers.get("retry-after")))
-                attempt += 1
-                continue
-            return calls.interpret(call, status, response.content), attempt + 1
+        call = calls.events(account, asset, types)
+        return EventStream(self, self._run(self._open_stream(call, idle_timeout)))
 
 
-class EventStream:
+class EventStream(BaseEventStream):
     """Iterate for StreamEvents until the node ends the stream; ``close()`` to stop early."""
 
     def __init__(self, client: Client, response: httpx.Response) -> None:
-        self._client = client
+        super().__init__(client)
         self._response = response
-        self._parser = SseParser()
-        self.closed = False
-
-    @property
-    def keepalives(self) -> int:
-        """Keep-alive (comment) lines seen: proof the connection is alive while idle."""
-        return self._parser.comments
 
     def __iter__(self) -> Iterator[StreamEvent]:
-        what = "read the event stream"
-        require_open(self._client.state, what)
-        try:
+        with self._reading(str(self._response.url)):
             for line in self._response.iter_lines():
                 event = self._parser.feed(line)
                 if event is not None:
                     yield event
-        except httpx.TransportError as exc:
-            if self.closed:
-                return
-            require_open(self._client.state, what)
-            raise transport_error(
-                exc, what=what, method="GET", url=str(self._response.url), attempts=1
-            ) from exc
-        except httpx.StreamClosed:
-            require_open(self._client.state, what)
 
     def close(self) -> None:
         self.closed = True
