@@ -18,7 +18,8 @@ import pytest
 
 from finchain.devchain.setup import DemoAsset, HomeSpec, init_home
 from finchain.node.home import PASSPHRASE_ENV, Home
-from tests.functional.framework import FINCHAIN, TestNode, free_port
+from tests.functional.framework import FINCHAIN, TestNode
+from tests.support import free_port
 
 pytestmark = pytest.mark.functional
 PASSPHRASE = "bench mempool passphrase"

@@ -28,7 +28,8 @@ from finchain.cli.main import app
 from finchain.crypto import Keystore
 from finchain.devchain.setup import HomeSpec, init_home
 from finchain.node.home import PASSPHRASE_ENV, Home
-from tests.functional.framework import FINCHAIN, TestNode, free_port
+from tests.functional.framework import FINCHAIN, TestNode
+from tests.support import free_port
 
 STRONG = "plum orbit velvet canyon"
 OTHER = "granite lily harbour 404"

@@ -12,15 +12,14 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from finchain.modules.accounts.types import account_id
-from tests.client.live import free_port
 from tests.functional.framework import FINCHAIN
+from tests.support import free_port, wait_until
 
 pytestmark = pytest.mark.functional
 OPERATOR = account_id(1)
@@ -30,20 +29,6 @@ def query(url: str, path: str, **params: str) -> dict:
     response = httpx.get(f"{url}/v1/query/{path}", params=params, timeout=5)
     response.raise_for_status()
     return dict(response.json()["value"])
-
-
-def wait_for(predicate, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            value = predicate()
-            if value:
-                return value
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.3)
 
 
 def start(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -67,16 +52,16 @@ def test_dev_chain_has_demo_accounts_and_an_accredited_bank_did(tmp_path: Path) 
     url = f"http://127.0.0.1:{port}"
     process = start(home, port, log)
     try:
-        wait_for(lambda: httpx.get(f"{url}/v1/health", timeout=1).status_code == 200,
+        wait_until(lambda: httpx.get(f"{url}/v1/health", timeout=1).status_code == 200,
                  timeout=60, what="the dev API")  # fmt: skip
         balance = httpx.get(f"{url}/v1/accounts/{account_id(2)}/balances/CNY", timeout=5).json()
         assert balance["value"]["amount"] == str(100_000_000_00)
-        did = wait_for(
+        did = wait_until(
             lambda: query(url, "identity/did_of_account", account=OPERATOR)["did"],
             timeout=90,
             what="the demo DID",
         )
-        answer = wait_for(
+        answer = wait_until(
             lambda: query(url, "credentials/issuer", did=did),
             timeout=90,
             what="the demo DID's accreditation",
@@ -87,9 +72,13 @@ def test_dev_chain_has_demo_accounts_and_an_accredited_bank_did(tmp_path: Path) 
         stop(process)
 
         process = start(home, port, log)
-        wait_for(lambda: httpx.get(f"{url}/v1/health", timeout=1).status_code == 200,
+        wait_until(lambda: httpx.get(f"{url}/v1/health", timeout=1).status_code == 200,
                  timeout=60, what="the dev API after a restart")  # fmt: skip
-        time.sleep(2)  # the setup thread runs right after start: give it time to (not) act
+        wait_until(
+            lambda: "demo identity present" in log.read_text(),
+            timeout=60,
+            what="the setup thread to find the demo identity in place",
+        )
         owned = query(url, "identity/dids_of_controller", account=OPERATOR)["dids"]
         assert [d["did"] for d in owned] == [did]
     finally:

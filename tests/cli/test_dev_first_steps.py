@@ -24,7 +24,8 @@ import httpx
 import pytest
 
 from finchain.modules.accounts.types import account_id
-from tests.functional.framework import FINCHAIN, free_port, wait_until
+from tests.functional.framework import FINCHAIN
+from tests.support import free_port, wait_until
 
 pytestmark = pytest.mark.functional
 BANNER_CHAIN = re.compile(r"chain    finchain-dev \(genesis ([0-9a-f]{64})\)")

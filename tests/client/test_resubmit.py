@@ -23,7 +23,8 @@ from finchain.client import AsyncClient, Client, TxFailedError, TxTimeoutError
 from finchain.client import builders as b
 from finchain.client._transport import needs_lookup, receipt_error, resolve_resubmitted
 from finchain.client.types import SubmitReceipt, TxInfo
-from tests.client.live import LiveNode, live_node, serve, wait_until
+from tests.client.live import LiveNode, live_node, serve
+from tests.support import wait_until
 
 SPOILS = ("reset-after-node", "500-after-node", "reset-before-node")
 

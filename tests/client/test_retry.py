@@ -17,7 +17,7 @@ from finchain.client import (
 from finchain.client._calls import RESUBMIT_STATUS
 from finchain.client._retry import MAX_RETRY_AFTER, Backoff
 from tests.client.failing import Script, failing_server
-from tests.client.live import free_port
+from tests.support import free_port
 
 
 class CountingTransport(httpx.HTTPTransport):

@@ -13,7 +13,8 @@ import pytest
 from finchain.app import ChainParams
 from finchain.devchain.setup import DemoAsset, HomeSpec, init_home
 from finchain.node.home import PASSPHRASE_ENV, Home
-from tests.functional.framework import TestNode, free_port
+from tests.functional.framework import TestNode
+from tests.support import free_port
 
 PASSPHRASE = "functional test passphrase"
 

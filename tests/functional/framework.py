@@ -1,5 +1,7 @@
 """Real-process test framework, in the manner of Bitcoin Core's test_framework.
 
+Waiting and ports come from tests/support.py, shared with every other kind of test.
+
 A ``TestNode`` is one ``finchain node`` process with its own temp home and a
 port derived from a per-run seed (so parallel pytest workers never collide); its
 stdout/stderr go to files in the home, an early exit raises with the captured
@@ -9,51 +11,18 @@ say who disagreed.
 
 from __future__ import annotations
 
-import os
-import random
 import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-TIMEOUT_FACTOR = float(os.environ.get("FINCHAIN_TIMEOUT_FACTOR", "1"))
+from tests.support import TIMEOUT_FACTOR, wait_until
+
 FINCHAIN = str(Path(sys.executable).parent / "finchain")
-
-
-def free_port(seed: int) -> int:
-    """A free 127.0.0.1 port, searched from a seed-derived start so workers spread out."""
-    rng = random.Random(seed)
-    for _ in range(200):
-        port = rng.randrange(20_000, 60_000)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port found")
-
-
-def wait_until(
-    predicate: Callable[[], bool], *, timeout: float = 30.0, what: str = "condition"
-) -> None:
-    deadline = time.monotonic() + timeout * TIMEOUT_FACTOR
-    while True:
-        try:
-            if predicate():
-                return
-        except (httpx.HTTPError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
 
 
 @dataclass

@@ -36,7 +36,8 @@ from finchain.client import credentials_builders as cb
 from finchain.crypto import Keystore
 from finchain.crypto.sealing import encryption_public_key
 from tests.functional.conftest import PASSPHRASE
-from tests.functional.framework import FINCHAIN, TIMEOUT_FACTOR, TestNode, wait_until
+from tests.functional.framework import FINCHAIN, TestNode
+from tests.support import TIMEOUT_FACTOR, wait_until
 
 pytestmark = pytest.mark.functional
 KYC = "KycTierCredential"

@@ -33,7 +33,8 @@ from finchain.crypto import Keystore
 from finchain.errors import FinchainError
 from finchain.store import Database
 from tests.functional.conftest import PASSPHRASE
-from tests.functional.framework import FINCHAIN, TestNode, wait_until
+from tests.functional.framework import FINCHAIN, TestNode
+from tests.support import wait_until
 
 pytestmark = pytest.mark.functional
 

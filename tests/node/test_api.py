@@ -17,7 +17,8 @@ from finchain.modules.accounts.types import account_id
 from finchain.modules.bank.keys import BALANCES
 from finchain.node.api import ApiLimits
 from finchain.store import proof_from_json, verify_proof, verify_tx_proof
-from tests.client.live import LiveNode, live_node, serve, wait_until
+from tests.client.live import LiveNode, live_node, serve
+from tests.support import wait_until
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,8 @@ import pytest
 from finchain.client import builders as b
 from finchain.node.api import ApiLimits
 from finchain.service.interface import SubmitMode
-from tests.client.live import LiveNode, live_node, serve, wait_until
+from tests.client.live import LiveNode, live_node, serve
+from tests.support import wait_until
 
 LIMIT = 64 * 1024
 

@@ -49,7 +49,8 @@ from finchain.node.config import AuthSection, load_config
 from finchain.node.errors import ErrConfig
 from finchain.node.home import PASSPHRASE_ENV, Home
 from finchain.node.logs import JsonFormatter, TextFormatter
-from tests.client.live import LiveNode, free_port, live_node, serve
+from tests.client.live import LiveNode, live_node, serve
+from tests.support import free_port
 
 TEST_KDF = KdfParams(n=2**4)  # tests only: production users get KdfParams()
 PASSWORD = "correct horse battery staple"

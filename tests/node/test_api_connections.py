@@ -33,7 +33,8 @@ from finchain.client import builders as b
 from finchain.node.api import ApiLimits, create_app
 from finchain.node.api.context import ApiContext
 from finchain.service.interface import NodeStatus, SubmitMode, SubmitResult
-from tests.client.live import LiveNode, live_node, serve, wait_until
+from tests.client.live import LiveNode, live_node, serve
+from tests.support import wait_until
 
 log = logging.getLogger("test.connections")
 SOCKET_WAIT = 15.0  # a bound on any single socket read: the server answers long before

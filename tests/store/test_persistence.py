@@ -158,7 +158,7 @@ def test_sigkill_at_any_moment_keeps_the_last_write(tmp_path: Path) -> None:
         if not line:
             pytest.fail(f"writer exited early: {proc.stderr.read() if proc.stderr else ''}")
         last = int(line)
-    time.sleep(random.Random().uniform(0, 0.05))  # somewhere inside a later block
+    time.sleep(random.Random(seed).uniform(0, 0.05))  # somewhere inside a later block
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     rest = proc.stdout.read()

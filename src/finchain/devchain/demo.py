@@ -56,6 +56,7 @@ def seed_identity(node: NodeService, keystore: Keystore, passphrase: str, operat
             "identity/did_of_account", {"account": operator}, height=None, prove=False
         )
         if bound.value["did"]:
+            log.info("demo identity present: operator's DID %s", bound.value["did"])
             return
         account_key = keystore.load("operator", passphrase)
         did = _seed(node, account_key, keystore.load(DID_KEY, passphrase), operator)

@@ -12,20 +12,16 @@ scaled by ``FINCHAIN_TIMEOUT_FACTOR``; failures say which node disagreed;
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import socket
 import subprocess
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from finchain.client import Client
-from finchain.client.errors import ClientError
 from finchain.engines.cometbft.config import ConsensusSettings
 from finchain.engines.cometbft.rpc import CometRpc
 from finchain.engines.cometbft.server import CrashPoint
@@ -34,8 +30,8 @@ from finchain.node.cometbft.serve import CRASH_ENV
 from finchain.node.cometbft.testnet import PORT_STRIDE, TestnetNode, init_testnet
 from tests.functional.cometbft.genesis import Accounts
 from tests.harness import CHAIN_ID
+from tests.support import TIMEOUT_FACTOR, port_is_free, wait_until
 
-TIMEOUT_FACTOR = float(os.environ.get("FINCHAIN_TIMEOUT_FACTOR", "1"))
 FAST = ConsensusSettings(
     timeout_propose="1s",
     timeout_prevote="300ms",
@@ -45,38 +41,15 @@ FAST = ConsensusSettings(
 PORT_RANGE = (11_000, 31_000)  # below Linux's ephemeral range (32768+)
 
 
-def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout * TIMEOUT_FACTOR
-    while True:
-        try:
-            if predicate():
-                return
-        except (httpx.HTTPError, OSError, KeyError, ClientError):
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.1)
-
-
 def free_port_base(seed: int, nodes: int) -> int:
     """A base port whose ``nodes`` p2p/RPC pairs are all free, searched from ``seed``."""
     rng = random.Random(seed)
     for _ in range(100):
         base = rng.randrange(*PORT_RANGE, PORT_STRIDE)
         ports = [base + PORT_STRIDE * i + k for i in range(nodes) for k in (0, 1, 2)]
-        if all(_free(p) for p in ports):
+        if all(port_is_free(p) for p in ports):
             return base
     raise RuntimeError("no free port block found")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 class CometNode:
@@ -143,6 +116,21 @@ class CometNode:
 
     def height(self) -> int:
         return self.rpc.height()
+
+    def consensus_state(self) -> tuple[int, int, int, float]:
+        """``(height, round, step, prevoted share)`` of the round this node's consensus is in.
+
+        Read from CometBFT's ``/consensus_state``: step 4 is Prevote, where a round waits
+        for prevotes from more than 2/3 of the voting power before anything times out,
+        so a node in step 4 whose round holds less than 2/3 of prevotes cannot commit:
+        positive evidence of a halt, with no waiting for blocks that do not come.
+        """
+        answer = httpx.get(f"{self.spec.rpc_url}/consensus_state", timeout=5).json()
+        state = answer["result"]["round_state"]
+        height, round_, step = (int(x) for x in state["height/round/step"].split("/"))
+        votes = state["height_vote_set"][round_]["prevotes_bit_array"]  # "BA{4:xx__} 20/40 = 0.50"
+        share = float(votes.rsplit("=", 1)[1])
+        return height, round_, step, share
 
     def app_root(self, height: int) -> bytes:
         """The app hash this node's own Application computed for ``height`` (a proven query)."""

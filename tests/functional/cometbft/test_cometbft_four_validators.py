@@ -17,20 +17,20 @@ Steps, on one network (each needs the state the previous one left):
 from __future__ import annotations
 
 import logging
-import time
 
 import pytest
 
 from finchain.client import builders as b
 from finchain.engines.cometbft.server import CrashPoint
 from finchain.modules.accounts.types import account_id
-from tests.functional.cometbft.framework import TIMEOUT_FACTOR, CometNetwork, CometNode, wait_until
+from tests.functional.cometbft.framework import CometNetwork, CometNode
 from tests.functional.cometbft.genesis import FUNDS
+from tests.support import wait_until
 
 pytestmark = pytest.mark.functional
 log = logging.getLogger(__name__)
 ACCOUNTS = 4
-HALT_OBSERVATION_S = 3.0
+PREVOTE = 4  # CometBFT's RoundStepPrevote
 
 
 class Ledger:
@@ -106,11 +106,14 @@ def two_validators_down_halts_without_fork(net: CometNetwork, ledger: Ledger) ->
     survivors = net.nodes[:2]
     for node in net.nodes[2:]:
         node.kill()
-    time.sleep(1.0 * TIMEOUT_FACTOR)  # a block whose precommits were already out may land
+    ledger.send(1, survivors)  # CheckTx admits it; no block can carry it
+    # A block whose precommits were already out may still land. Then, with a transaction
+    # waiting, both survivors prevote at the next height and wait there for prevotes that
+    # cannot come: wait for that positive sign of a halt, not for a while.
+    wait_until(lambda: _stalled(survivors), timeout=60, what="the survivors to stall")
     halted = {n.index: n.height() for n in survivors}
-    ledger.send(1, survivors)  # CheckTx admits it; no block can carry it yet
-    time.sleep(HALT_OBSERVATION_S * TIMEOUT_FACTOR)
-    assert {n.index: n.height() for n in survivors} == halted, "blocks without 2/3 of power"
+    stalled_at = {n.index: n.consensus_state()[0] for n in survivors}
+    assert stalled_at == {i: h + 1 for i, h in halted.items()}, "blocks without 2/3 of power"
     assert len(set(halted.values())) == 1, f"survivors at different heights: {halted}"
     net.assert_same_history(survivors)
     top = max(halted.values())
@@ -121,6 +124,13 @@ def two_validators_down_halts_without_fork(net: CometNetwork, ledger: Ledger) ->
     net.wait_height(top + 3, timeout=60)
     ledger.wait_committed(net.nodes)
     net.assert_same_history()
+
+
+def _stalled(nodes: list[CometNode]) -> bool:
+    """Every node at one height and round, prevoting, with prevotes short of 2/3 of power."""
+    states = [n.consensus_state() for n in nodes]
+    same_round = len({(h, r) for h, r, _, _ in states}) == 1
+    return same_round and all(step >= PREVOTE and share <= 2 / 3 for _, _, step, share in states)
 
 
 def abci_killed_mid_block_replays_and_rejoins(net: CometNetwork, ledger: Ledger) -> None:

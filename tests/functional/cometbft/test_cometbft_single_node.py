@@ -22,8 +22,9 @@ import pytest
 from finchain.client import builders as b
 from finchain.engines.cometbft.server import CrashPoint
 from finchain.modules.accounts.types import account_id
-from tests.functional.cometbft.framework import CometNetwork, CometNode, wait_until
+from tests.functional.cometbft.framework import CometNetwork, CometNode
 from tests.functional.cometbft.genesis import FUNDS
+from tests.support import wait_until
 
 pytestmark = pytest.mark.functional
 log = logging.getLogger(__name__)

@@ -26,7 +26,8 @@ from finchain.client import Client
 from finchain.engines.cometbft.home import NodeHome
 from finchain.engines.cometbft.rpc import CometRpc
 from finchain.node.cometbft import processes, testnet
-from tests.functional.cometbft.framework import FAST, free_port_base, wait_until
+from tests.functional.cometbft.framework import FAST, free_port_base
+from tests.support import wait_until
 
 pytestmark = pytest.mark.functional
 FINCHAIN = str(Path(sys.executable).parent / "finchain")

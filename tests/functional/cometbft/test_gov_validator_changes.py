@@ -33,7 +33,8 @@ from finchain.engines.cometbft.config import validator_public_key
 from finchain.modules.accounts.types import account_id
 from finchain.modules.governance.module import genesis_member
 from finchain.modules.governance.types import EXECUTED, REJECTED
-from tests.functional.cometbft.framework import CometNetwork, CometNode, wait_until
+from tests.functional.cometbft.framework import CometNetwork, CometNode
+from tests.support import wait_until
 
 pytestmark = pytest.mark.functional
 log = logging.getLogger(__name__)
