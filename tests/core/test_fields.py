@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from finchain.core.errors import ErrInvalidMsg
+from finchain.core.errors import ErrBadQuery, ErrInvalidMsg
 from finchain.core.fields import (
     AMOUNT,
     Blob,
+    Checked,
     Integer,
     ListOf,
     Nested,
@@ -20,6 +21,8 @@ from finchain.core.fields import (
     Optional,
     Record,
     Text,
+    decode_json,
+    encode_json,
     wire,
 )
 from finchain.core.msgs import Msg
@@ -130,3 +133,45 @@ def test_json_form_writes_bytes_as_hex_and_reads_them_as_strictly() -> None:
 def test_any_record_round_trips_through_json(seals: list[tuple[bytes, bytes]]) -> None:
     record = Sealed(tuple(Seal(d, w or None) for d, w in seals), len(seals))
     assert Sealed.from_json(record.to_json()) == record
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket(Record):
+    WHAT = "ticket"
+    DERIVED = ("used",)
+    used_at: int = wire(Integer(low=0, high=99))
+
+    @property
+    def used(self) -> bool:
+        return self.used_at > 0
+
+
+def test_derived_properties_follow_the_fields_and_may_be_left_out() -> None:
+    record = Ticket(7)
+    assert record.to_json() == {"used_at": 7, "used": True}
+    assert record.to_obj() == {"used_at": 7}  # the wire form holds the fields only
+    assert Ticket.from_json({"used_at": 7, "used": True}) == record
+    assert Ticket.from_json({"used_at": 7}) == record
+    with pytest.raises(FinchainError) as info:
+        Ticket.from_json({"used_at": 0, "used": True})
+    assert ErrInvalidMsg.matches(info.value)
+    assert info.value.message == "ticket: used True disagrees with the record"
+    with pytest.raises(FinchainError, match="unknown fields"):
+        Ticket.from_obj({"used_at": 7, "used": True})
+
+
+def _even(value: int, name: str) -> int:
+    if value % 2:
+        raise ErrBadQuery(f"{name} must be even")
+    return value
+
+
+def test_checked_applies_its_rule_after_the_base_codec_in_both_forms() -> None:
+    codec = Checked(Integer(low=0, high=9), _even)
+    assert codec.decode(4, "n") == 4 and decode_json(codec, 4, "n") == 4
+    for value, error in ((3, ErrBadQuery), (12, ErrInvalidMsg)):
+        with pytest.raises(FinchainError) as info:
+            codec.decode(value, "n")
+        assert error.matches(info.value), value
+    blob = Checked(Blob(max_len=2), lambda value, name: value)
+    assert encode_json(blob, b"\x01") == "01" and decode_json(blob, "01", "b") == b"\x01"

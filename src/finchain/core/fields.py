@@ -21,7 +21,9 @@ value round-trips to the same map (and the same canonical bytes).
 JSON (genesis files, query answers) has no byte strings: ``to_json`` and
 ``from_json`` give a record's JSON form, where each ``Blob`` is lowercase hex
 and every other field is as on the wire. A codec with its own JSON form has
-``decode_json`` / ``encode_json``; the others are used as they are.
+``decode_json`` / ``encode_json``; the others are used as they are. A record's
+``DERIVED`` properties (a grant's ``revoked``) follow its fields in the JSON form
+for a reader's sake; ``from_json`` takes them or their absence, never a contradiction.
 """
 
 from __future__ import annotations
@@ -378,6 +380,9 @@ class Record:
 
     __slots__ = ()
     WHAT: ClassVar[str] = ""  # how a refusal names the record ("" : the class name)
+    DERIVED: ClassVar[tuple[str, ...]] = ()
+    """Properties the JSON form adds after the fields (``to_json``); ``from_json`` accepts
+    each left out, and refuses one that disagrees with the record the fields make."""
 
     @classmethod
     def from_obj(cls, obj: Any, *, what: str = "") -> Self:
@@ -403,6 +408,9 @@ class Record:
     @classmethod
     def from_json(cls, obj: Any, *, what: str = "") -> Self:
         """The record from its JSON form (``to_json``), as strictly as ``from_obj``."""
+        given = obj
+        if cls.DERIVED and isinstance(obj, dict):
+            obj = {k: v for k, v in obj.items() if k not in cls.DERIVED}
         fields = _check_names(cls, obj, what)
         values = {}
         for name, codec, required, default in fields:
@@ -412,15 +420,21 @@ class Record:
                 values[name] = default
         record = cls(**values)
         record.check()
+        for name in cls.DERIVED:
+            if name in given and given[name] != getattr(record, name):
+                shown = what or cls.WHAT
+                raise ErrInvalidMsg(f"{shown}: {name} {given[name]!r} disagrees with the record")
         return record
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON form: ``to_obj`` with bytes as lowercase hex."""
+        """The JSON form: ``to_obj`` with bytes as lowercase hex, then ``DERIVED``."""
         out: dict[str, Any] = {}
         for name, codec, required, default in _wire_fields(type(self)):
             value = getattr(self, name)
             if required or value != default:
                 out[name] = encode_json(codec, value)
+        for name in self.DERIVED:
+            out[name] = getattr(self, name)
         return out
 
     def check(self) -> None:

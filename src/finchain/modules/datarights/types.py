@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Self
 
 from finchain.core.errors import ErrInvalidMsg
 from finchain.core.fields import (
@@ -80,16 +79,6 @@ LOCATION_FIELD = Text(
 TX_ID = Blob(max_len=32)
 
 
-def _without(obj: Any, name: str) -> Any:
-    """A map without the derived field ``name`` of its JSON form (anything else: as it is)."""
-    return {k: v for k, v in obj.items() if k != name} if isinstance(obj, dict) else obj
-
-
-def _check_derived(obj: Any, name: str, value: Any, what: str) -> None:
-    if isinstance(obj, dict) and name in obj and obj[name] != value:
-        raise ErrInvalidMsg(f"{what}: {name} {obj[name]!r} disagrees with the record")
-
-
 @dataclass(frozen=True, slots=True)
 class Asset(Record):
     """A registered data asset; the counts give the length of its lists."""
@@ -122,6 +111,7 @@ class Version(Record):
     """
 
     WHAT = "data version"
+    DERIVED = ("forgotten",)
     asset: int = wire(ID)
     number: int = wire(VERSION)
     hash: bytes = wire(DIGEST)
@@ -136,15 +126,6 @@ class Version(Record):
     def forgotten(self) -> bool:
         return self.forgotten_height > 0
 
-    def to_json(self) -> dict[str, Any]:
-        return {**Record.to_json(self), "forgotten": self.forgotten}
-
-    @classmethod
-    def from_json(cls, obj: Any, *, what: str = "") -> Self:
-        found = super(Version, cls).from_json(_without(obj, "forgotten"), what=what)
-        _check_derived(obj, "forgotten", found.forgotten, what or cls.WHAT)
-        return found
-
 
 @dataclass(frozen=True, slots=True)
 class Grant(Record):
@@ -156,6 +137,7 @@ class Grant(Record):
     """
 
     WHAT = "data grant"
+    DERIVED = ("revoked",)
     id: int = wire(ID)
     asset: int = wire(ID)
     grantee: str = wire(DID_REF)
@@ -179,15 +161,6 @@ class Grant(Record):
     def check(self) -> None:
         if self.not_before >= self.not_after:
             raise ErrInvalidMsg(f"data grant {self.id}: not_before must be before not_after")
-
-    def to_json(self) -> dict[str, Any]:
-        return {**Record.to_json(self), "revoked": self.revoked}
-
-    @classmethod
-    def from_json(cls, obj: Any, *, what: str = "") -> Self:
-        found = super(Grant, cls).from_json(_without(obj, "revoked"), what=what)
-        _check_derived(obj, "revoked", found.revoked, what or cls.WHAT)
-        return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Self
+from typing import Any
 
 from finchain.codec import encode
 from finchain.core.errors import ErrInvalidMsg
@@ -121,20 +121,6 @@ def check_batch_metadata(hash_alg: str, metadata: dict[str, str]) -> None:
         )
 
 
-def _without(obj: Any, names: tuple[str, ...]) -> Any:
-    """A map without the derived fields of its JSON form (anything else: as it is)."""
-    if not isinstance(obj, dict) or not obj.keys() & set(names):
-        return obj
-    return {k: v for k, v in obj.items() if k not in names}
-
-
-def _check_derived(obj: Any, derived: dict[str, Any], what: str) -> None:
-    """The derived fields ``obj`` gives (it may leave them out) must be what the record says."""
-    for name, value in derived.items():
-        if name in obj and obj[name] != value:
-            raise ErrInvalidMsg(f"{what}: {name} {obj[name]!r} disagrees with the record")
-
-
 @dataclass(frozen=True, slots=True)
 class Cosignature(Record):
     """A named co-signer; ``height`` 0 while it has not signed yet.
@@ -143,6 +129,7 @@ class Cosignature(Record):
     """
 
     WHAT = "co-signer"
+    DERIVED = ("signed",)
     account: str = wire(ACCOUNT)
     height: int = wire(HEIGHT)
     time_ns: int = wire(TIME_NS)
@@ -157,15 +144,6 @@ class Cosignature(Record):
     @property
     def signed(self) -> bool:
         return self.height > 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {**Record.to_json(self), "signed": self.signed}
-
-    @classmethod
-    def from_json(cls, obj: Any, *, what: str = "") -> Self:
-        found = super(Cosignature, cls).from_json(_without(obj, ("signed",)), what=what)
-        _check_derived(obj, {"signed": found.signed}, what or cls.WHAT)
-        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +160,7 @@ class EvidenceRecord(Record):
     """
 
     WHAT = "evidence record"
+    DERIVED = ("status", "completed_height")
     hash_alg: str = wire(HASH_ALG)
     hash: bytes = wire(DIGEST)
     kind: str = wire(KIND_FIELD)
@@ -231,15 +210,3 @@ class EvidenceRecord(Record):
     def with_cosignature(self, signed: Cosignature) -> EvidenceRecord:
         cosigners = tuple(signed if c.account == signed.account else c for c in self.cosigners)
         return replace(self, cosigners=cosigners)
-
-    def to_json(self) -> dict[str, Any]:
-        derived = {"status": self.status, "completed_height": self.completed_height}
-        return {**Record.to_json(self), **derived}
-
-    @classmethod
-    def from_json(cls, obj: Any, *, what: str = "") -> Self:
-        plain = _without(obj, ("status", "completed_height"))
-        found = super(EvidenceRecord, cls).from_json(plain, what=what)
-        derived = {"status": found.status, "completed_height": found.completed_height}
-        _check_derived(obj, derived, what or cls.WHAT)
-        return found
