@@ -182,48 +182,42 @@ def submit_batch(
     )
 
 
+def _state(
+    path: str,
+    parse: Callable[[Any], T],
+    what: str,
+    height: int | None,
+    prove: bool = False,
+    params: Mapping[str, str] | None = None,
+) -> Call[T]:
+    """A read of the chain's state at ``height`` (None: the latest), proven if ``prove``."""
+    return Call("GET", path, parse, what, {**(params or {}), **_state_params(height, prove)})
+
+
 def account(account_id: str, height: int | None, prove: bool) -> Call[Account]:
-    return Call(
-        "GET",
-        f"/v1/accounts/{_seg(account_id)}",
-        Account.from_json,
-        f"get account {account_id}",
-        params=_state_params(height, prove),
-    )
+    path = f"/v1/accounts/{_seg(account_id)}"
+    return _state(path, Account.from_json, f"get account {account_id}", height, prove)
 
 
 def balances(account_id: str, height: int | None) -> Call[Balances]:
-    return Call(
-        "GET",
-        f"/v1/accounts/{_seg(account_id)}/balances",
-        Balances.from_json,
-        f"get the balances of {account_id}",
-        params=_state_params(height),
-    )
+    path = f"/v1/accounts/{_seg(account_id)}/balances"
+    return _state(path, Balances.from_json, f"get the balances of {account_id}", height)
 
 
 def balance(account_id: str, asset: str, height: int | None, prove: bool) -> Call[Balance]:
-    return Call(
-        "GET",
-        f"/v1/accounts/{_seg(account_id)}/balances/{_seg(asset)}",
-        Balance.from_json,
-        f"get the {asset} balance of {account_id}",
-        params=_state_params(height, prove),
-    )
+    path = f"/v1/accounts/{_seg(account_id)}/balances/{_seg(asset)}"
+    what = f"get the {asset} balance of {account_id}"
+    return _state(path, Balance.from_json, what, height, prove)
 
 
 def asset(symbol: str, height: int | None, prove: bool) -> Call[Asset]:
-    return Call(
-        "GET",
-        f"/v1/assets/{_seg(symbol)}",
-        Asset.from_json,
-        f"get asset {symbol}",
-        params=_state_params(height, prove),
+    return _state(
+        f"/v1/assets/{_seg(symbol)}", Asset.from_json, f"get asset {symbol}", height, prove
     )
 
 
 def assets(height: int | None) -> Call[list[Asset]]:
-    return Call("GET", "/v1/assets", Asset.list_from_json, "list assets", _state_params(height))
+    return _state("/v1/assets", Asset.list_from_json, "list assets", height)
 
 
 def query(
@@ -232,13 +226,9 @@ def query(
     clash = {"height", "prove"} & set(params)
     if clash:
         raise ValueError(f"pass {', '.join(sorted(clash))} as keyword arguments, not params")
-    return Call(
-        "GET",
-        "/v1/query/" + "/".join(_seg(p) for p in path.strip("/").split("/")),
-        QueryResult.from_json,
-        f"query {path}",
-        params={**{k: str(v) for k, v in params.items()}, **_state_params(height, prove)},
-    )
+    route = "/v1/query/" + "/".join(_seg(p) for p in path.strip("/").split("/"))
+    given = {k: str(v) for k, v in params.items()}
+    return _state(route, QueryResult.from_json, f"query {path}", height, prove, given)
 
 
 def events(account: str, asset: str, types: Sequence[str]) -> Call[None]:

@@ -70,24 +70,19 @@ def transport_error(
 
 def receipt_error(receipt: SubmitReceipt) -> TxError | None:
     """The exception for a receipt that did not succeed, or None."""
-    if receipt.check is not None and not receipt.check.ok:
-        c = receipt.check
-        return TxRejectedError(
-            c.log or "rejected by check_tx",
-            tx_id=receipt.tx_id,
-            code=c.code,
-            codespace=c.codespace,
-            receipt=receipt,
-        )
-    if receipt.deliver is not None and not receipt.deliver.ok:
-        d = receipt.deliver
-        return TxFailedError(
-            d.log or "execution failed",
-            tx_id=receipt.tx_id,
-            code=d.code,
-            codespace=d.codespace,
-            receipt=receipt,
-        )
+    failures = (
+        (receipt.check, TxRejectedError, "rejected by check_tx"),
+        (receipt.deliver, TxFailedError, "execution failed"),
+    )
+    for result, error, default in failures:
+        if result is not None and not result.ok:
+            return error(
+                result.log or default,
+                tx_id=receipt.tx_id,
+                code=result.code,
+                codespace=result.codespace,
+                receipt=receipt,
+            )
     if receipt.timed_out:
         return TxTimeoutError(
             receipt.note or "not committed within the wait; it may still be: use wait_for_tx",

@@ -109,7 +109,20 @@ class ProtocolError(ClientError):
     pass
 
 
-class ApiError(ClientError):
+class _CodedError(ClientError):
+    """An error with a registered ``(codespace, code)``: the stable way to tell errors apart."""
+
+    def __init__(self, message: str, *, code: int, codespace: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.codespace = codespace
+
+    def matches(self, error: ErrorCode) -> bool:
+        """True if this is ``error`` (a registered code such as ``ErrAccountNotFound``)."""
+        return (self.codespace, self.code) == (error.codespace, error.code)
+
+
+class ApiError(_CodedError):
     """An error answer of the node: ``(codespace, code)`` is stable, the status a hint."""
 
     def __init__(
@@ -121,15 +134,9 @@ class ApiError(ClientError):
         codespace: str,
         details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, code=code, codespace=codespace)
         self.status = status
-        self.code = code
-        self.codespace = codespace
         self.details = dict(details or {})
-
-    def matches(self, error: ErrorCode) -> bool:
-        """True if this is ``error`` (a registered code such as ``ErrAccountNotFound``)."""
-        return (self.codespace, self.code) == (error.codespace, error.code)
 
     def __str__(self) -> str:
         return f"[{self.codespace}:{self.code}] {self.message} (HTTP {self.status})"
@@ -180,20 +187,15 @@ class NodeTimeoutError(ServerError):
     pass
 
 
-class TxError(ClientError):
+class TxError(_CodedError):
     """A transaction that did not succeed; ``receipt`` is what the node reported."""
 
     def __init__(
         self, message: str, *, tx_id: str, code: int, codespace: str, receipt: SubmitReceipt | None
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, code=code, codespace=codespace)
         self.tx_id = tx_id
-        self.code = code
-        self.codespace = codespace
         self.receipt = receipt
-
-    def matches(self, error: ErrorCode) -> bool:
-        return (self.codespace, self.code) == (error.codespace, error.code)
 
     def __str__(self) -> str:
         return f"[{self.codespace}:{self.code}] tx {self.tx_id}: {self.message}"
@@ -211,27 +213,22 @@ class TxTimeoutError(TxError):
     pass
 
 
+#: The exception of each HTTP status that has its own; otherwise ServerError (5xx) or
+#: BadRequestError.
+_BY_STATUS: dict[int, type[ApiError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    423: LockedOutError,
+    429: RateLimitedError,
+    503: UnavailableError,
+    504: NodeTimeoutError,
+}
+
+
 def api_error(status: int, body: dict[str, Any]) -> ApiError:
     """The exception for an error answer (``body`` already checked to have the fields)."""
-    cls: type[ApiError]
-    if status == 404:
-        cls = NotFoundError
-    elif status == 401:
-        cls = AuthenticationError
-    elif status == 403:
-        cls = PermissionDeniedError
-    elif status == 423:
-        cls = LockedOutError
-    elif status == 429:
-        cls = RateLimitedError
-    elif status == 503:
-        cls = UnavailableError
-    elif status == 504:
-        cls = NodeTimeoutError
-    elif status >= 500:
-        cls = ServerError
-    else:
-        cls = BadRequestError
+    cls = _BY_STATUS.get(status, ServerError if status >= 500 else BadRequestError)
     return cls(
         body["message"],
         status=status,

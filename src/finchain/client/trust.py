@@ -26,6 +26,7 @@ import httpx
 
 from finchain.client.client import Client
 from finchain.client.errors import ApiError
+from finchain.errors import FinchainError
 from finchain.formats.times import format_time
 from finchain.offchain.vc.errors import ErrUnknownDid, ErrUnknownSchema, ErrUnknownStatusList
 from finchain.offchain.vc.trust import StatusAnchor
@@ -72,6 +73,15 @@ class ChainTrust:
     def _query(self, path: str, params: Mapping[str, str]) -> Any:
         return self._client.query(path, params).value
 
+    def _find(self, path: str, params: Mapping[str, str], missing: FinchainError) -> Any:
+        """The query's value; ``missing`` raised when the chain has no such entry."""
+        try:
+            return self._query(path, params)
+        except ApiError as exc:
+            if exc.status == 404 or exc.codespace == "credentials":
+                raise missing from None
+            raise
+
     def _suite_hash(self) -> str:
         if not self._hash_name:
             self._hash_name = self._client.status().hash_name
@@ -103,12 +113,8 @@ class ChainTrust:
         return bool(answer["accredited"])
 
     def schema(self, schema_id: str) -> dict[str, Any]:
-        try:
-            found = self._query("credentials/schema", {"id": schema_id})
-        except ApiError as exc:
-            if exc.status == 404 or exc.codespace == "credentials":
-                raise ErrUnknownSchema(f"the chain has no schema {schema_id}") from None
-            raise
+        missing = ErrUnknownSchema(f"the chain has no schema {schema_id}")
+        found = self._find("credentials/schema", {"id": schema_id}, missing)
         document: dict[str, Any] = json.loads(found["document"])
         return document
 
@@ -135,12 +141,8 @@ class ChainTrust:
         return credential
 
     def status_list_anchor(self, url: str) -> StatusAnchor:
-        try:
-            found = self._query("credentials/status_list", {"list_id": url})
-        except ApiError as exc:
-            if exc.status == 404 or exc.codespace == "credentials":
-                raise ErrUnknownStatusList(f"status list {url} was never anchored") from None
-            raise
+        missing = ErrUnknownStatusList(f"status list {url} was never anchored")
+        found = self._find("credentials/status_list", {"list_id": url}, missing)
         latest = found["latest"]
         return StatusAnchor(
             bytes.fromhex(latest["digest"]),

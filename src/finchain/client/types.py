@@ -9,9 +9,10 @@ offline, with no node: pass the hash of the chain's suite (``status.hash_name``)
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from finchain.app.abci import TxResult
 from finchain.core.events import Event
@@ -20,6 +21,9 @@ from finchain.errors import FinchainError
 from finchain.light import cometbft, solo
 from finchain.light.rfc6962 import verify_tx_proof
 from finchain.light.state import proof_from_json, verify_proof
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 __all__ = [
     "Account",
@@ -41,9 +45,39 @@ __all__ = [
 # Header fields that are bytes (hex in JSON): needed to rebuild the signed header offline.
 _HEADER_BYTES = ("last_block_hash", "tx_root", "app_hash", "proposer")
 
+D = TypeVar("D", bound="DataclassInstance")
+
 
 def _hex_or_none(value: Any) -> bytes | None:
     return None if value is None else bytes.fromhex(value)
+
+
+def _parse(cls: type[D], obj: Mapping[str, Any], **convert: Callable[[Any], Any]) -> D:
+    """``cls`` (a dataclass) from the JSON object that holds its fields by name.
+
+    ``convert`` turns the named fields into their Python form; a field with a default may
+    be missing (a node older than the field). A missing field without one: KeyError.
+    """
+    values = {}
+    for f in dataclasses.fields(cls):
+        if f.name in obj:
+            value = obj[f.name]
+            values[f.name] = convert[f.name](value) if f.name in convert else value
+        elif f.default is dataclasses.MISSING:
+            raise KeyError(f.name)
+    return cls(**values)
+
+
+def _results(objs: Any) -> tuple[TxResult, ...]:
+    return tuple(TxResult.from_obj(r) for r in objs)
+
+
+def _events(objs: Any) -> tuple[Event, ...]:
+    return tuple(Event.from_obj(e) for e in objs)
+
+
+def _base64(text: Any) -> bytes:
+    return base64.b64decode(text, validate=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,24 +191,40 @@ def _verify_header(header: dict[str, Any], signature: str, scheme: str, public_k
         return False
 
 
-def _verify_commit(
-    header: dict[str, Any], commit: dict[str, Any] | None, validators: Sequence[tuple[bytes, int]]
-) -> bool:
-    if commit is None or engine_of(header) != cometbft.ENGINE:
-        raise ValueError("only a CometBFT block carries a commit: use verify_signature on solo")
-    try:
-        return cometbft.verify_commit(
-            cometbft.header_from_json(header),
-            cometbft.commit_from_json(commit),
-            validators,
-            verify=verify_signature,
-        )
-    except (KeyError, TypeError, ValueError):
-        return False
+class _SignedHeader:
+    """What a block and a committed tx share: a header and what vouches for it."""
+
+    __slots__ = ()
+    header: dict[str, Any]  # JSON form: bytes fields as hex
+    signature: str
+    commit: dict[str, Any] | None  # CometBFT: the validators' precommit signatures
+
+    @property
+    def engine(self) -> str:
+        """``solo`` or ``cometbft``: which verification applies to this block."""
+        return engine_of(self.header)
+
+    def verify_commit(self, validators: Sequence[tuple[bytes, int]]) -> bool:
+        """True iff more than 2/3 of the trusted validator set signed the header (CometBFT).
+
+        ``validators``: (Ed25519 public key, power) of the set at this height, e.g.
+        from the network's genesis. Raises ValueError on a solo block.
+        """
+        if self.commit is None or self.engine != cometbft.ENGINE:
+            raise ValueError("only a CometBFT block carries a commit: use verify_signature on solo")
+        try:
+            return cometbft.verify_commit(
+                cometbft.header_from_json(self.header),
+                cometbft.commit_from_json(self.commit),
+                validators,
+                verify=verify_signature,
+            )
+        except (KeyError, TypeError, ValueError):
+            return False
 
 
 @dataclass(frozen=True, slots=True)
-class Block:
+class Block(_SignedHeader):
     height: int
     time_ns: int
     header: dict[str, Any]  # JSON form: bytes fields as hex
@@ -186,11 +236,6 @@ class Block:
     events: tuple[Event, ...]
     commit: dict[str, Any] | None = None  # CometBFT: the validators' precommit signatures
 
-    @property
-    def engine(self) -> str:
-        """``solo`` or ``cometbft``: which verification applies to this block."""
-        return engine_of(self.header)
-
     def verify_signature(self, *, scheme: str, public_key: bytes) -> bool:
         """True iff the trusted validator key signed exactly this header (solo chains).
 
@@ -198,32 +243,13 @@ class Block:
         """
         return _verify_header(self.header, self.signature, scheme, public_key)
 
-    def verify_commit(self, validators: Sequence[tuple[bytes, int]]) -> bool:
-        """True iff more than 2/3 of the trusted validator set signed this header (CometBFT).
-
-        ``validators``: (Ed25519 public key, power) of the set at this height, e.g.
-        from the network's genesis. Raises ValueError on a solo block.
-        """
-        return _verify_commit(self.header, self.commit, validators)
-
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Block:
-        return cls(
-            height=obj["height"],
-            time_ns=obj["time_ns"],
-            header=obj["header"],
-            block_hash=obj["block_hash"],
-            signature=obj["signature"],
-            validator=obj["validator"],
-            tx_ids=tuple(obj["tx_ids"]),
-            results=tuple(TxResult.from_obj(r) for r in obj["results"]),
-            events=tuple(Event.from_obj(e) for e in obj["events"]),
-            commit=obj.get("commit"),
-        )
+        return _parse(cls, obj, tx_ids=tuple, results=_results, events=_events)
 
 
 @dataclass(frozen=True, slots=True)
-class TxInfo:
+class TxInfo(_SignedHeader):
     """A committed transaction with its inclusion proof and the signed header it is against."""
 
     tx_id: str
@@ -241,10 +267,6 @@ class TxInfo:
     @property
     def events(self) -> tuple[Event, ...]:
         return self.result.events
-
-    @property
-    def engine(self) -> str:
-        return engine_of(self.header)
 
     def verify_inclusion(self, hash_name: str) -> bool:
         """Offline: ``raw`` hashes to ``tx_id`` and is in the block whose header is given.
@@ -271,25 +293,9 @@ class TxInfo:
         """
         return _verify_header(self.header, self.signature, scheme, public_key)
 
-    def verify_commit(self, validators: Sequence[tuple[bytes, int]]) -> bool:
-        """Offline: more than 2/3 of the trusted validator set committed the header (CometBFT)."""
-        return _verify_commit(self.header, self.commit, validators)
-
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> TxInfo:
-        return cls(
-            tx_id=obj["tx_id"],
-            raw=base64.b64decode(obj["raw"], validate=True),
-            height=obj["height"],
-            index=obj["index"],
-            result=TxResult.from_obj(obj["result"]),
-            proof=obj["proof"],
-            header=obj["header"],
-            block_hash=obj["block_hash"],
-            signature=obj["signature"],
-            validator=obj["validator"],
-            commit=obj.get("commit"),
-        )
+        return _parse(cls, obj, raw=_base64, result=TxResult.from_obj)
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,19 +319,7 @@ class Status:
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Status:
-        return cls(
-            chain_id=obj["chain_id"],
-            suite=obj["suite"],
-            height=obj["height"],
-            app_hash=obj["app_hash"],
-            latest_block_time_ns=obj["latest_block_time_ns"],
-            validators=tuple(obj["validators"]),
-            catching_up=obj["catching_up"],
-            mempool_size=obj["mempool_size"],
-            engine=obj["engine"],
-            version=obj["version"],
-            genesis_hash=obj.get("genesis_hash", ""),
-        )
+        return _parse(cls, obj, validators=tuple)
 
 
 @dataclass(frozen=True, slots=True)
@@ -469,4 +463,4 @@ class StreamEvent:
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> StreamEvent:
-        return cls(kind=obj["kind"], height=obj["height"], data=obj["data"])
+        return _parse(cls, obj)
