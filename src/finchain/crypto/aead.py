@@ -23,6 +23,7 @@ from finchain.crypto.errors import (
     ErrInvalidKey,
     ErrInvalidNonce,
     ErrUnknownAead,
+    named,
 )
 from finchain.crypto.keys import describe
 
@@ -137,7 +138,4 @@ AEAD_NAMES: tuple[str, ...] = tuple(_AEADS)
 
 def get_aead(name: str) -> Aead:
     """The AEAD called ``name`` (one of :data:`AEAD_NAMES`); ``ErrUnknownAead`` otherwise."""
-    try:
-        return _AEADS[name]
-    except (KeyError, TypeError):
-        raise ErrUnknownAead(f"unknown AEAD {name!r}: use one of {', '.join(AEAD_NAMES)}") from None
+    return named(_AEADS, name, ErrUnknownAead, "AEAD")

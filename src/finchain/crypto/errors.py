@@ -33,7 +33,12 @@ Exception tree (all are :class:`finchain.errors.FinchainError`, told apart by
 
 from __future__ import annotations
 
-from finchain.errors import register
+from collections.abc import Mapping
+from typing import TypeVar
+
+from finchain.errors import ErrorCode, register
+
+V = TypeVar("V")
 
 CODESPACE = "crypto"
 
@@ -60,26 +65,10 @@ ErrPassphraseFile = register(
     CODESPACE, 21, "passphrase file unusable: missing, empty, or readable by other users"
 )
 
-__all__ = [
-    "CODESPACE",
-    "ErrDecryptionFailed",
-    "ErrInvalidEscrow",
-    "ErrInvalidKey",
-    "ErrInvalidKeyName",
-    "ErrInvalidNonce",
-    "ErrInvalidSealInput",
-    "ErrInvalidSharing",
-    "ErrKeyExists",
-    "ErrKeyNotFound",
-    "ErrMalformedKeystore",
-    "ErrNotARegulator",
-    "ErrNotEnoughShares",
-    "ErrPassphraseFile",
-    "ErrUnknownAead",
-    "ErrUnknownEncryptionScheme",
-    "ErrUnknownHash",
-    "ErrUnknownScheme",
-    "ErrUnknownSuite",
-    "ErrWeakPassphrase",
-    "ErrWrongPassphrase",
-]
+
+def named(table: Mapping[str, V], name: str, error: ErrorCode, what: str) -> V:
+    """``table[name]``; for any other name, ``error`` saying it is no known ``what``."""
+    try:
+        return table[name]
+    except (KeyError, TypeError):
+        raise error(f"unknown {what} {name!r}: use one of {', '.join(table)}") from None

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
-from finchain.crypto.errors import ErrUnknownHash
+from finchain.crypto.errors import ErrUnknownHash, named
 
 HASH_NAMES: tuple[str, ...] = ("sm3", "sha256")
 DIGEST_SIZE = 32
@@ -91,12 +91,7 @@ def hasher(hash_name: str) -> Callable[[bytes], bytes]:
 
     Raises ``ErrUnknownHash`` for any other name.
     """
-    try:
-        return _HASHERS[hash_name]
-    except (KeyError, TypeError):
-        raise ErrUnknownHash(
-            f"unknown hash {hash_name!r}: use one of {', '.join(HASH_NAMES)}"
-        ) from None
+    return named(_HASHERS, hash_name, ErrUnknownHash, "hash")
 
 
 def hash_bytes(hash_name: str, data: bytes) -> bytes:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from finchain.crypto import ed25519, secp256k1, sm2
-from finchain.crypto.errors import ErrUnknownScheme
+from finchain.crypto.errors import ErrUnknownScheme, named
 from finchain.crypto.keys import PrivateKey, PublicKey
 
 
@@ -43,12 +43,7 @@ accounts of a busy chain should all fit, or every transaction pays the parse aga
 
 
 def _scheme(name: str) -> _Scheme:
-    try:
-        return _SCHEMES[name]
-    except (KeyError, TypeError):
-        raise ErrUnknownScheme(
-            f"unknown signature scheme {name!r}: use one of {', '.join(SCHEMES)}"
-        ) from None
+    return named(_SCHEMES, name, ErrUnknownScheme, "signature scheme")
 
 
 def generate_private_key(scheme: str) -> PrivateKey:

@@ -65,6 +65,7 @@ from finchain.crypto.errors import (
     ErrInvalidKey,
     ErrInvalidSealInput,
     ErrUnknownEncryptionScheme,
+    named,
 )
 from finchain.crypto.keys import PrivateKey, PublicKey, describe
 from finchain.crypto.keystore import KeyInfo, Keystore
@@ -273,12 +274,7 @@ def open_sealed(
 
 
 def _storage_scheme(scheme: str) -> str:
-    try:
-        return _STORAGE_SCHEMES[scheme]
-    except (KeyError, TypeError):
-        raise ErrUnknownEncryptionScheme(
-            f"unknown encryption scheme {scheme!r}: use one of {', '.join(SEALING_SCHEMES)}"
-        ) from None
+    return named(_STORAGE_SCHEMES, scheme, ErrUnknownEncryptionScheme, "encryption scheme")
 
 
 def _check_input(what: str, value: bytes, limit: int) -> None:

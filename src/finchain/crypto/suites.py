@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from finchain.crypto.aead import Aead, get_aead
-from finchain.crypto.errors import ErrUnknownSuite
+from finchain.crypto.errors import ErrUnknownSuite, named
 from finchain.crypto.hashes import hasher
 from finchain.crypto.schemes import SCHEMES
 
@@ -60,9 +60,4 @@ SUITES: dict[str, Suite] = {
 
 def get_suite(name: str) -> Suite:
     """The suite called ``name`` ("gm" or "intl"); ``ErrUnknownSuite`` otherwise."""
-    try:
-        return SUITES[name]
-    except (KeyError, TypeError):
-        raise ErrUnknownSuite(
-            f"unknown crypto suite {name!r}: use one of {', '.join(SUITES)}"
-        ) from None
+    return named(SUITES, name, ErrUnknownSuite, "crypto suite")
