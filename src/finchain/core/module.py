@@ -11,7 +11,8 @@ What the application does with each part:
   ``KeeperModule`` binds its ``handlers.py`` and ``queries.py`` tables to its keeper);
 - ``default_genesis`` / ``validate_genesis`` / ``init_genesis`` / ``export_genesis``:
   InitChain and export; ``export_genesis`` of a chain fed back to ``init_genesis``
-  of a fresh one gives the same state, entry for entry;
+  of a fresh one gives the same state, entry for entry (``parse_genesis`` reads a
+  section as its declared record, ``genesis_errors`` gives any refusal the module's code);
 - ``begin_block`` / ``end_block``: before and after a block's transactions, in
   module order (due work: expiries, queued executions, upgrades);
 - ``invariants``: checked after genesis and by tests after every block;
@@ -22,15 +23,18 @@ What the application does with each part:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import partial
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from finchain.core.collections import StoreKey
 from finchain.core.context import Context
 from finchain.core.errors import ErrBadGenesis
+from finchain.core.fields import Record
 from finchain.core.kv import KVReader
 from finchain.core.msgs import Msg
+from finchain.errors import ErrorCode, FinchainError
 
 __all__ = [
     "BaseModule",
@@ -42,6 +46,8 @@ __all__ = [
     "Migration",
     "Module",
     "Query",
+    "genesis_errors",
+    "parse_genesis",
 ]
 
 Handler = Callable[[Context, Any], None]
@@ -52,6 +58,7 @@ KeeperHandler = Callable[[Any, Context, Any], None]
 KeeperQuery = Callable[[Any, KVReader, dict[str, Any]], Any]
 """A function of a module's ``queries.py``: ``f(view, reader, params)``."""
 K = TypeVar("K")
+R = TypeVar("R", bound=Record)
 Migration = Callable[[Context], None]
 """Rewrite a module's state from one consensus version to the next (in the upgrade block)."""
 
@@ -146,3 +153,21 @@ class KeeperModule(BaseModule, Generic[K]):
 
     def queries(self) -> Mapping[str, Query]:
         return {path: partial(query, self.keeper) for path, query in self.QUERIES.items()}
+
+
+@contextmanager
+def genesis_errors(error: ErrorCode, what: str) -> Iterator[None]:
+    """Any refusal inside the block becomes ``error`` (the module's bad-genesis code), its
+    message led once by ``what`` (``"bank genesis: …"``), so an operator reads which section."""
+    try:
+        yield
+    except FinchainError as exc:
+        shown = exc.message if exc.message.startswith(what) else f"{what}: {exc.message}"
+        raise error(shown) from None
+
+
+def parse_genesis(record: type[R], state: Any, error: ErrorCode) -> R:
+    """A module's genesis section read strictly, in its JSON form, as its declared ``record``
+    (whose ``check`` holds the rules between entries); refused with ``error``."""
+    with genesis_errors(error, record.WHAT):
+        return record.from_json(state)

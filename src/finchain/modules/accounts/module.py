@@ -10,8 +10,7 @@ from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
 from finchain.core.fields import HEIGHT, Integer, ListOf, Nested, Optional, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import Invariant, KeeperModule
-from finchain.errors import FinchainError
+from finchain.core.module import Invariant, KeeperModule, genesis_errors, parse_genesis
 from finchain.modules.accounts import handlers, queries
 from finchain.modules.accounts.errors import ErrBadGenesis
 from finchain.modules.accounts.keeper import AccountsKeeper
@@ -74,8 +73,25 @@ def _number(account: Account) -> int:
 
 @dataclass(frozen=True, slots=True)
 class AccountsGenesis(Record):
+    """The accounts in id order; a recovery account or reset initiator must be one of them."""
+
     WHAT = "accounts genesis"
     accounts: tuple[GenesisAccount, ...] = wire(ListOf(Nested(GenesisAccount), max_items=1_000_000))
+
+    def check(self) -> None:
+        listed = len(self.accounts)
+        for number, entry in enumerate(self.accounts, start=1):
+            if entry.id != account_id(number):
+                raise ErrBadGenesis(
+                    f"genesis account #{number} must have id {account_id(number)}, not {entry.id!r}"
+                )
+            others = [entry.recovery] + ([entry.reset.initiator] if entry.reset else [])
+            for other in others:
+                if other and int(other[4:]) > listed:
+                    raise ErrBadGenesis(
+                        f"genesis account #{number}: unknown account {other!r} (recovery or "
+                        "reset initiator)"
+                    )
 
 
 class AccountsModule(KeeperModule[AccountsKeeper]):
@@ -89,19 +105,17 @@ class AccountsModule(KeeperModule[AccountsKeeper]):
         return {"accounts": []}
 
     def validate_genesis(self, state: dict[str, Any]) -> None:
-        self._parse(state)
+        parse_genesis(AccountsGenesis, state, ErrBadGenesis)
 
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
         """Accounts in id order (numbers 1, 2, …), then the id counter after the last."""
-        genesis = self._parse(state)
+        genesis = parse_genesis(AccountsGenesis, state, ErrBadGenesis)
         max_keys = ctx.params.max_keys_per_account
-        try:
+        with genesis_errors(ErrBadGenesis, AccountsGenesis.WHAT):
             for entry in genesis.accounts:
                 entry.policy.check(max_keys=max_keys)
                 if entry.reset is not None:
                     entry.reset.policy.check(max_keys=max_keys)
-        except FinchainError as exc:
-            raise ErrBadGenesis(f"accounts genesis: {exc.message}") from None
         for entry in genesis.accounts:
             reset = entry.reset
             account = Account(
@@ -143,30 +157,6 @@ class AccountsModule(KeeperModule[AccountsKeeper]):
                 )
             )
         return AccountsGenesis(tuple(entries)).to_json()
-
-    @staticmethod
-    def _parse(state: dict[str, Any]) -> AccountsGenesis:
-        """The section, checked in itself: ids in order, recovery and reset accounts listed."""
-        try:
-            genesis = AccountsGenesis.from_json(state)
-        except FinchainError as exc:
-            if ErrBadGenesis.matches(exc):
-                raise
-            raise ErrBadGenesis(f"accounts genesis: {exc.message}") from None
-        listed = len(genesis.accounts)
-        for number, entry in enumerate(genesis.accounts, start=1):
-            if entry.id != account_id(number):
-                raise ErrBadGenesis(
-                    f"genesis account #{number} must have id {account_id(number)}, not {entry.id!r}"
-                )
-            others = [entry.recovery] + ([entry.reset.initiator] if entry.reset else [])
-            for other in others:
-                if other and int(other[4:]) > listed:
-                    raise ErrBadGenesis(
-                        f"genesis account #{number}: unknown account {other!r} (recovery or "
-                        "reset initiator)"
-                    )
-        return genesis
 
     def invariants(self) -> Sequence[tuple[str, Invariant]]:
         return [

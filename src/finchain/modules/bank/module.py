@@ -10,8 +10,7 @@ from finchain.codec import MAX_AMOUNT
 from finchain.core.context import Context
 from finchain.core.fields import AMOUNT, ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import Invariant, KeeperModule
-from finchain.errors import FinchainError
+from finchain.core.module import Invariant, KeeperModule, genesis_errors, parse_genesis
 from finchain.modules.accounts.types import ACCOUNT
 from finchain.modules.bank import handlers, queries
 from finchain.modules.bank.errors import ErrBadGenesis
@@ -53,6 +52,31 @@ class BankGenesis(Record):
         ListOf(Nested(GenesisBalance), max_items=10_000_000)
     )
 
+    def check(self) -> None:
+        """Symbols and holdings unique, holdings of listed assets, each asset's total within
+        its maximum supply."""
+        limits = {}
+        for asset in self.assets:
+            if asset.symbol in limits:
+                raise ErrBadGenesis(f"bank genesis: asset {asset.symbol} is listed twice")
+            limits[asset.symbol] = asset.max_supply or MAX_AMOUNT
+        totals: dict[str, int] = {}
+        held: set[tuple[str, str]] = set()
+        for entry in self.balances:
+            limit = limits.get(entry.asset)
+            if limit is None:
+                raise ErrBadGenesis(f"bank genesis: balance in unlisted asset {entry.asset}")
+            if (entry.account, entry.asset) in held:
+                raise ErrBadGenesis(
+                    f"bank genesis: {entry.account} holds {entry.asset} in two entries"
+                )
+            held.add((entry.account, entry.asset))
+            total = totals[entry.asset] = totals.get(entry.asset, 0) + entry.amount
+            if total > limit:
+                raise ErrBadGenesis(
+                    f"bank genesis: balances of {entry.asset} add up to more than {limit}"
+                )
+
 
 class BankModule(KeeperModule[BankKeeper]):
     name = NAME
@@ -65,7 +89,7 @@ class BankModule(KeeperModule[BankKeeper]):
         return {"assets": [], "balances": []}
 
     def validate_genesis(self, state: dict[str, Any]) -> None:
-        self._parse(state)
+        parse_genesis(BankGenesis, state, ErrBadGenesis)
 
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
         """Assets, then holdings minted to their accounts (the supply follows), then frozen parts.
@@ -73,8 +97,8 @@ class BankModule(KeeperModule[BankKeeper]):
         The accounts named must exist (the accounts module's genesis runs first); a
         holding's account must not be closed.
         """
-        genesis = self._parse(state)
-        try:
+        genesis = parse_genesis(BankGenesis, state, ErrBadGenesis)
+        with genesis_errors(ErrBadGenesis, BankGenesis.WHAT):
             for asset in genesis.assets:
                 for authority in (asset.issuer, *asset.minters, *asset.burners):
                     if not self.keeper.is_known_account(ctx, authority):
@@ -100,10 +124,6 @@ class BankModule(KeeperModule[BankKeeper]):
                     self.keeper.freeze_amount(
                         ctx, entry.account, entry.asset, entry.frozen, "genesis"
                     )
-        except FinchainError as exc:
-            if ErrBadGenesis.matches(exc):
-                raise
-            raise ErrBadGenesis(f"bank genesis: {exc.message}") from None
 
     def export_genesis(self, reader: KVReader) -> dict[str, Any]:
         return BankGenesis(
@@ -113,39 +133,6 @@ class BankModule(KeeperModule[BankKeeper]):
                 for account, symbol, amount, frozen in self.keeper.all_holdings(reader)
             ),
         ).to_obj()
-
-    @staticmethod
-    def _parse(state: dict[str, Any]) -> BankGenesis:
-        """The section, checked in itself: symbols and holdings unique, holdings of listed
-        assets, each asset's total within its maximum supply."""
-        try:
-            genesis = BankGenesis.from_obj(state)
-        except FinchainError as exc:
-            if ErrBadGenesis.matches(exc):
-                raise
-            raise ErrBadGenesis(f"bank genesis: {exc.message}") from None
-        limits = {}
-        for asset in genesis.assets:
-            if asset.symbol in limits:
-                raise ErrBadGenesis(f"bank genesis: asset {asset.symbol} is listed twice")
-            limits[asset.symbol] = asset.max_supply or MAX_AMOUNT
-        totals: dict[str, int] = {}
-        held: set[tuple[str, str]] = set()
-        for entry in genesis.balances:
-            limit = limits.get(entry.asset)
-            if limit is None:
-                raise ErrBadGenesis(f"bank genesis: balance in unlisted asset {entry.asset}")
-            if (entry.account, entry.asset) in held:
-                raise ErrBadGenesis(
-                    f"bank genesis: {entry.account} holds {entry.asset} in two entries"
-                )
-            held.add((entry.account, entry.asset))
-            total = totals[entry.asset] = totals.get(entry.asset, 0) + entry.amount
-            if total > limit:
-                raise ErrBadGenesis(
-                    f"bank genesis: balances of {entry.asset} add up to more than {limit}"
-                )
-        return genesis
 
     def invariants(self) -> Sequence[tuple[str, Invariant]]:
         return [

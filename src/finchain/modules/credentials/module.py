@@ -18,8 +18,7 @@ from typing import Any
 from finchain.core.context import Context
 from finchain.core.fields import HEIGHT, Integer, ListOf, Nested, OneOf, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import Invariant, KeeperModule
-from finchain.errors import FinchainError
+from finchain.core.module import Invariant, KeeperModule, genesis_errors, parse_genesis
 from finchain.modules.accounts.types import ACCOUNT
 from finchain.modules.credentials import handlers, keys, queries
 from finchain.modules.credentials.errors import ErrBadGenesis
@@ -229,14 +228,14 @@ class CredentialsModule(KeeperModule[CredentialsKeeper]):
         return CredentialsGenesis(DEFAULT_PARAMS, (), ()).to_json()
 
     def validate_genesis(self, state: dict[str, Any]) -> None:
-        self._parse(state)
+        parse_genesis(CredentialsGenesis, state, ErrBadGenesis)
 
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
         """Params, regulators, issuers (a hand-written one is accredited at genesis and its
         DID must be active), then the history: schemas, status lists, claims, disclosures."""
-        genesis = self._parse(state)
+        genesis = parse_genesis(CredentialsGenesis, state, ErrBadGenesis)
         k = self.keeper
-        try:
+        with genesis_errors(ErrBadGenesis, CredentialsGenesis.WHAT):
             k.set_params(ctx, genesis.params)
             for entry in genesis.regulators:
                 k.import_regulator(ctx, entry.regulator())
@@ -254,10 +253,6 @@ class CredentialsModule(KeeperModule[CredentialsKeeper]):
             k.import_disclosures(
                 ctx, genesis.next_request, genesis.requests, genesis.approvals, genesis.audit
             )
-        except FinchainError as exc:
-            if exc.error is ErrBadGenesis:
-                raise
-            raise ErrBadGenesis(f"credentials genesis: {exc.message}") from None
 
     def export_genesis(self, reader: KVReader) -> dict[str, Any]:
         """Everything, so that a fresh chain imports the same state entry for entry."""
@@ -287,13 +282,6 @@ class CredentialsModule(KeeperModule[CredentialsKeeper]):
             approvals=tuple(k.approvals(reader)),
             audit=tuple(k.audits(reader)),
         ).to_json()
-
-    @staticmethod
-    def _parse(state: dict[str, Any]) -> CredentialsGenesis:
-        try:
-            return CredentialsGenesis.from_json(state)
-        except FinchainError as exc:
-            raise ErrBadGenesis(f"credentials genesis: {exc.message}") from None
 
     def invariants(self) -> Sequence[tuple[str, Invariant]]:
         return [

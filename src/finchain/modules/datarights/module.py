@@ -22,8 +22,7 @@ from typing import Any
 from finchain.core.context import Context
 from finchain.core.fields import ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import Invariant, KeeperModule
-from finchain.errors import FinchainError
+from finchain.core.module import Invariant, KeeperModule, parse_genesis
 from finchain.modules.datarights import handlers, queries
 from finchain.modules.datarights.errors import ErrBadGenesis
 from finchain.modules.datarights.keeper import DataRightsKeeper
@@ -179,10 +178,10 @@ class DataRightsModule(KeeperModule[DataRightsKeeper]):
         return DataRightsGenesis(()).to_json()
 
     def validate_genesis(self, state: dict[str, Any]) -> None:
-        self._parse(state)
+        parse_genesis(DataRightsGenesis, state, ErrBadGenesis)
 
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
-        genesis = self._parse(state)
+        genesis = parse_genesis(DataRightsGenesis, state, ErrBadGenesis)
         if genesis.latest_time_ns() > ctx.time_ns:
             raise ErrBadGenesis(f"{NAME} genesis names block times after the genesis time")
         self.keeper.import_state(
@@ -207,17 +206,6 @@ class DataRightsModule(KeeperModule[DataRightsKeeper]):
             tuple(GenesisWrap(g, n, w.key_method, w.wrapped) for (g, n), w in k.wraps(reader)),
             tuple(k.access(reader, a.id, i) for a in assets for i in range(a.accesses)),
         ).to_json()
-
-    @staticmethod
-    def _parse(state: dict[str, Any]) -> DataRightsGenesis:
-        try:
-            return DataRightsGenesis.from_json(state)
-        except FinchainError as exc:
-            if exc.error is ErrBadGenesis:
-                raise
-            what = DataRightsGenesis.WHAT
-            shown = exc.message if exc.message.startswith(what) else f"{what}: {exc.message}"
-            raise ErrBadGenesis(shown) from None
 
     # -- invariants ----------------------------------------------------------------------------
 

@@ -18,8 +18,7 @@ from typing import Any
 from finchain.core.context import Context
 from finchain.core.fields import ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import Invariant, KeeperModule
-from finchain.errors import FinchainError
+from finchain.core.module import Invariant, KeeperModule, parse_genesis
 from finchain.modules.evidence import handlers, queries
 from finchain.modules.evidence.errors import ErrBadGenesis
 from finchain.modules.evidence.keeper import EvidenceKeeper
@@ -71,10 +70,10 @@ class EvidenceModule(KeeperModule[EvidenceKeeper]):
         return EvidenceGenesis(()).to_json()
 
     def validate_genesis(self, state: dict[str, Any]) -> None:
-        self._parse(state)
+        parse_genesis(EvidenceGenesis, state, ErrBadGenesis)
 
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
-        genesis = self._parse(state)
+        genesis = parse_genesis(EvidenceGenesis, state, ErrBadGenesis)
         if genesis.records and genesis.records[-1].time_ns > ctx.time_ns:
             raise ErrBadGenesis(
                 f"evidence record #{len(genesis.records) - 1}: time_ns is after the genesis time"
@@ -84,17 +83,6 @@ class EvidenceModule(KeeperModule[EvidenceKeeper]):
 
     def export_genesis(self, reader: KVReader) -> dict[str, Any]:
         return EvidenceGenesis(tuple(self.keeper.records(reader))).to_json()
-
-    @staticmethod
-    def _parse(state: dict[str, Any]) -> EvidenceGenesis:
-        try:
-            return EvidenceGenesis.from_json(state)
-        except FinchainError as exc:
-            if exc.error is ErrBadGenesis:
-                raise
-            what = EvidenceGenesis.WHAT
-            shown = exc.message if exc.message.startswith(what) else f"{what}: {exc.message}"
-            raise ErrBadGenesis(shown) from None
 
     def invariants(self) -> Sequence[tuple[str, Invariant]]:
         return [("evidence/lists-match-records", self._lists_match_records)]

@@ -30,7 +30,7 @@ from typing import Any
 from finchain.core.context import Context
 from finchain.core.fields import ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import Invariant, KeeperModule
+from finchain.core.module import Invariant, KeeperModule, genesis_errors, parse_genesis
 from finchain.core.validators import Misbehavior, ValidatorUpdate
 from finchain.crypto import PublicKey, public_key_from_bytes
 from finchain.errors import FinchainError
@@ -127,14 +127,14 @@ class GovernanceModule(KeeperModule[GovernanceKeeper]):
         return {"members": [], "params": DEFAULT_GOV_PARAMS.to_obj()}
 
     def validate_genesis(self, state: dict[str, Any]) -> None:
-        self._parse(state)
+        parse_genesis(GovGenesis, state, ErrBadGenesis)
 
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
         """Params, members (their accounts must already exist: accounts runs first), the
         section's validators, then the history (proposals, votes, evidence, counters)."""
-        genesis = self._parse(state)
+        genesis = parse_genesis(GovGenesis, state, ErrBadGenesis)
         k = self.keeper
-        try:
+        with genesis_errors(ErrBadGenesis, GovGenesis.WHAT):
             k.set_params(ctx, genesis.params)
             k.import_members(ctx, [m.member() for m in genesis.members])
             for validator in genesis.validators:
@@ -147,10 +147,6 @@ class GovernanceModule(KeeperModule[GovernanceKeeper]):
                 genesis.next_proposal_id,
                 genesis.next_evidence_id,
             )
-        except FinchainError as exc:
-            if ErrBadGenesis.matches(exc):
-                raise
-            raise ErrBadGenesis(f"governance genesis: {exc.message}") from None
 
     def export_genesis(self, reader: KVReader) -> dict[str, Any]:
         k = self.keeper
@@ -164,15 +160,6 @@ class GovernanceModule(KeeperModule[GovernanceKeeper]):
             next_proposal_id=k.next_proposal_id(reader),
             next_evidence_id=k.next_evidence_id(reader),
         ).to_json()
-
-    @staticmethod
-    def _parse(state: dict[str, Any]) -> GovGenesis:
-        try:
-            return GovGenesis.from_json(state)
-        except FinchainError as exc:
-            if ErrBadGenesis.matches(exc):
-                raise
-            raise ErrBadGenesis(f"governance genesis: {exc.message}") from None
 
     def init_validators(self, ctx: Context, entries: Sequence[Any]) -> tuple[ValidatorUpdate, ...]:
         """Load the genesis ``validators``; return them in genesis order for InitChain.

@@ -18,8 +18,7 @@ from typing import Any
 from finchain.core.context import Context
 from finchain.core.fields import HEIGHT, Integer, ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import Invariant, KeeperModule
-from finchain.errors import FinchainError
+from finchain.core.module import Invariant, KeeperModule, genesis_errors, parse_genesis
 from finchain.formats.did import MAX_NUMBER
 from finchain.modules.accounts.types import ACCOUNT
 from finchain.modules.identity import handlers, keys, queries
@@ -152,15 +151,13 @@ class IdentityModule(KeeperModule[IdentityKeeper]):
         """DIDs of this chain with their versions, the counter, then bindings; the accounts
         named must exist (a controller of an active DID, not closed)."""
         genesis = self._parse(state)
-        try:
+        with genesis_errors(ErrBadGenesis, IdentityGenesis.WHAT):
             for entry in genesis.dids:
                 self.keeper.import_did(ctx, entry.versions)
             self.keeper.set_next_number(ctx, genesis.next_number)
             for binding in genesis.bindings:
                 number = parse_did(binding.did)[1]
                 self.keeper.import_binding(ctx, number, binding.account, binding.height)
-        except FinchainError as exc:
-            raise ErrBadGenesis(f"identity genesis: {exc.message}") from None
 
     def export_genesis(self, reader: KVReader) -> dict[str, Any]:
         k = self.keeper
@@ -179,15 +176,12 @@ class IdentityModule(KeeperModule[IdentityKeeper]):
     @staticmethod
     def _parse(state: dict[str, Any]) -> IdentityGenesis:
         """The section, strictly, in canonical form (what ``export_genesis`` writes)."""
-        try:
-            genesis = IdentityGenesis.from_json(state)
-            for index, (entry, given) in enumerate(zip(genesis.dids, state["dids"], strict=True)):
-                if entry.to_json() != given:
-                    raise ErrBadGenesis(
-                        f"dids[{index}]: entries must be in canonical (sorted) order"
-                    )
-        except FinchainError as exc:
-            raise ErrBadGenesis(f"identity genesis: {exc.message}") from None
+        genesis = parse_genesis(IdentityGenesis, state, ErrBadGenesis)
+        for index, (entry, given) in enumerate(zip(genesis.dids, state["dids"], strict=True)):
+            if entry.to_json() != given:
+                raise ErrBadGenesis(
+                    f"identity genesis: dids[{index}]: entries must be in canonical (sorted) order"
+                )
         return genesis
 
     def invariants(self) -> Sequence[tuple[str, Invariant]]:

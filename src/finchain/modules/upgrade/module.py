@@ -9,8 +9,7 @@ from finchain.core.context import Context
 from finchain.core.errors import ErrBadGenesis
 from finchain.core.fields import ListOf, Nested, Optional, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import KeeperModule
-from finchain.errors import FinchainError
+from finchain.core.module import KeeperModule, parse_genesis
 from finchain.modules.upgrade import handlers, queries
 from finchain.modules.upgrade.keeper import UpgradeKeeper
 from finchain.modules.upgrade.keys import APPLIED, PLAN, STORE
@@ -38,10 +37,10 @@ class UpgradeModule(KeeperModule[UpgradeKeeper]):
     QUERIES = queries.QUERIES
 
     def validate_genesis(self, state: dict[str, Any]) -> None:
-        self._parse(state)
+        parse_genesis(UpgradeGenesis, state, ErrBadGenesis)
 
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
-        genesis = self._parse(state)
+        genesis = parse_genesis(UpgradeGenesis, state, ErrBadGenesis)
         if genesis.plan is not None:
             PLAN.set(ctx, genesis.plan)
         for done in genesis.applied:
@@ -50,10 +49,3 @@ class UpgradeModule(KeeperModule[UpgradeKeeper]):
     def export_genesis(self, reader: KVReader) -> dict[str, Any]:
         applied = tuple(Applied(n, h) for n, h in self.keeper.applied(reader))
         return UpgradeGenesis(self.keeper.plan(reader), applied).to_obj()
-
-    @staticmethod
-    def _parse(state: dict[str, Any]) -> UpgradeGenesis:
-        try:
-            return UpgradeGenesis.from_obj(state)
-        except FinchainError as exc:
-            raise ErrBadGenesis(f"upgrade genesis: {exc.message}") from None
