@@ -218,26 +218,16 @@ class Database:
 
     def seek_ceil(self, key: bytes, prefix: bytes) -> tuple[bytes, bytes] | None:
         """The first entry with a key >= ``key`` that still starts with ``prefix``."""
-        it = self._db.iter(_read_options(prefix_end(prefix)))
-        try:
-            it.seek(key)
-            if it.valid():
-                found: bytes = it.key()
-                if found.startswith(prefix):
-                    return found, it.value()
-            it.status()
-        except Exception as exc:
-            fault = self._fault(exc, "seeking a key")
-        else:
-            return None
-        del it
-        raise fault
+        return self._seek(key, prefix, floor=False)
 
     def seek_floor(self, key: bytes, prefix: bytes) -> tuple[bytes, bytes] | None:
         """The last entry with a key <= ``key`` that still starts with ``prefix``."""
-        it = self._db.iter(_read_options(None))
+        return self._seek(key, prefix, floor=True)
+
+    def _seek(self, key: bytes, prefix: bytes, *, floor: bool) -> tuple[bytes, bytes] | None:
+        it = self._db.iter(_read_options(None if floor else prefix_end(prefix)))
         try:
-            it.seek_for_prev(key)
+            (it.seek_for_prev if floor else it.seek)(key)
             if it.valid():
                 found: bytes = it.key()
                 if found.startswith(prefix):
