@@ -5,23 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
 from finchain.core.module import KeeperQuery
 from finchain.modules.accounts.errors import ErrAccountNotFound
 from finchain.modules.accounts.keeper import AccountsView
-from finchain.modules.accounts.types import is_account_id
-
-
-def _account_param(params: dict[str, Any]) -> str:
-    account = params.get("account")
-    if not isinstance(account, str) or not is_account_id(account):
-        raise ErrBadQuery("parameter 'account' must be a valid account id")
-    return account
+from finchain.modules.accounts.types import account_param
 
 
 def account(view: AccountsView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
-    account_id = _account_param(params)
+    account_id = account_param(params)
     found = view.get_account(reader, account_id)
     if found is None:
         raise ErrAccountNotFound(f"account {account_id} does not exist")

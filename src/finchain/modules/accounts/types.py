@@ -10,6 +10,7 @@ an id is caught before it reaches the chain.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from finchain.core.authority import AccountStatus
 from finchain.core.errors import ErrInvalidMsg
 from finchain.core.fields import HEIGHT, Blob, Integer, ListOf, Nested, Record, Text, wire
+from finchain.core.query import str_param
 from finchain.crypto import SCHEMES, public_key_from_bytes
 from finchain.errors import FinchainError
 from finchain.modules.accounts.errors import ErrInvalidAccountId, ErrInvalidKey, ErrInvalidPolicy
@@ -57,6 +59,11 @@ def parse_account_id(text: str) -> int:
 
 def is_account_id(text: object) -> bool:
     return isinstance(text, str) and _valid_account_id(text)
+
+
+def account_param(params: Mapping[str, Any], name: str = "account") -> str:
+    """Query parameter ``name`` as an account id (``tx:25`` when it is not one)."""
+    return str_param(params, name, is_account_id, "a valid account id")
 
 
 @lru_cache(maxsize=65_536)

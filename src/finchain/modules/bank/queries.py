@@ -5,26 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
 from finchain.core.module import KeeperQuery
-from finchain.modules.accounts.types import is_account_id
+from finchain.core.query import str_param
+from finchain.modules.accounts.types import account_param
 from finchain.modules.bank.keeper import BankView
 from finchain.modules.bank.types import SYMBOL
 
 
-def _param(params: dict[str, Any], name: str, *, symbol: bool = False) -> str:
-    value = params.get(name)
-    ok = isinstance(value, str) and (SYMBOL.fullmatch(value) if symbol else is_account_id(value))
-    if not ok:
-        kind = "an asset symbol" if symbol else "an account id"
-        raise ErrBadQuery(f"parameter {name!r} must be {kind}")
-    return str(value)
+def _asset(params: dict[str, Any]) -> str:
+    return str_param(params, "asset", SYMBOL.fullmatch, "an asset symbol")
 
 
 def balance(view: BankView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
-    account = _param(params, "account")
-    asset = _param(params, "asset", symbol=True)
+    account = account_param(params)
+    asset = _asset(params)
     total, frozen = view.holding(reader, account, asset)
     return {
         "account": account,
@@ -36,7 +31,7 @@ def balance(view: BankView, reader: KVReader, params: dict[str, Any]) -> dict[st
 
 
 def balances(view: BankView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
-    account = _param(params, "account")
+    account = account_param(params)
     return {
         "account": account,
         "balances": [
@@ -47,7 +42,7 @@ def balances(view: BankView, reader: KVReader, params: dict[str, Any]) -> dict[s
 
 
 def asset(view: BankView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
-    symbol = _param(params, "asset", symbol=True)
+    symbol = _asset(params)
     found = view.require_asset(reader, symbol)
     return {"asset": found.to_obj(), "supply": str(view.supply(reader, symbol))}
 

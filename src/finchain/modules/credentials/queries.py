@@ -14,8 +14,9 @@ from typing import Any
 from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
 from finchain.core.module import KeeperQuery
+from finchain.core.query import str_param
 from finchain.formats import did as dids
-from finchain.modules.accounts.types import is_account_id
+from finchain.modules.accounts.types import account_param
 from finchain.modules.credentials.errors import (
     ErrUnknownIssuer,
     ErrUnknownRequest,
@@ -43,25 +44,8 @@ def _number(args: dict[str, Any], name: str, *, low: int = 1, default: int | Non
     return value
 
 
-def _text(args: dict[str, Any], name: str, pattern: Any, what: str) -> str:
-    value = args.get(name)
-    if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise ErrBadQuery(f"parameter {name!r} must be {what}")
-    return value
-
-
 def _did(args: dict[str, Any], name: str = "did") -> str:
-    value = args.get(name)
-    if not dids.is_did(value):
-        raise ErrBadQuery(f"parameter {name!r} must be a did:finchain DID")
-    return str(value)
-
-
-def _account(args: dict[str, Any]) -> str:
-    value = args.get("account")
-    if not is_account_id(value):
-        raise ErrBadQuery("parameter 'account' must be an account id")
-    return str(value)
+    return str_param(args, name, dids.is_did, "a did:finchain DID")
 
 
 def params(view: CredentialsView, reader: KVReader, args: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +72,7 @@ def accredited(view: CredentialsView, reader: KVReader, args: dict[str, Any]) ->
     """Was ``did`` accredited for ``type`` at block time ``time_ns``? (the VC verifier asks
     this about a credential's issuance time)."""
     did = _did(args)
-    credential_type = _text(args, "type", CREDENTIAL_TYPE, "a credential type name")
+    credential_type = str_param(args, "type", CREDENTIAL_TYPE.fullmatch, "a credential type name")
     at = _number(args, "time_ns", low=0)
     return {
         "did": did,
@@ -111,7 +95,7 @@ def schema(view: CredentialsView, reader: KVReader, args: dict[str, Any]) -> dic
         if found is None:
             raise ErrUnknownSchema(f"no schema has id {str(schema_id)[:80]!r}")
         return _schema(found)
-    name = _text(args, "name", SCHEMA_NAME, "a schema name (or give 'id')")
+    name = str_param(args, "name", SCHEMA_NAME.fullmatch, "a schema name (or give 'id')")
     head = view.schema_name(reader, name)
     if head is None:
         raise ErrUnknownSchema(f"no schema is named {name}")
@@ -126,7 +110,7 @@ def schema(view: CredentialsView, reader: KVReader, args: dict[str, Any]) -> dic
 def status_list(view: CredentialsView, reader: KVReader, args: dict[str, Any]) -> dict[str, Any]:
     """The latest anchor of ``list_id`` and the anchors of versions ``from``..``to``
     (default: the latest only; at most 100)."""
-    list_id = _text(args, "list_id", STATUS_LIST_ID, "a status list id")
+    list_id = str_param(args, "list_id", STATUS_LIST_ID.fullmatch, "a status list id")
     found = view.status_list(reader, list_id)
     if found is None:
         raise ErrUnknownStatusList(f"status list {list_id} was never anchored")
@@ -143,7 +127,7 @@ def status_list(view: CredentialsView, reader: KVReader, args: dict[str, Any]) -
 
 def kyc(view: CredentialsView, reader: KVReader, args: dict[str, Any]) -> dict[str, Any]:
     """Every claim on ``account``, with its escrow (hex)."""
-    account = _account(args)
+    account = account_param(args)
     return {
         "account": account,
         "claims": [c.to_json() for c in view.kyc_claims(reader, account)],
@@ -152,7 +136,7 @@ def kyc(view: CredentialsView, reader: KVReader, args: dict[str, Any]) -> dict[s
 
 def kyc_tier(view: CredentialsView, reader: KVReader, args: dict[str, Any]) -> dict[str, Any]:
     """The account's tier at block time ``time_ns`` (a query has no clock of its own)."""
-    account = _account(args)
+    account = account_param(args)
     at = _number(args, "time_ns", low=0)
     return {"account": account, "time_ns": at, "tier": view.kyc_tier(reader, account, at)}
 
@@ -185,7 +169,7 @@ def audit(view: CredentialsView, reader: KVReader, args: dict[str, Any]) -> dict
     """Granted disclosures about ``account`` or about claims of ``issuer`` (a bank sees
     every de-anonymisation of its customers)."""
     if "account" in args:
-        found = view.audits_of_account(reader, _account(args))
+        found = view.audits_of_account(reader, account_param(args))
     else:
         found = view.audits_of_issuer(reader, _did(args, "issuer"))
     return {"audit": [r.to_obj() for r in found]}

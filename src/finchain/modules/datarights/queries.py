@@ -14,36 +14,27 @@ from typing import Any
 from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
 from finchain.core.module import KeeperQuery
+from finchain.core.query import int_param, str_param
 from finchain.formats.did import is_did
 from finchain.modules.datarights.keeper import DataRightsView
-from finchain.modules.datarights.types import MAX_DID_BYTES, MAX_VERSIONS
+from finchain.modules.datarights.types import MAX_VERSIONS, Asset
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 _MAX_INT = 2**63 - 1
 
 
-def _number(params: dict[str, Any], name: str, *, low: int, high: int, default: int | None) -> int:
-    value = params.get(name)
-    if value is None and default is not None:
-        return default
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
-        value = int(value)
-    if type(value) is not int or not low <= value <= high:
-        raise ErrBadQuery(f"parameter {name!r} must be an integer in [{low}, {high}]")
-    return value
+def _asset(view: DataRightsView, reader: KVReader, params: dict[str, Any]) -> Asset:
+    return view.require_asset(reader, int_param(params.get("asset"), "asset", low=1, high=_MAX_INT))
 
 
 def _did(params: dict[str, Any], name: str) -> str:
-    value = params.get(name)
-    if not isinstance(value, str) or len(value) > MAX_DID_BYTES or not is_did(value):
-        raise ErrBadQuery(f"parameter {name!r} must be a did:finchain DID")
-    return value
+    return str_param(params, name, is_did, "a did:finchain DID")
 
 
 def _page(params: dict[str, Any], count: int, item: Callable[[int], Any]) -> dict[str, Any]:
-    limit = _number(params, "limit", low=1, high=MAX_LIMIT, default=DEFAULT_LIMIT)
-    start = _number(params, "cursor", low=0, high=count, default=0)
+    limit = int_param(params.get("limit"), "limit", low=1, high=MAX_LIMIT, default=DEFAULT_LIMIT)
+    start = int_param(params.get("cursor"), "cursor", low=0, high=count, default=0)
     end = min(count, start + limit)
     return {
         "items": [item(position).to_json() for position in range(start, end)],
@@ -53,13 +44,13 @@ def _page(params: dict[str, Any], count: int, item: Callable[[int], Any]) -> dic
 
 def asset(view: DataRightsView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
     """The asset with every version (at most MAX_VERSIONS)."""
-    found = view.require_asset(reader, _number(params, "asset", low=1, high=_MAX_INT, default=None))
+    found = _asset(view, reader, params)
     return {**found.to_json(), "version_list": [v.to_json() for v in view.versions(reader, found)]}
 
 
 def grants(view: DataRightsView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
     """Every grant of an asset (revoked ones included), in the order granted."""
-    found = view.require_asset(reader, _number(params, "asset", low=1, high=_MAX_INT, default=None))
+    found = _asset(view, reader, params)
     return {
         "asset": found.id,
         **_page(params, found.grants, lambda i: view.asset_grant(reader, found.id, i)),
@@ -78,7 +69,7 @@ def grants_to(view: DataRightsView, reader: KVReader, params: dict[str, Any]) ->
 
 def access_log(view: DataRightsView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
     """The recorded accesses of an asset, oldest first."""
-    found = view.require_asset(reader, _number(params, "asset", low=1, high=_MAX_INT, default=None))
+    found = _asset(view, reader, params)
     return {
         "asset": found.id,
         **_page(params, found.accesses, lambda i: view.access(reader, found.id, i)),
@@ -101,9 +92,9 @@ def wrapped_key(view: DataRightsView, reader: KVReader, params: dict[str, Any]) 
     Public like every query: it opens only with the grantee's private key. An
     honest client asks for it only after its ``record_access`` committed.
     """
-    found = view.require_asset(reader, _number(params, "asset", low=1, high=_MAX_INT, default=None))
+    found = _asset(view, reader, params)
     grantee = _did(params, "grantee")
-    number = _number(params, "version", low=1, high=MAX_VERSIONS, default=None)
+    number = int_param(params.get("version"), "version", low=1, high=MAX_VERSIONS)
     version = view.require_version(reader, found, number)
     grant = view.active_grant(reader, found.id, grantee)
     wrapped = None if grant is None else view.wrapped_key(reader, grant.id, number)

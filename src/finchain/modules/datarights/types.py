@@ -46,7 +46,6 @@ MAX_PURPOSES = 16
 MAX_VERSIONS = 256
 MAX_ACTIVE_GRANTS = 64
 """Bounded so that one ``add_version`` can re-wrap the new key for every remaining grantee."""
-MAX_DID_BYTES = 80
 MAX_ID = 2**63 - 1
 PURPOSE = re.compile(r"[a-z][a-z0-9_.-]{0,31}")
 LOCATION = re.compile(r"[a-z][a-z0-9+.-]{0,15}:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")

@@ -18,7 +18,8 @@ from typing import Any
 from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
 from finchain.core.module import KeeperQuery
-from finchain.modules.accounts.types import is_account_id
+from finchain.core.query import int_param
+from finchain.modules.accounts.types import account_param
 from finchain.modules.evidence.keeper import EvidenceView
 from finchain.modules.evidence.types import HASH_ALGS, HASH_BYTES, EvidenceRecord
 
@@ -45,17 +46,6 @@ def _hash(params: dict[str, Any]) -> bytes:
     return value
 
 
-def _number(params: dict[str, Any], name: str, default: int, high: int, low: int = 0) -> int:
-    value = params.get(name)
-    if value is None:
-        return default
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
-        value = int(value)
-    if type(value) is not int or not low <= value <= high:
-        raise ErrBadQuery(f"parameter {name!r} must be an integer in [{low}, {high}]")
-    return value
-
-
 def parse_time_ns(value: Any, name: str) -> int:
     """Nanoseconds since the epoch from an integer, its decimal string or RFC 3339 text."""
     if isinstance(value, str) and not (value.isascii() and value.isdigit()):
@@ -69,7 +59,7 @@ def parse_time_ns(value: Any, name: str) -> int:
                 "with a zone, like 2026-01-01T00:00:00Z"
             )
         value = (moment - _EPOCH) // timedelta(microseconds=1) * 1000
-    return _number({name: value}, name, 0, _MAX_TIME)
+    return int_param(value, name, low=0, high=_MAX_TIME)
 
 
 def _time_bounds(params: dict[str, Any]) -> tuple[int, int]:
@@ -97,11 +87,11 @@ def _page(
     params: dict[str, Any], count: int, record_at: Callable[[int], EvidenceRecord]
 ) -> dict[str, Any]:
     low, high = _time_bounds(params)
-    limit = _number(params, "limit", DEFAULT_LIMIT, MAX_LIMIT, low=1)
+    limit = int_param(params.get("limit"), "limit", low=1, high=MAX_LIMIT, default=DEFAULT_LIMIT)
     if params.get("cursor") is None:
         position = _first_at_or_after(record_at, count, low)
     else:
-        position = _number(params, "cursor", 0, count)
+        position = int_param(params.get("cursor"), "cursor", low=0, high=count)
     records: list[dict[str, Any]] = []
     while position < count and len(records) < limit:
         found = record_at(position)
@@ -121,10 +111,7 @@ def record(view: EvidenceView, reader: KVReader, params: dict[str, Any]) -> dict
 
 def by_submitter(view: EvidenceView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
     """Records of ``submitter``, optionally within ``[from, to)``."""
-    account = params.get("submitter")
-    if not is_account_id(account):
-        raise ErrBadQuery("parameter 'submitter' must be a valid account id")
-    submitter = str(account)
+    submitter = account_param(params, "submitter")
     count = view.submitter_count(reader, submitter)
     answer = _page(params, count, lambda i: view.submitter_record(reader, submitter, i))
     return {"submitter": submitter, **answer}

@@ -15,7 +15,7 @@ from typing import Any
 from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
 from finchain.core.module import KeeperQuery
-from finchain.modules.accounts.types import is_account_id
+from finchain.modules.accounts.types import account_param
 from finchain.modules.governance.errors import ErrMemberNotFound, ErrValidatorNotFound
 from finchain.modules.governance.keeper import GovernanceView
 from finchain.modules.governance.types import ADDRESS_BYTES, STATUSES, Proposal, Validator
@@ -61,10 +61,8 @@ def members(view: GovernanceView, reader: KVReader, args: dict[str, Any]) -> dic
 
 
 def member(view: GovernanceView, reader: KVReader, args: dict[str, Any]) -> dict[str, Any]:
-    account = args.get("account")
-    if not is_account_id(account):
-        raise ErrBadQuery("parameter 'account' must be a valid account id")
-    found = view.member(reader, str(account))
+    account = account_param(args)
+    found = view.member(reader, account)
     if found is None:
         raise ErrMemberNotFound(f"account {account} is not a governance member")
     return found.to_obj()

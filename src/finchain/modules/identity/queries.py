@@ -11,13 +11,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from finchain.core.errors import ErrBadQuery
 from finchain.core.kv import KVReader
 from finchain.core.module import KeeperQuery
+from finchain.core.query import int_param
 from finchain.errors import FinchainError
 from finchain.formats.did import MAX_NUMBER
 from finchain.formats.times import parse_time
-from finchain.modules.accounts.types import is_account_id
+from finchain.modules.accounts.types import account_param
 from finchain.modules.identity.document import INVALID_DID_URL, resolution_error
 from finchain.modules.identity.errors import ErrDidNotFound
 from finchain.modules.identity.keeper import IdentityView
@@ -26,13 +26,6 @@ from finchain.modules.identity.types import parse_did, time_ns_of
 _VERSION_ID = re.compile(r"[1-9][0-9]{0,17}")
 DEFAULT_PAGE = 100
 MAX_PAGE = 200
-
-
-def _account_param(params: dict[str, Any]) -> str:
-    account = params.get("account")
-    if not isinstance(account, str) or not is_account_id(account):
-        raise ErrBadQuery("parameter 'account' must be a valid account id")
-    return account
 
 
 def resolve(view: IdentityView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
@@ -74,17 +67,8 @@ def record(view: IdentityView, reader: KVReader, params: dict[str, Any]) -> dict
 
 
 def did_of_account(view: IdentityView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
-    account = _account_param(params)
+    account = account_param(params)
     return {"account": account, "did": view.did_of_account(reader, account)}
-
-
-def _page_param(params: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
-    value = params.get(name, default)
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
-        value = int(value)
-    if type(value) is not int or not low <= value <= high:
-        raise ErrBadQuery(f"parameter {name!r} must be an integer in [{low}, {high}]")
-    return value
 
 
 def dids_of_controller(
@@ -95,9 +79,9 @@ def dids_of_controller(
     Paged because the list is not the account's to bound: any account can hand it
     DIDs (``controller_account``), and an unpaged answer would grow without limit.
     """
-    account = _account_param(params)
-    limit = _page_param(params, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
-    cursor = _page_param(params, "cursor", 0, 0, MAX_NUMBER)
+    account = account_param(params)
+    limit = int_param(params.get("limit", DEFAULT_PAGE), "limit", low=1, high=MAX_PAGE)
+    cursor = int_param(params.get("cursor", 0), "cursor", low=0, high=MAX_NUMBER)
     page, next_cursor = view.dids_of_controller_page(reader, account, cursor, limit)
     return {
         "account": account,
