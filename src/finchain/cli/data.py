@@ -105,19 +105,17 @@ def register(
     """
     check_did(owner, "--owner")
     data = _read(file)
-    with tx.session() as s:
-        done = register_data(
-            s.client,
-            s.sender(),
-            data,
-            owner=owner,
-            owner_key=lambda: tx.encryption_key(owner_key),
-            title=title,
-            purposes=purpose,
-            store_dir=store_dir,
-            key_file=key_file_for(file),
-            terms=terms,
-        )
+    done = tx.run(
+        register_data,
+        data,
+        owner=owner,
+        owner_key=lambda: tx.encryption_key(owner_key),
+        title=title,
+        purposes=purpose,
+        store_dir=store_dir,
+        key_file=key_file_for(file),
+        terms=terms,
+    )
     extra = {"asset": done.asset, "address": done.address, "key_file": str(done.key_file)}
     tx.report(done.receipt, extra)
 
@@ -141,18 +139,16 @@ def grant(
     check_did(grantee, "--grantee")
     not_before = 0 if since is None else _time(since, "--since")
     not_after = _time(until, "--until")
-    with tx.session() as s:
-        done = grant_data(
-            s.client,
-            s.sender(),
-            key_file=key_file,
-            owner_key=lambda: tx.encryption_key(owner_key),
-            grantee=grantee,
-            purposes=purpose,
-            not_before=not_before,
-            not_after=not_after,
-            key_id=key_id,
-        )
+    done = tx.run(
+        grant_data,
+        key_file=key_file,
+        owner_key=lambda: tx.encryption_key(owner_key),
+        grantee=grantee,
+        purposes=purpose,
+        not_before=not_before,
+        not_after=not_after,
+        key_id=key_id,
+    )
     tx.report(done.receipt, {"asset": done.asset, "version": done.version, "grant": done.grant})
 
 
@@ -178,15 +174,13 @@ def rotate_key(
     The new key is added to --key-file before the transaction is sent.
     """
     data = _read(file)
-    with tx.session() as s:
-        done = rotate_data_key(
-            s.client,
-            s.sender(),
-            data,
-            key_file=key_file,
-            owner_key=lambda: tx.encryption_key(owner_key),
-            store_dir=store_dir,
-        )
+    done = tx.run(
+        rotate_data_key,
+        data,
+        key_file=key_file,
+        owner_key=lambda: tx.encryption_key(owner_key),
+        store_dir=store_dir,
+    )
     extra = {"asset": done.asset, "version": done.version, "address": done.address}
     tx.report(done.receipt, {**extra, "kept": done.kept})
 

@@ -38,7 +38,7 @@ from contextlib import AbstractContextManager, contextmanager
 from copy import copy
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Annotated, Any, TypeVar, get_args
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar, get_args
 
 import typer
 
@@ -71,6 +71,8 @@ from finchain.codec import RawMsg
 from finchain.crypto import EncryptionKey, KeyInfo, Keystore, PrivateKey
 
 F = TypeVar("F", bound=Callable[..., None])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 KEY_PANEL = "Key options"
 NODE_PANEL = "Node options"
@@ -148,6 +150,14 @@ class TxOptions(KeyOptions):
         the signer, made when first needed."""
         with self.connect() as client:
             yield TxSession(self, client)
+
+    def run(
+        self, workflow: Callable[Concatenate[Client, Send, P], R], *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        """Run an SDK workflow (it takes the client and a sender first) on this node, its
+        transactions signed by this command's signer."""
+        with self.session() as s:
+            return workflow(s.client, s.sender(), *args, **kwargs)
 
     def broadcast(self, *msgs: RawMsg, extra: Mapping[str, Any] | None = None) -> SubmitReceipt:
         """Connect, sign ``msgs`` as one transaction, send it, and report the receipt."""

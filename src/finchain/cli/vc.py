@@ -15,9 +15,9 @@ commands read and write the files.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -218,14 +218,21 @@ def _print_result(result: VerificationResult, *, as_json: bool, what: str) -> No
 _VERIFY_REFUSAL = "to verify against it"
 
 
-@contextmanager
-def _trust(q: NodeOptions, status_list: list[Path]) -> Iterator[ChainTrust]:
-    """What a verifier trusts, from the node's chain (refused if it is not the home's), with
-    the status list files given."""
+def _verify(
+    q: NodeOptions,
+    status_list: list[Path],
+    at: str | None,
+    what: str,
+    check: Callable[..., VerificationResult],
+) -> None:
+    """Print ``check(trust, now=--at)``: ``trust`` is the node's chain (refused if it is not
+    the home's) with the status list files given."""
+    now = when(at, "--at")
     lists = _status_lists(status_list)
     with q.connect() as client:
         require_same_chain(client, q.home, refusing=_VERIFY_REFUSAL)
-        yield ChainTrust(client, status_lists=lists)
+        result = check(ChainTrust(client, status_lists=lists), now=now)
+    _print_result(result, as_json=q.json, what=what)
 
 
 @query_command(app, "verify")
@@ -238,10 +245,7 @@ def verify(
 ) -> None:
     """Run every check on a credential and print each; exit 1 unless all pass."""
     credential = load_json_file(file, "credential")
-    now = when(at, "--at")
-    with _trust(q, status_list) as trust:
-        result = verify_credential(credential, trust, now=now)
-    _print_result(result, as_json=q.json, what="credential")
+    _verify(q, status_list, at, "credential", partial(verify_credential, credential))
 
 
 @key_command(app, "present")
@@ -284,12 +288,8 @@ def verify_presentation_cmd(
 ) -> None:
     """Check the holder's proof, challenge and domain, and every enclosed credential."""
     presentation = load_json_file(file, "presentation")
-    now = when(at, "--at")
-    with _trust(q, status_list) as trust:
-        result = verify_presentation(
-            presentation, trust, challenge=challenge, domain=domain, now=now
-        )
-    _print_result(result, as_json=q.json, what="presentation")
+    check = partial(verify_presentation, presentation, challenge=challenge, domain=domain)
+    _verify(q, status_list, at, "presentation", check)
 
 
 # -- status lists ---------------------------------------------------------------------------
@@ -322,44 +322,41 @@ def status_create(
     opts.emit({"out": str(out), "id": list_url, "purpose": purpose, "size": size})
 
 
-def _flip(opts: KeyOptions, path: Path, index: int, value: bool, key: str, key_id: str) -> None:
-    """Set or clear bit ``index`` of the list in ``path``, re-sign it, write it back."""
-    document = read_document(path, "status list")
-    signed = set_status_bit(document, index, value, opts.key(key), key_id=key_id, created=_now())
-    write_json_file(path, signed)
-    opts.emit({"file": str(path), "index": index, "bit": int(value)})
+def _bit_command(name: str, value: bool) -> None:
+    """Register ``vc status-list NAME``: set (``value`` True) or clear a bit of a list file."""
+
+    def command(
+        file: ListFileArg,
+        index: int,
+        key: KeyOpt,
+        key_id: KeyIdOpt = DEFAULT_KEY_ID,
+        *,
+        opts: KeyOptions,
+    ) -> None:
+        document = read_document(file, "status list")
+        signed = set_status_bit(
+            document, index, value, opts.key(key), key_id=key_id, created=_now()
+        )
+        write_json_file(file, signed)
+        opts.emit({"file": str(file), "index": index, "bit": int(value)})
+
+    command.__doc__ = (
+        f"{name.capitalize()} a bit and re-sign the file (not yet anchored: run `publish`)."
+    )
+    # the index's help names the command: set here, as the body's annotations are strings
+    command.__annotations__["index"] = Annotated[
+        int, typer.Argument(help=f"the bit to {name}", min=0)
+    ]
+    key_command(status_app, name)(command)
 
 
-@key_command(status_app, "set")
-def status_set(
-    file: ListFileArg,
-    index: Annotated[int, typer.Argument(help="the bit to set", min=0)],
-    key: KeyOpt,
-    key_id: KeyIdOpt = DEFAULT_KEY_ID,
-    *,
-    opts: KeyOptions,
-) -> None:
-    """Set a bit and re-sign the file (not yet anchored: run `publish`)."""
-    _flip(opts, file, index, True, key, key_id)
-
-
-@key_command(status_app, "clear")
-def status_clear(
-    file: ListFileArg,
-    index: Annotated[int, typer.Argument(help="the bit to clear", min=0)],
-    key: KeyOpt,
-    key_id: KeyIdOpt = DEFAULT_KEY_ID,
-    *,
-    opts: KeyOptions,
-) -> None:
-    """Clear a bit and re-sign the file (not yet anchored: run `publish`)."""
-    _flip(opts, file, index, False, key, key_id)
+_bit_command("set", True)
+_bit_command("clear", False)
 
 
 def _publish(tx: TxOptions, document: dict[str, Any]) -> None:
     """Anchor ``document``'s digest as its list's next version, and report."""
-    with tx.session() as s:
-        published = publish_status_list(s.client, s.sender(), document)
+    published = tx.run(publish_status_list, document)
     extra = {
         "list_id": published.list_id,
         "version": published.version,
