@@ -76,6 +76,9 @@ def test_pair_keys_iterate_in_the_order_of_their_parts(keys: list[tuple[str, int
     for first in {k[0] for k in keys}:
         under = [k for k, _ in table.iterate(ctx.store, prefix=(first,))]
         assert under == sorted((k for k in keys if k[0] == first), key=lambda k: k[1])
+        assert list(table.keys(ctx.store, prefix=(first,))) == under
+        assert list(table.values(ctx.store, prefix=(first,))) == [keys.index(k) for k in under]
+    assert list(table.values(ctx.store)) == [keys.index(k) for k in found]
 
 
 def test_a_string_part_cannot_hold_the_terminator() -> None:

@@ -15,6 +15,7 @@ committed view) and writes through the handler's ``Context``::
     BALANCES.set(ctx, ("FC…", "CNY"), (100, 0))
     for (account, symbol), holding in BALANCES.iterate(reader, prefix=("FC…",)):
         ...
+    every_asset = ASSETS.values(reader)  # (keys(): the keys alone), in key order
 
 Key encodings, iteration ranges, counters and secondary indexes are written
 here once. Every key a collection touches starts with its store key's prefix,
@@ -361,6 +362,10 @@ class Map(Generic[K, V]):
     def keys(self, reader: KVReader, *, prefix: tuple[Any, ...] = ()) -> Iterator[K]:
         for key, _ in self.iterate(reader, prefix=prefix):
             yield key
+
+    def values(self, reader: KVReader, *, prefix: tuple[Any, ...] = ()) -> Iterator[V]:
+        for _, value in self.iterate(reader, prefix=prefix):
+            yield value
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,15 +64,13 @@ class AccountsView:
         return RESETS.get(reader, account)
 
     def pending_resets(self, reader: KVReader) -> Iterator[PendingReset]:
-        for _, pending in RESETS.iterate(reader):
-            yield pending
+        return RESETS.values(reader)
 
     def next_number(self, reader: KVReader) -> int:
         return NEXT_NUMBER.peek(reader)
 
     def iterate_accounts(self, reader: KVReader) -> Iterator[Account]:
-        for _, account in ACCOUNTS.iterate(reader):
-            yield account
+        return ACCOUNTS.values(reader)
 
     def closed_accounts(self, reader: KVReader) -> list[tuple[str, int]]:
         """(id, height closed) of every closed account: the published list of retired ids."""

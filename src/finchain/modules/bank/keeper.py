@@ -49,8 +49,7 @@ class BankView:
         return found
 
     def iterate_assets(self, reader: KVReader) -> Iterator[Asset]:
-        for _, asset in ASSETS.iterate(reader):
-            yield asset
+        return ASSETS.values(reader)
 
     def supply(self, reader: KVReader, symbol: str) -> int:
         found = SUPPLY.get(reader, symbol)

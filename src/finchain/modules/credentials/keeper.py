@@ -117,8 +117,7 @@ class CredentialsView:
         return found
 
     def issuers(self, reader: KVReader) -> Iterator[Issuer]:
-        for _, issuer in ISSUERS.iterate(reader):
-            yield issuer
+        return ISSUERS.values(reader)
 
     def accreditation_change(self, reader: KVReader, did: str, seq: int) -> AccreditationChange:
         found = ACCREDITATION.get(reader, (did, seq))
@@ -168,8 +167,7 @@ class CredentialsView:
         return STATUS_LISTS.get(reader, list_id)
 
     def status_lists(self, reader: KVReader) -> Iterator[StatusList]:
-        for _, listed in STATUS_LISTS.iterate(reader):
-            yield listed
+        return STATUS_LISTS.values(reader)
 
     def status_anchor(self, reader: KVReader, list_id: str, version: int) -> StatusAnchor | None:
         return STATUS_ANCHORS.get(reader, (list_id, version))
@@ -186,12 +184,10 @@ class CredentialsView:
         return found
 
     def kyc_claims(self, reader: KVReader, account: str) -> Iterator[KycClaim]:
-        for _, claim in CLAIMS.iterate(reader, prefix=(account,)):
-            yield claim
+        return CLAIMS.values(reader, prefix=(account,))
 
     def all_claims(self, reader: KVReader) -> Iterator[KycClaim]:
-        for _, claim in CLAIMS.iterate(reader):
-            yield claim
+        return CLAIMS.values(reader)
 
     def recorded_while_accredited(self, reader: KVReader, claim: KycClaim) -> bool:
         change = self.accreditation_change(reader, claim.issuer, claim.accreditation)
@@ -216,8 +212,7 @@ class CredentialsView:
 
     def regulators(self, reader: KVReader) -> Iterator[Regulator]:
         """In account id order: the canonical order of an escrow's regulator list."""
-        for _, regulator in REGULATORS.iterate(reader):
-            yield regulator
+        return REGULATORS.values(reader)
 
     def next_request_id(self, reader: KVReader) -> int:
         return NEXT_REQUEST.peek(reader)
@@ -232,8 +227,7 @@ class CredentialsView:
         return found
 
     def requests(self, reader: KVReader) -> Iterator[DisclosureRequest]:
-        for _, request in REQUESTS.iterate(reader):
-            yield request
+        return REQUESTS.values(reader)
 
     def approval(self, reader: KVReader, request_id: int, approver: str) -> Approval | None:
         return APPROVALS.get(reader, (request_id, approver))
@@ -242,12 +236,10 @@ class CredentialsView:
         return AUDIT.get(reader, request_id)
 
     def audits(self, reader: KVReader) -> Iterator[AuditRecord]:
-        for _, record in AUDIT.iterate(reader):
-            yield record
+        return AUDIT.values(reader)
 
     def approvals(self, reader: KVReader) -> Iterator[Approval]:
-        for _, approval in APPROVALS.iterate(reader):
-            yield approval
+        return APPROVALS.values(reader)
 
     def audits_of_account(self, reader: KVReader, account: str) -> Iterator[AuditRecord]:
         return self._audits(reader, BY_ACCOUNT, account)
@@ -263,13 +255,11 @@ class CredentialsView:
                 yield found
 
     def schemas(self, reader: KVReader) -> Iterator[Schema]:
-        for _, schema in SCHEMAS.iterate(reader):
-            yield schema
+        return SCHEMAS.values(reader)
 
     def status_anchors(self, reader: KVReader, list_id: str) -> Iterator[StatusAnchor]:
         """The anchors of ``list_id``, oldest first."""
-        for _, anchor in STATUS_ANCHORS.iterate(reader, prefix=(list_id,)):
-            yield anchor
+        return STATUS_ANCHORS.values(reader, prefix=(list_id,))
 
 
 class CredentialsKeeper(CredentialsView):

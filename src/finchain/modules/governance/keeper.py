@@ -116,8 +116,7 @@ class GovernanceView:
         return found
 
     def members(self, reader: KVReader) -> Iterator[Member]:
-        for _, member in MEMBERS.iterate(reader):
-            yield member
+        return MEMBERS.values(reader)
 
     def validator(self, reader: KVReader, validator_address: bytes) -> Validator | None:
         if len(validator_address) != ADDRESS_BYTES:
@@ -134,8 +133,7 @@ class GovernanceView:
 
     def validators(self, reader: KVReader) -> Iterator[Validator]:
         """Every validator, jailed ones included, in address order."""
-        for _, validator in VALIDATORS.iterate(reader):
-            yield validator
+        return VALIDATORS.values(reader)
 
     def next_proposal_id(self, reader: KVReader) -> int:
         return NEXT_PROPOSAL.peek(reader)
@@ -153,20 +151,17 @@ class GovernanceView:
         return found
 
     def proposals(self, reader: KVReader) -> Iterator[Proposal]:
-        for _, proposal in PROPOSALS.iterate(reader):
-            yield proposal
+        return PROPOSALS.values(reader)
 
     def due(self, reader: KVReader, height: int) -> list[int]:
         """Ids of the proposals to tally or execute in the end-block of ``height``."""
         return list(PROPOSALS.by("queue", reader, height))
 
     def votes(self, reader: KVReader, proposal_id: int) -> Iterator[Vote]:
-        for _, vote in VOTES.iterate(reader, prefix=(proposal_id,)):
-            yield vote
+        return VOTES.values(reader, prefix=(proposal_id,))
 
     def all_votes(self, reader: KVReader) -> Iterator[Vote]:
-        for _, vote in VOTES.iterate(reader):
-            yield vote
+        return VOTES.values(reader)
 
     def tally(self, reader: KVReader, proposal_id: int) -> Tally:
         """Votes weighed with current weights; votes of accounts no longer members count 0."""
@@ -178,8 +173,7 @@ class GovernanceView:
         return Tally(weights["yes"], weights["no"], weights["abstain"], self.total_weight(reader))
 
     def evidence(self, reader: KVReader) -> Iterator[Evidence]:
-        for _, evidence in EVIDENCE.iterate(reader):
-            yield evidence
+        return EVIDENCE.values(reader)
 
     def recorded(self, reader: KVReader, kind: str, validator: bytes, height: int) -> bool:
         """Whether a report of ``kind`` against ``validator`` at ``height`` is recorded."""

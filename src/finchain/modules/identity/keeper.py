@@ -128,13 +128,11 @@ class IdentityView:
 
     def records(self, reader: KVReader) -> Iterator[DidRecord]:
         """Every DID's current version, in number order."""
-        for _, record in DIDS.iterate(reader):
-            yield record
+        return DIDS.values(reader)
 
     def history(self, reader: KVReader, number: int) -> Iterator[DidRecord]:
         """The superseded versions of DID ``number``, oldest first."""
-        for _, record in VERSIONS.iterate(reader, prefix=(number,)):
-            yield record
+        return VERSIONS.values(reader, prefix=(number,))
 
     # -- what other modules call -------------------------------------------------------------
 
