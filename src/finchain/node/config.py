@@ -78,6 +78,9 @@ class AuthSection:
 
 @dataclass(frozen=True)
 class ApiSection:
+    """``[api]``: where the API listens, the request bounds an owner may set (``LIMIT_KEYS``,
+    described in ``ApiLimits``; their defaults here are its defaults), and ``[api.auth]``."""
+
     listen: str = "127.0.0.1:8640"
     max_body_bytes: int = 16 * 1024 * 1024
     max_concurrency: int = 64
@@ -131,15 +134,9 @@ _CHOICES = {
     ("node", "log_level"): ("debug", "info", "warning", "error"),
     ("api.auth", "required_for"): AUTH_GROUPS,
 }
-_POSITIVE = {
-    ("api", "max_body_bytes"),
-    ("api", "max_concurrency"),
-    ("api", "max_uploads"),
-    ("api", "head_timeout"),
-    ("api", "body_timeout"),
-    ("api", "body_min_rate"),
-    ("api", "request_timeout"),
-    ("api", "max_batch"),
+#: The ``[api]`` keys that set a bound of the API's ``ApiLimits`` (all greater than 0).
+LIMIT_KEYS = tuple(f.name for f in fields(ApiSection) if f.name not in ("listen", "auth"))
+_POSITIVE = {("api", key) for key in LIMIT_KEYS} | {
     ("solo", "block_interval"),
     ("solo", "mempool_max_txs"),
     ("solo", "mempool_max_bytes"),

@@ -16,7 +16,7 @@ from finchain.chain import AppFactory, FinchainApp
 from finchain.node.api import ApiLimits, create_app
 from finchain.node.api.protocol import protocol_class
 from finchain.node.auth import Authenticator
-from finchain.node.config import NodeConfig
+from finchain.node.config import LIMIT_KEYS, NodeConfig
 from finchain.node.home import Home
 from finchain.node.runtime import tune_gc
 from finchain.node.solo import open_solo_node
@@ -26,17 +26,8 @@ log = logging.getLogger("finchain.node")
 
 
 def limits_from(config: NodeConfig) -> ApiLimits:
-    api = config.api
-    return ApiLimits(
-        max_body_bytes=api.max_body_bytes,
-        max_concurrency=api.max_concurrency,
-        max_uploads=api.max_uploads,
-        head_timeout=api.head_timeout,
-        body_timeout=api.body_timeout,
-        body_min_rate=api.body_min_rate,
-        request_timeout=api.request_timeout,
-        max_batch=api.max_batch,
-    )
+    """The API's bounds: those ``[api]`` sets, the defaults for the others."""
+    return ApiLimits(**{key: getattr(config.api, key) for key in LIMIT_KEYS})
 
 
 def auth_from(home: Path, config: NodeConfig) -> Authenticator | None:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from finchain.node.config import ApiSection
+
+#: The bounds a node's owner may set in ``[api]`` default to that section's defaults.
+_CONFIGURED = ApiSection()
+
 
 @dataclass(frozen=True, slots=True)
 class ApiLimits:
@@ -36,14 +41,14 @@ class ApiLimits:
             node to report ``timed_out`` itself, before giving up with 504.
     """
 
-    max_body_bytes: int = 16 * 1024 * 1024
-    max_concurrency: int = 64
-    max_uploads: int = 128
-    head_timeout: float = 10.0
-    body_timeout: float = 10.0
-    body_min_rate: int = 64 * 1024
-    request_timeout: float = 30.0
-    max_batch: int = 2000
+    max_body_bytes: int = _CONFIGURED.max_body_bytes
+    max_concurrency: int = _CONFIGURED.max_concurrency
+    max_uploads: int = _CONFIGURED.max_uploads
+    head_timeout: float = _CONFIGURED.head_timeout
+    body_timeout: float = _CONFIGURED.body_timeout
+    body_min_rate: int = _CONFIGURED.body_min_rate
+    request_timeout: float = _CONFIGURED.request_timeout
+    max_batch: int = _CONFIGURED.max_batch
     max_event_streams: int = 64
     keepalive_interval: float = 15.0
     commit_grace: float = 5.0
