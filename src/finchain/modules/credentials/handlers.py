@@ -1,6 +1,6 @@
 """One thin function per message: check authority, call the keeper.
 
-Three authorities: governance (``ctx.signer == GOV_AUTHORITY``, only a passed
+Three authorities: governance (``require_governance``: only a passed
 proposal), an issuer (the signer controls the DID named in ``issuer``) and a
 regulator (the signer is a registered regulator account).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from finchain.core.authority import GOV_AUTHORITY
+from finchain.core.authority import require_governance
 from finchain.core.context import Context
 from finchain.core.module import KeeperHandler
 from finchain.core.msgs import Msg
@@ -32,11 +32,12 @@ from finchain.modules.credentials.messages import (
 
 
 def _require_governance(ctx: Context, what: str) -> None:
-    if ctx.signer != GOV_AUTHORITY:
-        raise ErrNotGovernance(
-            f"only a passed governance proposal may {what}: submit a proposal with an "
-            "exec action carrying this message"
-        )
+    require_governance(
+        ctx,
+        ErrNotGovernance,
+        f"only a passed governance proposal may {what}: submit a proposal with an exec action "
+        "carrying this message",
+    )
 
 
 def accredit_issuer(keeper: CredentialsKeeper, ctx: Context, msg: MsgAccreditIssuer) -> None:

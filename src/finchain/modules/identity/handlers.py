@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from finchain.core.authority import GOV_AUTHORITY
+from finchain.core.authority import require_governance
 from finchain.core.context import Context
 from finchain.core.module import KeeperHandler
 from finchain.core.msgs import Msg
@@ -57,8 +57,9 @@ def deactivate_did(keeper: IdentityKeeper, ctx: Context, msg: MsgDeactivateDid) 
 
 
 def retire_did(keeper: IdentityKeeper, ctx: Context, msg: MsgRetireDid) -> None:
-    if ctx.signer != GOV_AUTHORITY:
-        raise ErrNotController(f"only a passed governance proposal may retire {msg.did}")
+    require_governance(
+        ctx, ErrNotController, f"only a passed governance proposal may retire {msg.did}"
+    )
     keeper.deactivate(ctx, keeper.require_active(ctx, msg.did))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from finchain.core.authority import GOV_AUTHORITY
+from finchain.core.authority import require_governance
 from finchain.core.context import Context
 from finchain.core.errors import ErrGovernanceOnly
 from finchain.core.module import KeeperHandler
@@ -13,19 +13,16 @@ from finchain.modules.upgrade.keeper import UpgradeKeeper
 from finchain.modules.upgrade.messages import MsgCancelUpgrade, MsgScheduleUpgrade
 from finchain.modules.upgrade.types import Plan
 
-
-def _require_governance(ctx: Context) -> None:
-    if ctx.signer != GOV_AUTHORITY:
-        raise ErrGovernanceOnly("upgrades are scheduled by a passed governance proposal")
+_ONLY_GOVERNANCE = "upgrades are scheduled by a passed governance proposal"
 
 
 def schedule(keeper: UpgradeKeeper, ctx: Context, msg: MsgScheduleUpgrade) -> None:
-    _require_governance(ctx)
+    require_governance(ctx, ErrGovernanceOnly, _ONLY_GOVERNANCE)
     keeper.schedule(ctx, Plan(msg.name, msg.height, msg.info))
 
 
 def cancel(keeper: UpgradeKeeper, ctx: Context, msg: MsgCancelUpgrade) -> None:
-    _require_governance(ctx)
+    require_governance(ctx, ErrGovernanceOnly, _ONLY_GOVERNANCE)
     keeper.cancel(ctx)
 
 
