@@ -1,4 +1,4 @@
-"""Parameters and documented error responses shared by the routers.
+"""Parameters, documented error responses and lookups shared by the routers.
 
 The OpenAPI document states every rule the API enforces and every status a
 route can answer (``docs/api.md`` §3). Rules the route checks itself (with its
@@ -9,6 +9,7 @@ which would answer every violation with the one generic ``api:11``.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Path, Query
@@ -16,8 +17,11 @@ from pydantic import WithJsonSchema
 
 from finchain.modules.accounts.types import ACCOUNT_ID
 from finchain.modules.bank.types import SYMBOL
+from finchain.node.api.context import ApiContext
+from finchain.node.api.errors import ErrNotFound
 from finchain.node.api.models import ErrorModel
-from finchain.node.api.parse import MAX_HEIGHT, TX_ID_PATTERN
+from finchain.node.api.parse import MAX_HEIGHT, TX_ID_PATTERN, parse_tx_id
+from finchain.service.interface import TxView
 
 HeightParam = Annotated[
     int | None,
@@ -102,3 +106,15 @@ def error_response(description: str) -> dict[str, Any]:
     """One OpenAPI response with the JSON error body (whatever the route's own media type)."""
     schema = {"$ref": f"#/components/schemas/{ErrorModel.__name__}"}
     return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+async def committed_tx(ctx: ApiContext, tx_id: str) -> TxView:
+    """The committed tx of a ``TxIdPath``; 404 when the node has none by that id."""
+    raw_id = parse_tx_id(tx_id.lower())
+    view = await ctx.call(partial(ctx.node.tx, raw_id), what="tx lookup")
+    if view is None:
+        raise ErrNotFound(
+            f"no committed transaction {raw_id.hex()}: it may be pending, refused or unknown",
+            tx_id=raw_id.hex(),
+        )
+    return view

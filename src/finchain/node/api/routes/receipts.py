@@ -17,11 +17,9 @@ from fastapi import APIRouter
 from finchain.light.cometbft import FLAG_ABSENT, validator_address
 from finchain.node.api.context import Ctx
 from finchain.node.api.encode import b64, to_json
-from finchain.node.api.errors import ErrNotFound
 from finchain.node.api.models import ReceiptMaterialModel
-from finchain.node.api.parse import parse_tx_id
 from finchain.node.api.responses import JSONResponse
-from finchain.node.api.routes.common import TxIdPath, errors
+from finchain.node.api.routes.common import TxIdPath, committed_tx, errors
 from finchain.service.interface import BlockValidator, TxView
 from finchain.store import proof_to_json
 
@@ -36,13 +34,7 @@ router = APIRouter(tags=["receipts"])
 async def receipt_material(tx_id: TxIdPath, ctx: Ctx) -> JSONResponse:
     """Everything a verifier needs from the node, for the chain's engine; nothing is trusted
     from it: the verifier checks it all against its own genesis or validator set."""
-    raw_id = parse_tx_id(tx_id.lower())
-    view = await ctx.call(partial(ctx.node.tx, raw_id), what="tx lookup")
-    if view is None:
-        raise ErrNotFound(
-            f"no committed transaction {raw_id.hex()}: it may be pending, refused or unknown",
-            tx_id=raw_id.hex(),
-        )
+    view = await committed_tx(ctx, tx_id)
     validators = await ctx.call(
         partial(ctx.node.validator_set, view.height), what="validator set lookup"
     )

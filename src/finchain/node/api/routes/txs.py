@@ -14,7 +14,6 @@ from finchain.node.api.errors import (
     ErrBadParameter,
     ErrBatchTooLarge,
     ErrMethodNotAllowed,
-    ErrNotFound,
     error_response,
 )
 from finchain.node.api.jsonbody import StrictJsonRoute
@@ -25,9 +24,8 @@ from finchain.node.api.models import (
     SubmitTxRequest,
     TxModel,
 )
-from finchain.node.api.parse import parse_tx_id
 from finchain.node.api.responses import JSONResponse
-from finchain.node.api.routes.common import BODY_STATUSES, TxIdPath, errors
+from finchain.node.api.routes.common import BODY_STATUSES, TxIdPath, committed_tx, errors
 from finchain.service.interface import SubmitMode, SubmitResult
 
 router = APIRouter(tags=["transactions"], route_class=StrictJsonRoute)
@@ -115,11 +113,4 @@ async def get_tx(tx_id: TxIdPath, ctx: Ctx) -> JSONResponse:
     if tx_id == "batch":  # a path of its own, for POST only: not a malformed tx id
         error = ErrMethodNotAllowed("GET is not allowed on /v1/txs/batch: POST a batch there")
         return error_response(error, headers={"Allow": "POST"})
-    raw_id = parse_tx_id(tx_id.lower())
-    view = await ctx.call(partial(ctx.node.tx, raw_id), what="tx lookup")
-    if view is None:
-        raise ErrNotFound(
-            f"no committed transaction {raw_id.hex()}: it may be pending, refused or unknown",
-            tx_id=raw_id.hex(),
-        )
-    return JSONResponse(tx_json(view))
+    return JSONResponse(tx_json(await committed_tx(ctx, tx_id)))
