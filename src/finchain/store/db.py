@@ -225,7 +225,11 @@ class Database:
         return self._seek(key, prefix, floor=True)
 
     def _seek(self, key: bytes, prefix: bytes, *, floor: bool) -> tuple[bytes, bytes] | None:
-        it = self._db.iter(_read_options(None if floor else prefix_end(prefix)))
+        # RocksDB reads the upper bound through a pointer for the iterator's whole life: the
+        # options (and the bytes they hold) must outlive it, so a local holds them (a
+        # temporary was freed at once, and a seek then read past its bound at random).
+        opts = _read_options(None if floor else prefix_end(prefix))
+        it = self._db.iter(opts)
         try:
             (it.seek_for_prev if floor else it.seek)(key)
             if it.valid():
