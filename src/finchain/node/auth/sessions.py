@@ -17,6 +17,7 @@ import hmac
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from finchain.node.auth.errors import ErrTooManySessions
@@ -79,6 +80,16 @@ class SessionTable:
 
     def find(self, token: str, now: int) -> Session | None:
         """The live session of ``token``; None if unknown, malformed or expired."""
+        session = self._lookup(token, end=lambda s: s.expires_at <= now)
+        return session if session is not None and session.expires_at > now else None
+
+    def close(self, token: str) -> bool:
+        """End the session of ``token``; True if there was a live one."""
+        return self._lookup(token, end=lambda s: True) is not None
+
+    def _lookup(self, token: str, *, end: Callable[[Session], bool]) -> Session | None:
+        """``token``'s session, taken out of the table if ``end`` says so; None if the
+        token is malformed or has no session."""
         digest = token_digest(token)
         if digest is None:
             return None
@@ -86,22 +97,9 @@ class SessionTable:
             session = self._by_id.get(digest[:16])
             if session is None or not hmac.compare_digest(session.digest, digest):
                 return None
-            if session.expires_at <= now:
+            if end(session):
                 del self._by_id[digest[:16]]
-                return None
             return session
-
-    def close(self, token: str) -> bool:
-        """End the session of ``token``; True if there was a live one."""
-        digest = token_digest(token)
-        if digest is None:
-            return False
-        with self._lock:
-            session = self._by_id.get(digest[:16])
-            if session is None or not hmac.compare_digest(session.digest, digest):
-                return False
-            del self._by_id[digest[:16]]
-            return True
 
     def _drop_expired(self, now: int) -> None:
         for key in [k for k, s in self._by_id.items() if s.expires_at <= now]:
