@@ -21,7 +21,7 @@ The file is bounded: entries that no longer matter are pruned, and past
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,11 +48,7 @@ class Entry:
     locked_until: int = 0
 
     def to_json(self) -> dict[str, int]:
-        return {
-            "failures": self.failures,
-            "last_failure": self.last_failure,
-            "locked_until": self.locked_until,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -124,22 +124,12 @@ class NodeStatus:
     height: int | None
     app_hash: str | None
     catching_up: bool | None
-    error: str = ""
     peers: int | None = None
     api_url: str = ""
+    error: str = ""
 
     def to_obj(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "abci_pid": self.abci_pid,
-            "cometbft_pid": self.cometbft_pid,
-            "height": self.height,
-            "app_hash": self.app_hash,
-            "catching_up": self.catching_up,
-            "peers": self.peers,
-            "api_url": self.api_url,
-            "error": self.error,
-        }
+        return asdict(self)
 
 
 def init_testnet(
@@ -267,7 +257,9 @@ def status(directory: Path) -> list[NodeStatus]:
             )
         except (httpx.HTTPError, ValueError, KeyError) as exc:
             result.append(
-                NodeStatus(node.name, abci, comet, None, None, None, str(exc), api_url=node.api_url)
+                NodeStatus(
+                    node.name, abci, comet, None, None, None, api_url=node.api_url, error=str(exc)
+                )
             )
     return result
 
