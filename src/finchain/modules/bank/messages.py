@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from finchain.codec import MAX_AMOUNT
 from finchain.core.errors import ErrInvalidMsg
-from finchain.core.fields import AMOUNT, Integer, ListOf, Nested, Record, Text, wire
+from finchain.core.fields import AMOUNT, ListOf, Nested, Record, wire
 from finchain.core.msgs import TRANSFER, Msg, Operation
 from finchain.modules.accounts.types import ACCOUNT
-from finchain.modules.bank.types import ASSET_SYMBOL, AUTHORITIES, MAX_DECIMALS, MAX_SUPPLY
+from finchain.modules.bank.types import ASSET_NAME, ASSET_SYMBOL, AUTHORITIES, DECIMALS, MAX_SUPPLY
 
 MAX_OUTPUTS = 64
 
@@ -23,8 +23,8 @@ class MsgCreateAsset(Msg):
 
     TYPE = "bank/create_asset"
     symbol: str = wire(ASSET_SYMBOL)
-    name: str = wire(Text(max_len=64))
-    decimals: int = wire(Integer(low=0, high=MAX_DECIMALS))
+    name: str = wire(ASSET_NAME)
+    decimals: int = wire(DECIMALS)
     max_supply: int = wire(MAX_SUPPLY)
     minters: tuple[str, ...] = wire(AUTHORITIES)
     burners: tuple[str, ...] = wire(AUTHORITIES)

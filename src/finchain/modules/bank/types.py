@@ -14,6 +14,10 @@ MAX_AUTHORITIES = 16
 
 #: An asset symbol (``CNY``, ``BOND-26``).
 ASSET_SYMBOL = Text(max_len=16, pattern=SYMBOL.pattern, what="an asset symbol")
+#: An asset's display name.
+ASSET_NAME = Text(max_len=64)
+#: How many decimals an amount of the asset has (0 to 18).
+DECIMALS = Integer(low=0, high=MAX_DECIMALS)
 #: "0" (no maximum) or an amount.
 MAX_SUPPLY = Amount(zero=True)
 #: Who may mint or burn: up to 16 distinct accounts, held (and encoded) in sorted order.
@@ -26,8 +30,8 @@ class Asset(Record):
 
     WHAT = "asset"
     symbol: str = wire(ASSET_SYMBOL)
-    name: str = wire(Text(max_len=64))
-    decimals: int = wire(Integer(low=0, high=MAX_DECIMALS))
+    name: str = wire(ASSET_NAME)
+    decimals: int = wire(DECIMALS)
     max_supply: int = wire(MAX_SUPPLY)
     issuer: str = wire(ACCOUNT)
     minters: tuple[str, ...] = wire(AUTHORITIES)

@@ -21,24 +21,24 @@ import rfc8785
 from jsonschema import Draft202012Validator, SchemaError  # type: ignore[import-untyped]
 
 from finchain.core.errors import ErrInvalidMsg
-from finchain.core.fields import DIGEST, Blob, Checked, Integer, Nested, OneOf, wire
+from finchain.core.fields import DIGEST, Blob, Checked, Nested, OneOf, wire
 from finchain.core.msgs import Msg
 from finchain.modules.accounts.types import ACCOUNT
 from finchain.modules.credentials.types import (
     DISPLAY_NAME,
-    ISSUER_KINDS,
-    MAX_LIFETIME,
-    MAX_REGULATORS,
+    EXPIRY,
+    ISSUER_KIND,
     MAX_SCHEMA_BYTES,
     MAX_SCHEMA_DEPTH,
-    MAX_TIER,
-    MAX_TIME_NS,
     REASON,
+    REGULATOR_COUNT,
     REQUEST_ID,
+    REQUEST_LIFETIME,
     SCHEMA_NAME_FIELD,
     SHARE,
     STATUS_LIST_ID_FIELD,
     STATUS_PURPOSES,
+    TIER,
     TYPE_NAME,
     TYPES,
     VERSION,
@@ -117,7 +117,7 @@ class MsgAccreditIssuer(Msg):
     GOVERNED = True
     did: str = wire(DID_REF)
     name: str = wire(DISPLAY_NAME)
-    kind: str = wire(OneOf(*ISSUER_KINDS))
+    kind: str = wire(ISSUER_KIND)
     types: tuple[str, ...] = wire(TYPES)
 
 
@@ -168,8 +168,8 @@ class MsgSetParams(Msg):
 
     TYPE = "credentials/set_params"
     GOVERNED = True
-    disclosure_threshold: int = wire(Integer(low=1, high=MAX_REGULATORS))
-    request_lifetime: int = wire(Integer(low=1, high=MAX_LIFETIME))
+    disclosure_threshold: int = wire(REGULATOR_COUNT)
+    request_lifetime: int = wire(REQUEST_LIFETIME)
 
 
 def _schema_document(document: bytes, name: str) -> bytes:
@@ -216,8 +216,8 @@ class MsgRecordKyc(Msg):
     issuer: str = wire(DID_REF)
     account: str = wire(ACCOUNT)
     subject: str = wire(DID_REF)
-    tier: int = wire(Integer(low=0, high=MAX_TIER))
-    expires: int = wire(Integer(low=1, high=MAX_TIME_NS))
+    tier: int = wire(TIER)
+    expires: int = wire(EXPIRY)
     credential_hash: bytes = wire(DIGEST)
     escrow: Escrow | None = wire(Nested(Escrow), default=None)
 

@@ -16,7 +16,7 @@ from itertools import pairwise
 from typing import Any
 
 from finchain.core.context import Context
-from finchain.core.fields import HEIGHT, Integer, ListOf, Nested, OneOf, Record, wire
+from finchain.core.fields import HEIGHT, ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
 from finchain.core.module import Invariant, KeeperModule, genesis_errors, parse_genesis
 from finchain.modules.accounts.types import ACCOUNT
@@ -29,14 +29,13 @@ from finchain.modules.credentials.types import (
     DISPLAY_NAME,
     GRANT,
     GRANTED,
-    ISSUER_KINDS,
+    ISSUER_KIND,
     MAX_REGULATORS,
-    MAX_REQUEST_ID,
-    MAX_TYPES,
+    REQUEST_ID,
     REVOKE,
     STATUS_LIST_ID_FIELD,
-    STATUS_PURPOSES,
-    TYPE_NAME,
+    STATUS_PURPOSE,
+    TYPE_SET,
     AccreditationChange,
     Approval,
     AuditRecord,
@@ -83,8 +82,8 @@ class IssuerEntry(Record):
     WHAT = "issuer"
     did: str = wire(DID_REF)
     name: str = wire(DISPLAY_NAME)
-    kind: str = wire(OneOf(*ISSUER_KINDS))
-    types: tuple[str, ...] = wire(ListOf(TYPE_NAME, max_items=MAX_TYPES, unique=True, sort=True))
+    kind: str = wire(ISSUER_KIND)
+    types: tuple[str, ...] = wire(TYPE_SET)
     history: tuple[AccreditationChange, ...] = wire(
         ListOf(Nested(AccreditationChange), max_items=MAX_GENESIS_ENTRIES), default=()
     )
@@ -116,7 +115,7 @@ class StatusListEntry(Record):
     WHAT = "status list"
     list_id: str = wire(STATUS_LIST_ID_FIELD)
     issuer: str = wire(DID_REF)
-    purpose: str = wire(OneOf("", *STATUS_PURPOSES))
+    purpose: str = wire(STATUS_PURPOSE)
     anchors: tuple[StatusAnchor, ...] = wire(
         ListOf(Nested(StatusAnchor), min_items=1, max_items=MAX_GENESIS_ENTRIES)
     )
@@ -162,7 +161,7 @@ class CredentialsGenesis(Record):
     schemas: tuple[Schema, ...] = wire(_entries(Schema), default=())
     status_lists: tuple[StatusListEntry, ...] = wire(_entries(StatusListEntry), default=())
     claims: tuple[KycClaim, ...] = wire(_entries(KycClaim), default=())
-    next_request: int = wire(Integer(low=1, high=MAX_REQUEST_ID), default=1)
+    next_request: int = wire(REQUEST_ID, default=1)
     requests: tuple[DisclosureRequest, ...] = wire(_entries(DisclosureRequest), default=())
     approvals: tuple[Approval, ...] = wire(_entries(Approval), default=())
     audit: tuple[AuditRecord, ...] = wire(_entries(AuditRecord), default=())

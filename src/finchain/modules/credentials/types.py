@@ -89,8 +89,22 @@ STATUS_LIST_ID_FIELD = Text(
     pattern=STATUS_LIST_ID.pattern,
     what="an https URL, URN or DID URL of printable ASCII without spaces",
 )
+TYPE_SET = ListOf(TYPE_NAME, max_items=MAX_TYPES, unique=True, sort=True)
+"""The types an issuer record or an accreditation change holds (empty after a revocation)."""
+ISSUER_KIND = OneOf(*ISSUER_KINDS)
+STATUS_PURPOSE = OneOf("", *STATUS_PURPOSES)
+"""A status list's purpose, "" until its first anchor names one."""
 VERSION = Integer(low=1, high=MAX_VERSION)
 REQUEST_ID = Integer(low=1, high=MAX_REQUEST_ID)
+REGULATOR_COUNT = Integer(low=1, high=MAX_REGULATORS)
+"""A number of regulators: a disclosure or escrow threshold, the approvals a request needs."""
+REGULATOR_SET = ListOf(ACCOUNT, max_items=MAX_REGULATORS, unique=True)
+REQUEST_LIFETIME = Integer(low=1, high=MAX_LIFETIME)
+TIER = Integer(low=0, high=MAX_TIER)
+EXPIRY = Integer(low=1, high=MAX_TIME_NS)
+"""When a KYC claim stops counting: a block time in ns."""
+ENCRYPTION_SCHEME = OneOf(*ENCRYPTION_KEY_BYTES)
+ENCRYPTION_PUBLIC_KEY = Blob(max_len=max(ENCRYPTION_KEY_BYTES.values()))
 SHARE = Blob(max_len=MAX_SHARE, min_len=1)
 REASON = Text(max_len=MAX_REASON)
 
@@ -104,8 +118,8 @@ class CredentialsParams(Record):
     there are any). ``request_lifetime``: blocks a request stays open before it expires."""
 
     WHAT = "params"
-    disclosure_threshold: int = wire(Integer(low=1, high=MAX_REGULATORS))
-    request_lifetime: int = wire(Integer(low=1, high=MAX_LIFETIME))
+    disclosure_threshold: int = wire(REGULATOR_COUNT)
+    request_lifetime: int = wire(REQUEST_LIFETIME)
 
 
 DEFAULT_PARAMS = CredentialsParams(1, 1_000)
@@ -118,8 +132,8 @@ class Issuer(Record):
     WHAT = "issuer"
     did: str = wire(DID_REF)
     name: str = wire(DISPLAY_NAME)
-    kind: str = wire(OneOf(*ISSUER_KINDS))
-    types: tuple[str, ...] = wire(ListOf(TYPE_NAME, max_items=MAX_TYPES, unique=True, sort=True))
+    kind: str = wire(ISSUER_KIND)
+    types: tuple[str, ...] = wire(TYPE_SET)
     accredited: bool = wire(Flag())
     changes: int = wire(Integer(low=0, high=MAX_VERSION))
     """How many accreditation changes its history holds (numbered 1..changes)."""
@@ -136,7 +150,7 @@ class AccreditationChange(Record):
     WHAT = "accreditation change"
     seq: int = wire(Integer(low=1, high=MAX_VERSION))
     action: str = wire(OneOf(*ACCREDITATION_ACTIONS))
-    types: tuple[str, ...] = wire(ListOf(TYPE_NAME, max_items=MAX_TYPES, unique=True, sort=True))
+    types: tuple[str, ...] = wire(TYPE_SET)
     height: int = wire(HEIGHT)
     time_ns: int = wire(TIME_NS)
 
@@ -174,7 +188,7 @@ class StatusList(Record):
     WHAT = "status list"
     list_id: str = wire(STATUS_LIST_ID_FIELD)
     issuer: str = wire(DID_REF)
-    purpose: str = wire(OneOf("", *STATUS_PURPOSES))
+    purpose: str = wire(STATUS_PURPOSE)
     version: int = wire(VERSION)
     digest: bytes = wire(DIGEST)
     height: int = wire(HEIGHT)
@@ -204,7 +218,7 @@ class Escrow(Record):
     """
 
     WHAT = "escrow"
-    threshold: int = wire(Integer(low=1, high=MAX_REGULATORS))
+    threshold: int = wire(REGULATOR_COUNT)
     regulators: tuple[str, ...] = wire(ListOf(ACCOUNT, min_items=1, max_items=MAX_REGULATORS))
     ciphertext: bytes = wire(Blob(max_len=MAX_ESCROW_CIPHERTEXT, min_len=1))
     shares: tuple[bytes, ...] = wire(ListOf(SHARE, min_items=1, max_items=MAX_REGULATORS))
@@ -233,8 +247,8 @@ class KycClaim(Record):
     account: str = wire(ACCOUNT)
     issuer: str = wire(DID_REF)
     subject: str = wire(DID_REF)
-    tier: int = wire(Integer(low=0, high=MAX_TIER))
-    expires_ns: int = wire(Integer(low=1, high=MAX_TIME_NS))
+    tier: int = wire(TIER)
+    expires_ns: int = wire(EXPIRY)
     credential_hash: bytes = wire(DIGEST)
     escrow: Escrow | None = wire(Optional(Nested(Escrow)))
     status: str = wire(OneOf(CLAIM_ACTIVE, CLAIM_REVOKED))
@@ -262,8 +276,8 @@ class EncryptionKey(Record):
     (32 bytes, not all zero). Which one a chain takes depends on its suite (keeper)."""
 
     WHAT = "encryption_key"
-    scheme: str = wire(OneOf(*ENCRYPTION_KEY_BYTES))
-    public_key: bytes = wire(Blob(max_len=max(ENCRYPTION_KEY_BYTES.values())))
+    scheme: str = wire(ENCRYPTION_SCHEME)
+    public_key: bytes = wire(ENCRYPTION_PUBLIC_KEY)
 
     def check(self) -> None:
         size = ENCRYPTION_KEY_BYTES[self.scheme]
@@ -285,8 +299,8 @@ class Regulator(Record):
     WHAT = "regulator"
     account: str = wire(ACCOUNT)
     name: str = wire(DISPLAY_NAME)
-    scheme: str = wire(OneOf(*ENCRYPTION_KEY_BYTES))
-    public_key: bytes = wire(Blob(max_len=max(ENCRYPTION_KEY_BYTES.values())))
+    scheme: str = wire(ENCRYPTION_SCHEME)
+    public_key: bytes = wire(ENCRYPTION_PUBLIC_KEY)
     since: int = wire(HEIGHT)
 
     @property
@@ -311,8 +325,8 @@ class DisclosureRequest(Record):
     issuer: str = wire(DID_REF)
     claim_height: int = wire(HEIGHT)
     reason: str = wire(REASON)
-    required: int = wire(Integer(low=1, high=MAX_REGULATORS))
-    approvers: tuple[str, ...] = wire(ListOf(ACCOUNT, max_items=MAX_REGULATORS, unique=True))
+    required: int = wire(REGULATOR_COUNT)
+    approvers: tuple[str, ...] = wire(REGULATOR_SET)
     status: str = wire(OneOf(*REQUEST_STATUSES))
     height: int = wire(HEIGHT)
     expires_at: int = wire(HEIGHT)
@@ -337,7 +351,7 @@ class AuditRecord(Record):
     WHAT = "audit record"
     request_id: int = wire(REQUEST_ID)
     requester: str = wire(ACCOUNT)
-    approvers: tuple[str, ...] = wire(ListOf(ACCOUNT, max_items=MAX_REGULATORS, unique=True))
+    approvers: tuple[str, ...] = wire(REGULATOR_SET)
     account: str = wire(ACCOUNT)
     issuer: str = wire(DID_REF)
     reason: str = wire(REASON)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from finchain.core.errors import ErrInvalidMsg
-from finchain.core.fields import DIGEST, TIME_NS, ListOf, Nested, Text, wire
+from finchain.core.fields import DIGEST, TIME_NS, ListOf, Nested, wire
 from finchain.core.msgs import Msg
 from finchain.modules.datarights.types import (
     ID,
@@ -19,11 +19,11 @@ from finchain.modules.datarights.types import (
     KEY_METHOD,
     LOCATION_FIELD,
     MAX_ACTIVE_GRANTS,
-    MAX_TERMS,
-    MAX_TITLE,
     PURPOSE_FIELD,
     PURPOSES,
     SEALED_KEY,
+    TERMS,
+    TITLE,
     VERSION,
     Rewrap,
 )
@@ -37,8 +37,8 @@ class MsgRegisterAsset(Msg):
     TYPE = "datarights/register_asset"
     owner: str = wire(DID_REF)
     hash: bytes = wire(DIGEST)
-    title: str = wire(Text(max_len=MAX_TITLE))
-    terms: str = wire(Text(max_len=MAX_TERMS, allow_empty=True))
+    title: str = wire(TITLE)
+    terms: str = wire(TERMS)
     purposes: tuple[str, ...] = wire(PURPOSES)
     location: str = wire(LOCATION_FIELD)
     key_id: bytes = wire(KEY_COMMITMENT)

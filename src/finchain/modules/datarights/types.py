@@ -58,6 +58,8 @@ no secp256k1 encryption, so a grant names an sm2 key. See docs/data-rights.md.
 
 # -- the domain codecs, declared once -----------------------------------------------------------
 
+TITLE = Text(max_len=MAX_TITLE)
+TERMS = Text(max_len=MAX_TERMS, allow_empty=True)
 ID = Integer(low=1, high=MAX_ID)
 """An asset or grant id (from a counter, starting at 1)."""
 COUNT = Integer(low=0, high=MAX_ID)
@@ -87,8 +89,8 @@ class Asset(Record):
     owner: str = wire(DID_REF)
     registrant: str = wire(ACCOUNT)
     hash_alg: str = wire(OneOf(*HASH_NAMES))
-    title: str = wire(Text(max_len=MAX_TITLE))
-    terms: str = wire(Text(max_len=MAX_TERMS, allow_empty=True))
+    title: str = wire(TITLE)
+    terms: str = wire(TERMS)
     purposes: tuple[str, ...] = wire(PURPOSES)
     height: int = wire(HEIGHT)
     time_ns: int = wire(TIME_NS)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from finchain.core.fields import OneOf, Text, wire
+from finchain.core.fields import OneOf, wire
 from finchain.core.msgs import Msg
 from finchain.modules.governance.types import (
     ACTION_LIST,
+    DESCRIPTION,
     ID,
-    MAX_DESCRIPTION,
-    MAX_TITLE,
+    TITLE,
     VOTE_OPTIONS,
     Action,
 )
@@ -27,8 +27,8 @@ class MsgSubmitProposal(Msg):
     """Put a proposal to the members; only a member may submit. Voting opens at once."""
 
     TYPE = "gov/submit_proposal"
-    title: str = wire(Text(max_len=MAX_TITLE))
-    description: str = wire(Text(max_len=MAX_DESCRIPTION, allow_empty=True))
+    title: str = wire(TITLE)
+    description: str = wire(DESCRIPTION)
     actions: tuple[Action, ...] = wire(ACTION_LIST)
 
 

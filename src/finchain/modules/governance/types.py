@@ -91,6 +91,8 @@ def address(public_key: bytes) -> bytes:
 # -- field codecs -------------------------------------------------------------------------------
 
 NAME = Text(max_len=MAX_NAME)
+TITLE = Text(max_len=MAX_TITLE)
+DESCRIPTION = Text(max_len=MAX_DESCRIPTION, allow_empty=True)
 WEIGHT = Integer(low=1, high=MAX_WEIGHT)
 POWER = Integer(low=1, high=MAX_POWER)
 ID = Integer(low=1, high=2**63 - 1)
@@ -623,8 +625,8 @@ class Proposal(Record):
     WHAT = "proposal"
     id: int = wire(ID)
     proposer: str = wire(ACCOUNT)
-    title: str = wire(Text(max_len=MAX_TITLE))
-    description: str = wire(Text(max_len=MAX_DESCRIPTION, allow_empty=True))
+    title: str = wire(TITLE)
+    description: str = wire(DESCRIPTION)
     actions: tuple[Action, ...] = wire(ACTION_LIST)
     status: str = wire(OneOf(*STATUSES))
     submit_height: int = wire(HEIGHT)
