@@ -22,7 +22,7 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-from finchain.crypto import PrivateKey, hash_bytes
+from finchain.crypto import hash_bytes
 from finchain.formats.multibase import decode_base64url, encode_base64url
 from finchain.formats.times import format_time
 from finchain.offchain.vc.credentials import CREDENTIALS_V2, VERIFIABLE_CREDENTIAL, issue
@@ -185,15 +185,8 @@ def build_status_list_credential(
     return credential
 
 
-def issue_status_list_credential(
-    credential: dict[str, Any],
-    key: PrivateKey,
-    verification_method: str | dict[str, Any],
-    *,
-    created: datetime,
-) -> dict[str, Any]:
-    """Sign a status list credential (an ``assertionMethod`` proof, like any credential)."""
-    return issue(credential, key, verification_method, created=created)
+#: Sign a status list credential: it takes an ``assertionMethod`` proof like any credential.
+issue_status_list_credential = issue
 
 
 def anchor_digest(status_list_credential: dict[str, Any], hash_name: str) -> bytes:
