@@ -45,13 +45,63 @@ from finchain.client import datarights_builders as drb
 from finchain.client import evidence_builders as eb
 from finchain.client import identity_builders as ib
 from finchain.codec import RawMsg
+from finchain.core.errors import ErrBadNonce
 from finchain.crypto import PrivateKey, generate_private_key
 from finchain.modules.accounts.keys import NONCES
 from finchain.modules.accounts.types import account_id
+from finchain.modules.credentials.errors import ErrNotController as ErrCredentialsNotController
+from finchain.modules.credentials.errors import (
+    ErrStatusListOwner,
+    ErrStatusListVersion,
+    ErrUnknownIssuer,
+)
+from finchain.modules.credentials.errors import ErrUnknownDid as ErrCredentialsUnknownDid
+from finchain.modules.datarights.errors import (
+    ErrAssetNotFound,
+    ErrBadKeyAgreement,
+    ErrBadWraps,
+    ErrGranteeInactive,
+    ErrGrantExists,
+    ErrNoActiveGrant,
+    ErrNoKeyForVersion,
+    ErrNotGrantee,
+    ErrNotOwner,
+    ErrOutsideWindow,
+    ErrOwnerInactive,
+    ErrPurposeNotAllowed,
+    ErrPurposeNotGranted,
+    ErrVersionForgotten,
+    ErrVersionNotFound,
+    ErrWindowOver,
+)
+from finchain.modules.evidence.errors import (
+    ErrAlreadyCosigned,
+    ErrInvalidCosigner,
+    ErrNotCosigner,
+    ErrRecordComplete,
+    ErrRecordExists,
+    ErrRecordNotFound,
+)
 from finchain.modules.governance.module import genesis_member, genesis_validator
 from finchain.modules.identity.binding import binding_statement
+from finchain.modules.identity.errors import (
+    ErrAlreadyBound,
+    ErrBadBindingProof,
+    ErrDeactivated,
+    ErrDidNotFound,
+    ErrInvalidController,
+    ErrMethodExists,
+    ErrMethodNotFound,
+    ErrNoChange,
+    ErrNotBound,
+    ErrServiceExists,
+    ErrServiceNotFound,
+    ErrStaleBindingNonce,
+)
+from finchain.modules.identity.errors import ErrNotController as ErrIdentityNotController
 from finchain.modules.identity.types import did_for
 from tests.harness import BLOCK_NS, CHAIN_ID, Chain
+from tests.support import code
 from tests.testmodule import with_test_module
 
 N = 4
@@ -209,11 +259,11 @@ class IdentityDataMachine(RuleBasedStateMachine):
 
     def _require_controlled(self, did: str, signer: int) -> Expect:
         if did not in self.dids:
-            return ("identity", 4)
+            return code(ErrDidNotFound)
         if self.dids[did].deactivated:
-            return ("identity", 6)
+            return code(ErrDeactivated)
         if not self._controls(did, signer):
-            return ("identity", 5)
+            return code(ErrIdentityNotController)
         return OK
 
     def _did(self, data: st.DataObject) -> str:
@@ -242,7 +292,7 @@ class IdentityDataMachine(RuleBasedStateMachine):
         msg = ib.create_did(methods, services=services, controllers=controllers)
         bad = [c for c in controllers if not self._active(c)]
         if bad:
-            self._raw(signer, msg, ("identity", 13), "create_did")
+            self._raw(signer, msg, code(ErrInvalidController), "create_did")
             return ""
         did = did_for(CHAIN_ID, self.next_number)
         self.next_number += 1
@@ -278,23 +328,23 @@ class IdentityDataMachine(RuleBasedStateMachine):
         if change == "handover":
             msg = ib.update_did(did, controller_account=account_id(to))
             if expect == OK and model is not None and model.controller == to:
-                expect = ("identity", 19)
+                expect = code(ErrNoChange)
         elif change == "add_ka":
             msg = ib.update_did(did, add_methods=[ib.did_key("ka", new_ka, ["keyAgreement"])])
             if expect == OK and model is not None and model.ka is not None:
-                expect = ("identity", 8)
+                expect = code(ErrMethodExists)
         elif change == "remove_ka":
             msg = ib.update_did(did, remove_methods=["ka"])
             if expect == OK and model is not None and model.ka is None:
-                expect = ("identity", 9)
+                expect = code(ErrMethodNotFound)
         elif change == "add_svc":
             msg = ib.update_did(did, add_services=[ib.service("svc", "LinkedDomains", ENDPOINT)])
             if expect == OK and model is not None and model.svc:
-                expect = ("identity", 11)
+                expect = code(ErrServiceExists)
         elif change == "remove_svc":
             msg = ib.update_did(did, remove_services=["svc"])
             if expect == OK and model is not None and not model.svc:
-                expect = ("identity", 12)
+                expect = code(ErrServiceNotFound)
         else:
             controllers = sorted(
                 data.draw(st.lists(st.sampled_from(list(self.dids)), max_size=2, unique=True))
@@ -302,9 +352,9 @@ class IdentityDataMachine(RuleBasedStateMachine):
             msg = ib.update_did(did, controllers=controllers)
             if expect == OK and model is not None:
                 if any(c == did or not self._active(c) for c in controllers):
-                    expect = ("identity", 13)
+                    expect = code(ErrInvalidController)
                 elif controllers == model.controllers:
-                    expect = ("identity", 19)
+                    expect = code(ErrNoChange)
         if expect == OK and model is not None:
             model.version += 1
             if change == "handover":
@@ -328,7 +378,7 @@ class IdentityDataMachine(RuleBasedStateMachine):
         model = self.dids.get(did)
         if expect == OK and model is not None:
             if key_id == "missing" or (key_id == "ka" and model.ka is None):
-                expect = ("identity", 9)
+                expect = code(ErrMethodNotFound)
             else:
                 model.version += 1
                 if key_id == "auth":
@@ -368,15 +418,15 @@ class IdentityDataMachine(RuleBasedStateMachine):
             {"did": did, "key_id": "auth", "nonce": proof_nonce, "signature": signature},
         )
         if model is None:
-            expect = ("identity", 4)
+            expect = code(ErrDidNotFound)
         elif model.deactivated:
-            expect = ("identity", 6)
+            expect = code(ErrDeactivated)
         elif signer in self.bindings:
-            expect = ("identity", 15)
+            expect = code(ErrAlreadyBound)
         elif proof == "stale":
-            expect = ("identity", 18)
+            expect = code(ErrStaleBindingNonce)
         elif proof == "forged":
-            expect = ("identity", 17)
+            expect = code(ErrBadBindingProof)
         else:
             expect = OK
             self.bindings[signer] = did
@@ -390,11 +440,11 @@ class IdentityDataMachine(RuleBasedStateMachine):
             account = data.draw(st.sampled_from(bound))
         signer = account if by_account else self._signer_for(data, did)
         if did not in self.dids:
-            expect = ("identity", 4)
+            expect = code(ErrDidNotFound)
         elif signer != account and not self._controls(did, signer):
-            expect = ("identity", 5)
+            expect = code(ErrIdentityNotController)
         elif self.bindings.get(account) != did:
-            expect = ("identity", 16)
+            expect = code(ErrNotBound)
         else:
             expect = OK
             del self.bindings[account]
@@ -411,9 +461,9 @@ class IdentityDataMachine(RuleBasedStateMachine):
         alg, digest = DIGESTS[index]
         msg = eb.record(alg, digest, kind="contract", cosigners=[account_id(c) for c in cosigners])
         if index in self.evidence:
-            expect = ("evidence", 2)
+            expect = code(ErrRecordExists)
         elif signer in cosigners:
-            expect = ("evidence", 7)
+            expect = code(ErrInvalidCosigner)
         else:
             expect = OK
             self.evidence[index] = EvidenceModel(
@@ -432,13 +482,13 @@ class IdentityDataMachine(RuleBasedStateMachine):
         alg, digest = DIGESTS[index]
         found = self.evidence.get(index)
         if found is None:
-            expect = ("evidence", 3)
+            expect = code(ErrRecordNotFound)
         elif all(v is not None for v in found.cosigners.values()):
-            expect = ("evidence", 6)
+            expect = code(ErrRecordComplete)
         elif signer not in found.cosigners:
-            expect = ("evidence", 4)
+            expect = code(ErrNotCosigner)
         elif found.cosigners[signer] is not None:
-            expect = ("evidence", 5)
+            expect = code(ErrAlreadyCosigned)
         else:
             expect = OK
             found.cosigners[signer] = self.bindings.get(signer, "")
@@ -454,7 +504,7 @@ class IdentityDataMachine(RuleBasedStateMachine):
         msgs = [create, eb.record(alg, digest, kind="invoice")]
         if index in self.evidence:
             self.pending.append(self.chain.signer(signer).sign(*msgs))
-            self.expected.append((signer, ("evidence", 2), "create_and_record"))
+            self.expected.append((signer, code(ErrRecordExists), "create_and_record"))
             return
         did = did_for(CHAIN_ID, self.next_number)
         self.next_number += 1
@@ -479,7 +529,7 @@ class IdentityDataMachine(RuleBasedStateMachine):
             asset = len(self.assets) + 1
             self.assets[asset] = AssetModel(asset, owner, tuple(sorted(purposes)))
         else:
-            expect = ("datarights", 3)
+            expect = code(ErrNotOwner)
         self._raw(signer, msg, expect, f"register asset by {owner}")
 
     def _owner_signer(self, data: st.DataObject, asset_id: int) -> int:
@@ -496,9 +546,9 @@ class IdentityDataMachine(RuleBasedStateMachine):
     def _owned(self, asset_id: int, signer: int) -> Expect:
         asset = self.assets.get(asset_id)
         if asset is None:
-            return ("datarights", 2)
+            return code(ErrAssetNotFound)
         if not self._controls(asset.owner, signer):
-            return ("datarights", 3)
+            return code(ErrNotOwner)
         return OK
 
     @precondition(lambda self: self.assets)
@@ -539,17 +589,17 @@ class IdentityDataMachine(RuleBasedStateMachine):
         asset = self.assets.get(asset_id)
         if expect == OK and asset is not None:
             if not self._active(grantee):
-                expect = ("datarights", 5)
+                expect = code(ErrGranteeInactive)
             elif not purposes <= set(asset.purposes):
-                expect = ("datarights", 6)
+                expect = code(ErrPurposeNotAllowed)
             elif grantee in asset.active:
-                expect = ("datarights", 7)
+                expect = code(ErrGrantExists)
             elif not_after <= now:
-                expect = ("datarights", 15)
+                expect = code(ErrWindowOver)
             elif asset.forgotten[-1]:
-                expect = ("datarights", 12)
+                expect = code(ErrVersionForgotten)
             elif self.dids[grantee].ka is None:
-                expect = ("datarights", 14)
+                expect = code(ErrBadKeyAgreement)
             else:
                 asset.active[grantee] = GrantModel(
                     self.next_grant,
@@ -588,7 +638,7 @@ class IdentityDataMachine(RuleBasedStateMachine):
         expect = self._owned(asset_id, signer)
         if expect == OK:
             if grantee not in self.assets[asset_id].active:
-                expect = ("datarights", 8)
+                expect = code(ErrNoActiveGrant)
             else:
                 del self.assets[asset_id].active[grantee]
         self._raw(signer, drb.revoke(asset_id, grantee), expect, f"revoke #{asset_id} {grantee}")
@@ -608,23 +658,23 @@ class IdentityDataMachine(RuleBasedStateMachine):
         now = self._next_time
         grant = None if asset is None else asset.active.get(grantee)
         if asset is None:
-            expect = ("datarights", 2)
+            expect = code(ErrAssetNotFound)
         elif version > len(asset.forgotten):
-            expect = ("datarights", 11)
+            expect = code(ErrVersionNotFound)
         elif not self._active(asset.owner):
-            expect = ("datarights", 24)
+            expect = code(ErrOwnerInactive)
         elif not self._controls(grantee, signer):
-            expect = ("datarights", 4)
+            expect = code(ErrNotGrantee)
         elif grant is None:
-            expect = ("datarights", 8)
+            expect = code(ErrNoActiveGrant)
         elif not grant.not_before <= now <= grant.not_after:
-            expect = ("datarights", 9)
+            expect = code(ErrOutsideWindow)
         elif purpose not in grant.purposes:
-            expect = ("datarights", 10)
+            expect = code(ErrPurposeNotGranted)
         elif asset.forgotten[version - 1]:
-            expect = ("datarights", 12)
+            expect = code(ErrVersionForgotten)
         elif version not in grant.versions:
-            expect = ("datarights", 13)
+            expect = code(ErrNoKeyForVersion)
         else:
             expect = OK
             asset.accesses += 1
@@ -653,10 +703,10 @@ class IdentityDataMachine(RuleBasedStateMachine):
             asset = self.assets[asset_id]
             for grantee in wrapped_for:
                 if grantee not in asset.active:
-                    expect = ("datarights", 17)
+                    expect = code(ErrBadWraps)
                     break
                 if self.dids[grantee].ka is None:
-                    expect = ("datarights", 14)
+                    expect = code(ErrBadKeyAgreement)
                     break
             else:
                 asset.forgotten.append(False)
@@ -674,9 +724,9 @@ class IdentityDataMachine(RuleBasedStateMachine):
         expect = self._owned(asset_id, signer)
         if expect == OK and asset is not None:
             if version > len(asset.forgotten):
-                expect = ("datarights", 11)
+                expect = code(ErrVersionNotFound)
             elif asset.forgotten[version - 1]:
-                expect = ("datarights", 12)
+                expect = code(ErrVersionForgotten)
             else:
                 asset.forgotten[version - 1] = True
         self._raw(signer, drb.forget(asset_id, version), expect, f"forget #{asset_id} v{version}")
@@ -697,15 +747,15 @@ class IdentityDataMachine(RuleBasedStateMachine):
         expected = 1 if found is None else found[1] + 1
         version = max(1, expected + skew)
         if not self._active(issuer):
-            expect = ("credentials", 3)
+            expect = code(ErrCredentialsUnknownDid)
         elif not self._controls(issuer, signer):
-            expect = ("credentials", 4)
+            expect = code(ErrCredentialsNotController)
         elif found is None and issuer != self.issuer:
-            expect = ("credentials", 6)
+            expect = code(ErrUnknownIssuer)
         elif found is not None and found[0] != issuer:
-            expect = ("credentials", 11)
+            expect = code(ErrStatusListOwner)
         elif version != expected:
-            expect = ("credentials", 12)
+            expect = code(ErrStatusListVersion)
         else:
             expect = OK
             self.lists[list_id] = (issuer, version)
@@ -721,7 +771,7 @@ class IdentityDataMachine(RuleBasedStateMachine):
         self.pending.append(
             chain_signer.sign(ib.deactivate_did(self.issuer), nonce=chain_signer.nonce + ahead)
         )
-        self.expected.append((signer, ("tx", 13), "wrong nonce"))
+        self.expected.append((signer, code(ErrBadNonce), "wrong nonce"))
 
     # -- blocks ------------------------------------------------------------------------------
 

@@ -8,12 +8,14 @@ from finchain.app import FinalizeBlockRequest, Genesis
 from finchain.chain import FinchainApp
 from finchain.client import builders as b
 from finchain.codec import decode
-from finchain.core.errors import ErrBadGenesis, ErrPolicyRejected, ErrWrongHeight
+from finchain.core.errors import ErrBadGenesis, ErrOutOfBudget, ErrPolicyRejected, ErrWrongHeight
 from finchain.crypto import generate_private_key
 from finchain.errors import FinchainError
 from finchain.modules.accounts.types import account_id
+from finchain.modules.bank.errors import ErrInsufficientFunds
 from finchain.store import verify_proof
 from tests.harness import BLOCK_NS, Chain, make_genesis
+from tests.support import code
 
 A1, A2, A3 = account_id(1), account_id(2), account_id(3)
 
@@ -68,7 +70,7 @@ def test_check_tx_keeps_sequence_until_commit(chain):
 def test_check_tx_runs_messages(chain):
     raw = chain.signer(1).sign(b.transfer((A2, "CNY", 10**12)))
     result = chain.app.check_tx(raw)
-    assert (result.codespace, result.code) == ("bank", 4)
+    assert (result.codespace, result.code) == code(ErrInsufficientFunds)
 
 
 def test_prepare_proposal_drops_invalid_and_respects_max_bytes(chain):
@@ -165,7 +167,7 @@ def test_policy_decorator_rejects_before_any_write(tmp_path):
     chain = Chain(tmp_path / "db", extra_ante=(no_memo_blocked,))
     before = chain.app_hash()
     (result,) = chain.block(chain.signer(1).sign(b.transfer((A2, "CNY", 5)), memo="blocked"))
-    assert (result.codespace, result.code) == ("tx", 18)
+    assert (result.codespace, result.code) == code(ErrPolicyRejected)
     assert chain.app_hash() == before
     assert chain.block(chain.signer(1).sign(b.transfer((A2, "CNY", 5)), nonce=0))[0].ok
 
@@ -176,7 +178,7 @@ def test_cost_budget_stops_a_heavy_tx(tmp_path):
     chain = Chain(tmp_path / "db", params=ChainParams(max_tx_cost=20_000))
     outputs = [(A2, "CNY", 1)] * 40
     (result,) = chain.block(chain.signer(1).sign(b.transfer(*outputs)))
-    assert (result.codespace, result.code) == ("tx", 17)
+    assert (result.codespace, result.code) == code(ErrOutOfBudget)
     assert result.cost > 20_000
     assert chain.balance(2) == 1_000_000
 

@@ -23,8 +23,11 @@ from finchain.client import AsyncClient, Client, TxFailedError, TxTimeoutError
 from finchain.client import builders as b
 from finchain.client._transport import needs_lookup, receipt_error, resolve_resubmitted
 from finchain.client.types import SubmitReceipt, TxInfo
+from finchain.core.errors import ErrBadNonce
+from finchain.engines.solo.errors import ErrDuplicateTx, ErrMempoolFull
+from finchain.modules.bank.errors import ErrInsufficientFunds
 from tests.client.live import LiveNode, live_node, serve
-from tests.support import wait_until
+from tests.support import code, wait_until
 
 SPOILS = ("reset-after-node", "500-after-node", "reset-before-node")
 
@@ -163,13 +166,17 @@ def _committed(result: TxResult) -> TxInfo:
 
 
 def test_only_refusals_an_earlier_attempt_can_cause_are_looked_up() -> None:
-    assert needs_lookup(_refused("mempool", 3)) and needs_lookup(_refused("tx", 13))
-    assert not needs_lookup(_refused("bank", 4)) and not needs_lookup(_refused("mempool", 2))
+    assert needs_lookup(_refused(*code(ErrDuplicateTx))) and needs_lookup(
+        _refused(*code(ErrBadNonce))
+    )
+    assert not needs_lookup(_refused(*code(ErrInsufficientFunds))) and not needs_lookup(
+        _refused(*code(ErrMempoolFull))
+    )
     ok = SubmitReceipt("ab" * 32, TxResult(0), None, None, None, False)
     assert not needs_lookup(ok)
 
 
-@pytest.mark.parametrize("refusal", [("mempool", 3), ("tx", 13)])
+@pytest.mark.parametrize("refusal", [code(ErrDuplicateTx), code(ErrBadNonce)])
 def test_a_resubmitted_tx_found_in_a_block_is_reported_as_committed(
     refusal: tuple[str, int],
 ) -> None:
@@ -184,10 +191,12 @@ def test_a_resubmitted_tx_found_in_a_block_is_reported_as_committed(
 
 
 def test_a_resubmitted_tx_in_the_mempool_is_reported_as_admitted() -> None:
-    receipt = resolve_resubmitted(_refused("mempool", 3), "sync", committed=None)
+    receipt = resolve_resubmitted(_refused(*code(ErrDuplicateTx)), "sync", committed=None)
     assert receipt.ok and receipt.check is not None and receipt.check.ok
-    assert resolve_resubmitted(_refused("mempool", 3), "async", committed=None).check is None
-    waiting = resolve_resubmitted(_refused("mempool", 3), "commit", committed=None)
+    assert (
+        resolve_resubmitted(_refused(*code(ErrDuplicateTx)), "async", committed=None).check is None
+    )
+    waiting = resolve_resubmitted(_refused(*code(ErrDuplicateTx)), "commit", committed=None)
     assert isinstance(receipt_error(waiting), TxTimeoutError)  # not committed within the wait
 
 
@@ -195,7 +204,7 @@ def test_a_resubmitted_tx_in_the_mempool_is_reported_as_admitted() -> None:
 def test_an_unexplained_refusal_of_a_resubmitted_tx_is_undecided_never_a_rejection(
     lookup_error: str,
 ) -> None:
-    refusal = ("tx", 13) if not lookup_error else ("mempool", 3)
+    refusal = code(ErrBadNonce) if not lookup_error else code(ErrDuplicateTx)
     receipt = resolve_resubmitted(
         _refused(*refusal), "sync", committed=None, lookup_error=lookup_error
     )

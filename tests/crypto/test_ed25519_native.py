@@ -25,6 +25,7 @@ from nacl.exceptions import BadSignatureError
 from finchain import native
 from finchain.client import builders as b
 from finchain.codec import decode, encode
+from finchain.core.errors import ErrBadSignature
 from finchain.core.signatures import SignatureJob, verified_jobs
 from finchain.crypto import generate_private_key, verify_signature
 from finchain.crypto.batch import verify_batch
@@ -32,6 +33,7 @@ from finchain.crypto.ed25519 import SMALL_ORDER_KEYS, verify_raw
 from finchain.modules.accounts import ante
 from finchain.modules.accounts.types import account_id
 from tests.harness import CHAIN_ID, Chain
+from tests.support import code
 
 # -- a reference Edwards25519, for building edge cases ------------------------------------------
 
@@ -349,7 +351,12 @@ def test_block_refuses_exactly_the_bad_signature(chain: Chain) -> None:
     good = [chain.signer(2).sign(b.transfer((A1, "CNY", 1))) for _ in range(3)]
     bad = _corrupt(chain.signer(1).sign(b.transfer((A2, "CNY", 5))))
     results = chain.block(good[0], bad, good[1], good[2])
-    assert [(r.codespace, r.code) for r in results] == [("", 0), ("tx", 10), ("", 0), ("", 0)]
+    assert [(r.codespace, r.code) for r in results] == [
+        ("", 0),
+        code(ErrBadSignature),
+        ("", 0),
+        ("", 0),
+    ]
     assert chain.balance(1) == 1_000_000 + 3
 
 
@@ -376,7 +383,7 @@ def test_key_rotated_earlier_in_the_block_is_judged_by_the_new_key(chain: Chain)
         b.transfer((A2, "CNY", 11))
     )
     results = chain.block(rotate, by_old_key, by_new_key)
-    assert [(r.codespace, r.code) for r in results] == [("", 0), ("tx", 10), ("", 0)]
+    assert [(r.codespace, r.code) for r in results] == [("", 0), code(ErrBadSignature), ("", 0)]
     assert chain.balance(2) == 1_000_000 + 11
 
 

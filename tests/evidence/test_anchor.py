@@ -12,10 +12,14 @@ import pytest
 from finchain.cli.inprocess import LocalChain
 from finchain.client import Client, TxRejectedError
 from finchain.client import evidence_builders as eb
+from finchain.core.errors import ErrBadQuery
 from finchain.errors import FinchainError
+from finchain.modules.evidence.errors import ErrNotCosigner
 from finchain.offchain.anchoring import anchor_hashes, read_jsonl
+from finchain.offchain.anchoring.errors import ErrAnchorConflict, ErrEmptyBatch
 from finchain.store import verify_tx_proof
 from tests.evidence.conftest import signer_for
+from tests.support import code
 
 
 def test_anchor_records_one_root_and_every_proof_checks(api: LocalChain, tmp_path: Path) -> None:
@@ -64,10 +68,10 @@ def test_rerun_resumes_and_someone_elses_root_is_refused(api: LocalChain, tmp_pa
         carol = signer_for(api, client, "carol")
         with pytest.raises(FinchainError) as err:
             anchor_hashes(client, carol, documents, hash_alg="sha256")
-        assert (err.value.codespace, err.value.code) == ("anchor", 6)
+        assert (err.value.codespace, err.value.code) == code(ErrAnchorConflict)
         with pytest.raises(FinchainError) as err:
             anchor_hashes(client, carol, [], hash_alg="sha256")
-        assert (err.value.codespace, err.value.code) == ("anchor", 2)
+        assert (err.value.codespace, err.value.code) == code(ErrEmptyBatch)
 
 
 def test_http_routes_answer_records_pages_and_proofs(api: LocalChain) -> None:
@@ -79,7 +83,7 @@ def test_http_routes_answer_records_pages_and_proofs(api: LocalChain) -> None:
         receipt = client.submit_tx(raw, mode="commit")
         with pytest.raises(TxRejectedError) as failed:
             client.submit_tx(carol.sign(eb.cosign("sha256", digest)), mode="commit")
-        assert (failed.value.codespace, failed.value.code) == ("evidence", 4)
+        assert (failed.value.codespace, failed.value.code) == code(ErrNotCosigner)
 
     one = httpx.get(f"{api.url}/v1/evidence/sha256/{digest.hex()}", params={"prove": "true"})
     assert one.status_code == 200
@@ -90,7 +94,9 @@ def test_http_routes_answer_records_pages_and_proofs(api: LocalChain) -> None:
     missing = httpx.get(f"{api.url}/v1/evidence/sha256/{'00' * 32}")
     assert missing.status_code == 404 and missing.json()["codespace"] == "evidence"
     bad = httpx.get(f"{api.url}/v1/evidence/md5/{digest.hex()}")
-    assert bad.status_code == 400 and (bad.json()["codespace"], bad.json()["code"]) == ("tx", 25)
+    assert bad.status_code == 400 and (bad.json()["codespace"], bad.json()["code"]) == code(
+        ErrBadQuery
+    )
 
     page = httpx.get(
         f"{api.url}/v1/evidence", params={"submitter": carol.account, "limit": "1"}

@@ -9,7 +9,9 @@ import pytest
 
 from finchain.errors import FinchainError
 from finchain.offchain.anchoring import collect_files, hash_file, hash_files
+from finchain.offchain.anchoring.errors import ErrBadDocumentHash, ErrUnreadableDocument
 from finchain.offchain.anchoring.hashing import CHUNK
+from tests.support import code
 
 
 @pytest.mark.parametrize("alg", ["sm3", "sha256"])
@@ -45,8 +47,8 @@ def test_collect_files_walks_directories_in_sorted_order(tmp_path: Path) -> None
 def test_missing_path_and_unknown_algorithm(tmp_path: Path) -> None:
     with pytest.raises(FinchainError) as err:
         collect_files([tmp_path / "nope"])
-    assert (err.value.codespace, err.value.code) == ("anchor", 4)
+    assert (err.value.codespace, err.value.code) == code(ErrUnreadableDocument)
     (tmp_path / "f").write_text("x")
     with pytest.raises(FinchainError) as err:
         hash_file(tmp_path / "f", "md5")
-    assert (err.value.codespace, err.value.code) == ("anchor", 3)
+    assert (err.value.codespace, err.value.code) == code(ErrBadDocumentHash)

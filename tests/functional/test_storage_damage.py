@@ -32,9 +32,10 @@ from finchain.client.errors import ClientError
 from finchain.crypto import Keystore
 from finchain.errors import FinchainError
 from finchain.store import Database
+from finchain.store.errors import ErrCorrupt
 from tests.functional.conftest import PASSPHRASE
 from tests.functional.framework import FINCHAIN, TestNode
-from tests.support import wait_until
+from tests.support import code, wait_until
 
 pytestmark = pytest.mark.functional
 
@@ -226,7 +227,7 @@ def check_answer(response: httpx.Response, damaged: Path, correct: Any) -> int:
         assert correct(body), f"a wrong value was served: {body}"
         return 1
     body = response.json()
-    assert (body["codespace"], body["code"]) == ("store", 8), f"unexpected error {body}"
+    assert (body["codespace"], body["code"]) == code(ErrCorrupt), f"unexpected error {body}"
     assert damaged.name in body["message"], body["message"]
     return 0
 

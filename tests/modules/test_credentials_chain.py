@@ -17,13 +17,23 @@ import pytest
 from finchain.client import builders as b
 from finchain.client.escrow import build_escrow, decode_link, encode_link, open_escrow, reseal_share
 from finchain.codec import RawMsg
+from finchain.core.errors import ErrGovernanceOnly
 from finchain.crypto import generate_private_key
 from finchain.crypto.sealing import EncryptionKey, generate_encryption_key
 from finchain.errors import FinchainError
+from finchain.modules.credentials.errors import (
+    ErrAlreadyApproved,
+    ErrNotAccredited,
+    ErrNotRegulator,
+    ErrRequestClosed,
+    ErrStatusListVersion,
+    ErrUnknownIssuer,
+)
 from finchain.store import verify_proof
 from tests.harness import BLOCK_NS, CHAIN_ID
 from tests.modules.test_governance import Gov, make_gov
 from tests.modules.test_identity import A, Registry, method
+from tests.support import code
 
 KYC = "KycTierCredential"
 LIFETIME = 4
@@ -86,7 +96,7 @@ def world(tmp_path) -> World:
 
 def test_governed_messages_are_refused_in_transactions(world):
     result = world.send(1, "accredit_issuer", did=world.bank, name="me", kind="bank", types=["X1"])
-    assert (result.codespace, result.code) == ("gov", 20) and result.events == ()
+    assert (result.codespace, result.code) == code(ErrGovernanceOnly) and result.events == ()
     assert world.query("issuer", did=world.bank)["types"] == [KYC]
 
 
@@ -118,7 +128,7 @@ def test_deanonymisation_needs_m_approvals_and_leaves_an_audit_record(world):
 
     # A non-regulator cannot even ask.
     refused = world.send(5, "request_disclosure", account=A[5], issuer=world.bank, reason="x")
-    assert (refused.codespace, refused.code) == ("credentials", 20)
+    assert (refused.codespace, refused.code) == code(ErrNotRegulator)
 
     requested = world.send(2, "request_disclosure", account=A[5], issuer=world.bank, reason="AML-7")
     assert requested.ok, requested.log
@@ -134,7 +144,7 @@ def test_deanonymisation_needs_m_approvals_and_leaves_an_audit_record(world):
             escrow, [], world.keys[A[2]], chain_id=CHAIN_ID, request_id=rid, my_account=A[2]
         )
     again = world.send(2, "approve_disclosure", request_id=rid, share=b"\x01")
-    assert (again.codespace, again.code) == ("credentials", 25)
+    assert (again.codespace, again.code) == code(ErrAlreadyApproved)
 
     share = reseal_share(
         escrow,
@@ -169,7 +179,7 @@ def test_deanonymisation_needs_m_approvals_and_leaves_an_audit_record(world):
     assert decode_link(opened)["name"] == "Zhang San"
 
     late = world.send(4, "approve_disclosure", request_id=rid, share=b"\x01")
-    assert (late.codespace, late.code) == ("credentials", 24)
+    assert (late.codespace, late.code) == code(ErrRequestClosed)
 
     # A second request that nobody approves expires after LIFETIME blocks.
     second = world.send(3, "request_disclosure", account=A[5], issuer=world.bank, reason="fishing")
@@ -178,7 +188,7 @@ def test_deanonymisation_needs_m_approvals_and_leaves_an_audit_record(world):
     world.gov.run_until(world.query("disclosure", request_id=rid2)["expires_at"])
     assert world.query("disclosure", request_id=rid2)["status"] == "expired"
     expired = world.send(4, "approve_disclosure", request_id=rid2, share=b"\x01")
-    assert (expired.codespace, expired.code) == ("credentials", 24)
+    assert (expired.codespace, expired.code) == code(ErrRequestClosed)
     assert len(world.query("audit", account=A[5])["audit"]) == 1
     assert world.app.check_invariants() == []
 
@@ -203,7 +213,7 @@ def test_status_list_anchor_is_provable(world):
         version=1,
         digest=digest,
     )
-    assert (replay.codespace, replay.code) == ("credentials", 12)
+    assert (replay.codespace, replay.code) == code(ErrStatusListVersion)
     proven = world.app.query(
         "credentials/status_list", {"list_id": "urn:bank-a:status:1"}, prove=True
     )
@@ -220,7 +230,7 @@ def test_only_an_accredited_issuer_claims_a_new_status_list(world):
     squatter = world.reg.create(3, method("assert", generate_private_key("ed25519")))
     anchor = {"list_id": "https://bank-a.example/status/7", "digest": b"\x01" * 32}
     taken = world.send(3, "anchor_status_list", issuer=squatter, version=1, **anchor)
-    assert (taken.codespace, taken.code) == ("credentials", 6), taken.log
+    assert (taken.codespace, taken.code) == code(ErrUnknownIssuer), taken.log
     assert "accredit" in taken.log and taken.events == ()
     with pytest.raises(FinchainError, match="never anchored"):
         world.query("status_list", list_id=anchor["list_id"])
@@ -231,4 +241,4 @@ def test_only_an_accredited_issuer_claims_a_new_status_list(world):
     assert again.ok, again.log
     other = {**anchor, "list_id": "https://bank-a.example/status/8"}
     late = world.send(1, "anchor_status_list", issuer=world.bank, version=1, **other)
-    assert (late.codespace, late.code) == ("credentials", 7), late.log
+    assert (late.codespace, late.code) == code(ErrNotAccredited), late.log

@@ -14,6 +14,7 @@ from typing import Any
 
 from finchain.core.authority import GOV_AUTHORITY
 from finchain.core.context import Context, ExecMode
+from finchain.core.errors import ErrInvalidMsg
 from finchain.core.events import Event
 from finchain.core.gas import GasMeter, MeteredStore
 from finchain.core.kv import Overlay
@@ -150,7 +151,9 @@ class Lab:
         before = dict(self.state.writes)
         error = self.run(signer, msg_type, value)
         assert error is not None, f"{msg_type} was accepted"
-        expected = ("tx", 6) if code == 0 else ("credentials", code)
+        expected = (
+            (ErrInvalidMsg.codespace, ErrInvalidMsg.code) if code == 0 else ("credentials", code)
+        )
         assert (error.codespace, error.code) == expected, str(error)
         assert self.state.writes == before
         return error

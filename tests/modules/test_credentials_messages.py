@@ -17,12 +17,14 @@ from hypothesis import strategies as st
 
 from finchain.client import credentials_builders as cb
 from finchain.codec import RawMsg
+from finchain.core.errors import ErrInvalidMsg
 from finchain.crypto import generate_private_key
 from finchain.errors import FinchainError
 from finchain.modules.accounts.types import account_id
 from finchain.modules.credentials.messages import ALL_MSGS, check_schema_document
 from finchain.modules.credentials.types import ISSUER_KINDS
 from tests.modules.test_credentials_lab import A, did, escrow
+from tests.support import code
 
 VALID: dict[str, dict[str, Any]] = {
     "credentials/accredit_issuer": {
@@ -97,7 +99,7 @@ def _refused(msg_type: str, **changes: Any) -> str:
     value = {**VALID[msg_type], **changes}
     with pytest.raises(FinchainError) as caught:
         PARSERS[msg_type].from_value(value)
-    assert (caught.value.codespace, caught.value.code) == ("tx", 6)
+    assert (caught.value.codespace, caught.value.code) == code(ErrInvalidMsg)
     return caught.value.message
 
 

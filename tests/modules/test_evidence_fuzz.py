@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from finchain.core.errors import ErrBadQuery, ErrInvalidMsg
 from finchain.errors import FinchainError
 from finchain.modules.evidence import queries
+from finchain.modules.evidence.errors import ErrRecordNotFound
 from finchain.modules.evidence.keeper import EvidenceView
 from finchain.modules.evidence.messages import MsgCosign, MsgRecord
+from tests.support import code
 
 _scalars = st.one_of(
     st.none(),
@@ -80,4 +82,4 @@ def test_query_parsers_refuse_with_bad_query(query: Any, params: dict[str, Any])
     try:
         query(EvidenceView(), _Empty(), params)
     except FinchainError as exc:
-        assert exc.error is ErrBadQuery or (exc.codespace, exc.code) == ("evidence", 3), exc
+        assert exc.error is ErrBadQuery or (exc.codespace, exc.code) == code(ErrRecordNotFound), exc

@@ -14,11 +14,12 @@ import pytest
 from finchain.client import builders as b
 from finchain.engines.solo.header import verify_header
 from finchain.modules.accounts.types import account_id
+from finchain.modules.bank.errors import ErrInsufficientFunds
 from finchain.modules.bank.keys import BALANCES
 from finchain.node.api import ApiLimits
 from finchain.store import proof_from_json, verify_proof, verify_tx_proof
 from tests.client.live import LiveNode, live_node, serve
-from tests.support import wait_until
+from tests.support import code, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +152,7 @@ def test_sync_mode_reports_the_chain_code_in_a_200(http: httpx.Client, live: Liv
     response = http.post("/v1/txs", params={"mode": "sync"}, json={"tx": b64(raw)})
     assert response.status_code == 200
     check = response.json()["check"]
-    assert (check["codespace"], check["code"]) == ("bank", 4) and check["log"]
+    assert (check["codespace"], check["code"]) == code(ErrInsufficientFunds) and check["log"]
     garbage = http.post("/v1/txs", json={"tx": b64(b"\xa0not a tx")}).json()["check"]
     assert garbage["code"] != 0 and garbage["codespace"]
 

@@ -19,9 +19,10 @@ import pytest
 
 from finchain.client import builders as b
 from finchain.node.api import ApiLimits
+from finchain.node.api.errors import ErrBodyTooLarge
 from finchain.service.interface import SubmitMode
 from tests.client.live import LiveNode, live_node, serve
-from tests.support import wait_until
+from tests.support import code, wait_until
 
 LIMIT = 64 * 1024
 
@@ -252,7 +253,7 @@ def test_oversized_body_refused_from_content_length_before_reading(url: str) -> 
     )
     answer, sent = _raw_exchange(url, head, iter([b'{"tx": "'] + [b"A" * 4096] * 25_600))
     status, body, headers = _status_and_body(answer)
-    assert status == 413 and (body["codespace"], body["code"]) == ("api", 4)
+    assert status == 413 and (body["codespace"], body["code"]) == code(ErrBodyTooLarge)
     assert b"connection: close" in headers
     assert sent < declared // 100  # answered long before the body could have been read
 
@@ -266,7 +267,7 @@ def test_oversized_chunked_body_refused_while_streaming(url: str) -> None:
     chunk = f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
     answer, sent = _raw_exchange(url, head, iter([chunk] * 10_000))  # ~80 MB offered
     status, body, _ = _status_and_body(answer)
-    assert status == 413 and (body["codespace"], body["code"]) == ("api", 4)
+    assert status == 413 and (body["codespace"], body["code"]) == code(ErrBodyTooLarge)
     assert sent < 20 * LIMIT  # stopped near the limit, not at the end of the body
 
 

@@ -25,6 +25,7 @@ from finchain.store import keys as K
 from finchain.store.errors import ErrCorrupt
 from tests.app.test_storage_faults import Damaged
 from tests.node.conftest import PASSPHRASE
+from tests.support import code
 
 
 def test_damage_in_a_commit_halts_block_production(
@@ -77,4 +78,4 @@ async def _ask_halted(solo_node: SoloNode) -> None:
         assert status.status_code == 200 and status.json()["halted"].startswith("[store:8]")
         submit = await client.post("/v1/txs", json={"tx": "AAAA"})
         assert submit.status_code == 503
-        assert (submit.json()["codespace"], submit.json()["code"]) == ("node", 7)
+        assert (submit.json()["codespace"], submit.json()["code"]) == code(ErrHalted)

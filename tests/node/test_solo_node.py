@@ -10,11 +10,13 @@ from finchain.client.builders import Signer
 from finchain.crypto import Keystore
 from finchain.engines.solo.header import header_hash, verify_header
 from finchain.engines.solo.node import SoloNode
+from finchain.modules.bank.errors import ErrInsufficientFunds
 from finchain.node.home import Home
 from finchain.node.solo import open_solo_node
 from finchain.service.interface import EventFilter, SubmitMode
 from finchain.store import verify_tx_proof
 from tests.node.conftest import PASSPHRASE
+from tests.support import code
 
 
 def signer_for(node: SoloNode, home: Home, ids: dict[str, str], name: str) -> Signer:
@@ -54,7 +56,9 @@ def test_sync_mode_reports_check_errors(solo_node, solo_home):
     (bad,) = solo_node.submit(
         [alice.sign(b.transfer((ids["bob"], "CNY", 10**12)))], SubmitMode.SYNC, timeout=1
     )
-    assert bad.check is not None and (bad.check.codespace, bad.check.code) == ("bank", 4)
+    assert bad.check is not None and (bad.check.codespace, bad.check.code) == code(
+        ErrInsufficientFunds
+    )
     assert len(solo_node.mempool) == 0
 
 

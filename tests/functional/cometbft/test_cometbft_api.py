@@ -24,9 +24,13 @@ import pytest
 
 from finchain.app import Genesis
 from finchain.client import builders as b
+from finchain.codec.errors import ErrMalformed
+from finchain.core.errors import ErrBadNonce
+from finchain.engines.solo.errors import ErrDuplicateTx
 from finchain.modules.accounts.types import account_id
 from tests.functional.cometbft.framework import CometNetwork, CometNode
 from tests.functional.cometbft.genesis import FUNDS
+from tests.support import code
 
 pytestmark = pytest.mark.functional
 log = logging.getLogger(__name__)
@@ -123,13 +127,13 @@ def sync_and_async_submission(net: CometNetwork, writer: CometNode) -> None:
     receipts = writer.api.submit_batch([good, replayed, b"\x00junk"], mode="sync")
     assert receipts[0].check is not None and receipts[0].check.ok
     assert [(r.check.codespace, r.check.code) for r in receipts[1:] if r.check] == [
-        ("tx", 13),
-        ("codec", 2),
+        code(ErrBadNonce),
+        code(ErrMalformed),
     ]
     duplicate = writer.api.submit_batch([good], mode="sync")[0]
     assert duplicate.check is not None and (duplicate.check.codespace, duplicate.check.code) in {
-        ("mempool", 3),
-        ("tx", 13),  # already committed: its nonce is spent
+        code(ErrDuplicateTx),
+        code(ErrBadNonce),  # already committed: its nonce is spent
     }
     later = signer.sign(b.transfer((A1, "CNY", 6)))
     (queued,) = writer.api.submit_batch([later], mode="async")
