@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 
 import pytest
 
+from finchain.chain import FinchainApp
 from finchain.core.errors import ErrBadGenesis
+from finchain.crypto import generate_private_key
 from finchain.engines.cometbft.config import cometbft_genesis, edit_toml
 from finchain.engines.cometbft.validators import (
     MAX_TOTAL_POWER,
@@ -88,3 +91,18 @@ def test_edit_toml_sets_keys_per_section_and_refuses_unknown_ones():
     assert edited == 'moniker = "n0"\n[p2p]\nladdr = "c"\npex = false\n[rpc]\nladdr = "b"\n'
     with pytest.raises(ValueError, match="pinned CometBFT"):
         edit_toml(text, {"rpc": {"nope": 1}})
+
+
+def test_a_chain_continued_from_an_export_starts_at_its_initial_height(tmp_path):
+    """CometBFT's genesis names the height, and the app reports no block before it."""
+    key = generate_private_key("ed25519").public_key().data
+    genesis = dataclasses.replace(
+        genesis_with_validators(Accounts.create(1), [key]), initial_height=42
+    )
+    template = {"consensus_params": {"block": {"max_bytes": "1", "max_gas": "-1"}}}
+    assert cometbft_genesis(template, genesis)["initial_height"] == "42"
+    app = FinchainApp(tmp_path / "data")
+    app.init_chain(genesis)
+    info = app.info()
+    assert (info.last_height, app.height) == (0, 41), "CometBFT replays from height 0: no block yet"
+    app.close()
