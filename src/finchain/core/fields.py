@@ -44,6 +44,7 @@ __all__ = [
     "AMOUNT",
     "DIGEST",
     "HEIGHT",
+    "PUBLIC_KEY",
     "TIME_NS",
     "Amount",
     "Blob",
@@ -221,6 +222,8 @@ HEIGHT = Integer(low=0, high=2**63 - 1)
 TIME_NS = Integer(low=0, high=2**63 - 1)
 #: A 32-byte hash (SHA-256 or SM3, as the chain's suite or the record's ``hash_alg`` says).
 DIGEST = Blob(size=32)
+#: A public key of a scheme finchain.crypto knows (at most 65 bytes; the scheme checks the rest).
+PUBLIC_KEY = Blob(max_len=65)
 
 
 class Flag:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from finchain.core.fields import Nested, wire
+from finchain.core.fields import PUBLIC_KEY, Nested, wire
 from finchain.core.msgs import CLOSE, KEY_CHANGE, FieldlessMsg, Msg, Operation
 from finchain.modules.accounts.mfa import FACTOR_OR_NONE, MfaRule, Rules
 from finchain.modules.accounts.types import (
     ACCOUNT,
     ACCOUNT_OR_NONE,
     KEY_NAME,
-    PUBLIC_KEY,
     SCHEME,
     THRESHOLD,
     AccountKey,

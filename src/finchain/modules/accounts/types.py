@@ -17,7 +17,7 @@ from typing import Any
 
 from finchain.core.authority import AccountStatus
 from finchain.core.errors import ErrInvalidMsg
-from finchain.core.fields import HEIGHT, Blob, Integer, ListOf, Nested, Record, Text, wire
+from finchain.core.fields import HEIGHT, PUBLIC_KEY, Integer, ListOf, Nested, Record, Text, wire
 from finchain.core.query import str_param
 from finchain.crypto import SCHEMES, public_key_from_bytes
 from finchain.errors import FinchainError
@@ -90,7 +90,6 @@ ACCOUNT_OR_NONE = Text(
 #: A key's id within its account's policy.
 KEY_NAME = Text(max_len=32, pattern=KEY_ID.pattern, what=f"a key id matching {KEY_ID.pattern}")
 SCHEME = Text(max_len=16)  # checked against the known schemes with the key (ErrInvalidKey)
-PUBLIC_KEY = Blob(max_len=65)
 WEIGHT = Integer(low=1, high=MAX_WEIGHT)
 THRESHOLD = Integer(low=1, high=MAX_WEIGHT * MAX_KEYS)
 

@@ -24,6 +24,7 @@ from finchain.core.authority import GOV_AUTHORITY as GOV_AUTHORITY
 from finchain.core.errors import ErrInvalidMsg
 from finchain.core.fields import (
     HEIGHT,
+    PUBLIC_KEY,
     Blob,
     Checked,
     Codec,
@@ -53,7 +54,6 @@ MAX_ACTIONS = 16
 MAX_TITLE = 140
 MAX_DESCRIPTION = 4096
 MAX_NAME = 64
-MAX_PUBLIC_KEY = 65
 VALIDATOR_SCHEMES = ("ed25519", "sm2")
 ADDRESS_BYTES = 20
 
@@ -118,7 +118,7 @@ def _validator_key(key: bytes, name: str) -> bytes:
 
 SCHEME = Checked(Text(max_len=16), _validator_scheme)
 """A validator key scheme (``gov:13`` for a scheme validators cannot use)."""
-VALIDATOR_KEY = Checked(Blob(max_len=MAX_PUBLIC_KEY), _validator_key)
+VALIDATOR_KEY = Checked(PUBLIC_KEY, _validator_key)
 """A validator's public key: 32 bytes (ed25519) or 65 (sm2); hex in JSON."""
 
 

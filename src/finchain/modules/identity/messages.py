@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from finchain.core.errors import ErrInvalidMsg
-from finchain.core.fields import Blob, Integer, wire
+from finchain.core.fields import PUBLIC_KEY, Blob, Integer, wire
 from finchain.core.msgs import Msg
 from finchain.modules.accounts.types import ACCOUNT
 from finchain.modules.identity.types import (
@@ -19,7 +19,6 @@ from finchain.modules.identity.types import (
     KEY_ID,
     METHOD_IDS,
     METHODS,
-    PUBLIC_KEY,
     RELATIONSHIP_CHANGES,
     SCHEME,
     SERVICE_IDS,

@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 from finchain.core.errors import ErrInvalidMsg
 from finchain.core.fields import (
     HEIGHT,
+    PUBLIC_KEY,
     TIME_NS,
-    Blob,
     Checked,
     Codec,
     Flag,
@@ -222,7 +222,6 @@ KEY_ID: Codec[str] = Checked(Text(max_len=32), _fragment(ErrInvalidMethod))
 """A verification method's id, the fragment after ``#``."""
 SERVICE_ID: Codec[str] = Checked(Text(max_len=32), _fragment(ErrInvalidService))
 SCHEME: Codec[str] = _Choice(SCHEMES, ErrInvalidMethod, f"a key scheme (one of {SCHEMES})")
-PUBLIC_KEY: Codec[bytes] = Blob(max_len=65)
 RELATIONSHIP_SET: Codec[tuple[str, ...]] = Checked(
     ListOf(
         _Choice(RELATIONSHIPS, ErrInvalidMethod, f"a relationship (one of {list(RELATIONSHIPS)})"),
