@@ -22,10 +22,9 @@ import typer
 
 from finchain.cli import accountbook
 from finchain.cli.amounts import to_units
-from finchain.cli.common import DEFAULT_HOME, HomeOpt, JsonOpt
 from finchain.cli.online import HeightOpt, ProveOpt, SaveOpt, event_value, prove_answer, saved_note
-from finchain.cli.output import CliError, emit, failures
-from finchain.cli.txflags import NodeOptions, TxOptions, query_command, tx_command
+from finchain.cli.output import CliError, emit
+from finchain.cli.txflags import NodeOptions, TxOptions, home_command, query_command, tx_command
 from finchain.client import Client
 from finchain.client import builders as b
 from finchain.client.types import Account
@@ -335,17 +334,14 @@ def close(
     tx.report(receipt, {"account": s.account})
 
 
-@app.command("alias")
+@home_command(app, "alias")
 def alias_cmd(
     name: Annotated[str, typer.Argument(help="a name to use instead of the id")],
     account_id: Annotated[str, typer.Argument(help="the account id (FC…)")],
-    home: HomeOpt = DEFAULT_HOME,
-    json_out: JsonOpt = False,
+    *,
+    opts: NodeOptions,
 ) -> None:
     """Record NAME -> ACCOUNT_ID in the address book (HOME/accounts.json); offline."""
-    with failures():
-        accountbook.remember(home, name, account_id)
-        emit(
-            {"name": name, "account": account_id, "book": str(accountbook.book_path(home))},
-            as_json=json_out,
-        )
+    accountbook.remember(opts.home, name, account_id)
+    book = str(accountbook.book_path(opts.home))
+    opts.emit({"name": name, "account": account_id, "book": book})

@@ -23,19 +23,14 @@ from typing import Annotated, Any
 import typer
 
 from finchain.cli.common import (
-    DEFAULT_HOME,
-    HomeOpt,
     InsecurePassphraseOpt,
-    JsonOpt,
-    KeystoreOpt,
     checked_new_passphrase,
     new_passphrase,
-    open_keystore,
     prompt_secret,
     secret_file,
 )
-from finchain.cli.output import CliError, emit, failures, stderr
-from finchain.cli.txflags import KeyOptions, key_command
+from finchain.cli.output import CliError, emit, stderr
+from finchain.cli.txflags import KeyOptions, NodeOptions, home_command, key_command
 from finchain.crypto import SCHEMES, KeyInfo, Keystore
 
 NEW_PASSPHRASE_ENV = "FINCHAIN_NEW_PASSPHRASE"  # noqa: S105 - a variable name
@@ -102,33 +97,22 @@ def new(
     opts.emit(key_json(info, store.directory))
 
 
-@app.command("list")
-def list_keys(
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+@home_command(app, "list", keystore=True)
+def list_keys(*, opts: NodeOptions) -> None:
     """Every key in the keystore (public parts only; no passphrase needed)."""
-    with failures():
-        store = open_keystore(home, keystore)
-        rows = [key_json(info, store.directory) for info in store.list()]
-        if json_out or rows:
-            emit(rows, as_json=json_out, title=f"keys in {store.directory}")
-        else:
-            emit(f"no keys in {store.directory}", as_json=False)
+    store = opts.store()
+    rows = [key_json(info, store.directory) for info in store.list()]
+    if opts.json or rows:
+        opts.emit(rows, title=f"keys in {store.directory}")
+    else:
+        emit(f"no keys in {store.directory}", as_json=False)
 
 
-@app.command("show")
-def show(
-    name: NameArg,
-    home: HomeOpt = DEFAULT_HOME,
-    keystore: KeystoreOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
+@home_command(app, "show", keystore=True)
+def show(name: NameArg, *, opts: NodeOptions) -> None:
     """One key's scheme and public key (no passphrase needed)."""
-    with failures():
-        store = open_keystore(home, keystore)
-        emit(key_json(store.info(name), store.directory), as_json=json_out)
+    store = opts.store()
+    opts.emit(key_json(store.info(name), store.directory))
 
 
 @key_command(app, "import")

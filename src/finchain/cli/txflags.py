@@ -235,8 +235,9 @@ class TxSession:
 # -- the shared options, added to a command's signature ------------------------------------
 
 
-def _panel(annotated: Any, panel: str) -> Any:
-    """``Annotated[T, typer.Option(...)]`` shown under ``panel`` in ``--help``."""
+def _panel(annotated: Any, panel: str | None) -> Any:
+    """``Annotated[T, typer.Option(...)]`` shown under ``panel`` in ``--help`` (None: with
+    the command's own options)."""
     base, info = get_args(annotated)
     moved = copy(info)
     moved.rich_help_panel = panel
@@ -244,7 +245,7 @@ def _panel(annotated: Any, panel: str) -> Any:
 
 
 def _flag(
-    name: str, annotated: Any, panel: str, default: Any = inspect.Parameter.empty
+    name: str, annotated: Any, panel: str | None, default: Any = inspect.Parameter.empty
 ) -> inspect.Parameter:
     return inspect.Parameter(
         name,
@@ -310,6 +311,16 @@ def query_command(group: typer.Typer, name: str, *, names: bool = False) -> Call
     ``--keystore`` with ``names`` (it resolves account names), passed as ``NodeOptions``
     (Cosmos ``AddQueryFlagsToCmd``)."""
     return _command(group, name, NodeOptions, _node_flags(names=names), {})
+
+
+def home_command(group: typer.Typer, name: str, *, keystore: bool = False) -> Callable[[F], F]:
+    """Register a command that works on the home directory alone (no node, no key unlocked):
+    ``--home``, ``--keystore`` with ``keystore``, and ``--json``, listed with the command's
+    own options and passed as the ``NodeOptions`` parameter."""
+    flags = [_flag("home", HomeOpt, None, DEFAULT_HOME)]
+    if keystore:
+        flags.append(_flag("keystore", KeystoreOpt, None, None))
+    return _command(group, name, NodeOptions, [*flags, _flag("json", JsonOpt, None, False)], {})
 
 
 def key_command(group: typer.Typer, name: str, *, online: bool = False) -> Callable[[F], F]:

@@ -16,11 +16,11 @@ from typing import Annotated, Any
 
 import typer
 
-from finchain.cli.common import DEFAULT_HOME, HomeOpt, JsonOpt
-from finchain.cli.output import CliError, emit, failures
+from finchain.cli.output import CliError, emit
+from finchain.cli.txflags import NodeOptions, home_command
 from finchain.node.auth import ROLES, KdfParams, LockoutLedger, User, UserStore, hash_password
 from finchain.node.auth.lockout import USER, Entry
-from finchain.node.auth.passwords import check_policy
+from finchain.node.auth.passwords import PasswordHash, check_policy
 from finchain.node.auth.users import check_roles, check_username
 
 app = typer.Typer(
@@ -40,8 +40,8 @@ ScryptNOpt = Annotated[
 ]
 
 
-def _home(home: Path) -> Path:
-    path = home.expanduser()
+def _home(opts: NodeOptions) -> Path:
+    path = opts.home.expanduser()
     if not path.is_dir():
         raise CliError(f"no node home at {path}: pass --home (the directory with config.toml)")
     return path
@@ -51,23 +51,20 @@ def _roles(text: str) -> list[str]:
     return [r.strip() for r in text.split(",") if r.strip()]
 
 
-def _password(from_stdin: bool, *, confirm: bool) -> str:
+def _new_password(from_stdin: bool, scrypt_n: int | None) -> PasswordHash:
+    """A new password, asked for (typed twice) or read from stdin's first line, checked
+    against the policy and hashed at today's cost (``scrypt_n``: a test's override)."""
+    try:
+        params = KdfParams() if scrypt_n is None else KdfParams(n=scrypt_n)
+    except ValueError as exc:
+        raise CliError(f"--scrypt-n: {exc}") from None
     if from_stdin:
         lines = typer.get_text_stream("stdin").read().splitlines()
         secret = lines[0] if lines else ""
     else:
-        secret = str(
-            typer.prompt("password", hide_input=True, confirmation_prompt=confirm, err=True)
-        )
+        secret = str(typer.prompt("password", hide_input=True, confirmation_prompt=True, err=True))
     check_policy(secret)
-    return secret
-
-
-def _kdf(scrypt_n: int | None) -> KdfParams:
-    try:
-        return KdfParams() if scrypt_n is None else KdfParams(n=scrypt_n)
-    except ValueError as exc:
-        raise CliError(f"--scrypt-n: {exc}") from None
+    return hash_password(secret, params)
 
 
 def _iso(seconds: int) -> str:
@@ -85,68 +82,61 @@ def user_json(user: User, lockouts: dict[str, Entry] | None = None, now: int = 0
     return row
 
 
-@app.command("add")
+@home_command(app, "add")
 def add(
     name: NameArg,
     roles: RolesOpt = "read",
     password_stdin: PasswordStdinOpt = False,
-    home: HomeOpt = DEFAULT_HOME,
-    json_out: JsonOpt = False,
     scrypt_n: ScryptNOpt = None,
+    *,
+    opts: NodeOptions,
 ) -> None:
     """Add a user (enabled) with a password and roles."""
-    with failures():
-        store = UserStore(_home(home))
-        check_username(name)
-        checked = check_roles(_roles(roles))  # mistakes fail before the password prompt
-        params = _kdf(scrypt_n)
-        secret = _password(password_stdin, confirm=True)
-        user = store.add(name, hash_password(secret, params), roles=checked)
-        emit(user_json(user), as_json=json_out)
+    store = UserStore(_home(opts))
+    check_username(name)
+    checked = check_roles(_roles(roles))  # mistakes fail before the password prompt
+    user = store.add(name, _new_password(password_stdin, scrypt_n), roles=checked)
+    opts.emit(user_json(user))
 
 
-@app.command("list")
-def list_users(home: HomeOpt = DEFAULT_HOME, json_out: JsonOpt = False) -> None:
+@home_command(app, "list")
+def list_users(*, opts: NodeOptions) -> None:
     """Every user with roles, enabled flag and lockout state (no password hashes)."""
-    with failures():
-        path = _home(home)
-        lockouts = LockoutLedger(path).entries()[USER]
-        now = int(datetime.now(UTC).timestamp())
-        rows = [user_json(u, lockouts, now) for _, u in sorted(UserStore(path).users().items())]
-        if json_out or rows:
-            emit(rows, as_json=json_out, title=f"users of {path}")
-        else:
-            emit(f"no users in {path}: add one with `finchain users add NAME`", as_json=False)
+    path = _home(opts)
+    lockouts = LockoutLedger(path).entries()[USER]
+    now = int(datetime.now(UTC).timestamp())
+    rows = [user_json(u, lockouts, now) for _, u in sorted(UserStore(path).users().items())]
+    if opts.json or rows:
+        opts.emit(rows, title=f"users of {path}")
+    else:
+        emit(f"no users in {path}: add one with `finchain users add NAME`", as_json=False)
 
 
-@app.command("remove")
-def remove(name: NameArg, home: HomeOpt = DEFAULT_HOME, json_out: JsonOpt = False) -> None:
+@home_command(app, "remove")
+def remove(name: NameArg, *, opts: NodeOptions) -> None:
     """Remove a user; their sessions end at once."""
-    with failures():
-        path = _home(home)
-        UserStore(path).remove(name)
-        LockoutLedger(path).unlock(username=name)
-        emit({"name": name, "removed": True}, as_json=json_out)
+    path = _home(opts)
+    UserStore(path).remove(name)
+    LockoutLedger(path).unlock(username=name)
+    opts.emit({"name": name, "removed": True})
 
 
-@app.command("passwd")
+@home_command(app, "passwd")
 def passwd(
     name: NameArg,
     password_stdin: PasswordStdinOpt = False,
-    home: HomeOpt = DEFAULT_HOME,
-    json_out: JsonOpt = False,
     scrypt_n: ScryptNOpt = None,
+    *,
+    opts: NodeOptions,
 ) -> None:
     """Set a new password (re-hashed at today's cost); the user's sessions end at once."""
-    with failures():
-        store = UserStore(_home(home))
-        store.require(name)  # an unknown name fails before the password is asked for
-        secret = _password(password_stdin, confirm=True)
-        user = store.update(name, password=hash_password(secret, _kdf(scrypt_n)))
-        emit(user_json(user), as_json=json_out)
+    store = UserStore(_home(opts))
+    store.require(name)  # an unknown name fails before the password is asked for
+    user = store.update(name, password=_new_password(password_stdin, scrypt_n))
+    opts.emit(user_json(user))
 
 
-@app.command("set")
+@home_command(app, "set")
 def set_user(
     name: NameArg,
     roles: Annotated[
@@ -155,34 +145,32 @@ def set_user(
     enabled: Annotated[
         bool | None, typer.Option("--enable/--disable", help="allow or refuse this user's logins")
     ] = None,
-    home: HomeOpt = DEFAULT_HOME,
-    json_out: JsonOpt = False,
+    *,
+    opts: NodeOptions,
 ) -> None:
     """Change a user's roles or enabled flag; the user's sessions end at once."""
-    with failures():
-        if roles is None and enabled is None:
-            raise CliError("nothing to change: pass --roles, --enable or --disable")
-        user = UserStore(_home(home)).update(
-            name, roles=None if roles is None else _roles(roles), enabled=enabled
-        )
-        emit(user_json(user), as_json=json_out)
+    if roles is None and enabled is None:
+        raise CliError("nothing to change: pass --roles, --enable or --disable")
+    user = UserStore(_home(opts)).update(
+        name, roles=None if roles is None else _roles(roles), enabled=enabled
+    )
+    opts.emit(user_json(user))
 
 
-@app.command("unlock")
+@home_command(app, "unlock")
 def unlock(
     name: Annotated[str | None, typer.Argument(help="the username to unlock")] = None,
     address: Annotated[
         str | None, typer.Option("--address", help="unlock a client address instead")
     ] = None,
-    home: HomeOpt = DEFAULT_HOME,
-    json_out: JsonOpt = False,
+    *,
+    opts: NodeOptions,
 ) -> None:
     """Clear the failed-login count and lockout of a username (or --address) at once."""
-    with failures():
-        if (name is None) == (address is None):
-            raise CliError("name either a username or --address ADDRESS")
-        if name is not None:
-            check_username(name)  # unknown names can be locked too: no existence check
-        cleared = LockoutLedger(_home(home)).unlock(username=name, address=address)
-        target = {"username": name} if name is not None else {"address": address}
-        emit({**target, "cleared": cleared}, as_json=json_out)
+    if (name is None) == (address is None):
+        raise CliError("name either a username or --address ADDRESS")
+    if name is not None:
+        check_username(name)  # unknown names can be locked too: no existence check
+    cleared = LockoutLedger(_home(opts)).unlock(username=name, address=address)
+    target = {"username": name} if name is not None else {"address": address}
+    opts.emit({**target, "cleared": cleared})
