@@ -23,13 +23,18 @@ app = typer.Typer(
 )
 
 
+def _node_home(home: Path) -> Path:
+    path = Path(home).expanduser()
+    if not (path / "genesis.json").is_file():
+        raise CliError(f"no node home at {path}: pass --home (the directory with genesis.json)")
+    return path
+
+
 @app.command()
 def check(home: HomeOpt = DEFAULT_HOME, as_json: JsonOpt = False) -> None:
     """Read every entry, state tree, block and index entry of a stopped node; report damage."""
     with failures():
-        path = Path(home).expanduser()
-        if not (path / "genesis.json").is_file():
-            raise CliError(f"no node home at {path}: pass --home (the directory with genesis.json)")
+        path = _node_home(home)
 
         def progress(step: str) -> None:
             if not as_json:
@@ -74,9 +79,7 @@ def export_state(
     (docs/OPERATIONS.md, "Exporting the state").
     """
     with failures():
-        path = Path(home).expanduser()
-        if not (path / "genesis.json").is_file():
-            raise CliError(f"no node home at {path}: pass --home (the directory with genesis.json)")
+        path = _node_home(home)
         if out.exists():
             raise CliError(f"{out} exists: choose another --out or move it away")
         chain = FinchainApp(Home(path).data_dir)
