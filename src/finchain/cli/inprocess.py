@@ -10,8 +10,6 @@ The API runs in a uvicorn server on a background thread, on a free port of
 
 from __future__ import annotations
 
-import os
-import secrets
 import tempfile
 import threading
 import time
@@ -22,15 +20,14 @@ from pathlib import Path
 
 import uvicorn
 
-from finchain.devchain.setup import DemoAsset, HomeSpec, init_home
+from finchain.cli.chain import DEV_ACCOUNTS, DEV_ASSET
+from finchain.devchain.setup import HomeSpec, init_home, write_dev_passphrase
 from finchain.engines.solo.node import SoloNode
 from finchain.node.api import create_app
 from finchain.node.home import DEV_PASSPHRASE_FILE, Home
 from finchain.node.server import limits_from
 from finchain.node.solo import open_solo_node
 
-DEMO_ACCOUNTS = ("operator", "alice", "bob", "carol")
-DEMO_ASSET = DemoAsset("CNY", "Demo yuan", 2, 100_000_000_00)
 _START_TIMEOUT = 30.0
 
 
@@ -53,12 +50,7 @@ def create_home(
     to keep start-up instant; real homes come from ``finchain init``.
     """
     home = Home(path)
-    path.mkdir(parents=True, exist_ok=True)
-    passphrase = secrets.token_urlsafe(24)
-    passphrase_file = path / DEV_PASSPHRASE_FILE
-    fd = os.open(passphrase_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(passphrase)
+    passphrase = write_dev_passphrase(home)
     config = (
         "# served in-process on a free port of 127.0.0.1; listen is not used\n"
         '[api]\nlisten = "127.0.0.1:8640"\nmax_concurrency = 256\n\n'
@@ -70,8 +62,8 @@ def create_home(
             chain_id="finchain-local",
             suite=suite,
             passphrase=passphrase,
-            account_names=DEMO_ACCOUNTS,
-            assets=(DEMO_ASSET,),
+            account_names=DEV_ACCOUNTS,
+            assets=(DEV_ASSET,),
             config_text=config,
             scrypt_n=scrypt_n,
         ),
