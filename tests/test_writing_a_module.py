@@ -40,6 +40,8 @@ def labels(tmp_path: Path) -> Iterator[ModuleType]:
         "labels/messages.py",
         "labels/errors.py",
         "labels/keeper.py",
+        "labels/handlers.py",
+        "labels/queries.py",
         "labels/module.py",
         "labels/app.py",
     }
