@@ -23,6 +23,7 @@ import logging
 import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from typing import Any
 
 import httpx
@@ -247,6 +248,11 @@ class FailingOnce:
         self._fail_once("submit")
         results: list[SubmitResult] = self._node.submit(raws, mode, timeout=timeout)
         return results
+
+    def admit(self, raws: Any) -> Future[list[SubmitResult]]:
+        self._fail_once("submit")
+        answer: Future[list[SubmitResult]] = self._node.admit(raws)
+        return answer
 
 
 def _local_address(response: httpx.Response) -> Any:

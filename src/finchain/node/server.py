@@ -48,6 +48,7 @@ def uvicorn_config(app: FastAPI, config: NodeConfig, *, graceful_shutdown: int) 
         host=config.api.host,
         port=config.api.port,
         http=protocol_class(head_timeout=config.api.head_timeout),
+        loop="uvloop",
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=graceful_shutdown,

@@ -8,6 +8,7 @@ against either.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
@@ -135,6 +136,15 @@ class NodeService(Protocol):
         self, raws: Sequence[bytes], mode: SubmitMode, *, timeout: float
     ) -> list[SubmitResult]:
         """Admit transactions. COMMIT mode blocks the calling thread until inclusion or timeout."""
+        ...
+
+    def admit(self, raws: Sequence[bytes]) -> Future[list[SubmitResult]]:
+        """SYNC-mode ``submit`` without blocking the caller: a Future of the check results.
+
+        For front ends on an event loop: a client's single transaction then holds no
+        thread while it waits, and many clients' transactions are admitted together.
+        The Future fails with the error ``submit`` would raise.
+        """
         ...
 
     def tx(self, tx_id: bytes) -> TxView | None: ...

@@ -31,7 +31,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -67,6 +67,10 @@ T = TypeVar("T")
 #: bytes of JSON around one base64 tx in a JSON-RPC batch item
 _ITEM_OVERHEAD = 96
 _ALREADY_ADMITTED = "already admitted; waiting for its block"
+#: Threads answering ``admit`` (each waits on CometBFT's RPC for one submission).
+_ADMIT_THREADS = 16
+#: How long ``admit`` waits for CometBFT's CheckTx answer.
+_ADMIT_WAIT = 10.0
 
 
 class AppExecutor(Protocol):
@@ -121,6 +125,7 @@ class CometNodeService:
         self._streams = StreamHub()
         self._closed = False
         self._last_commit = (0, 0)  # (height, time_ns) of the last block committed here
+        self._admitters = ThreadPoolExecutor(_ADMIT_THREADS, thread_name_prefix="finchain-admit")
 
     def close(self) -> None:
         """End event streams, release every waiting submission, close the RPC client."""
@@ -132,6 +137,7 @@ class CometNodeService:
         for wait in waits:
             wait.checked.set()
             wait.committed.set()
+        self._admitters.shutdown(wait=False, cancel_futures=True)
         self._rpc.close()
 
     # -- AbciObserver (ABCI worker thread) -----------------------------------------------------
@@ -216,6 +222,17 @@ class CometNodeService:
             return self._submit_and_wait(raws, waits, mode, deadline, tx_id)
         finally:
             self._unregister(waits)
+
+    def admit(self, raws: Sequence[bytes]) -> Future[list[SubmitResult]]:
+        """``submit`` in SYNC mode on one of this service's threads."""
+        try:
+            return self._admitters.submit(self.submit, raws, SubmitMode.SYNC, timeout=_ADMIT_WAIT)
+        except RuntimeError:  # closed: the executor takes no more work
+            refused: Future[list[SubmitResult]] = Future()
+            refused.set_exception(
+                ErrShuttingDown("the node is shutting down; resubmit to another node or later")
+            )
+            return refused
 
     def tx(self, tx_id: bytes) -> TxView | None:
         found = self._call(lambda: self._locate(tx_id))

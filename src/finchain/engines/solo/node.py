@@ -1,10 +1,17 @@
 """A single-process node: the Application driven by the solo block producer.
 
-Threads: the caller's (API handlers, via ``NodeService`` methods), and one
-producer thread that admits queued transactions and makes blocks. Every touch
-of the Application happens under one lock, as CometBFT serialises its ABCI
-connections; the lock is held for one block at a time, so API calls wait at
-most one block's execution.
+Threads: the callers' (API handlers, via ``NodeService`` methods), one
+admitter thread and one producer thread. Every touch of the Application
+happens under one lock, as CometBFT serialises its ABCI connections; the lock
+is held for one block at a time, so API calls wait at most one block's
+execution.
+
+Submissions never take that lock themselves: each one is queued for the
+admitter, which drains the queue whole, verifies the signatures of what it
+took on two threads off the lock, then admits it all under one hold of the
+lock. A hundred clients sending one transaction each thus cost one lock
+hand-off, not a hundred (a convoy of threads on the lock, each hand-off of the
+interpreter lock stretching the hold, was what limited single submissions).
 
 Crash safety comes from the Application: a block is on disk with its header
 and signature only after ``commit``'s single atomic batch; on restart the node
@@ -18,14 +25,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from finchain.app import FinalizeBlockRequest, Genesis, QueryResponse, TxResult
 from finchain.app.application import Application
-from finchain.core.signatures import verified_jobs
+from finchain.core.signatures import SignatureJob, verified_jobs
 from finchain.crypto import PrivateKey
 from finchain.engines.solo.header import build_header, header_hash, header_sign_bytes
 from finchain.engines.solo.mempool import Mempool
@@ -48,7 +55,10 @@ from finchain.service.streams import StreamHub, block_items
 from finchain.store.errors import ErrCorrupt
 
 log = logging.getLogger("finchain.node")
-_PREVERIFY_MIN_BATCH = 16
+#: Signature checks worth splitting over two threads (fewer are checked on one).
+_SPLIT_VERIFY_MIN = 256
+#: Transactions the admitter takes in one turn: bounds one hold of the lock.
+_ADMIT_MAX_TXS = 4096
 
 
 @dataclass
@@ -57,6 +67,26 @@ class _Waiter:
     height: int = 0
     index: int = -1
     result: TxResult | None = None
+
+
+@dataclass
+class _Admission:
+    """One submit call's transactions, queued for the admitter.
+
+    ``answer`` is None for async mode (nobody waits); otherwise the admitter sets
+    its result (check results, and in commit mode the waiters to wait on) or its
+    exception.
+    """
+
+    raws: Sequence[bytes]
+    mode: SubmitMode
+    answer: Future[_Admitted] | None
+
+
+@dataclass
+class _Admitted:
+    results: list[SubmitResult]
+    waiters: list[tuple[int, _Waiter]]
 
 
 def validator_entry(key: PrivateKey) -> dict[str, Any]:
@@ -118,10 +148,12 @@ class SoloNode:
         self._lock = threading.RLock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
-        self._incoming: deque[bytes] = deque()
+        self._admissions: deque[_Admission] = deque()
+        self._admissions_ready = threading.Condition()
         self._waiters: dict[bytes, list[_Waiter]] = {}
         self._streams = StreamHub()
         self._thread: threading.Thread | None = None
+        self._admitter: threading.Thread | None = None
         self._verifier = ThreadPoolExecutor(max_workers=2, thread_name_prefix="finchain-verify")
         self._last_block_hash = self._load_last_block_hash()
         self._halted = ""
@@ -139,6 +171,10 @@ class SoloNode:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> None:
+        self._admitter = threading.Thread(
+            target=self._admit_loop, name="finchain-admitter", daemon=True
+        )
+        self._admitter.start()
         self._thread = threading.Thread(target=self._run, name="finchain-producer", daemon=True)
         self._thread.start()
         log.info(
@@ -154,6 +190,10 @@ class SoloNode:
         """Finish the block in progress, stop producing, close the database."""
         self._stopping.set()
         self._wake.set()
+        with self._admissions_ready:
+            self._admissions_ready.notify_all()
+        if self._admitter is not None:
+            self._admitter.join(timeout=60)
         if self._thread is not None:
             self._thread.join(timeout=60)
         with self._lock:
@@ -190,41 +230,15 @@ class SoloNode:
     def submit(
         self, raws: Sequence[bytes], mode: SubmitMode, *, timeout: float
     ) -> list[SubmitResult]:
-        if self._halted:
-            raise ErrHalted(
-                f"this node halted block production ({self._halted}); submit to another node"
-            )
         if self._stopping.is_set():
-            raise ErrShuttingDown("the node is shutting down; resubmit to another node or later")
+            raise self._refusal()
         if mode is SubmitMode.ASYNC:
-            ids = [self.app.tx_id(raw) for raw in raws]
-            self._incoming.extend(raws)
-            self._wake.set()
-            return [SubmitResult(tx_id, None) for tx_id in ids]
-        if len(raws) >= _PREVERIFY_MIN_BATCH:
-            self._preverify(raws)
-        results: list[SubmitResult] = []
-        waiters: list[tuple[int, _Waiter]] = []
-        with self._lock:
-            self._admit_incoming()
-            for raw in raws:
-                tx_id = self.app.tx_id(raw)
-                if mode is SubmitMode.COMMIT:
-                    committed = self._committed_result(tx_id)
-                    if committed is not None:
-                        results.append(committed)
-                        continue
-                if tx_id in self.mempool and mode is SubmitMode.COMMIT:
-                    check = TxResult(0, log="already admitted; waiting for its block")
-                else:
-                    check = self._admit(tx_id, raw)
-                results.append(SubmitResult(tx_id, check))
-                if check.ok and mode is SubmitMode.COMMIT:
-                    waiter = _Waiter(threading.Event())
-                    self._waiters.setdefault(tx_id, []).append(waiter)
-                    waiters.append((len(results) - 1, waiter))
-        if self.instant and any(r.check is not None and r.check.ok for r in results):
-            self._wake.set()
+            self._enqueue(_Admission(raws, mode, None))
+            return [SubmitResult(self.app.tx_id(raw), None) for raw in raws]
+        answer: Future[_Admitted] = Future()
+        self._enqueue(_Admission(raws, mode, answer))
+        admitted = answer.result()
+        results, waiters = admitted.results, admitted.waiters
         deadline = time.monotonic() + timeout
         for position, waiter in waiters:
             remaining = deadline - time.monotonic()
@@ -236,6 +250,24 @@ class SoloNode:
                 )
             else:
                 results[position] = SubmitResult(first.tx_id, first.check, timed_out=True)
+        return results
+
+    def admit(self, raws: Sequence[bytes]) -> Future[list[SubmitResult]]:
+        answer: Future[_Admitted] = Future()
+        results: Future[list[SubmitResult]] = Future()
+
+        def relay(done: Future[_Admitted]) -> None:
+            error = done.exception()
+            if error is not None:
+                results.set_exception(error)
+            else:
+                results.set_result(done.result().results)
+
+        answer.add_done_callback(relay)
+        if self._stopping.is_set():
+            answer.set_exception(self._refusal())
+        else:
+            self._enqueue(_Admission(raws, SubmitMode.SYNC, answer))
         return results
 
     def tx(self, tx_id: bytes) -> TxView | None:
@@ -294,7 +326,6 @@ class SoloNode:
             if self._stopping.is_set():
                 break
             with self._lock:
-                self._admit_incoming()
                 due = time.monotonic() >= next_block
                 if not (due or (self.instant and len(self.mempool))):
                     continue
@@ -405,31 +436,112 @@ class SoloNode:
             self.mempool.add(tx_id, raw)
         return result
 
-    def _preverify(self, raws: Sequence[bytes]) -> None:
-        """Verify a batch's signatures on two threads, off the application lock.
+    def _verify(self, jobs: Sequence[SignatureJob]) -> list[SignatureJob]:
+        """The valid ones of ``jobs``, checked off the application lock.
 
-        Ed25519 batch verification releases the GIL, so a batch checks on both cores
-        while the producer thread keeps executing blocks; check_tx then finds
-        every signature in the application's cache.
+        Native verification releases the GIL, so the event loop and the producer run
+        meanwhile. A large batch is split over two threads (both cores); a small one
+        is checked here: handing it to other threads costs more interpreter-lock
+        hand-offs than it saves.
         """
+        if len(jobs) < _SPLIT_VERIFY_MIN:
+            return verified_jobs(jobs)
+        halves = [jobs[0::2], jobs[1::2]]
+        return [job for part in self._verifier.map(verified_jobs, halves) for job in part]
+
+    def _refusal(self) -> FinchainError:
+        """Why a submission is refused once the node stops producing."""
+        if self._halted:
+            return ErrHalted(
+                f"this node halted block production ({self._halted}); submit to another node"
+            )
+        return ErrShuttingDown("the node is shutting down; resubmit to another node or later")
+
+    def _enqueue(self, admission: _Admission) -> None:
+        with self._admissions_ready:
+            if self._stopping.is_set():
+                raise self._refusal()
+            self._admissions.append(admission)
+            self._admissions_ready.notify()
+
+    def _take_admissions(self) -> list[_Admission]:
+        """Everything queued (up to _ADMIT_MAX_TXS transactions), waiting for some first."""
+        with self._admissions_ready:
+            while not self._admissions and not self._stopping.is_set():
+                self._admissions_ready.wait()
+            taken: list[_Admission] = []
+            count = 0
+            while self._admissions and (not taken or count < _ADMIT_MAX_TXS):
+                admission = self._admissions.popleft()
+                taken.append(admission)
+                count += len(admission.raws)
+            return taken
+
+    def _admit_loop(self) -> None:
+        while True:
+            taken = self._take_admissions()
+            if not taken:  # stopping, and nothing left to answer
+                return
+            if self._stopping.is_set():
+                for admission in taken:
+                    self._fail(admission, self._refusal())
+                continue
+            try:
+                self._admit_all(taken)
+            except BaseException as exc:  # answered to each caller, never lost
+                for admission in taken:
+                    self._fail(admission, exc)
+
+    def _admit_all(self, taken: Sequence[_Admission]) -> None:
+        """One turn of the admitter: decoding and signatures off the lock, then one hold
+        for the admission of everything taken (check_tx finds each signature cached)."""
+        raws = [raw for admission in taken for raw in admission.raws]
         self.app.predecode(raws)
         with self._lock:
             jobs = self.app.signature_jobs(raws)
-        if not jobs:
-            return
-        halves = [jobs[0::2], jobs[1::2]]
-        verified = [job for part in self._verifier.map(verified_jobs, halves) for job in part]
+        verified = self._verify(jobs) if jobs else []
         with self._lock:
             self.app.add_verified(verified)
+            answers = [(admission, self._admit_one(admission)) for admission in taken]
+        if self.instant and any(
+            r.check is not None and r.check.ok for _, admitted in answers for r in admitted.results
+        ):
+            self._wake.set()
+        for admission, admitted in answers:
+            if admission.answer is not None:
+                admission.answer.set_result(admitted)
 
-    def _admit_incoming(self) -> None:
-        while self._incoming:
-            raw = self._incoming.popleft()
-            result = self._admit(self.app.tx_id(raw), raw)
-            if not result.ok:
+    def _admit_one(self, admission: _Admission) -> _Admitted:
+        """A submit call's results, under the lock; commit mode registers its waiters."""
+        commit = admission.mode is SubmitMode.COMMIT
+        results: list[SubmitResult] = []
+        waiters: list[tuple[int, _Waiter]] = []
+        for raw in admission.raws:
+            tx_id = self.app.tx_id(raw)
+            if commit:
+                committed = self._committed_result(tx_id)
+                if committed is not None:
+                    results.append(committed)
+                    continue
+            if tx_id in self.mempool and commit:
+                check = TxResult(0, log="already admitted; waiting for its block")
+            else:
+                check = self._admit(tx_id, raw)
+            if admission.answer is None and not check.ok:
                 log.debug(
-                    "async tx refused", extra={"code": result.code, "codespace": result.codespace}
+                    "async tx refused", extra={"code": check.code, "codespace": check.codespace}
                 )
+            results.append(SubmitResult(tx_id, check))
+            if check.ok and commit:
+                waiter = _Waiter(threading.Event())
+                self._waiters.setdefault(tx_id, []).append(waiter)
+                waiters.append((len(results) - 1, waiter))
+        return _Admitted(results, waiters)
+
+    @staticmethod
+    def _fail(admission: _Admission, error: BaseException) -> None:
+        if admission.answer is not None and not admission.answer.done():
+            admission.answer.set_exception(error)
 
     def _committed_result(self, tx_id: bytes) -> SubmitResult | None:
         location = self.app.blocks.tx_location(tx_id)

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from finchain.node.api import handlers, openapi
 from finchain.node.api.calls import NodeCalls
 from finchain.node.api.context import ApiContext
+from finchain.node.api.fastsubmit import FastSubmit
 from finchain.node.api.guard import Gate, Guard
 from finchain.node.api.limits import ApiLimits
 from finchain.node.api.routes import auth as auth_routes
@@ -63,6 +64,7 @@ def create_app(
     app.include_router(receipt_routes.router, prefix="/v1")
     app.include_router(resolver.router)  # the DIF driver path has no /v1
     handlers.install(app)
+    app.add_middleware(FastSubmit, node=node, limits=limits)  # behind Guard: body already read
     app.add_middleware(Guard, limits=limits, gate=gate, router=app.router)
     if auth is not None:
         app.state.finchain_auth = auth_routes.AuthContext(

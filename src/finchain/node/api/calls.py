@@ -17,9 +17,17 @@ from typing import TypeVar
 import anyio
 import anyio.to_thread
 
+from finchain.errors import FinchainError
 from finchain.node.api.errors import ErrOverloaded, ErrTimeout
 
 T = TypeVar("T")
+
+
+def timeout_error(what: str, timeout: float, hint: str) -> FinchainError:
+    """The 504 of a node call that did not answer within ``timeout`` seconds."""
+    return ErrTimeout(
+        f"{what}: no answer from the node within {timeout:g} s{hint}", timeout=timeout
+    )
 
 
 class _Slot:
@@ -85,9 +93,7 @@ class NodeCalls:
                 return await anyio.to_thread.run_sync(
                     work, abandon_on_cancel=True, limiter=self._limiter
                 )
-            raise ErrTimeout(
-                f"{what}: no answer from the node within {timeout:g} s{hint}", timeout=timeout
-            )
+            raise timeout_error(what, timeout, hint)
         finally:
             with self._lock:
                 if not slot.started:

@@ -94,7 +94,7 @@ class Guard:
             body = await self._admit_body(headers, receive, send)
             if body is None:
                 return
-            receive = _replay(body, receive)
+            receive = replay_body(body, receive)
         await self._process(scope, receive, send)
 
     def _routed(self, scope: Scope) -> bool:
@@ -204,7 +204,7 @@ def _too_large(limit: int, declared: int | None) -> FinchainError:
     )
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
     """A receive channel that yields the already-read body, then the client's own messages."""
     sent = False
 

@@ -1,18 +1,22 @@
 """uvicorn's HTTP/1.1 protocol with what the API needs below the ASGI layer.
 
-uvicorn (h11) has no deadline for a request head: a connection that sends
-nothing, or half a request line and then one byte now and then, stays open
-for ever, and its own answers to malformed requests are plain text. This
-subclass of its ``H11Protocol``:
+The API is served by uvicorn's httptools protocol (llhttp, in C): parsing a
+request head with h11, in pure Python, was a fifth of the node's interpreter
+time under single-transaction load. uvicorn has no deadline for a request
+head and no bound on its size there: a connection that sends nothing, or half
+a request line and then one byte now and then, stays open for ever, and one
+endless header line grows in memory. Its own answers to malformed requests are
+plain text. This subclass of its ``HttpToolsProtocol``:
 
 - arms a timer when a head is awaited (from the connection, and again from the
   first byte of each later request on a kept-alive connection) and closes the
   connection when the head is not complete after ``head_timeout`` seconds,
   with 408 ``api:16`` if part of a head had arrived (silently if nothing had);
   idle time between requests stays uvicorn's ``timeout_keep_alive``;
-- answers a request h11 cannot parse (a ``Content-Length`` of ``-1`` or of 24
-  digits, a broken request line, headers beyond 16 KiB) with the API's JSON
-  error shape: 400 ``api:17``, or 431 ``api:18`` for an oversized head.
+- refuses a head (request line and headers) beyond ``MAX_HEAD_BYTES`` with 431
+  ``api:18`` and closes the connection;
+- answers a request llhttp cannot parse (a ``Content-Length`` of ``-1`` or of 24
+  digits, a broken request line) with the API's JSON error shape: 400 ``api:17``.
 
 The request *body* has its deadline in the ASGI layer (``guard.Guard``).
 Serve with ``uvicorn.Config(app, http=protocol_class(head_timeout=…))``.
@@ -25,10 +29,9 @@ import http
 import logging
 from typing import Any
 
-import h11
-from h11._connection import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
+import httptools
 from uvicorn.config import Config
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from finchain.errors import FinchainError
@@ -36,27 +39,11 @@ from finchain.node.api.errors import ErrBadRequest, ErrHeadTooLarge, ErrRequestT
 
 log = logging.getLogger("finchain.api")
 _MAX_REASON = 200
+#: The largest request head taken (h11's default, which the API had before).
+MAX_HEAD_BYTES = 16 * 1024
 
 
-class _Connection(h11.Connection):
-    """h11's server connection, reporting complete and malformed request heads."""
-
-    def __init__(self, protocol: ApiHttpProtocol, max_incomplete_event_size: int) -> None:
-        super().__init__(h11.SERVER, max_incomplete_event_size)
-        self._protocol = protocol
-
-    def next_event(self) -> Any:
-        try:
-            event = super().next_event()
-        except h11.RemoteProtocolError as exc:
-            self._protocol.malformed = exc
-            raise
-        if isinstance(event, h11.Request):
-            self._protocol.head_complete()
-        return event
-
-
-class ApiHttpProtocol(H11Protocol):
+class ApiHttpProtocol(HttpToolsProtocol):
     """See the module docstring; ``protocol_class`` sets ``head_timeout``."""
 
     head_timeout: float = 10.0
@@ -69,32 +56,59 @@ class ApiHttpProtocol(H11Protocol):
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
-        size = config.h11_max_incomplete_event_size
-        self.conn = _Connection(self, DEFAULT_MAX_INCOMPLETE_EVENT_SIZE if size is None else size)
-        self.malformed: h11.RemoteProtocolError | None = None
         self._head_timer: asyncio.TimerHandle | None = None
-        self._head_started = False
+        self._awaiting_head = True  # the next bytes belong to a request head
+        self._head_bytes = 0  # bytes received since that head began
 
-    # -- the head deadline ---------------------------------------------------------------------
+    # -- the head deadline and size ------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm_head_timer()
 
     def data_received(self, data: bytes) -> None:
-        if data and self.conn.their_state is h11.IDLE:  # bytes of a request head
-            self._head_started = True
-            if self._head_timer is None:
+        if self._awaiting_head and data:
+            if self._head_bytes == 0 and self._head_timer is None:
                 self._arm_head_timer()
-        super().data_received(data)
+            self._head_bytes += len(data)
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
+            return
+        except httptools.HttpParserError as exc:
+            self._refuse(ErrBadRequest(f"malformed HTTP request: {str(exc)[:_MAX_REASON]}"))
+            return
+        # Still in the head after parsing everything received: all of it is head bytes.
+        if (
+            self._awaiting_head
+            and self._head_bytes > MAX_HEAD_BYTES
+            and not self.transport.is_closing()
+        ):
+            self._refuse(
+                ErrHeadTooLarge(
+                    "the request head (request line and headers) exceeds "
+                    f"the server's limit of {MAX_HEAD_BYTES} bytes"
+                )
+            )
+
+    def on_headers_complete(self) -> None:
+        self._cancel_head_timer()
+        self._awaiting_head = False
+        self._head_bytes = 0
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._awaiting_head = True  # bytes after this request start the next one's head
+        super().on_message_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_timer()
         super().connection_lost(exc)
-
-    def head_complete(self) -> None:
-        self._cancel_head_timer()
-        self._head_started = False
 
     def _arm_head_timer(self) -> None:
         self._cancel_head_timer()
@@ -107,11 +121,11 @@ class ApiHttpProtocol(H11Protocol):
 
     def _head_timed_out(self) -> None:
         self._head_timer = None
-        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+        if self.transport.is_closing() or not self._awaiting_head:
             return
-        if self._head_started:
+        if self._head_bytes:
             log.debug("closing a connection whose request head took over %g s", self.head_timeout)
-            self._write_error(
+            self._refuse(
                 ErrRequestTimeout(
                     f"the request head did not arrive within {self.head_timeout:g} s",
                     head_timeout=self.head_timeout,
@@ -122,21 +136,11 @@ class ApiHttpProtocol(H11Protocol):
     # -- uvicorn's own error answers -------------------------------------------------------------
 
     def send_400_response(self, msg: str) -> None:
-        """A request h11 refused: the JSON error shape instead of uvicorn's plain text."""
-        exc = self.malformed
-        reason = str(exc)[:_MAX_REASON] if exc is not None else msg
-        error: FinchainError
-        if exc is not None and exc.error_status_hint == 431:
-            error = ErrHeadTooLarge(
-                "the request head (request line and headers) exceeds the server's limit"
-            )
-        else:
-            error = ErrBadRequest(f"malformed HTTP request: {reason}")
-        self._write_error(error)
-        self.transport.close()
+        """uvicorn's own 400s, in the JSON error shape."""
+        self._refuse(ErrBadRequest(f"malformed HTTP request: {msg[:_MAX_REASON]}"))
 
-    def _write_error(self, exc: FinchainError) -> None:
-        """Write a whole error response straight to the socket; the caller closes it."""
+    def _refuse(self, exc: FinchainError) -> None:
+        """Write a whole error response straight to the socket and close the connection."""
         status, payload = encode_error(exc)
         lines = [f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}\r\n".encode()]
         lines += [
@@ -149,6 +153,7 @@ class ApiHttpProtocol(H11Protocol):
             payload,
         ]
         self.transport.write(b"".join(lines))
+        self.transport.close()
 
 
 def protocol_class(*, head_timeout: float) -> type[ApiHttpProtocol]:

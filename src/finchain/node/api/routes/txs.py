@@ -16,6 +16,7 @@ from finchain.node.api.errors import (
     ErrMethodNotAllowed,
     error_response,
 )
+from finchain.node.api.fastsubmit import SUBMIT_HINT
 from finchain.node.api.jsonbody import StrictJsonRoute
 from finchain.node.api.models import (
     SubmitBatchModel,
@@ -64,7 +65,7 @@ async def _submit(
         partial(ctx.node.submit, raws, mode, timeout=wait),
         what="submit",
         timeout=deadline,
-        hint="; the transactions may still be admitted: look them up by id before resending",
+        hint=SUBMIT_HINT,
     )
 
 
