@@ -26,7 +26,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -74,19 +74,15 @@ class _Admission:
     """One submit call's transactions, queued for the admitter.
 
     ``answer`` is None for async mode (nobody waits); otherwise the admitter sets
-    its result (check results, and in commit mode the waiters to wait on) or its
-    exception.
+    its result (the check results) or its exception. In commit mode it first
+    fills ``waiters``: the positions of the admitted transactions and what to
+    wait on for their block.
     """
 
     raws: Sequence[bytes]
     mode: SubmitMode
-    answer: Future[_Admitted] | None
-
-
-@dataclass
-class _Admitted:
-    results: list[SubmitResult]
-    waiters: list[tuple[int, _Waiter]]
+    answer: Future[list[SubmitResult]] | None
+    waiters: list[tuple[int, _Waiter]] = field(default_factory=list)
 
 
 def validator_entry(key: PrivateKey) -> dict[str, Any]:
@@ -235,10 +231,10 @@ class SoloNode:
         if mode is SubmitMode.ASYNC:
             self._enqueue(_Admission(raws, mode, None))
             return [SubmitResult(self.app.tx_id(raw), None) for raw in raws]
-        answer: Future[_Admitted] = Future()
-        self._enqueue(_Admission(raws, mode, answer))
-        admitted = answer.result()
-        results, waiters = admitted.results, admitted.waiters
+        admission = _Admission(raws, mode, Future())
+        self._enqueue(admission)
+        assert admission.answer is not None
+        results, waiters = admission.answer.result(), admission.waiters
         deadline = time.monotonic() + timeout
         for position, waiter in waiters:
             remaining = deadline - time.monotonic()
@@ -253,22 +249,12 @@ class SoloNode:
         return results
 
     def admit(self, raws: Sequence[bytes]) -> Future[list[SubmitResult]]:
-        answer: Future[_Admitted] = Future()
-        results: Future[list[SubmitResult]] = Future()
-
-        def relay(done: Future[_Admitted]) -> None:
-            error = done.exception()
-            if error is not None:
-                results.set_exception(error)
-            else:
-                results.set_result(done.result().results)
-
-        answer.add_done_callback(relay)
-        if self._stopping.is_set():
-            answer.set_exception(self._refusal())
-        else:
+        answer: Future[list[SubmitResult]] = Future()
+        try:
             self._enqueue(_Admission(raws, SubmitMode.SYNC, answer))
-        return results
+        except FinchainError as exc:  # stopping
+            answer.set_exception(exc)
+        return answer
 
     def tx(self, tx_id: bytes) -> TxView | None:
         with self._lock:
@@ -504,18 +490,17 @@ class SoloNode:
             self.app.add_verified(verified)
             answers = [(admission, self._admit_one(admission)) for admission in taken]
         if self.instant and any(
-            r.check is not None and r.check.ok for _, admitted in answers for r in admitted.results
+            r.check is not None and r.check.ok for _, results in answers for r in results
         ):
             self._wake.set()
-        for admission, admitted in answers:
+        for admission, results in answers:
             if admission.answer is not None:
-                admission.answer.set_result(admitted)
+                admission.answer.set_result(results)
 
-    def _admit_one(self, admission: _Admission) -> _Admitted:
+    def _admit_one(self, admission: _Admission) -> list[SubmitResult]:
         """A submit call's results, under the lock; commit mode registers its waiters."""
         commit = admission.mode is SubmitMode.COMMIT
         results: list[SubmitResult] = []
-        waiters: list[tuple[int, _Waiter]] = []
         for raw in admission.raws:
             tx_id = self.app.tx_id(raw)
             if commit:
@@ -535,8 +520,8 @@ class SoloNode:
             if check.ok and commit:
                 waiter = _Waiter(threading.Event())
                 self._waiters.setdefault(tx_id, []).append(waiter)
-                waiters.append((len(results) - 1, waiter))
-        return _Admitted(results, waiters)
+                admission.waiters.append((len(results) - 1, waiter))
+        return results
 
     @staticmethod
     def _fail(admission: _Admission, error: BaseException) -> None:

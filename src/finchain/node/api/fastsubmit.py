@@ -19,6 +19,12 @@ what is malformed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
+from collections import deque
+from concurrent.futures import Future
+from functools import partial
+from typing import Generic, TypeVar
 
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -33,6 +39,7 @@ from finchain.node.api.parse import decode_b64
 from finchain.node.api.responses import JSONResponse
 from finchain.service.interface import NodeService, SubmitResult
 
+T = TypeVar("T")
 SUBMIT_PATH = "/v1/txs"
 _SYNC_QUERIES = frozenset({b"", b"mode=sync"})
 _TX_KEY = b'"tx"'
@@ -76,6 +83,7 @@ class FastSubmit:
         self.app = app
         self.node = node
         self.limits = limits
+        self._relay: LoopRelay[list[SubmitResult]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -100,8 +108,54 @@ class FastSubmit:
         await JSONResponse(submit_json(result))(scope, receive, send)
 
     async def _admit(self, raw: bytes) -> list[SubmitResult]:
+        if self._relay is None:
+            self._relay = LoopRelay(asyncio.get_running_loop())
         timeout = self.limits.request_timeout
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(self.node.admit([raw])), timeout)
+            return await asyncio.wait_for(self._relay.watch(self.node.admit([raw])), timeout)
         except TimeoutError:
             raise timeout_error("submit", timeout, SUBMIT_HINT) from None
+
+
+class LoopRelay(Generic[T]):
+    """Carries results of futures completed on other threads to one event loop, in bunches.
+
+    ``asyncio.wrap_future`` wakes the loop once per future (a write to its self-pipe,
+    and a callback, each under the interpreter lock); the node's admitter completes a
+    whole micro-batch of futures at once, so one wake-up per bunch is enough.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._arrived: deque[tuple[asyncio.Future[T], Future[T]]] = deque()
+        self._wake_pending = False
+        self._lock = threading.Lock()
+
+    def watch(self, done: Future[T]) -> asyncio.Future[T]:
+        """An asyncio future with ``done``'s outcome, once ``done`` completes."""
+        waiter: asyncio.Future[T] = self._loop.create_future()
+        done.add_done_callback(partial(self._arrive, waiter))
+        return waiter
+
+    def _arrive(self, waiter: asyncio.Future[T], done: Future[T]) -> None:
+        """Any thread: queue the outcome; wake the loop unless a wake-up is on its way."""
+        self._arrived.append((waiter, done))
+        with self._lock:
+            if self._wake_pending:
+                return
+            self._wake_pending = True
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+            self._loop.call_soon_threadsafe(self._deliver)
+
+    def _deliver(self) -> None:
+        with self._lock:
+            self._wake_pending = False
+        while self._arrived:
+            waiter, done = self._arrived.popleft()
+            if waiter.done():  # the request gave up (timeout, disconnect)
+                continue
+            error = done.exception()
+            if error is not None:
+                waiter.set_exception(error)
+            else:
+                waiter.set_result(done.result())
