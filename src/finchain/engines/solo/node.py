@@ -190,6 +190,11 @@ class SoloNode:
             self._admissions_ready.notify_all()
         if self._admitter is not None:
             self._admitter.join(timeout=60)
+        with self._admissions_ready:  # queued with no admitter to take them (never started)
+            leftover = list(self._admissions)
+            self._admissions.clear()
+        for admission in leftover:
+            self._fail(admission, self._refusal())
         if self._thread is not None:
             self._thread.join(timeout=60)
         with self._lock:
