@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-16)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install test lint bench run clean system-deps docs
+.PHONY: install test lint bench bench-peers run clean system-deps docs
 
 # install also builds the pinned CometBFT (cached outside the clone) and its Python ABCI types,
 # and the native extension: Ed25519 and SM2 verification, canonical DAG-CBOR (mk/native.mk).
@@ -41,6 +41,11 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+
+# finchain's solo node and anvil under one load and one client (benchmarks/bench_peers.py); not
+# part of `make bench`, since it fetches anvil from the npm registry (mk/anvil.mk).
+bench-peers: install anvil
+	$(BIN)/python benchmarks/bench_peers.py --anvil $(ANVIL) $(BENCH_PEERS_ARGS)
 
 run: install
 	$(BIN)/finchain dev
