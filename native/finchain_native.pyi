@@ -1,6 +1,7 @@
-"""ZIP 215 Ed25519 verification, SM2 verification and canonical DAG-CBOR encoding (native/src/)."""
+"""ZIP 215 Ed25519 verification, SM2 verification, canonical DAG-CBOR encoding and the native HTTP
+front end of the API (native/src/)."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 MAX_DEPTH: int
@@ -34,3 +35,62 @@ def encode_dag_cbor(value: Any) -> bytes:
     TypeError for any other type (tuples included) or a non-str key, ValueError for
     a lone surrogate or nesting deeper than MAX_DEPTH.
     """
+
+class Front:
+    """Native HTTP/1.1 front end on the public socket (native/src/front.rs).
+
+    Answers ``POST /v1/txs`` (no query or ``mode=sync``) whose body is exactly
+    ``{"tx": "<canonical padded base64>"}`` by handing the decoded transaction to
+    Python (``next_batch``/``respond``); every other connection, from its first
+    request that is not such a submission, is tunneled to the Python server on
+    ``backend_path`` behind a PROXY protocol v1 line, bytes unchanged.
+    """
+
+    def __init__(
+        self,
+        listen_fd: int,
+        backend_path: str,
+        *,
+        max_body: int,
+        max_inflight: int,
+        head_timeout: float,
+        body_timeout: float,
+        body_min_rate: int,
+        request_timeout: float,
+        keep_alive: float,
+        errors: dict[str, tuple[int, bytes]],
+        threads: int = 1,
+    ) -> None:
+        """Serve the bound, listening TCP socket ``listen_fd`` (duplicated: close your copy).
+
+        ``errors`` holds the pre-encoded JSON answers ``busy`` (more than ``max_inflight``
+        submissions waiting), ``timeout`` (no answer within ``request_timeout``),
+        ``head_timeout`` and ``body_timeout`` as ``(status, body)``. Timeouts are seconds
+        (> 0); the body may take ``body_timeout`` plus 1 s per ``body_min_rate`` bytes.
+        Raises ValueError for a bad argument or a missing error, OSError for a bad socket.
+        """
+
+    def next_batch(self, max_items: int, timeout: float) -> list[tuple[int, bytes]]:
+        """Queued submissions ``(request_id, raw transaction)``, at most ``max_items``.
+
+        Waits without the GIL up to ``timeout`` seconds for the first; ``[]`` on timeout.
+        Raises RuntimeError once the front is closed.
+        """
+
+    def respond(self, answers: Iterable[tuple[int, int, bytes]]) -> None:
+        """Answer ``(request_id, status, JSON body)``; ids no longer waiting are ignored.
+
+        A status outside 100..599 raises ValueError before any answer of the batch is sent.
+        """
+
+    def close(self) -> None:
+        """Stop accepting, close every connection, make ``next_batch`` raise. Idempotent."""
+
+    def stats(self) -> dict[str, int]:
+        """Counters and gauges by name.
+
+        Counters: accepted (connections), hot (submissions queued for Python), tunneled
+        (connections handed to the backend), timeouts (504), busy (429), head_timeouts,
+        body_timeouts (408), backend_errors (backend unreachable). Gauges: inflight
+        (submissions waiting for an answer), queued (not yet taken by next_batch).
+        """

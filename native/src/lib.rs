@@ -1,6 +1,8 @@
 //! `finchain_native`: Ed25519 verification under the ZIP 215 rules, single and
-//! batch, SM2 verification on a precomputed digest (`sm2`), and the canonical
-//! DAG-CBOR writer (`dag_cbor`).
+//! batch, SM2 verification on a precomputed digest (`sm2`), the canonical
+//! DAG-CBOR writer (`dag_cbor`), and `Front`, the native HTTP/1.1 front end
+//! that answers single-transaction submissions and tunnels every other
+//! request to the Python API server (`front`).
 //!
 //! Consensus needs every node and every code path to accept exactly the same
 //! signatures. RFC 8032 leaves the edge cases open (cofactored or cofactorless
@@ -16,6 +18,7 @@
 //! input of the wrong length as an invalid signature rather than an error.
 
 mod dag_cbor;
+mod front;
 mod sm2;
 
 use std::convert::TryFrom;
@@ -126,5 +129,6 @@ fn finchain_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(dag_cbor::encode_dag_cbor, module)?)?;
     module.add("FloatError", module.py().get_type::<dag_cbor::FloatError>())?;
     module.add("MAX_DEPTH", dag_cbor::MAX_DEPTH)?;
+    module.add_class::<front::Front>()?;
     Ok(())
 }
