@@ -7,8 +7,10 @@ as the previous one is answered; commits are detected by polling blocks.
 
 - **anvil**: EIP-1559 transfers of 1 wei between anvil's dev accounts (sender ``i`` pays
   sender ``i + 1``), signed with eth-account, sent with ``eth_sendRawTransaction``; a
-  commit is a block from ``eth_getBlockByNumber`` whose receipts
-  (``eth_getBlockReceipts``) say ``status == 1``.
+  commit is a block from ``eth_getBlockByNumber``, whose receipts
+  (``eth_getBlockReceipts``) must then say ``status == 1``: fetched once the timed window
+  is over, as fetching them during it costs anvil about half its throughput here
+  (``--receipts-during`` to see that).
 - **finchain**: a real ``finchain node`` (solo engine) in a temp home; the senders are
   opened and funded by the genesis operator as ``finchain bench`` does, then send
   transfers of 1 unit, ``POST /v1/txs?mode=sync`` (``--batch N``: one more line with N
@@ -667,11 +669,20 @@ class RunFailed(Exception):
         self.anvil_race = anvil_race
 
 
-def measure(
-    server: Server, load: Load, processes: int, poll: float, timeout: float, stall: float
-) -> Line:
-    """Submit ``load`` from ``processes`` client processes while polling blocks."""
-    processes = max(1, min(processes, len(load.senders)))
+@dataclass(frozen=True)
+class Method:
+    """How a line is measured (the same for both peers)."""
+
+    processes: int  # client processes the senders are spread over
+    poll: float  # seconds between polls for a block that does not exist yet
+    timeout: float  # seconds a line may take
+    stall: float  # seconds without a commit after the last answer: the rest is lost
+    outcomes_during: bool  # fetch outcomes a block lacks (anvil's receipts) during the window
+
+
+def measure(server: Server, load: Load, method: Method) -> Line:
+    """Submit ``load`` from ``method.processes`` client processes while polling blocks."""
+    processes = max(1, min(method.processes, len(load.senders)))
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(processes + 1, timeout=120)
     groups = [list(range(w, len(load.senders), processes)) for w in range(processes)]
@@ -695,9 +706,7 @@ def measure(
             sender.close()
             pipes.append(receiver)
             workers.append(worker)
-        return asyncio.run(
-            _poll(server, load, groups, barrier, pipes, workers, poll, timeout, stall)
-        )
+        return asyncio.run(_poll(server, load, groups, barrier, pipes, workers, method))
     finally:
         for worker in workers:
             if worker.is_alive():
@@ -727,16 +736,16 @@ async def _poll(
     barrier: Any,
     pipes: list[Connection],
     workers: list[Any],
-    poll: float,
-    timeout: float,
-    stall: float,
+    method: Method,
 ) -> Line:
     """Start the clients at once, then fetch each block as soon as it exists.
 
     A block's arrival is the commit time of our transactions in it. Outcomes the block
     does not carry (anvil's receipts) are fetched by a second task on its own connection,
-    so that checking them never delays seeing the next block.
+    once the window is over (they cannot change once the block exists), or during it with
+    ``outcomes_during``, without ever delaying the sight of the next block.
     """
+    poll, timeout, stall = method.poll, method.timeout, method.stall
     wire = server.wire
     conn = await Conn.open(server.port)
     pending = {tx_id for sender in load.senders for _, ids in sender for tx_id in ids}
@@ -763,7 +772,7 @@ async def _poll(
         finally:
             other.close()
 
-    verifier = asyncio.create_task(verify())
+    verifier = asyncio.create_task(verify()) if method.outcomes_during else None
     clients_done = 0.0
     try:
         while pending:
@@ -804,9 +813,10 @@ async def _poll(
         watch.server_cpu = tree_cpu_seconds(server.pid) - server_cpu0
         watch.poller_cpu = time.process_time() - poller_cpu0
         checks.put_nowait(None)
-        await verifier
+        await (verifier or verify())
     finally:
-        verifier.cancel()
+        if verifier is not None:
+            verifier.cancel()
         conn.close()
     if watch.failures:
         raise RunFailed(_failed(watch.failures))
@@ -898,8 +908,13 @@ def _mode(batch: int) -> str:
 
 def run_line(args: argparse.Namespace, peer: str, block: float, batch: int, scheme: str) -> Line:
     """A fresh node of ``peer`` with ``block`` s blocks, the load, one measured line."""
-    poll = args.poll if args.poll is not None else min(0.02, block / 10)
-    stall = max(15.0, 20 * block)  # no commit this long after the last answer: stuck
+    method = Method(
+        processes=args.client_processes,
+        poll=args.poll if args.poll is not None else min(0.02, block / 10),
+        timeout=args.timeout,
+        stall=max(15.0, 20 * block),
+        outcomes_during=args.receipts_during,
+    )
     load1 = os.getloadavg()[0]
     workdir = Path(tempfile.mkdtemp(prefix="finchain-bench-peers-"))
     try:
@@ -909,15 +924,15 @@ def run_line(args: argparse.Namespace, peer: str, block: float, batch: int, sche
                 args.anvil, block, args.senders, workdir, logs=args.anvil_logs
             ) as server:
                 load = eth_load(server.port, server.extra["keys"], args.txs, _SIGNED)
-                line = measure(server, load, args.client_processes, poll, args.timeout, stall)
+                line = measure(server, load, method)
         else:
             name = "finchain solo" + (f" ({args.suite}/{scheme})" if scheme != "ed25519" else "")
             with finchain_server(args.suite, block, workdir) as server:
                 chain_id, signers = finchain_senders(server, scheme, args.senders, args.txs)
                 load = finchain_load(server.port, args.suite, chain_id, signers, args.txs, batch)
-                line = measure(server, load, args.client_processes, poll, args.timeout, stall)
+                line = measure(server, load, method)
     except RunFailed as exc:
-        raise RunFailed(f"{exc} (logs kept in {workdir})") from None
+        raise RunFailed(f"{exc} (logs kept in {workdir})", anvil_race=exc.anvil_race) from None
     except BaseException:
         print(f"(logs kept in {workdir})", file=sys.stderr)
         raise
@@ -962,6 +977,13 @@ def main(argv: list[str] | None = None) -> int:
         "interval, at most 0.02)",
     )
     parser.add_argument("--timeout", type=float, default=300, help="seconds a line may take")
+    parser.add_argument(
+        "--receipts-during",
+        action="store_true",
+        help="fetch anvil's receipts (eth_getBlockReceipts) as each block is seen, inside the "
+        "timed window, rather than after it: on this machine that costs anvil about half its "
+        "throughput (finchain's blocks carry their results, so nothing changes there)",
+    )
     parser.add_argument("--anvil", type=Path, default=ANVIL_DEFAULT, help="anvil binary")
     parser.add_argument(
         "--anvil-retries",
