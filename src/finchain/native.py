@@ -1,8 +1,9 @@
 """The one door to ``finchain_native``, finchain's Rust extension (``native/`` in the source tree).
 
-The extension verifies Ed25519 (ZIP 215, single and batch) and SM2 signatures
-and writes canonical DAG-CBOR; ``finchain.crypto`` and ``finchain.codec``
-import it through this module only, so that a missing build fails in one place
+The extension verifies Ed25519 (ZIP 215, single and batch) and SM2 signatures,
+writes canonical DAG-CBOR, and serves the node's HTTP front end (``Front``);
+``finchain.crypto``, ``finchain.codec`` and ``finchain.node.front`` import it
+through this module only, so that a missing build fails in one place
 with one message saying how to build it, instead of a bare
 ``ModuleNotFoundError`` from deep inside the codec.
 
@@ -28,6 +29,7 @@ except ImportError as exc:
     raise ImportError(BUILD_HINT.format(reason=exc), name="finchain_native") from exc
 
 FloatError = _extension.FloatError
+Front = _extension.Front
 MAX_DEPTH = _extension.MAX_DEPTH
 encode_dag_cbor = _extension.encode_dag_cbor
 verify = _extension.verify
@@ -39,6 +41,7 @@ __all__ = [
     "BUILD_HINT",
     "MAX_DEPTH",
     "FloatError",
+    "Front",
     "encode_dag_cbor",
     "sm2_verify_digest",
     "sm2_verify_digest_batch",

@@ -82,6 +82,10 @@ class ApiSection:
     described in ``ApiLimits``; their defaults here are its defaults), and ``[api.auth]``."""
 
     listen: str = "127.0.0.1:8640"
+    #: "native": the socket is served by the Rust front end, which answers single
+    #: submissions itself and hands every other connection to the Python API
+    #: (finchain.node.front); "python": uvicorn serves the socket directly.
+    front: str = "native"
     max_body_bytes: int = 16 * 1024 * 1024
     max_concurrency: int = 64
     max_uploads: int = 128
@@ -133,9 +137,10 @@ _CHOICES = {
     ("node", "log_format"): ("text", "json"),
     ("node", "log_level"): ("debug", "info", "warning", "error"),
     ("api.auth", "required_for"): AUTH_GROUPS,
+    ("api", "front"): ("native", "python"),
 }
 #: The ``[api]`` keys that set a bound of the API's ``ApiLimits`` (all greater than 0).
-LIMIT_KEYS = tuple(f.name for f in fields(ApiSection) if f.name not in ("listen", "auth"))
+LIMIT_KEYS = tuple(f.name for f in fields(ApiSection) if f.name not in ("listen", "front", "auth"))
 _POSITIVE = {("api", key) for key in LIMIT_KEYS} | {
     ("solo", "block_interval"),
     ("solo", "mempool_max_txs"),

@@ -8,3 +8,4 @@ from finchain.errors import register
 ErrConfig = register("node", 2, "invalid node configuration")
 ErrHome = register("node", 3, "invalid or missing node home directory")
 ErrValidatorKey = register("node", 4, "validator key unavailable")
+ErrListen = register("node", 8, "the API cannot listen on its address")

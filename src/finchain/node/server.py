@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import signal
+import socket
+import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -17,6 +21,8 @@ from finchain.node.api import ApiLimits, create_app
 from finchain.node.api.protocol import protocol_class
 from finchain.node.auth import Authenticator
 from finchain.node.config import LIMIT_KEYS, NodeConfig
+from finchain.node.errors import ErrListen
+from finchain.node.front import NativeFront
 from finchain.node.home import Home
 from finchain.node.runtime import tune_gc
 from finchain.node.solo import open_solo_node
@@ -41,8 +47,8 @@ def api_app(node: NodeService, config: NodeConfig, home: Path) -> FastAPI:
 
 
 def uvicorn_config(app: FastAPI, config: NodeConfig, *, graceful_shutdown: int) -> uvicorn.Config:
-    """How a node serves its API: the ``[api]`` address, and the HTTP protocol with the
-    request-head deadline and JSON error answers (``finchain.node.api.protocol``)."""
+    """How a node serves its API directly: the ``[api]`` address, and the HTTP protocol
+    with the request-head deadline and JSON error answers (``finchain.node.api.protocol``)."""
     return uvicorn.Config(
         app,
         host=config.api.host,
@@ -53,6 +59,98 @@ def uvicorn_config(app: FastAPI, config: NodeConfig, *, graceful_shutdown: int) 
         access_log=False,
         timeout_graceful_shutdown=graceful_shutdown,
     )
+
+
+def native_front_wanted(config: NodeConfig) -> bool:
+    """``[api] front = "native"``, unless submissions need a login: the front answers
+    them without reading bearer tokens, so the Python API must see every one."""
+    auth = config.api.auth
+    return config.api.front == "native" and not (auth.enabled and "submit" in auth.required_for)
+
+
+class ApiServing:
+    """The API's server: uvicorn alone, or the native front end with uvicorn behind it.
+
+    With the front, the public socket is bound here (so a taken port fails as it
+    always did), uvicorn listens on a unix socket in a private directory, and the
+    front starts taking connections once uvicorn is up (until then they wait in
+    the socket's backlog, none refused). ``run`` blocks like ``uvicorn.Server.run``.
+    """
+
+    def __init__(
+        self, app: FastAPI, node: NodeService, config: NodeConfig, *, graceful_shutdown: int
+    ) -> None:
+        self._front: NativeFront | None = None
+        self._listener: socket.socket | None = None
+        self._private: Path | None = None
+        if not native_front_wanted(config):
+            self.server = uvicorn.Server(
+                uvicorn_config(app, config, graceful_shutdown=graceful_shutdown)
+            )
+            return
+        self._listener = listen(config.api.host, config.api.port)
+        self._private = Path(tempfile.mkdtemp(prefix="finchain-api-"))  # mode 0700
+        backend = self._private / "api.sock"
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                uds=str(backend),
+                http=protocol_class(head_timeout=config.api.head_timeout, proxy_preamble=True),
+                loop="uvloop",
+                log_config=None,
+                access_log=False,
+                timeout_graceful_shutdown=graceful_shutdown,
+            )
+        )
+        self._front = NativeFront(node, limits_from(config), backend=backend)
+
+    @property
+    def front(self) -> NativeFront | None:
+        return self._front
+
+    def run(self) -> None:
+        """Serve until uvicorn is told to exit (a signal, or ``server.should_exit``)."""
+        if self._front is not None:
+            threading.Thread(target=self._start_front, name="finchain-front", daemon=True).start()
+        try:
+            self.server.run()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._front is not None:
+            self._front.stop()
+        if self._listener is not None:
+            self._listener.close()
+        if self._private is not None:
+            shutil.rmtree(self._private, ignore_errors=True)
+
+    def _start_front(self) -> None:
+        assert self._front is not None and self._listener is not None
+        while not self.server.started:
+            if self.server.should_exit:
+                return
+            time.sleep(0.01)
+        self._front.start(self._listener)
+        self._listener = None  # the front owns it now
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port``, as uvicorn would open it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ErrListen(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; stop what uses that "
+            "address or set another [api] listen in config.toml",
+            listen=f"{host}:{port}",
+        ) from None
+    sock.listen(2048)
+    return sock
 
 
 def serve(
@@ -78,8 +176,11 @@ def serve(
         passphrase_file=passphrase_file,
         app_factory=app_factory,
     )
-    app = api_app(node, config, home.path)
-    server = uvicorn.Server(uvicorn_config(app, config, graceful_shutdown=5))
+    try:
+        serving = ApiServing(api_app(node, config, home.path), node, config, graceful_shutdown=5)
+    except BaseException:
+        node.stop()
+        raise
     tune_gc()
     # uvicorn handles SIGTERM/SIGINT while serving, then re-raises the signal
     # through whatever handler was installed before it: make that a no-op, so
@@ -92,7 +193,7 @@ def serve(
     if after_start is not None:  # e.g. the dev chain's demo setup, sent like any client's txs
         threading.Thread(target=after_start, args=(node,), name="after-start", daemon=True).start()
     try:
-        server.run()
+        serving.run()
     finally:
         node.stop()
 

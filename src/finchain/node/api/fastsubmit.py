@@ -108,8 +108,9 @@ class FastSubmit:
         await JSONResponse(submit_json(result))(scope, receive, send)
 
     async def _admit(self, raw: bytes) -> list[SubmitResult]:
-        if self._relay is None:
-            self._relay = LoopRelay(asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        if self._relay is None or self._relay.loop is not loop:  # one app, served by a new loop
+            self._relay = LoopRelay(loop)
         timeout = self.limits.request_timeout
         try:
             return await asyncio.wait_for(self._relay.watch(self.node.admit([raw])), timeout)
@@ -126,14 +127,14 @@ class LoopRelay(Generic[T]):
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+        self.loop = loop
         self._arrived: deque[tuple[asyncio.Future[T], Future[T]]] = deque()
         self._wake_pending = False
         self._lock = threading.Lock()
 
     def watch(self, done: Future[T]) -> asyncio.Future[T]:
         """An asyncio future with ``done``'s outcome, once ``done`` completes."""
-        waiter: asyncio.Future[T] = self._loop.create_future()
+        waiter: asyncio.Future[T] = self.loop.create_future()
         done.add_done_callback(partial(self._arrive, waiter))
         return waiter
 
@@ -145,7 +146,7 @@ class LoopRelay(Generic[T]):
                 return
             self._wake_pending = True
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
-            self._loop.call_soon_threadsafe(self._deliver)
+            self.loop.call_soon_threadsafe(self._deliver)
 
     def _deliver(self) -> None:
         with self._lock:

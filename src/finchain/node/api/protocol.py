@@ -16,7 +16,12 @@ plain text. This subclass of its ``HttpToolsProtocol``:
 - refuses a head (request line and headers) beyond ``MAX_HEAD_BYTES`` with 431
   ``api:18`` and closes the connection;
 - answers a request llhttp cannot parse (a ``Content-Length`` of ``-1`` or of 24
-  digits, a broken request line) with the API's JSON error shape: 400 ``api:17``.
+  digits, a broken request line) with the API's JSON error shape: 400 ``api:17``;
+- behind the node's native front end (``finchain.node.front``), reads the PROXY
+  protocol v1 line (HAProxy's, one text line) that the front sends first on each
+  connection it hands over, so that the API sees the client's own address
+  (per-address login lockouts, logs). Only that listener, a unix socket in a
+  directory of the node's user alone, takes the line.
 
 The request *body* has its deadline in the ASGI layer (``guard.Guard``).
 Serve with ``uvicorn.Config(app, http=protocol_class(head_timeout=…))``.
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import http
+import ipaddress
 import logging
 from typing import Any
 
@@ -41,12 +47,15 @@ log = logging.getLogger("finchain.api")
 _MAX_REASON = 200
 #: The largest request head taken (h11's default, which the API had before).
 MAX_HEAD_BYTES = 16 * 1024
+#: PROXY protocol v1's longest line, CRLF included.
+_MAX_PROXY_LINE = 107
 
 
 class ApiHttpProtocol(HttpToolsProtocol):
     """See the module docstring; ``protocol_class`` sets ``head_timeout``."""
 
     head_timeout: float = 10.0
+    proxy_preamble: bool = False
 
     def __init__(
         self,
@@ -59,6 +68,7 @@ class ApiHttpProtocol(HttpToolsProtocol):
         self._head_timer: asyncio.TimerHandle | None = None
         self._awaiting_head = True  # the next bytes belong to a request head
         self._head_bytes = 0  # bytes received since that head began
+        self._preamble: bytearray | None = bytearray() if self.proxy_preamble else None
 
     # -- the head deadline and size ------------------------------------------------------------
 
@@ -67,6 +77,11 @@ class ApiHttpProtocol(HttpToolsProtocol):
         self._arm_head_timer()
 
     def data_received(self, data: bytes) -> None:
+        if self._preamble is not None:
+            rest = self._take_preamble(data)
+            if rest is None:
+                return
+            data = rest
         if self._awaiting_head and data:
             if self._head_bytes == 0 and self._head_timer is None:
                 self._arm_head_timer()
@@ -95,6 +110,34 @@ class ApiHttpProtocol(HttpToolsProtocol):
                     f"the server's limit of {MAX_HEAD_BYTES} bytes"
                 )
             )
+
+    def _take_preamble(self, data: bytes) -> bytes | None:
+        """The bytes after the PROXY line once it is complete (setting the client's
+        address from it), or None while it is not; a malformed line closes the connection."""
+        assert self._preamble is not None
+        self._preamble += data
+        end = self._preamble.find(b"\r\n")
+        if end < 0:
+            if len(self._preamble) > _MAX_PROXY_LINE:
+                self.transport.close()
+            return None
+        line, rest = bytes(self._preamble[:end]), bytes(self._preamble[end + 2 :])
+        self._preamble = None
+        parts = line.split(b" ")
+        if parts[:2] == [b"PROXY", b"UNKNOWN"]:
+            return rest
+        try:
+            if len(parts) != 6 or parts[0] != b"PROXY" or parts[1] not in (b"TCP4", b"TCP6"):
+                raise ValueError(line[:_MAX_PROXY_LINE])
+            client = (ipaddress.ip_address(parts[2].decode()), int(parts[4]))
+            server = (ipaddress.ip_address(parts[3].decode()), int(parts[5]))
+        except ValueError:
+            log.error("closing a front-end connection with a malformed PROXY line")
+            self.transport.close()
+            return None
+        self.client = (str(client[0]), client[1])
+        self.server = (str(server[0]), server[1])
+        return rest
 
     def on_headers_complete(self) -> None:
         self._cancel_head_timer()
@@ -156,10 +199,12 @@ class ApiHttpProtocol(HttpToolsProtocol):
         self.transport.close()
 
 
-def protocol_class(*, head_timeout: float) -> type[ApiHttpProtocol]:
-    """The protocol class to pass as ``uvicorn.Config(http=...)``."""
+def protocol_class(*, head_timeout: float, proxy_preamble: bool = False) -> type[ApiHttpProtocol]:
+    """The protocol class to pass as ``uvicorn.Config(http=...)``; ``proxy_preamble`` for
+    the listener behind the native front end only (see the module docstring)."""
     if isinstance(head_timeout, bool) or not isinstance(head_timeout, int | float):
         raise TypeError(f"head_timeout must be a number of seconds, got {head_timeout!r}")
     if head_timeout <= 0:
         raise ValueError(f"head_timeout must be greater than 0, got {head_timeout!r}")
-    return type("ApiHttpProtocol", (ApiHttpProtocol,), {"head_timeout": float(head_timeout)})
+    settings = {"head_timeout": float(head_timeout), "proxy_preamble": proxy_preamble}
+    return type("ApiHttpProtocol", (ApiHttpProtocol,), settings)

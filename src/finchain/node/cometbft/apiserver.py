@@ -14,10 +14,8 @@ import threading
 import time
 from pathlib import Path
 
-import uvicorn
-
 from finchain.node.config import NodeConfig
-from finchain.node.server import api_app, uvicorn_config
+from finchain.node.server import ApiServing, api_app
 from finchain.service.interface import NodeService
 
 log = logging.getLogger(__name__)
@@ -38,8 +36,9 @@ class ApiServer:
     def __init__(self, service: NodeService, config: NodeConfig, home: Path) -> None:
         self.config = config
         app = api_app(service, config, home)  # home: users of [api.auth]
-        self._server = uvicorn.Server(uvicorn_config(app, config, graceful_shutdown=3))
-        self._thread = threading.Thread(target=self._server.run, name="finchain-api", daemon=True)
+        self._serving = ApiServing(app, service, config, graceful_shutdown=3)
+        self._server = self._serving.server
+        self._thread = threading.Thread(target=self._serving.run, name="finchain-api", daemon=True)
 
     def start(self, *, timeout: float = START_TIMEOUT_S) -> str:
         """Start serving; returns the API's URL once it accepts connections."""
