@@ -926,7 +926,8 @@ def run_line(args: argparse.Namespace, peer: str, block: float, batch: int, sche
                 load = eth_load(server.port, server.extra["keys"], args.txs, _SIGNED)
                 line = measure(server, load, method)
         else:
-            name = "finchain solo" + (f" ({args.suite}/{scheme})" if scheme != "ed25519" else "")
+            plain = (args.suite, scheme) == ("intl", "ed25519")
+            name = "finchain solo" + ("" if plain else f" ({args.suite}/{scheme})")
             with finchain_server(args.suite, block, workdir) as server:
                 chain_id, signers = finchain_senders(server, scheme, args.senders, args.txs)
                 load = finchain_load(server.port, args.suite, chain_id, signers, args.txs, batch)
