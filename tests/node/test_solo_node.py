@@ -119,3 +119,16 @@ def test_event_stream_filters_by_account(solo_node, solo_home):
 
     (item,) = asyncio.run(collect())
     assert item.kind == "tx_event" and item.data["event"]["type"] == "transfer"
+
+
+def test_a_new_blocks_view_is_the_one_its_stored_record_gives(solo_node, solo_home):
+    """The newest blocks are served as built; the stored record must read back the same."""
+    _, ids = solo_home
+    alice = signer_for(solo_node, solo_home[0], ids, "alice")
+    raws = [alice.sign(b.transfer((ids["bob"], "CNY", 1))) for _ in range(3)]
+    results = solo_node.submit(raws, SubmitMode.COMMIT, timeout=10)
+    height = results[-1].height
+    as_built = solo_node.block(height)
+    assert as_built is not None and solo_node.tx(results[0].tx_id) is not None
+    solo_node._recent_blocks.clear()
+    assert solo_node.block(height) == as_built and solo_node.block(None) is not None

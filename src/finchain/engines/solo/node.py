@@ -57,6 +57,8 @@ from finchain.store.errors import ErrCorrupt
 log = logging.getLogger("finchain.node")
 #: Signature checks worth splitting over two threads (fewer are checked on one).
 _SPLIT_VERIFY_MIN = 256
+#: Newest blocks whose views are kept as built (``_remember``).
+_RECENT_BLOCKS = 16
 #: Transactions the admitter takes in one turn: bounds one hold of the lock.
 _ADMIT_MAX_TXS = 4096
 
@@ -144,6 +146,7 @@ class SoloNode:
         self._lock = threading.RLock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
+        self._recent_blocks: dict[int, BlockView] = {}
         self._admissions: deque[_Admission] = deque()
         self._admissions_ready = threading.Condition()
         self._waiters: dict[bytes, list[_Waiter]] = {}
@@ -283,6 +286,9 @@ class SoloNode:
     def block(self, height: int | None) -> BlockView | None:
         with self._lock:
             at = self.app.height if height is None else height
+            recent = self._recent_blocks.get(at)
+            if recent is not None:
+                return recent
             record = self.app.block_record(at) if at >= 1 else None
             return None if record is None else self._block_view(record)
 
@@ -365,6 +371,19 @@ class SoloNode:
         # Durable before the lock is released: nobody reads the block before its record.
         self._signs.record(height, block_hash)
         self._last_block_hash = block_hash
+        self._remember(
+            BlockView(
+                height=height,
+                time_ns=time_ns,
+                header=header,
+                block_hash=block_hash,
+                signature=signature,
+                validator=validator,
+                tx_ids=tuple(app.tx_id(raw) for raw in txs),
+                results=response.tx_results,
+                events=tuple(event.to_obj() for event in response.events),
+            )
+        )
         reaped_ids = {raw: app.tx_id(raw) for raw in reaped}  # txs is a subset of reaped
         tx_ids = [reaped_ids[raw] for raw in txs]
         for tx_id in reaped_ids.values():
@@ -382,6 +401,14 @@ class SoloNode:
         if not self._streams.active:
             return []  # nobody listens: skip turning every event into a stream item
         return block_items(height, time_ns, response.app_hash, tx_ids, response.tx_results)
+
+    def _remember(self, view: BlockView) -> None:
+        """Keep the newest blocks' views as built: clients that follow the chain read each
+        new block at once, and rebuilding it from the stored record (decoding every
+        result) cost more interpreter time than executing it."""
+        self._recent_blocks[view.height] = view
+        while len(self._recent_blocks) > _RECENT_BLOCKS:
+            del self._recent_blocks[next(iter(self._recent_blocks))]
 
     def _halt(self, exc: Exception) -> None:
         """Stop producing for good: one clear log line, and every later submission refused.
