@@ -349,7 +349,10 @@ class ListOf(Generic[T]):
             raise ErrInvalidMsg(
                 f"field {name!r} must hold {self.min_items} to {self.max_items} items"
             )
-        items = tuple(decode(item, f"{name}[{i}]") for i, item in enumerate(value))
+        try:
+            items = tuple(decode(item, name) for item in value)
+        except FinchainError:  # decode again, naming each item, for the refusal's message
+            items = tuple(decode(item, f"{name}[{i}]") for i, item in enumerate(value))
         if self.unique and len(set(items)) != len(items):
             raise ErrInvalidMsg(f"field {name!r} holds duplicates")
         return tuple(sorted(items)) if self.sort else items  # type: ignore[type-var]
@@ -446,21 +449,24 @@ class Record:
 
 _Fields = tuple[tuple[str, Codec[Any], bool, Any], ...]
 _FIELDS: dict[type, _Fields] = {}
+#: Per record class: (all field names, required field names), filled with ``_FIELDS``.
+_NAMES: dict[type, tuple[frozenset[str], frozenset[str]]] = {}
 
 
 def _check_names(cls: type[Record], obj: Any, what: str) -> _Fields:
     """The declared fields of ``cls``, once ``obj`` is a map of all the required ones, no other."""
     fields = _wire_fields(cls)
+    names, required = _NAMES[cls]
+    if isinstance(obj, dict) and obj.keys() <= names and required <= obj.keys():
+        return fields  # every transaction's records pass here: set comparisons only
     label = what or cls.WHAT or cls.__name__
     if not isinstance(obj, dict):
         raise ErrInvalidMsg(f"{label} must be a map")
-    unknown = obj.keys() - {f[0] for f in fields}
+    unknown = obj.keys() - names
     missing = [f[0] for f in fields if f[2] and f[0] not in obj]
-    if missing or unknown:
-        raise ErrInvalidMsg(
-            f"{label}: missing fields {sorted(missing)}, unknown fields {sorted(unknown)}"
-        )
-    return fields
+    raise ErrInvalidMsg(
+        f"{label}: missing fields {sorted(missing)}, unknown fields {sorted(unknown)}"
+    )
 
 
 def _wire_fields(cls: type) -> _Fields:
@@ -475,5 +481,6 @@ def _wire_fields(cls: type) -> _Fields:
             raise TypeError(f"{cls.__name__}.{f.name} has no wire codec: declare it with wire()")
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         found.append((f.name, codec, required, None if required else f.default))
+    _NAMES[cls] = (frozenset(f[0] for f in found), frozenset(f[0] for f in found if f[2]))
     _FIELDS[cls] = tuple(found)
     return _FIELDS[cls]
