@@ -41,9 +41,14 @@ class Front:
 
     Answers ``POST /v1/txs`` (no query or ``mode=sync``) whose body is exactly
     ``{"tx": "<canonical padded base64>"}`` by handing the decoded transaction to
-    Python (``next_batch``/``respond``); every other connection, from its first
-    request that is not such a submission, is tunneled to the Python server on
-    ``backend_path`` behind a PROXY protocol v1 line, bytes unchanged.
+    Python (``next_batch``/``respond``). Every other request goes to the Python
+    server on ``backend_path``, bytes unchanged, on a connection of the client
+    connection's own that starts with a PROXY protocol v1 line: one it can delimit
+    (HTTP/1.1, no body or a ``content-length`` one) is forwarded on its own and its
+    delimited answer relayed, after which the connection may carry submissions
+    again; one it cannot (chunked body, upgrade, ``expect``, HTTP/1.0, ...), or an
+    answer it cannot delimit (event streams, ``connection: close``), turns the
+    connection into a tunnel for the rest of its life.
     """
 
     def __init__(
@@ -89,8 +94,10 @@ class Front:
     def stats(self) -> dict[str, int]:
         """Counters and gauges by name.
 
-        Counters: accepted (connections), hot (submissions queued for Python), tunneled
-        (connections handed to the backend), timeouts (504), busy (429), head_timeouts,
-        body_timeouts (408), backend_errors (backend unreachable). Gauges: inflight
+        Counters: accepted (connections), hot (submissions queued for Python), forwarded
+        (other requests relayed one at a time), tunneled (connections handed to the backend
+        for the rest of their life), backend_connections (opened to the backend),
+        timeouts (504), busy (429), head_timeouts, body_timeouts (408), backend_errors
+        (backend unreachable or failing before its answer is whole). Gauges: inflight
         (submissions waiting for an answer), queued (not yet taken by next_batch).
         """

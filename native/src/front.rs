@@ -20,11 +20,31 @@
 //!   key spelled literally, no other member) and the string is non-empty
 //!   canonical padded standard base64 with no escape.
 //!
-//! Anything else switches the connection to TUNNEL mode for the rest of its
-//! life: a PROXY protocol v1 line naming the client, then every byte read and
-//! not yet answered (a partial head or body included), then both directions
-//! are copied between the client and the Python server's unix socket. The
-//! Python server thus answers malformed requests, other routes and modes,
+//! Any other request the front can DELIMIT (HTTP/1.1, a head `httparse`
+//! accepts within `MAX_HEAD`, no body or one `content-length` of at most
+//! `max_body`, no `transfer-encoding`, `expect`, `upgrade` header or
+//! `connection: upgrade`) is FORWARDED on its own: its bytes go to a backend
+//! connection that this client connection owns (opened at its first forwarded
+//! request with a PROXY protocol v1 line naming the client, reused for the
+//! next ones, opened again if the backend closed it while idle), the body
+//! streamed as it arrives within the body deadline; the backend's response is
+//! relayed byte for byte to its end (`content-length`, or the chunked framing
+//! parsed through its trailers; none after HEAD, 1xx, 204, 304), and the
+//! connection reads its next request, which may be hot again. A request
+//! received whole is kept until its answer begins: if a reused backend
+//! connection closes before answering (the backend's idle close racing the
+//! request), it is sent once more on a new one. A backend that fails in the
+//! middle of an answer closes the client connection.
+//!
+//! A request the front cannot delimit (chunked body, upgrade, `expect`,
+//! HTTP/1.0, a malformed or oversized head, a body over `max_body`), and a
+//! response it cannot delimit (no length: event streams; `connection: close`;
+//! 101; over `MAX_RESPONSE_HEAD`), switch the connection to TUNNEL mode for
+//! the rest of its life: every byte read and not yet relayed (a partial head
+//! or body included) goes on, then both directions are copied between the
+//! client and the Python server's unix socket (from a request: on a new backend
+//! connection behind a PROXY line; from a response: on the one it came on).
+//! The Python server thus answers malformed requests, other routes and modes,
 //! event streams and oversized heads or bodies with its own JSON errors.
 //!
 //! Deadlines: the head must complete within `head_timeout` of its first byte
@@ -63,6 +83,8 @@ use tokio::time::{timeout_at, Instant};
 /// The request line and headers of a hot request must fit in this many bytes
 /// (the Python server's own bound; a longer head is tunneled for it to refuse).
 const MAX_HEAD: usize = 16 * 1024;
+/// A backend response head longer than this turns the connection into a tunnel.
+const MAX_RESPONSE_HEAD: usize = 64 * 1024;
 /// More header lines than this cannot be a hot request (httparse refuses them:
 /// the request is tunneled).
 const MAX_HEADERS: usize = 64;
@@ -117,6 +139,8 @@ struct Stats {
     head_timeouts: AtomicU64,
     body_timeouts: AtomicU64,
     backend_errors: AtomicU64,
+    forwarded: AtomicU64,
+    backend_connections: AtomicU64,
 }
 
 fn bump(counter: &AtomicU64) {
@@ -196,14 +220,26 @@ impl Shared {
 enum Head {
     /// The head is not complete yet (and still fits in `MAX_HEAD`).
     Partial,
-    /// Not a hot request: the connection is tunneled from this request on.
+    /// A request whose end the front cannot find (chunked body, upgrade,
+    /// `expect`, HTTP/1.0, a malformed or oversized head, a body over
+    /// `max_body`): the connection is tunneled from this request on.
     Tunnel,
-    /// A hot request's head: its length, the body's length, `connection: close`.
-    Hot {
-        head_len: usize,
-        body_len: usize,
-        close: bool,
-    },
+    /// A request the front can delimit: hot, or forwarded on its own.
+    Framed(Framing),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Framing {
+    head_len: usize,
+    /// From `content-length`; 0 without one.
+    body_len: usize,
+    /// `connection: close`: the connection ends after this request's answer.
+    close: bool,
+    /// `POST /v1/txs` with one JSON `content-type` and a `content-length`: the
+    /// request is hot if its body is `{"tx": …}` (checked once received).
+    hot: bool,
+    /// A `HEAD` request: its response has no body whatever its headers say.
+    head_method: bool,
 }
 
 fn parse_head(buf: &[u8], max_body: usize) -> Head {
@@ -214,17 +250,17 @@ fn parse_head(buf: &[u8], max_body: usize) -> Head {
         Ok(httparse::Status::Partial) if buf.len() <= MAX_HEAD => return Head::Partial,
         _ => return Head::Tunnel,
     };
-    if request.version != Some(1) || request.method != Some("POST") {
+    if request.version != Some(1) {
         return Head::Tunnel;
     }
-    let target = request.path.unwrap_or("").as_bytes();
-    let hot_target = match target.iter().position(|&byte| byte == b'?') {
-        None => target == HOT_PATH,
-        Some(at) => &target[..at] == HOT_PATH && HOT_QUERIES.contains(&&target[at + 1..]),
+    let method = request.method.unwrap_or("");
+    let mut hot = method == "POST" && {
+        let target = request.path.unwrap_or("").as_bytes();
+        match target.iter().position(|&byte| byte == b'?') {
+            None => target == HOT_PATH,
+            Some(at) => &target[..at] == HOT_PATH && HOT_QUERIES.contains(&&target[at + 1..]),
+        }
     };
-    if !hot_target {
-        return Head::Tunnel;
-    }
     let mut content_type = 0;
     let mut body_len = None;
     let mut close = false;
@@ -236,9 +272,8 @@ fn parse_head(buf: &[u8], max_body: usize) -> Head {
                 .split(|&byte| byte == b';')
                 .next()
                 .unwrap_or(b"");
-            if content_type > 0 || !media.trim_ascii().eq_ignore_ascii_case(b"application/json") {
-                return Head::Tunnel;
-            }
+            hot &=
+                content_type == 0 && media.trim_ascii().eq_ignore_ascii_case(b"application/json");
             content_type += 1;
         } else if name.eq_ignore_ascii_case("content-length") {
             match (body_len, content_length(header.value, max_body)) {
@@ -251,19 +286,168 @@ fn parse_head(buf: &[u8], max_body: usize) -> Head {
         {
             return Head::Tunnel;
         } else if name.eq_ignore_ascii_case("connection") {
-            close |= header
-                .value
-                .split(|&byte| byte == b',')
-                .any(|token| token.trim_ascii().eq_ignore_ascii_case(b"close"));
+            for token in header.value.split(|&byte| byte == b',') {
+                let token = token.trim_ascii();
+                if token.eq_ignore_ascii_case(b"close") {
+                    close = true;
+                } else if token.eq_ignore_ascii_case(b"upgrade") {
+                    return Head::Tunnel;
+                }
+            }
         }
     }
-    match body_len {
-        Some(body_len) if content_type == 1 => Head::Hot {
-            head_len,
-            body_len,
-            close,
-        },
-        _ => Head::Tunnel,
+    Head::Framed(Framing {
+        head_len,
+        body_len: body_len.unwrap_or(0),
+        close,
+        hot: hot && content_type == 1 && body_len.is_some(),
+        head_method: method == "HEAD",
+    })
+}
+
+/// How the end of a backend response is found.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Body {
+    /// No body (HEAD request, 1xx, 204, 304).
+    Empty,
+    Length(u64),
+    Chunked,
+}
+
+/// What the bytes received so far say about the backend response at the buffer's start.
+#[derive(Debug, PartialEq)]
+enum ResponseHead {
+    Partial,
+    /// An interim (1xx but 101) response of this many bytes: relayed, the final one follows.
+    Interim(usize),
+    Final {
+        head_len: usize,
+        body: Body,
+    },
+    /// The front cannot delimit it (no length, `connection: close`, 101, not HTTP/1.1,
+    /// malformed or over `MAX_RESPONSE_HEAD`): the connection turns into a tunnel.
+    Tunnel,
+}
+
+fn parse_response(buf: &[u8], head_method: bool) -> ResponseHead {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut headers);
+    let head_len = match response.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) if buf.len() <= MAX_RESPONSE_HEAD => {
+            return ResponseHead::Partial
+        }
+        _ => return ResponseHead::Tunnel,
+    };
+    let status = response.code.unwrap_or(0);
+    if response.version != Some(1) || status == 101 {
+        return ResponseHead::Tunnel;
+    }
+    if (100..200).contains(&status) {
+        return ResponseHead::Interim(head_len);
+    }
+    let mut length = None;
+    let mut chunked = None;
+    for header in response.headers.iter() {
+        let name = header.name;
+        if name.eq_ignore_ascii_case("content-length") {
+            match (length, content_length(header.value, usize::MAX)) {
+                (None, Some(len)) => length = Some(len),
+                (Some(seen), Some(len)) if seen == len => {}
+                _ => return ResponseHead::Tunnel,
+            }
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            // Only a final `chunked` coding delimits the body.
+            let last = header
+                .value
+                .rsplit(|&byte| byte == b',')
+                .next()
+                .unwrap_or(b"");
+            chunked = Some(last.trim_ascii().eq_ignore_ascii_case(b"chunked"));
+        } else if name.eq_ignore_ascii_case("connection")
+            && header
+                .value
+                .split(|&byte| byte == b',')
+                .any(|token| token.trim_ascii().eq_ignore_ascii_case(b"close"))
+        {
+            return ResponseHead::Tunnel;
+        }
+    }
+    let body = if head_method || status == 204 || status == 304 {
+        Body::Empty
+    } else {
+        match (chunked, length) {
+            (Some(true), _) => Body::Chunked,
+            (None, Some(len)) => Body::Length(len as u64),
+            _ => return ResponseHead::Tunnel,
+        }
+    };
+    ResponseHead::Final { head_len, body }
+}
+
+/// Where a chunked body's framing is, between the bytes relayed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Chunked {
+    /// A chunk-size line (with extensions) is next.
+    Size,
+    /// This many bytes of chunk data are next.
+    Data(u64),
+    /// The CRLF after a chunk's data is next.
+    DataEnd,
+    /// Trailer fields, up to an empty line, are next (after the last chunk).
+    Trailers,
+    Done,
+}
+
+/// Advances `state` over `buf`: the number of bytes that belong to the body
+/// (all but an incomplete line at the end), or Err for a framing error.
+fn chunked_advance(state: &mut Chunked, buf: &[u8]) -> Result<usize, ()> {
+    let mut at = 0;
+    loop {
+        let rest = &buf[at..];
+        match *state {
+            Chunked::Done => return Ok(at),
+            Chunked::Size => match httparse::parse_chunk_size(rest) {
+                Ok(httparse::Status::Complete((len, size))) => {
+                    at += len;
+                    *state = if size == 0 {
+                        Chunked::Trailers
+                    } else {
+                        Chunked::Data(size)
+                    };
+                }
+                Ok(httparse::Status::Partial) if rest.len() <= MAX_HEAD => return Ok(at),
+                _ => return Err(()),
+            },
+            Chunked::Data(left) => {
+                let take = left.min(rest.len() as u64);
+                at += take as usize;
+                if take < left {
+                    *state = Chunked::Data(left - take);
+                    return Ok(at);
+                }
+                *state = Chunked::DataEnd;
+            }
+            Chunked::DataEnd => {
+                if rest.len() < 2 {
+                    return Ok(at);
+                }
+                if &rest[..2] != b"\r\n" {
+                    return Err(());
+                }
+                at += 2;
+                *state = Chunked::Size;
+            }
+            Chunked::Trailers => match rest.windows(2).position(|pair| pair == b"\r\n") {
+                Some(0) => {
+                    at += 2;
+                    *state = Chunked::Done;
+                }
+                Some(line) => at += line + 2,
+                None if rest.len() <= MAX_HEAD => return Ok(at),
+                None => return Err(()),
+            },
+        }
     }
 }
 
@@ -396,12 +580,31 @@ async fn fail(stream: &mut TcpStream, out: &mut Vec<u8>, canned: &Canned, wait: 
     .await;
 }
 
+/// The body's deadline: `body_timeout` after its start plus one second per
+/// `body_min_rate` bytes received.
+fn body_deadline(config: &Config, start: Instant, received: usize) -> Instant {
+    let mut deadline = start + config.body_timeout;
+    if config.body_min_rate > 0 {
+        deadline += Duration::from_secs_f64(received as f64 / config.body_min_rate as f64);
+    }
+    deadline
+}
+
+/// Gives back the memory of a buffer that one large message grew.
+fn shrink(buf: &mut Vec<u8>) {
+    if buf.capacity() > MAX_KEPT_BUFFER && buf.len() <= READ_CHUNK {
+        buf.shrink_to(READ_CHUNK);
+    }
+}
+
 async fn serve(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr) {
     let accepted = Instant::now();
     let config = &shared.config;
     let _ = stream.set_nodelay(true);
     let mut buf: Vec<u8> = Vec::with_capacity(READ_CHUNK);
     let mut out: Vec<u8> = Vec::with_capacity(512);
+    // This connection's own backend connection for forwarded requests, opened at the first.
+    let mut upstream: Option<Upstream> = None;
     let mut first = true;
     loop {
         // The head's deadline runs from its first byte (from the accept for the first request).
@@ -422,15 +625,15 @@ async fn serve(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr) {
             Instant::now() + config.head_timeout
         };
         first = false;
-        let (head_len, body_len, close) = loop {
+        let framing = loop {
             match parse_head(&buf, config.max_body) {
                 Head::Partial => {}
-                Head::Tunnel => return tunnel(&shared, stream, buf, peer).await,
-                Head::Hot {
-                    head_len,
-                    body_len,
-                    close,
-                } => break (head_len, body_len, close),
+                Head::Tunnel => {
+                    // On a new backend connection: the idle one may be closing on the backend's side.
+                    drop(upstream);
+                    return tunnel(&shared, stream, buf, peer, None).await;
+                }
+                Head::Framed(framing) => break framing,
             }
             match read_more(&mut stream, &mut buf, head_deadline).await {
                 Read::Data => {}
@@ -447,40 +650,51 @@ async fn serve(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr) {
                 }
             }
         };
-        let end = head_len + body_len;
-        if buf.len() < end {
-            // The buffer grows as the body arrives: a declared length reserves nothing.
-            let body_start = Instant::now();
-            while buf.len() < end {
-                let received = (buf.len() - head_len) as u64;
-                let mut deadline = body_start + config.body_timeout;
-                if config.body_min_rate > 0 {
-                    deadline +=
-                        Duration::from_secs_f64(received as f64 / config.body_min_rate as f64);
-                }
-                match read_more(&mut stream, &mut buf, deadline).await {
-                    Read::Data => {}
-                    Read::Closed => return,
-                    Read::Timeout => {
-                        bump(&shared.stats.body_timeouts);
-                        return fail(
-                            &mut stream,
-                            &mut out,
-                            &config.body_timeout_error,
-                            config.keep_alive,
-                        )
-                        .await;
+        let close = framing.close;
+        let end = framing.head_len + framing.body_len;
+        let raw = if framing.hot {
+            if buf.len() < end {
+                // The buffer grows as the body arrives: a declared length reserves nothing.
+                let body_start = Instant::now();
+                while buf.len() < end {
+                    let received = buf.len() - framing.head_len;
+                    let deadline = body_deadline(config, body_start, received);
+                    match read_more(&mut stream, &mut buf, deadline).await {
+                        Read::Data => {}
+                        Read::Closed => return,
+                        Read::Timeout => {
+                            bump(&shared.stats.body_timeouts);
+                            return fail(
+                                &mut stream,
+                                &mut out,
+                                &config.body_timeout_error,
+                                config.keep_alive,
+                            )
+                            .await;
+                        }
                     }
                 }
             }
-        }
-        let Some(raw) = hot_tx(&buf[head_len..end]) else {
-            return tunnel(&shared, stream, buf, peer).await;
+            hot_tx(&buf[framing.head_len..end])
+        } else {
+            None
+        };
+        let Some(raw) = raw else {
+            let forwarded = forward(&shared, &mut stream, &mut buf, framing, &mut upstream, peer);
+            match forwarded.await {
+                Forwarded::Next => {}
+                Forwarded::Tunnel(up) => return tunnel(&shared, stream, buf, peer, Some(up)).await,
+                Forwarded::Closed => return,
+            }
+            shrink(&mut buf);
+            if close {
+                let _ = stream.shutdown().await;
+                return;
+            }
+            continue;
         };
         buf.drain(..end);
-        if buf.capacity() > MAX_KEPT_BUFFER && buf.len() <= READ_CHUNK {
-            buf.shrink_to(READ_CHUNK);
-        }
+        shrink(&mut buf);
 
         if shared.inflight.fetch_add(1, Ordering::AcqRel) >= config.max_inflight {
             shared.inflight.fetch_sub(1, Ordering::AcqRel);
@@ -533,6 +747,311 @@ async fn serve(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr) {
     }
 }
 
+// ---------------------------------------------------------------- forwarding
+
+/// A client connection's own connection to the backend, for its forwarded requests.
+struct Upstream {
+    stream: UnixStream,
+    /// Response bytes read and not relayed yet.
+    buf: Vec<u8>,
+    /// It has carried a whole exchange: when it fails before any answer, that
+    /// may be the backend closing it as idle just as the request went out.
+    reused: bool,
+}
+
+impl Upstream {
+    /// Not closed by the backend while idle, and nothing unasked-for to read.
+    fn idle_and_open(&self) -> bool {
+        let mut byte = [0u8; 1];
+        matches!(
+            self.stream.try_read(&mut byte),
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock
+        )
+    }
+
+    /// Reads more of the response; false when the backend closed or failed.
+    async fn read(&mut self) -> bool {
+        if self.buf.capacity() - self.buf.len() < READ_CHUNK / 4 {
+            self.buf.reserve(READ_CHUNK);
+        }
+        matches!(self.stream.read_buf(&mut self.buf).await, Ok(read) if read > 0)
+    }
+}
+
+async fn connect_backend(shared: &Shared) -> Option<UnixStream> {
+    match UnixStream::connect(&shared.config.backend).await {
+        Ok(backend) => {
+            bump(&shared.stats.backend_connections);
+            Some(backend)
+        }
+        Err(_) => {
+            bump(&shared.stats.backend_errors);
+            None
+        }
+    }
+}
+
+/// Writes all of `bytes` to the client within `wait`; false if it could not.
+async fn send(client: &mut TcpStream, bytes: &[u8], wait: Duration) -> bool {
+    bytes.is_empty()
+        || matches!(
+            timeout_at(Instant::now() + wait, client.write_all(bytes)).await,
+            Ok(Ok(()))
+        )
+}
+
+enum Forwarded {
+    /// Answered: the connection reads its next request.
+    Next,
+    /// The answer cannot be delimited: the connection is a tunnel on this backend connection.
+    Tunnel(Upstream),
+    /// The connection is over (client gone, backend failed, body timeout answered).
+    Closed,
+}
+
+enum Sent {
+    Whole,
+    ClientGone,
+    BodyTimeout,
+    BackendFailed,
+}
+
+/// Forwards the request at the start of `buf` (its head complete) to the
+/// backend and relays the answer; the request's bytes are gone from `buf` after.
+///
+/// A request received whole is kept until its answer begins: if the backend
+/// closes a reused connection before answering (its idle close racing the
+/// request), the request is sent once more on a new connection.
+async fn forward(
+    shared: &Shared,
+    client: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    framing: Framing,
+    upstream: &mut Option<Upstream>,
+    peer: SocketAddr,
+) -> Forwarded {
+    bump(&shared.stats.forwarded);
+    let config = &shared.config;
+    let end = framing.head_len + framing.body_len;
+    let whole = buf.len() >= end;
+    if upstream.as_ref().is_some_and(|up| !up.idle_and_open()) {
+        *upstream = None;
+    }
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let preface = match upstream {
+            Some(_) => Vec::new(),
+            None => {
+                let Some(stream) = connect_backend(shared).await else {
+                    return Forwarded::Closed;
+                };
+                *upstream = Some(Upstream {
+                    stream,
+                    buf: Vec::with_capacity(READ_CHUNK),
+                    reused: false,
+                });
+                proxy_line(peer, client.local_addr().ok())
+            }
+        };
+        let Some(up) = upstream.as_mut() else {
+            return Forwarded::Closed;
+        };
+        let retry = whole && up.reused && attempt == 1;
+        let sent = if whole {
+            send_whole(&mut up.stream, preface, &buf[..end]).await
+        } else {
+            stream_request(config, client, &mut up.stream, preface, buf, framing).await
+        };
+        // A write the backend refused: its answer may be waiting all the same.
+        // Not to be used again; if part of the body was not read from the
+        // client, the client connection cannot go on either.
+        let (broken, unread) = match sent {
+            Sent::Whole => (false, false),
+            Sent::BackendFailed => (true, !whole),
+            Sent::ClientGone => return Forwarded::Closed,
+            Sent::BodyTimeout => {
+                bump(&shared.stats.body_timeouts);
+                let mut out = Vec::new();
+                fail(
+                    client,
+                    &mut out,
+                    &config.body_timeout_error,
+                    config.keep_alive,
+                )
+                .await;
+                return Forwarded::Closed;
+            }
+        };
+        let relayed = relay(client, up, framing.head_method, config.keep_alive).await;
+        if whole && matches!(relayed, Relay::Done | Relay::Tunnel) {
+            buf.drain(..end);
+        }
+        match relayed {
+            Relay::Done => {
+                if broken || !up.buf.is_empty() {
+                    // Bytes after the answer were not asked for: not this connection again.
+                    *upstream = None;
+                } else {
+                    up.reused = true;
+                    shrink(&mut up.buf);
+                }
+                if unread {
+                    let _ = client.shutdown().await;
+                    return Forwarded::Closed;
+                }
+                return Forwarded::Next;
+            }
+            Relay::Tunnel => return upstream.take().map_or(Forwarded::Closed, Forwarded::Tunnel),
+            Relay::ClientGone => return Forwarded::Closed,
+            Relay::BackendFailed { nothing_received } => {
+                *upstream = None;
+                if !(nothing_received && retry) {
+                    bump(&shared.stats.backend_errors);
+                    return Forwarded::Closed;
+                }
+            }
+        }
+    }
+}
+
+/// Writes the PROXY line if any and a request received whole, in one write.
+async fn send_whole(backend: &mut UnixStream, mut preface: Vec<u8>, request: &[u8]) -> Sent {
+    let written = if preface.is_empty() {
+        backend.write_all(request).await
+    } else {
+        preface.extend_from_slice(request);
+        backend.write_all(&preface).await
+    };
+    match written {
+        Ok(()) => Sent::Whole,
+        Err(_) => Sent::BackendFailed,
+    }
+}
+
+/// Writes the PROXY line if any and the request's bytes at hand, then copies
+/// the rest of its body as it arrives, within the body deadline; `buf` holds
+/// only what follows the request after.
+async fn stream_request(
+    config: &Config,
+    client: &mut TcpStream,
+    backend: &mut UnixStream,
+    mut preface: Vec<u8>,
+    buf: &mut Vec<u8>,
+    framing: Framing,
+) -> Sent {
+    let body_start = Instant::now();
+    let mut received = buf.len() - framing.head_len;
+    let mut left = framing.head_len + framing.body_len - buf.len();
+    preface.extend_from_slice(buf);
+    buf.clear();
+    if backend.write_all(&preface).await.is_err() {
+        return Sent::BackendFailed;
+    }
+    drop(preface);
+    while left > 0 {
+        match read_more(client, buf, body_deadline(config, body_start, received)).await {
+            Read::Data => {}
+            Read::Closed => return Sent::ClientGone,
+            Read::Timeout => return Sent::BodyTimeout,
+        }
+        let take = left.min(buf.len());
+        if backend.write_all(&buf[..take]).await.is_err() {
+            return Sent::BackendFailed;
+        }
+        buf.drain(..take);
+        left -= take;
+        received += take;
+    }
+    Sent::Whole
+}
+
+enum Relay {
+    /// The whole response was relayed.
+    Done,
+    /// The response cannot be delimited; its bytes read so far are in the upstream's buffer.
+    Tunnel,
+    ClientGone,
+    BackendFailed {
+        nothing_received: bool,
+    },
+}
+
+/// Relays one response (after any interim ones) from the backend to the client.
+async fn relay(
+    client: &mut TcpStream,
+    up: &mut Upstream,
+    head_method: bool,
+    wait: Duration,
+) -> Relay {
+    let mut relayed = false;
+    let (head_len, body) = loop {
+        match parse_response(&up.buf, head_method) {
+            ResponseHead::Partial => {
+                if !up.read().await {
+                    let nothing_received = !relayed && up.buf.is_empty();
+                    return Relay::BackendFailed { nothing_received };
+                }
+            }
+            ResponseHead::Interim(len) => {
+                if !send(client, &up.buf[..len], wait).await {
+                    return Relay::ClientGone;
+                }
+                up.buf.drain(..len);
+                relayed = true;
+            }
+            ResponseHead::Final { head_len, body } => break (head_len, body),
+            ResponseHead::Tunnel => return Relay::Tunnel,
+        }
+    };
+    let failed = Relay::BackendFailed {
+        nothing_received: false,
+    };
+    match body {
+        Body::Empty | Body::Length(_) => {
+            let mut left = match body {
+                Body::Length(len) => head_len as u64 + len,
+                _ => head_len as u64,
+            };
+            loop {
+                let take = left.min(up.buf.len() as u64) as usize;
+                if !send(client, &up.buf[..take], wait).await {
+                    return Relay::ClientGone;
+                }
+                up.buf.drain(..take);
+                left -= take as u64;
+                if left == 0 {
+                    return Relay::Done;
+                }
+                if !up.read().await {
+                    return failed;
+                }
+            }
+        }
+        Body::Chunked => {
+            let mut state = Chunked::Size;
+            let mut framed = head_len;
+            loop {
+                match chunked_advance(&mut state, &up.buf[framed..]) {
+                    Ok(len) => framed += len,
+                    Err(()) => return failed,
+                }
+                if !send(client, &up.buf[..framed], wait).await {
+                    return Relay::ClientGone;
+                }
+                up.buf.drain(..framed);
+                framed = 0;
+                if state == Chunked::Done {
+                    return Relay::Done;
+                }
+                if !up.read().await {
+                    return failed;
+                }
+            }
+        }
+    }
+}
+
 /// `PROXY TCP4|TCP6 <client ip> <local ip> <client port> <local port>\r\n`.
 fn proxy_line(peer: SocketAddr, local: Option<SocketAddr>) -> Vec<u8> {
     let Some(local) = local else {
@@ -556,32 +1075,55 @@ fn proxy_line(peer: SocketAddr, local: Option<SocketAddr>) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Hands the connection to the Python server: PROXY line, the unanswered bytes, then both ways.
+/// Hands the connection to the Python server for the rest of its life.
+///
+/// Without `upstream` (a request the front cannot delimit): a new backend
+/// connection, the PROXY line, the unanswered bytes, then both ways. With it
+/// (a response the front cannot delimit): the response's bytes read so far go
+/// to the client, the client's unanswered bytes to that backend connection,
+/// then both ways.
 ///
 /// The tunnel ends when the server's side ends (its answers are all written,
 /// then the client is closed); the client's end of input is passed on as a
 /// half-close, so a client that shuts its writing side still gets its answer.
-async fn tunnel(shared: &Shared, client: TcpStream, buf: Vec<u8>, peer: SocketAddr) {
+async fn tunnel(
+    shared: &Shared,
+    mut client: TcpStream,
+    buf: Vec<u8>,
+    peer: SocketAddr,
+    upstream: Option<Upstream>,
+) {
     bump(&shared.stats.tunneled);
-    let mut preface = proxy_line(peer, client.local_addr().ok());
-    let mut backend = match UnixStream::connect(&shared.config.backend).await {
-        Ok(backend) => backend,
-        Err(_) => {
-            bump(&shared.stats.backend_errors);
-            return;
+    let (backend, pending) = match upstream {
+        Some(up) => {
+            if client.write_all(&up.buf).await.is_err() {
+                return;
+            }
+            (up.stream, buf)
+        }
+        None => {
+            let mut preface = proxy_line(peer, client.local_addr().ok());
+            let Some(mut backend) = connect_backend(shared).await else {
+                return;
+            };
+            preface.extend_from_slice(&buf);
+            drop(buf);
+            if backend.write_all(&preface).await.is_err() {
+                bump(&shared.stats.backend_errors);
+                return;
+            }
+            (backend, Vec::new())
         }
     };
-    preface.extend_from_slice(&buf);
-    drop(buf);
-    if backend.write_all(&preface).await.is_err() {
-        bump(&shared.stats.backend_errors);
-        return;
-    }
-    drop(preface);
     let (mut client_read, mut client_write) = client.into_split();
     let (mut backend_read, mut backend_write) = backend.into_split();
     let upstream = tokio::spawn(async move {
-        let _ = tokio::io::copy(&mut client_read, &mut backend_write).await;
+        // After a response said `connection: close`, the backend may refuse these: its answer is
+        // still relayed.
+        if backend_write.write_all(&pending).await.is_ok() {
+            drop(pending);
+            let _ = tokio::io::copy(&mut client_read, &mut backend_write).await;
+        }
         let _ = backend_write.shutdown().await;
     });
     let _ = tokio::io::copy(&mut backend_read, &mut client_write).await;
@@ -643,7 +1185,7 @@ fn check_status(status: u16) -> PyResult<()> {
 }
 
 /// The native HTTP/1.1 front end: answers single-transaction submissions,
-/// tunnels every other connection to the Python server (see the module doc).
+/// forwards or tunnels every other request to the Python server (see the module doc).
 #[pyclass(frozen, module = "finchain_native")]
 pub struct Front {
     shared: Arc<Shared>,
@@ -794,7 +1336,8 @@ impl Front {
     }
 
     /// Counters: accepted, hot, tunneled, timeouts, busy, head_timeouts,
-    /// body_timeouts, backend_errors; gauges: inflight, queued.
+    /// body_timeouts, backend_errors, forwarded, backend_connections; gauges:
+    /// inflight, queued.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let shared = &self.shared;
         let stats = &shared.stats;
@@ -808,6 +1351,8 @@ impl Front {
             ("head_timeouts", &stats.head_timeouts),
             ("body_timeouts", &stats.body_timeouts),
             ("backend_errors", &stats.backend_errors),
+            ("forwarded", &stats.forwarded),
+            ("backend_connections", &stats.backend_connections),
         ] {
             dict.set_item(key, counter.load(Ordering::Relaxed))?;
         }
@@ -856,34 +1401,140 @@ mod tests {
 
     #[test]
     fn heads() {
-        let hot = |head: &[u8]| matches!(parse_head(head, 100), Head::Hot { .. });
+        let framed = |head: &[u8]| match parse_head(head, 100) {
+            Head::Framed(framing) => Some(framing),
+            _ => None,
+        };
+        let hot = |head: &[u8]| framed(head).is_some_and(|framing| framing.hot);
         let base =
             b"POST /v1/txs HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: 10\r\n";
         let with = |extra: &[u8]| [&base[..], extra, b"\r\n"].concat();
         assert!(hot(&with(b"")));
-        assert!(matches!(
-            parse_head(&with(b"Connection: keep-alive, close\r\n"), 100),
-            Head::Hot {
-                body_len: 10,
-                close: true,
-                ..
-            }
-        ));
+        let close = framed(&with(b"Connection: keep-alive, close\r\n")).unwrap();
+        assert!(close.hot && close.close && close.body_len == 10 && !close.head_method);
         assert!(matches!(parse_head(base, 100), Head::Partial));
-        assert!(!hot(&with(b"content-length: 10\r\n")));
-        assert!(!hot(&with(b"transfer-encoding: chunked\r\n")));
-        assert!(!hot(&with(b"expect: 100-continue\r\n")));
-        assert!(!hot(&with(b"upgrade: websocket\r\n")));
-        assert!(!hot(&with(b"").replace_first(b"10", b"+1")));
-        assert!(!hot(&with(b"").replace_first(b"10", b"101")));
+        // Not hot, but delimited: forwarded.
+        for head in [
+            with(b"").replace_first(b"/v1/txs", b"/v1/txs?mode=commit"),
+            with(b"").replace_first(b"json", b"jsonx"),
+            with(b"content-type: application/json\r\n"),
+            b"GET /v1/status HTTP/1.1\r\nhost: x\r\n\r\n".to_vec(),
+        ] {
+            let framing = framed(&head).unwrap();
+            assert!(!framing.hot, "{}", String::from_utf8_lossy(&head));
+        }
+        let get = framed(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+        assert!(get.body_len == 0 && !get.close && !get.head_method);
+        assert!(framed(b"HEAD / HTTP/1.1\r\n\r\n").unwrap().head_method);
         assert!(!hot(
-            &with(b"").replace_first(b"/v1/txs", b"/v1/txs?mode=commit")
+            &with(b"").replace_first(b"content-length: 10\r\n", b"")
         ));
+        // Not delimited: tunneled.
+        for head in [
+            with(b"content-length: 10\r\n"),
+            with(b"transfer-encoding: chunked\r\n"),
+            with(b"expect: 100-continue\r\n"),
+            with(b"upgrade: websocket\r\n"),
+            with(b"connection: Upgrade\r\n"),
+            with(b"").replace_first(b"10", b"+1"),
+            with(b"").replace_first(b"10", b"101"),
+            with(b"").replace_first(b"HTTP/1.1", b"HTTP/1.0"),
+            b"GET / HTTP/1.1\r\nbad line\r\n\r\n".to_vec(),
+        ] {
+            assert!(
+                matches!(parse_head(&head, 100), Head::Tunnel),
+                "{}",
+                String::from_utf8_lossy(&head)
+            );
+        }
         assert!(hot(
             &with(b"").replace_first(b"/v1/txs", b"/v1/txs?mode=sync")
         ));
-        assert!(!hot(&with(b"").replace_first(b"HTTP/1.1", b"HTTP/1.0")));
-        assert!(!hot(&with(b"").replace_first(b"json", b"jsonx")));
+    }
+
+    #[test]
+    fn responses() {
+        let parse = |head: &str| parse_response(head.as_bytes(), false);
+        let ok = "HTTP/1.1 200 OK\r\n";
+        assert_eq!(
+            parse(&format!("{ok}content-length: 5\r\n\r\nhello")),
+            ResponseHead::Final {
+                head_len: 38,
+                body: Body::Length(5)
+            }
+        );
+        assert_eq!(
+            parse(&format!(
+                "{ok}content-length: 5\r\nContent-Length: 5\r\n\r\n"
+            )),
+            ResponseHead::Final {
+                head_len: 57,
+                body: Body::Length(5)
+            }
+        );
+        let chunked = format!("{ok}Transfer-Encoding: gzip, Chunked\r\ncontent-length: 9\r\n\r\n");
+        assert_eq!(
+            parse(&chunked),
+            ResponseHead::Final {
+                head_len: chunked.len(),
+                body: Body::Chunked
+            }
+        );
+        assert_eq!(
+            parse_response(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n", true),
+            ResponseHead::Final {
+                head_len: 38,
+                body: Body::Empty
+            }
+        );
+        assert_eq!(
+            parse("HTTP/1.1 204 No Content\r\n\r\n"),
+            ResponseHead::Final {
+                head_len: 27,
+                body: Body::Empty
+            }
+        );
+        assert_eq!(
+            parse("HTTP/1.1 103 Early Hints\r\nlink: x\r\n\r\n"),
+            ResponseHead::Interim(37)
+        );
+        assert_eq!(
+            parse(&format!("{ok}content-length: 5\r\n")),
+            ResponseHead::Partial
+        );
+        for tunnel in [
+            format!("{ok}content-type: text/event-stream\r\n\r\n"),
+            format!("{ok}content-length: 5\r\nconnection: close\r\n\r\n"),
+            format!("{ok}content-length: 5\r\ncontent-length: 6\r\n\r\n"),
+            format!("{ok}content-length: -5\r\n\r\n"),
+            format!("{ok}transfer-encoding: chunked, gzip\r\n\r\n"),
+            "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\n\r\n".to_string(),
+            "HTTP/1.0 200 OK\r\ncontent-length: 5\r\n\r\n".to_string(),
+            "HTTP/1.1 200 OK\r\nbad line\r\n\r\n".to_string(),
+        ] {
+            assert_eq!(parse(&tunnel), ResponseHead::Tunnel, "{tunnel}");
+        }
+    }
+
+    #[test]
+    fn chunked_bodies() {
+        let body = b"5;ext=1\r\nhello\r\n10\r\n0123456789abcdef\r\n0\r\nx-trailer: 1\r\n\r\nNEXT";
+        let whole = body.len() - 4;
+        // Byte by byte and at once, the end is found at the same place.
+        let mut state = Chunked::Size;
+        assert_eq!(chunked_advance(&mut state, body), Ok(whole));
+        assert_eq!(state, Chunked::Done);
+        let mut state = Chunked::Size;
+        let (mut fed, mut framed) = (0, 0);
+        while state != Chunked::Done {
+            fed += 1;
+            framed += chunked_advance(&mut state, &body[framed..fed]).unwrap();
+        }
+        assert_eq!((framed, fed), (whole, whole));
+        for bad in [&b"x\r\n"[..], b"5\r\nhelloXX", b"5\nhello\r\n"] {
+            let mut state = Chunked::Size;
+            assert_eq!(chunked_advance(&mut state, bad), Err(()), "{bad:?}");
+        }
     }
 
     trait ReplaceFirst {

@@ -1,7 +1,7 @@
 //! `finchain_native`: Ed25519 verification under the ZIP 215 rules, single and
 //! batch, SM2 verification on a precomputed digest (`sm2`), the canonical
 //! DAG-CBOR writer (`dag_cbor`), and `Front`, the native HTTP/1.1 front end
-//! that answers single-transaction submissions and tunnels every other
+//! that answers single-transaction submissions and forwards every other
 //! request to the Python API server (`front`).
 //!
 //! Consensus needs every node and every code path to accept exactly the same

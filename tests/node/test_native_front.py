@@ -2,24 +2,36 @@
 
 Each test runs a real Front on a fresh 127.0.0.1 socket, a thread playing the
 core (``next_batch`` then ``respond`` with a body naming the transaction), and a
-minimal asyncio backend on a unix socket that reads the PROXY line and one HTTP
-request and answers with what it received (plain uvicorn does not read PROXY
-lines). Clients are raw sockets, so every byte sent and received is the test's.
+small asyncio backend on a unix socket standing in for uvicorn: it reads the
+PROXY line, then keeps the connection for request after request, answering each
+with what it received (a few targets answer otherwise: chunked, event stream,
+truncated, closing). Clients are raw sockets, so every byte sent and received is
+the test's.
 
 1. Hot submissions are answered natively: in turn on one kept-alive connection,
    pipelined (answers in request order), with ``mode=sync`` or an empty query.
-2. Each tunnel trigger (other path or mode, content type, duplicate key, bad or
-   escaped base64, extra member, chunked body, HTTP/1.0, ``expect``, oversized
-   head or body) reaches the backend behind ``PROXY TCP4 <client> <front>`` with
-   the request's bytes intact (``TCP6`` for an IPv6 client); a hot request followed by another on the same
-   connection is answered natively, then the rest is tunneled; a client that
-   half-closes still gets the backend's answer; no backend closes the client.
-3. Limits: ``max_inflight`` gives the ``busy`` answer (429, retry-after); an
+2. Forwarding: every other request the front can delimit (no body or a
+   ``content-length`` one, HTTP/1.1, no upgrade or ``expect``) reaches the
+   backend behind ``PROXY TCP4 <client> <front>`` (``TCP6`` for an IPv6
+   client) with its bytes intact, on a backend connection of the client
+   connection's own, reused for its next forwarded requests; after the answer
+   the connection is hot again. Bodies are streamed within the body deadline;
+   chunked answers are relayed to their end (trailers included); HEAD answers
+   have no body; the client's ``connection: close`` is honoured; a backend that
+   closed its idle connection gets a new one (a new PROXY line), also when the
+   close races the request; a backend failing mid-answer closes the client.
+3. Tunnel: each request the front cannot delimit (chunked body, HTTP/1.0,
+   ``expect``, upgrade, two lengths, oversized head or body, malformed head)
+   and each answer it cannot delimit (an event stream without length,
+   ``connection: close``) turns the connection into a tunnel, bytes streamed as
+   they come; a client that half-closes still gets its answer; no backend closes
+   the client.
+4. Limits: ``max_inflight`` gives the ``busy`` answer (429, retry-after); an
    unanswered request gets ``timeout`` (504) and the connection still serves;
    a partial head gets 408 and a close, no bytes a silent close; a slow body gets
    408 and a close; an idle kept-alive connection is closed; ``connection: close``
    is honoured.
-4. ``close()`` makes ``next_batch`` raise (also one already waiting), stops
+5. ``close()`` makes ``next_batch`` raise (also one already waiting), stops
    accepting, and is idempotent; bad arguments raise.
 """
 
@@ -55,16 +67,39 @@ READ_WAIT = 10.0  # a bound on any single socket read: every answer comes long b
 # ---------------------------------------------------------------- backend and core
 
 
-class Backend:
-    """An asyncio unix-socket server: PROXY line, one HTTP request, one answer, close.
+@dataclass
+class Exchange:
+    """One request as the backend read it."""
 
-    The answer's JSON body echoes the PROXY line and the request's raw bytes
-    (base64); both are also kept in ``received``.
+    conn: int  # the backend connection it came on, numbered from 1
+    proxy: bytes  # that connection's PROXY line
+    raw: bytes
+
+
+class Backend:
+    """A keep-alive HTTP/1.1 server on a unix socket: the PROXY line, then requests in turn.
+
+    The answer's JSON body echoes the connection number, PROXY line and request's
+    raw bytes (base64), with ``content-length``; every request is kept in
+    ``received``. It says ``connection: close`` and closes after a request that
+    says so or is not HTTP/1.1. By target path:
+
+    - ``/chunked``: the echo in two chunks (an extension, a pause, a trailer);
+    - ``/events``: an event stream without length: ``data: 1``, then ``data: 2``
+      once ``release`` is set, then close;
+    - ``/truncated``: ``content-length: 100``, 10 bytes, close;
+    - ``/bye``: the echo, then close (a keep-alive expiry);
+    - ``/drop-next``: the echo; the next request on that connection is read
+      and the connection closed without an answer (an expiry racing a request);
+    - ``/ignore-close``: the echo, keeping the connection whatever the request says.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.received: list[tuple[bytes, bytes]] = []
+        self.received: list[Exchange] = []
+        self.connections = 0
+        self.closed = 0  # connections over, on either side
+        self.release = threading.Event()
         self._started = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -79,30 +114,81 @@ class Backend:
             await self._stop.wait()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        conn = self.connections
+        drop_next = False
         try:
             proxy = await reader.readline()
-            head = await reader.readuntil(b"\r\n\r\n")
-            lines = head.decode("latin-1").lower().split("\r\n")
-            body = b""
-            if "transfer-encoding: chunked" in lines:
-                body = await reader.readuntil(b"0\r\n\r\n")
-            else:
-                lengths = [line for line in lines if line.startswith("content-length:")]
-                if lengths:
-                    body = await reader.readexactly(int(lengths[0].split(":")[1]))
-            self.received.append((proxy, head + body))
-            answer = json.dumps(
-                {"proxy": proxy.decode(), "raw": base64.b64encode(head + body).decode()}
-            ).encode()
-            writer.write(
-                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
-                b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(answer), answer)
-            )
-            await writer.drain()
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                request_line, *lines = head.decode("latin-1").split("\r\n")
+                method, target, version = [*request_line.split(" "), "", ""][:3]
+                fields: dict[str, str] = {}
+                for line in lines:
+                    name, _, value = line.partition(":")
+                    fields.setdefault(name.strip().lower(), value.strip().lower())
+                body = b""
+                if fields.get("transfer-encoding") == "chunked":
+                    body = await reader.readuntil(b"0\r\n\r\n")
+                elif "content-length" in fields:
+                    body = await reader.readexactly(int(fields["content-length"]))
+                self.received.append(Exchange(conn, proxy, head + body))
+                if drop_next:
+                    return
+                path = target.split("?")[0]
+                tokens = {token.strip() for token in fields.get("connection", "").split(",")}
+                close = path != "/ignore-close" and ("close" in tokens or version != "HTTP/1.1")
+                answer = json.dumps(
+                    {
+                        "conn": conn,
+                        "proxy": proxy.decode(),
+                        "raw": base64.b64encode(head + body).decode(),
+                    }
+                ).encode()
+                if path == "/events":
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\ndata: 1\n\n"
+                    )
+                    await writer.drain()
+                    await asyncio.to_thread(self.release.wait, READ_WAIT)
+                    writer.write(b"data: 2\n\n")
+                    await writer.drain()
+                    return
+                if path == "/truncated":
+                    writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n" + b"x" * 10)
+                    await writer.drain()
+                    return
+                if path == "/chunked":
+                    half = len(answer) // 2
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                        b"transfer-encoding: chunked\r\n\r\n"
+                        b"%x;note=first\r\n%s\r\n" % (half, answer[:half])
+                    )
+                    await writer.drain()
+                    await asyncio.sleep(0.05)
+                    rest = answer[half:]
+                    writer.write(b"%x\r\n%s\r\n0\r\nx-trailer: yes\r\n\r\n" % (len(rest), rest))
+                    await writer.drain()
+                    continue
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                    b"content-length: %d\r\n%s\r\n%s"
+                    % (
+                        len(answer),
+                        b"connection: close\r\n" if close else b"",
+                        b"" if method == "HEAD" else answer,
+                    )
+                )
+                await writer.drain()
+                if close or path == "/bye":
+                    return
+                drop_next = path == "/drop-next"
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
             writer.close()
+            self.closed += 1
 
     def __enter__(self) -> Backend:
         self._thread.start()
@@ -110,6 +196,7 @@ class Backend:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release.set()
         if self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(10)
@@ -222,20 +309,36 @@ class Response:
     status: int
     headers: dict[str, str]
     body: bytes
+    trailers: dict[str, str] = field(default_factory=dict)
 
     def json(self) -> Any:
         return json.loads(self.body)
 
 
-def read_response(reader: BinaryIO) -> Response:
-    status_line = reader.readline()
-    assert status_line.startswith(b"HTTP/1.1 "), status_line
-    headers: dict[str, str] = {}
+def read_fields(reader: BinaryIO) -> dict[str, str]:
+    fields: dict[str, str] = {}
     while (line := reader.readline()) not in (b"\r\n", b""):
         name, _, value = line.decode("latin-1").partition(":")
-        headers[name.strip().lower()] = value.strip()
-    body = reader.read(int(headers["content-length"]))
-    return Response(int(status_line.split()[1]), headers, body)
+        fields[name.strip().lower()] = value.strip()
+    return fields
+
+
+def read_response(reader: BinaryIO, *, head: bool = False) -> Response:
+    """One response; its body by ``content-length`` or chunked framing (none for
+    ``head`` or without either: the caller reads on)."""
+    status_line = reader.readline()
+    assert status_line.startswith(b"HTTP/1.1 "), status_line
+    response = Response(int(status_line.split()[1]), read_fields(reader), b"")
+    if head:
+        return response
+    if "content-length" in response.headers:
+        response.body = reader.read(int(response.headers["content-length"]))
+    elif response.headers.get("transfer-encoding") == "chunked":
+        while size := int(reader.readline().split(b";")[0], 16):
+            response.body += reader.read(size)
+            assert reader.readline() == b"\r\n"
+        response.trailers = read_fields(reader)
+    return response
 
 
 def assert_closed(reader: BinaryIO) -> None:
@@ -257,18 +360,30 @@ def request(
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
+def get(target: str, *extra: str, method: str = "GET") -> bytes:
+    return "\r\n".join([f"{method} {target} HTTP/1.1", "Host: node", *extra, "", ""]).encode()
+
+
 def hot(tx: bytes, **kwargs: Any) -> bytes:
     return request(json.dumps({"tx": base64.b64encode(tx).decode()}).encode(), **kwargs)
 
 
-def tunneled(h: Harness, payload: bytes) -> None:
-    """``payload`` sent on a fresh connection reaches the backend intact behind the PROXY line."""
-    sock, reader = h.connect()
-    sock.sendall(payload)
-    answer = read_response(reader).json()
+def echoed(h: Harness, sock: socket.socket, response: Response, payload: bytes) -> int:
+    """``response`` is the backend's echo of ``payload`` behind this client's PROXY line;
+    the backend connection's number."""
+    assert response.status == 200
+    answer = response.json()
     assert answer["proxy"] == h.proxy_line(sock)
     assert base64.b64decode(answer["raw"]) == payload
-    assert_closed(reader)
+    conn: int = answer["conn"]
+    return conn
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = READ_WAIT) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
 
 
 # ---------------------------------------------------------------- 1. hot path
@@ -297,6 +412,7 @@ def test_hot_requests_on_one_kept_alive_connection_and_pipelined(
     assert [read_response(reader).json()["len"] for _ in txs] == [len(tx) for tx in txs]
     stats = h.stats()
     assert stats["accepted"] == 1 and stats["hot"] == 12 and stats["tunneled"] == 0
+    assert stats["forwarded"] == 0 and stats["backend_connections"] == 0
     assert stats["inflight"] == 0 and stats["queued"] == 0
     assert len(h.backend.received) == 0
 
@@ -311,10 +427,21 @@ def test_many_connections_at_once(harness: Callable[..., Harness]) -> None:
     assert h.stats()["hot"] == 20
 
 
-# ---------------------------------------------------------------- 2. tunnel
+def test_near_misses_stay_hot(harness: Callable[..., Harness]) -> None:
+    """What the rules allow: a charset parameter, header case, `connection: keep-alive`."""
+    h = harness()
+    sock, reader = h.connect()
+    sock.sendall(hot(b"\x01", content_type="Application/JSON ; charset=utf-8"))
+    assert read_response(reader).status == 200
+    sock.sendall(hot(b"\x02", extra=("CONNECTION: keep-alive",)))
+    assert read_response(reader).status == 200
+    assert h.stats()["tunneled"] == 0 and h.stats()["forwarded"] == 0
 
-TUNNEL_TRIGGERS = {
-    "other path": b"GET /v1/status HTTP/1.1\r\nHost: node\r\n\r\n",
+
+# ---------------------------------------------------------------- 2. forwarding
+
+FORWARDED = {
+    "other path": get("/v1/status"),
     "other hot-like path": request(b'{"tx":"AAAA"}', target="/v1/txs/"),
     "mode=commit": request(b'{"tx":"AAAA"}', target="/v1/txs?mode=commit"),
     "two queries": request(b'{"tx":"AAAA"}', target="/v1/txs?mode=sync&x=1"),
@@ -329,12 +456,198 @@ TUNNEL_TRIGGERS = {
     "extra field": request(b'{"tx":"AAAA","mode":"sync"}'),
     "not an object": request(b'["tx","AAAA"]'),
     "trailing garbage": request(b'{"tx":"AAAA"}x'),
-    "chunked body": (
-        b"POST /v1/txs HTTP/1.1\r\nHost: node\r\nContent-Type: application/json\r\n"
-        b'Transfer-Encoding: chunked\r\n\r\nd\r\n{"tx":"AAAA"}\r\n0\r\n\r\n'
+    "no content-length": (
+        b"POST /v1/txs HTTP/1.1\r\nHost: node\r\nContent-Type: application/json\r\n\r\n"
     ),
+}
+
+
+@pytest.mark.parametrize("payload", FORWARDED.values(), ids=FORWARDED.keys())
+def test_each_other_request_is_forwarded_then_the_connection_is_hot_again(
+    harness: Callable[..., Harness], payload: bytes
+) -> None:
+    h = harness()
+    sock, reader = h.connect()
+    sock.sendall(payload)
+    echoed(h, sock, read_response(reader), payload)
+    sock.sendall(hot(b"\x09"))
+    assert read_response(reader).json() == {"len": 1, "tx": "09"}
+    stats = h.stats()
+    assert stats["forwarded"] == 1 and stats["hot"] == 1 and stats["tunneled"] == 0
+    assert [exchange.raw for exchange in h.backend.received] == [payload]
+
+
+def test_reads_and_hot_submissions_share_a_connection(harness: Callable[..., Harness]) -> None:
+    """A pooled client's mix: the submission is the front's, the reads share one
+    backend connection (one PROXY line)."""
+    h = harness()
+    sock, reader = h.connect()
+    reads = [get("/v1/status"), get("/v1/accounts/a1"), get("/v1/status")]
+    sock.sendall(reads[0])
+    first = echoed(h, sock, read_response(reader), reads[0])
+    sock.sendall(hot(b"\x11"))
+    assert read_response(reader).json() == {"len": 1, "tx": "11"}
+    sock.sendall(reads[1])
+    assert echoed(h, sock, read_response(reader), reads[1]) == first
+    # Pipelined, answers in request order.
+    sock.sendall(hot(b"\x12") + reads[2] + hot(b"\x13"))
+    assert read_response(reader).json()["tx"] == "12"
+    assert echoed(h, sock, read_response(reader), reads[2]) == first
+    assert read_response(reader).json()["tx"] == "13"
+    stats = h.stats()
+    assert stats["hot"] == 3 and stats["forwarded"] == 3 and stats["tunneled"] == 0
+    assert stats["backend_connections"] == 1
+    assert [exchange.raw for exchange in h.backend.received] == reads
+    assert {exchange.proxy.decode() for exchange in h.backend.received} == {h.proxy_line(sock)}
+
+
+def test_forwarded_body_is_streamed_as_it_arrives(harness: Callable[..., Harness]) -> None:
+    h = harness()
+    payload = request(bytes(range(256)) * 15, target="/v1/blobs", content_type="x/y")
+    sock, reader = h.connect()
+    sock.sendall(payload[:200])
+    wait_for(lambda: h.stats()["forwarded"] == 1)
+    for at in range(200, len(payload), 1500):
+        time.sleep(0.05)
+        sock.sendall(payload[at : at + 1500])
+    echoed(h, sock, read_response(reader), payload)
+    sock.sendall(hot(b"\x0a"))
+    assert read_response(reader).json()["tx"] == "0a"
+
+
+def test_forwarded_body_too_slow_answers_408_and_closes(harness: Callable[..., Harness]) -> None:
+    h = harness(body_timeout=0.3, body_min_rate=1_000_000)
+    sock, reader = h.connect()
+    sock.sendall(request(b"x" * 100, target="/v1/blobs")[:-10])
+    response = read_response(reader)
+    assert (response.status, response.body) == ERRORS["body_timeout"]
+    assert_closed(reader)
+    assert h.stats()["body_timeouts"] == 1
+
+
+def test_chunked_answer_is_relayed_then_the_connection_is_hot(
+    harness: Callable[..., Harness],
+) -> None:
+    h = harness()
+    sock, reader = h.connect()
+    sock.sendall(get("/chunked"))
+    response = read_response(reader)
+    assert response.headers["transfer-encoding"] == "chunked"
+    assert response.trailers == {"x-trailer": "yes"}
+    echoed(h, sock, response, get("/chunked"))
+    sock.sendall(hot(b"\x0b"))
+    assert read_response(reader).json()["tx"] == "0b"
+    assert h.stats()["tunneled"] == 0 and len(h.backend.received) == 1
+
+
+def test_head_answer_has_no_body(harness: Callable[..., Harness]) -> None:
+    h = harness()
+    sock, reader = h.connect()
+    sock.sendall(get("/v1/status", method="HEAD"))
+    response = read_response(reader, head=True)
+    assert response.status == 200 and int(response.headers["content-length"]) > 0
+    # Had the front waited for that many body bytes, this would not be answered.
+    sock.sendall(hot(b"\x0c"))
+    assert read_response(reader).json() == {"len": 1, "tx": "0c"}
+
+
+def test_client_connection_close_is_honoured(harness: Callable[..., Harness]) -> None:
+    h = harness()
+    # The backend says close too (uvicorn does): the connection ends with its answer.
+    sock, reader = h.connect()
+    sock.sendall(get("/v1/status", "Connection: close"))
+    response = read_response(reader)
+    assert response.headers["connection"] == "close"
+    echoed(h, sock, response, get("/v1/status", "Connection: close"))
+    assert_closed(reader)
+    # The backend keeps its connection: the front closes the client's after the answer.
+    sock, reader = h.connect()
+    sock.sendall(get("/ignore-close", "Connection: close"))
+    response = read_response(reader)
+    assert "connection" not in response.headers
+    echoed(h, sock, response, get("/ignore-close", "Connection: close"))
+    assert_closed(reader)
+    wait_for(lambda: h.backend.closed == 2)
+
+
+def test_backend_closing_between_requests_gets_a_new_connection(
+    harness: Callable[..., Harness],
+) -> None:
+    h = harness()
+    sock, reader = h.connect()
+    sock.sendall(get("/bye"))
+    first = echoed(h, sock, read_response(reader), get("/bye"))
+    wait_for(lambda: h.backend.closed == 1)
+    sock.sendall(get("/v1/status"))
+    second = echoed(h, sock, read_response(reader), get("/v1/status"))  # a new PROXY line
+    assert second != first
+    stats = h.stats()
+    assert stats["backend_connections"] == 2 and stats["backend_errors"] == 0
+
+
+def test_backend_close_racing_a_request_gets_it_sent_again(
+    harness: Callable[..., Harness],
+) -> None:
+    h = harness()
+    sock, reader = h.connect()
+    sock.sendall(get("/drop-next"))
+    first = echoed(h, sock, read_response(reader), get("/drop-next"))
+    sock.sendall(get("/v1/status"))
+    second = echoed(h, sock, read_response(reader), get("/v1/status"))
+    assert second != first
+    assert [(e.conn, e.raw) for e in h.backend.received] == [
+        (first, get("/drop-next")),
+        (first, get("/v1/status")),  # read, then the connection closed unanswered
+        (second, get("/v1/status")),
+    ]
+    assert h.stats()["backend_errors"] == 0
+
+
+def test_backend_failing_mid_answer_closes_the_client(harness: Callable[..., Harness]) -> None:
+    h = harness()
+    sock, reader = h.connect()
+    sock.sendall(get("/truncated"))
+    response = read_response(reader)
+    assert response.headers["content-length"] == "100" and response.body == b"x" * 10
+    assert_closed(reader)
+    assert h.stats()["backend_errors"] == 1
+
+
+@pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6")
+def test_ipv6_client_gets_a_tcp6_proxy_line(harness: Callable[..., Harness]) -> None:
+    try:
+        h = harness(host="::1")
+    except OSError as error:
+        pytest.skip(f"no IPv6 loopback: {error}")
+    sock, reader = h.connect()
+    sock.sendall(get("/v1/status"))
+    echoed(h, sock, read_response(reader), get("/v1/status"))
+    sock.sendall(hot(b"\x06"))
+    assert read_response(reader).json() == {"len": 1, "tx": "06"}
+
+
+def test_unreachable_backend_closes_the_client(
+    harness: Callable[..., Harness], tmp_path: Path
+) -> None:
+    h = harness(backend_path=tmp_path / "nobody.sock")
+    sock, reader = h.connect()
+    sock.sendall(get("/v1/status"))
+    assert_closed(reader)
+    assert h.stats()["backend_errors"] == 1
+
+
+# ---------------------------------------------------------------- 3. tunnel
+
+CHUNKED = (
+    b"POST /v1/txs HTTP/1.1\r\nHost: node\r\nContent-Type: application/json\r\n"
+    b'Transfer-Encoding: chunked\r\n\r\nd\r\n{"tx":"AAAA"}\r\n0\r\n\r\n'
+)
+TUNNEL_TRIGGERS = {
+    "chunked body": CHUNKED,
     "HTTP/1.0": request(b'{"tx":"AAAA"}', version="HTTP/1.0"),
     "expect": request(b'{"tx":"AAAA"}', extra=("Expect: 100-continue",)),
+    "upgrade": get("/v1/ws", "Connection: Upgrade", "Upgrade: websocket"),
+    "connection upgrade": get("/v1/ws", "Connection: keep-alive, upgrade"),
     "two content-lengths": request(b'{"tx":"AAAA"}', extra=("Content-Length: 13",)),
     "oversized head": request(b'{"tx":"AAAA"}', extra=("X-Pad: " + "p" * 17_000,)),
     "oversized body": request(b'{"tx":"' + b"A" * (MAX_BODY + 4) + b'"}'),
@@ -347,87 +660,73 @@ def test_each_trigger_tunnels_with_proxy_line_and_bytes_intact(
     harness: Callable[..., Harness], payload: bytes
 ) -> None:
     h = harness()
-    tunneled(h, payload)
+    sock, reader = h.connect()
+    sock.sendall(payload)
+    response = read_response(reader)
+    echoed(h, sock, response, payload)
+    if response.headers.get("connection") == "close":
+        assert_closed(reader)
+    else:  # the rest of the connection is the backend's: a hot request too
+        sock.sendall(hot(b"\x08"))
+        echoed(h, sock, read_response(reader), hot(b"\x08"))
     stats = h.stats()
-    assert stats["tunneled"] == 1 and stats["hot"] == 0
-    assert h.backend.received[0][1] == payload
+    assert stats["tunneled"] == 1 and stats["hot"] == 0 and stats["forwarded"] == 0
+    assert h.backend.received[0].raw == payload
 
 
-def test_near_misses_stay_hot(harness: Callable[..., Harness]) -> None:
-    """What the rules allow: a charset parameter, header case, `connection: keep-alive`."""
+def test_forwarded_then_a_trigger_tunnels_on_a_new_backend_connection(
+    harness: Callable[..., Harness],
+) -> None:
     h = harness()
     sock, reader = h.connect()
-    sock.sendall(hot(b"\x01", content_type="Application/JSON ; charset=utf-8"))
-    assert read_response(reader).status == 200
-    sock.sendall(hot(b"\x02", extra=("CONNECTION: keep-alive",)))
-    assert read_response(reader).status == 200
-    assert h.stats()["tunneled"] == 0
+    sock.sendall(get("/v1/status"))
+    first = echoed(h, sock, read_response(reader), get("/v1/status"))
+    sock.sendall(CHUNKED)
+    assert echoed(h, sock, read_response(reader), CHUNKED) != first
+    assert h.stats()["tunneled"] == 1 and h.stats()["backend_connections"] == 2
 
 
-@pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6")
-def test_ipv6_client_gets_a_tcp6_proxy_line(harness: Callable[..., Harness]) -> None:
-    try:
-        h = harness(host="::1")
-    except OSError as error:
-        pytest.skip(f"no IPv6 loopback: {error}")
-    tunneled(h, b"GET /v1/status HTTP/1.1\r\nHost: node\r\n\r\n")
-    sock, reader = h.connect()
-    sock.sendall(hot(b"\x06"))
-    assert read_response(reader).json() == {"len": 1, "tx": "06"}
-
-
-def test_hot_then_the_rest_of_the_connection_is_tunneled(harness: Callable[..., Harness]) -> None:
+def test_event_stream_turns_into_a_tunnel_streaming_as_it_comes(
+    harness: Callable[..., Harness],
+) -> None:
     h = harness()
     sock, reader = h.connect()
-    other = b"GET /v1/events HTTP/1.1\r\nHost: node\r\n\r\n"
-    sock.sendall(hot(b"\x07") + other)  # pipelined: the second is already buffered
-    assert read_response(reader).json() == {"len": 1, "tx": "07"}
-    answer = read_response(reader).json()
-    assert answer["proxy"] == h.proxy_line(sock)
-    assert base64.b64decode(answer["raw"]) == other
+    sock.sendall(get("/v1/status"))
+    echoed(h, sock, read_response(reader), get("/v1/status"))
+    sock.sendall(get("/events"))
+    response = read_response(reader)
+    assert response.headers["content-type"] == "text/event-stream"
+    assert "content-length" not in response.headers and response.body == b""
+    assert reader.readline() == b"data: 1\n" and reader.readline() == b"\n"  # before the rest
+    h.backend.release.set()
+    assert reader.readline() == b"data: 2\n" and reader.readline() == b"\n"
     assert_closed(reader)
-    assert h.stats()["hot"] == 1 and h.stats()["tunneled"] == 1
+    stats = h.stats()
+    assert stats["forwarded"] == 2 and stats["tunneled"] == 1
+    assert stats["backend_connections"] == 1
 
 
 def test_partial_request_is_tunneled_whole(harness: Callable[..., Harness]) -> None:
     """The tunnel forwards bytes of a request whose body is still arriving."""
     h = harness()
-    payload = request(b'{"tx":"AAAA"}', target="/v1/other")
     sock, reader = h.connect()
-    sock.sendall(payload[:-5])
+    sock.sendall(CHUNKED[:-12])
     wait_for(lambda: h.stats()["tunneled"] == 1)
-    sock.sendall(payload[-5:])
-    assert base64.b64decode(read_response(reader).json()["raw"]) == payload
+    sock.sendall(CHUNKED[-12:])
+    echoed(h, sock, read_response(reader), CHUNKED)
 
 
-def test_half_closed_client_gets_its_tunneled_answer(harness: Callable[..., Harness]) -> None:
+def test_half_closed_client_gets_its_answer(harness: Callable[..., Harness]) -> None:
     h = harness()
-    sock, reader = h.connect()
-    payload = b"GET /v1/status HTTP/1.1\r\nHost: node\r\n\r\n"
-    sock.sendall(payload)
-    sock.shutdown(socket.SHUT_WR)
-    assert base64.b64decode(read_response(reader).json()["raw"]) == payload
-    assert_closed(reader)
+    for payload in [get("/v1/status"), CHUNKED]:  # forwarded, tunneled
+        sock, reader = h.connect()
+        sock.sendall(payload)
+        sock.shutdown(socket.SHUT_WR)
+        echoed(h, sock, read_response(reader), payload)
+        assert_closed(reader)
 
 
-def test_unreachable_backend_closes_the_client(
-    harness: Callable[..., Harness], tmp_path: Path
-) -> None:
-    h = harness(backend_path=tmp_path / "nobody.sock")
-    sock, reader = h.connect()
-    sock.sendall(b"GET /v1/status HTTP/1.1\r\nHost: node\r\n\r\n")
-    assert_closed(reader)
-    assert h.stats()["backend_errors"] == 1
-
-
-# ---------------------------------------------------------------- 3. limits
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = READ_WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
+# ---------------------------------------------------------------- 4. limits
 
 
 def test_busy_then_timeout_then_the_connection_still_serves(
@@ -534,7 +833,7 @@ def test_connection_close_is_honoured(harness: Callable[..., Harness]) -> None:
     assert_closed(reader)
 
 
-# ---------------------------------------------------------------- 4. lifecycle
+# ---------------------------------------------------------------- 5. lifecycle
 
 
 def test_close_makes_next_batch_raise_and_stops_accepting(harness: Callable[..., Harness]) -> None:
