@@ -9,10 +9,14 @@ mode, body ``{"tx": "<canonical base64>"}``) for this module's ingress thread,
 which admits each queued bunch as one micro-batch through ``NodeService.admit``
 and hands back the answers, encoded exactly as the API's route encodes them.
 
-Every other connection, from its first request that is not of that shape, is
-handed whole to the full Python API (uvicorn on a unix socket in a private
-directory, with a PROXY protocol line naming the client), which gives every
-other route and every documented error: malformed HTTP, limits, event streams.
+Every other request goes to the full Python API (uvicorn on a unix socket in a
+private directory, behind a PROXY protocol line naming the client), which gives
+every other route and every documented error: malformed HTTP, limits, event
+streams. The front forwards such requests one by one over a backend
+connection of the client connection's own and relays each answer, so a client
+that reads and submits on one kept-alive connection keeps the fast path; what
+it cannot delimit (a chunked upload, an upgrade, HTTP/1.0, a malformed head, an
+answer without a length) turns the connection into a plain tunnel from there.
 The front itself answers only what it must time: 429 when ``max_concurrency``
 single submissions already wait, 504 past ``request_timeout``, 408 for a head
 or body that does not arrive; those bodies are encoded here, by the API's own
