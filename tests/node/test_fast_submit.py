@@ -18,7 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from finchain.client import builders as b
 from finchain.engines.solo.node import SoloNode
@@ -232,3 +235,23 @@ def test_loop_relay_delivers_a_bunch_with_one_wake_up() -> None:
         assert isinstance(results[7], ValueError)
 
     asyncio.run(scenario())
+
+
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        st.dictionaries(
+            st.sampled_from(["tx", "mode", "tx ", "TX"]),
+            st.one_of(
+                st.text(max_size=20),
+                st.integers(-(2**63), 2**63 - 1),
+                st.binary(max_size=12).map(_b64),
+            ),
+            max_size=3,
+        ).map(lambda d: orjson.dumps(d)),
+    )
+)
+def test_plain_tx_never_raises_and_takes_only_one_tx_field(body: bytes) -> None:
+    raw = plain_tx(body)
+    if raw is not None:
+        assert orjson.loads(body) == {"tx": _b64(raw)} and body.count(b'"tx"') == 1
