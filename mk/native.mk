@@ -1,5 +1,5 @@
-# finchain_native (native/, Rust): ZIP 215 Ed25519 verification, SM2 verification and the
-# canonical DAG-CBOR encoder.
+# finchain_native (native/, Rust): ZIP 215 Ed25519 verification, SM2 verification, the
+# canonical DAG-CBOR encoder and the node's HTTP front end (Front).
 #
 #   make native   build the wheel with maturin (the version pinned in pyproject.toml's dev extra)
 #                 once per hash of native/'s sources into $(CACHE_DIR)/native/<hash>/, with cargo's
