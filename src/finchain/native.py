@@ -17,10 +17,10 @@ from __future__ import annotations
 
 BUILD_HINT = (
     "finchain_native, finchain's Rust extension (Ed25519 and SM2 verification, canonical "
-    "DAG-CBOR, the HTTP front end), cannot be imported in this Python ({reason}). Build and install it from a "
-    "finchain source tree: `make native` (builds the wheel with maturin and installs it into "
-    "the project's .venv), or `pip install ./native` into your own environment (needs a Rust "
-    "toolchain, rustc 1.87 or newer, e.g. from https://rustup.rs)."
+    "DAG-CBOR, the HTTP front end), cannot be imported in this Python ({reason}). Build and "
+    "install it from a finchain source tree: `make native` (builds the wheel with maturin and "
+    "installs it into the project's .venv), or `pip install ./native` into your own "
+    "environment (needs a Rust toolchain, rustc 1.87 or newer, e.g. from https://rustup.rs)."
 )
 
 try:
