@@ -130,6 +130,12 @@ def sync_and_async_submission(net: CometNetwork, writer: CometNode) -> None:
         code(ErrBadNonce),
         code(ErrMalformed),
     ]
+    # one transaction a request in sync mode: the native front end's path, CheckTx's codes
+    single = [writer.api.submit_tx(r, mode="sync", check=False) for r in (replayed, b"\x00junk")]
+    assert [(r.check.codespace, r.check.code) for r in single if r.check] == [
+        code(ErrBadNonce),
+        code(ErrMalformed),
+    ]
     duplicate = writer.api.submit_batch([good], mode="sync")[0]
     assert duplicate.check is not None and (duplicate.check.codespace, duplicate.check.code) in {
         code(ErrDuplicateTx),
