@@ -131,7 +131,13 @@ class ApiServing:
             if self.server.should_exit:
                 return
             time.sleep(0.01)
-        self._front.start(self._listener)
+        try:
+            self._front.start(self._listener)
+        except Exception:
+            # Nobody would ever accept on the public socket: stop the node instead.
+            log.exception("the native front end could not start; stopping")
+            self.server.should_exit = True
+            return
         self._listener = None  # the front owns it now
 
 
