@@ -35,7 +35,12 @@ from finchain.errors import FinchainError
 from finchain.native import Front
 from finchain.node.api.calls import timeout_error
 from finchain.node.api.encode import submit_json
-from finchain.node.api.errors import ErrRequestTimeout, ErrTooManyRequests, encode_error
+from finchain.node.api.errors import (
+    ErrInternal,
+    ErrRequestTimeout,
+    ErrTooManyRequests,
+    encode_error,
+)
 from finchain.node.api.fastsubmit import SUBMIT_HINT
 from finchain.node.api.limits import ApiLimits
 from finchain.node.api.responses import encode_json
@@ -141,6 +146,10 @@ class NativeFront:
             return [(request_id, status, body) for request_id in ids]
         except FutureTimeout:
             return []  # the front answers each with 504 at its own deadline
+        except Exception:  # a bug: answered as the API's LastResort would, the thread lives on
+            log.exception("unhandled error admitting %d single submissions", len(ids))
+            status, body = encode_error(ErrInternal("internal error: see the node log"))
+            return [(request_id, status, body) for request_id in ids]
         return [
             (request_id, 200, encode_json(submit_json(result)))
             for request_id, result in zip(ids, results, strict=True)
