@@ -14,7 +14,8 @@
 //! - `POST /v1/txs` in HTTP/1.1, with no query, an empty one or `mode=sync`;
 //!   the head fits in `MAX_HEAD` bytes and `httparse` accepts it;
 //! - exactly one `content-type` whose media type is `application/json`,
-//!   exactly one `content-length` of digits only and at most `max_body`, and
+//!   exactly one `content-length` of digits only and at most `max_body` and
+//!   `HOT_MAX_BODY` (64 KiB: a longer body is forwarded, streamed), and
 //!   no `transfer-encoding`, `expect` or `upgrade` header;
 //! - the body is `{"tx":"…"}` (JSON whitespace allowed around the tokens, the
 //!   key spelled literally, no other member) and the string is non-empty
@@ -47,14 +48,24 @@
 //! The Python server thus answers malformed requests, other routes and modes,
 //! event streams and oversized heads or bodies with its own JSON errors.
 //!
+//! A head with a bare LF line end (llhttp refuses it, httparse takes it) and a
+//! CONNECT (an upgrade to llhttp) are tunneled too: neither is framed nor
+//! answered here, so the front never delimits a request differently from the
+//! Python server's parser.
+//!
 //! Deadlines: the head must complete within `head_timeout` of its first byte
 //! (of the accept for a connection's first request): 408 and close if some of
 //! it arrived, silent close if nothing did; the body within `body_timeout`
 //! plus one second per `body_min_rate` bytes received (408 and close); Python
 //! must answer within `request_timeout` (504, the connection stays usable);
-//! an idle kept-alive connection is closed after `keep_alive`. At most
+//! an idle kept-alive connection is closed after `keep_alive`, and so is one
+//! (tunneled too) whose client takes no answer bytes for `keep_alive`. At most
 //! `max_inflight` hot requests wait for Python at once; the next ones get
-//! 429 with `retry-after: 1` at once.
+//! 429 with `retry-after: 1` at once; a request that expires unanswered leaves
+//! the queue if Python has not taken it, so the queue holds at most
+//! `max_inflight`. At most `max_connections` client connections are served at
+//! once (each with at most one backend connection); the next wait in the
+//! listening socket's backlog.
 //!
 //! Python is woken through a Mutex+Condvar queue (one wake-up when the queue
 //! turns non-empty; `next_batch` drains it with the GIL released); answers go
@@ -77,7 +88,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UnixStream};
 use tokio::runtime::Runtime;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Semaphore};
 use tokio::time::{timeout_at, Instant};
 
 /// The request line and headers of a hot request must fit in this many bytes
@@ -92,6 +103,16 @@ const MAX_HEADERS: usize = 64;
 const READ_CHUNK: usize = 8 * 1024;
 /// A connection's read buffer is shrunk back after a request that grew it beyond this.
 const MAX_KEPT_BUFFER: usize = 64 * 1024;
+/// A hot request's body is held whole in memory until Python answers: a longer
+/// one (a large transaction) is forwarded, its body streamed, so that the
+/// Python server's own bound on bodies received at once (`max_uploads`) holds
+/// for it; otherwise each connection could hold `max_body` (16 MiB by default).
+const HOT_MAX_BODY: usize = 64 * 1024;
+/// The longest any deadline is set ahead (a longer configured one is cut to it).
+const LONGEST_WAIT: Duration = Duration::from_secs(365 * 24 * 3600);
+/// Client connections served at once unless `max_connections` says otherwise;
+/// the next ones wait in the listening socket's backlog.
+const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 /// The hot path's only target, and the only query values it accepts.
 const HOT_PATH: &[u8] = b"/v1/txs";
 const HOT_QUERIES: [&[u8]; 2] = [b"", b"mode=sync"];
@@ -254,6 +275,12 @@ fn parse_head(buf: &[u8], max_body: usize) -> Head {
         return Head::Tunnel;
     }
     let method = request.method.unwrap_or("");
+    // httparse takes a bare LF as a line end, llhttp refuses it; llhttp treats
+    // CONNECT as an upgrade (the bytes after its head are no request): both are
+    // for the Python server to judge, never framed (nor answered) here.
+    if method == "CONNECT" || bare_lf(&buf[..head_len]) {
+        return Head::Tunnel;
+    }
     let mut hot = method == "POST" && {
         let target = request.path.unwrap_or("").as_bytes();
         match target.iter().position(|&byte| byte == b'?') {
@@ -300,9 +327,16 @@ fn parse_head(buf: &[u8], max_body: usize) -> Head {
         head_len,
         body_len: body_len.unwrap_or(0),
         close,
-        hot: hot && content_type == 1 && body_len.is_some(),
+        hot: hot && content_type == 1 && body_len.is_some_and(|len| len <= HOT_MAX_BODY),
         head_method: method == "HEAD",
     })
+}
+
+/// A line feed not preceded by a carriage return.
+fn bare_lf(head: &[u8]) -> bool {
+    head.iter()
+        .enumerate()
+        .any(|(at, &byte)| byte == b'\n' && (at == 0 || head[at - 1] != b'\r'))
 }
 
 /// How the end of a backend response is found.
@@ -585,7 +619,9 @@ async fn fail(stream: &mut TcpStream, out: &mut Vec<u8>, canned: &Canned, wait: 
 fn body_deadline(config: &Config, start: Instant, received: usize) -> Instant {
     let mut deadline = start + config.body_timeout;
     if config.body_min_rate > 0 {
-        deadline += Duration::from_secs_f64(received as f64 / config.body_min_rate as f64);
+        let extra = received as f64 / config.body_min_rate as f64;
+        deadline += Duration::try_from_secs_f64(extra)
+            .map_or(LONGEST_WAIT, |extra| extra.min(LONGEST_WAIT));
     }
     deadline
 }
@@ -696,8 +732,9 @@ async fn serve(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr) {
         buf.drain(..end);
         shrink(&mut buf);
 
-        if shared.inflight.fetch_add(1, Ordering::AcqRel) >= config.max_inflight {
-            shared.inflight.fetch_sub(1, Ordering::AcqRel);
+        let mut slot = Slot::take(&shared);
+        if slot.previous >= config.max_inflight {
+            drop(slot);
             bump(&shared.stats.busy);
             let busy = &config.busy;
             encode_response(
@@ -709,6 +746,7 @@ async fn serve(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr) {
             );
         } else {
             let (id, mut receiver) = shared.submit(raw);
+            slot.id = Some(id);
             let answer = timeout_at(Instant::now() + config.request_timeout, &mut receiver).await;
             let answer = match answer {
                 Ok(Ok(answer)) => Some(answer),
@@ -724,7 +762,11 @@ async fn serve(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr) {
                     }
                 }
             };
-            shared.inflight.fetch_sub(1, Ordering::AcqRel);
+            if answer.is_some() {
+                slot.id = None; // answered: taken from the queue, no longer waiting
+            }
+            // An expired request still queued leaves the queue with its slot.
+            drop(slot);
             match answer {
                 Some(answer) => encode_response(&mut out, answer.status, &answer.body, b"", close),
                 None if shared.closed.load(Ordering::Acquire) => return,
@@ -744,6 +786,39 @@ async fn serve(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr) {
             let _ = stream.shutdown().await;
             return;
         }
+    }
+}
+
+/// A hot request's place among the `max_inflight`, given back however the
+/// connection task ends (answer, deadline, panic, cancellation). A request not
+/// answered is forgotten with it: no longer waiting, and out of the queue if
+/// Python has not taken it, so the queue stays within `max_inflight` while
+/// Python is stalled (and an expired request is not admitted after its 504).
+struct Slot<'a> {
+    shared: &'a Shared,
+    /// Hot requests in flight before this one.
+    previous: usize,
+    id: Option<u64>,
+}
+
+impl<'a> Slot<'a> {
+    fn take(shared: &'a Shared) -> Self {
+        let previous = shared.inflight.fetch_add(1, Ordering::AcqRel);
+        Slot {
+            shared,
+            previous,
+            id: None,
+        }
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id {
+            lock(&self.shared.waiting).remove(&id);
+            lock(&self.shared.queue).retain(|(queued, _)| *queued != id);
+        }
+        self.shared.inflight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -1010,7 +1085,7 @@ async fn relay(
     match body {
         Body::Empty | Body::Length(_) => {
             let mut left = match body {
-                Body::Length(len) => head_len as u64 + len,
+                Body::Length(len) => (head_len as u64).saturating_add(len),
                 _ => head_len as u64,
             };
             loop {
@@ -1084,7 +1159,8 @@ fn proxy_line(peer: SocketAddr, local: Option<SocketAddr>) -> Vec<u8> {
 /// then both ways.
 ///
 /// The tunnel ends when the server's side ends (its answers are all written,
-/// then the client is closed); the client's end of input is passed on as a
+/// then the client is closed), or when the client takes none of the server's
+/// bytes for `keep_alive`; the client's end of input is passed on as a
 /// half-close, so a client that shuts its writing side still gets its answer.
 async fn tunnel(
     shared: &Shared,
@@ -1094,9 +1170,11 @@ async fn tunnel(
     upstream: Option<Upstream>,
 ) {
     bump(&shared.stats.tunneled);
+    // A client that takes none of the server's bytes for this long is gone.
+    let wait = shared.config.keep_alive;
     let (backend, pending) = match upstream {
         Some(up) => {
-            if client.write_all(&up.buf).await.is_err() {
+            if !send(&mut client, &up.buf, wait).await {
                 return;
             }
             (up.stream, buf)
@@ -1126,17 +1204,40 @@ async fn tunnel(
         }
         let _ = backend_write.shutdown().await;
     });
-    let _ = tokio::io::copy(&mut backend_read, &mut client_write).await;
+    let mut chunk = vec![0u8; READ_CHUNK];
+    loop {
+        let read = match backend_read.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(read) => read,
+        };
+        let written = timeout_at(
+            Instant::now() + wait,
+            client_write.write_all(&chunk[..read]),
+        );
+        if !matches!(written.await, Ok(Ok(()))) {
+            break;
+        }
+    }
     let _ = client_write.shutdown().await;
     upstream.abort();
 }
 
-async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
+/// Accepts while fewer than `max_connections` client connections are open (each
+/// may hold a request's bytes, a hot request's body and a backend connection).
+async fn accept_loop(shared: Arc<Shared>, listener: TcpListener, max_connections: usize) {
+    let open = Arc::new(Semaphore::new(max_connections));
     loop {
+        let Ok(permit) = open.clone().acquire_owned().await else {
+            return;
+        };
         match listener.accept().await {
             Ok((stream, peer)) => {
                 bump(&shared.stats.accepted);
-                tokio::spawn(serve(shared.clone(), stream, peer));
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    serve(shared, stream, peer).await;
+                    drop(permit);
+                });
             }
             Err(error) => {
                 use std::io::ErrorKind::*;
@@ -1157,7 +1258,8 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
 fn seconds(name: &str, value: f64) -> PyResult<Duration> {
     if value > 0.0 {
         if let Ok(duration) = Duration::try_from_secs_f64(value) {
-            return Ok(duration);
+            // Deadlines are `Instant + duration`, which panics past the clock's range.
+            return Ok(duration.min(LONGEST_WAIT));
         }
     }
     Err(PyValueError::new_err(format!(
@@ -1197,7 +1299,8 @@ impl Front {
     #[new]
     #[pyo3(signature = (
         listen_fd, backend_path, *, max_body, max_inflight, head_timeout, body_timeout,
-        body_min_rate, request_timeout, keep_alive, errors, threads = 1
+        body_min_rate, request_timeout, keep_alive, errors, threads = 1,
+        max_connections = DEFAULT_MAX_CONNECTIONS
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -1212,12 +1315,16 @@ impl Front {
         keep_alive: f64,
         errors: &Bound<'_, PyDict>,
         threads: usize,
+        max_connections: usize,
     ) -> PyResult<Self> {
         if listen_fd < 0 {
             return Err(PyValueError::new_err("listen_fd must be a file descriptor"));
         }
         if threads == 0 {
             return Err(PyValueError::new_err("threads must be at least 1"));
+        }
+        if max_connections == 0 || max_connections > Semaphore::MAX_PERMITS {
+            return Err(PyValueError::new_err("max_connections must be at least 1"));
         }
         let config = Config {
             backend: backend_path,
@@ -1259,7 +1366,7 @@ impl Front {
             next_id: AtomicU64::new(1),
             stats: Stats::default(),
         });
-        runtime.spawn(accept_loop(shared.clone(), listener));
+        runtime.spawn(accept_loop(shared.clone(), listener, max_connections));
         Ok(Front {
             shared,
             runtime: Mutex::new(Some(runtime)),
@@ -1429,6 +1536,12 @@ mod tests {
         assert!(!hot(
             &with(b"").replace_first(b"content-length: 10\r\n", b"")
         ));
+        let large = format!("content-length: {}\r\n", HOT_MAX_BODY + 1);
+        let large = with(b"").replace_first(b"content-length: 10\r\n", large.as_bytes());
+        match parse_head(&large, usize::MAX) {
+            Head::Framed(framing) => assert!(!framing.hot && framing.body_len == HOT_MAX_BODY + 1),
+            _ => panic!("a large body is forwarded"),
+        }
         // Not delimited: tunneled.
         for head in [
             with(b"content-length: 10\r\n"),
@@ -1440,6 +1553,13 @@ mod tests {
             with(b"").replace_first(b"10", b"101"),
             with(b"").replace_first(b"HTTP/1.1", b"HTTP/1.0"),
             b"GET / HTTP/1.1\r\nbad line\r\n\r\n".to_vec(),
+            // llhttp refuses a bare LF; it treats CONNECT as an upgrade.
+            with(b"").replace_first(b"HTTP/1.1\r\n", b"HTTP/1.1\n"),
+            with(b"x: y\n"),
+            with(b"\n")
+                .replace_first(b"\r\n\n", b"\r\n\r\n")
+                .replace_first(b"json\r\n", b"json\n"),
+            b"CONNECT node:443 HTTP/1.1\r\nhost: node:443\r\n\r\n".to_vec(),
         ] {
             assert!(
                 matches!(parse_head(&head, 100), Head::Tunnel),

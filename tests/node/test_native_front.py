@@ -33,6 +33,10 @@ the test's.
    is honoured.
 5. ``close()`` makes ``next_batch`` raise (also one already waiting), stops
    accepting, and is idempotent; bad arguments raise.
+6. From the security review: what llhttp reads otherwise than httparse (a bare LF,
+   CONNECT) is tunneled, never answered or framed here; an expired request leaves the
+   queue; ``max_connections`` holds; a tunnel whose client reads nothing is closed; a
+   body over 64 KiB is forwarded rather than held whole; huge deadlines do not panic.
 """
 
 from __future__ import annotations
@@ -831,6 +835,106 @@ def test_connection_close_is_honoured(harness: Callable[..., Harness]) -> None:
     response = read_response(reader)
     assert response.status == 200 and response.headers["connection"] == "close"
     assert_closed(reader)
+
+
+# ---------------------------------------------------------------- 6. review: framing, bounds
+
+# llhttp (the Python server's parser) refuses a bare LF line end that httparse takes, and
+# treats CONNECT as an upgrade: the front must neither answer nor frame such a request.
+LLHTTP_ONLY = {
+    "bare LF in a hot request": (
+        b"POST /v1/txs HTTP/1.1\r\nHost: node\nContent-Type: application/json\r\n"
+        b'Content-Length: 13\r\n\r\n{"tx":"AAAA"}'
+    ),
+    "CONNECT": b"CONNECT node:443 HTTP/1.1\r\nHost: node:443\r\n\r\n",
+}
+
+
+@pytest.mark.parametrize("payload", LLHTTP_ONLY.values(), ids=LLHTTP_ONLY.keys())
+def test_requests_llhttp_reads_otherwise_are_tunneled(
+    harness: Callable[..., Harness], payload: bytes
+) -> None:
+    h = harness()
+    sock, reader = h.connect()
+    sock.sendall(payload)
+    echoed(h, sock, read_response(reader), payload)
+    stats = h.stats()
+    assert stats["tunneled"] == 1 and stats["hot"] == 0 and stats["forwarded"] == 0
+    assert h.core.seen == []
+
+
+def test_requests_expired_in_the_queue_leave_it(harness: Callable[..., Harness]) -> None:
+    """Python stalled: each expired request leaves the queue, which stays within max_inflight
+    (it grew by max_inflight per request_timeout before), and is never admitted after its 504."""
+    h = harness(core=False, max_inflight=2, request_timeout=0.3)
+    for round_ in range(3):
+        conns = [h.connect() for _ in range(2)]
+        for n, (sock, _) in enumerate(conns):
+            sock.sendall(hot(bytes([round_, n])))
+        for _, reader in conns:
+            assert read_response(reader).status == 504
+        stats = h.stats()
+        assert stats["queued"] == 0 and stats["inflight"] == 0, stats
+    assert h.front.next_batch(64, 0.0) == []
+
+
+def test_connections_beyond_max_connections_wait_in_the_backlog(
+    harness: Callable[..., Harness],
+) -> None:
+    h = harness(max_connections=2)
+    first, _ = h.connect()
+    second, second_reader = h.connect()
+    second.sendall(hot(b"\x02"))
+    assert read_response(second_reader).status == 200
+    third, third_reader = h.connect()  # in the backlog: connected, not served
+    third.sendall(hot(b"\x03"))
+    third.settimeout(0.5)
+    with pytest.raises(TimeoutError):
+        third.recv(1)
+    third.settimeout(READ_WAIT)
+    first.close()
+    assert read_response(third_reader).json() == {"len": 1, "tx": "03"}
+    assert h.stats()["accepted"] == 3
+    with pytest.raises(ValueError, match="max_connections"):
+        harness(max_connections=0)
+
+
+def test_tunnel_to_a_client_that_reads_nothing_is_closed(
+    harness: Callable[..., Harness],
+) -> None:
+    """A tunneled answer the client does not take for keep_alive ends the tunnel (it held the
+    client and backend connections for ever)."""
+    h = harness(keep_alive=0.5)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(READ_WAIT)
+    sock.connect((h.host, h.port))
+    h.sockets.append(sock)
+    body = b"x" * (16 << 20)  # echoed as ~21 MiB: more than the sockets' buffers hold
+    sock.sendall(request(body, version="HTTP/1.0"))
+    wait_for(lambda: h.backend.closed == 1)
+    assert h.stats()["tunneled"] == 1
+
+
+def test_large_hot_body_is_forwarded_not_held_whole(harness: Callable[..., Harness]) -> None:
+    """Hot bodies are held whole until Python answers: beyond 64 KiB (max_body is 16 MiB by
+    default) the request is forwarded, its body streamed under the Python server's bounds."""
+    h = harness(max_body=1 << 20)
+    sock, reader = h.connect()
+    payload = hot(b"\x01" * 60_000)  # a body of 80 000 bytes
+    sock.sendall(payload)
+    echoed(h, sock, read_response(reader), payload)
+    sock.sendall(hot(b"\x02" * 40_000))  # 53 000 bytes: still hot
+    assert read_response(reader).json()["len"] == 40_000
+    stats = h.stats()
+    assert stats["forwarded"] == 1 and stats["hot"] == 1 and stats["tunneled"] == 0
+
+
+def test_huge_configured_deadlines_are_cut_not_a_panic(harness: Callable[..., Harness]) -> None:
+    h = harness(head_timeout=1e19, keep_alive=1e19, request_timeout=1e19, body_timeout=1e19)
+    sock, reader = h.connect()
+    sock.sendall(hot(b"\x07"))
+    assert read_response(reader).json() == {"len": 1, "tx": "07"}
 
 
 # ---------------------------------------------------------------- 5. lifecycle
