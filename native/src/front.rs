@@ -27,14 +27,22 @@
 //! `connection: upgrade`) is FORWARDED on its own: its bytes go to a backend
 //! connection that this client connection owns (opened at its first forwarded
 //! request with a PROXY protocol v1 line naming the client, reused for the
-//! next ones, opened again if the backend closed it while idle), the body
+//! next ones, opened again if the backend closed it while idle or if it may
+//! be near the backend's own idle close: see below), the body
 //! streamed as it arrives within the body deadline; the backend's response is
 //! relayed byte for byte to its end (`content-length`, or the chunked framing
 //! parsed through its trailers; none after HEAD, 1xx, 204, 304), and the
-//! connection reads its next request, which may be hot again. A request
-//! received whole is kept until its answer begins: if a reused backend
-//! connection closes before answering (the backend's idle close racing the
-//! request), it is sent once more on a new one. A backend that fails in the
+//! connection reads its next request, which may be hot again. The backend
+//! (uvicorn) closes a connection idle for its `timeout_keep_alive`, taken to be
+//! `keep_alive`: a backend connection whose last exchange began more than
+//! `reuse_within(keep_alive)` ago (the smaller of half of it and it less one
+//! second, if positive) is closed and a new one opened (a new PROXY line)
+//! rather than reused, so that the idle close does not race a request. Should
+//! it race all the same, an idempotent request (GET, HEAD, OPTIONS) received
+//! whole is kept until its answer begins: if a reused backend connection closes
+//! before answering, it is sent once more on a new one. Any other request is
+//! never sent twice (the backend may have applied it): the client connection
+//! is closed instead, for the client to decide. A backend that fails in the
 //! middle of an answer closes the client connection.
 //!
 //! A request the front cannot delimit (chunked body, upgrade, `expect`,
@@ -138,6 +146,8 @@ struct Config {
     body_min_rate: u64,
     request_timeout: Duration,
     keep_alive: Duration,
+    /// A backend connection is reused only within this of its last exchange's start.
+    reuse_within: Duration,
     busy: Canned,
     timeout: Canned,
     head_timeout_error: Canned,
@@ -261,6 +271,9 @@ struct Framing {
     hot: bool,
     /// A `HEAD` request: its response has no body whatever its headers say.
     head_method: bool,
+    /// GET, HEAD or OPTIONS: sent again if a reused backend connection closes
+    /// before answering it.
+    idempotent: bool,
 }
 
 fn parse_head(buf: &[u8], max_body: usize) -> Head {
@@ -329,6 +342,7 @@ fn parse_head(buf: &[u8], max_body: usize) -> Head {
         close,
         hot: hot && content_type == 1 && body_len.is_some_and(|len| len <= HOT_MAX_BODY),
         head_method: method == "HEAD",
+        idempotent: matches!(method, "GET" | "HEAD" | "OPTIONS"),
     })
 }
 
@@ -832,6 +846,8 @@ struct Upstream {
     /// It has carried a whole exchange: when it fails before any answer, that
     /// may be the backend closing it as idle just as the request went out.
     reused: bool,
+    /// When its last exchange began: the backend's idle time cannot have begun before.
+    last_exchange: Instant,
 }
 
 impl Upstream {
@@ -850,6 +866,17 @@ impl Upstream {
             self.buf.reserve(READ_CHUNK);
         }
         matches!(self.stream.read_buf(&mut self.buf).await, Ok(read) if read > 0)
+    }
+}
+
+/// How long after its last exchange began a backend connection may be reused:
+/// the smaller of half of `keep_alive` and `keep_alive` less one second, if
+/// positive, well within the backend's idle close after `keep_alive`.
+fn reuse_within(keep_alive: Duration) -> Duration {
+    let half = keep_alive / 2;
+    match keep_alive.checked_sub(Duration::from_secs(1)) {
+        Some(less_one) if !less_one.is_zero() => half.min(less_one),
+        _ => half,
     }
 }
 
@@ -894,9 +921,13 @@ enum Sent {
 /// Forwards the request at the start of `buf` (its head complete) to the
 /// backend and relays the answer; the request's bytes are gone from `buf` after.
 ///
-/// A request received whole is kept until its answer begins: if the backend
-/// closes a reused connection before answering (its idle close racing the
-/// request), the request is sent once more on a new connection.
+/// A backend connection whose last exchange began more than `reuse_within`
+/// ago is replaced by a new one rather than reused (the backend may be about
+/// to close it as idle). An idempotent request (GET, HEAD, OPTIONS) received
+/// whole is kept until its answer begins: if the backend closes a reused
+/// connection before answering (its idle close racing the request all the
+/// same), the request is sent once more on a new connection. Any other request
+/// is never sent twice: the client connection is closed.
 async fn forward(
     shared: &Shared,
     client: &mut TcpStream,
@@ -909,7 +940,9 @@ async fn forward(
     let config = &shared.config;
     let end = framing.head_len + framing.body_len;
     let whole = buf.len() >= end;
-    if upstream.as_ref().is_some_and(|up| !up.idle_and_open()) {
+    let stale =
+        |up: &Upstream| up.last_exchange.elapsed() > config.reuse_within || !up.idle_and_open();
+    if upstream.as_ref().is_some_and(stale) {
         *upstream = None;
     }
     let mut attempt = 0;
@@ -925,6 +958,7 @@ async fn forward(
                     stream,
                     buf: Vec::with_capacity(READ_CHUNK),
                     reused: false,
+                    last_exchange: Instant::now(),
                 });
                 proxy_line(peer, client.local_addr().ok())
             }
@@ -932,7 +966,8 @@ async fn forward(
         let Some(up) = upstream.as_mut() else {
             return Forwarded::Closed;
         };
-        let retry = whole && up.reused && attempt == 1;
+        let retry = whole && framing.idempotent && up.reused && attempt == 1;
+        up.last_exchange = Instant::now();
         let sent = if whole {
             send_whole(&mut up.stream, preface, &buf[..end]).await
         } else {
@@ -1335,6 +1370,7 @@ impl Front {
             body_min_rate,
             request_timeout: seconds("request_timeout", request_timeout)?,
             keep_alive: seconds("keep_alive", keep_alive)?,
+            reuse_within: reuse_within(seconds("keep_alive", keep_alive)?),
             busy: canned(errors, "busy")?,
             timeout: canned(errors, "timeout")?,
             head_timeout_error: canned(errors, "head_timeout")?,
@@ -1503,6 +1539,33 @@ mod tests {
             b"",
         ] {
             assert_eq!(hot_tx(body), None, "{}", String::from_utf8_lossy(body));
+        }
+    }
+
+    #[test]
+    fn backend_reuse_window() {
+        let ms = Duration::from_millis;
+        assert_eq!(reuse_within(ms(5000)), ms(2500));
+        assert_eq!(reuse_within(ms(1500)), ms(500));
+        assert_eq!(reuse_within(ms(2000)), ms(1000));
+        assert_eq!(reuse_within(ms(1000)), ms(500));
+        assert_eq!(reuse_within(ms(400)), ms(200));
+    }
+
+    #[test]
+    fn idempotent_methods() {
+        let idempotent = |method: &str| match parse_head(
+            format!("{method} /v1/status HTTP/1.1\r\nhost: node\r\n\r\n").as_bytes(),
+            100,
+        ) {
+            Head::Framed(framing) => framing.idempotent,
+            _ => panic!("{method} not framed"),
+        };
+        for method in ["GET", "HEAD", "OPTIONS"] {
+            assert!(idempotent(method), "{method}");
+        }
+        for method in ["POST", "PUT", "DELETE", "PATCH", "get"] {
+            assert!(!idempotent(method), "{method}");
         }
     }
 

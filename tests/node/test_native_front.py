@@ -18,8 +18,11 @@ the test's.
    the connection is hot again. Bodies are streamed within the body deadline;
    chunked answers are relayed to their end (trailers included); HEAD answers
    have no body; the client's ``connection: close`` is honoured; a backend that
-   closed its idle connection gets a new one (a new PROXY line), also when the
-   close races the request; a backend failing mid-answer closes the client.
+   closed its idle connection gets a new one (a new PROXY line); one idle past
+   half ``keep_alive`` is replaced before reuse; when the backend's close races
+   the request, a GET, HEAD or OPTIONS is sent again on a new connection, any
+   other method never (the client connection is closed); a backend failing
+   mid-answer closes the client.
 3. Tunnel: each request the front cannot delimit (chunked body, HTTP/1.0,
    ``expect``, upgrade, two lengths, oversized head or body, malformed head)
    and each answer it cannot delimit (an event stream without length,
@@ -589,22 +592,87 @@ def test_backend_closing_between_requests_gets_a_new_connection(
     assert stats["backend_connections"] == 2 and stats["backend_errors"] == 0
 
 
-def test_backend_close_racing_a_request_gets_it_sent_again(
+def test_backend_close_racing_an_idempotent_request_gets_it_sent_again_once(
     harness: Callable[..., Harness],
 ) -> None:
+    """GET, HEAD and OPTIONS are sent once more on a new connection; then, on
+    the same client connection, a POST in the same situation is not."""
+    h = harness()
+    sock, reader = h.connect()
+    expected: list[tuple[int, bytes]] = []
+    for method in ("GET", "HEAD", "OPTIONS"):
+        sock.sendall(get("/drop-next"))
+        first = echoed(h, sock, read_response(reader), get("/drop-next"))
+        sock.sendall(get("/v1/status", method=method))
+        response = read_response(reader, head=method == "HEAD")
+        assert response.status == 200
+        if method == "HEAD":
+            conn = first + 1  # the backend numbers its connections in turn
+        else:
+            conn = echoed(h, sock, response, get("/v1/status", method=method))
+        assert conn == first + 1
+        expected += [
+            (first, get("/drop-next")),
+            (first, get("/v1/status", method=method)),  # read, then closed unanswered
+            (conn, get("/v1/status", method=method)),
+        ]
+        assert h.stats()["backend_errors"] == 0
+    sock.sendall(get("/drop-next"))
+    first = echoed(h, sock, read_response(reader), get("/drop-next"))
+    post = request(b'{"to":"x"}', target="/v1/other")
+    sock.sendall(post)
+    assert_closed(reader)
+    expected += [(first, get("/drop-next")), (first, post)]
+    assert [(e.conn, e.raw) for e in h.backend.received] == expected
+    assert h.stats()["backend_errors"] == 1
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+def test_backend_close_racing_a_non_idempotent_request_closes_the_client_unsent(
+    harness: Callable[..., Harness], method: str
+) -> None:
+    """The backend may have applied it: it is never sent twice, the client decides."""
     h = harness()
     sock, reader = h.connect()
     sock.sendall(get("/drop-next"))
     first = echoed(h, sock, read_response(reader), get("/drop-next"))
-    sock.sendall(get("/v1/status"))
-    second = echoed(h, sock, read_response(reader), get("/v1/status"))
-    assert second != first
+    payload = request(b'{"to":"x"}', target="/v1/other").replace(b"POST", method.encode(), 1)
+    sock.sendall(payload)
+    assert_closed(reader)
+    wait_for(lambda: h.backend.closed == 1)
+    time.sleep(0.2)  # a resend, if any, would have reached the backend by now
     assert [(e.conn, e.raw) for e in h.backend.received] == [
         (first, get("/drop-next")),
-        (first, get("/v1/status")),  # read, then the connection closed unanswered
-        (second, get("/v1/status")),
+        (first, payload),  # read, then the connection closed unanswered: once
     ]
-    assert h.stats()["backend_errors"] == 0
+    stats = h.stats()
+    assert stats["backend_connections"] == 1 and stats["backend_errors"] == 1
+
+
+def test_backend_connection_idle_beyond_half_keep_alive_is_replaced(
+    harness: Callable[..., Harness],
+) -> None:
+    """With ``keep_alive=2`` a backend connection is reused within 1 s of its last
+    exchange, and replaced after (a new PROXY line, the request sent once)."""
+    h = harness(keep_alive=2.0)
+    sock, reader = h.connect()
+    sock.sendall(get("/v1/status"))
+    first = echoed(h, sock, read_response(reader), get("/v1/status"))
+    sock.sendall(get("/v1/status"))
+    assert echoed(h, sock, read_response(reader), get("/v1/status")) == first  # reused
+    time.sleep(1.4)  # idle past the reuse window, within the client's keep-alive
+    post = request(b'{"to":"x"}', target="/v1/other")
+    sock.sendall(post)
+    second = echoed(h, sock, read_response(reader), post)  # checks the new PROXY line
+    assert second != first
+    wait_for(lambda: h.backend.closed == 1)  # the front closed the idle one
+    assert [(e.conn, e.raw) for e in h.backend.received] == [
+        (first, get("/v1/status")),
+        (first, get("/v1/status")),
+        (second, post),
+    ]
+    stats = h.stats()
+    assert stats["backend_connections"] == 2 and stats["backend_errors"] == 0
 
 
 def test_backend_failing_mid_answer_closes_the_client(harness: Callable[..., Harness]) -> None:
