@@ -65,6 +65,7 @@ class Front:
         keep_alive: float,
         errors: dict[str, tuple[int, bytes]],
         threads: int = 1,
+        max_connections: int = 4096,
     ) -> None:
         """Serve the bound, listening TCP socket ``listen_fd`` (duplicated: close your copy).
 
@@ -72,6 +73,8 @@ class Front:
         submissions waiting), ``timeout`` (no answer within ``request_timeout``),
         ``head_timeout`` and ``body_timeout`` as ``(status, body)``. Timeouts are seconds
         (> 0); the body may take ``body_timeout`` plus 1 s per ``body_min_rate`` bytes.
+        At most ``max_connections`` client connections are served at once; more wait in
+        the listen backlog.
         Raises ValueError for a bad argument or a missing error, OSError for a bad socket.
         """
 

@@ -29,9 +29,13 @@ def test_default_config_parses_to_defaults(tmp_path):
 
 
 def test_api_deadlines_reach_the_served_limits(tmp_path):
-    text = "[api]\nmax_uploads = 8\nhead_timeout = 2\nbody_timeout = 3.5\nbody_min_rate = 2048\n"
+    text = (
+        "[api]\nmax_uploads = 8\nhead_timeout = 2\nbody_timeout = 3.5\nbody_min_rate = 2048\n"
+        "max_connections = 300\n"
+    )
     limits = limits_from(load_config(write(tmp_path, text)))
     assert (limits.max_uploads, limits.head_timeout, limits.body_timeout) == (8, 2.0, 3.5)
+    assert limits.max_connections == 300
     assert limits.body_min_rate == 2048 and isinstance(limits.head_timeout, float)
     assert limits_from(load_config(write(tmp_path, DEFAULT_CONFIG))) == ApiLimits()
 
@@ -55,6 +59,8 @@ def test_missing_file_means_defaults(tmp_path):
         ("[storage]\nkeep_recent = -1\n", "storage.keep_recent must be 0"),
         ("[solo]\ninstant = 1\n", "solo.instant must be bool"),
         ("[api]\nmax_uploads = 0\n", "key api.max_uploads must be greater than 0"),
+        ("[api]\nmax_connections = 0\n", "key api.max_connections must be greater than 0"),
+        ("[api]\nmax_connections = 5000000\n", "key api.max_connections must be at most"),
         ("[api]\nhead_timeout = 0\n", "key api.head_timeout must be greater than 0"),
         ("[api]\nhead_timeout = 3600\n", "key api.head_timeout must be at most 300"),
         ('[api]\nbody_timeout = "10s"\n', "key api.body_timeout must be float"),

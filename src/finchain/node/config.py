@@ -26,6 +26,7 @@ listen = "127.0.0.1:8640"  # host:port of the HTTP API
 max_body_bytes = 16777216  # larger requests get 413
 max_concurrency = 64       # requests being processed; beyond that 429
 max_uploads = 128          # request bodies being received at once; beyond that 429
+max_connections = 4096     # client connections the native front end serves at once
 head_timeout = 10.0        # seconds to send a request's head (line + headers); then closed
 body_timeout = 10.0        # seconds of grace to send a body; then 408 and closed ...
 body_min_rate = 65536      # ... plus 1 s per this many bytes received (bytes per second)
@@ -89,6 +90,7 @@ class ApiSection:
     max_body_bytes: int = 16 * 1024 * 1024
     max_concurrency: int = 64
     max_uploads: int = 128
+    max_connections: int = 4096
     head_timeout: float = 10.0
     body_timeout: float = 10.0
     body_min_rate: int = 64 * 1024
@@ -149,6 +151,7 @@ _POSITIVE = {("api", key) for key in LIMIT_KEYS} | {
 #: Upper bounds (inclusive) that keep a typo from disabling a protection in effect.
 _MAXIMUM = {
     ("api", "max_uploads"): 100_000,
+    ("api", "max_connections"): 1_000_000,
     ("api", "head_timeout"): 300,
     ("api", "body_timeout"): 3600,
     ("api.auth", "max_failures"): 1000,

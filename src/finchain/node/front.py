@@ -109,6 +109,7 @@ class NativeFront:
             request_timeout=limits.request_timeout,
             keep_alive=KEEP_ALIVE,
             errors=error_answers(limits),
+            max_connections=limits.max_connections,
         )
         listener.close()  # the front holds its own copy
         self._thread = threading.Thread(

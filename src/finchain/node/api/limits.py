@@ -24,6 +24,8 @@ class ApiLimits:
             → 429. A request with a body takes its slot only once the body is in.
         max_uploads: request bodies being received at once; beyond → 429. Separate from
             ``max_concurrency`` so that slow uploads cannot take the slots reads need.
+        max_connections: client connections the native front end (``[api] front``) serves
+            at once; more wait in the listen backlog until one closes.
         head_timeout: seconds a client has to send a whole request head (request line and
             headers), counted from the connection or from the head's first byte; then the
             connection is closed (with 408 ``api:16`` if part of a head arrived).
@@ -44,6 +46,7 @@ class ApiLimits:
     max_body_bytes: int = _CONFIGURED.max_body_bytes
     max_concurrency: int = _CONFIGURED.max_concurrency
     max_uploads: int = _CONFIGURED.max_uploads
+    max_connections: int = _CONFIGURED.max_connections
     head_timeout: float = _CONFIGURED.head_timeout
     body_timeout: float = _CONFIGURED.body_timeout
     body_min_rate: int = _CONFIGURED.body_min_rate
@@ -58,6 +61,7 @@ class ApiLimits:
             "max_body_bytes",
             "max_concurrency",
             "max_uploads",
+            "max_connections",
             "body_min_rate",
             "max_batch",
             "max_event_streams",
