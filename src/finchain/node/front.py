@@ -35,14 +35,11 @@ from finchain.errors import FinchainError
 from finchain.native import Front
 from finchain.node.api.calls import timeout_error
 from finchain.node.api.encode import submit_json
-from finchain.node.api.errors import (
-    ErrInternal,
-    ErrRequestTimeout,
-    ErrTooManyRequests,
-    encode_error,
-)
+from finchain.node.api.errors import ErrInternal, ErrRequestTimeout, encode_error
 from finchain.node.api.fastsubmit import SUBMIT_HINT
+from finchain.node.api.guard import too_many_requests
 from finchain.node.api.limits import ApiLimits
+from finchain.node.api.protocol import head_timeout_error
 from finchain.node.api.responses import encode_json
 from finchain.service.interface import NodeService
 
@@ -59,15 +56,9 @@ def error_answers(limits: ApiLimits) -> dict[str, tuple[int, bytes]]:
     """The answers the front gives by itself, as the Python API would word them."""
     grace, rate = limits.body_timeout, limits.body_min_rate
     errors = {
-        "busy": ErrTooManyRequests(
-            f"more than {limits.max_concurrency} requests in flight; retry shortly",
-            limit=limits.max_concurrency,
-        ),
+        "busy": too_many_requests(limits),
         "timeout": timeout_error("submit", limits.request_timeout, SUBMIT_HINT),
-        "head_timeout": ErrRequestTimeout(
-            f"the request head did not arrive within {limits.head_timeout:g} s",
-            head_timeout=limits.head_timeout,
-        ),
+        "head_timeout": head_timeout_error(limits.head_timeout),
         "body_timeout": ErrRequestTimeout(
             f"the request body did not arrive in time (a body gets {grace:g} s plus 1 s per "
             f"{rate} bytes received)",

@@ -104,10 +104,6 @@ class ApiServing:
         )
         self._front = NativeFront(node, limits_from(config), backend=backend)
 
-    @property
-    def front(self) -> NativeFront | None:
-        return self._front
-
     def run(self) -> None:
         """Serve until uvicorn is told to exit (a signal, or ``server.should_exit``)."""
         if self._front is not None:

@@ -234,9 +234,7 @@ class SoloNode:
     def submit(
         self, raws: Sequence[bytes], mode: SubmitMode, *, timeout: float
     ) -> list[SubmitResult]:
-        if self._stopping.is_set():
-            raise self._refusal()
-        if mode is SubmitMode.ASYNC:
+        if mode is SubmitMode.ASYNC:  # refused by _enqueue once the node is stopping
             self._enqueue(_Admission(raws, mode, None))
             return [SubmitResult(self.app.tx_id(raw), None) for raw in raws]
         admission = _Admission(raws, mode, Future())

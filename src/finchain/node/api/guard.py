@@ -115,10 +115,7 @@ class Guard:
             self.gate.requests -= 1
 
     def _busy(self) -> FinchainError:
-        return ErrTooManyRequests(
-            f"more than {self.limits.max_concurrency} requests in flight; retry shortly",
-            limit=self.limits.max_concurrency,
-        )
+        return too_many_requests(self.limits)
 
     async def _admit_body(
         self, headers: dict[bytes, bytes], receive: Receive, send: Send
@@ -190,6 +187,14 @@ class Guard:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def too_many_requests(limits: ApiLimits) -> FinchainError:
+    """The 429 of a request beyond ``max_concurrency`` (also the native front end's)."""
+    return ErrTooManyRequests(
+        f"more than {limits.max_concurrency} requests in flight; retry shortly",
+        limit=limits.max_concurrency,
+    )
 
 
 def _has_body(headers: dict[bytes, bytes]) -> bool:

@@ -168,13 +168,9 @@ class ApiHttpProtocol(HttpToolsProtocol):
             return
         if self._head_bytes:
             log.debug("closing a connection whose request head took over %g s", self.head_timeout)
-            self._refuse(
-                ErrRequestTimeout(
-                    f"the request head did not arrive within {self.head_timeout:g} s",
-                    head_timeout=self.head_timeout,
-                )
-            )
-        self.transport.close()
+            self._refuse(head_timeout_error(self.head_timeout))
+        else:
+            self.transport.close()
 
     # -- uvicorn's own error answers -------------------------------------------------------------
 
@@ -197,6 +193,13 @@ class ApiHttpProtocol(HttpToolsProtocol):
         ]
         self.transport.write(b"".join(lines))
         self.transport.close()
+
+
+def head_timeout_error(head_timeout: float) -> FinchainError:
+    """The 408 of a request head not complete in time (also the native front end's)."""
+    return ErrRequestTimeout(
+        f"the request head did not arrive within {head_timeout:g} s", head_timeout=head_timeout
+    )
 
 
 def protocol_class(*, head_timeout: float, proxy_preamble: bool = False) -> type[ApiHttpProtocol]:
