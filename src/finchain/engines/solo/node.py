@@ -369,6 +369,8 @@ class SoloNode:
         # Durable before the lock is released: nobody reads the block before its record.
         self._signs.record(height, block_hash)
         self._last_block_hash = block_hash
+        reaped_ids = {raw: app.tx_id(raw) for raw in reaped}  # txs is a subset of reaped
+        tx_ids = [reaped_ids[raw] for raw in txs]
         self._remember(
             BlockView(
                 height=height,
@@ -377,13 +379,11 @@ class SoloNode:
                 block_hash=block_hash,
                 signature=signature,
                 validator=validator,
-                tx_ids=tuple(app.tx_id(raw) for raw in txs),
+                tx_ids=tuple(tx_ids),
                 results=response.tx_results,
                 events=tuple(event.to_obj() for event in response.events),
             )
         )
-        reaped_ids = {raw: app.tx_id(raw) for raw in reaped}  # txs is a subset of reaped
-        tx_ids = [reaped_ids[raw] for raw in txs]
         for tx_id in reaped_ids.values():
             self.mempool.remove(tx_id)
         for index, (tx_id, result) in enumerate(zip(tx_ids, response.tx_results, strict=True)):
