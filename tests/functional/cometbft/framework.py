@@ -117,6 +117,15 @@ class CometNode:
     def height(self) -> int:
         return self.rpc.height()
 
+    def app_height(self) -> int:
+        """The last height the application committed (CometBFT's ``/abci_info``).
+
+        CometBFT stores a block, and reports it as its latest, before the application
+        has executed and committed it: what the finchain API serves can lag ``height``.
+        """
+        answer = httpx.get(f"{self.spec.rpc_url}/abci_info", timeout=5).json()
+        return int(answer["result"]["response"].get("last_block_height", 0))
+
     def consensus_state(self) -> tuple[int, int, int, float]:
         """``(height, round, step, prevoted share)`` of the round this node's consensus is in.
 
@@ -206,8 +215,8 @@ class CometNetwork:
     ) -> None:
         group = list(nodes or self.nodes)
 
-        def reached() -> bool:
-            return all(n.height() >= height for n in group)
+        def reached() -> bool:  # committed by CometBFT and by each application
+            return all(min(n.height(), n.app_height()) >= height for n in group)
 
         try:
             wait_until(reached, timeout=timeout, what=f"height {height}")

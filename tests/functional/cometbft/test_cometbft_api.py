@@ -30,7 +30,7 @@ from finchain.engines.solo.errors import ErrDuplicateTx
 from finchain.modules.accounts.types import account_id
 from tests.functional.cometbft.framework import CometNetwork, CometNode
 from tests.functional.cometbft.genesis import FUNDS
-from tests.support import code, wait_until
+from tests.support import code
 
 pytestmark = pytest.mark.functional
 log = logging.getLogger(__name__)
@@ -46,8 +46,8 @@ def test_sdk_against_cometbft_nodes(network, suite, size):
     trusted = genesis_validators(reader)
     every_node_reports_cometbft(net, trusted)
     tx_id, height = commit_through_the_api(net, writer)
-    wait_app_height(reader, height)  # another node may commit the block a bit later
-    proven_balance_anchored_in_a_committed_header(reader, trusted, suite)
+    net.wait_height(height, nodes=[reader])  # another node may commit the block a bit later
+    proven_balance_anchored_in_a_committed_header(net, reader, trusted, suite)
     tx_lookup_verifies_offline(reader, tx_id, trusted, suite)
     sync_and_async_submission(net, writer)
     event_stream_delivers_tx_events(net, reader, writer)
@@ -82,26 +82,15 @@ def commit_through_the_api(net: CometNetwork, writer: CometNode) -> tuple[str, i
     return receipt.tx_id, receipt.height
 
 
-def wait_app_height(node: CometNode, height: int) -> None:
-    """Until ``node``'s application has committed ``height`` (what its API serves).
-
-    CometBFT stores a block, and reports it as its latest, before the application
-    has executed and committed it: its RPC height can run ahead of the API's.
-    """
-    wait_until(
-        lambda: node.api.status().height >= height, timeout=30, what=f"{node} app at {height}"
-    )
-
-
 def proven_balance_anchored_in_a_committed_header(
-    reader: CometNode, trusted: list[tuple[bytes, int]], suite: str
+    net: CometNetwork, reader: CometNode, trusted: list[tuple[bytes, int]], suite: str
 ) -> None:
     log.info("step 3: proven balance from %s, anchored by the next header's commit", reader)
     status = reader.api.status()
     balance = reader.api.balance(A2, "CNY", prove=True)
     assert balance.amount == FUNDS + 25
     assert balance.proof is not None and balance.proof.verify(status.hash_name)
-    wait_app_height(reader, balance.height + 1)
+    net.wait_height(balance.height + 1, nodes=[reader])
     anchor = reader.api.block(balance.height + 1)
     assert anchor.engine == "cometbft"
     assert anchor.header["app_hash"] == balance.proof.root.hex()
