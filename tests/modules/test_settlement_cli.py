@@ -99,7 +99,8 @@ def test_settle_commands_end_to_end(api: LocalChain, tmp_path: Path) -> None:
 def test_draft_refuses_a_bad_leg_before_any_node(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app,
-        ["settle", "draft", "--ref", "X", "--kind", "fop", "--leg", "FC940000000001,FC940000000001,CNY,5",
-         "--deadline-height", "5", "--home", str(tmp_path)],
+        ["settle", "draft", "--ref", "X", "--kind", "fop",
+         "--leg", "FC940000000001,FC940000000001,CNY,5", "--deadline-height", "5",
+         "--home", str(tmp_path)],
     )  # fmt: skip
     assert result.exit_code == 2 and "settlement:4" in result.stderr
