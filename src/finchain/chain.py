@@ -26,7 +26,7 @@ from finchain.app.application import Application
 from finchain.app.chainstate import ChainParamsKeeper
 from finchain.app.router import Router
 from finchain.app.wiring import Wiring
-from finchain.core.ante import AnteDecorator
+from finchain.core.ante import AnteDecorator, SignatureSources
 from finchain.core.module import Module
 from finchain.core.signatures import SignatureCache
 from finchain.modules.accounts.ante import AccountSignatures, Authenticator
@@ -134,7 +134,7 @@ class FinchainApp(Application):
                 router=router,
                 ante=(check_expiry, authenticator, *extra_ante),
                 signature_cache=cache,
-                signatures=authenticator,
+                signatures=SignatureSources(authenticator, self.settlement),
                 validators=governance,
                 upgrades=self.upgrade,
             ),

@@ -22,7 +22,7 @@ need, so it can verify them in a batch first (``finchain.core.signatures``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from finchain.codec import Tx, TxSignature
 from finchain.core import gas
@@ -68,17 +68,18 @@ class AccountSignatures:
         signatures: Sequence[TxSignature],
         message: bytes,
         entry_id: bytes,
-        operations: Sequence[Operation],
+        operations: Callable[[], Sequence[Operation]],
         *,
         asset_operation: bool,
         nonce: int | None = None,
     ) -> SignerInfo:
-        """Raise unless ``signatures`` over ``message`` authorise ``account`` for ``operations``.
+        """Raise unless ``signatures`` over ``message`` authorise ``account`` for ``operations()``.
 
         In order: the account exists; each signature is by one of its keys, at most
         once, and verifies (charged per signature, as the ante chain charges); the
         weights reach the threshold; the keys' factors meet the account's
-        multi-factor rules for ``operations``; ``nonce`` (a transaction's; None for
+        multi-factor rules for ``operations()`` (called only for an account that has
+        rules: most have none); ``nonce`` (a transaction's; None for
         a message without one) is the account's next; the account is active, and
         outside a key-reset lock window when ``asset_operation``. Writes nothing;
         returns what it read of the account.
@@ -90,7 +91,7 @@ class AccountSignatures:
         if info.factors is not None:
             # Every signature verified above; the account's rules decide whether the
             # factors of those keys suffice for what is being authorised.
-            info.factors.require([sig.key_id for sig in signatures], operations)
+            info.factors.require([sig.key_id for sig in signatures], operations())
         if nonce is not None and nonce != info.nonce:
             raise ErrBadNonce(
                 f"nonce {nonce} does not match the account's next nonce {info.nonce}: "
@@ -168,7 +169,7 @@ class Authenticator:
             tx.signatures,
             tx.sign_bytes(),
             tx_id,
-            tx_operations(msgs),
+            lambda: tx_operations(msgs),
             asset_operation=any(m.ASSET_OPERATION for m in msgs),
             nonce=body.nonce,
         )

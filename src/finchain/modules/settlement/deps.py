@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from finchain.codec import TxSignature
@@ -10,6 +10,7 @@ from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
 from finchain.core.msgs import Operation
+from finchain.core.signatures import SignatureJob
 
 
 class Ledger(Protocol):
@@ -41,8 +42,17 @@ class Endorsements(Protocol):
         signatures: Sequence[TxSignature],
         message: bytes,
         entry_id: bytes,
-        operations: Sequence[Operation],
+        operations: Callable[[], Sequence[Operation]],
         *,
         asset_operation: bool,
         nonce: int | None = None,
     ) -> Any: ...
+
+    def jobs(
+        self,
+        reader: KVReader,
+        account: str,
+        signatures: Sequence[TxSignature],
+        message: bytes,
+        entry_id: bytes,
+    ) -> list[SignatureJob]: ...

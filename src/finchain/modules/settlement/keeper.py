@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from functools import partial
+from typing import Any
 
-from finchain.codec import TxSignature
+from finchain.codec import Tx, TxSignature
 from finchain.core.authority import AccountStatus
 from finchain.core.collections import Map
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
+from finchain.core.signatures import SignatureJob
 from finchain.crypto.hashes import sha256
 from finchain.errors import FinchainError
 from finchain.modules.settlement import events
@@ -40,9 +43,11 @@ from finchain.modules.settlement.keys import (
     EXPIRE_TIME,
     INSTRUCTIONS,
     NEXT_ID,
+    OPEN_COUNT,
     REFS,
     RETRY,
 )
+from finchain.modules.settlement.messages import MsgSettle
 from finchain.modules.settlement.types import (
     CANCELLED,
     EXPIRED,
@@ -56,9 +61,11 @@ from finchain.modules.settlement.types import (
     Endorsement,
     Instruction,
     Settlement,
+    endorse_bytes_of,
 )
 
 _MARK = b""
+SETTLE_TYPE = MsgSettle.TYPE
 
 
 class SettlementView:
@@ -87,6 +94,9 @@ class SettlementView:
 
     def next_id(self, reader: KVReader) -> int:
         return NEXT_ID.peek(reader)
+
+    def open_count(self, reader: KVReader) -> int:
+        return OPEN_COUNT.peek(reader)
 
     def queued(self, reader: KVReader) -> dict[str, set[int]]:
         """The ids in each queue (for invariants and tests)."""
@@ -125,7 +135,9 @@ class SettlementKeeper(SettlementView):
             events.submitted(state.id, instruction.reference, submitter, instruction.kind, MATCHED)
         )
         if self._is_due(ctx, instruction):
-            state = self._attempt(ctx, state)
+            # Every payer has just been found active: the submitter by the ante chain,
+            # the endorsers by their endorsement check.
+            state = self._attempt(ctx, state, payers_checked=True)
             if state.status in FINAL:
                 INSTRUCTIONS.set(ctx, state.id, state)
                 return state
@@ -134,6 +146,7 @@ class SettlementKeeper(SettlementView):
             self._queue_due(ctx, state)
         INSTRUCTIONS.set(ctx, state.id, state)
         self._queue_expiry(ctx, state)
+        _count_open(ctx, +1)
         return state
 
     def _check_endorsements(
@@ -178,7 +191,7 @@ class SettlementKeeper(SettlementView):
                     signatures,
                     message,
                     entry_id,
-                    instruction.outflows(endorsement.account),
+                    partial(instruction.outflows, endorsement.account),
                     asset_operation=True,
                 )
             except FinchainError as exc:
@@ -187,6 +200,40 @@ class SettlementKeeper(SettlementView):
                     f"[{exc.codespace}:{exc.code}]",
                     cause=f"{exc.codespace}:{exc.code}",
                 ) from None
+
+    def signature_jobs(
+        self, reader: KVReader, txs: Sequence[tuple[Tx, bytes]]
+    ) -> list[SignatureJob]:
+        """The endorsement signatures a block's ``settlement/settle`` messages will need, for
+        the application's batch pre-pass. Read from the raw messages: a malformed or
+        non-canonical one is skipped, and its endorsements are then verified singly."""
+        jobs: list[SignatureJob] = []
+        for tx, _ in txs:
+            for raw in tx.body.msgs:
+                if raw.type == SETTLE_TYPE:
+                    jobs += self._endorsement_jobs(reader, tx.body.chain_id, raw.value)
+        return jobs
+
+    def _endorsement_jobs(
+        self, reader: KVReader, chain_id: str, value: dict[str, Any]
+    ) -> list[SignatureJob]:
+        instruction, endorsements = value.get("instruction"), value.get("endorsements")
+        if not isinstance(instruction, dict) or not isinstance(endorsements, list):
+            return []
+        message = endorse_bytes_of(chain_id, instruction)
+        entry_id = sha256(message)
+        jobs = []
+        for endorsement in endorsements:
+            try:
+                account = endorsement["account"]
+                signatures = [TxSignature(s["key"], s["sig"]) for s in endorsement["signatures"]]
+            except (KeyError, TypeError):
+                continue
+            if isinstance(account, str) and all(
+                isinstance(s.key_id, str) and isinstance(s.signature, bytes) for s in signatures
+            ):
+                jobs += self._endorsements.jobs(reader, account, signatures, message, entry_id)
+        return jobs
 
     # -- path (b): matching ------------------------------------------------------------------------
 
@@ -206,6 +253,7 @@ class SettlementKeeper(SettlementView):
             state = self._create(ctx, instruction, (submitter,), UNMATCHED)
             INSTRUCTIONS.set(ctx, state.id, state)
             self._queue_expiry(ctx, state)
+            _count_open(ctx, +1)
             ctx.emit(
                 events.submitted(
                     state.id, instruction.reference, submitter, instruction.kind, UNMATCHED
@@ -261,6 +309,7 @@ class SettlementKeeper(SettlementView):
             ctx.emit(events.cancel_requested(id_, state.instruction.reference, party, outstanding))
             return state
         self._dequeue(ctx, state)
+        _count_open(ctx, -1)
         state = replace(state, status=CANCELLED, cancel_requests=requests, updated=ctx.height)
         INSTRUCTIONS.set(ctx, id_, state)
         ctx.emit(events.closed(events.CANCELLED, id_, state.instruction.reference))
@@ -270,6 +319,8 @@ class SettlementKeeper(SettlementView):
 
     def end_block(self, ctx: Context) -> None:
         """Settle what is due (and retry what is pending), then expire what reached its deadline."""
+        if not OPEN_COUNT.peek(ctx.store):
+            return
         due: set[int] = set(RETRY.keys(ctx.store))
         for queue, now in ((DUE_HEIGHT, ctx.height), (DUE_TIME, ctx.time_ns)):
             for at, id_ in _up_to(queue, ctx.store, now):
@@ -281,6 +332,7 @@ class SettlementKeeper(SettlementView):
             if after.status == SETTLED:
                 RETRY.remove(ctx, id_)
                 self._remove_expiry(ctx, after)
+                _count_open(ctx, -1)
             elif not RETRY.has(ctx.store, id_):
                 RETRY.set(ctx, id_, _MARK)
             if after != state:
@@ -291,6 +343,7 @@ class SettlementKeeper(SettlementView):
 
     def _expire(self, ctx: Context, state: Settlement) -> None:
         self._dequeue(ctx, state)
+        _count_open(ctx, -1)
         if state.status == UNMATCHED:
             final, kind = EXPIRED, events.EXPIRED
             reason = "unmatched at the deadline"
@@ -304,12 +357,15 @@ class SettlementKeeper(SettlementView):
 
     # -- settling ----------------------------------------------------------------------------------
 
-    def _attempt(self, ctx: Context, state: Settlement) -> Settlement:
+    def _attempt(
+        self, ctx: Context, state: Settlement, *, payers_checked: bool = False
+    ) -> Settlement:
         """Settle the remaining lots if the balances allow, else the most whole lots allowed
-        (when partials are), else record why not. Each try is all legs or none."""
+        (when partials are), else record why not. Each try is all legs or none. A payer
+        that is not active (frozen since it authorised) holds the instruction pending."""
         instruction = state.instruction
         remaining = instruction.lots - state.settled_lots
-        reason = self._inactive_payer(ctx, instruction)
+        reason = "" if payers_checked else self._inactive_payer(ctx, instruction)
         if not reason:
             reason = self._try_lots(ctx, instruction, remaining)
             if not reason:
@@ -454,6 +510,7 @@ class SettlementKeeper(SettlementView):
             REFS.set(ctx, (signer, state.instruction.reference), state.id)
         if state.status in FINAL:
             return
+        _count_open(ctx, +1)
         self._queue_expiry(ctx, state)
         if state.status == MATCHED:
             self._queue_due(ctx, state)
@@ -462,6 +519,10 @@ class SettlementKeeper(SettlementView):
 
     def set_next_id(self, ctx: Context, next_id: int) -> None:
         NEXT_ID.set(ctx, next_id)
+
+
+def _count_open(ctx: Context, change: int) -> None:
+    OPEN_COUNT.set(ctx, OPEN_COUNT.peek(ctx.store) + change)
 
 
 def _up_to(queue: Map[tuple[int, int], bytes], reader: KVReader, now: int) -> list[tuple[int, int]]:

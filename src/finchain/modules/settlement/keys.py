@@ -21,6 +21,9 @@ from finchain.modules.settlement.types import Settlement
 STORE = StoreKey("settlement", b"settlement/")
 
 NEXT_ID = Sequence(STORE, b"next")
+# How many instructions are open (not settled, cancelled, expired or failed): end_block
+# reads nothing else while it is 0, so settling at once costs no queue work.
+OPEN_COUNT = Sequence(STORE, b"open", start=0)
 INSTRUCTIONS: Map[int, Settlement] = Map(STORE, b"i/", U64, RecordValue(Settlement.from_obj))
 # (party, reference) -> id: kept forever, so a reference is used once per party.
 REFS: Map[tuple[str, str], int] = Map(STORE, b"r/", Pair(STR, STR), U64Value())

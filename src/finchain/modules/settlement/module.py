@@ -103,6 +103,9 @@ class SettlementModule(KeeperModule[SettlementKeeper]):
         for name, ids in expected.items():
             if queued[name] != ids:
                 return f"settlement {name} queue holds {sorted(queued[name] ^ ids)} wrongly"
+        counted = self.keeper.open_count(reader)
+        if counted != len(expected["expire"]):
+            return f"open count says {counted}, {len(expected['expire'])} instructions are open"
         return None
 
 

@@ -175,7 +175,14 @@ def outflows(legs: tuple[Leg, ...], senders: set[str] | frozenset[str]) -> tuple
 
 
 def endorse_bytes(chain_id: str, instruction: Instruction) -> bytes:
-    return ENDORSE_DOMAIN + encode({"chain_id": chain_id, "instruction": instruction.to_obj()})
+    return endorse_bytes_of(chain_id, instruction.to_obj())
+
+
+def endorse_bytes_of(chain_id: str, instruction: dict[str, Any]) -> bytes:
+    """The sign-bytes of an instruction's wire map: a domain, then the canonical encoding of
+    ``{"chain_id", "instruction"}`` (the domain keeps it apart from anything else a key signs,
+    the chain id from another chain)."""
+    return ENDORSE_DOMAIN + encode({"chain_id": chain_id, "instruction": instruction})
 
 
 def check_kind(kind: str, legs: tuple[Leg, ...]) -> None:
