@@ -4,9 +4,12 @@ legs or none (or whole lots), with explicit failure, cancellation and expiry."""
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from finchain.app import TxResult
 from finchain.client import builders as b
@@ -35,7 +38,7 @@ from finchain.modules.settlement.errors import (
     ErrUnknownAsset,
     ErrUnknownInstruction,
 )
-from finchain.modules.settlement.types import Instruction
+from finchain.modules.settlement.types import Instruction, lot_amount
 from tests.harness import CHAIN_ID, Chain
 
 A1, A2, A3, A4 = (account_id(n) for n in (1, 2, 3, 4))
@@ -262,7 +265,7 @@ def raw_instruction(**overrides: Any) -> dict[str, Any]:
 
 
 def send_raw(chain: Chain, instruction: dict[str, Any], sender: int = 1) -> TxResult:
-    from finchain.codec import RawMsg
+    from finchain.codec import RawMsg, decode_tx
 
     msg = RawMsg("settlement/settle", {"instruction": instruction, "endorsements": []})
     (result,) = chain.block(chain.signer(sender).sign(msg))
@@ -524,3 +527,41 @@ def test_default_genesis_writes_nothing_and_an_export_round_trips(chain, tmp_pat
     assert fresh.export_genesis()["settlement"] == exported.app_state["settlement"]
     assert fresh.settlement.queued(fresh.state) == chain.app.settlement.queued(chain.app.state)
     fresh.close()
+
+
+# -- exactness and the batch pre-pass ----------------------------------------------------------
+
+
+@given(
+    lots=st.integers(1, 1_000_000),
+    per_lot=st.integers(1, 10**20),
+    cuts=st.lists(st.integers(1, 1_000_000), max_size=8),
+)
+def test_lot_amounts_are_exact_and_add_up_to_the_leg(lots, per_lot, cuts):
+    amount = per_lot * lots
+    done = 0
+    for cut in cuts:
+        count = min(cut, lots - done)
+        moved = lot_amount(amount, lots, count)
+        assert Decimal(moved) == Decimal(amount) * Decimal(count) / Decimal(lots)
+        done += count
+    assert lot_amount(amount, lots, lots - done) + lot_amount(amount, lots, done) == amount
+
+
+def test_the_pre_pass_batches_endorsements_and_skips_malformed_ones(chain):
+    from finchain.codec import RawMsg, decode_tx
+
+    deal = dvp()
+    raw = chain.signer(1).sign(sb.settle(deal, [sb.endorse(CHAIN_ID, deal, chain.signer(2))]))
+    jobs = chain.app.signature_jobs([raw])
+    assert sorted(job.public_key for job in jobs) == sorted(
+        k.public_key().data for k in (chain.keys[0], chain.keys[1])
+    )
+    assert all(job.verify() for job in jobs)
+    junk = [
+        {"instruction": 5, "endorsements": []},
+        {"instruction": {}, "endorsements": [{"account": 1}, 7, {"account": A2, "signatures": 3}]},
+    ]
+    for value in junk:
+        tx = decode_tx(chain.signer(3).sign(RawMsg("settlement/settle", value)), max_size=10**6)
+        assert chain.app.settlement.signature_jobs(chain.app.state, [(tx, b"id")]) == []

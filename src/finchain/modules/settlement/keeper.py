@@ -62,6 +62,7 @@ from finchain.modules.settlement.types import (
     Instruction,
     Settlement,
     endorse_bytes_of,
+    lot_amount,
 )
 
 _MARK = b""
@@ -402,7 +403,7 @@ class SettlementKeeper(SettlementView):
         try:
             for leg in instruction.legs:
                 self._ledger.transfer(
-                    branch, leg.sender, leg.recipient, leg.asset, leg.amount // per * lots
+                    branch, leg.sender, leg.recipient, leg.asset, lot_amount(leg.amount, per, lots)
                 )
         except FinchainError as exc:
             return exc.message
@@ -415,7 +416,7 @@ class SettlementKeeper(SettlementView):
         need: dict[tuple[str, str], int] = {}
         for leg in instruction.legs:
             key = (leg.sender, leg.asset)
-            need[key] = need.get(key, 0) + leg.amount // instruction.lots
+            need[key] = need.get(key, 0) + lot_amount(leg.amount, instruction.lots, 1)
         return min(
             self._ledger.spendable(ctx.store, sender, asset) // per_lot
             for (sender, asset), per_lot in sorted(need.items())

@@ -165,6 +165,15 @@ class Instruction(Record):
         return endorse_bytes(chain_id, self)
 
 
+def lot_amount(amount: int, lots: int, count: int) -> int:
+    """What ``count`` of ``lots`` lots of a leg of ``amount`` move: exactly amount × count / lots.
+
+    ``Instruction.check`` makes every amount a multiple of ``lots``, so the division is
+    exact: partial settlement never rounds, and the lots of a leg add up to its amount.
+    """
+    return amount // lots * count
+
+
 def outflows(legs: tuple[Leg, ...], senders: set[str] | frozenset[str]) -> tuple[Operation, ...]:
     """Transfers out of ``senders`` on ``legs``, summed per asset, in asset order."""
     totals: dict[str, int] = {}
