@@ -265,7 +265,7 @@ def raw_instruction(**overrides: Any) -> dict[str, Any]:
 
 
 def send_raw(chain: Chain, instruction: dict[str, Any], sender: int = 1) -> TxResult:
-    from finchain.codec import RawMsg, decode_tx
+    from finchain.codec import RawMsg
 
     msg = RawMsg("settlement/settle", {"instruction": instruction, "endorsements": []})
     (result,) = chain.block(chain.signer(sender).sign(msg))
