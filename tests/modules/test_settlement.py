@@ -565,3 +565,29 @@ def test_the_pre_pass_batches_endorsements_and_skips_malformed_ones(chain):
     for value in junk:
         tx = decode_tx(chain.signer(3).sign(RawMsg("settlement/settle", value)), max_size=10**6)
         assert chain.app.settlement.signature_jobs(chain.app.state, [(tx, b"id")]) == []
+
+
+def test_senders_multi_factor_rule_covers_its_own_legs(chain):
+    """Bank 1 guards BOND deliveries above 50 with two factors: the ante chain sees its legs."""
+
+    second = generate_private_key("ed25519")
+    setup = chain.signer(1).sign(
+        b.add_key(b.key_of("k2", second, factor="hardware")),
+        b.set_factor("k1", "device"),
+        b.set_mfa([b.mfa_transfer("BOND", above=50)]),
+    )
+    assert all(r.ok for r in chain.block(setup))
+    (result,) = chain.block(
+        chain.signer(1).sign(sb.settle(dvp(), [sb.endorse(CHAIN_ID, dvp(), chain.signer(2))]))
+    )
+    assert (result.codespace, result.code) == ("accounts", 15), result.log
+    chain.signer(1).nonce -= 1  # refused by the ante chain: the nonce is not spent
+    # Sent by bank 2 with bank 1's endorsement, the same rule applies to the endorsement.
+    refused(settle_with(chain, dvp("M-4"), 2, 1), ErrBadEndorsement)
+    (side,) = chain.block(chain.signer(1).sign(sb.instruct(dvp("M-6"), A2)))
+    assert (side.codespace, side.code) == ("accounts", 15), side.log
+    chain.signer(1).nonce -= 1
+    chain.signer(1).keys.append(("k2", second))
+    assert settle_with(chain, dvp("M-5"), 2, 1).ok
+    (matched,) = chain.block(chain.signer(1).sign(sb.instruct(dvp("M-6"), A2)))
+    assert matched.ok, matched.log
