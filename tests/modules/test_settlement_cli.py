@@ -60,7 +60,7 @@ def test_settle_commands_end_to_end(api: LocalChain, tmp_path: Path) -> None:
     ]  # fmt: skip
     cli.ok(*draft, "--ref", "T-CLI-1", "--out", str(deal))
     endorsement = tmp_path / "bob.json"
-    cli.ok("settle", "endorse", str(deal), "--from", "bob", "--out", str(endorsement))
+    cli.ok("settle", "endorse", str(deal), "--key", "bob", "--out", str(endorsement))
     sent = cli.ok(
         "settle", "submit", str(deal), "--endorsement", str(endorsement), "--from", "alice"
     )

@@ -16,8 +16,17 @@ from typing import Annotated, Any
 
 import typer
 
+from finchain.cli.online import signer
 from finchain.cli.output import CliError, emit
-from finchain.cli.txflags import NodeOptions, TxOptions, home_command, query_command, tx_command
+from finchain.cli.txflags import (
+    KeyOptions,
+    NodeOptions,
+    TxOptions,
+    home_command,
+    key_command,
+    query_command,
+    tx_command,
+)
 from finchain.client import settlement_builders as sb
 from finchain.errors import FinchainError
 from finchain.modules.settlement.types import Endorsement, Instruction, Leg
@@ -103,14 +112,32 @@ def draft(
     _write(deal.to_json(), out, opts)
 
 
-@tx_command(app, "endorse", wait=False)
-def endorse(file: FileArg, out: OutOpt = None, *, tx: TxOptions) -> None:
-    """Sign FILE as --from's account, a payer on a leg; hand the output to the submitter."""
+@key_command(app, "endorse", online=True)
+def endorse(
+    file: FileArg,
+    key: Annotated[
+        list[str], typer.Option("--key", help="keystore key that signs (repeat for M of N)")
+    ],
+    account: Annotated[
+        str | None, typer.Option("--account", help="the endorsing account (default: --key's)")
+    ] = None,
+    out: OutOpt = None,
+    *,
+    opts: KeyOptions,
+) -> None:
+    """Sign FILE for a payer on a leg; hand the output to the sender. Nothing is sent."""
     deal = _instruction(file)
-    with tx.session() as s:
-        chain_id = s.client.status().chain_id
-        endorsement = sb.endorse(chain_id, deal, s.signer)
-    _write(endorsement.to_json(), out, tx)
+    with opts.connect() as client:
+        endorser = signer(
+            client,
+            key,
+            account=account,
+            home=opts.home,
+            keystore=opts.keystore,
+            passphrase_file=opts.passphrase_file,
+        )
+        endorsement = sb.endorse(endorser.chain_id, deal, endorser)
+    _write(endorsement.to_json(), out, opts)
 
 
 @tx_command(app, "submit")
