@@ -127,7 +127,7 @@ class SettlementKeeper(SettlementView):
         endorsements: Sequence[Endorsement],
     ) -> Settlement:
         """Check the endorsements, record the instruction, and settle it now if it is due."""
-        self._check_submission(ctx, instruction, (submitter,))
+        self._check_submission(ctx, instruction)
         self._check_endorsements(ctx, submitter, instruction, endorsements)
         signers = tuple(sorted({submitter, *(e.account for e in endorsements)}))
         self._require_fresh_refs(ctx, signers, instruction.reference)
@@ -247,7 +247,7 @@ class SettlementKeeper(SettlementView):
                 f"{submitter} is not a party to the legs besides {counterparty}: "
                 "instruct only your own side"
             )
-        self._check_submission(ctx, instruction, (submitter,))
+        self._check_submission(ctx, instruction)
         self._require_fresh_refs(ctx, (submitter,), instruction.reference)
         waiting = self.by_reference(ctx.store, counterparty, instruction.reference)
         if waiting is None:
@@ -431,9 +431,8 @@ class SettlementKeeper(SettlementView):
 
     # -- helpers -----------------------------------------------------------------------------------
 
-    def _check_submission(
-        self, ctx: Context, instruction: Instruction, submitters: tuple[str, ...]
-    ) -> None:
+    def _check_submission(self, ctx: Context, instruction: Instruction) -> None:
+        """The deadline is still ahead and every asset exists."""
         if instruction.deadline_height and instruction.deadline_height < ctx.height:
             raise ErrExpired(
                 f"the deadline height {instruction.deadline_height} is before this block "
