@@ -591,3 +591,31 @@ def test_senders_multi_factor_rule_covers_its_own_legs(chain):
     assert settle_with(chain, dvp("M-5"), 2, 1).ok
     (matched,) = chain.block(chain.signer(1).sign(sb.instruct(dvp("M-6"), A2)))
     assert matched.ok, matched.log
+
+
+def test_time_deadline_fails_a_pending_instruction_at_the_first_block_past_it(chain):
+    deal = dvp(
+        "P-T", cash=1_500_000, deadline_height=0, deadline_time_ns=chain.time_ns + 2_500_000_000
+    )
+    assert settle_with(chain, deal, 1, 2).ok  # t+1s: pending
+    chain.block()  # t+2s: retried, still pending
+    assert query(chain, "settlement/instruction", id=1)["status"] == "pending"
+    response = chain.finalize()  # t+3s: past the deadline
+    assert [e.type for e in response.events] == ["settlement_failed"]
+    assert chain.app.settlement.open_count(chain.app.state) == 0
+
+
+def test_cancelling_a_partially_settled_instruction_keeps_what_settled(chain):
+    assert chain.block(chain.signer(2).sign(b.transfer((A4, "CNY", 550_000))))[0].ok
+    deal = dvp("L-3", bonds=100, cash=1_000_000, lots=10, min_lots=1, deadline_height=50)
+    assert settle_with(chain, deal, 1, 2).ok
+    assert query(chain, "settlement/instruction", id=1)["settled_lots"] == 4
+    assert chain.block(chain.signer(2).sign(sb.cancel(1)))[0].ok
+    (result,) = chain.block(chain.signer(1).sign(sb.cancel(1)))
+    assert [e.type for e in result.events] == ["settlement_cancelled"]
+    found = query(chain, "settlement/instruction", id=1)
+    assert (found["status"], found["settled_lots"]) == ("cancelled", 4)
+    assert chain.balance(2, "BOND") == 40
+    assert chain.block(chain.signer(4).sign(b.transfer((A2, "CNY", 900_000))))[0].ok
+    assert chain.balance(2, "BOND") == 40  # nothing settles after cancellation
+    assert chain.app.check_invariants() == []
