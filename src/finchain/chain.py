@@ -26,10 +26,10 @@ from finchain.app.application import Application
 from finchain.app.chainstate import ChainParamsKeeper
 from finchain.app.router import Router
 from finchain.app.wiring import Wiring
-from finchain.core.ante import AnteDecorator
+from finchain.core.ante import AnteDecorator, SignatureSources
 from finchain.core.module import Module
 from finchain.core.signatures import SignatureCache
-from finchain.modules.accounts.ante import Authenticator
+from finchain.modules.accounts.ante import AccountSignatures, Authenticator
 from finchain.modules.accounts.keeper import AccountsKeeper
 from finchain.modules.accounts.module import AccountsModule
 from finchain.modules.bank.keeper import BankKeeper
@@ -44,6 +44,8 @@ from finchain.modules.governance.keeper import GovernanceKeeper
 from finchain.modules.governance.module import GovernanceModule
 from finchain.modules.identity.keeper import IdentityKeeper
 from finchain.modules.identity.module import IdentityModule
+from finchain.modules.settlement.keeper import SettlementKeeper
+from finchain.modules.settlement.module import SettlementModule
 from finchain.modules.upgrade.deps import UpgradeHandler
 from finchain.modules.upgrade.keeper import UpgradeKeeper
 from finchain.modules.upgrade.module import UpgradeModule
@@ -97,6 +99,9 @@ class FinchainApp(Application):
         self.credentials = CredentialsKeeper(self.identity, self.accounts)
         self.evidence = EvidenceKeeper(self.accounts, self.identity)
         self.datarights = DataRightsKeeper(self.identity)
+        self.settlement = SettlementKeeper(
+            self.bank, self.accounts, AccountSignatures(self.accounts, cache)
+        )
         self.upgrade = UpgradeKeeper(UPGRADES if upgrades is None else upgrades)
         for guard in (
             self.bank.assert_can_close,
@@ -114,6 +119,7 @@ class FinchainApp(Application):
             CredentialsModule(self.credentials),
             EvidenceModule(self.evidence),
             DataRightsModule(self.datarights),
+            SettlementModule(self.settlement),
             UpgradeModule(self.upgrade),
         ]
         if extra_modules is not None:
@@ -128,7 +134,7 @@ class FinchainApp(Application):
                 router=router,
                 ante=(check_expiry, authenticator, *extra_ante),
                 signature_cache=cache,
-                signatures=authenticator,
+                signatures=SignatureSources(authenticator, self.settlement),
                 validators=governance,
                 upgrades=self.upgrade,
             ),

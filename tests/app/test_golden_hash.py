@@ -30,8 +30,8 @@ from finchain.modules.accounts.types import account_id
 from tests.harness import BLOCK_NS, CHAIN_ID, make_genesis
 
 GOLDEN = {
-    "intl": "f1e30824a1799c943cd5b59deecb4e9a18aa4d4e59dec9ec6f6669195bdc21b2",
-    "gm": "b1cf19fe7814cd441dc61979c0cbcbce1b95de6b7438dc9a0a50cd548be36f1f",
+    "intl": "44448b7b21541c81833527f146e02d09fc8eacce756e67842f59578a9e20cf1a",
+    "gm": "a5134c8dc1926aad8a338795448c3c58a1aa5480c1fd4ef3acc7e1f4567a19fc",
 }
 
 

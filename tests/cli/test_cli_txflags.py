@@ -99,12 +99,17 @@ def test_offline_signing_commands_share_the_key_options() -> None:
 def test_reading_commands_share_the_node_options() -> None:
     """Every command that talks to a node without signing takes --url, --home and --json
     from one place too (Cosmos AddQueryFlagsToCmd); ``evidence receipt`` takes only --url
-    (it trusts no home), ``kyc disclose open`` unlocks a key (KeyOptions with --url)."""
+    (it trusts no home), ``kyc disclose open`` and ``settle endorse`` unlock a key
+    (KeyOptions with --url)."""
     reading = [p for p, c in ALL.items() if "--url" in options(c) and p not in SIGNING]
     assert len(reading) >= 15, reading
     for path in reading:
         found = options(ALL[path])
-        panel = {"evidence receipt": None, "kyc disclose open": KEY_PANEL}.get(path, NODE_PANEL)
+        panel = {
+            "evidence receipt": None,
+            "kyc disclose open": KEY_PANEL,
+            "settle endorse": KEY_PANEL,
+        }.get(path, NODE_PANEL)
         for name in ("--url", "--json"):
             assert getattr(found[name], "rich_help_panel", None) == panel, (path, name)
 

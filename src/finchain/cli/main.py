@@ -16,6 +16,7 @@ from finchain.cli import (
     keys,
     kyc,
     query,
+    settle,
     testnet,
     txs,
     users,
@@ -46,6 +47,7 @@ app.add_typer(vc.app, name="vc")
 app.add_typer(kyc.app, name="kyc")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(data.app, name="data")
+app.add_typer(settle.app, name="settle")
 app.add_typer(db.app, name="db")
 app.command()(bench.bench)
 

@@ -17,7 +17,7 @@ from finchain.core.kv import KVReader
 from finchain.core.msgs import Msg
 from finchain.core.signatures import SignatureJob
 
-__all__ = ["AnteDecorator", "SignatureSource"]
+__all__ = ["AnteDecorator", "SignatureSource", "SignatureSources"]
 
 
 class AnteDecorator(Protocol):
@@ -37,3 +37,17 @@ class SignatureSource(Protocol):
     def signature_jobs(
         self, reader: KVReader, txs: Sequence[tuple[Tx, bytes]]
     ) -> list[SignatureJob]: ...
+
+
+class SignatureSources:
+    """Several ``SignatureSource``\\ s as one: the accounts module's for the transactions'
+    own signatures, and a module's that carries co-signatures in its messages (settlement
+    endorsements), so the block's pre-pass batches them all."""
+
+    def __init__(self, *sources: SignatureSource) -> None:
+        self._sources = sources
+
+    def signature_jobs(
+        self, reader: KVReader, txs: Sequence[tuple[Tx, bytes]]
+    ) -> list[SignatureJob]:
+        return [job for source in self._sources for job in source.signature_jobs(reader, txs)]

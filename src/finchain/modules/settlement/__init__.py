@@ -1,0 +1,1 @@
+"""Atomic settlement of multi-leg instructions (DvP, PvP, DvD, free of payment)."""

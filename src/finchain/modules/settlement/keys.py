@@ -1,0 +1,37 @@
+"""The settlement module's state, declared once.
+
+Instructions by id; each authorising party's references (replay protection and
+the listing by party); and the queues ``end_block`` reads, keyed by the height
+or time something becomes due, so a block touches only what is due.
+"""
+
+from finchain.core.collections import (
+    STR,
+    U64,
+    BytesValue,
+    Map,
+    Pair,
+    RecordValue,
+    Sequence,
+    StoreKey,
+    U64Value,
+)
+from finchain.modules.settlement.types import Settlement
+
+STORE = StoreKey("settlement", b"settlement/")
+
+NEXT_ID = Sequence(STORE, b"next")
+# How many instructions are open (not settled, cancelled, expired or failed): end_block
+# reads nothing else while it is 0, so settling at once costs no queue work.
+OPEN_COUNT = Sequence(STORE, b"open", start=0)
+INSTRUCTIONS: Map[int, Settlement] = Map(STORE, b"i/", U64, RecordValue(Settlement.from_obj))
+# (party, reference) -> id: kept forever, so a reference is used once per party.
+REFS: Map[tuple[str, str], int] = Map(STORE, b"r/", Pair(STR, STR), U64Value())
+# (height or time due, id): matched instructions waiting for their settlement date.
+DUE_HEIGHT: Map[tuple[int, int], bytes] = Map(STORE, b"dh/", Pair(U64, U64), BytesValue())
+DUE_TIME: Map[tuple[int, int], bytes] = Map(STORE, b"dt/", Pair(U64, U64), BytesValue())
+# ids due but not (fully) settled: retried every block until the deadline.
+RETRY: Map[int, bytes] = Map(STORE, b"p/", U64, BytesValue())
+# (deadline height or time, id): every open instruction, once.
+EXPIRE_HEIGHT: Map[tuple[int, int], bytes] = Map(STORE, b"eh/", Pair(U64, U64), BytesValue())
+EXPIRE_TIME: Map[tuple[int, int], bytes] = Map(STORE, b"et/", Pair(U64, U64), BytesValue())
