@@ -44,13 +44,15 @@ from finchain.modules.governance.keeper import GovernanceKeeper
 from finchain.modules.governance.module import GovernanceModule
 from finchain.modules.identity.keeper import IdentityKeeper
 from finchain.modules.identity.module import IdentityModule
+from finchain.modules.securities.keeper import SecuritiesKeeper
+from finchain.modules.securities.module import SecuritiesModule
 from finchain.modules.upgrade.deps import UpgradeHandler
-from finchain.modules.upgrade.keeper import UpgradeKeeper
+from finchain.modules.upgrade.keeper import UpgradeKeeper, migrate_only
 from finchain.modules.upgrade.module import UpgradeModule
 
 __all__ = ["UPGRADES", "AppFactory", "FinchainApp"]
 
-UPGRADES: Mapping[str, UpgradeHandler] = {}
+UPGRADES: Mapping[str, UpgradeHandler] = {"bank-v2-holders-index": migrate_only}
 """The upgrades this version knows, by the name governance schedules them under.
 
 A release that changes a module's consensus version adds its upgrade here (usually
@@ -97,6 +99,7 @@ class FinchainApp(Application):
         self.credentials = CredentialsKeeper(self.identity, self.accounts)
         self.evidence = EvidenceKeeper(self.accounts, self.identity)
         self.datarights = DataRightsKeeper(self.identity)
+        self.securities = SecuritiesKeeper(self.bank, self.accounts)
         self.upgrade = UpgradeKeeper(UPGRADES if upgrades is None else upgrades)
         for guard in (
             self.bank.assert_can_close,
@@ -114,6 +117,7 @@ class FinchainApp(Application):
             CredentialsModule(self.credentials),
             EvidenceModule(self.evidence),
             DataRightsModule(self.datarights),
+            SecuritiesModule(self.securities),
             UpgradeModule(self.upgrade),
         ]
         if extra_modules is not None:
