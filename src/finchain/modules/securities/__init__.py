@@ -1,1 +1,1 @@
-"""securities module: bonds and equities as bank assets, with coupons, redemption and calls paid by the chain."""
+"""securities module: bonds and equities as bank assets; the chain pays coupons and redemptions."""

@@ -22,7 +22,7 @@ SECURITIES: Map[str, Security] = Map(STORE, b"sec/", STR, RecordValue(Security.f
 PAYMENTS: Map[tuple[str, int], Payment] = Map(
     STORE, b"pay/", Pair(STR, U64), RecordValue(Payment.from_obj)
 )
-"""Each security's payments by index (0, 1, …), in schedule order; iterate with ``prefix=(isin,)``."""
+"""Each security's payments by index (0, 1, …), in schedule order; ``prefix=(isin,)``."""
 
 RECORD: Map[tuple[tuple[str, int], str], int] = Map(
     STORE, b"rec/", Pair(Pair(STR, U64), STR), AmountValue()

@@ -30,6 +30,8 @@ def schedule(view: SecuritiesView, reader: KVReader, params: dict[str, Any]) -> 
     payments = []
     for payment in view.payments(reader, isin):
         entry = payment.to_json()
+        for name in ("outstanding", "total", "paid", "remainder"):
+            entry[name] = str(getattr(payment, name))
         entry["per_bond"] = str(owed(found, payment, 1))
         payments.append(entry)
     return {"isin": isin, "payments": payments}
