@@ -10,6 +10,12 @@ re-pin with the reason in the commit.
 Pinned after issue 11 (state in typed collections: new key layouts in every module,
 ``app/versions``, genesis counters). Before it, the same scenario ended at
 2708f2a3…2920 (intl) and 844de148…33f3 (gm).
+
+Re-pinned in issue 13 (securities): the bank's holdings gained a by-asset index
+(bank consensus version 2, upgrade ``bank-v2-holders-index``,
+tests/app/test_bank_holders_upgrade.py), so every holding writes one more key; and
+``app/versions`` lists the new ``securities`` module. Before it: f1e30824…21b2 (intl),
+b1cf19fe…6f1f (gm).
 """
 
 from __future__ import annotations
@@ -30,8 +36,8 @@ from finchain.modules.accounts.types import account_id
 from tests.harness import BLOCK_NS, CHAIN_ID, make_genesis
 
 GOLDEN = {
-    "intl": "f1e30824a1799c943cd5b59deecb4e9a18aa4d4e59dec9ec6f6669195bdc21b2",
-    "gm": "b1cf19fe7814cd441dc61979c0cbcbce1b95de6b7438dc9a0a50cd548be36f1f",
+    "intl": "822c167f5fd553a81013bd147cf3fb7cea8dfb99eddd442af7acb52b788e3b8a",
+    "gm": "9846fa573f51adf0d405a57dab481000049bb93655f15a7f61e4d0c36edd514f",
 }
 
 
