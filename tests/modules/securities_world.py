@@ -1,4 +1,4 @@
-"""A chain for the securities tests: calendar-dated blocks, signers that follow the chain's nonce."""
+"""A chain for the securities tests: calendar-dated blocks, signers following the chain's nonce."""
 
 from __future__ import annotations
 

@@ -317,33 +317,44 @@ class SecuritiesKeeper(SecuritiesView):
             needed -= remainder
         available = self._bank.spendable(ctx.store, issuer, cash)
         branch, write = ctx.cached()
-        failure = ""
-        if needed > available:
-            failure = "short"
-        else:
+        failed = needed > available
+        if not failed:
             try:
-                for account, amount in shares:
-                    self._deliver(branch, security, index, account, amount)
-                self._deliver(branch, security, index, security.remainder_account, remainder)
-                final = payment.kind in (REDEMPTION, CALL)
-                if final:
-                    self._retire(branch, security)
-                status = REDEEMED if final else security.status
-                SECURITIES.set(branch, isin, replace(security, status=status))
-                PAYMENTS.set(
-                    branch,
-                    (isin, index),
-                    replace(payment, status=PAID, total=total, paid=paid, remainder=remainder),
-                )
-                branch.emit(events.paid(isin, index, payment.kind, total, paid, remainder))
-            except FinchainError as exc:
-                failure = exc.message
-        if failure:
+                self._pay_all(branch, security, payment, shares, total, remainder)
+            except FinchainError:  # e.g. an amount past 2^127 - 1: a default, never a halt
+                failed = True
+        if failed:
             PAYMENTS.set(ctx, (isin, index), replace(payment, status=DEFAULT, total=total))
             SECURITIES.set(ctx, isin, replace(security, status=DEFAULTED))
             ctx.emit(events.defaulted(isin, index, payment.kind, needed, available))
             return
         write()
+
+    def _pay_all(
+        self,
+        ctx: Context,
+        security: Security,
+        payment: Payment,
+        shares: list[tuple[str, int]],
+        total: int,
+        remainder: int,
+    ) -> None:
+        """The transfers of one payment (in a branch), then the retirement of a final one."""
+        isin, index = security.isin, payment.index
+        for account, amount in shares:
+            self._deliver(ctx, security, index, account, amount)
+        self._deliver(ctx, security, index, security.remainder_account, remainder)
+        final = payment.kind in (REDEMPTION, CALL)
+        if final:
+            self._retire(ctx, security)
+        SECURITIES.set(ctx, isin, replace(security, status=REDEEMED if final else security.status))
+        paid = total - remainder
+        PAYMENTS.set(
+            ctx,
+            (isin, index),
+            replace(payment, status=PAID, total=total, paid=paid, remainder=remainder),
+        )
+        ctx.emit(events.paid(isin, index, payment.kind, total, paid, remainder))
 
     def _deliver(
         self, ctx: Context, security: Security, index: int, account: str, amount: int
