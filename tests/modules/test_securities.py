@@ -31,6 +31,7 @@ from tests.modules.securities_world import (
     bond,
     events_of,
 )
+from tests.testmodule import with_test_module
 
 # Published ISINs (issuers' and exchanges' own listings).
 REAL_ISINS = [
@@ -314,3 +315,25 @@ def test_equities_register_and_issue_but_take_no_coupon_terms(market: Market) ->
     assert market.bonds(A2, "US0378331005") == 1_000
     assert market.query("securities/schedule", isin="US0378331005")["payments"] == []
     refused(market.send(1, sb.call("US0378331005", "2027-01-01", 1)), se.ErrBadTerms)
+
+
+def test_export_then_import_keeps_terms_payments_snapshots_and_due_times(
+    market: Market, tmp_path: Path
+) -> None:
+    assert market.send(1, bond(record_days=3)).ok
+    assert market.send(1, sb.issue(ISIN, A2, 4), sb.issue(ISIN, A3, 9)).ok
+    market.on("2027-01-13")  # payment 0 recorded, not yet paid
+    exported = market.app.export()
+    assert exported.app_state["securities"]["securities"][0]["security"]["isin"] == ISIN
+    target = with_test_module(tmp_path / "target")
+    target.init_chain(exported)
+    mine = {k: v for k, v in market.app.state.iterate(b"securities/")}
+    assert dict(target.state.iterate(b"securities/")) == mine and len(mine) > 8
+    assert target.check_invariants() == []
+    assert target.export().app_state == exported.app_state
+    target.close()
+
+
+def test_a_default_genesis_writes_no_securities_state(market: Market) -> None:
+    assert list(market.app.state.iterate(b"securities/")) == []
+    assert market.app.export().app_state["securities"] == {}
