@@ -4,7 +4,9 @@ register, issue, show, schedule, call, and a refusal with its code."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ from typer.testing import CliRunner
 
 from finchain.cli.inprocess import LocalChain, local_chain
 from finchain.cli.main import app
+from finchain.engines.solo import node as solo_node
 
 ISIN = "CND100001239"
 
@@ -68,3 +71,51 @@ def test_register_issue_show_and_call_a_bond(chain: LocalChain) -> None:
     statuses = [p["status"] for p in cli.ok("bond", "schedule", ISIN)["payments"]]
     assert statuses == ["cancelled", "cancelled", "scheduled"]
     assert cli.ok("bond", "holders", ISIN, "--payment", "2")["holders"] == []
+
+
+class _Clock:
+    """``time`` for the solo node, with ``time_ns`` moved forward by ``offset`` ns."""
+
+    def __init__(self) -> None:
+        self.offset = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+    def time_ns(self) -> int:
+        return time.time_ns() + self.offset
+
+
+def test_a_bond_bought_from_another_bank_pays_its_coupon_to_the_buyer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The walk-through's shape: the issuer issues to bank A; A sells to bank B (here two
+    transfers; with the settlement module one DvP instruction); the coupon goes to B, the
+    holder of record. The solo node's clock is moved to the payment date."""
+    clock = _Clock()
+    monkeypatch.setattr(solo_node, "time", clock)
+    with local_chain(suite="intl", instant=True, block_interval=0.2) as running:
+        cli = Cli(running)
+        today = date.fromtimestamp(time.time())
+        pay = today + timedelta(days=10)
+        cli.ok(
+            "bond", "register", ISIN, "--name", "Demo bond", "--cash", "CNY", "--face", "10000",
+            "--rate-bps", "300", "--day-count", "ACT/365F", "--issue-date", today.isoformat(),
+            "--maturity", (today + timedelta(days=400)).isoformat(),
+            "--coupon-date", pay.isoformat(), "--remainder-account", "carol",
+            "--from", "operator",
+        )  # fmt: skip
+        cli.ok("bond", "issue", ISIN, "alice", "100", "--from", "operator")
+        cli.ok("tx", "transfer", "bob", "30", ISIN, "--from", "alice")
+        cli.ok("tx", "transfer", "alice", "3000", "CNY", "--from", "bob")
+        before = int(cli.ok("query", "balance", "bob", "CNY")["units"])
+        clock.offset = (pay - today).days * 86_400 * 10**9
+        cli.ok("tx", "transfer", "carol", "1", "CNY", "--from", "operator")  # a block after it
+        holders = cli.ok("bond", "holders", ISIN, "--payment", "0")
+        assert holders["status"] == "paid"
+        coupon = 30 * 10_000 * 300 * 10 // 3_650_000
+        assert {h["account"]: h["amount"] for h in holders["holders"]} == {
+            running.accounts["alice"]: str(70 * 10_000 * 300 * 10 // 3_650_000),
+            running.accounts["bob"]: str(coupon),
+        }
+        assert int(cli.ok("query", "balance", "bob", "CNY")["units"]) == before + coupon
