@@ -227,9 +227,14 @@ def test_an_early_call_pays_price_and_accrued_coupon_then_burns(market: Market) 
     assert market.send(1, sb.issue(ISIN, A2, 10)).ok
     assert market.send(1, sb.issue(ISIN, A3, 5)).ok
     market.on("2027-01-15")  # first coupon paid
+    unchanged = market.query("securities/schedule", isin=ISIN)
     refused(market.send(2, sb.call(ISIN, "2027-06-30", 10_100)), se.ErrNotIssuer)
     refused(market.send(1, sb.call(ISIN, "2029-01-15", 10_100)), se.ErrCallAfterMaturity)
+    refused(market.send(1, sb.call(ISIN, "2030-01-15", 10_100)), se.ErrCallAfterMaturity)
     refused(market.send(1, sb.call(ISIN, "2027-01-19", 10_100)), se.ErrCallTooLate)
+    refused(market.send(1, sb.call(ISIN, "2026-12-01", 10_100)), se.ErrCallTooLate)
+    assert market.query("securities/schedule", isin=ISIN) == unchanged
+    assert market.query("securities/security", isin=ISIN)["security"]["status"] == "active"
     result = market.send(1, sb.call(ISIN, "2027-06-30", 10_100))
     assert result.ok
     payments = market.query("securities/schedule", isin=ISIN)["payments"]
