@@ -12,6 +12,7 @@ from finchain.codec import RawMsg
 from finchain.modules.accounts.types import account_id
 from finchain.modules.securities.types import start_ns
 from tests.harness import Chain
+from tests.testmodule import with_test_module
 
 ISSUER, A2, A3, A4, AGENT = (account_id(n) for n in range(1, 6))
 ISIN = "CND100001239"  # check digit computed by ISO 6166's Luhn (test_isin checks it)
@@ -24,6 +25,7 @@ class Market:
     def __init__(self, path: Path, *, funds: int = 10**12) -> None:
         self.chain = Chain(path, n_accounts=5, funds=funds)
         self.app = self.chain.app
+        self.history: list[tuple[FinalizeBlockRequest, bytes]] = []
 
     def send(self, who: int, *msgs: RawMsg) -> TxResult:
         """One transaction of account ``who`` (nonce read from the chain) in its own block."""
@@ -37,11 +39,21 @@ class Market:
     def block(self, *txs: bytes, at: int | None = None) -> FinalizeBlockResponse:
         """A block one second after the last, or at time ``at`` (ns)."""
         self.chain.time_ns = self.chain.time_ns + 10**9 if at is None else at
-        response = self.app.finalize_block(
-            FinalizeBlockRequest(self.app.height + 1, self.chain.time_ns, list(txs))
-        )
+        request = FinalizeBlockRequest(self.app.height + 1, self.chain.time_ns, list(txs))
+        response = self.app.finalize_block(request)
         self.app.commit()
+        self.history.append((request, response.app_hash))
         return response
+
+    def replay(self, path: Path) -> None:
+        """Run every block again on a fresh node from the same genesis: same app hash at
+        every height (determinism, including end_block's payments)."""
+        other = with_test_module(path)
+        other.init_chain(self.chain.genesis)
+        for request, app_hash in self.history:
+            assert other.finalize_block(request).app_hash == app_hash, request.height
+            other.commit()
+        other.close()
 
     def on(self, day: str, *txs: bytes, hour: int = 1) -> FinalizeBlockResponse:
         """A block at ``hour``:00 UTC on ``day``."""
