@@ -342,3 +342,14 @@ def test_export_then_import_keeps_terms_payments_snapshots_and_due_times(
 def test_a_default_genesis_writes_no_securities_state(market: Market) -> None:
     assert list(market.app.state.iterate(b"securities/")) == []
     assert market.app.export().app_state["securities"] == {}
+
+
+def test_a_payment_larger_than_any_amount_defaults_instead_of_halting(market: Market) -> None:
+    assert market.send(1, bond(face_value=2**100, coupon_bps=0)).ok
+    assert market.send(1, sb.issue(ISIN, A2, 2**30)).ok
+    response = market.on("2029-01-15")
+    assert events_of(response, "payment_defaulted")[0]["kind"] == "redemption"
+    last = market.query("securities/schedule", isin=ISIN)["payments"][2]
+    assert last["status"] == "defaulted" and last["total"] == str(2**127 - 1)
+    assert market.bonds(A2) == 2**30
+    assert market.app.check_invariants() == []

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
 
+from finchain.codec import MAX_AMOUNT
 from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
@@ -317,14 +318,15 @@ class SecuritiesKeeper(SecuritiesView):
             needed -= remainder
         available = self._bank.spendable(ctx.store, issuer, cash)
         branch, write = ctx.cached()
-        failed = needed > available
+        failed = needed > available or total > MAX_AMOUNT  # the ledger holds no larger amount
         if not failed:
             try:
                 self._pay_all(branch, security, payment, shares, total, remainder)
             except FinchainError:  # e.g. an amount past 2^127 - 1: a default, never a halt
                 failed = True
         if failed:
-            PAYMENTS.set(ctx, (isin, index), replace(payment, status=DEFAULT, total=total))
+            shown = min(total, MAX_AMOUNT)
+            PAYMENTS.set(ctx, (isin, index), replace(payment, status=DEFAULT, total=shown))
             SECURITIES.set(ctx, isin, replace(security, status=DEFAULTED))
             ctx.emit(events.defaulted(isin, index, payment.kind, needed, available))
             return
