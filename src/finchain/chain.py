@@ -46,13 +46,15 @@ from finchain.modules.identity.keeper import IdentityKeeper
 from finchain.modules.identity.module import IdentityModule
 from finchain.modules.settlement.keeper import SettlementKeeper
 from finchain.modules.settlement.module import SettlementModule
+from finchain.modules.securities.keeper import SecuritiesKeeper
+from finchain.modules.securities.module import SecuritiesModule
 from finchain.modules.upgrade.deps import UpgradeHandler
-from finchain.modules.upgrade.keeper import UpgradeKeeper
+from finchain.modules.upgrade.keeper import UpgradeKeeper, migrate_only
 from finchain.modules.upgrade.module import UpgradeModule
 
 __all__ = ["UPGRADES", "AppFactory", "FinchainApp"]
 
-UPGRADES: Mapping[str, UpgradeHandler] = {}
+UPGRADES: Mapping[str, UpgradeHandler] = {"bank-v2-holders-index": migrate_only}
 """The upgrades this version knows, by the name governance schedules them under.
 
 A release that changes a module's consensus version adds its upgrade here (usually
@@ -102,6 +104,7 @@ class FinchainApp(Application):
         self.settlement = SettlementKeeper(
             self.bank, self.accounts, AccountSignatures(self.accounts, cache)
         )
+        self.securities = SecuritiesKeeper(self.bank, self.accounts)
         self.upgrade = UpgradeKeeper(UPGRADES if upgrades is None else upgrades)
         for guard in (
             self.bank.assert_can_close,
@@ -120,6 +123,7 @@ class FinchainApp(Application):
             EvidenceModule(self.evidence),
             DataRightsModule(self.datarights),
             SettlementModule(self.settlement),
+            SecuritiesModule(self.securities),
             UpgradeModule(self.upgrade),
         ]
         if extra_modules is not None:

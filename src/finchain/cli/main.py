@@ -8,6 +8,7 @@ from finchain.cli import (
     accounts,
     assets,
     bench,
+    bond,
     chain,
     data,
     db,
@@ -48,6 +49,7 @@ app.add_typer(kyc.app, name="kyc")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(data.app, name="data")
 app.add_typer(settle.app, name="settle")
+app.add_typer(bond.app, name="bond")
 app.add_typer(db.app, name="db")
 app.command()(bench.bench)
 

@@ -12,9 +12,11 @@ balance is deleted, never stored.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import ClassVar
 
 from finchain.codec import MAX_AMOUNT
 from finchain.core.authority import AccountStatus
+from finchain.core.collections import Map
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
 from finchain.modules.bank import events
@@ -75,6 +77,15 @@ class BankView:
             for (_, symbol), (balance, _) in BALANCES.iterate(reader, prefix=(account,))
         }
 
+    def holders(self, reader: KVReader, symbol: str) -> Iterator[tuple[str, int, int]]:
+        """(account, balance, frozen) of every holder of ``symbol``, in account order.
+
+        Reads the ``by_asset`` index: proportional to the asset's holders, not to all holdings.
+        """
+        for account, _ in BALANCES.by("by_asset", reader, symbol):
+            balance, frozen = BALANCES.get(reader, (account, symbol)) or _NONE
+            yield account, balance, frozen
+
     def all_holdings(self, reader: KVReader) -> Iterator[tuple[str, str, int, int]]:
         """(account, asset, balance, frozen) for every stored holding, in key order."""
         for (account, symbol), (balance, frozen) in BALANCES.iterate(reader):
@@ -82,6 +93,10 @@ class BankView:
 
 
 class BankKeeper(BankView):
+    _balances: ClassVar[Map[tuple[str, str], tuple[int, int]]] = BALANCES
+    """The collection holdings are written through (with its ``by_asset`` index). A class
+    attribute so that the upgrade test can run consensus version 1 (no index) as a subclass."""
+
     def __init__(self, accounts: AccountStatusView) -> None:
         self._accounts = accounts
 
@@ -130,7 +145,7 @@ class BankKeeper(BankView):
         balance, frozen = self.holding(ctx.store, account, symbol)
         if frozen + amount > balance:
             raise ErrFrozenAmount(f"cannot freeze more than the balance of {account} in {symbol}")
-        BALANCES.set(ctx, (account, symbol), (balance, frozen + amount))
+        self._balances.set(ctx, (account, symbol), (balance, frozen + amount))
         ctx.emit(events.amount_frozen(events.AMOUNT_FROZEN, account, symbol, amount, reason))
 
     def unfreeze_amount(
@@ -141,7 +156,7 @@ class BankKeeper(BankView):
             raise ErrFrozenAmount(
                 f"{account} has {frozen} {symbol} frozen; cannot unfreeze {amount}"
             )
-        BALANCES.set(ctx, (account, symbol), (balance, frozen - amount))
+        self._balances.set(ctx, (account, symbol), (balance, frozen - amount))
         ctx.emit(events.amount_frozen(events.AMOUNT_UNFROZEN, account, symbol, amount, reason))
 
     def assert_can_close(self, ctx: Context, account: str) -> None:
@@ -171,7 +186,7 @@ class BankKeeper(BankView):
         balance, frozen = BALANCES.get(ctx.store, (account, symbol)) or _NONE
         if balance + amount > MAX_AMOUNT:
             raise ErrOverflow(f"balance of {account} in {symbol} would exceed 2^127 - 1")
-        BALANCES.set(ctx, (account, symbol), (balance + amount, frozen))
+        self._balances.set(ctx, (account, symbol), (balance + amount, frozen))
         ctx.emit(events.coin_received(account, symbol, amount))
 
     def _subtract(self, ctx: Context, account: str, symbol: str, amount: int) -> None:
@@ -181,7 +196,7 @@ class BankKeeper(BankView):
                 f"account {account} can spend {balance - frozen} {symbol} but {amount} is needed"
             )
         if balance - amount:
-            BALANCES.set(ctx, (account, symbol), (balance - amount, frozen))
+            self._balances.set(ctx, (account, symbol), (balance - amount, frozen))
         else:
-            BALANCES.remove(ctx, (account, symbol))
+            self._balances.remove(ctx, (account, symbol))
         ctx.emit(events.coin_spent(account, symbol, amount))

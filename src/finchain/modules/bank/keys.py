@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from finchain.core.collections import STR, AmountValue, Map, Pair, RecordValue, StoreKey
+from finchain.core.collections import (
+    STR,
+    AmountValue,
+    Index,
+    IndexedMap,
+    Map,
+    Pair,
+    RecordValue,
+    StoreKey,
+)
 from finchain.modules.bank.types import Asset
 
 STORE = StoreKey("bank", b"bank/")
@@ -36,5 +45,17 @@ ASSETS: Map[str, Asset] = Map(STORE, b"asset/", STR, RecordValue(Asset.from_obj)
 SUPPLY: Map[str, int] = Map(STORE, b"supply/", STR, AmountValue())
 """Each asset's supply (absent: 0); always the sum of its holdings."""
 
-BALANCES: Map[tuple[str, str], tuple[int, int]] = Map(STORE, b"bal/", Pair(STR, STR), Holding())
-"""Holdings by (account, asset symbol); iterate one account's with ``prefix=(account,)``."""
+BALANCES: IndexedMap[tuple[str, str], tuple[int, int]] = IndexedMap(
+    STORE,
+    b"bal/",
+    Pair(STR, STR),
+    Holding(),
+    {"by_asset": Index(b"holder/", STR, lambda key, _value: key[1])},
+)
+"""Holdings by (account, asset symbol); iterate one account's with ``prefix=(account,)``.
+
+Index ``by_asset`` (since consensus version 2): ``holder/ ‖ asset ‖ (account, asset)``, so
+one asset's holders are listed without scanning every holding (a securities module's
+holders of record). The index key is the primary key's second part, so it never changes
+for a stored holding: an entry is written when a holding appears and deleted with it.
+"""

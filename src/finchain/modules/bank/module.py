@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,12 +10,18 @@ from finchain.codec import MAX_AMOUNT
 from finchain.core.context import Context
 from finchain.core.fields import AMOUNT, ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import Invariant, KeeperModule, genesis_errors, parse_genesis
+from finchain.core.module import (
+    Invariant,
+    KeeperModule,
+    Migration,
+    genesis_errors,
+    parse_genesis,
+)
 from finchain.modules.accounts.types import ACCOUNT
 from finchain.modules.bank import handlers, queries
 from finchain.modules.bank.errors import ErrBadGenesis
 from finchain.modules.bank.keeper import BankKeeper
-from finchain.modules.bank.keys import STORE
+from finchain.modules.bank.keys import BALANCES, STORE
 from finchain.modules.bank.types import ASSET_SYMBOL, MAX_SUPPLY, Asset
 
 NAME = "bank"
@@ -81,7 +87,9 @@ class BankGenesis(Record):
 class BankModule(KeeperModule[BankKeeper]):
     name = NAME
     store_key = STORE
-    consensus_version = 1
+    consensus_version = 2
+    """2: holdings indexed by asset (``keys.BALANCES`` index ``by_asset``); from 1 by
+    ``_index_holders`` (upgrade ``bank-v2-holders-index``)."""
     HANDLERS = handlers.HANDLERS
     QUERIES = queries.QUERIES
 
@@ -134,8 +142,12 @@ class BankModule(KeeperModule[BankKeeper]):
             ),
         ).to_obj()
 
+    def migrations(self) -> Mapping[int, Migration]:
+        return {1: _index_holders}
+
     def invariants(self) -> Sequence[tuple[str, Invariant]]:
         return [
+            ("bank/holders-index", self._holders_index_complete),
             ("bank/supply-equals-balances", self._supply_equals_balances),
             ("bank/positive-balances", self._positive_balances),
             ("bank/frozen-within-balance", self._frozen_within_balance),
@@ -155,6 +167,18 @@ class BankModule(KeeperModule[BankKeeper]):
             return f"balances held in unknown assets {sorted(sums)}"
         return None
 
+    def _holders_index_complete(self, reader: KVReader) -> str | None:
+        """The by-asset index lists exactly the stored holdings."""
+        indexed = {
+            (account, asset.symbol)
+            for asset in self.keeper.iterate_assets(reader)
+            for account, _, _ in self.keeper.holders(reader, asset.symbol)
+        }
+        stored = {(account, symbol) for account, symbol, _, _ in self.keeper.all_holdings(reader)}
+        if indexed != stored:
+            return f"by-asset index and holdings differ: {sorted(indexed ^ stored)[:3]}"
+        return None
+
     def _positive_balances(self, reader: KVReader) -> str | None:
         for account, symbol, amount, _frozen in self.keeper.all_holdings(reader):
             if amount <= 0:
@@ -166,6 +190,18 @@ class BankModule(KeeperModule[BankKeeper]):
             if not 0 <= frozen <= amount:
                 return f"frozen amount of {account} in {symbol} is outside [0, balance]"
         return None
+
+
+def _index_holders(ctx: Context) -> None:
+    """Version 1 -> 2: file every existing holding under its asset in the ``by_asset`` index.
+
+    Removing then setting a holding (same value) writes its index entry: ``IndexedMap.set``
+    files a key only when no value was stored under it. The holdings themselves end as they
+    were, so the balances, supplies and events of later blocks are unchanged.
+    """
+    for key, holding in list(BALANCES.iterate(ctx.store)):
+        BALANCES.remove(ctx, key)
+        BALANCES.set(ctx, key, holding)
 
 
 __all__ = ["NAME", "Asset", "BankModule"]
