@@ -151,6 +151,14 @@ class ReceivablesKeeper(ReceivablesView):
             reference=reference,
             status=REGISTERED,
             registered_height=ctx.height,
+            confirmed_height=0,
+            offer_bank="",
+            offer_price=0,
+            financier="",
+            financed_price=0,
+            financed_height=0,
+            paid_to="",
+            paid_height=0,
         )
         self._save(ctx, None, invoice)
         ctx.emit(events.registered(invoice.id, supplier, buyer, asset, amount, hash_alg, digest))

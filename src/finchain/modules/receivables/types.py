@@ -80,14 +80,14 @@ class Invoice(Record):
     reference: str = wire(REFERENCE)
     status: str = wire(STATUS)
     registered_height: int = wire(HEIGHT)
-    confirmed_height: int = wire(HEIGHT, default=0)
-    offer_bank: str = wire(ACCOUNT_OR_NONE, default="")
-    offer_price: int = wire(AMOUNT_OR_ZERO, default=0)
-    financier: str = wire(ACCOUNT_OR_NONE, default="")
-    financed_price: int = wire(AMOUNT_OR_ZERO, default=0)
-    financed_height: int = wire(HEIGHT, default=0)
-    paid_to: str = wire(ACCOUNT_OR_NONE, default="")
-    paid_height: int = wire(HEIGHT, default=0)
+    confirmed_height: int = wire(HEIGHT)
+    offer_bank: str = wire(ACCOUNT_OR_NONE)
+    offer_price: int = wire(AMOUNT_OR_ZERO)
+    financier: str = wire(ACCOUNT_OR_NONE)
+    financed_price: int = wire(AMOUNT_OR_ZERO)
+    financed_height: int = wire(HEIGHT)
+    paid_to: str = wire(ACCOUNT_OR_NONE)
+    paid_height: int = wire(HEIGHT)
 
     def check(self) -> None:
         """The fields agree with the status (so a genesis cannot smuggle in a half-state)."""
