@@ -13,6 +13,7 @@ from finchain.cli import (
     db,
     did,
     evidence,
+    invoice,
     keys,
     kyc,
     query,
@@ -46,6 +47,7 @@ app.add_typer(vc.app, name="vc")
 app.add_typer(kyc.app, name="kyc")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(data.app, name="data")
+app.add_typer(invoice.app, name="invoice")
 app.add_typer(db.app, name="db")
 app.command()(bench.bench)
 
