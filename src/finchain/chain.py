@@ -106,6 +106,7 @@ class FinchainApp(Application):
             self.identity.assert_can_close,
             self.credentials.assert_can_close,
             self.governance.assert_can_close,
+            self.receivables.assert_can_close,
         ):
             self.accounts.add_close_guard(guard)
         governance = GovernanceModule(self.governance)

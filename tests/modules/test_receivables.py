@@ -37,6 +37,7 @@ from finchain.modules.receivables.errors import (
     ErrNotConfirmed,
     ErrNotHolder,
     ErrNotOverdue,
+    ErrOpenInvoices,
     ErrPriceAboveFace,
     ErrReferenceUsed,
     ErrTermsMismatch,
@@ -466,3 +467,15 @@ def test_discount_price_examples():
     assert rb.discount_price(1_000_000, 450, 90) == 988_750  # 11,250 exactly
     assert rb.discount_price(1_000, 1, 1) == 999  # 0.0000277… rounds up to 1
     assert rb.discount_price(100, 100_000, 360) == 0  # never below zero
+
+
+def test_an_account_holding_or_owing_an_open_claim_cannot_close(chain):
+    confirmed_invoice(chain)
+    ok(chain, SUPPLIER, rb.transfer(1, A[OTHER]))
+    for who in (OTHER, BUYER):
+        ok(chain, who, b.transfer((A[OUTSIDER], "CNY", chain.balance(who))))
+        refused(chain, who, b.close_account(), ErrOpenInvoices)
+    ok(chain, OUTSIDER, b.transfer((A[BUYER], "CNY", FACE)))
+    ok(chain, BUYER, rb.pay(1, "CNY", FACE))
+    ok(chain, OTHER, b.transfer((A[OUTSIDER], "CNY", FACE)))
+    ok(chain, OTHER, b.close_account())  # paid: nothing is left open

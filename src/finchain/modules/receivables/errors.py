@@ -41,3 +41,6 @@ ErrInvalidParty = register(
 ErrWrongHashAlg = register(CODESPACE, 18, "documents must be hashed with the chain suite's hash")
 ErrNotOverdue = register(CODESPACE, 19, "the invoice is not overdue")
 ErrBadGenesis = register(CODESPACE, 20, "invalid receivables genesis")
+ErrOpenInvoices = register(
+    CODESPACE, 21, "the account holds or owes unpaid invoices and cannot close"
+)

@@ -33,6 +33,7 @@ from finchain.modules.receivables.errors import (
     ErrNotConfirmed,
     ErrNotHolder,
     ErrNotOverdue,
+    ErrOpenInvoices,
     ErrPriceAboveFace,
     ErrReferenceUsed,
     ErrTermsMismatch,
@@ -290,6 +291,20 @@ class ReceivablesKeeper(ReceivablesView):
                 ctx.emit(events.overdue(invoice_id, invoice.buyer, invoice.holder, exc.message))
             else:
                 write()
+
+    def assert_can_close(self, ctx: Context, account: str) -> None:
+        """A close guard for the accounts module: an account that holds an unpaid claim, or
+        owes a confirmed one, cannot close (the payment would have nowhere to go, or no one
+        to come from)."""
+        state = ctx.store
+        mine = {*self.ids_by_holder(state, account), *self.ids_by_buyer(state, account)}
+        open_ids = sorted(i for i in mine if self.require(state, i).status in (CONFIRMED, OVERDUE))
+        if open_ids:
+            listing = ", ".join(str(i) for i in open_ids)
+            raise ErrOpenInvoices(
+                f"account {account} holds or owes unpaid invoices ({listing}): transfer the "
+                "claims or settle the debts first"
+            )
 
     # -- genesis -------------------------------------------------------------------------------
 
