@@ -18,7 +18,8 @@ from finchain.app import TxResult
 from finchain.client import builders as b
 from finchain.client import receivables_builders as rb
 from finchain.codec import RawMsg
-from finchain.core.errors import ErrBadQuery
+from finchain.core.errors import ErrBadQuery, ErrInvalidMsg
+from finchain.core.msgs import TRANSFER, Operation
 from finchain.errors import ErrorCode, FinchainError
 from finchain.modules.accounts.types import account_id
 from finchain.modules.bank.errors import ErrUnknownAsset
@@ -44,6 +45,7 @@ from finchain.modules.receivables.errors import (
     ErrWrongHashAlg,
     ErrZeroAmount,
 )
+from finchain.modules.receivables.messages import ALL_MSGS, MsgAccept, MsgPay, MsgRegister
 from finchain.modules.receivables.module import ReceivablesModule
 from tests.harness import BLOCK_NS, Chain
 from tests.testmodule import with_test_module
@@ -479,3 +481,43 @@ def test_an_account_holding_or_owing_an_open_claim_cannot_close(chain):
     ok(chain, BUYER, rb.pay(1, "CNY", FACE))
     ok(chain, OTHER, b.transfer((A[OUTSIDER], "CNY", FACE)))
     ok(chain, OTHER, b.close_account())  # paid: nothing is left open
+
+
+def test_messages_have_stable_wire_maps_and_are_read_strictly():
+    digest = doc("w")
+    cases = [
+        (
+            rb.register(A[BUYER], "CNY", 5, 7, "sha256", digest, "R-1"),
+            {
+                "buyer": A[BUYER],
+                "asset": "CNY",
+                "amount": "5",
+                "maturity_ns": 7,
+                "hash_alg": "sha256",
+                "hash": digest,
+                "reference": "R-1",
+            },
+        ),
+        (rb.confirm(3), {"id": 3}),
+        (rb.transfer(3, A[OTHER]), {"id": 3, "to": A[OTHER]}),
+        (rb.offer(3, A[BANK], 9), {"id": 3, "bank": A[BANK], "price": "9"}),
+        (rb.withdraw_offer(3), {"id": 3}),
+        (rb.accept(3, "CNY", 9), {"id": 3, "asset": "CNY", "price": "9"}),
+        (rb.pay(3, "CNY", 5), {"id": 3, "asset": "CNY", "amount": "5"}),
+        (rb.collect(3), {"id": 3}),
+    ]
+    routes = {cls.TYPE: cls for cls in ALL_MSGS}
+    assert len(routes) == len(cases)
+    for raw, wire in cases:
+        assert raw.value == wire
+        cls = routes[raw.type]
+        assert cls.from_value(dict(wire)).to_raw() == raw
+        with pytest.raises(FinchainError) as extra:
+            cls.from_value({**wire, "memo": "x"})
+        assert ErrInvalidMsg.matches(extra.value)
+    with pytest.raises(FinchainError) as bad_ref:
+        MsgRegister.from_value({**cases[0][1], "reference": "has space"})
+    assert ErrInvalidMsg.matches(bad_ref.value)
+    # what leaves the signer's account is declared, for its multi-factor rules
+    assert MsgAccept(3, "CNY", 9).sensitive_operations() == (Operation(TRANSFER, "CNY", 9),)
+    assert MsgPay(3, "CNY", 5).sensitive_operations() == (Operation(TRANSFER, "CNY", 5),)
