@@ -357,6 +357,8 @@ def test_refusals_have_stable_codes_and_change_nothing(chain):
         (SUPPLIER, rb.offer(2, A[SUPPLIER], 10), ErrInvalidParty),
         (SUPPLIER, rb.offer(2, account_id(9), 10), ErrInvalidParty),
         (SUPPLIER, rb.transfer(2, A[SUPPLIER]), ErrInvalidParty),
+        (SUPPLIER, rb.transfer(2, A[BUYER]), ErrInvalidParty),
+        (SUPPLIER, rb.offer(2, A[BUYER], 10), ErrInvalidParty),
         (BANK, rb.accept(2, "CNY", 10), ErrNoOffer),
         (BUYER, rb.pay(1, "CNY", FACE), ErrNotConfirmed),
         (OTHER, rb.pay(2, "CNY", FACE), ErrNotBuyer),

@@ -36,7 +36,7 @@ ErrTermsMismatch = register(
     CODESPACE, 16, "the asset or amount given differs from the invoice's or the offer's"
 )
 ErrInvalidParty = register(
-    CODESPACE, 17, "the named account is the signer itself, does not exist or is not active"
+    CODESPACE, 17, "the named account is the signer, the buyer itself, absent or not active"
 )
 ErrWrongHashAlg = register(CODESPACE, 18, "documents must be hashed with the chain suite's hash")
 ErrNotOverdue = register(CODESPACE, 19, "the invoice is not overdue")

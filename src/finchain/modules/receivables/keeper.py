@@ -186,6 +186,7 @@ class ReceivablesKeeper(ReceivablesView):
         invoice = self._held_by(ctx, signer, invoice_id)
         self._require_claim(invoice)
         self._require_party(ctx, signer, recipient, "recipient")
+        self._not_the_buyer(invoice, recipient)
         if invoice.offer_bank:
             ctx.emit(events.offer_withdrawn(invoice_id, signer, invoice.offer_bank))
         self._save(ctx, invoice, replace(invoice.without_offer(), holder=recipient))
@@ -200,6 +201,7 @@ class ReceivablesKeeper(ReceivablesView):
                 f"of invoice {invoice_id}: a discount price is at most the face amount"
             )
         self._require_party(ctx, signer, bank, "bank")
+        self._not_the_buyer(invoice, bank)
         self._save(ctx, invoice, replace(invoice, offer_bank=bank, offer_price=price))
         ctx.emit(events.offered(invoice_id, signer, bank, invoice.asset, price))
 
@@ -373,6 +375,15 @@ class ReceivablesKeeper(ReceivablesView):
                 "transferred, no longer financed"
             )
         return invoice
+
+    def _not_the_buyer(self, invoice: Invoice, account: str) -> None:
+        """A buyer never holds its own debt (creditor and debtor in one person would
+        extinguish it): it settles with ``pay`` instead."""
+        if account == invoice.buyer:
+            raise ErrInvalidParty(
+                f"{account} is the buyer of invoice {invoice.id}: a debtor cannot hold its own "
+                "debt; the buyer settles it with pay"
+            )
 
     def _require_party(self, ctx: Context, signer: str, account: str, role: str) -> None:
         if account == signer:
