@@ -48,6 +48,8 @@ from finchain.modules.settlement.keeper import SettlementKeeper
 from finchain.modules.settlement.module import SettlementModule
 from finchain.modules.securities.keeper import SecuritiesKeeper
 from finchain.modules.securities.module import SecuritiesModule
+from finchain.modules.receivables.keeper import ReceivablesKeeper
+from finchain.modules.receivables.module import ReceivablesModule
 from finchain.modules.upgrade.deps import UpgradeHandler
 from finchain.modules.upgrade.keeper import UpgradeKeeper, migrate_only
 from finchain.modules.upgrade.module import UpgradeModule
@@ -105,12 +107,14 @@ class FinchainApp(Application):
             self.bank, self.accounts, AccountSignatures(self.accounts, cache)
         )
         self.securities = SecuritiesKeeper(self.bank, self.accounts)
+        self.receivables = ReceivablesKeeper(self.accounts, self.bank)
         self.upgrade = UpgradeKeeper(UPGRADES if upgrades is None else upgrades)
         for guard in (
             self.bank.assert_can_close,
             self.identity.assert_can_close,
             self.credentials.assert_can_close,
             self.governance.assert_can_close,
+            self.receivables.assert_can_close,
         ):
             self.accounts.add_close_guard(guard)
         governance = GovernanceModule(self.governance)
@@ -124,6 +128,7 @@ class FinchainApp(Application):
             DataRightsModule(self.datarights),
             SettlementModule(self.settlement),
             SecuritiesModule(self.securities),
+            ReceivablesModule(self.receivables),
             UpgradeModule(self.upgrade),
         ]
         if extra_modules is not None:

@@ -14,6 +14,7 @@ from finchain.cli import (
     db,
     did,
     evidence,
+    invoice,
     keys,
     kyc,
     query,
@@ -50,6 +51,7 @@ app.add_typer(evidence.app, name="evidence")
 app.add_typer(data.app, name="data")
 app.add_typer(settle.app, name="settle")
 app.add_typer(bond.app, name="bond")
+app.add_typer(invoice.app, name="invoice")
 app.add_typer(db.app, name="db")
 app.command()(bench.bench)
 

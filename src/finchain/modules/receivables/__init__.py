@@ -1,0 +1,1 @@
+"""receivables module: buyer-confirmed invoices as claims, discounted by banks, paid at maturity."""
