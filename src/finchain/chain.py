@@ -44,6 +44,8 @@ from finchain.modules.governance.keeper import GovernanceKeeper
 from finchain.modules.governance.module import GovernanceModule
 from finchain.modules.identity.keeper import IdentityKeeper
 from finchain.modules.identity.module import IdentityModule
+from finchain.modules.netting.keeper import NettingKeeper
+from finchain.modules.netting.module import NettingModule
 from finchain.modules.upgrade.deps import UpgradeHandler
 from finchain.modules.upgrade.keeper import UpgradeKeeper
 from finchain.modules.upgrade.module import UpgradeModule
@@ -97,6 +99,7 @@ class FinchainApp(Application):
         self.credentials = CredentialsKeeper(self.identity, self.accounts)
         self.evidence = EvidenceKeeper(self.accounts, self.identity)
         self.datarights = DataRightsKeeper(self.identity)
+        self.netting = NettingKeeper(self.bank, self.accounts)
         self.upgrade = UpgradeKeeper(UPGRADES if upgrades is None else upgrades)
         for guard in (
             self.bank.assert_can_close,
@@ -114,6 +117,7 @@ class FinchainApp(Application):
             CredentialsModule(self.credentials),
             EvidenceModule(self.evidence),
             DataRightsModule(self.datarights),
+            NettingModule(self.netting),
             UpgradeModule(self.upgrade),
         ]
         if extra_modules is not None:
