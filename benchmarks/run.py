@@ -34,6 +34,7 @@ def main() -> None:
     import bench_crypto
     import bench_evidence
     import bench_json_body
+    import bench_netting
     import bench_store
 
     print(f"machine: {machine()}", flush=True)
@@ -47,6 +48,8 @@ def main() -> None:
     bench_evidence.main([])
     print("== API: strict JSON decoding of a 500-tx batch body (issue 10)", flush=True)
     bench_json_body.main([])
+    print("== netting (issue 13: 100,000 obligations among 100 members, the close block)", flush=True)
+    bench_netting.main([])
     for name in ("bench_node", "bench_testnet", "bench_cometbft", "bench_receipts"):
         if (Path(__file__).parent / f"{name}.py").exists():
             print(f"== {name}", flush=True)
