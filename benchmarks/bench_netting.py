@@ -7,7 +7,8 @@ every net from the stored obligations, applies the shortfall rule and settles
 the nets through the bank. The timed span is that block's ``finalize_block`` and
 its ``commit`` (Merkle update and fsynced RocksDB write). With ``--short`` a
 quarter of the members hold too little, so the shortfall rule removes
-obligations too. Prints one line per run:
+obligations too; with ``--broke`` no member holds anything, so the rule removes
+almost every obligation (its worst case: one unsettled record and event each). Prints one line per run:
 ``obligations=… members=… close_ms=… transfers=… removed=…``.
 
 Run::
@@ -42,7 +43,7 @@ from finchain.node.runtime import tune_gc
 TXS_PER_BLOCK = 10
 
 
-def run(*, members: int, obligations: int, short: bool, seed: int) -> float:
+def run(*, members: int, obligations: int, short: bool, seed: int, broke: bool = False) -> float:
     workdir = Path(tempfile.mkdtemp(prefix="finchain-bench-netting-"))
     try:
         rng = random.Random(seed)
@@ -50,6 +51,7 @@ def run(*, members: int, obligations: int, short: bool, seed: int) -> float:
         funds = [
             (i, "CNY", rng.randint(0, 10**6) if short and i % 4 == 0 else 10**12)
             for i in range(1, members + 1)
+            if not broke
         ]
         genesis = make_genesis(keys, balances=funds)
         app = FinchainApp(workdir / "db")
@@ -106,9 +108,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--obligations", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--short", action="store_true", help="a quarter of the members short")
+    parser.add_argument(
+        "--broke", action="store_true", help="no member holds anything (the rule's worst case)"
+    )
     args = parser.parse_args(argv)
     for i in range(args.runs):
-        run(members=args.members, obligations=args.obligations, short=args.short, seed=i)
+        run(
+            members=args.members,
+            obligations=args.obligations,
+            short=args.short,
+            seed=i,
+            broke=args.broke,
+        )
 
 
 if __name__ == "__main__":

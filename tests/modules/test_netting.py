@@ -130,7 +130,7 @@ def test_shortfall_removes_the_latest_obligations_of_the_short_payer(tmp_path):
         "20",
     )
     assert (report["removed"], report["removed_value"]) == (1, "30")
-    events = [e for e in response.events if e.type == "netting_obligation_unsettled"]
+    events = [e for e in response.events if e.type == "netting_obligations_unsettled"]
     assert [dict(e.attributes)["reason"] for e in events] == ["payer_short"]
 
 
@@ -235,11 +235,23 @@ def test_queries(chain):
     }
 
 
-def test_unsettled_pages(tmp_path):
+@pytest.mark.parametrize("chunk", [1_000, 2])
+def test_unsettled_pages(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr("finchain.modules.netting.keeper.UNSETTLED_CHUNK", chunk)
     chain = Chain(tmp_path / "db", n_accounts=5, funds=0)
     cycle = open_cycle(chain)
     ok([send(chain, 1, nb.submit(cycle, "CNY", [(A2, i + 1) for i in range(5)]))])
-    run_to_close(chain, cycle)
+    response = run_to_close(chain, cycle)
+    (event,) = [e for e in response.events if e.type == "netting_obligations_unsettled"]
+    assert dict(event.attributes) == {
+        "cycle": str(cycle),
+        "batch": "0",
+        "payer": A1,
+        "reason": "payer_short",
+        "count": "5",
+        "value": "15",
+        "indexes": "4,3,2,1,0",
+    }
     first = query(chain, "netting/unsettled", cycle=cycle, limit=2)
     assert [o["amount"] for o in first["obligations"]] == ["5", "4"]  # latest first
     second = query(chain, "netting/unsettled", cycle=cycle, limit="2", cursor=first["next_cursor"])

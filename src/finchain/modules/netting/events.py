@@ -1,19 +1,23 @@
 """Event types and constructors of the netting module (attributes in a fixed order).
 
-A settlement emits, in order: one ``netting_obligation_unsettled`` per obligation
-removed (in removal order), the bank's ``coin_spent`` / ``coin_received`` /
+A settlement emits, in order: one ``netting_obligations_unsettled`` per submit
+batch and reason that lost obligations (in the order of their first removal; the
+``netting/unsettled`` query lists each obligation in removal order), the bank's ``coin_spent`` / ``coin_received`` /
 ``transfer`` events of each net transfer, one ``netting_position`` per member (in
 account-id order), then ``netting_cycle_settled`` with the report.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from finchain.core.events import Event
+from finchain.modules.netting.clearing import Obligation
 from finchain.modules.netting.types import Report
 
 CYCLE_OPENED = "netting_cycle_opened"
 OBLIGATIONS_SUBMITTED = "netting_obligations_submitted"
-OBLIGATION_UNSETTLED = "netting_obligation_unsettled"
+OBLIGATIONS_UNSETTLED = "netting_obligations_unsettled"
 POSITION = "netting_position"
 CYCLE_SETTLED = "netting_cycle_settled"
 
@@ -48,18 +52,20 @@ def submitted(cycle: int, payer: str, batch: int, count: int, value: int) -> Eve
 
 
 def unsettled(
-    cycle: int, batch: int, index: int, payer: str, payee: str, amount: int, reason: str
+    cycle: int, batch: int, payer: str, obligations: Sequence[Obligation], reason: str
 ) -> Event:
+    """Obligations of one batch removed for one reason: ``indexes`` their places in the
+    batch in removal order (comma-separated), ``value`` their sum."""
     return Event(
-        OBLIGATION_UNSETTLED,
+        OBLIGATIONS_UNSETTLED,
         (
             ("cycle", str(cycle)),
             ("batch", str(batch)),
-            ("index", str(index)),
             ("payer", payer),
-            ("payee", payee),
-            ("amount", str(amount)),
             ("reason", reason),
+            ("count", str(len(obligations))),
+            ("value", str(sum(ob.amount for ob in obligations))),
+            ("indexes", ",".join(str(ob.index) for ob in obligations)),
         ),
     )
 

@@ -40,6 +40,7 @@ from finchain.modules.netting.keys import (
     POSITIONS,
     REPORTS,
     UNSETTLED,
+    UNSETTLED_CHUNK,
     Batch,
 )
 from finchain.modules.netting.types import (
@@ -92,13 +93,18 @@ class NettingView:
         self, reader: KVReader, cycle_id: int, start: int, limit: int
     ) -> list[tuple[int, Obligation, str]]:
         """Removed obligations ``start .. start + limit - 1`` (in removal order) with reasons."""
-        found = []
-        for k in range(start, start + limit):
-            entry = UNSETTLED.get(reader, (cycle_id, k))
-            if entry is None:
+        found: list[tuple[int, Obligation, str]] = []
+        k = start
+        while len(found) < limit:
+            chunk, offset = divmod(k, UNSETTLED_CHUNK)
+            entries = UNSETTLED.get(reader, (cycle_id, chunk))
+            if entries is None or offset >= len(entries):
                 break
-            batch, index, payer, payee, amount, reason = entry
-            found.append((k, Obligation(batch, index, payer, payee, int(amount)), reason))
+            for batch, index, payer, payee, amount, reason in entries[offset:]:
+                found.append((k, Obligation(batch, index, payer, payee, int(amount)), reason))
+                k += 1
+                if len(found) == limit:
+                    break
         return found
 
 
@@ -261,18 +267,19 @@ class NettingKeeper(NettingView):
         self, ctx: Context, cycle: Cycle, outcome: Outcome, transfers: int, status: str
     ) -> Report:
         """Write and announce what the settlement did."""
-        removed_value = 0
-        for k, (ob, reason) in enumerate(outcome.removed):
-            removed_value += ob.amount
-            UNSETTLED.set(
-                ctx, (cycle.id, k),
-                [ob.batch, ob.index, ob.payer, ob.payee, str(ob.amount), reason],
-            )  # fmt: skip
-            ctx.emit(
-                events.unsettled(
-                    cycle.id, ob.batch, ob.index, ob.payer, ob.payee, ob.amount, reason
-                )
-            )
+        removed_value = sum(ob.amount for ob, _ in outcome.removed)
+        entries = [
+            [ob.batch, ob.index, ob.payer, ob.payee, str(ob.amount), reason]
+            for ob, reason in outcome.removed
+        ]
+        for chunk, at in enumerate(range(0, len(entries), UNSETTLED_CHUNK)):
+            UNSETTLED.set(ctx, (cycle.id, chunk), entries[at : at + UNSETTLED_CHUNK])
+        # one event per (batch, reason), in the order of their first removal
+        grouped: dict[tuple[int, str], list[Obligation]] = {}
+        for ob, reason in outcome.removed:
+            grouped.setdefault((ob.batch, reason), []).append(ob)
+        for (batch, reason), obs in grouped.items():
+            ctx.emit(events.unsettled(cycle.id, batch, obs[0].payer, obs, reason))
         for member, net in outcome.nets.items():
             POSITIONS.set(ctx, (cycle.id, member), str(net))
             ctx.emit(events.position(cycle.id, member, net))

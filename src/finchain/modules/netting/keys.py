@@ -11,7 +11,9 @@
   the first entry in the future).
 - ``REPORTS``: a settled cycle's report; ``POSITIONS``: ``(cycle, member) -> net``
   settled (received - paid, signed, as a decimal string); ``UNSETTLED``:
-  ``(cycle, k) -> the k-th obligation removed`` (in removal order).
+  ``(cycle, chunk) -> the removed obligations chunk * UNSETTLED_CHUNK ..`` (in
+  removal order, ``UNSETTLED_CHUNK`` a key, so a close that removes 100,000
+  obligations writes 100 keys, not 100,000).
 """
 
 from __future__ import annotations
@@ -72,5 +74,6 @@ DUE_HEIGHT: Map[tuple[int, int], bytes] = Map(STORE, b"due_h/", Pair(U64, U64), 
 DUE_TIME: Map[tuple[int, int], bytes] = Map(STORE, b"due_t/", Pair(U64, U64), BytesValue())
 REPORTS: Map[int, Report] = Map(STORE, b"report/", U64, RecordValue(Report.from_obj))
 POSITIONS: Map[tuple[int, str], Any] = Map(STORE, b"pos/", Pair(U64, STR), CborValue())
+UNSETTLED_CHUNK = 1_000
 UNSETTLED: Map[tuple[int, int], Any] = Map(STORE, b"unsettled/", Pair(U64, U64), CborValue())
-"""``[batch, index, payer, payee, amount (decimal string), reason]``."""
+"""A list of ``[batch, index, payer, payee, amount (decimal string), reason]``."""
