@@ -8,7 +8,7 @@ the nets through the bank. The timed span is that block's ``finalize_block`` and
 its ``commit`` (Merkle update and fsynced RocksDB write). With ``--short`` a
 quarter of the members hold too little, so the shortfall rule removes
 obligations too; with ``--broke`` no member holds anything, so the rule removes
-almost every obligation (its worst case: one unsettled record and event each). Prints one line per run:
+every obligation (its worst case). Prints one line per run:
 ``obligations=… members=… close_ms=… transfers=… removed=…``.
 
 Run::

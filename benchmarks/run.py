@@ -48,7 +48,7 @@ def main() -> None:
     bench_evidence.main([])
     print("== API: strict JSON decoding of a 500-tx batch body (issue 10)", flush=True)
     bench_json_body.main([])
-    print("== netting (issue 13: 100,000 obligations among 100 members, the close block)", flush=True)
+    print("== netting (issue 13: 100,000 obligations, 100 members, close block)", flush=True)
     bench_netting.main([])
     for name in ("bench_node", "bench_testnet", "bench_cometbft", "bench_receipts"):
         if (Path(__file__).parent / f"{name}.py").exists():

@@ -25,7 +25,7 @@ from finchain.modules.netting.errors import (
     ErrWrongAsset,
     ErrZeroAmount,
 )
-from finchain.modules.netting.keys import BatchValue, Batch
+from finchain.modules.netting.keys import Batch, BatchValue
 from finchain.modules.netting.types import MAX_OBLIGATIONS_PER_MSG
 from tests.harness import BLOCK_NS, Chain
 

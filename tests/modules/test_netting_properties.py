@@ -84,7 +84,7 @@ def test_clear_follows_the_documented_rule_and_terminates(graph):
     remaining = [ob for ob in obligations if (ob.batch, ob.index) not in removed]
     assert outcome.nets == net_positions(members, remaining)
     assert outcome.gross == sum(ob.amount for ob in remaining)
-    assert 0 <= outcome.gross - outcome.net
+    assert outcome.gross - outcome.net >= 0
     again = clear(members, obligations, liquidity)
     assert (again.nets, again.removed) == (outcome.nets, outcome.removed)
 
@@ -128,7 +128,13 @@ def test_chain_settles_exactly_the_nets_and_replays(tmp_path_factory, funds, edg
         blocks.append((chain.time_ns, list(txs)))
         assert all(r.ok for r in results), [r.log for r in results]
 
-    block(*[chain.signer(1).sign(b.mint("CNY", a, f)) for a, f in zip(ACCOUNTS, funds) if f])
+    block(
+        *[
+            chain.signer(1).sign(b.mint("CNY", a, f))
+            for a, f in zip(ACCOUNTS, funds, strict=True)
+            if f
+        ]
+    )
     block(chain.signer(N + 1).sign(nb.open_cycle("CNY", ACCOUNTS, close_height=6)))
     per_payer: dict[int, list[tuple[str, int]]] = {}
     for payer, payee, amount in edges:
@@ -184,7 +190,9 @@ class NettingMachine(RuleBasedStateMachine):
 
     @rule(
         operator=st.integers(1, N),
-        members=st.one_of(st.just(frozenset(range(1, N + 1))), st.sets(st.integers(1, N), min_size=2)),
+        members=st.one_of(
+            st.just(frozenset(range(1, N + 1))), st.sets(st.integers(1, N), min_size=2)
+        ),
         blocks=st.integers(1, 5),
     )
     def open_cycle(self, operator, members, blocks):

@@ -12,9 +12,7 @@ from finchain.modules.netting.messages import MsgOpenCycle, MsgSubmitObligations
 
 
 def open_cycle(keeper: NettingKeeper, ctx: Context, msg: MsgOpenCycle) -> None:
-    keeper.open_cycle(
-        ctx, ctx.signer, msg.asset, msg.members, msg.close_height, msg.close_time_ns
-    )
+    keeper.open_cycle(ctx, ctx.signer, msg.asset, msg.members, msg.close_height, msg.close_time_ns)
 
 
 def submit(keeper: NettingKeeper, ctx: Context, msg: MsgSubmitObligations) -> None:

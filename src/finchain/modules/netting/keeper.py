@@ -84,9 +84,7 @@ class NettingView:
         members = cycle.members
         for (_, batch), entry in BATCHES.iterate(reader, prefix=(cycle.id,)):
             payer = members[entry.payer]
-            for index, (payee, amount) in enumerate(
-                zip(entry.payees, entry.amounts, strict=True)
-            ):
+            for index, (payee, amount) in enumerate(zip(entry.payees, entry.amounts, strict=True)):
                 yield Obligation(batch, index, payer, members[payee], amount)
 
     def unsettled(
@@ -240,12 +238,12 @@ class NettingKeeper(NettingView):
         liquidity: dict[str, int] = {}
         closed: set[str] = set()
         for member in cycle.members:
-            status = self._accounts.status(ctx.store, member)
-            if status is AccountStatus.ACTIVE:
+            account = self._accounts.status(ctx.store, member)
+            if account is AccountStatus.ACTIVE:
                 liquidity[member] = self._bank.spendable(ctx.store, member, cycle.asset)
             else:
                 liquidity[member] = 0
-                if status is not AccountStatus.FROZEN:
+                if account is not AccountStatus.FROZEN:
                     closed.add(member)
         outcome = clear(cycle.members, obligations, liquidity, closed)
         transfers = pair_transfers(outcome.nets)
