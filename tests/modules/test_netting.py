@@ -6,15 +6,18 @@ from typing import Any
 
 import pytest
 
-from finchain.app import TxResult
+from finchain.app import FinalizeBlockRequest, TxResult
 from finchain.client import builders as b
 from finchain.client import netting_builders as nb
 from finchain.codec import RawMsg
 from finchain.core.errors import ErrBadQuery, ErrInvalidMsg
 from finchain.errors import ErrorCode, FinchainError
+from finchain.modules.accounts.keeper import AccountsKeeper
 from finchain.modules.accounts.types import account_id
+from finchain.modules.bank.keeper import BankKeeper
 from finchain.modules.netting.errors import (
     ErrBadClose,
+    ErrBadGenesis,
     ErrCycleClosed,
     ErrInvalidMember,
     ErrNotMember,
@@ -25,9 +28,12 @@ from finchain.modules.netting.errors import (
     ErrWrongAsset,
     ErrZeroAmount,
 )
-from finchain.modules.netting.keys import Batch, BatchValue
+from finchain.modules.netting.keeper import NettingKeeper
+from finchain.modules.netting.keys import STORE, Batch, BatchValue
+from finchain.modules.netting.module import NettingModule
 from finchain.modules.netting.types import MAX_OBLIGATIONS_PER_MSG
 from tests.harness import BLOCK_NS, Chain
+from tests.testmodule import with_test_module
 
 A1, A2, A3, A4, A5 = (account_id(i) for i in range(1, 6))
 FUNDS = 1_000_000
@@ -280,3 +286,48 @@ def test_batch_value_round_trips_amounts_beyond_cbor_integers():
     codec = BatchValue()
     batch = Batch(3, (0, 1), (2**64 - 1, 2**127 - 1))
     assert codec.decode(codec.encode(batch)) == batch
+
+
+def test_genesis_export_and_import_keep_every_entry_and_open_cycles_settle(tmp_path):
+    chain = Chain(tmp_path / "db", n_accounts=5, funds=100)
+    done = open_cycle(chain, blocks=2)
+    ok([send(chain, 1, nb.submit(done, "CNY", [(A2, 60), (A3, 70)]))])
+    ok([send(chain, 2, nb.submit(done, "CNY", [(A1, 5)]))])
+    run_to_close(chain, done)
+    assert query(chain, "netting/cycle", cycle=done)["report"]["removed"] == 1
+    pending = open_cycle(chain, blocks=5)
+    ok([send(chain, 3, nb.submit(pending, "CNY", [(A1, 9)]))])
+    exported = chain.app.export()
+    section = exported.app_state["netting"]
+    assert section["next_id"] == 3 and [c["cycle"]["id"] for c in section["cycles"]] == [1, 2]
+    target = with_test_module(tmp_path / "target")
+    target.init_chain(exported)
+
+    def netting_entries(app):
+        return dict(app.state.iterate(STORE.prefix))
+
+    assert netting_entries(target) == netting_entries(chain.app)
+    assert target.check_invariants() == []
+    time_ns = chain.time_ns
+    while target.netting.cycle(target.state, pending).status == "open":
+        time_ns += BLOCK_NS
+        target.finalize_block(FinalizeBlockRequest(target.height + 1, time_ns, []))
+        target.commit()
+    assert target.bank.balance(target.state, A1, "CNY") == chain.balance(A1) + 9
+    target.close()
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        {"next_id": 0},
+        {"cycles": "none"},
+        {"next_id": 2, "cycles": [{"cycle": {"id": 1}, "batches": []}]},
+    ],
+)
+def test_bad_genesis_is_refused_with_the_netting_code(section):
+    with pytest.raises(FinchainError) as info:
+        NettingModule(
+            NettingKeeper(BankKeeper(AccountsKeeper()), AccountsKeeper())
+        ).validate_genesis(section)
+    assert info.value.error is ErrBadGenesis

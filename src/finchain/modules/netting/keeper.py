@@ -9,8 +9,8 @@ cached branch, written only if every transfer succeeds.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 
 from finchain.codec import MAX_AMOUNT
 from finchain.core.authority import AccountStatus
@@ -55,6 +55,17 @@ from finchain.modules.netting.types import (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class CycleState:
+    """Everything stored about one cycle (genesis export and import)."""
+
+    cycle: Cycle
+    batches: tuple[Batch, ...]
+    report: Report | None
+    positions: tuple[tuple[str, int], ...]
+    unsettled: tuple[tuple[int, int, str, str, int, str], ...]
+
+
 class NettingView:
     """Read-only access on any reader."""
 
@@ -86,6 +97,25 @@ class NettingView:
             payer = members[entry.payer]
             for index, (payee, amount) in enumerate(zip(entry.payees, entry.amounts, strict=True)):
                 yield Obligation(batch, index, payer, members[payee], amount)
+
+    def next_id(self, reader: KVReader) -> int:
+        return NEXT_ID.peek(reader)
+
+    def export_cycles(self, reader: KVReader) -> Iterator[CycleState]:
+        """Every cycle with all its stored state, in id order."""
+        for cycle in self.cycles(reader):
+            batches = tuple(b for _, b in BATCHES.iterate(reader, prefix=(cycle.id,)))
+            unsettled = tuple(
+                (ob.batch, ob.index, ob.payer, ob.payee, ob.amount, reason)
+                for _, ob, reason in self.unsettled(reader, cycle.id, 0, cycle.obligations)
+            )
+            yield CycleState(
+                cycle,
+                batches,
+                self.report(reader, cycle.id),
+                tuple(self.positions(reader, cycle.id).items()),
+                unsettled,
+            )
 
     def unsettled(
         self, reader: KVReader, cycle_id: int, start: int, limit: int
@@ -212,6 +242,27 @@ class NettingKeeper(NettingView):
         ctx.emit(events.submitted(cycle_id, payer, batch, len(obligations), value))
         return batch
 
+    def import_cycle(self, ctx: Context, state: CycleState) -> None:
+        """Genesis: store a cycle exported by ``export_cycles``, as it was stored."""
+        cycle = state.cycle
+        CYCLES.set(ctx, cycle.id, cycle)
+        for batch, entry in enumerate(state.batches):
+            BATCHES.set(ctx, (cycle.id, batch), entry)
+        if cycle.status == OPEN:
+            if cycle.close_height:
+                DUE_HEIGHT.set(ctx, (cycle.close_height, cycle.id), b"")
+            else:
+                DUE_TIME.set(ctx, (cycle.close_time_ns, cycle.id), b"")
+            return
+        if state.report is not None:
+            REPORTS.set(ctx, cycle.id, state.report)
+        for member, net in state.positions:
+            POSITIONS.set(ctx, (cycle.id, member), str(net))
+        self._write_unsettled(ctx, cycle.id, state.unsettled)
+
+    def set_next_id(self, ctx: Context, next_id: int) -> None:
+        NEXT_ID.set(ctx, next_id)
+
     def settle_due(self, ctx: Context) -> None:
         """End-block: settle every open cycle whose cut-off this block reached, in order of
         cut-off height, then of cut-off time (each then by id)."""
@@ -266,12 +317,14 @@ class NettingKeeper(NettingView):
     ) -> Report:
         """Write and announce what the settlement did."""
         removed_value = sum(ob.amount for ob, _ in outcome.removed)
-        entries = [
-            [ob.batch, ob.index, ob.payer, ob.payee, str(ob.amount), reason]
-            for ob, reason in outcome.removed
-        ]
-        for chunk, at in enumerate(range(0, len(entries), UNSETTLED_CHUNK)):
-            UNSETTLED.set(ctx, (cycle.id, chunk), entries[at : at + UNSETTLED_CHUNK])
+        self._write_unsettled(
+            ctx,
+            cycle.id,
+            [
+                (ob.batch, ob.index, ob.payer, ob.payee, ob.amount, reason)
+                for ob, reason in outcome.removed
+            ],
+        )
         # one event per (batch, reason), in the order of their first removal
         grouped: dict[tuple[int, str], list[Obligation]] = {}
         for ob, reason in outcome.removed:
@@ -292,3 +345,16 @@ class NettingKeeper(NettingView):
         CYCLES.set(ctx, cycle.id, replace(cycle, status=status))
         ctx.emit(events.cycle_settled(report))
         return report
+
+    def _write_unsettled(
+        self,
+        ctx: Context,
+        cycle_id: int,
+        removed: Sequence[tuple[int, int, str, str, int, str]],
+    ) -> None:
+        """The removed obligations, in removal order, ``UNSETTLED_CHUNK`` to a key."""
+        entries = [
+            [b, i, payer, payee, str(amount), r] for b, i, payer, payee, amount, r in removed
+        ]
+        for chunk, at in enumerate(range(0, len(entries), UNSETTLED_CHUNK)):
+            UNSETTLED.set(ctx, (cycle_id, chunk), entries[at : at + UNSETTLED_CHUNK])
