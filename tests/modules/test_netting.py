@@ -10,10 +10,16 @@ from finchain.app import FinalizeBlockRequest, TxResult
 from finchain.client import builders as b
 from finchain.client import netting_builders as nb
 from finchain.codec import RawMsg
+from finchain.core.authority import AccountStatus
+from finchain.core.context import Context, ExecMode
 from finchain.core.errors import ErrBadQuery, ErrInvalidMsg
+from finchain.core.gas import GasMeter, MeteredStore
+from finchain.core.kv import Overlay
+from finchain.core.params import ChainParams
 from finchain.errors import ErrorCode, FinchainError
 from finchain.modules.accounts.keeper import AccountsKeeper
 from finchain.modules.accounts.types import account_id
+from finchain.modules.bank.errors import ErrFrozenAmount
 from finchain.modules.bank.keeper import BankKeeper
 from finchain.modules.netting.errors import (
     ErrBadClose,
@@ -331,3 +337,63 @@ def test_bad_genesis_is_refused_with_the_netting_code(section):
             NettingKeeper(BankKeeper(AccountsKeeper()), AccountsKeeper())
         ).validate_genesis(section)
     assert info.value.error is ErrBadGenesis
+
+
+def _branch(chain: Chain) -> Context:
+    """A finalize context over the committed state (what an end-block of the next block sees)."""
+    store = MeteredStore(Overlay(chain.app.state), GasMeter(10**12))
+    return Context(
+        store, chain.app.height + 1, chain.time_ns + BLOCK_NS, "test-chain", "intl",
+        ChainParams(), ExecMode.FINALIZE,
+    )  # fmt: skip
+
+
+def test_frozen_amounts_and_frozen_accounts_are_not_liquidity(chain):
+    cycle = open_cycle(chain, members=(A1, A2, A3), blocks=1)
+    ok(
+        chain.block(
+            chain.signer(1).sign(nb.submit(cycle, "CNY", [(A2, FUNDS)])),
+            chain.signer(3).sign(nb.submit(cycle, "CNY", [(A2, 10)])),
+        )
+    )
+    k, stored = chain.app.netting, chain.app.netting.cycle(chain.app.state, cycle)
+    assert stored is not None
+    ctx = _branch(chain)
+    assert k.settle(ctx, stored).removed == 0  # unfrozen, A1 can pay its whole balance
+    ctx = _branch(chain)
+    chain.app.bank.freeze_amount(ctx, A1, "CNY", 1, "escrow")
+    report = k.settle(ctx, stored)
+    assert (report.removed, report.removed_value) == (1, FUNDS)  # one unit short
+    ctx = _branch(chain)
+    chain.app.accounts.set_status(ctx, A3, AccountStatus.FROZEN, "sanctions screening")
+    report = k.settle(ctx, stored)
+    assert (report.removed, report.removed_value) == (1, 10)  # A3 may receive, not pay
+    assert chain.app.bank.balance(ctx.store, A2, "CNY") == FUNDS + FUNDS
+
+
+class RefusingBank:
+    """The real bank, except that it refuses every transfer (a rule the netting cannot foresee)."""
+
+    def __init__(self, bank: BankKeeper) -> None:
+        self.get_asset = bank.get_asset
+        self.spendable = bank.spendable
+
+    def transfer(self, ctx: Context, sender: str, recipient: str, symbol: str, amount: int) -> None:
+        raise ErrFrozenAmount(f"{sender} may not pay today")
+
+
+def test_a_refused_settlement_moves_nothing_and_reports_every_obligation(chain):
+    cycle = open_cycle(chain, blocks=1)
+    ok([send(chain, 1, nb.submit(cycle, "CNY", [(A2, 7), (A3, 8)]))])
+    keeper = NettingKeeper(RefusingBank(chain.app.bank), chain.app.accounts)
+    ctx = _branch(chain)
+    stored = keeper.require_cycle(ctx.store, cycle)
+    report = keeper.settle(ctx, stored)
+    assert (report.status, report.removed, report.gross, report.net, report.transfers) == (
+        "failed", 2, 0, 0, 0,
+    )  # fmt: skip
+    assert [chain.app.bank.balance(ctx.store, a, "CNY") for a in (A1, A2, A3)] == [FUNDS] * 3
+    assert keeper.cycle(ctx.store, cycle).status == "failed"
+    assert {r for _, _, r in keeper.unsettled(ctx.store, cycle, 0, 10)} == {"settlement_failed"}
+    assert set(keeper.positions(ctx.store, cycle).values()) == {0}
+    assert not [e for e in ctx.events if e.type in ("transfer", "coin_spent")]

@@ -282,7 +282,8 @@ class NettingKeeper(NettingView):
         Liquidity: a member's spendable balance of the asset (frozen amounts excluded),
         0 for a member whose account is frozen or closed (it may not pay). Obligations
         to a closed account are removed first. If the bank refuses a transfer anyway
-        (a balance at its ceiling), nothing moves: the cycle is ``failed`` and every
+        (no current bank rule does after this: a guard so that a later rule can never
+        halt the chain at a close), nothing moves: the cycle is ``failed`` and every
         obligation reported unsettled.
         """
         obligations = list(self.obligations(ctx.store, cycle))
