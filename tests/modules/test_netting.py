@@ -9,7 +9,7 @@ import pytest
 from finchain.app import FinalizeBlockRequest, TxResult
 from finchain.client import builders as b
 from finchain.client import netting_builders as nb
-from finchain.codec import RawMsg
+from finchain.codec import MAX_AMOUNT, RawMsg
 from finchain.core.authority import AccountStatus
 from finchain.core.context import Context, ExecMode
 from finchain.core.errors import ErrBadQuery, ErrInvalidMsg
@@ -27,6 +27,7 @@ from finchain.modules.netting.errors import (
     ErrCycleClosed,
     ErrInvalidMember,
     ErrNotMember,
+    ErrOverflow,
     ErrSelfObligation,
     ErrTooManyObligations,
     ErrUnknownAsset,
@@ -205,6 +206,8 @@ def _state(chain: Chain) -> tuple[Any, ...]:
         (1, nb.submit(1, "USD", [(A2, 5)]), ErrWrongAsset),
         (1, nb.submit(9, "CNY", [(A2, 5)]), ErrUnknownCycle),
         (1, nb.submit(1, "CNY", [(A2, 1)] * (MAX_OBLIGATIONS_PER_MSG + 1)), ErrTooManyObligations),
+        (1, nb.submit(1, "CNY", [(A2, MAX_AMOUNT), (A3, 1)]), ErrOverflow),  # one message
+        (1, nb.submit(1, "CNY", [(A2, MAX_AMOUNT - 2)]), ErrOverflow),  # the cycle's gross
         (5, nb.open_cycle("USD", [A1, A2], close_height=50), ErrUnknownAsset),
         (5, nb.open_cycle("CNY", [A1, account_id(77)], close_height=50), ErrInvalidMember),
         (5, nb.open_cycle("CNY", [A1, A2], close_height=1), ErrBadClose),
