@@ -1,10 +1,10 @@
 """Event types and constructors of the netting module (attributes in a fixed order).
 
-A settlement emits, in order: one ``netting_obligations_unsettled`` per submit
-batch and reason that lost obligations (in the order of their first removal; the
-``netting/unsettled`` query lists each obligation in removal order), the bank's
-``coin_spent`` / ``coin_received`` / ``transfer`` events of each net transfer, one
-``netting_position`` per member (in account-id order), then
+A settlement emits, in order: the bank's ``coin_spent`` / ``coin_received`` /
+``transfer`` events of each net transfer; one ``netting_obligations_unsettled``
+per submit batch and reason that lost obligations (in the order of their first
+removal; the ``netting/unsettled`` query lists each obligation in removal
+order); one ``netting_position`` per member (in account-id order); then
 ``netting_cycle_settled`` with the report.
 """
 

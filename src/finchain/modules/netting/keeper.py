@@ -268,11 +268,14 @@ class NettingKeeper(NettingView):
         cut-off height, then of cut-off time (each then by id)."""
         due: list[int] = []
         for index, now in ((DUE_HEIGHT, ctx.height), (DUE_TIME, ctx.time_ns)):
-            for cut_off, cycle_id in index.keys(ctx.store):
-                if cut_off > now:
+            reached: list[tuple[int, int]] = []
+            for key in index.keys(ctx.store):  # in cut-off order: stop at the first ahead
+                if key[0] > now:
                     break
-                due.append(cycle_id)
-                index.remove(ctx, (cut_off, cycle_id))
+                reached.append(key)
+            for key in reached:
+                index.remove(ctx, key)
+                due.append(key[1])
         for cycle_id in due:
             self.settle(ctx, self.require_cycle(ctx.store, cycle_id))
 
@@ -335,7 +338,7 @@ class NettingKeeper(NettingView):
         for member, net in outcome.nets.items():
             POSITIONS.set(ctx, (cycle.id, member), str(net))
             ctx.emit(events.position(cycle.id, member, net))
-        gross = cycle.gross - removed_value
+        gross = outcome.gross
         net = outcome.net
         report = Report(
             cycle.id, ctx.height, ctx.time_ns, status, cycle.gross, gross, net, gross - net,
