@@ -35,6 +35,7 @@ def main() -> None:
     import bench_evidence
     import bench_json_body
     import bench_settlement
+    import bench_netting
     import bench_store
 
     print(f"machine: {machine()}", flush=True)
@@ -50,6 +51,8 @@ def main() -> None:
     bench_json_body.main([])
     print("== settlement (issue 13: two-leg DvP through settlement/settle, blocks of 1,000)")
     bench_settlement.main([])
+    print("== netting (issue 13: 100,000 obligations, 100 members, close block)", flush=True)
+    bench_netting.main([])
     for name in ("bench_node", "bench_testnet", "bench_cometbft", "bench_receipts"):
         if (Path(__file__).parent / f"{name}.py").exists():
             print(f"== {name}", flush=True)

@@ -50,6 +50,8 @@ from finchain.modules.securities.keeper import SecuritiesKeeper
 from finchain.modules.securities.module import SecuritiesModule
 from finchain.modules.receivables.keeper import ReceivablesKeeper
 from finchain.modules.receivables.module import ReceivablesModule
+from finchain.modules.netting.keeper import NettingKeeper
+from finchain.modules.netting.module import NettingModule
 from finchain.modules.upgrade.deps import UpgradeHandler
 from finchain.modules.upgrade.keeper import UpgradeKeeper, migrate_only
 from finchain.modules.upgrade.module import UpgradeModule
@@ -108,6 +110,7 @@ class FinchainApp(Application):
         )
         self.securities = SecuritiesKeeper(self.bank, self.accounts)
         self.receivables = ReceivablesKeeper(self.accounts, self.bank)
+        self.netting = NettingKeeper(self.bank, self.accounts)
         self.upgrade = UpgradeKeeper(UPGRADES if upgrades is None else upgrades)
         for guard in (
             self.bank.assert_can_close,
@@ -129,6 +132,7 @@ class FinchainApp(Application):
             SettlementModule(self.settlement),
             SecuritiesModule(self.securities),
             ReceivablesModule(self.receivables),
+            NettingModule(self.netting),
             UpgradeModule(self.upgrade),
         ]
         if extra_modules is not None:

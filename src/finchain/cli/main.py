@@ -17,6 +17,7 @@ from finchain.cli import (
     invoice,
     keys,
     kyc,
+    netting,
     query,
     settle,
     testnet,
@@ -52,6 +53,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(settle.app, name="settle")
 app.add_typer(bond.app, name="bond")
 app.add_typer(invoice.app, name="invoice")
+app.add_typer(netting.app, name="netting")
 app.add_typer(db.app, name="db")
 app.command()(bench.bench)
 

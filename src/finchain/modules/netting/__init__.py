@@ -1,0 +1,1 @@
+"""netting module: multilateral netting of payment obligations in clearing cycles."""
