@@ -44,6 +44,8 @@ from finchain.modules.governance.keeper import GovernanceKeeper
 from finchain.modules.governance.module import GovernanceModule
 from finchain.modules.identity.keeper import IdentityKeeper
 from finchain.modules.identity.module import IdentityModule
+from finchain.modules.lending.keeper import LendingKeeper
+from finchain.modules.lending.module import LendingModule
 from finchain.modules.upgrade.deps import UpgradeHandler
 from finchain.modules.upgrade.keeper import UpgradeKeeper
 from finchain.modules.upgrade.module import UpgradeModule
@@ -97,12 +99,14 @@ class FinchainApp(Application):
         self.credentials = CredentialsKeeper(self.identity, self.accounts)
         self.evidence = EvidenceKeeper(self.accounts, self.identity)
         self.datarights = DataRightsKeeper(self.identity)
+        self.lending = LendingKeeper(self.bank)
         self.upgrade = UpgradeKeeper(UPGRADES if upgrades is None else upgrades)
         for guard in (
             self.bank.assert_can_close,
             self.identity.assert_can_close,
             self.credentials.assert_can_close,
             self.governance.assert_can_close,
+            self.lending.assert_can_close,
         ):
             self.accounts.add_close_guard(guard)
         governance = GovernanceModule(self.governance)
@@ -114,6 +118,7 @@ class FinchainApp(Application):
             CredentialsModule(self.credentials),
             EvidenceModule(self.evidence),
             DataRightsModule(self.datarights),
+            LendingModule(self.lending, self.bank),
             UpgradeModule(self.upgrade),
         ]
         if extra_modules is not None:
