@@ -10,6 +10,7 @@ test jumps the clock (``at``) to land a block exactly on a due time or a deadlin
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -129,8 +130,8 @@ class Lending:
         ]
 
 
-@pytest.fixture
-def world(tmp_path) -> Lending:
+def make_world(tmp_path: Path) -> Lending:
+    """The oracle appointed by governance, GOLD issued, the lender funded, GOLD at 100,000."""
     world = Lending(make_gov(tmp_path))
     world.gov.pass_proposal(b.exec_msg(lb.appoint_oracle(A[ORACLE], MAX_AGE_S)))
     world.ok(1, b.create_asset("GOLD", "Gold", 0))
@@ -142,6 +143,11 @@ def world(tmp_path) -> Lending:
     )
     world.price(100_000)
     return world
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Lending:
+    return make_world(tmp_path)
 
 
 def events_of(result: Any, kind: str) -> list[dict[str, str]]:
