@@ -15,6 +15,7 @@ from finchain.cli import (
     evidence,
     keys,
     kyc,
+    loan,
     query,
     testnet,
     txs,
@@ -46,6 +47,7 @@ app.add_typer(vc.app, name="vc")
 app.add_typer(kyc.app, name="kyc")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(data.app, name="data")
+app.add_typer(loan.app, name="loan")
 app.add_typer(db.app, name="db")
 app.command()(bench.bench)
 

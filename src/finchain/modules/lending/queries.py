@@ -21,6 +21,7 @@ from finchain.modules.lending.keeper import LendingView
 from finchain.modules.lending.types import (
     ACTIVE,
     INTEREST_DENOM,
+    OFFERED,
     Loan,
     ltv_above,
     ltv_bps_floor,
@@ -77,11 +78,13 @@ def loans(view: LendingView, reader: KVReader, params: dict[str, Any]) -> dict[s
 
 def schedule(view: LendingView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
     """Each instalment: fallen due (amounts fixed, paid parts, ``paid``/``overdue``) or
-    ``scheduled``, with amounts projected from the outstanding principal (no prepayment)."""
+    ``scheduled``, with amounts projected from the outstanding principal (no prepayment;
+    an offer's first interest is null, its start being unknown until acceptance)."""
     found = _loan(view, reader, params)
     rows: list[dict[str, Any]] = []
     count = len(found.instalments)
-    remaining = found.unfixed_principal()
+    offered = found.status == OFFERED
+    remaining = found.principal if offered else found.unfixed_principal()
     since = found.accrued_to
     for index, item in enumerate(found.instalments):
         row: dict[str, Any] = {"due_time": item.due_time}
@@ -102,7 +105,12 @@ def schedule(view: LendingView, reader: KVReader, params: dict[str, Any]) -> dic
             interest = round_half_up(exact, INTEREST_DENOM)
             if index == found.fixed:
                 interest += found.interest_carried
-            row.update(state="scheduled", principal_due=str(principal), interest_due=str(interest))
+            row.update(
+                state="scheduled",
+                principal_due=str(principal),
+                # before acceptance the start (and so the first period) is not known
+                interest_due=None if offered and index == 0 else str(interest),
+            )
             remaining -= principal
             since = item.due_time
         rows.append(row)
