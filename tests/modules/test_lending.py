@@ -39,10 +39,12 @@ from finchain.modules.lending.errors import (
     ErrStalePrice,
     ErrUnknownLoan,
 )
+from finchain.modules.lending.module import LendingModule
 from finchain.modules.lending.types import INTEREST_DENOM, round_half_up
 from tests.harness import BLOCK_NS
 from tests.modules.test_governance import A, Gov, make_gov
 from tests.support import code
+from tests.testmodule import with_test_module
 
 LENDER, BORROWER, OTHER, ORACLE = 2, 3, 4, 5
 S = 10**9  # one second in ns
@@ -593,3 +595,43 @@ class _ReadOnly:
 
     def __init__(self, store: Any) -> None:
         self.store = store
+
+
+# -- genesis --------------------------------------------------------------------------------------
+
+
+def test_export_then_import_keeps_every_loan_and_its_collateral(world, tmp_path):
+    world.originate()
+    world.offer()
+    called = world.originate(collateral=16_666_667)
+    world.price(70_000)  # loan 3 above 80%: margin call
+    assert world.loan(called)["state"] == "margin_call"
+    exported = world.app.export()
+    assert {"next_id", "oracle", "prices", "loans"} <= exported.app_state["lending"].keys()
+    target = with_test_module(tmp_path / "target")
+    target.init_chain(exported)
+    source_entries = dict(world.app.state.iterate(b""))
+    target_entries = dict(target.state.iterate(b""))
+    for prefix in (b"lending/", b"bank/"):
+        mine = {k: v for k, v in source_entries.items() if k.startswith(prefix)}
+        theirs = {k: v for k, v in target_entries.items() if k.startswith(prefix)}
+        assert mine == theirs
+    assert target.check_invariants() == []
+    assert target.export().app_state["lending"] == exported.app_state["lending"]
+    target.close()
+
+
+def test_genesis_refuses_collateral_that_is_not_frozen(world, tmp_path):
+    world.originate()
+    exported = world.app.export()
+    for entry in exported.app_state["bank"]["balances"]:
+        entry.pop("frozen", None)
+    target = with_test_module(tmp_path / "target")
+    with pytest.raises(FinchainError) as caught:
+        target.init_chain(exported)
+    assert "lending/collateral-frozen" in caught.value.message
+    target.close()
+
+
+def test_default_genesis_is_empty():
+    assert LendingModule.default_genesis(LendingModule.__new__(LendingModule)) == {}

@@ -30,3 +30,4 @@ ErrInsufficientCollateral = register(
     CODESPACE, 15, "the borrower's spendable balance does not cover the collateral"
 )
 ErrOpenLoans = register(CODESPACE, 16, "the account is a party to an open loan")
+ErrBadGenesis = register(CODESPACE, 17, "invalid lending genesis")

@@ -88,6 +88,12 @@ class LendingView:
     def oracle(self, reader: KVReader) -> OracleConfig | None:
         return ORACLE.get(reader)
 
+    def prices(self, reader: KVReader) -> Iterator[Price]:
+        return PRICES.values(reader)
+
+    def next_id(self, reader: KVReader) -> int:
+        return NEXT_ID.peek(reader)
+
     def wake_entries(self, reader: KVReader) -> Iterator[tuple[int, int]]:
         """``(time, loan id)`` of the wake-up index, in order (for invariants)."""
         return WAKE.keys(reader)
@@ -102,6 +108,25 @@ class LendingKeeper(LendingView):
 
     def __init__(self, bank: Bank) -> None:
         self._bank = bank
+
+    def import_state(
+        self,
+        ctx: Context,
+        next_id: int,
+        oracle: OracleConfig | None,
+        prices: tuple[Price, ...],
+        loans: tuple[Loan, ...],
+    ) -> None:
+        """Genesis: state exported by another chain (``LendingGenesis``); writes nothing
+        for the default."""
+        if next_id != NEXT_ID.peek(ctx.store):
+            NEXT_ID.set(ctx, next_id)
+        if oracle is not None:
+            ORACLE.set(ctx, oracle)
+        for price in prices:
+            PRICES.set(ctx, pair_of(price.asset, price.quote), price)
+        for loan in loans:
+            self._save(ctx, loan)
 
     # -- origination ---------------------------------------------------------------------------
 
