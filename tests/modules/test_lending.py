@@ -635,3 +635,24 @@ def test_genesis_refuses_collateral_that_is_not_frozen(world, tmp_path):
 
 def test_default_genesis_is_empty():
     assert LendingModule.default_genesis(LendingModule.__new__(LendingModule)) == {}
+
+
+def test_no_interest_after_maturity_and_arrears_then_close(world):
+    loan_id = world.originate(grace_s=30)
+    t2 = world.loan(loan_id)["instalments"][1]["due_time"]
+    world.at(world.loan(loan_id)["instalments"][0]["due_time"])
+    cash = world.balance(BORROWER)[0]
+    world.ok(BORROWER, b.transfer((A[OTHER], "CNY", cash)))
+    world.at(t2)
+    assert world.loan(loan_id)["state"] == "in_arrears"
+    arrears = sum(
+        int(r["principal_due"]) + int(r["interest_due"])
+        for r in world.query("schedule", loan_id=loan_id)["instalments"]
+        if r["state"] == "overdue"
+    )
+    world.at(t2 + 10 * S)
+    assert world.query("loan", loan_id=loan_id, time_ns=t2 + 20 * S)["owed"] == str(arrears)
+    world.ok(OTHER, b.transfer((A[BORROWER], "CNY", arrears)))
+    world.ok(BORROWER, lb.repay(loan_id, arrears))
+    assert world.loan(loan_id)["state"] == "repaid"
+    assert world.balance(BORROWER, "GOLD") == (GOLD_HELD, 0)

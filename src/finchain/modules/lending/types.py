@@ -205,7 +205,12 @@ class Loan(Record):
         return min(times) if times else None
 
     def accrue(self, until: int) -> Loan:
-        """Exact interest on the outstanding principal from ``accrued_to`` to ``until``."""
+        """Exact interest on the outstanding principal from ``accrued_to`` to ``until``.
+
+        Interest stops at the last due date (maturity): principal still unpaid after it
+        is in arrears, carrying no interest, until paid or the loan defaults.
+        """
+        until = min(until, self.instalments[-1].due_time)
         if until <= self.accrued_to:
             return self
         more = self.outstanding * self.rate_bps * (until - self.accrued_to)
