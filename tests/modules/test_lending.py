@@ -20,6 +20,7 @@ from finchain.client import builders as b
 from finchain.client import lending_builders as lb
 from finchain.codec import RawMsg
 from finchain.core.errors import ErrGovernanceOnly
+from finchain.core.msgs import TRANSFER, Operation
 from finchain.errors import ErrorCode, FinchainError
 from finchain.modules.bank.errors import ErrInsufficientFunds
 from finchain.modules.lending.errors import (
@@ -39,6 +40,7 @@ from finchain.modules.lending.errors import (
     ErrStalePrice,
     ErrUnknownLoan,
 )
+from finchain.modules.lending.messages import MsgOffer, MsgRepay
 from finchain.modules.lending.module import LendingModule
 from finchain.modules.lending.types import INTEREST_DENOM, round_half_up
 from tests.harness import BLOCK_NS
@@ -291,11 +293,11 @@ def test_early_repayment_in_full_releases_the_collateral(world):
     start = world.loan(loan_id)["start_time"]
     pay_at = world.now + BLOCK_NS
     owed = PRINCIPAL + interest(PRINCIPAL, (pay_at - start) // S)
-    too_much = world.send(BORROWER, lb.repay(loan_id, owed + 1))
+    too_much = world.send(BORROWER, lb.repay(loan_id, "CNY", owed + 1))
     assert (too_much.codespace, too_much.code) == code(ErrRepayTooMuch)
     pay_at = world.now + BLOCK_NS
     owed = PRINCIPAL + interest(PRINCIPAL, (pay_at - start) // S)
-    result = world.ok(BORROWER, lb.repay(loan_id, owed))
+    result = world.ok(BORROWER, lb.repay(loan_id, "CNY", owed))
     assert events_of(result, "loan_repaid") == [{"loan_id": str(loan_id)}]
     assert world.balance(BORROWER, "GOLD") == (GOLD_HELD, 0)
     assert world.loan(loan_id)["state"] == "repaid"
@@ -310,7 +312,7 @@ def test_partial_prepayment_shortens_the_schedule_from_its_end(world):
     pay_at = world.now + BLOCK_NS
     accrued = interest(PRINCIPAL, (pay_at - start) // S)
     prepaid = PRINCIPAL // 4
-    world.ok(BORROWER, lb.repay(loan_id, accrued + prepaid))
+    world.ok(BORROWER, lb.repay(loan_id, "CNY", accrued + prepaid))
     left = PRINCIPAL - prepaid
     assert world.loan(loan_id)["outstanding"] == str(left)
     world.at(t1)
@@ -363,7 +365,7 @@ def test_arrears_cured_by_repayment_within_grace(world):
     world.at(t1)
     due = PRINCIPAL // 2 + interest(PRINCIPAL, (t1 - loan["start_time"]) // S)
     world.ok(OTHER, b.transfer((A[BORROWER], "CNY", due)))
-    result = world.ok(BORROWER, lb.repay(loan_id, due))
+    result = world.ok(BORROWER, lb.repay(loan_id, "CNY", due))
     assert events_of(result, "arrears_cured") == [{"loan_id": str(loan_id)}]
     loan = world.loan(loan_id)
     assert loan["state"] == "active" and loan.get("grace_deadline", 0) == 0
@@ -428,7 +430,7 @@ def test_margin_call_cured_by_collateral_top_up(world):
 def test_margin_call_cured_by_repayment(world):
     loan_id = world.originate(margin_cure_s=10)
     world.price(62_000)
-    result = world.ok(BORROWER, lb.repay(loan_id, PRINCIPAL // 2))
+    result = world.ok(BORROWER, lb.repay(loan_id, "CNY", PRINCIPAL // 2))
     assert events_of(result, "margin_call_cured") == [{"loan_id": str(loan_id)}]
     assert world.loan(loan_id)["state"] == "active"
 
@@ -515,22 +517,23 @@ def test_price_posts_by_non_oracle_stale_or_zero_are_refused(world):
 
 def test_repay_more_than_owed_and_unknown_loans_are_refused(world):
     loan_id = world.originate()
-    refused(world, BORROWER, lb.repay(loan_id, 2 * PRINCIPAL), ErrRepayTooMuch)
-    refused(world, BORROWER, lb.repay(999, 1), ErrUnknownLoan)
+    refused(world, BORROWER, lb.repay(loan_id, "CNY", 2 * PRINCIPAL), ErrRepayTooMuch)
+    refused(world, BORROWER, lb.repay(999, "CNY", 1), ErrUnknownLoan)
     refused(world, BORROWER, lb.accept(999), ErrUnknownLoan)
     refused(world, LENDER, lb.cancel(999), ErrUnknownLoan)
     refused(world, BORROWER, lb.add_collateral(999, 1), ErrUnknownLoan)
-    refused(world, OTHER, lb.repay(loan_id, 1), ErrNotBorrower)
+    refused(world, OTHER, lb.repay(loan_id, "CNY", 1), ErrNotBorrower)
+    refused(world, BORROWER, lb.repay(loan_id, "GOLD", 1), ErrBadTerms)
     refused(world, BORROWER, lb.add_collateral(loan_id, GOLD_HELD), ErrInsufficientCollateral)
     assert world.query("loan", loan_id=loan_id)["state"] == "active"
 
 
 def test_replay_of_a_closed_loan_is_refused(world):
     loan_id = world.originate()
-    world.ok(BORROWER, lb.repay(loan_id, 1))
+    world.ok(BORROWER, lb.repay(loan_id, "CNY", 1))
     owed = int(world.query("loan", loan_id=loan_id, time_ns=world.now + BLOCK_NS)["owed"])
-    world.ok(BORROWER, lb.repay(loan_id, owed))
-    refused(world, BORROWER, lb.repay(loan_id, 1), ErrLoanState)
+    world.ok(BORROWER, lb.repay(loan_id, "CNY", owed))
+    refused(world, BORROWER, lb.repay(loan_id, "CNY", 1), ErrLoanState)
     refused(world, BORROWER, lb.accept(loan_id), ErrLoanState)
     refused(world, BORROWER, lb.add_collateral(loan_id, 1), ErrLoanState)
 
@@ -653,6 +656,18 @@ def test_no_interest_after_maturity_and_arrears_then_close(world):
     world.at(t2 + 10 * S)
     assert world.query("loan", loan_id=loan_id, time_ns=t2 + 20 * S)["owed"] == str(arrears)
     world.ok(OTHER, b.transfer((A[BORROWER], "CNY", arrears)))
-    world.ok(BORROWER, lb.repay(loan_id, arrears))
+    world.ok(BORROWER, lb.repay(loan_id, "CNY", arrears))
     assert world.loan(loan_id)["state"] == "repaid"
     assert world.balance(BORROWER, "GOLD") == (GOLD_HELD, 0)
+
+
+def test_offer_and_repay_declare_the_cash_they_move_for_multi_factor_rules():
+    offer = MsgOffer.from_value(
+        lb.offer(
+            A[BORROWER], "CNY", 500, rate_bps=1, due_times=[1], collateral_asset="GOLD",
+            collateral=1, max_ltv_bps=1, margin_ltv_bps=2, margin_cure_s=0, grace_s=0,
+        ).value
+    )  # fmt: skip
+    assert offer.sensitive_operations() == (Operation(TRANSFER, "CNY", 500),)
+    repay = MsgRepay.from_value(lb.repay(7, "CNY", 42).value)
+    assert repay.sensitive_operations() == (Operation(TRANSFER, "CNY", 42),)

@@ -132,7 +132,7 @@ class LendingMachine(RuleBasedStateMachine):
     def repay_loan(self, pick, amount):
         chosen = self._pick("active", pick)
         if chosen is not None:
-            self._send(chosen[1], lb.repay(chosen[0], amount))
+            self._send(chosen[1], lb.repay(chosen[0], "CNY", amount))
 
     @rule(pick=st.integers(0, 7), amount=st.integers(1, 300_000))
     def top_up(self, pick, amount):
@@ -146,7 +146,7 @@ class LendingMachine(RuleBasedStateMachine):
 
     @rule(borrower=PARTIES, loan_id=LOAN_IDS, amount=st.integers(1, 400_000))
     def repay(self, borrower, loan_id, amount):
-        self._send(borrower, lb.repay(loan_id, amount))
+        self._send(borrower, lb.repay(loan_id, "CNY", amount))
 
     @rule(borrower=PARTIES, loan_id=LOAN_IDS, amount=st.integers(1, 300_000))
     def add_collateral(self, borrower, loan_id, amount):

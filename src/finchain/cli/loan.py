@@ -100,7 +100,10 @@ def accept(loan_id: LoanArg, *, tx: TxOptions) -> None:
 @tx_command(app, "repay")
 def repay(loan_id: LoanArg, amount: AmountArg, *, tx: TxOptions) -> None:
     """Pay now: arrears first, then interest accrued to the block, then principal."""
-    tx.broadcast(lb.repay(loan_id, amount), extra={"loan_id": loan_id, "amount": str(amount)})
+    with tx.session() as s:
+        asset = s.client.query("lending/loan", {"loan_id": str(loan_id)}).value["asset"]
+        receipt = s.send(lb.repay(loan_id, asset, amount))
+    tx.report(receipt, {"loan_id": loan_id, "asset": asset, "amount": str(amount)})
 
 
 @tx_command(app, "add-collateral")

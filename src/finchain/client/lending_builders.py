@@ -13,7 +13,7 @@ Example::
                          collateral=2_000_000, max_ltv_bps=6000, margin_ltv_bps=8000,
                          margin_cure_s=86_400, grace_s=3 * 86_400))
     borrower.sign(lb.accept(loan_id))
-    borrower.sign(lb.repay(loan_id, 250_000_00))
+    borrower.sign(lb.repay(loan_id, "CNY", 250_000_00))
 """
 
 from __future__ import annotations
@@ -86,9 +86,9 @@ def accept(loan_id: int) -> RawMsg:
     return MsgAccept(loan_id).to_raw()
 
 
-def repay(loan_id: int, amount: int) -> RawMsg:
-    """Pay ``amount`` of the loan's cash asset now (the borrower)."""
-    return MsgRepay(loan_id, amount).to_raw()
+def repay(loan_id: int, asset: str, amount: int) -> RawMsg:
+    """Pay ``amount`` of ``asset``, the loan's cash asset, now (the borrower)."""
+    return MsgRepay(loan_id, asset, amount).to_raw()
 
 
 def add_collateral(loan_id: int, amount: int) -> RawMsg:

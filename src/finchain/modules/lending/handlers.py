@@ -54,7 +54,7 @@ def accept(keeper: LendingKeeper, ctx: Context, msg: MsgAccept) -> None:
 
 
 def repay(keeper: LendingKeeper, ctx: Context, msg: MsgRepay) -> None:
-    keeper.repay(ctx, ctx.signer, msg.loan_id, msg.amount)
+    keeper.repay(ctx, ctx.signer, msg.loan_id, msg.asset, msg.amount)
 
 
 def add_collateral(keeper: LendingKeeper, ctx: Context, msg: MsgAddCollateral) -> None:

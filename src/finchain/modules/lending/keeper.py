@@ -254,11 +254,13 @@ class LendingKeeper(LendingView):
 
     # -- the borrower's actions ----------------------------------------------------------------
 
-    def repay(self, ctx: Context, borrower: str, loan_id: int, amount: int) -> None:
+    def repay(self, ctx: Context, borrower: str, loan_id: int, asset: str, amount: int) -> None:
         """Pay ``amount`` now: arrears (oldest first, interest before principal), then
         interest accrued to this block (settled, rounded half up), then principal.
         Prepaid principal shortens the schedule from its end."""
         loan = self._borrowers_active(ctx, borrower, loan_id, "repay")
+        if asset != loan.asset:
+            raise ErrBadTerms(f"loan {loan_id} is repaid in {loan.asset}, not {asset}")
         loan = self._settle_interest(loan.accrue(ctx.time_ns))
         owed = loan.owed_at(ctx.time_ns)
         if amount > owed:

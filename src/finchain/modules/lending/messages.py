@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from finchain.core.fields import AMOUNT, TIME_NS, wire
-from finchain.core.msgs import Msg
+from finchain.core.msgs import TRANSFER, Msg, Operation
 from finchain.modules.accounts.types import ACCOUNT
 from finchain.modules.bank.types import ASSET_SYMBOL
 from finchain.modules.lending.types import (
@@ -49,6 +49,11 @@ class MsgOffer(Msg):
     margin_cure_s: int = wire(PERIOD_S)
     grace_s: int = wire(PERIOD_S)
 
+    def sensitive_operations(self) -> tuple[Operation, ...]:
+        """The principal leaves the lender's account when the borrower accepts: the offer
+        is what the lender signs for it, so its multi-factor rules apply here."""
+        return (Operation(TRANSFER, self.asset, self.principal),)
+
 
 @dataclass(frozen=True, slots=True)
 class MsgCancelOffer(Msg):
@@ -69,12 +74,17 @@ class MsgAccept(Msg):
 
 @dataclass(frozen=True, slots=True)
 class MsgRepay(Msg):
-    """The borrower pays ``amount`` now: arrears first, then interest, then principal."""
+    """The borrower pays ``amount`` of ``asset`` (the loan's cash asset) now: arrears first,
+    then interest, then principal."""
 
     TYPE = "lending/repay"
     ASSET_OPERATION = True
     loan_id: int = wire(LOAN_ID)
+    asset: str = wire(ASSET_SYMBOL)
     amount: int = wire(AMOUNT)
+
+    def sensitive_operations(self) -> tuple[Operation, ...]:
+        return (Operation(TRANSFER, self.asset, self.amount),)
 
 
 @dataclass(frozen=True, slots=True)
