@@ -584,20 +584,23 @@ def test_offer_to_oneself_is_refused(world):
 
 
 def test_a_party_to_an_open_loan_cannot_close_its_account(world):
-    loan_id = world.originate()
-    reader = _ReadOnly(world.app.state)
-    with pytest.raises(FinchainError) as caught:
-        world.app.lending.assert_can_close(reader, A[LENDER])
-    assert (caught.value.codespace, caught.value.code) == code(ErrOpenLoans)
-    assert f"loan {loan_id}" in caught.value.message
-    world.app.lending.assert_can_close(reader, A[OTHER])
-
-
-class _ReadOnly:
-    """Just what ``assert_can_close`` reads of a context: its store."""
-
-    def __init__(self, store: Any) -> None:
-        self.store = store
+    """Account 5 (not a governance member) lends all its cash, so only the loan holds it."""
+    cash = world.balance(ORACLE)[0]
+    result = world.ok(
+        ORACLE,
+        lb.offer(
+            A[BORROWER], "CNY", cash, rate_bps=0, due_times=[world.now + 20 * S],
+            collateral_asset="GOLD", collateral=1_000, max_ltv_bps=6_000,
+            margin_ltv_bps=8_000, margin_cure_s=10, grace_s=5,
+        ),
+    )  # fmt: skip
+    loan_id = int(events_of(result, "loan_offered")[0]["loan_id"])
+    world.ok(BORROWER, lb.accept(loan_id))
+    assert world.app.bank.balances(world.app.state, A[ORACLE]) == {}
+    refused(world, ORACLE, b.close_account(), ErrOpenLoans)
+    world.ok(BORROWER, lb.repay(loan_id, "CNY", cash))
+    world.ok(ORACLE, b.transfer((A[OTHER], "CNY", cash)))
+    world.ok(ORACLE, b.close_account())
 
 
 # -- genesis --------------------------------------------------------------------------------------
