@@ -394,8 +394,10 @@ def test_margin_call_on_a_price_then_default_at_its_deadline_exactly(world):
     # LTV 50% at 100_000; at 62_000 it is 1e12 / (2e7 x 62_000) = 80.6%: above the 80% threshold
     result = world.price(63_000)
     assert events_of(result, "margin_call") == []
+    before = world.loan(loan_id)
     result = world.price(62_000)
-    called_at = world.now
+    called_at, called_height = world.now, world.app.height
+    assert before["state"] == "active"  # the call takes effect in the price's block
     (call,) = events_of(result, "margin_call")
     assert call["loan_id"] == str(loan_id) and call["deadline"] == str(called_at + 10 * S)
     loan = world.loan(loan_id)
@@ -409,6 +411,7 @@ def test_margin_call_on_a_price_then_default_at_its_deadline_exactly(world):
         {"loan_id": str(loan_id), "reason": "margin_call"}
     ]
     assert world.loan(loan_id)["state"] == "defaulted"
+    assert world.loan(loan_id)["closed_height"] == world.app.height == called_height + 2
     assert world.balance(LENDER, "GOLD") == (COLLATERAL, 0)
     assert world.balance(BORROWER, "GOLD") == (GOLD_HELD - COLLATERAL, 0)
 
