@@ -677,3 +677,16 @@ def test_offer_and_repay_declare_the_cash_they_move_for_multi_factor_rules():
     assert offer.sensitive_operations() == (Operation(TRANSFER, "CNY", 500),)
     repay = MsgRepay.from_value(lb.repay(7, "CNY", 42).value)
     assert repay.sensitive_operations() == (Operation(TRANSFER, "CNY", 42),)
+
+
+def test_loans_of_an_account_are_listed_in_pages(world):
+    ids = [world.offer() for _ in range(3)]
+    first = world.query("loans", account=A[BORROWER], limit="2")
+    assert [x["id"] for x in first["loans"]] == ids[:2] and first["next_cursor"] == str(ids[1])
+    rest = world.query("loans", account=A[BORROWER], limit="2", cursor=first["next_cursor"])
+    assert [x["id"] for x in rest["loans"]] == ids[2:] and rest["next_cursor"] is None
+    assert world.query("loans", account=A[OTHER]) == {
+        "account": A[OTHER],
+        "next_cursor": None,
+        "loans": [],
+    }

@@ -63,6 +63,9 @@ def test_offer_show_list_schedule_refuse_and_cancel(chain: LocalChain) -> None:
     loan_id = dict(offered["attributes"])["loan_id"]
     shown = cli.ok("loan", "show", str(loan_id))
     assert shown["state"] == "offered" and shown["borrower"] == bob
+    ltv = cli.ok("loan", "ltv", str(loan_id), "--at", "2026-01-01T00:00:00Z")
+    assert ltv["time_ns"] == 1_767_225_600 * 10**9 and ltv["price"] is None
+    assert ltv["owed"] == "0" and ltv["ltv_bps"] is None
     listed = cli.ok("loan", "list", "bob")["loans"]
     assert [(str(x["id"]), x["role"]) for x in listed] == [(str(loan_id), "borrower")]
     rows = cli.ok("loan", "schedule", str(loan_id))["instalments"]

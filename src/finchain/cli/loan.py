@@ -15,8 +15,9 @@ from typing import Annotated, Any
 
 import typer
 
-from finchain.cli.output import CliError, emit
+from finchain.cli.output import CliError, emit, stderr
 from finchain.cli.txflags import NodeOptions, TxOptions, query_command, tx_command
+from finchain.client import Client
 from finchain.client import lending_builders as lb
 from finchain.modules.identity.types import time_ns_of
 from finchain.modules.lending.types import SCHEDULES
@@ -131,12 +132,22 @@ def post_price(
     tx.broadcast(lb.post_price(asset, quote, numerator, denominator, seen))
 
 
-def _at(at: str | None) -> dict[str, str]:
-    return {} if at is None else {"time_ns": str(parse_time(at, "--at"))}
+def _valued(client: Client, path: str, loan_id: int, at: str | None) -> dict[str, Any]:
+    """``path`` for the loan, valued at ``--at`` or else at the node's latest block time
+    (not before the loan's last change, which a query refuses)."""
+    if at is not None:
+        when = parse_time(at, "--at")
+    else:
+        loan = client.query("lending/loan", {"loan_id": str(loan_id)}).value
+        when = max(client.status().latest_block_time_ns, loan.get("accrued_to", 0))
+    params = {"loan_id": str(loan_id), "time_ns": str(when)}
+    answer: dict[str, Any] = client.query(path, params).value
+    return answer
 
 
 AtOpt = Annotated[
-    str | None, typer.Option("--at", help="value owed at this time (default: last change)")
+    str | None,
+    typer.Option("--at", help="value what is owed at this time (default: the latest block)"),
 ]
 
 
@@ -144,21 +155,32 @@ AtOpt = Annotated[
 def show(loan_id: LoanArg, at: AtOpt = None, *, q: NodeOptions) -> None:
     """The loan: terms, state, outstanding principal, what it owes."""
     with q.connect() as client:
-        found = client.query("lending/loan", {"loan_id": str(loan_id), **_at(at)}).value
+        found = _valued(client, "lending/loan", loan_id, at)
     q.emit(found, title=f"loan #{loan_id}")
 
 
 @query_command(app, "list", names=True)
 def list_loans(
-    account: Annotated[str, typer.Argument(help="account id or name")], *, q: NodeOptions
+    account: Annotated[str, typer.Argument(help="account id or name")],
+    limit: Annotated[int, typer.Option("--limit", min=1, max=200, help="loans per page")] = 50,
+    cursor: Annotated[
+        str | None, typer.Option("--cursor", help="next_cursor of the previous page")
+    ] = None,
+    *,
+    q: NodeOptions,
 ) -> None:
-    """Loans where ACCOUNT lends or borrows."""
+    """Loans where ACCOUNT lends or borrows, by id."""
+    params = {"account": q.resolve(account), "limit": str(limit)}
+    if cursor is not None:
+        params["cursor"] = cursor
     with q.connect() as client:
-        found = client.query("lending/loans", {"account": q.resolve(account)}).value
+        found = client.query("lending/loans", params).value
     if q.json:
         emit(found, as_json=True)
-    else:
-        emit(found["loans"], as_json=False, title=f"loans of {found['account']}")
+        return
+    emit(found["loans"], as_json=False, title=f"loans of {found['account']}")
+    if found["next_cursor"] is not None:
+        stderr.print(f"more: --cursor {found['next_cursor']}", markup=False)
 
 
 @query_command(app, "schedule")
@@ -176,9 +198,7 @@ def schedule(loan_id: LoanArg, *, q: NodeOptions) -> None:
 def ltv(loan_id: LoanArg, at: AtOpt = None, *, q: NodeOptions) -> None:
     """Loan-to-value with the latest price, and whether it is above the margin-call level."""
     with q.connect() as client:
-        found: dict[str, Any] = client.query(
-            "lending/ltv", {"loan_id": str(loan_id), **_at(at)}
-        ).value
+        found = _valued(client, "lending/ltv", loan_id, at)
     q.emit(found, title=f"loan #{loan_id} loan-to-value")
 
 

@@ -74,10 +74,14 @@ class LendingView:
             raise ErrUnknownLoan(f"no loan has id {loan_id}: check the id (lending/loans lists)")
         return found
 
+    def loan_ids_of(self, reader: KVReader, account: str) -> list[int]:
+        """Ids of the loans where ``account`` is lender or borrower, in order (index reads)."""
+        ids = set(LOANS.by("lender", reader, account)) | set(LOANS.by("borrower", reader, account))
+        return sorted(ids)
+
     def loans_of(self, reader: KVReader, account: str) -> list[Loan]:
         """Loans where ``account`` is lender or borrower, by id."""
-        ids = set(LOANS.by("lender", reader, account)) | set(LOANS.by("borrower", reader, account))
-        return [self.require(reader, loan_id) for loan_id in sorted(ids)]
+        return [self.require(reader, loan_id) for loan_id in self.loan_ids_of(reader, account)]
 
     def loans(self, reader: KVReader) -> Iterator[Loan]:
         return LOANS.values(reader)

@@ -30,6 +30,8 @@ from finchain.modules.lending.types import (
 )
 
 _MAX_TIME = 2**63 - 1
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
 
 
 def _loan(view: LendingView, reader: KVReader, params: dict[str, Any]) -> Loan:
@@ -57,10 +59,17 @@ def loan(view: LendingView, reader: KVReader, params: dict[str, Any]) -> dict[st
 
 
 def loans(view: LendingView, reader: KVReader, params: dict[str, Any]) -> dict[str, Any]:
-    """Every loan where ``account`` is lender or borrower, by id, with its role."""
+    """Loans where ``account`` is lender or borrower, by id, with its role: a page of at
+    most ``limit`` (default 50, at most 200) after the id ``cursor``; ``next_cursor`` is
+    null on the last page."""
     account = account_param(params)
+    limit = int_param(params.get("limit"), "limit", low=1, high=MAX_LIMIT, default=DEFAULT_LIMIT)
+    cursor = int_param(params.get("cursor"), "cursor", low=0, high=_MAX_TIME, default=0)
+    ids = [i for i in view.loan_ids_of(reader, account) if i > cursor]
+    page = [view.require(reader, loan_id) for loan_id in ids[:limit]]
     return {
         "account": account,
+        "next_cursor": str(page[-1].id) if len(ids) > limit else None,
         "loans": [
             {
                 "id": item.id,
@@ -71,7 +80,7 @@ def loans(view: LendingView, reader: KVReader, params: dict[str, Any]) -> dict[s
                 "outstanding": str(item.outstanding),
                 "state": item.state,
             }
-            for item in view.loans_of(reader, account)
+            for item in page
         ],
     }
 
