@@ -52,6 +52,8 @@ from finchain.modules.receivables.keeper import ReceivablesKeeper
 from finchain.modules.receivables.module import ReceivablesModule
 from finchain.modules.netting.keeper import NettingKeeper
 from finchain.modules.netting.module import NettingModule
+from finchain.modules.lending.keeper import LendingKeeper
+from finchain.modules.lending.module import LendingModule
 from finchain.modules.upgrade.deps import UpgradeHandler
 from finchain.modules.upgrade.keeper import UpgradeKeeper, migrate_only
 from finchain.modules.upgrade.module import UpgradeModule
@@ -111,6 +113,7 @@ class FinchainApp(Application):
         self.securities = SecuritiesKeeper(self.bank, self.accounts)
         self.receivables = ReceivablesKeeper(self.accounts, self.bank)
         self.netting = NettingKeeper(self.bank, self.accounts)
+        self.lending = LendingKeeper(self.bank)
         self.upgrade = UpgradeKeeper(UPGRADES if upgrades is None else upgrades)
         for guard in (
             self.bank.assert_can_close,
@@ -118,6 +121,7 @@ class FinchainApp(Application):
             self.credentials.assert_can_close,
             self.governance.assert_can_close,
             self.receivables.assert_can_close,
+            self.lending.assert_can_close,
         ):
             self.accounts.add_close_guard(guard)
         governance = GovernanceModule(self.governance)
@@ -133,6 +137,7 @@ class FinchainApp(Application):
             SecuritiesModule(self.securities),
             ReceivablesModule(self.receivables),
             NettingModule(self.netting),
+            LendingModule(self.lending, self.bank),
             UpgradeModule(self.upgrade),
         ]
         if extra_modules is not None:

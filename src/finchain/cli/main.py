@@ -18,6 +18,7 @@ from finchain.cli import (
     keys,
     kyc,
     netting,
+    loan,
     query,
     settle,
     testnet,
@@ -54,6 +55,7 @@ app.add_typer(settle.app, name="settle")
 app.add_typer(bond.app, name="bond")
 app.add_typer(invoice.app, name="invoice")
 app.add_typer(netting.app, name="netting")
+app.add_typer(loan.app, name="loan")
 app.add_typer(db.app, name="db")
 app.command()(bench.bench)
 

@@ -1,0 +1,1 @@
+"""lending module: collateralised loans, repayment schedules, a price oracle, margin calls."""
