@@ -38,6 +38,8 @@ from finchain.modules.credentials.keeper import CredentialsKeeper
 from finchain.modules.credentials.module import CredentialsModule
 from finchain.modules.datarights.keeper import DataRightsKeeper
 from finchain.modules.datarights.module import DataRightsModule
+from finchain.modules.escrow.keeper import EscrowKeeper
+from finchain.modules.escrow.module import EscrowModule
 from finchain.modules.evidence.keeper import EvidenceKeeper
 from finchain.modules.evidence.module import EvidenceModule
 from finchain.modules.governance.keeper import GovernanceKeeper
@@ -97,6 +99,7 @@ class FinchainApp(Application):
         self.credentials = CredentialsKeeper(self.identity, self.accounts)
         self.evidence = EvidenceKeeper(self.accounts, self.identity)
         self.datarights = DataRightsKeeper(self.identity)
+        self.escrow = EscrowKeeper(self.bank, self.accounts, self.evidence)
         self.upgrade = UpgradeKeeper(UPGRADES if upgrades is None else upgrades)
         for guard in (
             self.bank.assert_can_close,
@@ -114,6 +117,7 @@ class FinchainApp(Application):
             CredentialsModule(self.credentials),
             EvidenceModule(self.evidence),
             DataRightsModule(self.datarights),
+            EscrowModule(self.escrow),
             UpgradeModule(self.upgrade),
         ]
         if extra_modules is not None:
