@@ -52,7 +52,7 @@ ACCOUNTS = ListOf(ACCOUNT, max_items=MAX_APPROVERS, unique=True, sort=True)
 LOCK_AMOUNT = Amount(zero=True)
 """An amount; "0" decodes so that the refusal is ``escrow:7``, the same as a keeper caller's."""
 REFERENCE = Text(max_len=64, allow_empty=True)
-MODULE_NAME = Text(max_len=32, allow_empty=True, pattern=r"[a-z][a-z0-9_]{0,31}")
+MODULE_NAME = Text(max_len=32, allow_empty=True, pattern=r"(?:[a-z][a-z0-9_]{0,31})?")
 PREIMAGE = Blob(max_len=MAX_PREIMAGE)
 
 
