@@ -301,30 +301,30 @@ def test_bad_terms_are_refused_with_escrow_codes(chain):
     h = chain.app.height
     lock = esb.hash_lock("sha256", SECRET)
     cases: list[tuple[RawMsg, ErrorCode]] = [
-        (esb.create(A2, "CNY", 0, hash_lock=lock, expiry_height=h + 9), ErrInvalidAmount),
-        (esb.create(A2, "CNY", 5, expiry_height=h + 9), ErrNoConditions),
-        (esb.create(A2, "CNY", 5, approvers=[A3], threshold=2, expiry_height=h + 9), ErrBadThreshold),
-        (esb.create(A2, "CNY", 5, approvers=[A3], threshold=0, expiry_height=h + 9), ErrBadThreshold),
-        (esb.create(A2, "CNY", 5, threshold=1, expiry_height=h + 9), ErrBadThreshold),
+        (esb.create(A2, "CNY", 0, hash_lock=lock, expiry_height=h + 99), ErrInvalidAmount),
+        (esb.create(A2, "CNY", 5, expiry_height=h + 99), ErrNoConditions),
+        (esb.create(A2, "CNY", 5, approvers=[A3], threshold=2, expiry_height=h + 99), ErrBadThreshold),
+        (esb.create(A2, "CNY", 5, approvers=[A3], threshold=0, expiry_height=h + 99), ErrBadThreshold),
+        (esb.create(A2, "CNY", 5, threshold=1, expiry_height=h + 99), ErrBadThreshold),
         (esb.create(A2, "CNY", 5, hash_lock=lock), ErrBadDeadline),
-        (esb.create(A2, "CNY", 5, hash_lock=lock, expiry_height=h + 1), ErrBadDeadline),
+        (esb.create(A2, "CNY", 5, hash_lock=lock, expiry_height=h), ErrBadDeadline),
         (esb.create(A2, "CNY", 5, hash_lock=lock, expiry_time=chain.time_ns), ErrBadDeadline),
         (
-            esb.create(A2, "CNY", 5, not_before_height=h + 9, expiry_height=h + 9),
+            esb.create(A2, "CNY", 5, not_before_height=h + 99, expiry_height=h + 99),
             ErrBadDeadline,
         ),
         (
             esb.create(A2, "CNY", 5, not_before_time=10**18, expiry_time=10**18),
             ErrBadDeadline,
         ),
-        (esb.create(A1, "CNY", 5, hash_lock=lock, expiry_height=h + 9), ErrInvalidParty),
-        (esb.create(account_id(77), "CNY", 5, hash_lock=lock, expiry_height=h + 9), ErrInvalidParty),
+        (esb.create(A1, "CNY", 5, hash_lock=lock, expiry_height=h + 99), ErrInvalidParty),
+        (esb.create(account_id(77), "CNY", 5, hash_lock=lock, expiry_height=h + 99), ErrInvalidParty),
         (
-            esb.create(A2, "CNY", 5, approvers=[account_id(77)], threshold=1, expiry_height=h + 9),
+            esb.create(A2, "CNY", 5, approvers=[account_id(77)], threshold=1, expiry_height=h + 99),
             ErrInvalidParty,
         ),
-        (esb.create(A2, "USD", 5, hash_lock=lock, expiry_height=h + 9), ErrUnknownAsset),
-        (esb.create(A2, "CNY", FUNDS + 1, hash_lock=lock, expiry_height=h + 9), ErrInsufficientFunds),
+        (esb.create(A2, "USD", 5, hash_lock=lock, expiry_height=h + 99), ErrUnknownAsset),
+        (esb.create(A2, "CNY", FUNDS + 1, hash_lock=lock, expiry_height=h + 99), ErrInsufficientFunds),
     ]
     for msg, error in cases:
         unchanged(chain, 1, msg, error)
