@@ -30,8 +30,8 @@ from finchain.modules.accounts.types import account_id
 from tests.harness import BLOCK_NS, CHAIN_ID, make_genesis
 
 GOLDEN = {
-    "intl": "f1e30824a1799c943cd5b59deecb4e9a18aa4d4e59dec9ec6f6669195bdc21b2",
-    "gm": "b1cf19fe7814cd441dc61979c0cbcbce1b95de6b7438dc9a0a50cd548be36f1f",
+    "intl": "de930598726c491aa5b5188dde29e4472e54a3fc8bf49806acecf280329aa078",
+    "gm": "f8c931afc65283cb29125444ead0b09821d0c1d22a77f8f59ba0f2dcf2cbf0dd",
 }
 
 
