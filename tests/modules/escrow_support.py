@@ -20,6 +20,8 @@ from finchain.core.fields import AMOUNT, Text, wire
 from finchain.core.module import BaseModule, Handler, Module
 from finchain.core.msgs import Msg
 from finchain.modules.bank.keeper import BankKeeper
+from finchain.modules.escrow.keeper import EscrowKeeper
+from finchain.modules.escrow.types import NO_CONDITIONS
 from tests.harness import Chain
 from tests.testmodule import test_modules
 
@@ -54,13 +56,42 @@ class HoldsForTestsModule(BaseModule):
         return {MsgHold: hold, MsgLift: lift}
 
 
+@dataclass(frozen=True, slots=True)
+class MsgLockCollateral(Msg):
+    """A stand-in for a lending module: lock the signer's CNY in an escrow it controls."""
+
+    TYPE = "testlend/lock"
+    payee: str = wire(Text())
+    amount: int = wire(AMOUNT)
+
+
+class LendingForTestsModule(BaseModule):
+    name = "testlend"
+    store_key = StoreKey("testlend", b"testlend/")
+
+    def __init__(self, escrow: EscrowKeeper) -> None:
+        self.escrow = escrow
+
+    def msg_handlers(self) -> Mapping[type[Msg], Handler]:
+        def lock(ctx: Context, msg: MsgLockCollateral) -> None:
+            self.escrow.create(
+                ctx, ctx.signer, msg.payee, "CNY", msg.amount, NO_CONDITIONS, controller="testlend"
+            )
+
+        return {MsgLockCollateral: lock}
+
+
 def modules(app: FinchainApp) -> Sequence[Module]:
-    return [*test_modules(app), HoldsForTestsModule(app.bank)]
+    return [*test_modules(app), HoldsForTestsModule(app.bank), LendingForTestsModule(app.escrow)]
 
 
 def escrow_app(path: Path | str, **options: Any) -> FinchainApp:
     """A FinchainApp with the status test module and the compliance-hold stand-in."""
     return FinchainApp(path, extra_modules=modules, **options)
+
+
+def lock_collateral(payee: str, amount: int) -> RawMsg:
+    return MsgLockCollateral(payee, amount).to_raw()
 
 
 def hold(account: str, amount: int, asset: str = "CNY") -> RawMsg:
