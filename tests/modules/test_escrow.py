@@ -194,7 +194,9 @@ def test_two_of_three_approvals(chain):
     unchanged(chain, 2, esb.release(escrow_id), ErrNotApproved)
     ok(send(chain, 3, esb.approve(escrow_id)))
     record = escrow(chain, escrow_id)
-    assert [a["account"] for a in record["approvals"]] == sorted([A3, A4]) and record["approved"] == 2
+    assert [a["account"] for a in record["approvals"]] == sorted([A3, A4]) and record[
+        "approved"
+    ] == 2
     ok(send(chain, 5, esb.release(escrow_id)))  # anyone may release once approved
     assert escrow(chain, escrow_id)["closed_by"] == A5
     assert holding(chain, A2) == (FUNDS + 1_000, 0)
@@ -303,8 +305,14 @@ def test_bad_terms_are_refused_with_escrow_codes(chain):
     cases: list[tuple[RawMsg, ErrorCode]] = [
         (esb.create(A2, "CNY", 0, hash_lock=lock, expiry_height=h + 99), ErrInvalidAmount),
         (esb.create(A2, "CNY", 5, expiry_height=h + 99), ErrNoConditions),
-        (esb.create(A2, "CNY", 5, approvers=[A3], threshold=2, expiry_height=h + 99), ErrBadThreshold),
-        (esb.create(A2, "CNY", 5, approvers=[A3], threshold=0, expiry_height=h + 99), ErrBadThreshold),
+        (
+            esb.create(A2, "CNY", 5, approvers=[A3], threshold=2, expiry_height=h + 99),
+            ErrBadThreshold,
+        ),
+        (
+            esb.create(A2, "CNY", 5, approvers=[A3], threshold=0, expiry_height=h + 99),
+            ErrBadThreshold,
+        ),
         (esb.create(A2, "CNY", 5, threshold=1, expiry_height=h + 99), ErrBadThreshold),
         (esb.create(A2, "CNY", 5, hash_lock=lock), ErrBadDeadline),
         (esb.create(A2, "CNY", 5, hash_lock=lock, expiry_height=h), ErrBadDeadline),
@@ -318,13 +326,19 @@ def test_bad_terms_are_refused_with_escrow_codes(chain):
             ErrBadDeadline,
         ),
         (esb.create(A1, "CNY", 5, hash_lock=lock, expiry_height=h + 99), ErrInvalidParty),
-        (esb.create(account_id(77), "CNY", 5, hash_lock=lock, expiry_height=h + 99), ErrInvalidParty),
+        (
+            esb.create(account_id(77), "CNY", 5, hash_lock=lock, expiry_height=h + 99),
+            ErrInvalidParty,
+        ),
         (
             esb.create(A2, "CNY", 5, approvers=[account_id(77)], threshold=1, expiry_height=h + 99),
             ErrInvalidParty,
         ),
         (esb.create(A2, "USD", 5, hash_lock=lock, expiry_height=h + 99), ErrUnknownAsset),
-        (esb.create(A2, "CNY", FUNDS + 1, hash_lock=lock, expiry_height=h + 99), ErrInsufficientFunds),
+        (
+            esb.create(A2, "CNY", FUNDS + 1, hash_lock=lock, expiry_height=h + 99),
+            ErrInsufficientFunds,
+        ),
     ]
     for msg, error in cases:
         unchanged(chain, 1, msg, error)
@@ -347,8 +361,12 @@ def test_insufficient_spendable_counts_a_compliance_hold(chain):
     ok(send(chain, 3, hold(A1, FUNDS - 10)))
     lock = esb.hash_lock("sha256", SECRET)
     h = chain.app.height
-    unchanged(chain, 1, esb.create(A2, "CNY", 11, hash_lock=lock, expiry_height=h + 9),
-              ErrInsufficientFunds)
+    unchanged(
+        chain,
+        1,
+        esb.create(A2, "CNY", 11, hash_lock=lock, expiry_height=h + 9),
+        ErrInsufficientFunds,
+    )
     create(chain, hash_lock=lock, amount=10)
     assert holding(chain, A1) == (FUNDS, FUNDS)
 
@@ -395,14 +413,17 @@ def test_a_frozen_payer_does_not_pay_out_but_is_refunded(chain):
 
 
 def test_queries_by_payer_and_payee_with_status_and_pages(chain):
-    ids = [create(chain, who=1, payee=A2 if n % 2 else A3, approvers=[A4], threshold=1)
-           for n in range(5)]
+    ids = [
+        create(chain, who=1, payee=A2 if n % 2 else A3, approvers=[A4], threshold=1)
+        for n in range(5)
+    ]
     ok(send(chain, 4, esb.approve(ids[1])))
     ok(send(chain, 5, esb.release(ids[1])))
     mine = query(chain, "escrow/by_payer", payer=A1)
     assert [e["id"] for e in mine["escrows"]] == ids and mine["next_cursor"] is None
     assert [e["id"] for e in query(chain, "escrow/by_payee", payee=A2)["escrows"]] == [
-        ids[1], ids[3]
+        ids[1],
+        ids[3],
     ]
     opened = query(chain, "escrow/by_payer", payer=A1, status="open")["escrows"]
     assert [e["id"] for e in opened] == [ids[0], ids[2], ids[3], ids[4]]

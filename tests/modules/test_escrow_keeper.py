@@ -87,7 +87,9 @@ def test_genesis_refuses_an_open_escrow_the_bank_does_not_hold_frozen(chain, tmp
     exported = chain.app.export()
     bank = exported.app_state["bank"]
     balances = [{k: v for k, v in entry.items() if k != "frozen"} for entry in bank["balances"]]
-    broken = replace(exported, app_state={**exported.app_state, "bank": {**bank, "balances": balances}})
+    broken = replace(
+        exported, app_state={**exported.app_state, "bank": {**bank, "balances": balances}}
+    )
     with pytest.raises(FinchainError) as caught:
         escrow_app(tmp_path / "broken").init_chain(broken)
     assert (caught.value.codespace, caught.value.code) == ("escrow", ErrBadGenesis.code)
@@ -166,13 +168,21 @@ class CountingReader:
 
 def test_due_reads_the_escrows_due_and_one_more_per_queue(chain):
     h = chain.app.height
-    soon = [create(chain, hash_lock=esb.hash_lock("sha256", SECRET), expiry_height=h + 30)
-            for _ in range(3)]
+    soon = [
+        create(chain, hash_lock=esb.hash_lock("sha256", SECRET), expiry_height=h + 30)
+        for _ in range(3)
+    ]
     later = chain.block(
         *(
             chain.signer(n).sign(
-                esb.create(A3 if n != 3 else A1, "CNY", 1, hash_lock=esb.hash_lock("sha256", SECRET),
-                           expiry_height=h + 500, expiry_time=chain.time_ns + 10**15)
+                esb.create(
+                    A3 if n != 3 else A1,
+                    "CNY",
+                    1,
+                    hash_lock=esb.hash_lock("sha256", SECRET),
+                    expiry_height=h + 500,
+                    expiry_time=chain.time_ns + 10**15,
+                )
             )
             for n in (1, 2, 3, 4, 5)
         )

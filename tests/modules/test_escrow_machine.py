@@ -86,8 +86,13 @@ class EscrowMachine(RuleBasedStateMachine):
 
     # -- rules ------------------------------------------------------------------------------
 
-    @rule(payer=who, payee=who, amount=amounts, kind=st.sampled_from(["hash", "approve", "time"]),
-          expiry=st.integers(1, 12))
+    @rule(
+        payer=who,
+        payee=who,
+        amount=amounts,
+        kind=st.sampled_from(["hash", "approve", "time"]),
+        expiry=st.integers(1, 12),
+    )
     def create(self, payer, payee, amount, kind, expiry):
         self.counter += 1
         reference = f"r{self.counter}"
@@ -172,8 +177,9 @@ class EscrowMachine(RuleBasedStateMachine):
         spendable = holding[0] - holding[1]
         if not holding[1]:
             return
-        raw = self.signers[account].sign(b.transfer((account_id(1 + account % N), "CNY",
-                                                     spendable + 1)))
+        raw = self.signers[account].sign(
+            b.transfer((account_id(1 + account % N), "CNY", spendable + 1))
+        )
         (result,) = self.net.block(raw).tx_results
         self.signers[account].nonce = self.app.accounts.nonce(self.app.state, account_id(account))
         assert (result.codespace, result.code) == ("bank", ErrInsufficientFunds.code), result.log
@@ -189,7 +195,7 @@ class EscrowMachine(RuleBasedStateMachine):
         assert app.check_invariants() == []
         holdings = {a: (bal, fr) for a, s, bal, fr in app.bank.all_holdings(state) if s == "CNY"}
         assert app.bank.supply(state, "CNY") == sum(bal for bal, _ in holdings.values())
-        assert all(0 < bal and 0 <= fr <= bal for bal, fr in holdings.values())
+        assert all(bal > 0 and 0 <= fr <= bal for bal, fr in holdings.values())
         open_sums: dict[str, int] = {}
         for escrow in app.escrow.escrows(state):
             if escrow.is_open:

@@ -12,6 +12,7 @@ from finchain.cli import (
     data,
     db,
     did,
+    escrow,
     evidence,
     keys,
     kyc,
@@ -45,6 +46,7 @@ app.add_typer(did.app, name="did")
 app.add_typer(vc.app, name="vc")
 app.add_typer(kyc.app, name="kyc")
 app.add_typer(evidence.app, name="evidence")
+app.add_typer(escrow.app, name="escrow")
 app.add_typer(data.app, name="data")
 app.add_typer(db.app, name="db")
 app.command()(bench.bench)

@@ -60,8 +60,8 @@ from finchain.modules.escrow.keys import (
 from finchain.modules.escrow.types import (
     CANCELLED,
     OPEN,
-    RELEASED,
     REFUNDED,
+    RELEASED,
     Approval,
     Conditions,
     Escrow,
@@ -349,9 +349,7 @@ class EscrowKeeper(EscrowView):
     def _require_controller(self, ctx: Context, escrow_id: int, controller: str) -> Escrow:
         escrow = self._require_open(ctx.store, escrow_id)
         if not controller or escrow.controller != controller:
-            raise ErrControlled(
-                f"escrow {escrow_id} is not controlled by module {controller!r}"
-            )
+            raise ErrControlled(f"escrow {escrow_id} is not controlled by module {controller!r}")
         return escrow
 
     @staticmethod
