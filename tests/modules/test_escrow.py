@@ -392,11 +392,23 @@ def test_escrow_unfreezes_exactly_its_amount_next_to_a_compliance_hold(chain):
 
 
 def test_invariant_catches_a_freeze_released_by_someone_else(chain):
-    create(chain, hash_lock=esb.hash_lock("sha256", SECRET), amount=500)
+    expiry = chain.app.height + 5
+    create(chain, hash_lock=esb.hash_lock("sha256", SECRET), amount=500, expiry_height=expiry)
     assert chain.app.check_invariants() == []
     ok(send(chain, 3, lift(A1, 200)))  # a module breaking the contract: unfreezes escrow's part
     problems = chain.app.check_invariants()
     assert len(problems) == 1 and problems[0].startswith("escrow/frozen-covers-open")
+    # at the expiry the refund cannot unfreeze 500: reported, retried, the chain goes on
+    while chain.app.height < expiry - 1:
+        chain.block()
+    response = chain.finalize()
+    failed = [e for e in response.events if e.type == "escrow_refund_failed"]
+    assert [e.get("escrow_id") for e in failed] == ["1"]
+    assert "cannot unfreeze 500" in (failed[0].get("reason") or "")
+    assert escrow(chain, 1)["status"] == "open"
+    ok(send(chain, 3, hold(A1, 200)))  # the other module puts its mistake right
+    assert chain.app.check_invariants() == []
+    assert escrow(chain, 1)["status"] == "refunded" and holding(chain, A1) == (FUNDS, 0)
 
 
 def test_a_frozen_payer_does_not_pay_out_but_is_refunded(chain):

@@ -18,6 +18,7 @@ ESCROW_RELEASED = "escrow_released"
 ESCROW_REFUNDED = "escrow_refunded"
 ESCROW_CANCEL_CONSENTED = "escrow_cancel_consented"
 ESCROW_CANCELLED = "escrow_cancelled"
+ESCROW_REFUND_FAILED = "escrow_refund_failed"
 
 
 def _money(escrow: Escrow) -> tuple[tuple[str, str], ...]:
@@ -77,3 +78,7 @@ def cancel_consented(escrow: Escrow, party: str) -> Event:
 
 def cancelled(escrow: Escrow) -> Event:
     return Event(ESCROW_CANCELLED, _money(escrow))
+
+
+def refund_failed(escrow_id: int, reason: str) -> Event:
+    return Event(ESCROW_REFUND_FAILED, (("escrow_id", str(escrow_id)), ("reason", reason)))

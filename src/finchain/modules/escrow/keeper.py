@@ -26,6 +26,7 @@ from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
 from finchain.crypto import hash_bytes
+from finchain.errors import FinchainError
 from finchain.modules.escrow import events
 from finchain.modules.escrow.deps import AccountStatusView, BankFreezes, EvidenceLookup
 from finchain.modules.escrow.errors import (
@@ -305,11 +306,25 @@ class EscrowKeeper(EscrowView):
     # -- end of block -----------------------------------------------------------------------
 
     def refund_due(self, ctx: Context) -> list[int]:
-        """Refund every open escrow whose expiry has come (run at the end of each block)."""
-        due = self.due(ctx.store, ctx.height, ctx.time_ns)
-        for escrow_id in due:
-            self._close(ctx, self._require_open(ctx.store, escrow_id), REFUNDED, END_BLOCK)
-        return due
+        """Refund every open escrow whose expiry has come (run at the end of each block).
+
+        Each refund is all or nothing. One can only fail if another module has
+        unfrozen part of the escrow's amount (which the module invariant reports):
+        then ``escrow_refund_failed`` is emitted, the escrow stays open and due, and
+        the next block tries again, rather than the block failing for every escrow.
+        Returns the ids refunded.
+        """
+        refunded = []
+        for escrow_id in self.due(ctx.store, ctx.height, ctx.time_ns):
+            branch, write = ctx.cached()
+            try:
+                self._close(branch, self._require_open(ctx.store, escrow_id), REFUNDED, END_BLOCK)
+            except FinchainError as exc:
+                ctx.emit(events.refund_failed(escrow_id, exc.message))
+                continue
+            write()
+            refunded.append(escrow_id)
+        return refunded
 
     # -- genesis ----------------------------------------------------------------------------
 
