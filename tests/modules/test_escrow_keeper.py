@@ -117,8 +117,12 @@ def test_a_controlling_module_settles_its_escrows_and_transactions_cannot(chain)
     with pytest.raises(FinchainError) as caught:
         keeper.create(ctx, A1, A2, "CNY", 10, NO_CONDITIONS, expiry_height=ctx.height + 5)
     assert caught.value.code == ErrNoConditions.code
+    with pytest.raises(FinchainError) as malformed:
+        keeper.create(ctx, A1, A2, "CNY", 10, NO_CONDITIONS, controller="Lending!")
+    assert (malformed.value.codespace, malformed.value.code) == ("tx", 6)
     collateral = keeper.create(ctx, A1, A2, "CNY", 5_000, NO_CONDITIONS, controller="lending")
     repaid = keeper.create(ctx, A1, A2, "CNY", 3_000, NO_CONDITIONS, controller="lending")
+    assert collateral.id == 1, "refused creations take no id"
     assert (collateral.expiry_height, collateral.expiry_time) == (0, 0)
     assert chain.app.bank.frozen(overlay, A1, "CNY") == 8_000
     with pytest.raises(FinchainError) as other:

@@ -195,7 +195,7 @@ class EscrowKeeper(EscrowView):
                 f"not {amount}"
             )
         escrow = Escrow(
-            id=NEXT_ID.next(ctx),
+            id=NEXT_ID.peek(ctx.store),
             payer=payer,
             payee=payee,
             asset=asset,
@@ -214,6 +214,10 @@ class EscrowKeeper(EscrowView):
             closed_height=0,
             closed_by="",
         )
+        # a keeper caller's values pass the codecs a message's pass (reference, controller…),
+        # so what is stored always reads back
+        Escrow.from_obj(escrow.to_obj())
+        NEXT_ID.next(ctx)
         self._bank.freeze_amount(ctx, payer, asset, amount, freeze_reason(escrow.id))
         self._add_locked(ctx, payer, asset, amount)
         ESCROWS.set(ctx, escrow.id, escrow)
