@@ -38,6 +38,8 @@ from finchain.modules.credentials.keeper import CredentialsKeeper
 from finchain.modules.credentials.module import CredentialsModule
 from finchain.modules.datarights.keeper import DataRightsKeeper
 from finchain.modules.datarights.module import DataRightsModule
+from finchain.modules.escrow.keeper import EscrowKeeper
+from finchain.modules.escrow.module import EscrowModule
 from finchain.modules.evidence.keeper import EvidenceKeeper
 from finchain.modules.evidence.module import EvidenceModule
 from finchain.modules.governance.keeper import GovernanceKeeper
@@ -114,6 +116,7 @@ class FinchainApp(Application):
         self.receivables = ReceivablesKeeper(self.accounts, self.bank)
         self.netting = NettingKeeper(self.bank, self.accounts)
         self.lending = LendingKeeper(self.bank)
+        self.escrow = EscrowKeeper(self.bank, self.accounts, self.evidence)
         self.upgrade = UpgradeKeeper(UPGRADES if upgrades is None else upgrades)
         for guard in (
             self.bank.assert_can_close,
@@ -138,6 +141,7 @@ class FinchainApp(Application):
             ReceivablesModule(self.receivables),
             NettingModule(self.netting),
             LendingModule(self.lending, self.bank),
+            EscrowModule(self.escrow),
             UpgradeModule(self.upgrade),
         ]
         if extra_modules is not None:

@@ -13,6 +13,7 @@ from finchain.cli import (
     data,
     db,
     did,
+    escrow,
     evidence,
     invoice,
     keys,
@@ -50,6 +51,7 @@ app.add_typer(did.app, name="did")
 app.add_typer(vc.app, name="vc")
 app.add_typer(kyc.app, name="kyc")
 app.add_typer(evidence.app, name="evidence")
+app.add_typer(escrow.app, name="escrow")
 app.add_typer(data.app, name="data")
 app.add_typer(settle.app, name="settle")
 app.add_typer(bond.app, name="bond")
