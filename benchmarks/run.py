@@ -34,8 +34,8 @@ def main() -> None:
     import bench_crypto
     import bench_evidence
     import bench_json_body
-    import bench_settlement
     import bench_netting
+    import bench_settlement
     import bench_store
 
     print(f"machine: {machine()}", flush=True)

@@ -46,16 +46,16 @@ from finchain.modules.governance.keeper import GovernanceKeeper
 from finchain.modules.governance.module import GovernanceModule
 from finchain.modules.identity.keeper import IdentityKeeper
 from finchain.modules.identity.module import IdentityModule
-from finchain.modules.settlement.keeper import SettlementKeeper
-from finchain.modules.settlement.module import SettlementModule
-from finchain.modules.securities.keeper import SecuritiesKeeper
-from finchain.modules.securities.module import SecuritiesModule
-from finchain.modules.receivables.keeper import ReceivablesKeeper
-from finchain.modules.receivables.module import ReceivablesModule
-from finchain.modules.netting.keeper import NettingKeeper
-from finchain.modules.netting.module import NettingModule
 from finchain.modules.lending.keeper import LendingKeeper
 from finchain.modules.lending.module import LendingModule
+from finchain.modules.netting.keeper import NettingKeeper
+from finchain.modules.netting.module import NettingModule
+from finchain.modules.receivables.keeper import ReceivablesKeeper
+from finchain.modules.receivables.module import ReceivablesModule
+from finchain.modules.securities.keeper import SecuritiesKeeper
+from finchain.modules.securities.module import SecuritiesModule
+from finchain.modules.settlement.keeper import SettlementKeeper
+from finchain.modules.settlement.module import SettlementModule
 from finchain.modules.upgrade.deps import UpgradeHandler
 from finchain.modules.upgrade.keeper import UpgradeKeeper, migrate_only
 from finchain.modules.upgrade.module import UpgradeModule

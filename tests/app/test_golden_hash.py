@@ -30,8 +30,8 @@ from finchain.modules.accounts.types import account_id
 from tests.harness import BLOCK_NS, CHAIN_ID, make_genesis
 
 GOLDEN = {
-    "intl": "44448b7b21541c81833527f146e02d09fc8eacce756e67842f59578a9e20cf1a",
-    "gm": "a5134c8dc1926aad8a338795448c3c58a1aa5480c1fd4ef3acc7e1f4567a19fc",
+    "intl": "dba390172fe9c05320b96d9bb2d91a09b9ad6001c209d18f924df45f9b603d79",
+    "gm": "a81059becbb910338600c4d45f6e1c222113b8fc3ea18e05b9d6eedd7926ee4b",
 }
 
 
