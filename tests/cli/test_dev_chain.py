@@ -16,7 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from finchain.cli.main import app
 from finchain.modules.accounts.types import account_id
 from tests.functional.framework import FINCHAIN
 from tests.support import free_port, wait_until
@@ -84,3 +86,16 @@ def test_dev_chain_has_demo_accounts_and_an_accredited_bank_did(tmp_path: Path) 
     finally:
         if process.poll() is None:
             stop(process)
+
+
+def test_a_bad_clock_start_is_refused_before_anything_is_created(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    home = tmp_path / "dev"
+    for bad in ("2027-06-28", "yesterday", "1969-12-31T00:00:00Z"):
+        result = runner.invoke(app, ["dev", "--home", str(home), "--clock-start", bad])
+        assert result.exit_code == 2, result.output
+        assert "--clock-start" in result.output and "RFC 3339" in result.output
+    result = runner.invoke(app, ["dev", "--home", str(home), "--clock-rate", "0"])
+    assert result.exit_code == 2 and "clock-rate" in result.output
+    assert not home.exists()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 
 from finchain.client import builders as b
 from finchain.client.builders import Signer
 from finchain.crypto import Keystore
 from finchain.engines.solo.header import header_hash, verify_header
-from finchain.engines.solo.node import SoloNode
+from finchain.engines.solo.node import SoloClock, SoloNode
 from finchain.modules.bank.errors import ErrInsufficientFunds
 from finchain.node.home import Home
 from finchain.node.solo import open_solo_node
@@ -132,3 +133,35 @@ def test_a_new_blocks_view_is_the_one_its_stored_record_gives(solo_node, solo_ho
     assert as_built is not None and solo_node.tx(results[0].tx_id) is not None
     solo_node._recent_blocks.clear()
     assert solo_node.block(height) == as_built and solo_node.block(None) is not None
+
+
+def test_a_dev_clock_starts_where_told_runs_faster_and_continues_after_a_restart(solo_home):
+    """``finchain dev --clock-start --clock-rate``: block times from a chosen calendar."""
+    home, ids = solo_home
+    start = 1_893_456_000 * 10**9  # 2030-01-01T00:00:00Z
+    day = 86_400 * 10**9
+    clock = SoloClock(start_ns=start, rate=60)
+    node = open_solo_node(home, instant=True, block_interval=0.2, clock=clock)
+    node.start()
+    alice = signer_for(node, home, ids, "alice")
+    try:
+        node.submit([alice.sign(b.transfer((ids["bob"], "CNY", 1)))], SubmitMode.COMMIT, timeout=10)
+        first = node.app.last_block_time_ns
+        time.sleep(0.5)  # half a wall second: at least 30 chain seconds at rate 60
+        node.submit([alice.sign(b.transfer((ids["bob"], "CNY", 1)))], SubmitMode.COMMIT, timeout=10)
+        second = node.app.last_block_time_ns
+    finally:
+        node.stop()
+    assert start <= first < start + day
+    assert second - first >= 30 * 10**9
+    # a restart with the same start does not go back to it: it continues from the last block
+    again = open_solo_node(home, instant=True, block_interval=0.2, clock=clock)
+    again.start()
+    try:
+        again.submit(
+            [alice.sign(b.transfer((ids["bob"], "CNY", 1)))], SubmitMode.COMMIT, timeout=10
+        )
+        third = again.app.last_block_time_ns
+    finally:
+        again.stop()
+    assert second < third < second + day

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Annotated
@@ -22,7 +23,9 @@ from finchain.devchain.setup import (
     init_home,
     write_dev_passphrase,
 )
+from finchain.engines.solo.node import SoloClock
 from finchain.modules.accounts.types import account_id
+from finchain.modules.identity.types import time_ns_of
 from finchain.node.config import load_config
 from finchain.node.home import DEV_PASSPHRASE_FILE, PASSPHRASE_ENV, Home
 from finchain.node.logs import setup_logging
@@ -161,22 +164,43 @@ def _run_cometbft(path: Path) -> int:
         return 1  # a failed start, like a crash: the service manager may retry
 
 
+MAX_CLOCK_RATE = 86_400  # a day a second
+
+
 def dev(
     home: HomeOpt = Path(".finchain-dev"),
     suite: Annotated[str, typer.Option(help="gm or intl")] = "gm",
     listen: Annotated[str, typer.Option(help="API host:port")] = "127.0.0.1:8640",
     log_format: Annotated[str, typer.Option(help="text or json")] = "text",
+    clock_start: Annotated[
+        str,
+        typer.Option(
+            help="block times start at this RFC 3339 time (e.g. 2027-06-28T00:00:00Z) "
+            "instead of now; a restart continues from the last block"
+        ),
+    ] = "",
+    clock_rate: Annotated[
+        int,
+        typer.Option(
+            help="block time runs this many times faster than the wall clock "
+            "(3600: an hour a second), to reach coupon dates and maturities in seconds",
+            min=1,
+            max=MAX_CLOCK_RATE,
+        ),
+    ] = 1,
 ) -> None:
     """A single-node development chain with funded demo accounts, in one command.
 
     The first run creates HOME with accounts operator, alice, bob and carol, each
     holding 100,000,000.00 CNY, keys in HOME/keystore under a random passphrase
     kept in HOME/validator.passphrase (development only). Later runs continue
-    the same chain.
+    the same chain. ``--clock-start`` and ``--clock-rate`` move the chain's
+    calendar (development chains only: a production node's blocks carry real time).
     """
     from finchain.node.server import serve
 
     with failures():
+        clock = SoloClock(start_ns=_clock_start_ns(clock_start), rate=clock_rate)
         target = Home(home.expanduser().resolve())
         if not dev_home_exists(target.path):
             passphrase = write_dev_passphrase(target)
@@ -213,11 +237,28 @@ def dev(
             target,
             config,
             instant=False,
+            clock=clock,
             on_ready=ready,
             after_start=partial(
                 seed_identity, keystore=keystore, passphrase=passphrase, operator=operator
             ),
         )
+
+
+def _clock_start_ns(text: str) -> int:
+    """``--clock-start`` as nanoseconds since the epoch (0: not given)."""
+    if not text:
+        return 0
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None or moment.year < 1970:
+        raise CliError(
+            f"--clock-start {text!r} must be an RFC 3339 time with a zone after 1970, "
+            "like 2027-06-28T00:00:00Z"
+        )
+    return time_ns_of(moment)
 
 
 def dev_banner(home: Home, genesis: Genesis, url: str) -> str:

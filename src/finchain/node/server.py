@@ -17,6 +17,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from finchain.chain import AppFactory, FinchainApp
+from finchain.engines.solo.node import SoloClock
 from finchain.node.api import ApiLimits, create_app
 from finchain.node.api.protocol import protocol_class
 from finchain.node.auth import Authenticator
@@ -164,6 +165,7 @@ def serve(
     on_ready: str = "",
     after_start: Callable[[NodeService], None] | None = None,
     app_factory: AppFactory = FinchainApp,
+    clock: SoloClock | None = None,
 ) -> None:
     """Start the solo node and serve its API; returns after a graceful shutdown.
 
@@ -177,6 +179,7 @@ def serve(
         instant=instant,
         passphrase_file=passphrase_file,
         app_factory=app_factory,
+        clock=clock,
     )
     try:
         serving = ApiServing(api_app(node, config, home.path), node, config, graceful_shutdown=5)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from finchain.chain import AppFactory, FinchainApp
-from finchain.engines.solo.node import SoloNode, SoloSettings, validator_entry
+from finchain.engines.solo.node import SoloClock, SoloNode, SoloSettings, validator_entry
 from finchain.engines.solo.signstate import FILE_NAME as SIGN_STATE_FILE
 from finchain.node.config import NodeConfig
 from finchain.node.errors import ErrValidatorKey
@@ -27,6 +27,7 @@ def open_solo_node(
     block_interval: float | None = None,
     passphrase_file: Path | None = None,
     app_factory: AppFactory = FinchainApp,
+    clock: SoloClock | None = None,
 ) -> SoloNode:
     """The solo node of ``home``, not started; keyword arguments override config.toml.
 
@@ -49,6 +50,7 @@ def open_solo_node(
         block_interval=block_interval or config.solo.block_interval,
         mempool_max_txs=config.solo.mempool_max_txs,
         mempool_max_bytes=config.solo.mempool_max_bytes,
+        clock=clock or SoloClock(),
     )
     app = app_factory(home.data_dir, keep_recent=config.storage.keep_recent)
     try:

@@ -100,6 +100,27 @@ def validator_entry(key: PrivateKey) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class SoloClock:
+    """Where a solo chain's block times come from: the wall clock, unless a dev chain says.
+
+    A development chain may start its clock at a chosen time and run it ``rate``
+    times faster (``finchain dev --clock-start --clock-rate``), so that record
+    dates, coupon dates, maturities and deadlines days ahead are reached in
+    seconds, the way a trading venue's test environment rehearses a calendar
+    (anvil's ``--timestamp`` and ``evm_increaseTime`` serve the same purpose).
+    Block times stay strictly increasing across restarts: a restarted clock
+    continues from the last block's time.
+    """
+
+    start_ns: int = 0  # 0: the wall clock's time when the node starts
+    rate: int = 1  # chain nanoseconds per wall nanosecond
+
+    @property
+    def is_wall(self) -> bool:
+        return self.start_ns == 0 and self.rate == 1
+
+
+@dataclass(frozen=True, slots=True)
 class SoloSettings:
     """How the producer runs: ``[solo]`` of config.toml, as the node layer reads it."""
 
@@ -107,6 +128,7 @@ class SoloSettings:
     block_interval: float = 1.0  # seconds between blocks (instant: the longest wait)
     mempool_max_txs: int = 50_000
     mempool_max_bytes: int = 256 << 20
+    clock: SoloClock = field(default_factory=SoloClock)
 
 
 class SoloNode:
@@ -154,6 +176,8 @@ class SoloNode:
         self._thread: threading.Thread | None = None
         self._admitter: threading.Thread | None = None
         self._verifier = ThreadPoolExecutor(max_workers=2, thread_name_prefix="finchain-verify")
+        self._clock = settings.clock
+        self._clock_origin = (0, 0)  # (chain time, monotonic time) the scaled clock runs from
         self._last_block_hash = self._load_last_block_hash()
         self._halted = ""
         try:
@@ -170,6 +194,9 @@ class SoloNode:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> None:
+        if not self._clock.is_wall:
+            begin = max(self._clock.start_ns or time.time_ns(), self.app.last_block_time_ns)
+            self._clock_origin = (begin, time.monotonic_ns())
         self._admitter = threading.Thread(
             target=self._admit_loop, name="finchain-admitter", daemon=True
         )
@@ -340,7 +367,7 @@ class SoloNode:
     def _produce_block(self) -> list[StreamItem]:
         app = self.app
         height = app.height + 1
-        time_ns = max(time.time_ns(), app.last_block_time_ns + 1)
+        time_ns = max(self._now_ns(), app.last_block_time_ns + 1)
         reaped = self.mempool.reap(app.params.max_block_bytes)
         txs = app.prepare_proposal(
             reaped, max_bytes=app.params.max_block_bytes, height=height, time_ns=time_ns
@@ -399,6 +426,13 @@ class SoloNode:
         if not self._streams.active:
             return []  # nobody listens: skip turning every event into a stream item
         return block_items(height, time_ns, response.app_hash, tx_ids, response.tx_results)
+
+    def _now_ns(self) -> int:
+        """The next block's time by this node's clock (before the strictly-increasing rule)."""
+        if self._clock.is_wall:
+            return time.time_ns()
+        chain_origin, wall_origin = self._clock_origin
+        return chain_origin + (time.monotonic_ns() - wall_origin) * self._clock.rate
 
     def _remember(self, view: BlockView) -> None:
         """Keep the newest blocks' views as built: clients that follow the chain read each
