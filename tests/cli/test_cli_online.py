@@ -198,3 +198,16 @@ def test_a_did_that_does_not_resolve_exits_1_as_documented(cli: Cli) -> None:
     code, out, err = cli.run("did", "show", "did:finchain:finchain-local:999999999999")
     assert code == 1 and err.startswith("error: cannot resolve") and not out
     assert len(err.strip().splitlines()) == 1
+
+
+def test_query_wait_returns_once_reached_and_fails_after_its_timeout(cli: Cli) -> None:
+    cli.ok("tx", "transfer", "bob", "0.01", "CNY", "--from", "alice")
+    height = cli.ok("query", "status")["height"]
+    reached = cli.ok("query", "wait", "--height", str(height))
+    assert reached["height"] >= height and reached["block_time"].endswith("Z")
+    code, out, err = cli.run("query", "wait", "--time", "2999-01-01T00:00:00Z", "--timeout", "0.3")
+    assert code == 1 and f"at height {height}" in err + out and "--timeout" in err + out
+    code, out, err = cli.run("query", "wait", "--height", "1", "--time", "2999-01-01T00:00:00Z")
+    assert code == 2 and "exactly one" in err + out
+    code, out, err = cli.run("query", "wait", "--time", "soon")
+    assert code == 2 and "RFC 3339" in err + out

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from finchain.cli.common import time_option
 from finchain.cli.inprocess import LocalChain, local_chain
-from finchain.cli.loan import parse_time
 from finchain.cli.main import app
 from finchain.cli.output import CliError
 
@@ -82,7 +82,7 @@ def test_offer_show_list_schedule_refuse_and_cancel(chain: LocalChain) -> None:
 
 
 def test_times_are_rfc3339_or_ns() -> None:
-    assert parse_time("2026-01-01T00:00:01Z", "--due") == 1_767_225_601 * 10**9
-    assert parse_time("5", "--due") == 5
+    assert time_option("2026-01-01T00:00:01Z", "--due") == 1_767_225_601 * 10**9
+    assert time_option("5", "--due") == 5
     with pytest.raises(CliError):
-        parse_time("tomorrow", "--due")
+        time_option("tomorrow", "--due")

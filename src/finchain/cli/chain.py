@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shlex
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +11,12 @@ from typing import Annotated
 import typer
 
 from finchain.app.genesis import Genesis
-from finchain.cli.common import InsecurePassphraseOpt, checked_new_passphrase, secret_file
+from finchain.cli.common import (
+    InsecurePassphraseOpt,
+    checked_new_passphrase,
+    secret_file,
+    time_option,
+)
 from finchain.cli.output import CliError, emit, failures, stderr
 from finchain.crypto import get_suite, read_passphrase_file
 from finchain.devchain.demo import ensure_did_key, seed_identity
@@ -25,7 +29,6 @@ from finchain.devchain.setup import (
 )
 from finchain.engines.solo.node import SoloClock
 from finchain.modules.accounts.types import account_id
-from finchain.modules.identity.types import time_ns_of
 from finchain.node.config import load_config
 from finchain.node.home import DEV_PASSPHRASE_FILE, PASSPHRASE_ENV, Home
 from finchain.node.logs import setup_logging
@@ -200,7 +203,10 @@ def dev(
     from finchain.node.server import serve
 
     with failures():
-        clock = SoloClock(start_ns=_clock_start_ns(clock_start), rate=clock_rate)
+        clock = SoloClock(
+            start_ns=time_option(clock_start, "--clock-start") if clock_start else 0,
+            rate=clock_rate,
+        )
         target = Home(home.expanduser().resolve())
         if not dev_home_exists(target.path):
             passphrase = write_dev_passphrase(target)
@@ -243,22 +249,6 @@ def dev(
                 seed_identity, keystore=keystore, passphrase=passphrase, operator=operator
             ),
         )
-
-
-def _clock_start_ns(text: str) -> int:
-    """``--clock-start`` as nanoseconds since the epoch (0: not given)."""
-    if not text:
-        return 0
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.utcoffset() is None or moment.year < 1970:
-        raise CliError(
-            f"--clock-start {text!r} must be an RFC 3339 time with a zone after 1970, "
-            "like 2027-06-28T00:00:00Z"
-        )
-    return time_ns_of(moment)
 
 
 def dev_banner(home: Home, genesis: Genesis, url: str) -> str:

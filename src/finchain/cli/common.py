@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,6 +33,7 @@ import typer
 from finchain.cli.output import CliError, stderr
 from finchain.crypto import Keystore, check_new_passphrase, read_passphrase_file
 from finchain.crypto.passphrase import is_strong
+from finchain.modules.identity.types import time_ns_of
 from finchain.node.home import DEV_PASSPHRASE_FILE
 
 PASSPHRASE_ENV = "FINCHAIN_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
@@ -173,3 +175,20 @@ def write_json_file(path: Path, data: Any) -> None:
     path = path.expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def time_option(text: str, option: str) -> int:
+    """A time option's nanoseconds since the epoch: an RFC 3339 time with a zone, or digits
+    (nanoseconds). One parser, so every command takes times the same way."""
+    if text.isascii() and text.isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None or moment.year < 1970:
+        raise CliError(
+            f"{option} {text[:64]!r} must be an RFC 3339 time with a zone after 1970, like "
+            "2027-01-04T00:00:00Z, or nanoseconds since the epoch"
+        )
+    return time_ns_of(moment)

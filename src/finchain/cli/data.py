@@ -11,19 +11,18 @@ decrypts (``open_asset``). See docs/data-rights.md.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 
+from finchain.cli.common import time_option
 from finchain.cli.identity_shared import check_did
 from finchain.cli.output import CliError, emit, stderr
 from finchain.cli.txflags import NodeOptions, TxOptions, query_command, tx_command
 from finchain.client import datarights_builders as drb
 from finchain.errors import FinchainError
 from finchain.modules.datarights.errors import ErrAccessNotRecorded
-from finchain.modules.identity.types import time_ns_of
 from finchain.offchain.datarights import (
     ClientLedger,
     PayloadStore,
@@ -66,18 +65,6 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror}") from None
-
-
-def _time(text: str, option: str) -> int:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.utcoffset() is None:
-        raise CliError(
-            f"{option} {text!r} must be an RFC 3339 time with a zone, like 2026-01-01T00:00:00Z"
-        )
-    return time_ns_of(moment)
 
 
 def _version(record: dict[str, Any], number: int) -> dict[str, Any]:
@@ -137,8 +124,8 @@ def grant(
 ) -> None:
     """Grant --grantee access to the current version, sealing its data key to the grantee."""
     check_did(grantee, "--grantee")
-    not_before = 0 if since is None else _time(since, "--since")
-    not_after = _time(until, "--until")
+    not_before = 0 if since is None else time_option(since, "--since")
+    not_after = time_option(until, "--until")
     done = tx.run(
         grant_data,
         key_file=key_file,

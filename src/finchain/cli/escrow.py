@@ -8,20 +8,19 @@ at ``create`` and reveals it at ``release``.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from finchain.cli.amounts import to_units
+from finchain.cli.common import time_option
 from finchain.cli.output import CliError, stderr
 from finchain.cli.txflags import NodeOptions, TxOptions, query_command, tx_command
 from finchain.client import Client
 from finchain.client import escrow_builders as esb
 from finchain.crypto import HASH_NAMES
 from finchain.modules.escrow.types import STATUSES, HashLock
-from finchain.modules.identity.types import time_ns_of
 
 app = typer.Typer(
     help="Escrow: lock funds until a hash lock, time lock, approvals or evidence allow release.",
@@ -49,21 +48,6 @@ def _hex32(value: str, flag: str) -> bytes:
     if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
         raise CliError(f"{flag} must be 64 hex digits (a 32-byte hash)")
     return bytes.fromhex(text)
-
-
-def _time(value: str | None, flag: str) -> int:
-    """Nanoseconds since the epoch from a number of ns or an RFC 3339 time with a zone."""
-    if value is None:
-        return 0
-    if value.isascii() and value.isdigit():
-        return int(value)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        moment = None
-    if moment is None or moment.utcoffset() is None:
-        raise CliError(f"{flag} must be ns since the epoch or RFC 3339 like 2026-07-01T00:00:00Z")
-    return time_ns_of(moment)
 
 
 def _secret(path: Path) -> bytes:
@@ -123,7 +107,10 @@ def create(
         raise CliError("give --secret-file or --hash-lock, not both")
     payee_id = tx.resolve(payee)
     approvers = [tx.resolve(a) for a in approver]
-    times = (_time(expiry_time, "--expiry-time"), _time(not_before_time, "--not-before-time"))
+    times = (
+        0 if expiry_time is None else time_option(expiry_time, "--expiry-time"),
+        0 if not_before_time is None else time_option(not_before_time, "--not-before-time"),
+    )
     submitter = "" if evidence_submitter is None else tx.resolve(evidence_submitter)
     cosigners = [tx.resolve(c) for c in evidence_cosigner]
     if (submitter or cosigners) and evidence is None:

@@ -9,19 +9,18 @@ units (``1000.00``). See docs/finance/receivables.md.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from finchain.cli.amounts import from_units, to_units
+from finchain.cli.common import time_option
 from finchain.cli.output import CliError
 from finchain.cli.txflags import NodeOptions, TxOptions, query_command, tx_command
 from finchain.client import Client
 from finchain.client import receivables_builders as rb
 from finchain.modules.evidence.types import HASH_BYTES
-from finchain.modules.identity.types import time_ns_of
 from finchain.offchain.anchoring import hash_file
 
 app = typer.Typer(
@@ -53,22 +52,6 @@ def _digest(file: Path | None, hex_hash: str | None, alg: str) -> bytes:
     return bytes.fromhex(text)
 
 
-def _time(text: str) -> int:
-    """Nanoseconds since the epoch from an RFC 3339 time with a zone, or from digits."""
-    if text.isascii() and text.isdigit():
-        return int(text)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.utcoffset() is None:
-        raise CliError(
-            f"--maturity {text!r} must be an RFC 3339 time with a zone, like "
-            "2026-06-30T00:00:00Z, or nanoseconds since the epoch"
-        )
-    return time_ns_of(moment)
-
-
 def _invoice(client: Client, invoice_id: int) -> dict[str, Any]:
     return dict(client.query("receivables/invoice", {"id": str(invoice_id)}).value)
 
@@ -97,7 +80,7 @@ def register(
     document can be registered once on the whole chain.
     """
     buyer_id = tx.resolve(buyer)
-    maturity_ns = _time(maturity)
+    maturity_ns = time_option(maturity, "--maturity")
     with tx.session() as s:
         units = to_units(amount, _decimals(s.client, asset))
         hash_alg = s.client.status().hash_name

@@ -10,16 +10,15 @@ docs/finance/lending.md.
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 
+from finchain.cli.common import time_option
 from finchain.cli.output import CliError, emit, stderr
 from finchain.cli.txflags import NodeOptions, TxOptions, query_command, tx_command
 from finchain.client import Client
 from finchain.client import lending_builders as lb
-from finchain.modules.identity.types import time_ns_of
 from finchain.modules.lending.types import SCHEDULES
 
 app = typer.Typer(
@@ -29,22 +28,6 @@ app = typer.Typer(
 
 LoanArg = Annotated[int, typer.Argument(help="the loan id", min=1)]
 AmountArg = Annotated[int, typer.Argument(help="amount in base units", min=1)]
-
-
-def parse_time(text: str, option: str) -> int:
-    """Nanoseconds since the epoch from digits or RFC 3339 with a zone."""
-    if text.isascii() and text.isdigit():
-        return int(text)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.utcoffset() is None:
-        raise CliError(
-            f"{option} {text!r} must be ns since the epoch or an RFC 3339 time with a zone, "
-            "like 2026-07-01T00:00:00Z"
-        )
-    return time_ns_of(moment)
 
 
 @tx_command(app, "offer")
@@ -74,7 +57,7 @@ def offer(
         asset,
         principal,
         rate_bps=rate_bps,
-        due_times=[parse_time(d, "--due") for d in due],
+        due_times=[time_option(d, "--due") for d in due],
         collateral_asset=collateral_asset,
         collateral=collateral,
         max_ltv_bps=max_ltv_bps,
@@ -128,7 +111,7 @@ def post_price(
     tx: TxOptions,
 ) -> None:
     """The oracle: one base unit of ASSET is worth NUMERATOR/DENOMINATOR base units of QUOTE."""
-    seen = time.time_ns() if observed_at is None else parse_time(observed_at, "--observed-at")
+    seen = time.time_ns() if observed_at is None else time_option(observed_at, "--observed-at")
     tx.broadcast(lb.post_price(asset, quote, numerator, denominator, seen))
 
 
@@ -136,7 +119,7 @@ def _valued(client: Client, path: str, loan_id: int, at: str | None) -> dict[str
     """``path`` for the loan, valued at ``--at`` or else at the node's latest block time
     (not before the loan's last change, which a query refuses)."""
     if at is not None:
-        when = parse_time(at, "--at")
+        when = time_option(at, "--at")
     else:
         loan = client.query("lending/loan", {"loan_id": str(loan_id)}).value
         when = max(client.status().latest_block_time_ns, loan.get("accrued_to", 0))

@@ -8,13 +8,13 @@ them 1,000 to a transaction, in order. See docs/finance/netting.md.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from finchain.cli.amounts import to_units
+from finchain.cli.common import time_option
 from finchain.cli.output import CliError, emit
 from finchain.cli.txflags import NodeOptions, TxOptions, query_command, tx_command
 from finchain.client import SubmitReceipt
@@ -27,20 +27,6 @@ app = typer.Typer(
 )
 
 CycleArg = Annotated[int, typer.Argument(help="the cycle id", min=1)]
-_EPOCH_NS = 10**9
-
-
-def _time_ns(text: str) -> int:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.utcoffset() is None:
-        raise CliError(
-            f"--close-time {text!r} must be an RFC 3339 time with a zone, like "
-            "2026-12-07T17:00:00+08:00"
-        )
-    return int(moment.timestamp()) * _EPOCH_NS + moment.microsecond * 1000
 
 
 def _cycle_of(receipt: SubmitReceipt) -> int | None:
@@ -82,7 +68,7 @@ def open_cycle(
         height = close_height or 0
         if close_after is not None:
             height = s.client.status().height + close_after
-        time_ns = _time_ns(close_time) if close_time is not None else 0
+        time_ns = time_option(close_time, "--close-time") if close_time is not None else 0
         receipt = s.send(nb.open_cycle(asset, members, close_height=height, close_time_ns=time_ns))
     extra = {"cycle": _cycle_of(receipt), "operator": s.account, "members": members}
     tx.report(receipt, extra)

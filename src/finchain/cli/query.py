@@ -7,18 +7,22 @@ proof fetched from anywhere.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from time import monotonic, sleep
 from typing import Annotated, Any
 
 import typer
 
 from finchain.cli.amounts import from_units
-from finchain.cli.common import write_json_file
+from finchain.cli.common import time_option, write_json_file
 from finchain.cli.online import HeightOpt, ProveOpt, SaveOpt, prove_answer, saved_note
-from finchain.cli.output import CliError, emit, stdout
+from finchain.cli.output import CliError, CommandFailed, emit, stdout
 from finchain.cli.txflags import NodeOptions, query_command
 from finchain.client import Client
 from finchain.client.types import Block
+
+WAIT_POLL = 0.25  # seconds between status reads while waiting
 
 app = typer.Typer(help="Read chain state: balance, block, status (online).", no_args_is_help=True)
 
@@ -153,6 +157,56 @@ def block(
             )
         if save is not None:
             stdout.print(f"block saved to {save}")
+
+
+@query_command(app, "wait")
+def wait(
+    height: Annotated[
+        int | None, typer.Option("--height", help="wait until this height is committed", min=1)
+    ] = None,
+    time: Annotated[
+        str | None,
+        typer.Option(
+            "--time", help="wait until a block at or after this RFC 3339 time is committed"
+        ),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="give up after this many seconds", min=0.1)
+    ] = 120.0,
+    *,
+    q: NodeOptions,
+) -> None:
+    """Wait until the chain reaches a height or a block time (scripts: a coupon date, a maturity).
+
+    Exits 1 if the deadline passes first, naming where the chain is.
+    """
+    if (height is None) == (time is None):
+        raise CliError("give exactly one of --height and --time")
+    target_ns = 0 if time is None else time_option(time, "--time")
+    deadline = monotonic() + timeout
+    with q.connect() as client:
+        while True:
+            found = client.status()
+            if (height is not None and found.height >= height) or (
+                time is not None and found.latest_block_time_ns >= target_ns
+            ):
+                break
+            if monotonic() > deadline:
+                raise CommandFailed(
+                    f"the chain is at height {found.height}, block time "
+                    f"{_utc(found.latest_block_time_ns)}, after {timeout:g} s: raise --timeout, "
+                    "or check that the node produces blocks (finchain query status)"
+                )
+            sleep(WAIT_POLL)
+        q.emit(
+            {"height": found.height, "block_time": _utc(found.latest_block_time_ns)},
+            title="reached",
+        )
+
+
+def _utc(time_ns: int) -> str:
+    moment = datetime.fromtimestamp(time_ns // 10**9, tz=UTC)
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 @query_command(app, "status")
