@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from finchain.cli.common import time_option
 from finchain.cli.online import signer
 from finchain.cli.output import CliError, emit
 from finchain.cli.txflags import (
@@ -65,6 +66,9 @@ def _write(data: dict[str, Any], out: Path | None, opts: NodeOptions) -> None:
     opts.emit({"file": str(out)})
 
 
+TIME_HELP = "when it {}: RFC 3339 with a zone, or ns since the epoch"
+
+
 @home_command(app, "draft", keystore=True)
 def draft(
     reference: Annotated[str, typer.Option("--ref", help="trade reference (1-35 characters)")],
@@ -74,9 +78,13 @@ def draft(
         typer.Option("--leg", help="FROM,TO,ASSET,AMOUNT in base units (names or ids; repeat)"),
     ],
     deadline_height: Annotated[int, typer.Option("--deadline-height", min=0)] = 0,
-    deadline_time_ns: Annotated[int, typer.Option("--deadline-time-ns", min=0)] = 0,
+    deadline_time: Annotated[
+        str | None, typer.Option("--deadline-time", help=TIME_HELP.format("expires"))
+    ] = None,
     settle_height: Annotated[int, typer.Option("--settle-height", min=0)] = 0,
-    settle_time_ns: Annotated[int, typer.Option("--settle-time-ns", min=0)] = 0,
+    settle_time: Annotated[
+        str | None, typer.Option("--settle-time", help=TIME_HELP.format("settles"))
+    ] = None,
     lots: Annotated[int, typer.Option("--lots", min=1, help="every amount divides into")] = 1,
     min_lots: Annotated[
         int, typer.Option("--min-lots", min=0, help="allow partial settlement of this many lots")
@@ -101,9 +109,11 @@ def draft(
             kind,
             legs,
             settle_height=settle_height,
-            settle_time_ns=settle_time_ns,
+            settle_time_ns=0 if settle_time is None else time_option(settle_time, "--settle-time"),
             deadline_height=deadline_height,
-            deadline_time_ns=deadline_time_ns,
+            deadline_time_ns=(
+                0 if deadline_time is None else time_option(deadline_time, "--deadline-time")
+            ),
             lots=lots,
             min_lots=min_lots,
         )
