@@ -89,7 +89,7 @@ class MsgRepay(Msg):
 
 @dataclass(frozen=True, slots=True)
 class MsgAddCollateral(Msg):
-    """The borrower freezes ``amount`` more of the collateral asset for the loan."""
+    """The borrower pledges ``amount`` more of the collateral asset (a new escrow)."""
 
     TYPE = "lending/add_collateral"
     ASSET_OPERATION = True
