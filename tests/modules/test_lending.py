@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -533,6 +534,11 @@ def test_default_of_a_frozen_borrower_waits_for_the_freeze_to_lift(world):
     again = world.gov.block()  # retried, still frozen: no new event
     assert events_of(again, "collateral_release_blocked") == []
     assert world.app.check_invariants() == []
+    # the lender keeps its account open until it has the collateral
+    reader = SimpleNamespace(store=world.app.state)
+    with pytest.raises(FinchainError) as caught:
+        world.app.lending.assert_can_close(reader, A[LENDER])
+    assert (caught.value.codespace, caught.value.code) == code(ErrOpenLoans)
     world.ok(OTHER, RawMsg(status, {"account": A[BORROWER], "status": "active"}))
     loan = world.loan(loan_id)
     assert loan.get("release_pending", False) is False
@@ -540,6 +546,7 @@ def test_default_of_a_frozen_borrower_waits_for_the_freeze_to_lift(world):
     assert world.balance(LENDER, "GOLD") == (COLLATERAL, 0)
     assert world.balance(BORROWER, "GOLD") == (GOLD_HELD - COLLATERAL, 0)
     assert list(world.app.lending.wake_entries(world.app.state)) == []
+    world.app.lending.assert_can_close(reader, A[LENDER])
 
 
 def test_margin_call_cured_by_repayment(world):

@@ -395,12 +395,18 @@ class LendingKeeper(LendingView):
             self._save(ctx, self._wake(ctx, self.require(ctx.store, loan_id)))
 
     def assert_can_close(self, ctx: Context, account: str) -> None:
-        """A close guard for the accounts module: a party to an open loan cannot close."""
+        """A close guard for the accounts module: a party to an open loan, or to a defaulted
+        one whose collateral still waits to be released to the lender, cannot close."""
         for loan in self.loans_of(ctx.store, account):
             if loan.is_open:
                 raise ErrOpenLoans(
                     f"account {account} is a party to loan {loan.id} ({loan.status}): "
                     "repay, withdraw or wait for it to close first"
+                )
+            if loan.release_pending:
+                raise ErrOpenLoans(
+                    f"loan {loan.id} defaulted and its collateral is still to be released to "
+                    f"{loan.lender}: wait until the borrower's account is no longer frozen"
                 )
 
     # -- helpers -------------------------------------------------------------------------------
