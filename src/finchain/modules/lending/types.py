@@ -48,10 +48,10 @@ MAX_RATE_BPS = 10_000
 """At most 100% a year."""
 MAX_INSTALMENTS = 360
 MAX_PERIOD_NS = 10 * YEAR_NS
+"""Grace periods, margin-call cure periods and the oracle's maximum price age: at most 10 years."""
 MAX_COLLATERAL_ESCROWS = 360
 """Escrows one loan may hold: the one made at acceptance and the top-ups (one a month
 over a 30-year loan)."""
-"""Grace periods, margin-call cure periods and the oracle's maximum price age: at most 10 years."""
 
 BULLET = "bullet"
 EQUAL_PRINCIPAL = "equal_principal"
