@@ -115,8 +115,8 @@ class FinchainApp(Application):
         self.securities = SecuritiesKeeper(self.bank, self.accounts)
         self.receivables = ReceivablesKeeper(self.accounts, self.bank)
         self.netting = NettingKeeper(self.bank, self.accounts)
-        self.lending = LendingKeeper(self.bank)
         self.escrow = EscrowKeeper(self.bank, self.accounts, self.evidence)
+        self.lending = LendingKeeper(self.bank, self.escrow)
         self.upgrade = UpgradeKeeper(UPGRADES if upgrades is None else upgrades)
         for guard in (
             self.bank.assert_can_close,
@@ -140,7 +140,7 @@ class FinchainApp(Application):
             SecuritiesModule(self.securities),
             ReceivablesModule(self.receivables),
             NettingModule(self.netting),
-            LendingModule(self.lending, self.bank),
+            LendingModule(self.lending),
             EscrowModule(self.escrow),
             UpgradeModule(self.upgrade),
         ]

@@ -11,18 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from finchain.app import TxResult
 from finchain.client import builders as b
+from finchain.client import escrow_builders as esb
 from finchain.client import lending_builders as lb
 from finchain.codec import RawMsg
 from finchain.core.errors import ErrGovernanceOnly
 from finchain.core.msgs import TRANSFER, Operation
 from finchain.errors import ErrorCode, FinchainError
 from finchain.modules.bank.errors import ErrInsufficientFunds
+from finchain.modules.escrow.errors import ErrControlled
+from finchain.modules.lending import keeper as lending_keeper
 from finchain.modules.lending.errors import (
     ErrBadPrice,
     ErrBadSchedule,
@@ -38,6 +42,7 @@ from finchain.modules.lending.errors import (
     ErrRateOutOfRange,
     ErrRepayTooMuch,
     ErrStalePrice,
+    ErrTooManyPledges,
     ErrUnknownLoan,
 )
 from finchain.modules.lending.messages import MsgOffer, MsgRepay
@@ -94,6 +99,17 @@ class Lending:
     def loan(self, loan_id: int) -> dict[str, Any]:
         return self.query("loan", loan_id=loan_id)
 
+    def escrows(self, loan_id: int) -> list[dict[str, Any]]:
+        """The loan's collateral escrows, as the escrow module answers them."""
+        ids = self.loan(loan_id).get("collateral_escrows", [])
+        return [self.app.query("escrow/escrow", {"id": str(i)}).value for i in ids]
+
+    def locked(self, who: int, asset: str = "GOLD") -> int:
+        """What open escrows hold of the holding (the escrow module's own count)."""
+        return int(
+            self.app.query("escrow/locked", {"account": A[who], "asset": asset}).value["locked"]
+        )
+
     def balance(self, who: int, asset: str = "CNY") -> tuple[int, int]:
         """(balance, frozen)."""
         return self.app.bank.holding(self.app.state, A[who], asset)
@@ -127,9 +143,10 @@ class Lending:
         return loan_id
 
     def state(self) -> list[tuple[bytes, bytes]]:
-        """Every lending and bank entry (what a refused message must leave alone)."""
+        """Every lending, escrow and bank entry (what a refused message must leave alone)."""
         return [
             *self.app.state.iterate(b"lending/"),
+            *self.app.state.iterate(b"escrow/"),
             *self.app.state.iterate(b"bank/"),
         ]
 
@@ -192,7 +209,7 @@ def test_price_is_recorded_with_its_block(world):
 # -- origination ----------------------------------------------------------------------------------
 
 
-def test_acceptance_freezes_collateral_and_pays_principal_at_once(world):
+def test_acceptance_pledges_collateral_in_escrow_and_pays_principal_at_once(world):
     lender_before = world.balance(LENDER)[0]
     loan_id = world.offer()
     assert world.loan(loan_id)["state"] == "offered"
@@ -203,7 +220,20 @@ def test_acceptance_freezes_collateral_and_pays_principal_at_once(world):
     assert world.balance(LENDER)[0] == lender_before - PRINCIPAL
     kinds = [e.type for e in result.events]
     assert "amount_frozen" in kinds and "transfer" in kinds and "loan_originated" in kinds
+    (created,) = events_of(result, "escrow_created")
     loan = world.loan(loan_id)
+    assert loan["collateral_escrows"] == [int(created["escrow_id"])]
+    (pledge,) = world.escrows(loan_id)
+    assert (pledge["payer"], pledge["payee"], pledge["asset"], pledge["amount"]) == (
+        A[BORROWER],
+        A[LENDER],
+        "GOLD",
+        str(COLLATERAL),
+    )
+    assert pledge["controller"] == "lending" and pledge["status"] == "open"
+    assert pledge["reference"] == f"loan {loan_id}"
+    assert pledge["expiry_height"] == 0 and pledge["expiry_time"] == 0
+    assert world.locked(BORROWER) == COLLATERAL
     assert loan["state"] == "active" and loan["start_time"] == world.now
     assert loan["outstanding"] == str(PRINCIPAL) and loan["owed"] == str(PRINCIPAL)
     # frozen collateral cannot be spent
@@ -302,6 +332,9 @@ def test_early_repayment_in_full_releases_the_collateral(world):
     assert world.balance(BORROWER, "GOLD") == (GOLD_HELD, 0)
     assert world.loan(loan_id)["state"] == "repaid"
     assert world.query("schedule", loan_id=loan_id)["state"] == "repaid"
+    (pledge,) = world.escrows(loan_id)
+    assert pledge["status"] == "refunded" and pledge["closed_by"] == "lending"
+    assert world.locked(BORROWER) == 0
 
 
 def test_partial_prepayment_shortens_the_schedule_from_its_end(world):
@@ -354,6 +387,9 @@ def test_missed_instalment_defaults_at_the_end_of_grace_exactly(world):
     assert loan["state"] == "defaulted" and loan["closed_height"] == height
     assert world.balance(BORROWER, "GOLD") == (GOLD_HELD - COLLATERAL, 0)
     assert world.balance(LENDER, "GOLD") == (lender_gold[0] + COLLATERAL, 0)
+    (pledge,) = world.escrows(loan_id)
+    assert pledge["status"] == "released" and pledge["closed_height"] == height
+    assert events_of(response, "escrow_released")[0]["by"] == "lending"
 
 
 def test_arrears_cured_by_repayment_within_grace(world):
@@ -426,8 +462,91 @@ def test_margin_call_cured_by_collateral_top_up(world):
     result = world.ok(BORROWER, lb.add_collateral(loan_id, 7_000_000))
     assert events_of(result, "margin_call_cured") == [{"loan_id": str(loan_id)}]
     assert world.balance(BORROWER, "GOLD") == (GOLD_HELD, COLLATERAL + 8_000_000)
+    # each pledge is its own escrow; the loan-to-value counts their total
+    (added,) = events_of(result, "collateral_added")
+    assert added["total"] == str(COLLATERAL + 8_000_000)
+    pledges = world.escrows(loan_id)
+    assert [int(p["amount"]) for p in pledges] == [COLLATERAL, 1_000_000, 7_000_000]
+    assert int(added["escrow_id"]) == pledges[-1]["id"]
+    assert {p["status"] for p in pledges} == {"open"}
+    assert world.locked(BORROWER) == COLLATERAL + 8_000_000
+    assert world.query("ltv", loan_id=loan_id)["collateral"] == str(COLLATERAL + 8_000_000)
     world.at(called_at + 10 * S)
     assert world.loan(loan_id)["state"] == "active"
+
+
+def test_default_releases_every_pledge_to_the_lender(world):
+    loan_id = world.originate(margin_cure_s=10)
+    world.ok(BORROWER, lb.add_collateral(loan_id, 1_000_000))
+    world.price(50_000)  # 1e12 / (2.1e7 x 5e4) = 95%: margin call
+    response = world.at(world.now + 10 * S)
+    assert world.loan(loan_id)["state"] == "defaulted"
+    released = events_of(response, "escrow_released")
+    assert [e["amount"] for e in released] == [str(COLLATERAL), "1000000"]
+    assert {p["status"] for p in world.escrows(loan_id)} == {"released"}
+    assert world.balance(LENDER, "GOLD") == (COLLATERAL + 1_000_000, 0)
+    assert world.balance(BORROWER, "GOLD") == (GOLD_HELD - COLLATERAL - 1_000_000, 0)
+    assert world.locked(BORROWER) == 0
+
+
+def test_repayment_refunds_every_pledge(world):
+    loan_id = world.originate()
+    world.ok(BORROWER, lb.add_collateral(loan_id, 3_000_000))
+    owed = int(world.query("loan", loan_id=loan_id, time_ns=world.now + BLOCK_NS)["owed"])
+    result = world.ok(BORROWER, lb.repay(loan_id, "CNY", owed))
+    assert [e["amount"] for e in events_of(result, "escrow_refunded")] == [
+        str(COLLATERAL),
+        "3000000",
+    ]
+    assert {p["status"] for p in world.escrows(loan_id)} == {"refunded"}
+    assert world.balance(BORROWER, "GOLD") == (GOLD_HELD, 0)
+
+
+def test_collateral_escrows_cannot_be_settled_by_transactions(world):
+    loan_id = world.originate()
+    (escrow_id,) = world.loan(loan_id)["collateral_escrows"]
+    for who, msg in (
+        (LENDER, esb.release(escrow_id)),
+        (BORROWER, esb.refund(escrow_id)),
+        (BORROWER, esb.cancel(escrow_id)),
+        (LENDER, esb.cancel(escrow_id)),
+        (LENDER, esb.approve(escrow_id)),
+    ):
+        refused(world, who, msg, ErrControlled)
+    assert world.escrows(loan_id)[0]["status"] == "open"
+
+
+def test_default_of_a_frozen_borrower_waits_for_the_freeze_to_lift(world):
+    """A regulator's freeze of the borrower's account stops the release (escrow:22): the
+    loan defaults, the collateral stays locked for the lender, and the release goes
+    through in the first block after the freeze is lifted."""
+    loan_id = world.originate(margin_cure_s=10)
+    world.price(50_000)
+    status = "testonly/set_status"
+    world.ok(OTHER, RawMsg(status, {"account": A[BORROWER], "status": "frozen"}))
+    response = world.at(world.now + 10 * S)
+    assert world.loan(loan_id)["state"] == "defaulted"
+    (blocked,) = events_of(response, "collateral_release_blocked")
+    assert blocked["loan_id"] == str(loan_id) and "frozen" in blocked["reason"]
+    assert world.loan(loan_id)["release_pending"] is True
+    assert world.escrows(loan_id)[0]["status"] == "open"
+    assert world.balance(BORROWER, "GOLD") == (GOLD_HELD, COLLATERAL)
+    again = world.gov.block()  # retried, still frozen: no new event
+    assert events_of(again, "collateral_release_blocked") == []
+    assert world.app.check_invariants() == []
+    # the lender keeps its account open until it has the collateral
+    reader = SimpleNamespace(store=world.app.state)
+    with pytest.raises(FinchainError) as caught:
+        world.app.lending.assert_can_close(reader, A[LENDER])
+    assert (caught.value.codespace, caught.value.code) == code(ErrOpenLoans)
+    world.ok(OTHER, RawMsg(status, {"account": A[BORROWER], "status": "active"}))
+    loan = world.loan(loan_id)
+    assert loan.get("release_pending", False) is False
+    assert world.escrows(loan_id)[0]["status"] == "released"
+    assert world.balance(LENDER, "GOLD") == (COLLATERAL, 0)
+    assert world.balance(BORROWER, "GOLD") == (GOLD_HELD - COLLATERAL, 0)
+    assert list(world.app.lending.wake_entries(world.app.state)) == []
+    world.app.lending.assert_can_close(reader, A[LENDER])
 
 
 def test_margin_call_cured_by_repayment(world):
@@ -528,6 +647,7 @@ def test_repay_more_than_owed_and_unknown_loans_are_refused(world):
     refused(world, OTHER, lb.repay(loan_id, "CNY", 1), ErrNotBorrower)
     refused(world, BORROWER, lb.repay(loan_id, "GOLD", 1), ErrBadTerms)
     refused(world, BORROWER, lb.add_collateral(loan_id, GOLD_HELD), ErrInsufficientCollateral)
+    assert world.escrows(loan_id)[0]["amount"] == str(COLLATERAL)
     assert world.query("loan", loan_id=loan_id)["state"] == "active"
 
 
@@ -618,28 +738,52 @@ def test_export_then_import_keeps_every_loan_and_its_collateral(world, tmp_path)
     exported = world.app.export()
     assert {"next_id", "oracle", "prices", "loans"} <= exported.app_state["lending"].keys()
     target = with_test_module(tmp_path / "target")
+    assert len(exported.app_state["escrow"]["escrows"]) == 2
     target.init_chain(exported)
     source_entries = dict(world.app.state.iterate(b""))
     target_entries = dict(target.state.iterate(b""))
-    for prefix in (b"lending/", b"bank/"):
+    for prefix in (b"lending/", b"escrow/", b"bank/"):
         mine = {k: v for k, v in source_entries.items() if k.startswith(prefix)}
         theirs = {k: v for k, v in target_entries.items() if k.startswith(prefix)}
         assert mine == theirs
     assert target.check_invariants() == []
     assert target.export().app_state["lending"] == exported.app_state["lending"]
+    assert target.export().app_state["escrow"] == exported.app_state["escrow"]
     target.close()
 
 
-def test_genesis_refuses_collateral_that_is_not_frozen(world, tmp_path):
+def test_genesis_refuses_a_loan_whose_collateral_escrow_is_missing(world, tmp_path):
     world.originate()
     exported = world.app.export()
+    escrows = exported.app_state["escrow"]["escrows"]
+    assert [e["controller"] for e in escrows] == ["lending"]
+    exported.app_state["escrow"]["escrows"] = []
     for entry in exported.app_state["bank"]["balances"]:
         entry.pop("frozen", None)
     target = with_test_module(tmp_path / "target")
     with pytest.raises(FinchainError) as caught:
         target.init_chain(exported)
-    assert "lending/collateral-frozen" in caught.value.message
+    assert "lending/collateral-escrowed" in caught.value.message
     target.close()
+
+
+def test_genesis_refuses_an_escrow_that_does_not_hold_the_collateral(world, tmp_path):
+    loan_id = world.originate()
+    exported = world.app.export()
+    (entry,) = [x for x in exported.app_state["lending"]["loans"] if x["id"] == loan_id]
+    entry["collateral"] = str(COLLATERAL - 1)
+    target = with_test_module(tmp_path / "target")
+    with pytest.raises(FinchainError) as caught:
+        target.init_chain(exported)
+    assert "lending/collateral-escrowed" in caught.value.message
+    target.close()
+
+
+def test_top_ups_are_bounded(world, monkeypatch):
+    monkeypatch.setattr(lending_keeper, "MAX_COLLATERAL_ESCROWS", 2)
+    loan_id = world.originate()
+    world.ok(BORROWER, lb.add_collateral(loan_id, 1))
+    refused(world, BORROWER, lb.add_collateral(loan_id, 1), ErrTooManyPledges)
 
 
 def test_default_genesis_is_empty():

@@ -7,8 +7,12 @@ try to spend locked collateral), or time passing so instalments, grace periods
 and margin calls fall due. After every block:
 
 - every asset's supply equals the sum of its balances, nothing is negative;
-- each account's frozen GOLD equals the collateral of its active loans as borrower
-  (only lending freezes here), so no locked collateral was spent;
+- each account's frozen GOLD equals what the escrow module holds locked for it,
+  which equals the collateral of its active loans as borrower (only lending's
+  escrows lock GOLD here), so no locked collateral was spent;
+- an active loan's escrows are open, lending-controlled pledges from borrower to
+  lender adding up to its collateral; a repaid loan's are refunded, a defaulted
+  loan's released;
 - every module invariant of the application holds;
 - both nodes reached the same app hash (``Network.block`` checks each block).
 """
@@ -190,11 +194,24 @@ class LendingMachine(RuleBasedStateMachine):
         for asset in bank.iterate_assets(state):
             assert bank.supply(state, asset.symbol) == sums.get(asset.symbol, 0)
         collateral: dict[str, int] = {}
+        closed_as = {"active": "open", "repaid": "refunded", "defaulted": "released"}
         for loan in self.app.lending.loans(state):
             assert loan.outstanding >= 0 and loan.interest_carried >= 0
+            pledges = [self.app.escrow.require(state, i) for i in loan.collateral_escrows]
+            assert bool(pledges) == (loan.status in closed_as)
+            for pledge in pledges:
+                assert pledge.controller == "lending" and pledge.status == closed_as[loan.status]
+                assert (pledge.payer, pledge.payee) == (loan.borrower, loan.lender)
+            if pledges:
+                assert sum(p.amount for p in pledges) == loan.collateral
             if loan.status == "active":
                 collateral[loan.borrower] = collateral.get(loan.borrower, 0) + loan.collateral
-        assert frozen == collateral
+        escrowed = {
+            account: amount
+            for account, asset, amount in self.app.escrow.all_locked(state)
+            if asset == "GOLD"
+        }
+        assert frozen == escrowed == collateral
 
 
 LendingMachine.TestCase.settings = settings(

@@ -101,8 +101,32 @@ def test_a_stored_loan_round_trips_with_its_state() -> None:
         max_ltv_bps=6_000, margin_ltv_bps=8_000, margin_cure_ns=0, grace_ns=0,
         status="active", offered_height=3, instalments=(Instalment(5), Instalment(9)),
         outstanding=100, accrued_num=10**40, accrued_to=4, margin_deadline=7,
+        collateral_escrows=(4, 9),
     )  # fmt: skip
     assert Loan.from_obj(loan.to_obj()) == loan
     assert Loan.from_json(loan.to_json()) == loan and loan.to_json()["state"] == "margin_call"
     with pytest.raises(FinchainError):
         Loan.from_json({**loan.to_json(), "state": "active"})
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"collateral_escrows": []},  # an active loan without its pledge
+        {"collateral_escrows": [4, 4]},  # one escrow counted twice
+        {"status": "offered"},  # an offer holding escrows
+        {"release_pending": True},  # only a defaulted loan waits for a release
+    ],
+)
+def test_a_stored_loan_must_list_its_escrows_consistently(change: dict[str, object]) -> None:
+    loan = Loan(
+        id=1, lender=account_id(2), borrower=BORROWER, asset="CNY", principal=100,
+        rate_bps=500, schedule="bullet", collateral_asset="GOLD", collateral=300,
+        max_ltv_bps=6_000, margin_ltv_bps=8_000, margin_cure_ns=0, grace_ns=0,
+        status="active", offered_height=3, instalments=(Instalment(5),),
+        collateral_escrows=(4,),
+    )  # fmt: skip
+    encoded = {k: v for k, v in loan.to_json().items() if k != "state"}
+    assert Loan.from_json(encoded) == loan
+    with pytest.raises(FinchainError):
+        Loan.from_json({**encoded, **change})

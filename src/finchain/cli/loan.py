@@ -77,7 +77,7 @@ def cancel(loan_id: LoanArg, *, tx: TxOptions) -> None:
 
 @tx_command(app, "accept")
 def accept(loan_id: LoanArg, *, tx: TxOptions) -> None:
-    """Accept an offer (the borrower): the collateral is frozen, the principal paid to you."""
+    """Accept an offer (the borrower): collateral locked in escrow, the principal paid to you."""
     tx.broadcast(lb.accept(loan_id), extra={"loan_id": loan_id})
 
 
@@ -92,7 +92,7 @@ def repay(loan_id: LoanArg, amount: AmountArg, *, tx: TxOptions) -> None:
 
 @tx_command(app, "add-collateral")
 def add_collateral(loan_id: LoanArg, amount: AmountArg, *, tx: TxOptions) -> None:
-    """Freeze more collateral for the loan (cures a margin call once back within the limit)."""
+    """Pledge more collateral in a new escrow (cures a margin call once back within the limit)."""
     tx.broadcast(
         lb.add_collateral(loan_id, amount), extra={"loan_id": loan_id, "amount": str(amount)}
     )

@@ -82,7 +82,7 @@ def cancel(loan_id: int) -> RawMsg:
 
 
 def accept(loan_id: int) -> RawMsg:
-    """Accept an offer (the borrower): collateral frozen, principal received."""
+    """Accept an offer (the borrower): collateral locked in escrow, principal received."""
     return MsgAccept(loan_id).to_raw()
 
 

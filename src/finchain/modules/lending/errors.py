@@ -31,3 +31,6 @@ ErrInsufficientCollateral = register(
 )
 ErrOpenLoans = register(CODESPACE, 16, "the account is a party to an open loan")
 ErrBadGenesis = register(CODESPACE, 17, "invalid lending genesis")
+ErrTooManyPledges = register(
+    CODESPACE, 18, "the loan already holds the most collateral escrows allowed"
+)

@@ -1,7 +1,8 @@
 """Event types and constructors of the lending module (attributes in a fixed order).
 
 Cash and collateral movements also emit the bank's own events (``transfer``,
-``amount_frozen``, ``amount_unfrozen``); these say why they happened.
+``amount_frozen``, ``amount_unfrozen``) and the escrow module's (``escrow_created``,
+``escrow_refunded``, ``escrow_released`` for the collateral); these say why they happened.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ MARGIN_CALL = "margin_call"
 MARGIN_CALL_CURED = "margin_call_cured"
 ARREARS_CURED = "arrears_cured"
 LOAN_DEFAULTED = "loan_defaulted"
+RELEASE_BLOCKED = "collateral_release_blocked"
+COLLATERAL_RELEASED = "collateral_released"
 ORACLE_APPOINTED = "oracle_appointed"
 PRICE_POSTED = "price_posted"
 

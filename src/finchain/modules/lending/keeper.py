@@ -1,11 +1,13 @@
 """The only code that reads or writes the lending module's state (``keys.py``).
 
 Every write of a loan goes through ``_save``, which keeps the wake-up index in
-step, so ``end_block`` finds exactly the loans with something due. Cash and
-collateral move only through the bank keeper (``deps.Bank``): collateral stays
-in the borrower's account, frozen (the bank's frozen-amount mechanism), until
-the loan is repaid (unfrozen) or defaults (unfrozen and transferred to the
-lender in the same state transition).
+step, so ``end_block`` finds exactly the loans with something due. Cash moves
+through the bank keeper (``deps.Bank``). Collateral is pledged in escrow
+(``deps.CollateralEscrow``): each pledge (the acceptance, each top-up) is an
+escrow from the borrower to the lender that only this module settles
+(``controller="lending"``, no condition, no expiry). The amount stays in the
+borrower's account, frozen by the escrow, until the loan is repaid (every
+escrow refunded) or defaults (every escrow released to the lender).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from itertools import pairwise
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
 from finchain.errors import FinchainError
+from finchain.modules.escrow.types import NO_CONDITIONS, Escrow
 from finchain.modules.lending import events
-from finchain.modules.lending.deps import Bank
+from finchain.modules.lending.deps import Bank, CollateralEscrow
 from finchain.modules.lending.errors import (
     ErrBadPrice,
     ErrBadSchedule,
@@ -34,6 +37,7 @@ from finchain.modules.lending.errors import (
     ErrRateOutOfRange,
     ErrRepayTooMuch,
     ErrStalePrice,
+    ErrTooManyPledges,
     ErrUnknownLoan,
 )
 from finchain.modules.lending.keys import LOANS, NEXT_ID, ORACLE, PRICES, WAKE
@@ -44,6 +48,7 @@ from finchain.modules.lending.types import (
     DEFAULTED,
     INTEREST_DENOM,
     LAPSED,
+    MAX_COLLATERAL_ESCROWS,
     MAX_PERIOD_NS,
     MAX_RATE_BPS,
     OFFERED,
@@ -59,11 +64,14 @@ from finchain.modules.lending.types import (
 )
 
 _SECOND_NS = 10**9
-_REASON = "lending collateral"
+CONTROLLER = "lending"
+"""The ``controller`` of the collateral escrows: transactions cannot settle them."""
 
 
 class LendingView:
     """Read-only access on any reader."""
+
+    _escrow: CollateralEscrow
 
     def get(self, reader: KVReader, loan_id: int) -> Loan | None:
         return LOANS.get(reader, loan_id)
@@ -102,16 +110,26 @@ class LendingView:
         """``(time, loan id)`` of the wake-up index, in order (for invariants)."""
         return WAKE.keys(reader)
 
+    def collateral_escrow(self, reader: KVReader, escrow_id: int) -> Escrow | None:
+        """One of a loan's collateral escrows (for invariants and queries)."""
+        return self._escrow.get(reader, escrow_id)
+
+    def escrow_locked(self, reader: KVReader, account: str, asset: str) -> int:
+        """How much of the holding open escrows (lending's and others') hold."""
+        return self._escrow.locked(reader, account, asset)
+
 
 class LendingKeeper(LendingView):
     """Offers, originates, collects, revalues and closes loans.
 
     Parameters:
-        bank: moves cash, freezes and releases collateral.
+        bank: moves cash.
+        escrow: locks, refunds and releases the collateral.
     """
 
-    def __init__(self, bank: Bank) -> None:
+    def __init__(self, bank: Bank, escrow: CollateralEscrow) -> None:
         self._bank = bank
+        self._escrow = escrow
 
     def import_state(
         self,
@@ -223,8 +241,8 @@ class LendingKeeper(LendingView):
         ctx.emit(events.loan(events.LOAN_CANCELLED, loan_id))
 
     def accept(self, ctx: Context, borrower: str, loan_id: int) -> Loan:
-        """Freeze the collateral and pay the principal to the borrower, both or neither
-        (the transaction is all or nothing)."""
+        """Pledge the collateral in escrow and pay the principal to the borrower, both or
+        neither (the transaction is all or nothing)."""
         loan = self.require(ctx.store, loan_id)
         if loan.borrower != borrower:
             raise ErrNotBorrower(f"loan {loan_id} was offered to {loan.borrower}, not {borrower}")
@@ -243,10 +261,11 @@ class LendingKeeper(LendingView):
                 f"loan {loan_id} needs {loan.collateral} {loan.collateral_asset} of collateral; "
                 f"{borrower} can lock {held}"
             )
-        self._bank.freeze_amount(ctx, borrower, loan.collateral_asset, loan.collateral, _REASON)
+        pledge = self._pledge(ctx, loan, loan.collateral)
         self._bank.transfer(ctx, loan.lender, borrower, loan.asset, loan.principal)
         active = replace(
             loan,
+            collateral_escrows=(pledge.id,),
             status=ACTIVE,
             start_time=ctx.time_ns,
             outstanding=loan.principal,
@@ -282,21 +301,32 @@ class LendingKeeper(LendingView):
         self._save(ctx, self._check_cure(ctx, loan))
 
     def add_collateral(self, ctx: Context, borrower: str, loan_id: int, amount: int) -> None:
-        """Freeze ``amount`` more collateral (to cure a margin call, or ahead of one)."""
+        """Pledge ``amount`` more collateral in a new escrow (to cure a margin call, or
+        ahead of one); the loan-to-value counts the total of its escrows."""
         loan = self._borrowers_active(ctx, borrower, loan_id, "add collateral to")
+        if len(loan.collateral_escrows) >= MAX_COLLATERAL_ESCROWS:
+            raise ErrTooManyPledges(
+                f"loan {loan_id} already holds {MAX_COLLATERAL_ESCROWS} collateral escrows, "
+                "the most a loan may: cure by repaying part of the loan instead"
+            )
         held = self._bank.spendable(ctx.store, borrower, loan.collateral_asset)
         if held < amount:
             raise ErrInsufficientCollateral(
                 f"{borrower} can lock {held} {loan.collateral_asset}, not {amount}"
             )
-        self._bank.freeze_amount(ctx, borrower, loan.collateral_asset, amount, _REASON)
-        loan = replace(loan, collateral=loan.collateral + amount)
+        pledge = self._pledge(ctx, loan, amount)
+        loan = replace(
+            loan,
+            collateral=loan.collateral + amount,
+            collateral_escrows=(*loan.collateral_escrows, pledge.id),
+        )
         ctx.emit(
             events.loan(
                 events.COLLATERAL_ADDED,
                 loan_id,
                 ("amount", str(amount)),
                 ("total", str(loan.collateral)),
+                ("escrow_id", str(pledge.id)),
             )
         )
         self._save(ctx, self._check_cure(ctx, loan))
@@ -365,12 +395,18 @@ class LendingKeeper(LendingView):
             self._save(ctx, self._wake(ctx, self.require(ctx.store, loan_id)))
 
     def assert_can_close(self, ctx: Context, account: str) -> None:
-        """A close guard for the accounts module: a party to an open loan cannot close."""
+        """A close guard for the accounts module: a party to an open loan, or to a defaulted
+        one whose collateral still waits to be released to the lender, cannot close."""
         for loan in self.loans_of(ctx.store, account):
             if loan.is_open:
                 raise ErrOpenLoans(
                     f"account {account} is a party to loan {loan.id} ({loan.status}): "
                     "repay, withdraw or wait for it to close first"
+                )
+            if loan.release_pending:
+                raise ErrOpenLoans(
+                    f"loan {loan.id} defaulted and its collateral is still to be released to "
+                    f"{loan.lender}: wait until the borrower's account is no longer frozen"
                 )
 
     # -- helpers -------------------------------------------------------------------------------
@@ -378,6 +414,8 @@ class LendingKeeper(LendingView):
     def _wake(self, ctx: Context, loan: Loan) -> Loan:
         """Everything due by the block time, in time order; at one instant an instalment
         comes first, then the grace deadline, then the margin-call deadline."""
+        if loan.release_pending:
+            return self._release_collateral(ctx, loan)
         if loan.status == OFFERED:
             ctx.emit(events.loan(events.LOAN_LAPSED, loan.id))
             return replace(loan, status=LAPSED, closed_height=ctx.height)
@@ -438,14 +476,14 @@ class LendingKeeper(LendingView):
         return self._after_payment(ctx, loan)
 
     def _after_payment(self, ctx: Context, loan: Loan) -> Loan:
-        """Arrears cleared: the grace period ends. Nothing owed: repaid, collateral released."""
+        """Arrears cleared: the grace period ends. Nothing owed: repaid, every collateral
+        escrow refunded to the borrower."""
         if loan.grace_deadline and not loan.arrears():
             loan = replace(loan, grace_deadline=0)
             ctx.emit(events.loan(events.ARREARS_CURED, loan.id))
         if loan.owed_at(loan.accrued_to) == 0:
-            self._bank.unfreeze_amount(
-                ctx, loan.borrower, loan.collateral_asset, loan.collateral, _REASON
-            )
+            for escrow_id in loan.collateral_escrows:
+                self._escrow.refund_controlled(ctx, escrow_id, CONTROLLER)
             ctx.emit(events.loan(events.LOAN_REPAID, loan.id))
             return replace(
                 loan, status=REPAID, grace_deadline=0, margin_deadline=0, closed_height=ctx.height
@@ -453,17 +491,47 @@ class LendingKeeper(LendingView):
         return loan
 
     def _default(self, ctx: Context, loan: Loan) -> Loan:
-        """Release the collateral and hand it to the lender; the loan closes."""
-        branch, write = ctx.cached()
-        self._bank.unfreeze_amount(
-            branch, loan.borrower, loan.collateral_asset, loan.collateral, _REASON
-        )
-        self._bank.transfer(
-            branch, loan.borrower, loan.lender, loan.collateral_asset, loan.collateral
-        )
-        write()
-        return replace(
+        """The loan closes as defaulted and its collateral escrows are released to the
+        lender (or as soon as the borrower's account is no longer frozen)."""
+        defaulted = replace(
             loan, status=DEFAULTED, grace_deadline=0, margin_deadline=0, closed_height=ctx.height
+        )
+        return self._release_collateral(ctx, defaulted)
+
+    def _release_collateral(self, ctx: Context, loan: Loan) -> Loan:
+        """Release every still-open collateral escrow of a defaulted loan to the lender,
+        each all or nothing. One the escrow refuses (the borrower's account is frozen:
+        ``escrow:22``) stays locked for the lender and is retried in the next block;
+        ``collateral_release_blocked`` is emitted when that first happens."""
+        blocked = ""
+        for escrow_id in loan.collateral_escrows:
+            escrow = self._escrow.get(ctx.store, escrow_id)
+            if escrow is None or not escrow.is_open:
+                continue
+            branch, write = ctx.cached()
+            try:
+                self._escrow.release_controlled(branch, escrow_id, CONTROLLER)
+            except FinchainError as exc:
+                blocked = blocked or exc.message
+                continue
+            write()
+        if blocked and not loan.release_pending:
+            ctx.emit(events.loan(events.RELEASE_BLOCKED, loan.id, ("reason", blocked)))
+        elif not blocked and loan.release_pending:
+            ctx.emit(events.loan(events.COLLATERAL_RELEASED, loan.id))
+        return replace(loan, release_pending=bool(blocked))
+
+    def _pledge(self, ctx: Context, loan: Loan, amount: int) -> Escrow:
+        """Lock ``amount`` of the borrower's collateral in an escrow for the lender."""
+        return self._escrow.create(
+            ctx,
+            loan.borrower,
+            loan.lender,
+            loan.collateral_asset,
+            amount,
+            NO_CONDITIONS,
+            reference=f"loan {loan.id}",
+            controller=CONTROLLER,
         )
 
     def _revalue(self, ctx: Context, loan: Loan) -> Loan:

@@ -65,7 +65,7 @@ class MsgCancelOffer(Msg):
 
 @dataclass(frozen=True, slots=True)
 class MsgAccept(Msg):
-    """The borrower accepts: collateral frozen and principal paid to it, in one step."""
+    """The borrower accepts: collateral locked in escrow and principal paid, in one step."""
 
     TYPE = "lending/accept"
     ASSET_OPERATION = True
@@ -89,7 +89,7 @@ class MsgRepay(Msg):
 
 @dataclass(frozen=True, slots=True)
 class MsgAddCollateral(Msg):
-    """The borrower freezes ``amount`` more of the collateral asset for the loan."""
+    """The borrower pledges ``amount`` more of the collateral asset (a new escrow)."""
 
     TYPE = "lending/add_collateral"
     ASSET_OPERATION = True

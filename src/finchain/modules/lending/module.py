@@ -2,9 +2,11 @@
 
 Genesis: ``app_state["lending"] = {"next_id": …, "oracle": {…}, "prices": […], "loans":
 […]}``, each part optional, in the form the queries answer (what ``export_genesis``
-writes), so a chain carries its loans over to a new genesis. The collateral's frozen
-amounts travel in the bank's section; the module invariants, checked after genesis,
-refuse a loan whose collateral is not frozen. The default (``{}``) writes no state.
+writes), so a chain carries its loans over to a new genesis. Each loan lists its
+collateral escrows (``collateral_escrows``); the escrows themselves travel in the
+escrow module's section and their frozen amounts in the bank's. The module
+invariants, checked after genesis, refuse a loan whose escrows are missing or do
+not hold its collateral. The default (``{}``) writes no state.
 ``end_block`` acts on loans whose due date, grace deadline, margin-call deadline
 or offer lapse has come (``LendingKeeper.end_block``).
 """
@@ -20,11 +22,17 @@ from finchain.core.fields import Integer, ListOf, Nested, Optional, Record, wire
 from finchain.core.kv import KVReader
 from finchain.core.module import Invariant, KeeperModule, genesis_errors, parse_genesis
 from finchain.modules.lending import handlers, queries
-from finchain.modules.lending.deps import Bank
 from finchain.modules.lending.errors import ErrBadGenesis
-from finchain.modules.lending.keeper import LendingKeeper
+from finchain.modules.lending.keeper import CONTROLLER, LendingKeeper
 from finchain.modules.lending.keys import STORE
-from finchain.modules.lending.types import ACTIVE, Loan, OracleConfig, Price
+from finchain.modules.lending.types import (
+    ACTIVE,
+    DEFAULTED,
+    REPAID,
+    Loan,
+    OracleConfig,
+    Price,
+)
 
 NAME = "lending"
 _MAX_GENESIS_LOANS = 10_000_000
@@ -56,10 +64,6 @@ class LendingModule(KeeperModule[LendingKeeper]):
     HANDLERS = handlers.HANDLERS
     QUERIES = queries.QUERIES
 
-    def __init__(self, keeper: LendingKeeper, bank: Bank) -> None:
-        super().__init__(keeper)
-        self._bank = bank
-
     def validate_genesis(self, state: dict[str, Any]) -> None:
         parse_genesis(LendingGenesis, state, ErrBadGenesis)
 
@@ -81,23 +85,46 @@ class LendingModule(KeeperModule[LendingKeeper]):
 
     def invariants(self) -> Sequence[tuple[str, Invariant]]:
         return [
-            ("lending/collateral-frozen", self._collateral_frozen),
+            ("lending/collateral-escrowed", self._collateral_escrowed),
             ("lending/wake-index", self._wake_index),
             ("lending/amounts", self._amounts),
         ]
 
-    def _collateral_frozen(self, reader: KVReader) -> str | None:
-        """Active loans' collateral is frozen in the borrower's account (other modules may
-        freeze more of the same holding, never less)."""
-        locked: dict[tuple[str, str], int] = {}
+    def _collateral_escrowed(self, reader: KVReader) -> str | None:
+        """Each accepted loan's collateral is its escrows: controlled by lending, from the
+        borrower to the lender in the collateral asset; open while the loan is active
+        (their amounts adding up to ``collateral``), refunded once repaid, released once
+        defaulted (open while the release waits). Per holding, the escrow module's locked
+        amount covers the active loans' collateral (its own invariant
+        ``escrow/frozen-covers-open`` then ties that to the bank's frozen amount)."""
+        wanted = {ACTIVE: "open", REPAID: "refunded", DEFAULTED: "released"}
+        pledged: dict[tuple[str, str], int] = {}
         for loan in self.keeper.loans(reader):
+            if loan.status not in wanted:
+                continue
+            total = 0
+            for escrow_id in loan.collateral_escrows:
+                escrow = self.keeper.collateral_escrow(reader, escrow_id)
+                if escrow is None:
+                    return f"loan {loan.id}: collateral escrow {escrow_id} does not exist"
+                terms = (escrow.controller, escrow.payer, escrow.payee, escrow.asset)
+                if terms != (CONTROLLER, loan.borrower, loan.lender, loan.collateral_asset):
+                    return f"loan {loan.id}: escrow {escrow_id} is not a pledge of its collateral"
+                status = wanted[loan.status]
+                if escrow.status != status and not (loan.release_pending and escrow.is_open):
+                    return (
+                        f"loan {loan.id} is {loan.status} but escrow {escrow_id} is {escrow.status}"
+                    )
+                total += escrow.amount
+            if total != loan.collateral:
+                return f"loan {loan.id}: escrows hold {total}, its collateral is {loan.collateral}"
             if loan.status == ACTIVE:
                 key = (loan.borrower, loan.collateral_asset)
-                locked[key] = locked.get(key, 0) + loan.collateral
-        for (account, symbol), amount in sorted(locked.items()):
-            frozen = self._bank.frozen(reader, account, symbol)
-            if frozen < amount:
-                return f"{account} has {frozen} {symbol} frozen, below its loans' {amount}"
+                pledged[key] = pledged.get(key, 0) + loan.collateral
+        for (account, symbol), amount in sorted(pledged.items()):
+            locked = self.keeper.escrow_locked(reader, account, symbol)
+            if locked < amount:
+                return f"{account} has {locked} {symbol} in escrow, below its loans' {amount}"
         return None
 
     def _wake_index(self, reader: KVReader) -> str | None:

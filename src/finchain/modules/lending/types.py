@@ -25,6 +25,7 @@ from finchain.core.fields import (
     HEIGHT,
     TIME_NS,
     Amount,
+    Flag,
     Integer,
     ListOf,
     Nested,
@@ -48,6 +49,9 @@ MAX_RATE_BPS = 10_000
 MAX_INSTALMENTS = 360
 MAX_PERIOD_NS = 10 * YEAR_NS
 """Grace periods, margin-call cure periods and the oracle's maximum price age: at most 10 years."""
+MAX_COLLATERAL_ESCROWS = 360
+"""Escrows one loan may hold: the one made at acceptance and the top-ups (one a month
+over a 30-year loan)."""
 
 BULLET = "bullet"
 EQUAL_PRINCIPAL = "equal_principal"
@@ -109,6 +113,8 @@ PERIOD_S = Integer(low=0, high=2**32)
 """A period in whole seconds on the wire."""
 SCHEDULE = OneOf(*SCHEDULES)
 LOAN_ID = Integer(low=1, high=2**63 - 1)
+ESCROW_IDS = ListOf(Integer(low=1, high=2**63 - 1), max_items=MAX_COLLATERAL_ESCROWS, unique=True)
+"""The ids of a loan's collateral escrows, in the order they were made."""
 DUE_TIMES = ListOf(TIME_NS, max_items=MAX_INSTALMENTS)
 
 
@@ -138,7 +144,11 @@ class Loan(Record):
     ``interest_carried``: interest settled (rounded) by an early repayment and
     not yet paid. ``grace_deadline``: set while an instalment is unpaid after
     its due date (0: none). ``margin_deadline``: set while a margin call is
-    open (0: none).
+    open (0: none). ``collateral_escrows``: the escrows (module ``escrow``,
+    controlled by ``lending``) that hold the collateral, one per pledge (the
+    acceptance, then each top-up); ``collateral`` is their total.
+    ``release_pending``: a defaulted loan whose collateral could not yet be
+    released to the lender (the borrower's account is frozen); retried every block.
     """
 
     WHAT = "loan"
@@ -170,6 +180,8 @@ class Loan(Record):
     grace_deadline: int = wire(TIME_NS, default=0)
     margin_deadline: int = wire(TIME_NS, default=0)
     closed_height: int = wire(HEIGHT, default=0)
+    collateral_escrows: tuple[int, ...] = wire(ESCROW_IDS, default=())
+    release_pending: bool = wire(Flag(), default=False)
 
     @property
     def pair(self) -> str:
@@ -193,7 +205,13 @@ class Loan(Record):
         return self.instalments[self.fixed].due_time if self.fixed < len(self.instalments) else None
 
     def wake(self) -> int | None:
-        """When the chain must next act on the loan (end_block): None when closed."""
+        """When the chain must next act on the loan (end_block): None when closed.
+
+        A defaulted loan whose collateral is still to be released wakes at 0, that is
+        in every block, until the release goes through.
+        """
+        if self.release_pending:
+            return 0
         if self.status == OFFERED:
             return self.instalments[0].due_time  # an offer lapses at its first due date
         if self.status != ACTIVE:
@@ -245,6 +263,14 @@ class Loan(Record):
             raise ErrInvalidMsg(f"{self.WHAT} {self.id}: due times must increase")
         if self.fixed > len(self.instalments) or self.max_ltv_bps >= self.margin_ltv_bps:
             raise ErrInvalidMsg(f"{self.WHAT} {self.id}: inconsistent record")
+        pledged = self.status in (ACTIVE, REPAID, DEFAULTED)
+        if pledged != bool(self.collateral_escrows):
+            raise ErrInvalidMsg(
+                f"{self.WHAT} {self.id}: an accepted loan lists its collateral escrows, "
+                "an offer none"
+            )
+        if self.release_pending and self.status != DEFAULTED:
+            raise ErrInvalidMsg(f"{self.WHAT} {self.id}: only a defaulted loan awaits a release")
 
 
 @dataclass(frozen=True, slots=True)
