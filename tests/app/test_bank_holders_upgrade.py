@@ -21,7 +21,7 @@ from finchain import chain
 from finchain.chain import UPGRADES, FinchainApp
 from finchain.client import builders as b
 from finchain.codec import RawMsg
-from finchain.core.collections import STR, Map, Pair
+from finchain.core.collections import STR, IndexedMap, Pair
 from finchain.core.kv import KVReader
 from finchain.core.module import Invariant
 from finchain.modules.bank.keeper import BankKeeper
@@ -32,7 +32,9 @@ from finchain.node.replay import replay
 from tests.app.world import A, World
 
 UPGRADE = "bank-v2-holders-index"
-V1_BALANCES: Map[tuple[str, str], tuple[int, int]] = Map(STORE, b"bal/", Pair(STR, STR), Holding())
+V1_BALANCES: IndexedMap[tuple[str, str], tuple[int, int]] = IndexedMap(
+    STORE, b"bal/", Pair(STR, STR), Holding(), {}
+)
 """The version-1 layout: the same holdings, no index."""
 INDEX_PREFIX = STORE.prefix + b"holder/"
 

@@ -133,6 +133,23 @@ def test_index_follows_every_set_and_remove() -> None:
     assert table.get(ctx.store, 2) is None and table.get(ctx.store, 3) == Thing("", 3)
 
 
+def test_a_given_previous_value_replaces_the_read_and_an_index_can_be_added_later() -> None:
+    ctx = context()
+    table = things()
+    table.set(ctx, 1, Thing("alice", 1), previous=None)
+    table.set(ctx, 1, Thing("bob", 1), previous=Thing("alice", 1))  # moves, told not read
+    assert list(table.by("owner", ctx.store, "alice")) == []
+    assert list(table.by("owner", ctx.store, "bob")) == [1]
+    table.remove(ctx, 1, previous=Thing("bob", 1))
+    assert list(table.by("owner", ctx.store, "bob")) == [] and table.get(ctx.store, 1) is None
+    # records stored without their index (an older layout) are filed by index_existing
+    unindexed = Map(STORE, b"t/", U64, RecordValue(Thing.from_obj))
+    unindexed.set(ctx, 7, Thing("carol", 7))
+    assert list(table.by("owner", ctx.store, "carol")) == []
+    table.index_existing(ctx, 7, Thing("carol", 7))
+    assert list(table.by("owner", ctx.store, "carol")) == [7]
+
+
 def test_fixed_bytes_keys_refuse_other_sizes() -> None:
     table = Map(STORE, b"f/", FixedBytes(4), CborValue())
     with pytest.raises(ValueError):

@@ -368,6 +368,13 @@ class Map(Generic[K, V]):
             yield value
 
 
+class Unread:
+    """The type of ``UNREAD``: no previous value was given (None means "nothing stored")."""
+
+
+UNREAD = Unread()
+
+
 @dataclass(frozen=True, slots=True)
 class Index(Generic[IK, K, V]):
     """A secondary index of an ``IndexedMap``: ``index key -> primary keys``.
@@ -405,8 +412,14 @@ class IndexedMap(Map[K, V]):
             name: (store.prefix + index.prefix, index) for name, index in indexes.items()
         }
 
-    def set(self, ctx: Context, key: K, value: V) -> None:
-        old = self.get(ctx.store, key)
+    def set(self, ctx: Context, key: K, value: V, *, previous: V | Unread | None = UNREAD) -> None:
+        """Store ``value`` and move its index entries.
+
+        ``previous`` is what the caller has just read under ``key`` (None: nothing),
+        given to save reading and decoding it again on a hot path; when the
+        indexes then file the record under the same keys, only the value is written.
+        """
+        old = self.get(ctx.store, key) if isinstance(previous, Unread) else previous
         for full, index in self._indexes.values():
             before = None if old is None else index.of(key, old)
             after = index.of(key, value)
@@ -414,23 +427,34 @@ class IndexedMap(Map[K, V]):
                 if before is not None:
                     ctx.store.delete(self._entry(full, index, before, key))
                 if after is not None:
-                    entry = self._entry(full, index, after, key)
-                    if index.unique:
-                        if ctx.store.get(entry) is not None:
-                            raise ValueError(f"unique index entry {entry!r} is taken")
-                        ctx.store.set(entry, self._key.encode(key, last=True))
-                    else:
-                        ctx.store.set(entry, b"")
+                    self._file(ctx, full, index, after, key)
         super().set(ctx, key, value)
 
-    def remove(self, ctx: Context, key: K) -> None:
-        old = self.get(ctx.store, key)
+    def index_existing(self, ctx: Context, key: K, value: V) -> None:
+        """Write the index entries of a record already stored (a migration adding an index)."""
+        for full, index in self._indexes.values():
+            found = index.of(key, value)
+            if found is not None:
+                self._file(ctx, full, index, found, key)
+
+    def remove(self, ctx: Context, key: K, *, previous: V | Unread | None = UNREAD) -> None:
+        """Delete the record and its index entries (``previous`` as for ``set``)."""
+        old = self.get(ctx.store, key) if isinstance(previous, Unread) else previous
         if old is not None:
             for full, index in self._indexes.values():
                 found = index.of(key, old)
                 if found is not None:
                     ctx.store.delete(self._entry(full, index, found, key))
         super().remove(ctx, key)
+
+    def _file(self, ctx: Context, full: bytes, index: Index[Any, K, V], found: Any, key: K) -> None:
+        entry = self._entry(full, index, found, key)
+        if index.unique:
+            if ctx.store.get(entry) is not None:
+                raise ValueError(f"unique index entry {entry!r} is taken")
+            ctx.store.set(entry, self._key.encode(key, last=True))
+        else:
+            ctx.store.set(entry, b"")
 
     def by(self, name: str, reader: KVReader, index_key: Any) -> Iterator[K]:
         """Primary keys filed under ``index_key`` in the index ``name``, in key order."""

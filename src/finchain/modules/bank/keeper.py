@@ -16,7 +16,7 @@ from typing import ClassVar
 
 from finchain.codec import MAX_AMOUNT
 from finchain.core.authority import AccountStatus
-from finchain.core.collections import Map
+from finchain.core.collections import IndexedMap
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
 from finchain.modules.bank import events
@@ -93,7 +93,7 @@ class BankView:
 
 
 class BankKeeper(BankView):
-    _balances: ClassVar[Map[tuple[str, str], tuple[int, int]]] = BALANCES
+    _balances: ClassVar[IndexedMap[tuple[str, str], tuple[int, int]]] = BALANCES
     """The collection holdings are written through (with its ``by_asset`` index). A class
     attribute so that the upgrade test can run consensus version 1 (no index) as a subclass."""
 
@@ -145,7 +145,9 @@ class BankKeeper(BankView):
         balance, frozen = self.holding(ctx.store, account, symbol)
         if frozen + amount > balance:
             raise ErrFrozenAmount(f"cannot freeze more than the balance of {account} in {symbol}")
-        self._balances.set(ctx, (account, symbol), (balance, frozen + amount))
+        self._balances.set(
+            ctx, (account, symbol), (balance, frozen + amount), previous=(balance, frozen)
+        )
         ctx.emit(events.amount_frozen(events.AMOUNT_FROZEN, account, symbol, amount, reason))
 
     def unfreeze_amount(
@@ -156,7 +158,9 @@ class BankKeeper(BankView):
             raise ErrFrozenAmount(
                 f"{account} has {frozen} {symbol} frozen; cannot unfreeze {amount}"
             )
-        self._balances.set(ctx, (account, symbol), (balance, frozen - amount))
+        self._balances.set(
+            ctx, (account, symbol), (balance, frozen - amount), previous=(balance, frozen)
+        )
         ctx.emit(events.amount_frozen(events.AMOUNT_UNFROZEN, account, symbol, amount, reason))
 
     def assert_can_close(self, ctx: Context, account: str) -> None:
@@ -183,20 +187,22 @@ class BankKeeper(BankView):
             raise ErrRecipientClosed(f"recipient {recipient} is closed and cannot receive assets")
 
     def _add(self, ctx: Context, account: str, symbol: str, amount: int) -> None:
-        balance, frozen = BALANCES.get(ctx.store, (account, symbol)) or _NONE
+        held = BALANCES.get(ctx.store, (account, symbol))
+        balance, frozen = held or _NONE
         if balance + amount > MAX_AMOUNT:
             raise ErrOverflow(f"balance of {account} in {symbol} would exceed 2^127 - 1")
-        self._balances.set(ctx, (account, symbol), (balance + amount, frozen))
+        self._balances.set(ctx, (account, symbol), (balance + amount, frozen), previous=held)
         ctx.emit(events.coin_received(account, symbol, amount))
 
     def _subtract(self, ctx: Context, account: str, symbol: str, amount: int) -> None:
-        balance, frozen = BALANCES.get(ctx.store, (account, symbol)) or _NONE
+        held = BALANCES.get(ctx.store, (account, symbol))
+        balance, frozen = held or _NONE
         if amount > balance - frozen:
             raise ErrInsufficientFunds(
                 f"account {account} can spend {balance - frozen} {symbol} but {amount} is needed"
             )
         if balance - amount:
-            self._balances.set(ctx, (account, symbol), (balance - amount, frozen))
+            self._balances.set(ctx, (account, symbol), (balance - amount, frozen), previous=held)
         else:
-            self._balances.remove(ctx, (account, symbol))
+            self._balances.remove(ctx, (account, symbol), previous=held)
         ctx.emit(events.coin_spent(account, symbol, amount))

@@ -195,13 +195,11 @@ class BankModule(KeeperModule[BankKeeper]):
 def _index_holders(ctx: Context) -> None:
     """Version 1 -> 2: file every existing holding under its asset in the ``by_asset`` index.
 
-    Removing then setting a holding (same value) writes its index entry: ``IndexedMap.set``
-    files a key only when no value was stored under it. The holdings themselves end as they
-    were, so the balances, supplies and events of later blocks are unchanged.
+    Only the index entries are written: the holdings themselves are not touched, so the
+    balances, supplies and events of later blocks are unchanged.
     """
     for key, holding in list(BALANCES.iterate(ctx.store)):
-        BALANCES.remove(ctx, key)
-        BALANCES.set(ctx, key, holding)
+        BALANCES.index_existing(ctx, key, holding)
 
 
 __all__ = ["NAME", "Asset", "BankModule"]
