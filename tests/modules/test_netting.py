@@ -169,6 +169,24 @@ def test_obligations_to_a_closed_account_are_left_unsettled(chain):
     assert balances(chain, A1, A2) == [FUNDS - 20, FUNDS + 20]
 
 
+def test_a_frozen_member_receiving_more_than_it_owes_still_does_not_pay(chain):
+    """A frozen account may receive, not send: its obligations as payer are removed
+    before netting, even when what it receives would cover them."""
+    cycle = open_cycle(chain, blocks=4)
+    ok(chain.block(chain.signer(2).sign(nb.submit(cycle, "CNY", [(A3, 50)]))))
+    ok(chain.block(chain.signer(3).sign(nb.submit(cycle, "CNY", [(A1, 10), (A2, 5)]))))
+    frozen = RawMsg("testonly/set_status", {"account": A3, "status": "frozen"})
+    ok(chain.block(chain.signer(4).sign(frozen)))
+    run_to_close(chain, cycle)
+    removed = query(chain, "netting/unsettled", cycle=cycle)["obligations"]
+    assert [(o["payer"], o["payee"], o["amount"], o["reason"]) for o in removed] == [
+        (A3, A1, "10", "payer_frozen"),
+        (A3, A2, "5", "payer_frozen"),
+    ]
+    assert balances(chain, A1, A2, A3) == [FUNDS, FUNDS - 50, FUNDS + 50]
+    assert chain.app.netting.positions(chain.app.state, cycle) == {A1: 0, A2: -50, A3: 50}
+
+
 def test_time_cut_off(chain):
     close = chain.time_ns + 3 * BLOCK_NS
     result = send(chain, 5, nb.open_cycle("CNY", [A1, A2], close_time_ns=close))

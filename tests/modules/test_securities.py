@@ -213,7 +213,14 @@ def test_an_issuer_short_of_cash_defaults_and_nothing_moves(tmp_path: Path) -> N
     response = market.on("2027-01-15")
     failed = events_of(response, "payment_defaulted")
     assert failed == [
-        {"isin": ISIN, "payment": "0", "kind": "coupon", "due": "30000", "available": "10000"}
+        {
+            "isin": ISIN,
+            "payment": "0",
+            "kind": "coupon",
+            "due": "30000",
+            "available": "10000",
+            "reason": "issuer_short",
+        }
     ]
     assert events_of(response, "transfer") == []
     assert {a: market.cash(a) for a in before} == before

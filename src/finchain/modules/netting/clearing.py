@@ -25,7 +25,7 @@ import heapq
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from finchain.modules.netting.types import PAYEE_CLOSED, PAYER_SHORT
+from finchain.modules.netting.types import PAYEE_CLOSED, PAYER_FROZEN, PAYER_SHORT
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +73,12 @@ def clear(
     obligations: Iterable[Obligation],
     liquidity: Mapping[str, int],
     closed: Collection[str] = (),
+    frozen: Collection[str] = (),
 ) -> Outcome:
     """Net ``obligations`` (in submission order) among ``members`` (sorted), applying the
     shortfall rule against ``liquidity`` (each member's spendable balance, 0 if it may not
-    pay). Obligations to a member in ``closed`` are removed first (``payee_closed``).
+    pay). Obligations to a member in ``closed`` are removed first (``payee_closed``), then
+    those of a payer in ``frozen`` (``payer_frozen``), whatever its net.
     """
     nets = dict.fromkeys(members, 0)
     stacks: dict[str, list[Obligation]] = {m: [] for m in members}
@@ -85,6 +87,9 @@ def clear(
     for ob in obligations:
         if ob.payee in closed:
             out.removed.append((ob, PAYEE_CLOSED))
+            continue
+        if ob.payer in frozen:
+            out.removed.append((ob, PAYER_FROZEN))
             continue
         nets[ob.payer] -= ob.amount
         nets[ob.payee] += ob.amount

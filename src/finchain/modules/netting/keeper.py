@@ -284,23 +284,23 @@ class NettingKeeper(NettingView):
 
         Liquidity: a member's spendable balance of the asset (frozen amounts excluded),
         0 for a member whose account is frozen or closed (it may not pay). Obligations
-        to a closed account are removed first. If the bank refuses a transfer anyway
-        (no current bank rule does after this: a guard so that a later rule can never
-        halt the chain at a close), nothing moves: the cycle is ``failed`` and every
-        obligation reported unsettled.
+        to a closed account, and those of a frozen payer, are removed first. If the bank
+        refuses a transfer anyway (no current bank rule does after this: a guard so that
+        a later rule can never halt the chain at a close), nothing moves: the cycle is
+        ``failed`` and every obligation reported unsettled.
         """
         obligations = list(self.obligations(ctx.store, cycle))
         liquidity: dict[str, int] = {}
         closed: set[str] = set()
+        frozen: set[str] = set()
         for member in cycle.members:
             account = self._accounts.status(ctx.store, member)
             if account is AccountStatus.ACTIVE:
                 liquidity[member] = self._bank.spendable(ctx.store, member, cycle.asset)
             else:
                 liquidity[member] = 0
-                if account is not AccountStatus.FROZEN:
-                    closed.add(member)
-        outcome = clear(cycle.members, obligations, liquidity, closed)
+                (frozen if account is AccountStatus.FROZEN else closed).add(member)
+        outcome = clear(cycle.members, obligations, liquidity, closed, frozen)
         transfers = pair_transfers(outcome.nets)
         branch, write = ctx.cached()
         try:

@@ -41,6 +41,7 @@ from finchain.modules.netting.types import (
     MAX_OBLIGATIONS_PER_MSG,
     OPEN,
     PAYEE_CLOSED,
+    PAYER_FROZEN,
     PAYER_SHORT,
     SETTLED,
     SETTLEMENT_FAILED,
@@ -86,7 +87,7 @@ class GenesisUnsettled(Record):
     payer: str = wire(ACCOUNT)
     payee: str = wire(ACCOUNT)
     amount: int = wire(Amount())
-    reason: str = wire(OneOf(PAYER_SHORT, PAYEE_CLOSED, SETTLEMENT_FAILED))
+    reason: str = wire(OneOf(PAYER_SHORT, PAYEE_CLOSED, SETTLEMENT_FAILED, PAYER_FROZEN))
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,9 @@ PAYER_SHORT = "payer_short"
 """Removed by the shortfall rule: its payer could not cover its net debit."""
 PAYEE_CLOSED = "payee_closed"
 """Removed before netting: its payee's account was closed at the cycle's close."""
+PAYER_FROZEN = "payer_frozen"
+"""Removed before netting: its payer's account was frozen at the cycle's close (a frozen
+account may receive, not send: it does not pay, not even out of what it receives)."""
 SETTLEMENT_FAILED = "settlement_failed"
 
 CYCLE_ID = Integer(low=1, high=MAX_ID)

@@ -44,3 +44,7 @@ ErrBadGenesis = register(CODESPACE, 20, "invalid receivables genesis")
 ErrOpenInvoices = register(
     CODESPACE, 21, "the account holds or owes unpaid invoices and cannot close"
 )
+ErrHolderClosed = register(
+    CODESPACE, 22, "the invoice's holder account is closed: the claim cannot be confirmed"
+)
+ErrBuyerFrozen = register(CODESPACE, 23, "the buyer's account is frozen: it may not pay")

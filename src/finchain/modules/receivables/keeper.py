@@ -23,7 +23,9 @@ from finchain.modules.receivables.errors import (
     ErrAlreadyConfirmed,
     ErrAlreadyFinanced,
     ErrAlreadyPaid,
+    ErrBuyerFrozen,
     ErrDocumentRegistered,
+    ErrHolderClosed,
     ErrInvalidParty,
     ErrInvoiceNotFound,
     ErrMatured,
@@ -176,6 +178,12 @@ class ReceivablesKeeper(ReceivablesView):
             raise ErrAlreadyConfirmed(
                 f"invoice {invoice_id} was confirmed at height {invoice.confirmed_height}"
             )
+        holder = self._accounts.status(ctx.store, invoice.holder)
+        if holder is None or holder is AccountStatus.CLOSED:
+            raise ErrHolderClosed(
+                f"invoice {invoice_id}'s holder {invoice.holder} has closed its account: a "
+                "confirmed claim could never be paid to it, so it cannot be confirmed"
+            )
         self._save(ctx, invoice, replace(invoice, status=CONFIRMED, confirmed_height=ctx.height))
         ctx.emit(events.confirmed(invoice_id, signer))
 
@@ -319,7 +327,16 @@ class ReceivablesKeeper(ReceivablesView):
     # -- helpers -------------------------------------------------------------------------------
 
     def _settle(self, ctx: Context, invoice: Invoice, how: str) -> None:
-        """Face amount from the buyer to the holder of the moment; the invoice is paid."""
+        """Face amount from the buyer to the holder of the moment; the invoice is paid.
+
+        A buyer frozen by a regulator or court may receive but not send (JR/T 0184
+        13.5.4): it is not debited, at maturity the invoice goes overdue with this
+        reason, and it is paid once the freeze is lifted."""
+        if self._accounts.status(ctx.store, invoice.buyer) is AccountStatus.FROZEN:
+            raise ErrBuyerFrozen(
+                f"buyer {invoice.buyer} of invoice {invoice.id} is frozen and may not pay: "
+                "collect again once the freeze is lifted"
+            )
         self._bank.transfer(ctx, invoice.buyer, invoice.holder, invoice.asset, invoice.amount)
         paid = replace(
             invoice.without_offer(), status=PAID, paid_to=invoice.holder, paid_height=ctx.height

@@ -28,6 +28,8 @@ class BankKeeper(Protocol):
         self, ctx: Context, sender: str, recipient: str, symbol: str, amount: int
     ) -> None: ...
 
+    def balance(self, reader: KVReader, account: str, symbol: str) -> int: ...
+
     def spendable(self, reader: KVReader, account: str, symbol: str) -> int: ...
 
     def supply(self, reader: KVReader, symbol: str) -> int: ...
@@ -36,6 +38,7 @@ class BankKeeper(Protocol):
 
 
 class AccountStatusView(Protocol):
-    """Whether an account exists and may receive (a closed account may not)."""
+    """Whether an account exists, may receive (a closed one may not) and may pay (a frozen
+    one may not)."""
 
     def status(self, reader: KVReader, account: str) -> AccountStatus | None: ...

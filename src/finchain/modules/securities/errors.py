@@ -21,3 +21,7 @@ ErrUnknownAccount = register("securities", 17, "the account does not exist or is
 ErrBadTerms = register("securities", 18, "terms inconsistent with the kind of security")
 ErrUnknownPayment = register("securities", 19, "no payment of that index")
 ErrBadGenesis = register("securities", 20, "invalid securities genesis")
+ErrCallBeforeStart = register(
+    "securities", 21, "call date not after the issue date or the last payment date"
+)
+ErrDateOutOfRange = register("securities", 22, "date before 1970-01-01 or after 2200-12-31")

@@ -13,6 +13,15 @@ PAYMENT_DEFAULTED = "payment_defaulted"
 PAYMENT_UNDELIVERED = "payment_undelivered"
 SECURITY_RETIRED = "security_retired"
 
+# why a payment defaulted (attribute ``reason`` of payment_defaulted)
+SHORT_OF_CASH = "issuer_short"
+ISSUER_FROZEN = "issuer_frozen"
+TOO_LARGE = "amount_too_large"
+REFUSED = "transfer_refused"
+# why a share stayed with the issuer (attribute ``reason`` of payment_undelivered)
+HOLDER_CLOSED = "holder_closed"
+HOLDER_OVERFLOW = "balance_overflow"
+
 
 def registered(isin: str, kind: str, issuer: str, payments: int) -> Event:
     return Event(
@@ -58,7 +67,7 @@ def paid(isin: str, index: int, kind: str, total: int, paid_: int, remainder: in
     )
 
 
-def defaulted(isin: str, index: int, kind: str, due: int, available: int) -> Event:
+def defaulted(isin: str, index: int, kind: str, due: int, available: int, reason: str) -> Event:
     return Event(
         PAYMENT_DEFAULTED,
         (
@@ -67,14 +76,21 @@ def defaulted(isin: str, index: int, kind: str, due: int, available: int) -> Eve
             ("kind", kind),
             ("due", str(due)),
             ("available", str(available)),
+            ("reason", reason),
         ),
     )
 
 
-def undelivered(isin: str, index: int, holder: str, amount: int) -> Event:
+def undelivered(isin: str, index: int, holder: str, amount: int, reason: str) -> Event:
     return Event(
         PAYMENT_UNDELIVERED,
-        (("isin", isin), ("payment", str(index)), ("holder", holder), ("amount", str(amount))),
+        (
+            ("isin", isin),
+            ("payment", str(index)),
+            ("holder", holder),
+            ("amount", str(amount)),
+            ("reason", reason),
+        ),
     )
 
 

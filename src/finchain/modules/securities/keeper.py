@@ -14,8 +14,8 @@ fraction ``days / basis``, coupon rate ``r`` bps, face ``F`` and price ``P`` per
 - ``total - Σ holder payments`` (0 ≤ it < number of holders) goes to the security's
   remainder account.
 
-The issuer pays all of it or nothing: if its spendable cash is short, the payment is
-recorded as defaulted and nothing moves.
+The issuer pays all of it or nothing: if its spendable cash is short of the deliverable
+shares (or its account is frozen), the payment is recorded as defaulted and nothing moves.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from finchain.modules.securities.deps import AccountStatusView, BankKeeper
 from finchain.modules.securities.errors import (
     ErrBadTerms,
     ErrCallAfterMaturity,
+    ErrCallBeforeStart,
     ErrCallTooLate,
     ErrNotActive,
     ErrNotIssuer,
@@ -242,8 +243,17 @@ class SecuritiesKeeper(SecuritiesView):
                 f"a call on {call_date} has its record date {security.record_days} day(s) "
                 "before it, which has passed: announce a later call date"
             )
+        payments = list(self.payments(ctx.store, isin))
         start = _date(security.issue_date)
-        for payment in list(self.payments(ctx.store, isin)):
+        for payment in payments:
+            if payment.status != SCHEDULED:  # paid, recorded or defaulted: its period is over
+                start = max(start, _date(payment.pay_date))
+        if when <= start:
+            raise ErrCallBeforeStart(
+                f"call date {call_date} is not after {start.isoformat()} (the issue date or "
+                "the last payment date): a call accrues from that date, so it must come later"
+            )
+        for payment in payments:
             pay = _date(payment.pay_date)
             if pay >= when and payment.status == SCHEDULED:
                 self._unschedule(ctx, isin, payment)
@@ -302,7 +312,12 @@ class SecuritiesKeeper(SecuritiesView):
         ctx.emit(events.recorded(isin, index, holders, outstanding))
 
     def _pay(self, ctx: Context, isin: str, index: int) -> None:
-        """Pay the holders of record from the issuer, all or nothing; retire at the end."""
+        """Pay the holders of record from the issuer, all or nothing; retire at the end.
+
+        Shares that cannot be delivered (holder closed or unknown, or its cash balance
+        would pass 2^127 - 1) stay with the issuer and are not part of what it must have.
+        A frozen issuer may not pay: a payment that would move its cash is a default.
+        """
         security = self.require(ctx.store, isin)
         payment = self.payment(ctx.store, isin, index)
         shares = [
@@ -310,42 +325,71 @@ class SecuritiesKeeper(SecuritiesView):
             for a, q in self.holders_of_record(ctx.store, isin, index)
         ]
         total = owed(security, payment, payment.outstanding)
-        paid = sum(amount for _, amount in shares)
-        remainder = total - paid
+        remainder = total - sum(amount for _, amount in shares)
         issuer, cash = security.issuer, security.cash_asset
-        needed = total - sum(amount for a, amount in shares if a == issuer)
-        if security.remainder_account == issuer:
-            needed -= remainder
+        plan = self._plan(ctx.store, security, [*shares, (security.remainder_account, remainder)])
+        needed = sum(amount for _, amount, why in plan if not why)
         available = self._bank.spendable(ctx.store, issuer, cash)
-        branch, write = ctx.cached()
-        failed = needed > available or total > MAX_AMOUNT  # the ledger holds no larger amount
-        if not failed:
+        reason = ""
+        if total > MAX_AMOUNT:  # the ledger holds no larger amount
+            reason = events.TOO_LARGE
+        elif needed > 0 and self._accounts.status(ctx.store, issuer) is AccountStatus.FROZEN:
+            reason = events.ISSUER_FROZEN
+        elif needed > available:
+            reason = events.SHORT_OF_CASH
+        else:
+            branch, write = ctx.cached()
             try:
-                self._pay_all(branch, security, payment, shares, total, remainder)
-            except FinchainError:  # e.g. an amount past 2^127 - 1: a default, never a halt
-                failed = True
-        if failed:
-            shown = min(total, MAX_AMOUNT)
-            PAYMENTS.set(ctx, (isin, index), replace(payment, status=DEFAULT, total=shown))
-            SECURITIES.set(ctx, isin, replace(security, status=DEFAULTED))
-            ctx.emit(events.defaulted(isin, index, payment.kind, needed, available))
-            return
-        write()
+                self._pay_all(branch, security, payment, plan, total, remainder)
+            except FinchainError:  # a bank rule refused a transfer: a default, never a halt
+                reason = events.REFUSED
+            else:
+                write()
+                return
+        shown = min(total, MAX_AMOUNT)
+        PAYMENTS.set(ctx, (isin, index), replace(payment, status=DEFAULT, total=shown))
+        SECURITIES.set(ctx, isin, replace(security, status=DEFAULTED))
+        ctx.emit(events.defaulted(isin, index, payment.kind, needed, available, reason))
+
+    def _plan(
+        self, reader: KVReader, security: Security, shares: list[tuple[str, int]]
+    ) -> list[tuple[str, int, str]]:
+        """``(account, amount, why)`` for each share to move: ``why`` empty for a transfer
+        from the issuer, else why it stays with the issuer. Shares of 0 and the issuer's
+        own are left out (nothing to move)."""
+        plan: list[tuple[str, int, str]] = []
+        incoming: dict[str, int] = {}
+        for account, amount in shares:
+            if amount <= 0 or account == security.issuer:
+                continue
+            status = self._accounts.status(reader, account)
+            if status is None or status is AccountStatus.CLOSED:
+                plan.append((account, amount, events.HOLDER_CLOSED))
+                continue
+            after = incoming.get(account, 0) + amount
+            if self._bank.balance(reader, account, security.cash_asset) + after > MAX_AMOUNT:
+                plan.append((account, amount, events.HOLDER_OVERFLOW))
+                continue
+            incoming[account] = after
+            plan.append((account, amount, ""))
+        return plan
 
     def _pay_all(
         self,
         ctx: Context,
         security: Security,
         payment: Payment,
-        shares: list[tuple[str, int]],
+        plan: list[tuple[str, int, str]],
         total: int,
         remainder: int,
     ) -> None:
         """The transfers of one payment (in a branch), then the retirement of a final one."""
         isin, index = security.isin, payment.index
-        for account, amount in shares:
-            self._deliver(ctx, security, index, account, amount)
-        self._deliver(ctx, security, index, security.remainder_account, remainder)
+        for account, amount, why in plan:
+            if why:
+                ctx.emit(events.undelivered(isin, index, account, amount, why))
+            else:
+                self._bank.transfer(ctx, security.issuer, account, security.cash_asset, amount)
         final = payment.kind in (REDEMPTION, CALL)
         if final:
             self._retire(ctx, security)
@@ -358,27 +402,18 @@ class SecuritiesKeeper(SecuritiesView):
         )
         ctx.emit(events.paid(isin, index, payment.kind, total, paid, remainder))
 
-    def _deliver(
-        self, ctx: Context, security: Security, index: int, account: str, amount: int
-    ) -> None:
-        """Move ``amount`` of cash from the issuer to ``account``; a closed account's share
-        stays with the issuer (event ``payment_undelivered``)."""
-        if amount <= 0 or account == security.issuer:
-            return
-        status = self._accounts.status(ctx.store, account)
-        if status is None or status is AccountStatus.CLOSED:
-            ctx.emit(events.undelivered(security.isin, index, account, amount))
-            return
-        self._bank.transfer(ctx, security.issuer, account, security.cash_asset, amount)
-
     def _retire(self, ctx: Context, security: Security) -> None:
         """Burn the bonds: every holder's spendable units go back to the issuer, which burns
-        them. Units frozen by another module (an escrow, a pending settlement) stay where
-        they are; the event says how many."""
+        them. Units frozen by another module (an escrow, a pending settlement) and every
+        unit of an account frozen by a regulator or court (it may not send) stay where
+        they are; the event says how many remain."""
         isin, issuer = security.isin, security.issuer
         for account, balance, frozen in list(self._bank.holders(ctx.store, isin)):
-            if account != issuer and balance > frozen:
-                self._bank.transfer(ctx, account, issuer, isin, balance - frozen)
+            if account == issuer or balance <= frozen:
+                continue
+            if self._accounts.status(ctx.store, account) is AccountStatus.FROZEN:
+                continue
+            self._bank.transfer(ctx, account, issuer, isin, balance - frozen)
         burnable = self._bank.spendable(ctx.store, issuer, isin)
         if burnable:
             asset = self._bank.get_asset(ctx.store, isin)

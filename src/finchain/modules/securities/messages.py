@@ -19,6 +19,7 @@ from finchain.modules.securities.errors import (
     ErrBadIsin,
     ErrBadRecordDate,
     ErrBadTerms,
+    ErrDateOutOfRange,
     ErrMaturityBeforeIssue,
     ErrRateOutOfRange,
     ErrScheduleNotIncreasing,
@@ -29,9 +30,12 @@ from finchain.modules.securities.types import (
     DAY_COUNTS,
     EQUITY,
     KINDS,
+    MAX_DATE,
     MAX_PAYMENTS,
     MAX_RATE_BPS,
     MAX_RECORD_DAYS,
+    MIN_DATE,
+    calendar_date,
     is_valid_isin,
     parse_date,
 )
@@ -65,6 +69,11 @@ def _day_count(value: str, name: str) -> str:
 
 def _date(value: str, name: str) -> str:
     if parse_date(value) is None:
+        if calendar_date(value) is not None:
+            raise ErrDateOutOfRange(
+                f"field {name!r}: {value} is outside {MIN_DATE.isoformat()} .. "
+                f"{MAX_DATE.isoformat()}, the dates this chain can schedule"
+            )
         raise ErrBadDate(f"field {name!r}: {value[:16]!r} is not a calendar date YYYY-MM-DD")
     return value
 

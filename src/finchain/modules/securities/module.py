@@ -17,12 +17,15 @@ from finchain.modules.securities.keeper import SecuritiesKeeper, owed
 from finchain.modules.securities.keys import STORE
 from finchain.modules.securities.types import (
     ISIN,
+    MAX_DATE,
     MAX_PAYMENTS,
+    MIN_DATE,
     PAID,
     RECORDED,
     SCHEDULED,
     Payment,
     Security,
+    parse_date,
 )
 
 NAME = "securities"
@@ -67,6 +70,18 @@ class SecuritiesGenesis(Record):
                 raise ErrBadGenesis(
                     f"securities genesis: {state.security.isin} must list payments "
                     f"0..{state.security.payments - 1} in order"
+                )
+            security = state.security
+            dates = [security.issue_date]
+            if security.maturity_date:  # an equity has none
+                dates.append(security.maturity_date)
+            for p in state.payments:
+                dates += [p.period_start, p.period_end, p.pay_date]
+            bad = next((d for d in dates if parse_date(d) is None), None)
+            if bad is not None:
+                raise ErrBadGenesis(
+                    f"securities genesis: {security.isin} has date {bad}, not a date from "
+                    f"{MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}"
                 )
 
 

@@ -62,17 +62,28 @@ def is_valid_isin(text: str) -> bool:
 DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NS_PER_DAY = 86_400 * 10**9
 _EPOCH = date(1970, 1, 1)
+MIN_DATE = _EPOCH
+"""The earliest date accepted: block times count ns from the epoch."""
+MAX_DATE = date(2200, 12, 31)
+"""The latest date accepted. A block time is an int64 of ns, which ends on 2262-04-11;
+a cap well before it keeps every record and payment time (and any time a later rule
+derives from a date) inside that range."""
 
 
-def parse_date(text: str) -> date | None:
+def calendar_date(text: str) -> date | None:
     """``YYYY-MM-DD`` as a calendar date, or None if it is not a real date (2026-02-30)."""
     if not DATE_SHAPE.fullmatch(text):
         return None
     try:
-        found = date.fromisoformat(text)
+        return date.fromisoformat(text)
     except ValueError:
         return None
-    return found if found >= _EPOCH else None
+
+
+def parse_date(text: str) -> date | None:
+    """A calendar date from ``MIN_DATE`` to ``MAX_DATE``, else None."""
+    found = calendar_date(text)
+    return found if found is not None and MIN_DATE <= found <= MAX_DATE else None
 
 
 def start_ns(day: date) -> int:
@@ -117,9 +128,13 @@ def coupon_amount(quantity: int, face: int, rate_bps: int, fraction: tuple[int, 
     """``quantity × face × rate_bps × days / (10,000 × basis)``, rounded down (toward zero).
 
     One exact integer division: no intermediate rounding, so the amount is the
-    mathematically exact value truncated to the cash asset's base unit.
+    mathematically exact value truncated to the cash asset's base unit. A negative
+    quantity or day count (a period ending before it starts) is a programming error:
+    it raises instead of becoming a negative payment.
     """
     days, basis = fraction
+    if days < 0 or basis <= 0 or min(quantity, face, rate_bps) < 0:
+        raise ValueError(f"no coupon for a negative period or quantity: {fraction}, {quantity}")
     return quantity * face * rate_bps * days // (10_000 * basis)
 
 
@@ -214,9 +229,12 @@ __all__ = [
     "ACT_365F",
     "DAY_COUNTS",
     "ISIN",
+    "MAX_DATE",
+    "MIN_DATE",
     "THIRTY_360",
     "Payment",
     "Security",
+    "calendar_date",
     "coupon_amount",
     "date_of",
     "day_count_fraction",
