@@ -17,6 +17,16 @@ from finchain.codec import Tx, TxSignature
 from finchain.core.authority import AccountStatus
 from finchain.core.collections import Map
 from finchain.core.context import Context
+from finchain.core.errors import (
+    ErrAccountClosed,
+    ErrAccountFrozen,
+    ErrBadSignature,
+    ErrDuplicateSignature,
+    ErrInsufficientWeight,
+    ErrResetLock,
+    ErrUnknownAccount,
+    ErrUnknownKey,
+)
 from finchain.core.kv import KVReader
 from finchain.core.signatures import SignatureJob
 from finchain.crypto.hashes import sha256
@@ -67,6 +77,19 @@ from finchain.modules.settlement.types import (
 
 _MARK = b""
 SETTLE_TYPE = MsgSettle.TYPE
+# What the accounts module raises when signatures do not authorise an account: an
+# endorsement refused for these is settlement:9. Anything else (running out of the
+# transaction's budget above all) is not about the endorsement and passes through.
+_POLICY_REFUSALS = (
+    ErrUnknownAccount,
+    ErrInsufficientWeight,
+    ErrBadSignature,
+    ErrDuplicateSignature,
+    ErrUnknownKey,
+    ErrAccountFrozen,
+    ErrAccountClosed,
+    ErrResetLock,
+)
 
 
 class SettlementView:
@@ -196,6 +219,10 @@ class SettlementKeeper(SettlementView):
                     asset_operation=True,
                 )
             except FinchainError as exc:
+                if exc.codespace != "accounts" and not any(
+                    error.matches(exc) for error in _POLICY_REFUSALS
+                ):
+                    raise
                 raise ErrBadEndorsement(
                     f"endorsement by {endorsement.account}: {exc.message} "
                     f"[{exc.codespace}:{exc.code}]",
