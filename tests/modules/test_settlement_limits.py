@@ -1,20 +1,50 @@
-"""Settlement under attack: running out of budget is not a bad endorsement."""
+"""Settlement under attack: a payer in a key-reset lock window is held; running out of
+budget is not a bad endorsement."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from finchain.app import ChainParams
+from finchain.client import builders as b
 from finchain.client import settlement_builders as sb
 from finchain.client.builders import Signer
 from finchain.core import gas
 from finchain.core.errors import ErrOutOfBudget
+from finchain.crypto import generate_private_key
 from finchain.modules.accounts.types import account_id
 from finchain.modules.settlement.errors import ErrBadEndorsement
 from tests.harness import CHAIN_ID, Chain
-from tests.modules.test_settlement import refused
+from tests.modules.test_settlement import query, refused
 
-A1, A2 = (account_id(n) for n in (1, 2))
+A1, A2, A3 = (account_id(n) for n in (1, 2, 3))
+
+
+# -- a key-reset lock window holds the payer's legs ---------------------------------------------
+
+
+def test_a_payer_in_a_key_reset_lock_window_is_held_pending(tmp_path):
+    chain = Chain(
+        tmp_path / "db", n_accounts=3, recovery={3: 1}, params=ChainParams(reset_lock_blocks=20)
+    )
+    deal = sb.instruction(
+        "X-1", "fop", [sb.leg(A3, A2, "CNY", 900_000)], settle_height=5, deadline_height=500
+    )
+    sides = chain.block(
+        chain.signer(3).sign(sb.instruct(deal, A2)), chain.signer(2).sign(sb.instruct(deal, A3))
+    )  # height 1: matched, due at 5
+    assert all(r.ok for r in sides), sides
+    policy = b.policy([b.key_of("n1", generate_private_key("ed25519"))])
+    (reset,) = chain.block(chain.signer(1).sign(b.initiate_reset(A3, policy)))  # 2: due 22
+    assert reset.ok, reset.log
+    chain.block()  # 3
+    chain.block()  # 4
+    response = chain.finalize()  # 5: due, but the payer is in its lock window
+    pending = [e for e in response.events if e.type == "settlement_pending"]
+    assert pending and "key-reset" in dict(pending[0].attributes)["reason"]
+    assert chain.balance(3) == 1_000_000 and chain.balance(2) == 1_000_000
+    found = query(chain, "settlement/instruction", id=1)
+    assert found["status"] == "pending" and "key-reset" in found["reason"]
 
 
 # -- out of budget while checking an endorsement ------------------------------------------------

@@ -450,10 +450,18 @@ class SettlementKeeper(SettlementView):
         )
 
     def _inactive_payer(self, ctx: Context, instruction: Instruction) -> str:
+        """Why a payer cannot pay now: not active (frozen or closed since it authorised), or
+        inside a key-reset lock window, where asset operations stay blocked
+        (docs/multifactor.md), so its legs wait as a frozen payer's do."""
         for payer in instruction.payers:
-            status = self._accounts.status(ctx.store, payer)
-            if status is not AccountStatus.ACTIVE:
-                return f"payer {payer} is {status or 'unknown'}"
+            account = self._accounts.get_account(ctx.store, payer)
+            if account is None or account.status is not AccountStatus.ACTIVE:
+                return f"payer {payer} is {'unknown' if account is None else account.status}"
+            if account.reset_due:
+                return (
+                    f"payer {payer} is in a key-reset lock window (until height "
+                    f"{account.reset_due}): its asset operations are blocked"
+                )
         return ""
 
     # -- helpers -----------------------------------------------------------------------------------
