@@ -84,6 +84,8 @@ def snapshot(chain: Chain) -> tuple[Any, ...]:
 
 
 def settle_with(chain: Chain, deal: Instruction, sender: int = 1, *endorsers: int) -> TxResult:
+    """``deal`` naming bank ``sender`` as its submitter, sent by it with the endorsers'."""
+    deal = replace(deal, submitter=account_id(sender))
     endorsements = [sb.endorse(CHAIN_ID, deal, chain.signer(n)) for n in endorsers]
     (result,) = chain.block(chain.signer(sender).sign(sb.settle(deal, endorsements)))
     return result

@@ -1,9 +1,12 @@
-"""Settlement under attack: a payer in a key-reset lock window is held; running out of
-budget is not a bad endorsement."""
+"""Settlement under attack: an endorsement names its submitter; a payer in a key-reset lock
+window is held; running out of budget is not a bad endorsement."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+
+import pytest
 
 from finchain.app import ChainParams
 from finchain.client import builders as b
@@ -13,11 +16,49 @@ from finchain.core import gas
 from finchain.core.errors import ErrOutOfBudget
 from finchain.crypto import generate_private_key
 from finchain.modules.accounts.types import account_id
-from finchain.modules.settlement.errors import ErrBadEndorsement
+from finchain.modules.settlement.errors import ErrBadEndorsement, ErrWrongSubmitter
 from tests.harness import CHAIN_ID, Chain
-from tests.modules.test_settlement import query, refused
+from tests.modules.test_settlement import dvp, query, refused
 
 A1, A2, A3 = (account_id(n) for n in (1, 2, 3))
+
+
+@pytest.fixture
+def chain(tmp_path) -> Chain:
+    """Four banks with 1,000,000 CNY each; bank 1 holds 1,000 BOND."""
+    chain = Chain(tmp_path / "db", n_accounts=4)
+    results = chain.block(
+        chain.signer(1).sign(b.create_asset("BOND", "A bond", 0), b.mint("BOND", A1, 1_000))
+    )
+    assert all(r.ok for r in results), results
+    return chain
+
+
+# -- an endorsement authorises one submitter ----------------------------------------------------
+
+
+def test_a_front_runner_cannot_submit_someone_elses_endorsed_instruction(chain):
+    deal = sb.instruction(
+        "T-1", "fop", [sb.leg(A2, A1, "CNY", 500)], submitter=A1, settle_height=50,
+        deadline_height=100,
+    )  # fmt: skip
+    endorsement = sb.endorse(CHAIN_ID, deal, chain.signer(2))
+    front = chain.signer(3).sign(sb.settle(deal, [endorsement]))
+    intended = chain.signer(1).sign(sb.settle(deal, [endorsement]))
+    r_front, r_intended = chain.block(front, intended)
+    refused(r_front, ErrWrongSubmitter)
+    assert A1 in r_front.log and A3 in r_front.log
+    assert r_intended.ok, r_intended.log
+    assert query(chain, "settlement/instruction", id=1)["signers"] == sorted([A1, A2])
+    # Naming itself instead breaks bank 2's signature.
+    stolen = chain.signer(3).sign(sb.settle(replace(deal, submitter=A3), [endorsement]))
+    refused(chain.block(stolen)[0], ErrBadEndorsement)
+
+
+def test_the_builder_names_the_first_legs_sender_by_default():
+    assert dvp().submitter == A1
+    assert dvp(submitter=A3).submitter == A3
+    assert dvp(submitter=A3).sign_bytes(CHAIN_ID) != dvp().sign_bytes(CHAIN_ID)
 
 
 # -- a key-reset lock window holds the payer's legs ---------------------------------------------
@@ -51,7 +92,9 @@ def test_a_payer_in_a_key_reset_lock_window_is_held_pending(tmp_path):
 
 
 def test_running_out_of_budget_in_an_endorsement_check_is_not_a_bad_endorsement(tmp_path):
-    deal = sb.instruction("G-1", "fop", [sb.leg(A2, A1, "CNY", 500)], deadline_height=100)
+    deal = sb.instruction(
+        "G-1", "fop", [sb.leg(A2, A1, "CNY", 500)], submitter=A1, deadline_height=100
+    )
 
     def send(chain: Chain, key_id: str) -> Any:
         endorser = Signer(CHAIN_ID, A2, [(key_id, chain.keys[1])])

@@ -37,3 +37,6 @@ ErrNotBilateral = register(
 )
 ErrCancelRequested = register(CODESPACE, 18, "the signer has already asked to cancel")
 ErrBadGenesis = register(CODESPACE, 19, "invalid settlement genesis")
+ErrWrongSubmitter = register(
+    CODESPACE, 20, "the transaction's account is not the submitter the instruction names"
+)

@@ -45,6 +45,7 @@ from finchain.modules.settlement.errors import (
     ErrUnexpectedEndorsement,
     ErrUnknownAsset,
     ErrUnknownInstruction,
+    ErrWrongSubmitter,
 )
 from finchain.modules.settlement.keys import (
     DUE_HEIGHT,
@@ -150,6 +151,12 @@ class SettlementKeeper(SettlementView):
         endorsements: Sequence[Endorsement],
     ) -> Settlement:
         """Check the endorsements, record the instruction, and settle it now if it is due."""
+        if instruction.submitter != submitter:
+            raise ErrWrongSubmitter(
+                f"the instruction names {instruction.submitter} as its submitter, and this "
+                f"transaction is from {submitter}: only the named submitter may send it (draft "
+                "it with your account as submitter and collect the endorsements again)"
+            )
         self._check_submission(ctx, instruction)
         self._check_endorsements(ctx, submitter, instruction, endorsements)
         signers = tuple(sorted({submitter, *(e.account for e in endorsements)}))

@@ -90,7 +90,9 @@ class Leg(Record):
 class Instruction(Record):
     """What the parties agree to settle, all legs or none (or whole lots, see ``min_lots``).
 
-    The settlement date is a height (``settle_height``) or a block time
+    ``submitter`` is the account that sends it in ``settlement/settle`` (in matching,
+    both sides send the same record and it is matched like every other field). The
+    settlement date is a height (``settle_height``) or a block time
     (``settle_time_ns``), or neither (as soon as authorised); the deadline is one
     of ``deadline_height`` / ``deadline_time_ns``. ``lots`` divides every leg;
     ``min_lots`` > 0 allows partial settlement of at least that many lots at a time.
@@ -100,6 +102,9 @@ class Instruction(Record):
     reference: str = wire(REFERENCE)
     kind: str = wire(OneOf(*KINDS))
     legs: tuple[Leg, ...] = wire(ListOf(Nested(Leg), min_items=1, max_items=64))
+    # The one account whose transaction may carry the endorsements (``settlement/settle``):
+    # signed with the rest, so an endorsement authorises that submitter and no other.
+    submitter: str = wire(ACCOUNT)
     settle_height: int = wire(HEIGHT, default=0)
     settle_time_ns: int = wire(TIME_NS, default=0)
     deadline_height: int = wire(HEIGHT, default=0)
