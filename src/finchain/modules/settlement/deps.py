@@ -26,8 +26,8 @@ class Ledger(Protocol):
 
 
 class AccountStatusView(Protocol):
-    """A payer must still be active, and outside a key-reset lock window, when its legs
-    settle."""
+    """Every party must exist and not be closed when it is named; a payer must still be
+    active, and outside a key-reset lock window, when its legs settle."""
 
     def get_account(self, reader: KVReader, account: str) -> Account | None: ...
 

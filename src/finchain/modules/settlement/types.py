@@ -42,6 +42,16 @@ MAX_LOTS = 1_000_000
 MAX_ENDORSEMENTS = MAX_LEGS
 ENDORSE_DOMAIN = b"finchain/settlement/v1\x00"
 
+#: The settlement window: a deadline at most this many blocks (about a year of 1 s
+#: blocks) or nanoseconds (365 days) after the block that receives the instruction.
+MAX_WINDOW_BLOCKS = 31_536_000
+MAX_WINDOW_NS = 365 * 24 * 3600 * 10**9
+#: Open instructions an account may have authorised at once (submitted, endorsed or matched).
+MAX_OPEN_PER_ACCOUNT = 1_000
+#: A pending instruction is retried 1, 2, 4, ... blocks after each attempt that settled
+#: nothing, at most this many blocks apart (docs/finance/settlement.md, "Recycling").
+MAX_RETRY_INTERVAL = 64
+
 DVP, PVP, DVD, FOP = "dvp", "pvp", "dvd", "fop"
 KINDS = (DVP, PVP, DVD, FOP)
 
@@ -259,7 +269,9 @@ class Settlement(Record):
     ``signers`` are the accounts that authorised it (the submitter and the
     endorsers, or both matched sides), sorted; a matched or authorised one is
     cancelled only when all of them ask (``cancel_requests``). ``reason`` is the
-    last reason it could not settle.
+    last reason it could not settle. A pending or partially settled one is next
+    retried at ``retry_height``; ``retry_interval`` is the gap that led there (it
+    doubles after each attempt that settles nothing, up to ``MAX_RETRY_INTERVAL``).
     """
 
     WHAT = "settlement"
@@ -272,6 +284,8 @@ class Settlement(Record):
     settled_lots: int = wire(MIN_LOTS, default=0)
     reason: str = wire(Text(max_len=512, allow_empty=True), default="")
     cancel_requests: tuple[str, ...] = wire(ListOf(ACCOUNT, max_items=MAX_LEGS * 2 + 1), default=())
+    retry_height: int = wire(HEIGHT, default=0)
+    retry_interval: int = wire(Integer(low=0, high=MAX_RETRY_INTERVAL), default=0)
 
     def summary(self) -> dict[str, Any]:
         """The JSON form, with the remaining lots spelled out for a reader."""
