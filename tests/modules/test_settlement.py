@@ -84,6 +84,8 @@ def snapshot(chain: Chain) -> tuple[Any, ...]:
 
 
 def settle_with(chain: Chain, deal: Instruction, sender: int = 1, *endorsers: int) -> TxResult:
+    """``deal`` naming bank ``sender`` as its submitter, sent by it with the endorsers'."""
+    deal = replace(deal, submitter=account_id(sender))
     endorsements = [sb.endorse(CHAIN_ID, deal, chain.signer(n)) for n in endorsers]
     (result,) = chain.block(chain.signer(sender).sign(sb.settle(deal, endorsements)))
     return result
@@ -328,19 +330,26 @@ def test_the_builder_checks_like_the_chain():
 
 def test_short_of_cash_stays_pending_with_the_reason_then_settles_when_funded(chain):
     deal = dvp("P-1", cash=1_500_000, deadline_height=20)
-    result = settle_with(chain, deal, 1, 2)
+    result = settle_with(chain, deal, 1, 2)  # height 2
     assert result.ok, result.log
     types = [e.type for e in result.events]
     assert "transfer" not in types and "settlement_pending" in types
     found = query(chain, "settlement/instruction", id=1)
     assert found["status"] == "pending" and A2 in found["reason"]
     assert chain.balance(1, "BOND") == BOND_UNITS  # nothing moved
-    # Retried each block: still short, no new event while the reason is the same.
-    response = chain.finalize()
+    assert (found["retry_height"], found["retry_interval"]) == (3, 1)
+    # Retried 1 block later: still short, no new event while the reason is the same; the
+    # next retry is 2 blocks later.
+    response = chain.finalize()  # 3
     assert not [e for e in response.events if e.type.startswith("settlement_")]
-    assert chain.block(chain.signer(3).sign(b.transfer((A2, "CNY", 600_000))))[0].ok
+    assert query(chain, "settlement/instruction", id=1)["retry_height"] == 5
+    assert chain.block(chain.signer(3).sign(b.transfer((A2, "CNY", 600_000))))[0].ok  # 4
+    assert query(chain, "settlement/instruction", id=1)["status"] == "pending"
+    response = chain.finalize()  # 5: the retry is due
+    assert "settlement_settled" in [e.type for e in response.events]
     found = query(chain, "settlement/instruction", id=1)
     assert (found["status"], found["reason"]) == ("settled", "")
+    assert "retry_height" not in found
     assert chain.balance(2, "BOND") == 100 and chain.balance(1) == 2_500_000
     assert chain.app.check_invariants() == []
 
@@ -375,8 +384,9 @@ def test_frozen_payer_leaves_it_pending_and_frozen_endorser_is_refused(chain):
     pending = [e for e in response.events if e.type == "settlement_pending"]
     assert pending and "frozen" in dict(pending[0].attributes)["reason"]
     assert chain.balance(1, "BOND") == BOND_UNITS
-    refused(settle_with(chain, dvp("F-2"), 1, 2), ErrBadEndorsement)
-    assert chain.block(chain.signer(1).sign(MsgSetStatus(A2, "active").to_raw()))[0].ok
+    refused(settle_with(chain, dvp("F-2"), 1, 2), ErrBadEndorsement)  # 5: retried, frozen
+    assert chain.block(chain.signer(1).sign(MsgSetStatus(A2, "active").to_raw()))[0].ok  # 6
+    chain.block()  # 7: retried 2 blocks after the last attempt
     assert query(chain, "settlement/instruction", id=1)["status"] == "settled"
 
 
@@ -399,10 +409,11 @@ def test_partial_settlement_moves_whole_lots_and_keeps_the_rest_pending(chain):
         6,
     )
     # Enough for 1 more lot only: below the minimum of 2, nothing moves.
-    assert chain.block(chain.signer(4).sign(b.transfer((A2, "CNY", 60_000))))[0].ok
+    assert chain.block(chain.signer(4).sign(b.transfer((A2, "CNY", 60_000))))[0].ok  # 4
     assert query(chain, "settlement/instruction", id=1)["settled_lots"] == 4
     assert chain.balance(2, "BOND") == 40
-    assert chain.block(chain.signer(4).sign(b.transfer((A2, "CNY", 490_000))))[0].ok
+    assert chain.block(chain.signer(4).sign(b.transfer((A2, "CNY", 490_000))))[0].ok  # 5
+    chain.block()  # 6: retried 2 blocks after the attempt that moved nothing
     found = query(chain, "settlement/instruction", id=1)
     assert (found["status"], found["settled_lots"]) == ("settled", 10)
     assert chain.balance(2, "BOND") == 100 and chain.balance(1) == 2_000_000

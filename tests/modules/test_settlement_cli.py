@@ -1,6 +1,6 @@
 """``finchain settle`` against a real solo node and its HTTP API, as a user types it:
-draft, endorse and submit (one transaction); instruct on both sides (matching); cancel;
-show and list through the generic query route."""
+draft, endorse and submit (one transaction, by the submitter the draft names); instruct
+on both sides (matching); cancel; show and list through the generic query route."""
 
 from __future__ import annotations
 
@@ -76,6 +76,14 @@ def test_settle_commands_end_to_end(api: LocalChain, tmp_path: Path) -> None:
     cli.ok(*draft, "--ref", "T-CLI-2", "--out", str(deal))
     code, _, err = cli.run("settle", "submit", str(deal), "--from", "alice")
     assert code == 1 and "[settlement:8]" in err
+    # Drafted for bob to submit: alice may not, even with the endorsement.
+    cli.ok(*draft, "--ref", "T-CLI-5", "--submitter", "bob", "--out", str(deal))
+    drafted = json.loads(deal.read_text())
+    assert drafted["submitter"] == drafted["legs"][1]["sender"] != drafted["legs"][0]["sender"]
+    code, _, err = cli.run(
+        "settle", "submit", str(deal), "--endorsement", str(endorsement), "--from", "alice"
+    )
+    assert code == 1 and "[settlement:20]" in err
 
     # Matching: each side instructs the same file.
     cli.ok(*draft, "--ref", "T-CLI-3", "--out", str(deal))

@@ -2,8 +2,9 @@
 
 An instruction is a JSON file (``draft`` writes one) that every party reads
 before signing. Path one, every payer in one transaction: each other payer runs
-``endorse`` on the file and hands over the endorsement; the sender runs
-``submit`` with them. Path two, matching: each counterparty runs ``instruct`` on
+``endorse`` on the file and hands over the endorsement; the submitter the file
+names (``draft --submitter``, default the first leg's sender) runs ``submit``
+with them. Path two, matching: each counterparty runs ``instruct`` on
 the same file; the chain matches the two sides and settles at the settlement
 height or time.
 """
@@ -85,6 +86,13 @@ def draft(
     settle_time: Annotated[
         str | None, typer.Option("--settle-time", help=TIME_HELP.format("settles"))
     ] = None,
+    submitter: Annotated[
+        str | None,
+        typer.Option(
+            "--submitter",
+            help="the only account that may `submit` it (default: the first leg's sender)",
+        ),
+    ] = None,
     lots: Annotated[int, typer.Option("--lots", min=1, help="every amount divides into")] = 1,
     min_lots: Annotated[
         int, typer.Option("--min-lots", min=0, help="allow partial settlement of this many lots")
@@ -108,6 +116,7 @@ def draft(
             reference,
             kind,
             legs,
+            submitter=None if submitter is None else opts.resolve(submitter),
             settle_height=settle_height,
             settle_time_ns=0 if settle_time is None else time_option(settle_time, "--settle-time"),
             deadline_height=deadline_height,
@@ -159,7 +168,8 @@ def submit(
     *,
     tx: TxOptions,
 ) -> None:
-    """Settle FILE in one transaction sent by --from, with every other payer's endorsement."""
+    """Settle FILE in one transaction sent by --from (FILE's submitter), with every other
+    payer's endorsement."""
     deal = _instruction(file)
     try:
         endorsements = [Endorsement.from_json(_read_json(p)) for p in endorsement]

@@ -6,13 +6,15 @@ an instruction for an account that pays on a leg but does not send the
 transaction.
 
 Example (a DvP: bank 1 delivers a bond to bank 2 against cash, in one
-transaction sent by bank 1 and endorsed by bank 2)::
+transaction sent by bank 1, the submitter the instruction names, and endorsed by
+bank 2)::
 
     from finchain.client import settlement_builders as sb
 
     deal = sb.instruction(
         "T-2026-0001", "dvp",
         [sb.leg(bank1, bank2, "BOND-26", 100), sb.leg(bank2, bank1, "CNY", 10_150_000)],
+        submitter=bank1,  # the default: the first leg's sender
         deadline_height=500,
     )
     raw = bank1_signer.sign(sb.settle(deal, [sb.endorse(chain_id, deal, bank2_signer)]))
@@ -40,6 +42,7 @@ def instruction(
     kind: str,
     legs: Sequence[Leg],
     *,
+    submitter: str | None = None,
     settle_height: int = 0,
     settle_time_ns: int = 0,
     deadline_height: int = 0,
@@ -51,11 +54,16 @@ def instruction(
 
     ``kind`` is ``dvp``, ``pvp``, ``dvd`` or ``fop``; give one deadline; ``min_lots`` > 0
     allows partial settlement in whole lots (every amount a multiple of ``lots``).
+    ``submitter`` is the only account that may send it with the endorsements
+    (``settlement/settle``); default: the sender of the first leg.
     """
+    if submitter is None:
+        submitter = legs[0].sender if legs else ""
     built = Instruction(
         reference,
         kind,
         tuple(legs),
+        submitter,
         settle_height,
         settle_time_ns,
         deadline_height,

@@ -6,11 +6,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from finchain.codec import TxSignature
-from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
 from finchain.core.msgs import Operation
 from finchain.core.signatures import SignatureJob
+from finchain.modules.accounts.types import Account
 
 
 class Ledger(Protocol):
@@ -26,9 +26,10 @@ class Ledger(Protocol):
 
 
 class AccountStatusView(Protocol):
-    """A payer must still be active when its legs settle."""
+    """Every party must exist and not be closed when it is named; a payer must still be
+    active, and outside a key-reset lock window, when its legs settle."""
 
-    def status(self, reader: KVReader, account: str) -> AccountStatus | None: ...
+    def get_account(self, reader: KVReader, account: str) -> Account | None: ...
 
 
 class Endorsements(Protocol):

@@ -37,3 +37,13 @@ ErrNotBilateral = register(
 )
 ErrCancelRequested = register(CODESPACE, 18, "the signer has already asked to cancel")
 ErrBadGenesis = register(CODESPACE, 19, "invalid settlement genesis")
+ErrWrongSubmitter = register(
+    CODESPACE, 20, "the transaction's account is not the submitter the instruction names"
+)
+ErrDeadlineTooFar = register(
+    CODESPACE, 21, "the deadline is further after submission than the settlement window allows"
+)
+ErrTooManyOpen = register(
+    CODESPACE, 22, "an authorising account already has the most open instructions allowed"
+)
+ErrUnknownParty = register(CODESPACE, 23, "a leg names an account that does not exist or is closed")

@@ -3,7 +3,8 @@
 Legs move through the bank's ``transfer`` inside one ``ctx.cached()`` branch:
 written back only if every leg succeeded, so an instruction settles all of its
 legs (or all of a number of whole lots) or none. ``end_block`` reads the queues
-keyed by due height/time and the retry set, never the whole book.
+keyed by due height/time and the retry queue keyed by retry height, never the
+whole book: what it reads follows what is due in that block.
 """
 
 from __future__ import annotations
@@ -17,6 +18,16 @@ from finchain.codec import Tx, TxSignature
 from finchain.core.authority import AccountStatus
 from finchain.core.collections import Map
 from finchain.core.context import Context
+from finchain.core.errors import (
+    ErrAccountClosed,
+    ErrAccountFrozen,
+    ErrBadSignature,
+    ErrDuplicateSignature,
+    ErrInsufficientWeight,
+    ErrResetLock,
+    ErrUnknownAccount,
+    ErrUnknownKey,
+)
 from finchain.core.kv import KVReader
 from finchain.core.signatures import SignatureJob
 from finchain.crypto.hashes import sha256
@@ -26,15 +37,19 @@ from finchain.modules.settlement.deps import AccountStatusView, Endorsements, Le
 from finchain.modules.settlement.errors import (
     ErrBadEndorsement,
     ErrCancelRequested,
+    ErrDeadlineTooFar,
     ErrExpired,
     ErrMismatch,
     ErrMissingEndorsement,
     ErrNotCancellable,
     ErrNotParty,
     ErrReferenceUsed,
+    ErrTooManyOpen,
     ErrUnexpectedEndorsement,
     ErrUnknownAsset,
     ErrUnknownInstruction,
+    ErrUnknownParty,
+    ErrWrongSubmitter,
 )
 from finchain.modules.settlement.keys import (
     DUE_HEIGHT,
@@ -43,6 +58,7 @@ from finchain.modules.settlement.keys import (
     EXPIRE_TIME,
     INSTRUCTIONS,
     NEXT_ID,
+    OPEN_BY_ACCOUNT,
     OPEN_COUNT,
     REFS,
     RETRY,
@@ -54,6 +70,10 @@ from finchain.modules.settlement.types import (
     FAILED,
     FINAL,
     MATCHED,
+    MAX_OPEN_PER_ACCOUNT,
+    MAX_RETRY_INTERVAL,
+    MAX_WINDOW_BLOCKS,
+    MAX_WINDOW_NS,
     PARTIAL,
     PENDING,
     SETTLED,
@@ -67,6 +87,19 @@ from finchain.modules.settlement.types import (
 
 _MARK = b""
 SETTLE_TYPE = MsgSettle.TYPE
+# What the accounts module raises when signatures do not authorise an account: an
+# endorsement refused for these is settlement:9. Anything else (running out of the
+# transaction's budget above all) is not about the endorsement and passes through.
+_POLICY_REFUSALS = (
+    ErrUnknownAccount,
+    ErrInsufficientWeight,
+    ErrBadSignature,
+    ErrDuplicateSignature,
+    ErrUnknownKey,
+    ErrAccountFrozen,
+    ErrAccountClosed,
+    ErrResetLock,
+)
 
 
 class SettlementView:
@@ -99,11 +132,24 @@ class SettlementView:
     def open_count(self, reader: KVReader) -> int:
         return OPEN_COUNT.peek(reader)
 
+    def open_by_account(self, reader: KVReader) -> dict[str, int]:
+        """How many open instructions each account authorised (accounts with none absent)."""
+        return dict(OPEN_BY_ACCOUNT.iterate(reader))
+
+    def due(self, reader: KVReader, height: int, time_ns: int) -> list[int]:
+        """The instructions to attempt at the end of a block at ``height`` / ``time_ns``, in id
+        order: matched ones whose settlement date has come, pending ones whose retry is due.
+        Reads the entries due and at most one more per queue, however many wait for later."""
+        ids = {id_ for _, id_ in _up_to(DUE_HEIGHT, reader, height)}
+        ids.update(id_ for _, id_ in _up_to(DUE_TIME, reader, time_ns))
+        ids.update(id_ for _, id_ in _up_to(RETRY, reader, height))
+        return sorted(ids)
+
     def queued(self, reader: KVReader) -> dict[str, set[int]]:
         """The ids in each queue (for invariants and tests)."""
         return {
             "due": {i for _, i in DUE_HEIGHT.keys(reader)} | {i for _, i in DUE_TIME.keys(reader)},
-            "retry": set(RETRY.keys(reader)),
+            "retry": {i for _, i in RETRY.keys(reader)},
             "expire": {i for _, i in EXPIRE_HEIGHT.keys(reader)}
             | {i for _, i in EXPIRE_TIME.keys(reader)},
         }
@@ -127,6 +173,12 @@ class SettlementKeeper(SettlementView):
         endorsements: Sequence[Endorsement],
     ) -> Settlement:
         """Check the endorsements, record the instruction, and settle it now if it is due."""
+        if instruction.submitter != submitter:
+            raise ErrWrongSubmitter(
+                f"the instruction names {instruction.submitter} as its submitter, and this "
+                f"transaction is from {submitter}: only the named submitter may send it (draft "
+                "it with your account as submitter and collect the endorsements again)"
+            )
         self._check_submission(ctx, instruction)
         self._check_endorsements(ctx, submitter, instruction, endorsements)
         signers = tuple(sorted({submitter, *(e.account for e in endorsements)}))
@@ -138,16 +190,17 @@ class SettlementKeeper(SettlementView):
         if self._is_due(ctx, instruction):
             # Every payer has just been found active: the submitter by the ante chain,
             # the endorsers by their endorsement check.
-            state = self._attempt(ctx, state, payers_checked=True)
-            if state.status in FINAL:
-                INSTRUCTIONS.set(ctx, state.id, state)
-                return state
-            RETRY.set(ctx, state.id, _MARK)
+            after = self._attempt(ctx, state, payers_checked=True)
+            if after.status in FINAL:
+                INSTRUCTIONS.set(ctx, after.id, after)
+                return after
+            state = _schedule_retry(ctx, after, progressed=after.settled_lots > 0)
         else:
             self._queue_due(ctx, state)
         INSTRUCTIONS.set(ctx, state.id, state)
         self._queue_expiry(ctx, state)
         _count_open(ctx, +1)
+        _count_authorised(ctx, state.signers, +1)
         return state
 
     def _check_endorsements(
@@ -196,6 +249,10 @@ class SettlementKeeper(SettlementView):
                     asset_operation=True,
                 )
             except FinchainError as exc:
+                if exc.codespace != "accounts" and not any(
+                    error.matches(exc) for error in _POLICY_REFUSALS
+                ):
+                    raise
                 raise ErrBadEndorsement(
                     f"endorsement by {endorsement.account}: {exc.message} "
                     f"[{exc.codespace}:{exc.code}]",
@@ -255,6 +312,7 @@ class SettlementKeeper(SettlementView):
             INSTRUCTIONS.set(ctx, state.id, state)
             self._queue_expiry(ctx, state)
             _count_open(ctx, +1)
+            _count_authorised(ctx, state.signers, +1)
             ctx.emit(
                 events.submitted(
                     state.id, instruction.reference, submitter, instruction.kind, UNMATCHED
@@ -273,6 +331,7 @@ class SettlementKeeper(SettlementView):
                 "or ask the counterparty to cancel and resubmit"
             )
         REFS.set(ctx, (submitter, instruction.reference), waiting.id)
+        _count_authorised(ctx, (submitter,), +1)
         state = replace(
             waiting,
             signers=tuple(sorted((counterparty, submitter))),
@@ -309,52 +368,62 @@ class SettlementKeeper(SettlementView):
             INSTRUCTIONS.set(ctx, id_, state)
             ctx.emit(events.cancel_requested(id_, state.instruction.reference, party, outstanding))
             return state
-        self._dequeue(ctx, state)
-        _count_open(ctx, -1)
-        state = replace(state, status=CANCELLED, cancel_requests=requests, updated=ctx.height)
-        INSTRUCTIONS.set(ctx, id_, state)
+        state = self._finish(ctx, state, replace(state, status=CANCELLED, cancel_requests=requests))
         ctx.emit(events.closed(events.CANCELLED, id_, state.instruction.reference))
         return state
 
     # -- end of block ------------------------------------------------------------------------------
 
     def end_block(self, ctx: Context) -> None:
-        """Settle what is due (and retry what is pending), then expire what reached its deadline."""
+        """Attempt what is due (settlement dates reached, retries due), then close what reached
+        its deadline, each pending one after a last attempt in its deadline block."""
         if not OPEN_COUNT.peek(ctx.store):
             return
-        due: set[int] = set(RETRY.keys(ctx.store))
-        for queue, now in ((DUE_HEIGHT, ctx.height), (DUE_TIME, ctx.time_ns)):
-            for at, id_ in _up_to(queue, ctx.store, now):
-                queue.remove(ctx, (at, id_))
-                due.add(id_)
-        for id_ in sorted(due):
-            state = self.require(ctx.store, id_)
-            after = self._attempt(ctx, state)
-            if after.status == SETTLED:
-                RETRY.remove(ctx, id_)
-                self._remove_expiry(ctx, after)
-                _count_open(ctx, -1)
-            elif not RETRY.has(ctx.store, id_):
-                RETRY.set(ctx, id_, _MARK)
-            if after != state:
-                INSTRUCTIONS.set(ctx, id_, after)
+        due = self.due(ctx.store, ctx.height, ctx.time_ns)
+        for id_ in due:
+            self._retry(ctx, self.require(ctx.store, id_))
+        attempted = set(due)
         for queue, now in ((EXPIRE_HEIGHT, ctx.height), (EXPIRE_TIME, ctx.time_ns)):
             for _, id_ in _up_to(queue, ctx.store, now):
-                self._expire(ctx, self.require(ctx.store, id_))
+                state = self.require(ctx.store, id_)
+                if state.status in (PENDING, PARTIAL) and id_ not in attempted:
+                    after = self._attempt(ctx, state)
+                    if after.status == SETTLED:
+                        self._finish(ctx, state, after)
+                        continue
+                    state = after
+                self._expire(ctx, state)
+
+    def _retry(self, ctx: Context, state: Settlement) -> None:
+        """Attempt a due instruction; take it out of the queue that made it due, and queue
+        its next retry unless it settled."""
+        after = self._attempt(ctx, state)
+        if after.status == SETTLED:
+            self._finish(ctx, state, after)
+            return
+        _unqueue_waiting(ctx, state)
+        after = _schedule_retry(ctx, after, progressed=after.settled_lots > state.settled_lots)
+        INSTRUCTIONS.set(ctx, after.id, after)
 
     def _expire(self, ctx: Context, state: Settlement) -> None:
-        self._dequeue(ctx, state)
-        _count_open(ctx, -1)
         if state.status == UNMATCHED:
             final, kind = EXPIRED, events.EXPIRED
             reason = "unmatched at the deadline"
         else:
             final, kind = FAILED, events.FAILED
             reason = state.reason or "not settled by the deadline"
-        INSTRUCTIONS.set(
-            ctx, state.id, replace(state, status=final, reason=reason, updated=ctx.height)
-        )
+        self._finish(ctx, state, replace(state, status=final, reason=reason))
         ctx.emit(events.closed(kind, state.id, state.instruction.reference, reason))
+
+    def _finish(self, ctx: Context, state: Settlement, final: Settlement) -> Settlement:
+        """Record ``final`` (settled, cancelled, expired or failed) in place of the open
+        ``state``: out of every queue ``state`` is in, no longer counted as open."""
+        self._dequeue(ctx, state)
+        _count_open(ctx, -1)
+        _count_authorised(ctx, state.signers, -1)
+        final = replace(final, retry_height=0, retry_interval=0, updated=ctx.height)
+        INSTRUCTIONS.set(ctx, final.id, final)
+        return final
 
     # -- settling ----------------------------------------------------------------------------------
 
@@ -423,26 +492,54 @@ class SettlementKeeper(SettlementView):
         )
 
     def _inactive_payer(self, ctx: Context, instruction: Instruction) -> str:
+        """Why a payer cannot pay now: not active (frozen or closed since it authorised), or
+        inside a key-reset lock window, where asset operations stay blocked
+        (docs/multifactor.md), so its legs wait as a frozen payer's do."""
         for payer in instruction.payers:
-            status = self._accounts.status(ctx.store, payer)
-            if status is not AccountStatus.ACTIVE:
-                return f"payer {payer} is {status or 'unknown'}"
+            account = self._accounts.get_account(ctx.store, payer)
+            if account is None or account.status is not AccountStatus.ACTIVE:
+                return f"payer {payer} is {'unknown' if account is None else account.status}"
+            if account.reset_due:
+                return (
+                    f"payer {payer} is in a key-reset lock window (until height "
+                    f"{account.reset_due}): its asset operations are blocked"
+                )
         return ""
 
     # -- helpers -----------------------------------------------------------------------------------
 
     def _check_submission(self, ctx: Context, instruction: Instruction) -> None:
-        """The deadline is still ahead and every asset exists."""
-        if instruction.deadline_height and instruction.deadline_height < ctx.height:
+        """The deadline is ahead and within the settlement window; every asset exists; every
+        party exists and is not closed (a frozen one may be unfrozen before the deadline)."""
+        deadline, deadline_ns = instruction.deadline_height, instruction.deadline_time_ns
+        if deadline and deadline < ctx.height:
             raise ErrExpired(
-                f"the deadline height {instruction.deadline_height} is before this block "
+                f"the deadline height {deadline} is before this block "
                 f"({ctx.height}): set a later deadline"
             )
-        if instruction.deadline_time_ns and instruction.deadline_time_ns < ctx.time_ns:
+        if deadline_ns and deadline_ns < ctx.time_ns:
             raise ErrExpired("the deadline time is before this block's time: set a later deadline")
+        if deadline and deadline - ctx.height > MAX_WINDOW_BLOCKS:
+            latest = ctx.height + MAX_WINDOW_BLOCKS
+            raise ErrDeadlineTooFar(
+                f"the deadline height {deadline} is more than {MAX_WINDOW_BLOCKS} blocks after "
+                f"this block ({ctx.height}): set a deadline at most {latest}"
+            )
+        if deadline_ns and deadline_ns - ctx.time_ns > MAX_WINDOW_NS:
+            raise ErrDeadlineTooFar(
+                f"the deadline time is more than {MAX_WINDOW_NS // 10**9 // 86_400} days after "
+                "this block's time: set an earlier deadline"
+            )
         for asset in sorted({leg.asset for leg in instruction.legs}):
             if self._ledger.get_asset(ctx.store, asset) is None:
                 raise ErrUnknownAsset(f"asset {asset} does not exist: check the symbol")
+        for party in instruction.parties:
+            account = self._accounts.get_account(ctx.store, party)
+            if account is None or account.status is AccountStatus.CLOSED:
+                raise ErrUnknownParty(
+                    f"account {party} on a leg "
+                    f"{'does not exist' if account is None else 'is closed'}: check the id"
+                )
 
     def _require_fresh_refs(self, ctx: Context, parties: Sequence[str], reference: str) -> None:
         for party in parties:
@@ -492,14 +589,7 @@ class SettlementKeeper(SettlementView):
     def _dequeue(self, ctx: Context, state: Settlement) -> None:
         """Take an open instruction out of every queue it is in (it is becoming final)."""
         self._remove_expiry(ctx, state)
-        if state.status == MATCHED:
-            instruction = state.instruction
-            if instruction.settle_time_ns:
-                DUE_TIME.remove(ctx, (instruction.settle_time_ns, state.id))
-            else:
-                DUE_HEIGHT.remove(ctx, (instruction.settle_height, state.id))
-        elif state.status in (PENDING, PARTIAL):
-            RETRY.remove(ctx, state.id)
+        _unqueue_waiting(ctx, state)
 
     # -- genesis -----------------------------------------------------------------------------------
 
@@ -511,11 +601,12 @@ class SettlementKeeper(SettlementView):
         if state.status in FINAL:
             return
         _count_open(ctx, +1)
+        _count_authorised(ctx, state.signers, +1)
         self._queue_expiry(ctx, state)
         if state.status == MATCHED:
             self._queue_due(ctx, state)
         elif state.status in (PENDING, PARTIAL):
-            RETRY.set(ctx, state.id, _MARK)
+            RETRY.set(ctx, (state.retry_height, state.id), _MARK)
 
     def set_next_id(self, ctx: Context, next_id: int) -> None:
         NEXT_ID.set(ctx, next_id)
@@ -523,6 +614,49 @@ class SettlementKeeper(SettlementView):
 
 def _count_open(ctx: Context, change: int) -> None:
     OPEN_COUNT.set(ctx, OPEN_COUNT.peek(ctx.store) + change)
+
+
+def _count_authorised(ctx: Context, accounts: Sequence[str], change: int) -> None:
+    """Count an instruction becoming open (+1) or final (-1) for each account that authorised
+    it; refuse one more open instruction for an account at ``MAX_OPEN_PER_ACCOUNT``."""
+    for account in accounts:
+        count = (OPEN_BY_ACCOUNT.get(ctx.store, account) or 0) + change
+        if count > MAX_OPEN_PER_ACCOUNT:
+            raise ErrTooManyOpen(
+                f"{account} has authorised {MAX_OPEN_PER_ACCOUNT} open settlement instructions, "
+                "the most allowed: wait for some to settle, or cancel some, before adding more"
+            )
+        if count:
+            OPEN_BY_ACCOUNT.set(ctx, account, count)
+        else:
+            OPEN_BY_ACCOUNT.remove(ctx, account)
+
+
+def _schedule_retry(ctx: Context, state: Settlement, *, progressed: bool) -> Settlement:
+    """Queue the next attempt of an instruction that did not settle in full at this height.
+
+    The gap is 1 block after its first attempt or after one that settled some lots, else
+    twice the previous gap, at most ``MAX_RETRY_INTERVAL``: retried 1, 2, 4, ... blocks
+    later, so a book that cannot settle costs each block a shrinking share of it.
+    """
+    previous = state.retry_interval
+    interval = 1 if progressed or not previous else min(2 * previous, MAX_RETRY_INTERVAL)
+    state = replace(state, retry_height=ctx.height + interval, retry_interval=interval)
+    RETRY.set(ctx, (state.retry_height, state.id), _MARK)
+    return state
+
+
+def _unqueue_waiting(ctx: Context, state: Settlement) -> None:
+    """Take ``state`` out of the queue it waits in for its next attempt: the due queue while
+    matched, the retry queue while pending or partially settled."""
+    if state.status == MATCHED:
+        instruction = state.instruction
+        if instruction.settle_time_ns:
+            DUE_TIME.remove(ctx, (instruction.settle_time_ns, state.id))
+        else:
+            DUE_HEIGHT.remove(ctx, (instruction.settle_height, state.id))
+    elif state.status in (PENDING, PARTIAL):
+        RETRY.remove(ctx, (state.retry_height, state.id))
 
 
 def _up_to(queue: Map[tuple[int, int], bytes], reader: KVReader, now: int) -> list[tuple[int, int]]:

@@ -1,8 +1,9 @@
 """The settlement module's state, declared once.
 
 Instructions by id; each authorising party's references (replay protection and
-the listing by party); and the queues ``end_block`` reads, keyed by the height
-or time something becomes due, so a block touches only what is due.
+the listing by party); how many open instructions each account authorised; and
+the queues ``end_block`` reads, keyed by the height or time something becomes
+due, so a block touches only what is due.
 """
 
 from finchain.core.collections import (
@@ -30,8 +31,11 @@ REFS: Map[tuple[str, str], int] = Map(STORE, b"r/", Pair(STR, STR), U64Value())
 # (height or time due, id): matched instructions waiting for their settlement date.
 DUE_HEIGHT: Map[tuple[int, int], bytes] = Map(STORE, b"dh/", Pair(U64, U64), BytesValue())
 DUE_TIME: Map[tuple[int, int], bytes] = Map(STORE, b"dt/", Pair(U64, U64), BytesValue())
-# ids due but not (fully) settled: retried every block until the deadline.
-RETRY: Map[int, bytes] = Map(STORE, b"p/", U64, BytesValue())
+# (height of the next retry, id): pending and partially settled instructions, each
+# retried at a growing interval (keeper ``_schedule_retry``) until the deadline.
+RETRY: Map[tuple[int, int], bytes] = Map(STORE, b"rh/", Pair(U64, U64), BytesValue())
+# account -> how many open instructions it authorised (capped, MAX_OPEN_PER_ACCOUNT).
+OPEN_BY_ACCOUNT: Map[str, int] = Map(STORE, b"o/", STR, U64Value())
 # (deadline height or time, id): every open instruction, once.
 EXPIRE_HEIGHT: Map[tuple[int, int], bytes] = Map(STORE, b"eh/", Pair(U64, U64), BytesValue())
 EXPIRE_TIME: Map[tuple[int, int], bytes] = Map(STORE, b"et/", Pair(U64, U64), BytesValue())

@@ -89,7 +89,8 @@ class SettlementModule(KeeperModule[SettlementKeeper]):
 
     def _queues_follow_status(self, reader: KVReader) -> str | None:
         """Open instructions wait in the expiry queue, matched ones in the due queue,
-        pending ones in the retry set; final ones in none."""
+        pending ones in the retry queue; final ones in none. The open counters (all, and
+        per authorising account) agree with the instructions."""
         queued = self.keeper.queued(reader)
         expected: dict[str, set[int]] = {"due": set(), "retry": set(), "expire": set()}
         for s in self.keeper.all_settlements(reader):
@@ -106,6 +107,13 @@ class SettlementModule(KeeperModule[SettlementKeeper]):
         counted = self.keeper.open_count(reader)
         if counted != len(expected["expire"]):
             return f"open count says {counted}, {len(expected['expire'])} instructions are open"
+        by_account: dict[str, int] = {}
+        for s in self.keeper.all_settlements(reader):
+            if s.status not in FINAL:
+                for signer in s.signers:
+                    by_account[signer] = by_account.get(signer, 0) + 1
+        if self.keeper.open_by_account(reader) != by_account:
+            return "settlement open counts per account disagree with the open instructions"
         return None
 
 

@@ -42,6 +42,16 @@ MAX_LOTS = 1_000_000
 MAX_ENDORSEMENTS = MAX_LEGS
 ENDORSE_DOMAIN = b"finchain/settlement/v1\x00"
 
+#: The settlement window: a deadline at most this many blocks (about a year of 1 s
+#: blocks) or nanoseconds (365 days) after the block that receives the instruction.
+MAX_WINDOW_BLOCKS = 31_536_000
+MAX_WINDOW_NS = 365 * 24 * 3600 * 10**9
+#: Open instructions an account may have authorised at once (submitted, endorsed or matched).
+MAX_OPEN_PER_ACCOUNT = 1_000
+#: A pending instruction is retried 1, 2, 4, ... blocks after each attempt that settled
+#: nothing, at most this many blocks apart (docs/finance/settlement.md, "Recycling").
+MAX_RETRY_INTERVAL = 64
+
 DVP, PVP, DVD, FOP = "dvp", "pvp", "dvd", "fop"
 KINDS = (DVP, PVP, DVD, FOP)
 
@@ -90,7 +100,9 @@ class Leg(Record):
 class Instruction(Record):
     """What the parties agree to settle, all legs or none (or whole lots, see ``min_lots``).
 
-    The settlement date is a height (``settle_height``) or a block time
+    ``submitter`` is the account that sends it in ``settlement/settle`` (in matching,
+    both sides send the same record and it is matched like every other field). The
+    settlement date is a height (``settle_height``) or a block time
     (``settle_time_ns``), or neither (as soon as authorised); the deadline is one
     of ``deadline_height`` / ``deadline_time_ns``. ``lots`` divides every leg;
     ``min_lots`` > 0 allows partial settlement of at least that many lots at a time.
@@ -100,6 +112,9 @@ class Instruction(Record):
     reference: str = wire(REFERENCE)
     kind: str = wire(OneOf(*KINDS))
     legs: tuple[Leg, ...] = wire(ListOf(Nested(Leg), min_items=1, max_items=64))
+    # The one account whose transaction may carry the endorsements (``settlement/settle``):
+    # signed with the rest, so an endorsement authorises that submitter and no other.
+    submitter: str = wire(ACCOUNT)
     settle_height: int = wire(HEIGHT, default=0)
     settle_time_ns: int = wire(TIME_NS, default=0)
     deadline_height: int = wire(HEIGHT, default=0)
@@ -254,7 +269,9 @@ class Settlement(Record):
     ``signers`` are the accounts that authorised it (the submitter and the
     endorsers, or both matched sides), sorted; a matched or authorised one is
     cancelled only when all of them ask (``cancel_requests``). ``reason`` is the
-    last reason it could not settle.
+    last reason it could not settle. A pending or partially settled one is next
+    retried at ``retry_height``; ``retry_interval`` is the gap that led there (it
+    doubles after each attempt that settles nothing, up to ``MAX_RETRY_INTERVAL``).
     """
 
     WHAT = "settlement"
@@ -267,6 +284,8 @@ class Settlement(Record):
     settled_lots: int = wire(MIN_LOTS, default=0)
     reason: str = wire(Text(max_len=512, allow_empty=True), default="")
     cancel_requests: tuple[str, ...] = wire(ListOf(ACCOUNT, max_items=MAX_LEGS * 2 + 1), default=())
+    retry_height: int = wire(HEIGHT, default=0)
+    retry_interval: int = wire(Integer(low=0, high=MAX_RETRY_INTERVAL), default=0)
 
     def summary(self) -> dict[str, Any]:
         """The JSON form, with the remaining lots spelled out for a reader."""
