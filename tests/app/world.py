@@ -46,6 +46,8 @@ class Network:
         for app in self.apps:
             app.init_chain(genesis)
         self.time_ns = genesis.time_ns
+        #: every block fed to the nodes and the app hash they reached (for replay checks)
+        self.history: list[tuple[FinalizeBlockRequest, bytes]] = []
 
     @property
     def app(self) -> Application:
@@ -69,6 +71,7 @@ class Network:
             app.commit()
         hashes = {r.app_hash for r in responses}
         assert len(hashes) == 1, f"nodes disagree at height {request.height}: {hashes}"
+        self.history.append((request, responses[0].app_hash))
         return responses[0]
 
 
