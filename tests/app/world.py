@@ -283,9 +283,8 @@ class World:
             ),
         )
         self.block(
-            self.tx(4, sb.settle(short, [sb.endorse(CHAIN_ID, short, self.signer(2))])),
+            self.tx(2, sb.settle(short, [sb.endorse(CHAIN_ID, short, self.signer(4))])),
             self.tx(6, rb.accept(1, "CNY", 49_000)),
-            self.tx(2, lb.accept(1)),
         )
         unmatched = sb.instruction(
             "DVP-3",
@@ -295,6 +294,7 @@ class World:
             deadline_height=10**6,
         )
         self.block(
+            self.tx(2, lb.accept(1)),
             self.tx(3, sb.instruct(unmatched, A[5])),
             self.tx(
                 5,
@@ -305,6 +305,7 @@ class World:
                     approvers=[A[1], A[2]],
                     threshold=2,
                     expiry_time=now + 30 * DAY_NS,
+                    reference="E-2",
                 ),
             ),
             self.tx(
@@ -325,7 +326,9 @@ class World:
                 ),
             ),
         )
-        self.block(self.tx(1, esb.approve(2)))
+        escrows = self.app.escrow.escrows(self.app.state)  # type: ignore[attr-defined]
+        half = next(e.id for e in escrows if e.reference == "E-2")  # lending may hold escrows too
+        self.block(self.tx(1, esb.approve(half)))
 
     def signer(self, who: int) -> Signer:
         """Account ``who``'s signer (for endorsements; ``tx`` signs transactions)."""
