@@ -68,6 +68,12 @@ def test_export_then_import_gives_the_same_state(tmp_path: Path) -> None:
         b"datarights",
         b"upgrade",
         b"app",
+        b"securities",
+        b"settlement",
+        b"escrow",
+        b"receivables",
+        b"netting",
+        b"lending",
     }, prefixes
     hash_name = source.hash_name
     assert root_of(before, tmp_path / "r1", hash_name) == root_of(after, tmp_path / "r2", hash_name)

@@ -6,7 +6,14 @@ app hash. ``World`` builds a genesis with governance members, then ``populate``
 puts state in every module through ordinary transactions and one governance
 proposal: an account created, an asset minted and moved, DIDs (one bound to
 its account), an accredited issuer with a schema and a status list, evidence
-with a co-signature, a data asset with a grant and an access record.
+with a co-signature, a data asset with a grant and an access record; and in the
+finance modules: a bond registered and issued (its coupons and redemption
+scheduled), a settled DvP, a pending one (the buyer short of cash) and a
+one-sided instruction waiting for its counterparty, open escrows (one
+hash-locked, one half-approved with a time expiry), an invoice confirmed and
+financed by a bank, a netting cycle open with obligations, an active loan
+against bond collateral priced by an oracle that the same governance proposal
+appointed, and a loan offered and not accepted.
 """
 
 from __future__ import annotations
@@ -22,8 +29,14 @@ from finchain.chain import AppFactory
 from finchain.client import builders as b
 from finchain.client import credentials_builders as cb
 from finchain.client import datarights_builders as db
+from finchain.client import escrow_builders as esb
 from finchain.client import evidence_builders as eb
 from finchain.client import identity_builders as ib
+from finchain.client import lending_builders as lb
+from finchain.client import netting_builders as nb
+from finchain.client import receivables_builders as rb
+from finchain.client import securities_builders as secb
+from finchain.client import settlement_builders as sb
 from finchain.client.builders import Signer
 from finchain.codec import RawMsg
 from finchain.crypto import PrivateKey, generate_private_key
@@ -32,6 +45,8 @@ from finchain.modules.accounts.types import account_id
 from tests.harness import BLOCK_NS, CHAIN_ID, make_genesis
 
 A = {n: account_id(n) for n in range(1, 7)}
+ISIN = "CND100001239"  # a bond of account 1 (ISO 6166 check digit, as tests/modules use)
+DAY_NS = 86_400 * 10**9
 VOTING_PERIOD = 2
 EXECUTION_DELAY = 1
 
@@ -46,6 +61,8 @@ class Network:
         for app in self.apps:
             app.init_chain(genesis)
         self.time_ns = genesis.time_ns
+        #: every block fed to the nodes and the app hash they reached (for replay checks)
+        self.history: list[tuple[FinalizeBlockRequest, bytes]] = []
 
     @property
     def app(self) -> Application:
@@ -69,6 +86,7 @@ class Network:
             app.commit()
         hashes = {r.app_hash for r in responses}
         assert len(hashes) == 1, f"nodes disagree at height {request.height}: {hashes}"
+        self.history.append((request, responses[0].app_hash))
         return responses[0]
 
 
@@ -167,6 +185,7 @@ class World:
         self.govern(
             cb.accredit_issuer(self.dids[5], "Bank B", "bank", ["KycTierCredential"]),
             RawMsg("upgrade/schedule", {"name": "far-future", "height": 10**9}),
+            lb.appoint_oracle(A[6], 10**7),
         )
         schema = {"type": "object", "properties": {"tier": {"type": "integer"}}}
         self.block(
@@ -185,3 +204,132 @@ class World:
             ),
         )
         self.block(self.tx(5, db.record_access(1, self.dids[5], purpose="audit", version=1)))
+        self.populate_finance()
+
+    def populate_finance(self) -> None:
+        """State in the finance modules (after ``populate``'s first steps, whose proposal made
+        account 6 the lending oracle). The loan's collateral is bond units, so that the USD
+        and CNY holdings other tests move stay spendable."""
+        now = self.net.time_ns
+        bond = secb.register_bond(
+            ISIN,
+            "CGB 2027",
+            cash_asset="CNY",
+            face_value=1_000,
+            coupon_bps=250,
+            day_count="ACT/365F",
+            issue_date="2026-01-01",
+            maturity_date="2027-01-01",
+            coupon_dates=["2026-07-01"],
+            remainder_account=A[5],
+        )
+        invoice = hashlib.sha256(b"invoice INV-1").digest()
+        self.block(
+            self.tx(1, bond),
+            self.tx(2, nb.open_cycle("CNY", [A[2], A[3], A[4]], close_height=10**6)),
+            self.tx(
+                4, rb.register(A[5], "CNY", 50_000, now + 90 * DAY_NS, "sha256", invoice, "INV-1")
+            ),
+        )
+        self.block(
+            self.tx(1, secb.issue(ISIN, A[2], 100)),
+            self.tx(2, nb.submit(1, "CNY", [(A[3], 700), (A[4], 200)])),
+            self.tx(3, nb.submit(1, "CNY", [(A[2], 500)])),
+            self.tx(5, rb.confirm(1)),
+            self.tx(
+                6,
+                esb.create(
+                    A[5],
+                    "CNY",
+                    1_000,
+                    hash_lock=esb.hash_lock("sha256", b"s1"),
+                    expiry_height=10**6,
+                    reference="E-1",
+                ),
+            ),
+        )
+        settled = sb.instruction(
+            "DVP-1",
+            "dvp",
+            [sb.leg(A[2], A[3], ISIN, 10), sb.leg(A[3], A[2], "CNY", 10_100)],
+            deadline_height=10**6,
+        )
+        short = sb.instruction(
+            "DVP-2",
+            "dvp",
+            [sb.leg(A[2], A[4], ISIN, 5), sb.leg(A[4], A[2], "CNY", 5 * 10**6)],
+            deadline_height=10**6,
+        )
+        self.block(
+            self.tx(2, sb.settle(settled, [sb.endorse(CHAIN_ID, settled, self.signer(3))])),
+            self.tx(4, rb.offer(1, A[6], 49_000)),
+            self.tx(6, lb.post_price(ISIN, "CNY", 1_000, 1, self.net.time_ns)),
+            self.tx(
+                1,
+                lb.offer(
+                    A[2],
+                    "CNY",
+                    1_000,
+                    rate_bps=300,
+                    schedule="bullet",
+                    due_times=[now + 180 * DAY_NS],
+                    collateral_asset=ISIN,
+                    collateral=10,
+                    max_ltv_bps=6_000,
+                    margin_ltv_bps=8_000,
+                    margin_cure_s=86_400,
+                    grace_s=86_400,
+                ),
+            ),
+        )
+        self.block(
+            self.tx(2, sb.settle(short, [sb.endorse(CHAIN_ID, short, self.signer(4))])),
+            self.tx(6, rb.accept(1, "CNY", 49_000)),
+        )
+        unmatched = sb.instruction(
+            "DVP-3",
+            "dvp",
+            [sb.leg(A[3], A[5], ISIN, 1), sb.leg(A[5], A[3], "CNY", 1_010)],
+            settle_height=10**5,
+            deadline_height=10**6,
+        )
+        self.block(
+            self.tx(2, lb.accept(1)),
+            self.tx(3, sb.instruct(unmatched, A[5])),
+            self.tx(
+                5,
+                esb.create(
+                    A[4],
+                    "CNY",
+                    500,
+                    approvers=[A[1], A[2]],
+                    threshold=2,
+                    expiry_time=now + 30 * DAY_NS,
+                    reference="E-2",
+                ),
+            ),
+            self.tx(
+                1,
+                lb.offer(
+                    A[4],
+                    "CNY",
+                    2_000,
+                    rate_bps=0,
+                    schedule="equal_principal",
+                    due_times=[now + 100 * DAY_NS, now + 200 * DAY_NS],
+                    collateral_asset="USD",
+                    collateral=5_000,
+                    max_ltv_bps=6_000,
+                    margin_ltv_bps=8_000,
+                    margin_cure_s=0,
+                    grace_s=0,
+                ),
+            ),
+        )
+        escrows = self.app.escrow.escrows(self.app.state)  # type: ignore[attr-defined]
+        half = next(e.id for e in escrows if e.reference == "E-2")  # lending may hold escrows too
+        self.block(self.tx(1, esb.approve(half)))
+
+    def signer(self, who: int) -> Signer:
+        """Account ``who``'s signer (for endorsements; ``tx`` signs transactions)."""
+        return Signer(CHAIN_ID, A[who], [("k1", self.keys[who - 1])])

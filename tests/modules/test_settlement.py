@@ -540,6 +540,27 @@ def test_default_genesis_writes_nothing_and_an_export_round_trips(chain, tmp_pat
     fresh.close()
 
 
+def test_once_every_instruction_is_closed_an_export_round_trips_entry_by_entry(chain, tmp_path):
+    """The open count back at 0 is no entry, as in a chain imported from the export (which
+    writes none): otherwise the two states, and their app hashes, would differ."""
+    from finchain.app import Genesis
+    from tests.testmodule import with_test_module
+
+    deadline = chain.app.height + 3
+    late = dvp("C-1", deadline_height=deadline)
+    assert chain.block(chain.signer(1).sign(sb.instruct(late, A2)))[0].ok
+    while chain.app.height < deadline:
+        chain.block()
+    assert chain.app.settlement.require(chain.app.state, 1).status == "expired"
+    assert chain.app.settlement.open_count(chain.app.state) == 0
+    fresh = with_test_module(tmp_path / "fresh")
+    fresh.init_chain(Genesis.from_json_obj(chain.app.export().to_json_obj()))
+    assert dict(fresh.state.iterate(b"settlement/")) == dict(
+        chain.app.state.iterate(b"settlement/")
+    )
+    fresh.close()
+
+
 # -- exactness and the batch pre-pass ----------------------------------------------------------
 
 

@@ -613,7 +613,13 @@ class SettlementKeeper(SettlementView):
 
 
 def _count_open(ctx: Context, change: int) -> None:
-    OPEN_COUNT.set(ctx, OPEN_COUNT.peek(ctx.store) + change)
+    """A count of 0 is stored as no entry: a chain imported from an export (which writes the
+    count only for open instructions) then holds the same entries as the exporting chain."""
+    count = OPEN_COUNT.peek(ctx.store) + change
+    if count:
+        OPEN_COUNT.set(ctx, count)
+    else:
+        ctx.store.delete(OPEN_COUNT.key)
 
 
 def _count_authorised(ctx: Context, accounts: Sequence[str], change: int) -> None:
