@@ -23,8 +23,13 @@ from hypothesis import strategies as st
 from finchain.errors import FinchainError
 from finchain.formats.did import _DID
 from finchain.modules.accounts.types import account_id, is_account_id
+from finchain.modules.escrow import queries as escrow_q
 from finchain.modules.identity.queries import _VERSION_ID
+from finchain.modules.lending import queries as lending_q
+from finchain.modules.netting import queries as netting_q
+from finchain.modules.receivables import queries as receivables_q
 from finchain.modules.securities.types import is_valid_isin, isin_check_digit
+from finchain.modules.settlement import queries as settlement_q
 from finchain.node.api import ApiLimits, create_app
 from finchain.node.api.jsonbody import StrictJsonRoute
 from finchain.node.api.parse import (
@@ -258,6 +263,20 @@ def test_finance_point_reads_offer_proofs_and_listings_do_not() -> None:
         "/v1/invoices",
     ):
         assert "prove" not in params[path] and "height" in params[path], path
+
+
+def test_finance_page_sizes_are_the_queries() -> None:
+    doc = document()
+    for path, module in (
+        ("/v1/settlement/instructions", settlement_q),
+        ("/v1/escrows", escrow_q),
+        ("/v1/netting/cycles/{cycle_id}/unsettled", netting_q),
+        ("/v1/loans", lending_q),
+        ("/v1/invoices", receivables_q),
+    ):
+        (limit,) = [p for p in doc["paths"][path]["get"]["parameters"] if p["name"] == "limit"]
+        assert limit["schema"]["maximum"] == module.MAX_LIMIT, path
+        assert f"default {module.DEFAULT_LIMIT})" in limit["description"], path
 
 
 def test_did_and_version_patterns_are_the_modules() -> None:
