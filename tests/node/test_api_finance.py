@@ -171,6 +171,8 @@ def test_escrows(world: World) -> None:
     id_ = found["id"]
     assert same(world, f"/v1/escrows/{id_}", "escrow/escrow", {"id": id_}) == found
     refused(world, "/v1/escrows/99", 404, *code(ErrUnknownEscrow))
+    refused(world, f"/v1/escrows/{id_}?height=1", 404, *code(ErrUnknownEscrow))  # not yet made
+    refused(world, f"/v1/escrows?payer={alice}&height=1", 400, "tx", 25)  # latest height only
     for bad in BAD_IDS:
         assert world.http.get(f"/v1/escrows/{bad}").status_code == 400, bad
     refused(world, "/v1/escrows", 400, "api", 11)
