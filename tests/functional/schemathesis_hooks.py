@@ -20,9 +20,27 @@ from finchain.formats.did import parse_did
 from finchain.formats.times import parse_time
 from finchain.modules.accounts.types import is_account_id
 from finchain.modules.evidence.queries import parse_time_ns
+from finchain.modules.securities.types import is_valid_isin
+from finchain.modules.settlement.types import REFERENCE
 
 #: Operations that list: served at the latest height only (an earlier one is a 400).
-LISTINGS = frozenset({"/v1/assets", "/v1/accounts/{account}/balances", "/v1/evidence"})
+LISTINGS = frozenset(
+    {
+        "/v1/assets",
+        "/v1/accounts/{account}/balances",
+        "/v1/evidence",
+        "/v1/settlement/instructions",
+        "/v1/escrows",
+        "/v1/netting/cycles/{cycle_id}/unsettled",
+        "/v1/securities/{isin}/schedule",
+        "/v1/securities/{isin}/payments/{payment}/holders",
+        "/v1/loans",
+        "/v1/invoices",
+    }
+)
+#: Query parameters naming an account, and which of them a finance listing needs one of.
+ACCOUNTS = ("account", "submitter", "party", "payer", "payee", "holder", "buyer")
+ONE_OF = {"/v1/escrows": ("payer", "payee"), "/v1/invoices": ("holder", "buyer", "hash")}
 #: ``/v1/query/{path}`` passes its other parameters to the query the path names.
 PASS_THROUGH = "/v1/query/{path}"
 
@@ -41,9 +59,20 @@ def excuse(case: schemathesis.Case, chain_height: int) -> str | None:
     values = {**(case.path_parameters or {}), **query}
     if path == PASS_THROUGH:
         return "the query parameters depend on the query path"
-    for name in ("account", "submitter"):
+    for name in ACCOUNTS:
         if name in values and not is_account_id(values[name]):
             return "account id check digits"
+    if "isin" in values and not is_valid_isin(values["isin"]):
+        return "ISIN check digit"
+    if "after" in query and _fails(lambda v: REFERENCE.decode(v, "after"), query["after"]):
+        return "not a settlement reference"
+    if path in ONE_OF:
+        if sum(query.get(name) is not None for name in ONE_OF[path]) != 1:
+            return "exactly one of " + ", ".join(ONE_OF[path])
+        if ("hash" in query) != ("hash_alg" in query) or (
+            "hash" in query and ({"limit", "cursor"} & set(query))
+        ):
+            return "hash_alg goes with hash, which takes no limit or cursor"
     if "did" in values and _fails(parse_did, values["did"]):
         return "DID check digits"
     if "versionTime" in values and _fails(parse_time, values["versionTime"]):

@@ -23,7 +23,13 @@ from hypothesis import strategies as st
 from finchain.errors import FinchainError
 from finchain.formats.did import _DID
 from finchain.modules.accounts.types import account_id, is_account_id
+from finchain.modules.escrow import queries as escrow_q
 from finchain.modules.identity.queries import _VERSION_ID
+from finchain.modules.lending import queries as lending_q
+from finchain.modules.netting import queries as netting_q
+from finchain.modules.receivables import queries as receivables_q
+from finchain.modules.securities.types import is_valid_isin, isin_check_digit
+from finchain.modules.settlement import queries as settlement_q
 from finchain.node.api import ApiLimits, create_app
 from finchain.node.api.jsonbody import StrictJsonRoute
 from finchain.node.api.parse import (
@@ -38,6 +44,7 @@ from finchain.node.api.routes import (
     chain,
     events,
     evidence,
+    finance,
     receipts,
     resolver,
     state,
@@ -45,6 +52,7 @@ from finchain.node.api.routes import (
 )
 from finchain.node.api.routes.common import ACCOUNT_PATTERN
 from finchain.node.api.routes.events import TYPES_PATTERN, parse_types
+from finchain.node.api.routes.finance import ISIN_PATTERN
 from finchain.node.api.routes.resolver import DID_PATTERN, VERSION_ID_PATTERN
 from finchain.node.auth.service import Authenticator
 from finchain.node.config import AuthSection
@@ -105,6 +113,10 @@ def test_statuses_of_each_kind_of_route() -> None:
     assert statuses("/v1/blocks/{height}") == {"200", "400", "404"} | node
     assert statuses("/v1/assets") == {"200", "400"} | node
     assert statuses("/v1/events") == {"200", "400", "429"}
+    for point in ("/v1/escrows/{escrow_id}", "/v1/securities/{isin}/schedule", "/v1/invoices"):
+        assert statuses(point) == {"200", "400", "404"} | node  # an unknown id is a 404
+    for listing in ("/v1/escrows", "/v1/loans", "/v1/settlement/instructions"):
+        assert statuses(listing) == {"200", "400"} | node  # an unknown account lists nothing
     assert statuses("/1.0/identifiers/{did}") == {"200"} | RESOLUTION_STATUSES | node
     resolver = doc["paths"]["/1.0/identifiers/{did}"]["get"]["responses"]
     assert set(resolver["200"]["content"]) == {
@@ -151,7 +163,7 @@ def test_with_logins_gated_operations_document_the_bearer_scheme(tmp_path: Path)
 
 
 def test_every_route_with_a_body_refuses_duplicate_keys() -> None:
-    modules = (auth, chain, events, evidence, receipts, resolver, state, txs)
+    modules = (auth, chain, events, evidence, finance, receipts, resolver, state, txs)
     routes = [r for m in modules for r in m.router.routes if isinstance(r, APIRoute)]
     with_body = [r for r in routes if r.body_field is not None]
     assert {r.path for r in with_body} >= {"/txs", "/txs/batch", "/auth/login"}
@@ -211,6 +223,60 @@ def test_account_pattern_says_all_but_the_check_digits(number: int, check: int) 
     other = f"FC{check:02d}{number:010d}"  # pattern-valid; the check digits decide
     assert ecma(ACCOUNT_PATTERN).match(other)
     assert is_account_id(other) == (other == valid)
+
+
+@settings(max_examples=200)
+@given(st.text("AZ09", min_size=11, max_size=11), st.integers(min_value=0, max_value=9))
+def test_isin_pattern_says_all_but_the_check_digit(body: str, check: int) -> None:
+    isin = f"{body}{check}"
+    assert bool(ecma(ISIN_PATTERN).match(isin)) == body[:2].isalpha()
+    if body[:2].isalpha():
+        assert is_valid_isin(isin) == (check == isin_check_digit(body))
+    assert not ecma(ISIN_PATTERN).match(isin + "0") and not is_valid_isin(isin + "0")
+    assert not ecma(ISIN_PATTERN).match(isin.lower() + "A")
+
+
+def test_finance_point_reads_offer_proofs_and_listings_do_not() -> None:
+    params = {
+        path: {p["name"] for p in op.get("parameters", [])}
+        for path, method, op in operations(document())
+        if method == "get"
+    }
+    for path in (
+        "/v1/settlement/instructions/{instruction_id}",
+        "/v1/escrows/{escrow_id}",
+        "/v1/netting/cycles/{cycle_id}",
+        "/v1/securities/{isin}",
+        "/v1/loans/{loan_id}",
+        "/v1/loans/{loan_id}/schedule",
+        "/v1/loans/{loan_id}/ltv",
+        "/v1/invoices/{invoice_id}",
+    ):
+        assert {"height", "prove"} <= params[path], path
+    for path in (
+        "/v1/settlement/instructions",
+        "/v1/escrows",
+        "/v1/netting/cycles/{cycle_id}/unsettled",
+        "/v1/securities/{isin}/schedule",
+        "/v1/securities/{isin}/payments/{payment}/holders",
+        "/v1/loans",
+        "/v1/invoices",
+    ):
+        assert "prove" not in params[path] and "height" in params[path], path
+
+
+def test_finance_page_sizes_are_the_queries() -> None:
+    doc = document()
+    for path, module in (
+        ("/v1/settlement/instructions", settlement_q),
+        ("/v1/escrows", escrow_q),
+        ("/v1/netting/cycles/{cycle_id}/unsettled", netting_q),
+        ("/v1/loans", lending_q),
+        ("/v1/invoices", receivables_q),
+    ):
+        (limit,) = [p for p in doc["paths"][path]["get"]["parameters"] if p["name"] == "limit"]
+        assert limit["schema"]["maximum"] == module.MAX_LIMIT, path
+        assert f"default {module.DEFAULT_LIMIT})" in limit["description"], path
 
 
 def test_did_and_version_patterns_are_the_modules() -> None:

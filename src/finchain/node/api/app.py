@@ -11,7 +11,7 @@ from finchain.node.api.fastsubmit import FastSubmit
 from finchain.node.api.guard import Gate, Guard
 from finchain.node.api.limits import ApiLimits
 from finchain.node.api.routes import auth as auth_routes
-from finchain.node.api.routes import chain, events, evidence, resolver, state, txs
+from finchain.node.api.routes import chain, events, evidence, finance, resolver, state, txs
 from finchain.node.api.routes import receipts as receipt_routes
 from finchain.node.auth.gate import AuthGate
 from finchain.node.auth.service import Authenticator
@@ -59,7 +59,7 @@ def create_app(
     app.state.finchain = ApiContext(
         node=node, limits=limits, gate=gate, calls=NodeCalls(limits.max_concurrency)
     )
-    for module in (txs, chain, state, events, evidence):
+    for module in (txs, chain, state, events, evidence, finance):
         app.include_router(module.router, prefix="/v1")
     app.include_router(receipt_routes.router, prefix="/v1")
     app.include_router(resolver.router)  # the DIF driver path has no /v1

@@ -69,6 +69,13 @@ _CHAIN_STATUS: dict[tuple[str, int], int] = {
     ("accounts", 4): 404,  # account not found
     ("bank", 2): 404,  # unknown asset
     ("evidence", 3): 404,  # no evidence recorded for the hash
+    ("settlement", 2): 404,  # unknown instruction
+    ("escrow", 2): 404,  # unknown escrow
+    ("netting", 2): 404,  # unknown clearing cycle
+    ("securities", 4): 404,  # unknown security
+    ("securities", 19): 404,  # no payment of that index
+    ("lending", 2): 404,  # unknown loan
+    ("receivables", 2): 404,  # unknown invoice (id or document hash)
     ("tx", 24): 404,  # unknown query path
     ("node", 5): 503,  # shutting down
     ("node", 7): 503,  # block production halted: submit to another node

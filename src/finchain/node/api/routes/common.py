@@ -18,9 +18,11 @@ from pydantic import WithJsonSchema
 from finchain.modules.accounts.types import ACCOUNT_ID
 from finchain.modules.bank.types import SYMBOL
 from finchain.node.api.context import ApiContext
+from finchain.node.api.encode import query_json
 from finchain.node.api.errors import ErrNotFound
 from finchain.node.api.models import ErrorModel
 from finchain.node.api.parse import MAX_HEIGHT, TX_ID_PATTERN, parse_tx_id
+from finchain.node.api.responses import JSONResponse
 from finchain.service.interface import TxView
 
 HeightParam = Annotated[
@@ -106,6 +108,16 @@ def error_response(description: str) -> dict[str, Any]:
     """One OpenAPI response with the JSON error body (whatever the route's own media type)."""
     schema = {"$ref": f"#/components/schemas/{ErrorModel.__name__}"}
     return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+async def answer_query(
+    ctx: ApiContext, path: str, params: dict[str, Any], height: int | None, prove: bool
+) -> JSONResponse:
+    """The node's answer to query ``path`` (chain errors keep their codes) as the response."""
+    response = await ctx.call(
+        partial(ctx.node.query, path, params, height=height, prove=prove), what=f"query {path}"
+    )
+    return JSONResponse(query_json(response, prove=prove))
 
 
 async def committed_tx(ctx: ApiContext, tx_id: str) -> TxView:

@@ -8,13 +8,11 @@ against the app hash (``root``) of that height. Listings cannot be proven
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
 
-from finchain.node.api.context import ApiContext, Ctx
-from finchain.node.api.encode import query_json
+from finchain.node.api.context import Ctx
 from finchain.node.api.errors import ErrBadParameter
 from finchain.node.api.models import QueryModel
 from finchain.node.api.parse import parse_hex
@@ -25,6 +23,7 @@ from finchain.node.api.routes.common import (
     HeightParam,
     ListingHeightParam,
     ProveParam,
+    answer_query,
     errors,
 )
 
@@ -36,20 +35,11 @@ _RESERVED = frozenset({"height", "prove"})
 _MAX_PARAMS = 32
 
 
-async def _query(
-    ctx: ApiContext, path: str, params: dict[str, Any], height: int | None, prove: bool
-) -> JSONResponse:
-    response = await ctx.call(
-        partial(ctx.node.query, path, params, height=height, prove=prove), what=f"query {path}"
-    )
-    return JSONResponse(query_json(response, prove=prove))
-
-
 @router.get("/accounts/{account}", summary="An account: key policy, status, nonce", responses=_DOC)
 async def account(
     account: AccountPath, ctx: Ctx, height: HeightParam = None, prove: ProveParam = False
 ) -> JSONResponse:
-    return await _query(ctx, "accounts/account", {"account": account}, height, prove)
+    return await answer_query(ctx, "accounts/account", {"account": account}, height, prove)
 
 
 @router.get(
@@ -58,7 +48,7 @@ async def account(
 async def balances(
     account: AccountPath, ctx: Ctx, height: ListingHeightParam = None
 ) -> JSONResponse:
-    return await _query(ctx, "bank/balances", {"account": account}, height, False)
+    return await answer_query(ctx, "bank/balances", {"account": account}, height, False)
 
 
 @router.get(
@@ -73,19 +63,21 @@ async def balance(
     height: HeightParam = None,
     prove: ProveParam = False,
 ) -> JSONResponse:
-    return await _query(ctx, "bank/balance", {"account": account, "asset": asset}, height, prove)
+    return await answer_query(
+        ctx, "bank/balance", {"account": account, "asset": asset}, height, prove
+    )
 
 
 @router.get("/assets", summary="Every asset with its supply", responses=_ALWAYS_FOUND)
 async def assets(ctx: Ctx, height: ListingHeightParam = None) -> JSONResponse:
-    return await _query(ctx, "bank/assets", {}, height, False)
+    return await answer_query(ctx, "bank/assets", {}, height, False)
 
 
 @router.get("/assets/{symbol}", summary="One asset with its supply", responses=_DOC)
 async def asset(
     symbol: AssetPath, ctx: Ctx, height: HeightParam = None, prove: ProveParam = False
 ) -> JSONResponse:
-    return await _query(ctx, "bank/asset", {"asset": symbol}, height, prove)
+    return await answer_query(ctx, "bank/asset", {"asset": symbol}, height, prove)
 
 
 @router.get(
@@ -107,4 +99,4 @@ async def query(
         params[name] = value
     if path == "store" and "key" in params:
         params["key"] = parse_hex(params["key"], what="store key")
-    return await _query(ctx, path, params, height, prove)
+    return await answer_query(ctx, path, params, height, prove)
