@@ -11,37 +11,17 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from finchain.cli.inprocess import LocalChain
-from finchain.cli.main import app
-
-
-class Cli:
-    """Runs ``finchain …`` against the test chain; ``ok`` insists on exit 0 and parses --json."""
-
-    def __init__(self, runner: CliRunner, chain: LocalChain) -> None:
-        self.runner = runner
-        self.chain = chain
-
-    def run(self, *args: str) -> tuple[int, str, str]:
-        env = {"FINCHAIN_URL": self.chain.url, "FINCHAIN_HOME": str(self.chain.home)}
-        result = self.runner.invoke(app, list(args), env=env)
-        assert "Traceback" not in result.output, result.output
-        return result.exit_code, result.stdout, result.stderr
-
-    def ok(self, *args: str) -> Any:
-        code, out, err = self.run(*args, "--json")
-        assert code == 0, f"finchain {' '.join(args)} -> {code}: {err}{out}"
-        return json.loads(out)
+from tests.inprocess_cli import Cli
 
 
 @pytest.fixture
 def cli(runner: CliRunner, api: LocalChain) -> Cli:
-    return Cli(runner, api)
+    return Cli(api, runner)
 
 
 def units(cli: Cli, account: str, asset: str = "CNY") -> int:

@@ -17,12 +17,13 @@ from typer.testing import CliRunner
 
 from finchain.cli.inprocess import LocalChain
 from finchain.crypto import hash_bytes
-from tests.cli.test_cli_online import Cli, units
+from tests.cli.test_cli_online import units
+from tests.inprocess_cli import Cli
 
 
 @pytest.fixture
 def cli(runner: CliRunner, api: LocalChain) -> Cli:
-    return Cli(runner, api)
+    return Cli(api, runner)
 
 
 def test_hash_locked_escrow_from_the_command_line(cli: Cli, tmp_path: Path) -> None:

@@ -3,18 +3,16 @@ register, issue, show, schedule, call, and a refusal with its code."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from finchain.cli.inprocess import LocalChain, local_chain
-from finchain.cli.main import app
 from finchain.engines.solo import node as solo_node
+from tests.inprocess_cli import Cli
 
 ISIN = "CND100001239"
 
@@ -23,23 +21,6 @@ ISIN = "CND100001239"
 def chain() -> Iterator[LocalChain]:
     with local_chain(suite="gm", instant=True, block_interval=0.2) as running:
         yield running
-
-
-class Cli:
-    def __init__(self, chain: LocalChain) -> None:
-        self.chain = chain
-        self.runner = CliRunner()
-
-    def run(self, *args: str) -> tuple[int, str, str]:
-        env = {"FINCHAIN_URL": self.chain.url, "FINCHAIN_HOME": str(self.chain.home)}
-        result = self.runner.invoke(app, list(args), env=env)
-        assert "Traceback" not in result.output, result.output
-        return result.exit_code, result.stdout, result.stderr
-
-    def ok(self, *args: str) -> Any:
-        code, out, err = self.run(*args, "--json")
-        assert code == 0, f"finchain {' '.join(args)} -> {code}: {err}{out}"
-        return json.loads(out)
 
 
 def test_register_issue_show_and_call_a_bond(chain: LocalChain) -> None:

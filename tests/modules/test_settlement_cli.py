@@ -15,29 +15,13 @@ from typer.testing import CliRunner
 
 from finchain.cli.inprocess import LocalChain, local_chain
 from finchain.cli.main import app
+from tests.inprocess_cli import Cli
 
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[LocalChain]:
     with local_chain(suite="intl", instant=True, block_interval=0.2) as chain:
         yield chain
-
-
-class Cli:
-    def __init__(self, chain: LocalChain) -> None:
-        self.runner = CliRunner()
-        self.chain = chain
-
-    def run(self, *args: str) -> tuple[int, str, str]:
-        env = {"FINCHAIN_URL": self.chain.url, "FINCHAIN_HOME": str(self.chain.home)}
-        result = self.runner.invoke(app, list(args), env=env)
-        assert "Traceback" not in result.output, result.output
-        return result.exit_code, result.stdout, result.stderr
-
-    def ok(self, *args: str) -> Any:
-        code, out, err = self.run(*args, "--json")
-        assert code == 0, f"finchain {' '.join(args)} -> {code}: {err}{out}"
-        return json.loads(out)
 
 
 def wait_status(cli: Cli, id_: int, status: str) -> dict[str, Any]:
