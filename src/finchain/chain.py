@@ -40,6 +40,8 @@ from finchain.modules.datarights.keeper import DataRightsKeeper
 from finchain.modules.datarights.module import DataRightsModule
 from finchain.modules.escrow.keeper import EscrowKeeper
 from finchain.modules.escrow.module import EscrowModule
+from finchain.modules.interventions.keeper import InterventionsKeeper
+from finchain.modules.interventions.module import InterventionsModule
 from finchain.modules.evidence.keeper import EvidenceKeeper
 from finchain.modules.evidence.module import EvidenceModule
 from finchain.modules.governance.keeper import GovernanceKeeper
@@ -117,6 +119,7 @@ class FinchainApp(Application):
         self.netting = NettingKeeper(self.bank, self.accounts)
         self.escrow = EscrowKeeper(self.bank, self.accounts, self.evidence)
         self.lending = LendingKeeper(self.bank, self.escrow)
+        self.interventions = InterventionsKeeper(self.bank, self.accounts)
         self.upgrade = UpgradeKeeper(UPGRADES if upgrades is None else upgrades)
         for guard in (
             self.bank.assert_can_close,
@@ -142,6 +145,7 @@ class FinchainApp(Application):
             NettingModule(self.netting),
             LendingModule(self.lending),
             EscrowModule(self.escrow),
+            InterventionsModule(self.interventions),
             UpgradeModule(self.upgrade),
         ]
         if extra_modules is not None:
