@@ -40,14 +40,14 @@ from finchain.modules.datarights.keeper import DataRightsKeeper
 from finchain.modules.datarights.module import DataRightsModule
 from finchain.modules.escrow.keeper import EscrowKeeper
 from finchain.modules.escrow.module import EscrowModule
-from finchain.modules.interventions.keeper import InterventionsKeeper
-from finchain.modules.interventions.module import InterventionsModule
 from finchain.modules.evidence.keeper import EvidenceKeeper
 from finchain.modules.evidence.module import EvidenceModule
 from finchain.modules.governance.keeper import GovernanceKeeper
 from finchain.modules.governance.module import GovernanceModule
 from finchain.modules.identity.keeper import IdentityKeeper
 from finchain.modules.identity.module import IdentityModule
+from finchain.modules.interventions.keeper import InterventionsKeeper
+from finchain.modules.interventions.module import InterventionsModule
 from finchain.modules.lending.keeper import LendingKeeper
 from finchain.modules.lending.module import LendingModule
 from finchain.modules.netting.keeper import NettingKeeper

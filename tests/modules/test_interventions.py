@@ -215,7 +215,9 @@ def test_proposal_lapses_at_its_deadline(world):
 
 def test_approval_at_the_deadline_height_still_counts(world):
     deadline = world.height + 2
-    iid = world.propose(2, ivb.freeze_account(A[CUSTOMER], legal_basis=BASIS, deadline_height=deadline))
+    iid = world.propose(
+        2, ivb.freeze_account(A[CUSTOMER], legal_basis=BASIS, deadline_height=deadline)
+    )
     world.ok(3, ivb.approve(iid))
     assert world.height == deadline
     assert world.get(iid)["status"] == "in_effect"
@@ -258,7 +260,9 @@ def test_unfreeze_releases_part_then_all_and_never_more_than_it_froze(world):
 def test_unfreeze_does_not_touch_escrows_frozen_amount(world):
     world.ok(
         CUSTOMER,
-        esb.create(A[1], "CNY", 500_000, approvers=[A[2]], threshold=1, expiry_height=world.height + 100),
+        esb.create(
+            A[1], "CNY", 500_000, approvers=[A[2]], threshold=1, expiry_height=world.height + 100
+        ),
     )
     assert world.holding(CUSTOMER) == (FUNDS, 500_000)
     iid = freeze(world, 500_000)
@@ -299,17 +303,25 @@ def test_forced_transfer_needs_a_court_order(world):
 def test_forced_transfer_goes_through_a_pause(world):
     pause = world.propose(2, ivb.pause_asset("CNY", **world.terms()))
     world.ok(3, ivb.approve(pause))
-    iid = world.propose(4, ivb.forced_transfer(A[CUSTOMER], A[1], "CNY", 7, **world.terms(order=ORDER)))
+    iid = world.propose(
+        4, ivb.forced_transfer(A[CUSTOMER], A[1], "CNY", 7, **world.terms(order=ORDER))
+    )
     world.ok(2, ivb.approve(iid))
     assert world.holding(CUSTOMER) == (FUNDS - 7, 0)
 
 
 def test_malformed_terms_are_refused(world):
     world.refused(
-        ErrBadIntervention, 2, ivb.propose("freeze_account", account=A[5], asset="CNY", **world.terms())
+        ErrBadIntervention,
+        2,
+        ivb.propose("freeze_account", account=A[5], asset="CNY", **world.terms()),
     )
     world.refused(
-        ErrBadDeadline, 2, ivb.forced_transfer(A[5], A[1], "CNY", 1, **world.terms(order=ORDER, expiry_height=world.height + 5))
+        ErrBadDeadline,
+        2,
+        ivb.forced_transfer(
+            A[5], A[1], "CNY", 1, **world.terms(order=ORDER, expiry_height=world.height + 5)
+        ),
     )
     world.refused(ErrBadDeadline, 2, ivb.freeze_account(A[5], legal_basis=BASIS, deadline_height=1))
 
@@ -328,7 +340,11 @@ def test_amount_freeze_lifts_itself_at_its_expiry_height(world):
     assert [e for e in response.events if e.type == "intervention_lifted"]
     assert world.holding(CUSTOMER) == (FUNDS, 0)
     found = world.get(iid)
-    assert (found["status"], found["closed_by"], found["closed_height"]) == ("lifted", "expiry", expiry)
+    assert (found["status"], found["closed_by"], found["closed_height"]) == (
+        "lifted",
+        "expiry",
+        expiry,
+    )
     assert world.query("held", account=A[CUSTOMER], asset="CNY")["held"] == "0"
 
 
@@ -364,8 +380,12 @@ def test_every_intervention_stays_queryable_by_account_and_status(world):
     assert world.get(lapsing)["status"] == "lapsed"
     listing = world.query("by_account", account=A[CUSTOMER])
     assert [i["id"] for i in listing["interventions"]] == [kept, lapsing]
-    assert [i["id"] for i in world.query("by_status", status="lapsed")["interventions"]] == [lapsing]
-    assert [i["id"] for i in world.query("by_status", status="in_effect")["interventions"]] == [kept]
+    assert [i["id"] for i in world.query("by_status", status="lapsed")["interventions"]] == [
+        lapsing
+    ]
+    assert [i["id"] for i in world.query("by_status", status="in_effect")["interventions"]] == [
+        kept
+    ]
     page = world.query("by_account", account=A[CUSTOMER], limit=1)
     assert page["next_cursor"] == str(lapsing)
 

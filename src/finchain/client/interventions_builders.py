@@ -93,9 +93,7 @@ def resume_asset(target: int, **terms: object) -> RawMsg:
     return propose(RESUME_ASSET, target=target, **terms)  # type: ignore[arg-type]
 
 
-def forced_transfer(
-    account: str, to: str, asset: str, amount: int, **terms: object
-) -> RawMsg:
+def forced_transfer(account: str, to: str, asset: str, amount: int, **terms: object) -> RawMsg:
     """Move ``amount`` of ``asset`` from ``account`` to ``to`` under a court order (``order=``)."""
     return propose(FORCED_TRANSFER, account=account, to=to, asset=asset, amount=amount, **terms)  # type: ignore[arg-type]
 

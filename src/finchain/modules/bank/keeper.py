@@ -22,8 +22,8 @@ from finchain.core.kv import KVReader
 from finchain.modules.bank import events
 from finchain.modules.bank.deps import AccountStatusView
 from finchain.modules.bank.errors import (
-    ErrAssetPaused,
     ErrAssetExists,
+    ErrAssetPaused,
     ErrFrozenAmount,
     ErrHoldsAssets,
     ErrInsufficientFunds,

@@ -23,7 +23,9 @@ ErrNoCourtOrder = register(CODESPACE, 7, "a forced transfer needs a court-order 
 ErrBadOfficers = register(CODESPACE, 8, "invalid officer set or threshold")
 ErrUnknownAsset = register(CODESPACE, 9, "asset does not exist")
 ErrUnknownAccount = register(CODESPACE, 10, "account does not exist or is closed")
-ErrBadTarget = register(CODESPACE, 11, "the intervention to undo is not of that kind or not in effect")
+ErrBadTarget = register(
+    CODESPACE, 11, "the intervention to undo is not of that kind or not in effect"
+)
 ErrExceedsHold = register(CODESPACE, 12, "amount exceeds what the intervention holds frozen")
 ErrAlreadyInEffect = register(CODESPACE, 13, "account already frozen or asset already paused")
 ErrBadDeadline = register(CODESPACE, 14, "expiry or approval deadline is not valid")

@@ -261,7 +261,9 @@ class InterventionsKeeper(InterventionsView):
         """Add ``officer``'s approval; at the threshold the intervention runs now."""
         self._require_officer(self.officers(ctx.store), officer)
         found = self.require(ctx.store, intervention_id)
-        if found.status == LAPSED or (found.status == PROPOSED and ctx.height > found.deadline_height):
+        if found.status == LAPSED or (
+            found.status == PROPOSED and ctx.height > found.deadline_height
+        ):
             raise ErrProposalLapsed(
                 f"intervention {intervention_id} lapsed after height {found.deadline_height}: "
                 "propose it again"
@@ -271,7 +273,9 @@ class InterventionsKeeper(InterventionsView):
                 f"intervention {intervention_id} is {found.status}: nothing left to approve"
             )
         if found.has_approved(officer):
-            raise ErrAlreadyApproved(f"{officer} has already approved intervention {intervention_id}")
+            raise ErrAlreadyApproved(
+                f"{officer} has already approved intervention {intervention_id}"
+            )
         updated = replace(
             found, approvals=(*found.approvals, Approval(officer, ctx.height, ctx.time_ns))
         )
@@ -339,7 +343,9 @@ class InterventionsKeeper(InterventionsView):
                 f"{account} is not an authorised intervention officer (governance appoints them)"
             )
 
-    def _require_target(self, reader: KVReader, kind: str, target: int, amount: int) -> Intervention:
+    def _require_target(
+        self, reader: KVReader, kind: str, target: int, amount: int
+    ) -> Intervention:
         undone = self.require(reader, target)
         if undone.kind != UNDOES[kind] or undone.status != IN_EFFECT:
             raise ErrBadTarget(
@@ -370,9 +376,9 @@ class InterventionsKeeper(InterventionsView):
                 raise ErrAlreadyInEffect(f"account {draft.account} is already frozen")
         if kind == FORCED_TRANSFER:
             self._require_account(reader, draft.to)
-        if kind in (FREEZE_AMOUNT, PAUSE_ASSET, FORCED_TRANSFER):
-            if self._bank.get_asset(reader, draft.asset) is None:
-                raise ErrUnknownAsset(f"asset {draft.asset} does not exist: check the symbol")
+        needs_asset = kind in (FREEZE_AMOUNT, PAUSE_ASSET, FORCED_TRANSFER)
+        if needs_asset and self._bank.get_asset(reader, draft.asset) is None:
+            raise ErrUnknownAsset(f"asset {draft.asset} does not exist: check the symbol")
         if kind == PAUSE_ASSET and ASSET_PAUSED_BY.has(reader, draft.asset):
             raise ErrAlreadyInEffect(f"asset {draft.asset} is already paused")
         if kind in UNDOES:
@@ -406,7 +412,9 @@ class InterventionsKeeper(InterventionsView):
         elif draft.kind in (UNFREEZE_ACCOUNT, RESUME_ASSET):
             self._lift(ctx, self.require(ctx.store, draft.target), reason)
         else:  # FORCED_TRANSFER (a court order; a pause of the asset does not stop it)
-            self._bank.transfer(ctx, draft.account, draft.to, draft.asset, draft.amount, forced=True)
+            self._bank.transfer(
+                ctx, draft.account, draft.to, draft.asset, draft.amount, forced=True
+            )
         done = replace(
             draft,
             status=status,

@@ -51,9 +51,7 @@ INTERVENTIONS: IndexedMap[int, Intervention] = IndexedMap(
 )
 DUE_BY_HEIGHT: Map[tuple[int, int], bytes] = Map(STORE, b"due_h/", Pair(U64, U64), BytesValue())
 DUE_BY_TIME: Map[tuple[int, int], bytes] = Map(STORE, b"due_t/", Pair(U64, U64), BytesValue())
-LAPSE_BY_HEIGHT: Map[tuple[int, int], bytes] = Map(
-    STORE, b"lapse/", Pair(U64, U64), BytesValue()
-)
+LAPSE_BY_HEIGHT: Map[tuple[int, int], bytes] = Map(STORE, b"lapse/", Pair(U64, U64), BytesValue())
 HELD: Map[tuple[str, str], int] = Map(STORE, b"held/", Pair(STR, STR), AmountValue())
 ACCOUNT_FROZEN_BY: Map[str, int] = Map(STORE, b"frozen_acct/", STR, U64Value())
 ASSET_PAUSED_BY: Map[str, int] = Map(STORE, b"paused/", STR, U64Value())

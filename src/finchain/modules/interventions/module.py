@@ -102,12 +102,13 @@ class InterventionsModule(KeeperModule[InterventionsKeeper]):
             if found.kind == FREEZE_AMOUNT:
                 key = (found.account, found.asset)
                 sums[key] = sums.get(key, 0) + found.held
-            elif found.kind == FREEZE_ACCOUNT:
-                if k.frozen_account_by(reader, found.account) != found.id:
-                    return f"account {found.account} is not recorded as frozen by {found.id}"
-            elif found.kind == PAUSE_ASSET:
-                if k.paused_asset_by(reader, found.asset) != found.id:
-                    return f"asset {found.asset} is not recorded as paused by {found.id}"
+            elif (
+                found.kind == FREEZE_ACCOUNT
+                and k.frozen_account_by(reader, found.account) != found.id
+            ):
+                return f"account {found.account} is not recorded as frozen by {found.id}"
+            elif found.kind == PAUSE_ASSET and k.paused_asset_by(reader, found.asset) != found.id:
+                return f"asset {found.asset} is not recorded as paused by {found.id}"
         held = {(a, s): amount for a, s, amount in k.all_held(reader)}
         if held != sums:
             wrong = sorted(x for x in held.keys() | sums if held.get(x) != sums.get(x))

@@ -43,7 +43,11 @@ RESUME_ASSET = "resume_asset"
 FORCED_TRANSFER = "forced_transfer"
 HOLDING_KINDS = (FREEZE_ACCOUNT, FREEZE_AMOUNT, PAUSE_ASSET)
 KINDS = (*HOLDING_KINDS, UNFREEZE_ACCOUNT, UNFREEZE_AMOUNT, RESUME_ASSET, FORCED_TRANSFER)
-UNDOES = {UNFREEZE_ACCOUNT: FREEZE_ACCOUNT, UNFREEZE_AMOUNT: FREEZE_AMOUNT, RESUME_ASSET: PAUSE_ASSET}
+UNDOES = {
+    UNFREEZE_ACCOUNT: FREEZE_ACCOUNT,
+    UNFREEZE_AMOUNT: FREEZE_AMOUNT,
+    RESUME_ASSET: PAUSE_ASSET,
+}
 """Each undoing kind names (``target``) an intervention of the kind it undoes."""
 
 # Statuses.
@@ -123,7 +127,6 @@ class Intervention(Record):
 
     def with_status(self, status: str, height: int, by: str = "") -> Intervention:
         return replace(self, status=status, closed_height=height, closed_by=by)
-
 
 
 def check_draft(
