@@ -66,7 +66,8 @@ def by_status(view: InterventionsView, reader: KVReader, params: dict[str, Any])
 
 def officers(view: InterventionsView, reader: KVReader, params: dict[str, Any]) -> Any:
     """The authorised officers and the threshold (empty until governance sets them)."""
-    return view.officers(reader).to_json()
+    found = view.officers(reader)
+    return {"officers": list(found.officers), "threshold": found.threshold}
 
 
 def held(view: InterventionsView, reader: KVReader, params: dict[str, Any]) -> Any:
