@@ -19,6 +19,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NotRequired, TypedDict, Unpack
 
 from finchain.codec import RawMsg
 from finchain.modules.interventions.messages import MsgApprove, MsgPropose, MsgSetOfficers
@@ -34,6 +35,16 @@ from finchain.modules.interventions.types import (
 
 Order = tuple[str, bytes] | None
 """A court order as ``(hash_alg, 32-byte digest of the document)``, or None."""
+
+
+class Terms(TypedDict):
+    """What every intervention carries besides the fields of its kind."""
+
+    legal_basis: str
+    deadline_height: int
+    order: NotRequired[Order]
+    expiry_height: NotRequired[int]
+    expiry_time: NotRequired[int]
 
 
 def set_officers(officers: Sequence[str], threshold: int) -> RawMsg:
@@ -63,39 +74,41 @@ def propose(
     ).to_raw()  # fmt: skip
 
 
-def freeze_account(account: str, **terms: object) -> RawMsg:
+def freeze_account(account: str, **terms: Unpack[Terms]) -> RawMsg:
     """Freeze ``account`` (it may receive but not sign) until lifted or expired."""
-    return propose(FREEZE_ACCOUNT, account=account, **terms)  # type: ignore[arg-type]
+    return propose(FREEZE_ACCOUNT, account=account, **terms)
 
 
-def freeze_amount(account: str, asset: str, amount: int, **terms: object) -> RawMsg:
+def freeze_amount(account: str, asset: str, amount: int, **terms: Unpack[Terms]) -> RawMsg:
     """Freeze ``amount`` of ``account``'s ``asset`` (kept in the balance, not spendable)."""
-    return propose(FREEZE_AMOUNT, account=account, asset=asset, amount=amount, **terms)  # type: ignore[arg-type]
+    return propose(FREEZE_AMOUNT, account=account, asset=asset, amount=amount, **terms)
 
 
-def pause_asset(asset: str, **terms: object) -> RawMsg:
+def pause_asset(asset: str, **terms: Unpack[Terms]) -> RawMsg:
     """Refuse every transfer of ``asset`` until resumed or expired."""
-    return propose(PAUSE_ASSET, asset=asset, **terms)  # type: ignore[arg-type]
+    return propose(PAUSE_ASSET, asset=asset, **terms)
 
 
-def unfreeze_account(target: int, **terms: object) -> RawMsg:
+def unfreeze_account(target: int, **terms: Unpack[Terms]) -> RawMsg:
     """Lift the account freeze ``target``."""
-    return propose(UNFREEZE_ACCOUNT, target=target, **terms)  # type: ignore[arg-type]
+    return propose(UNFREEZE_ACCOUNT, target=target, **terms)
 
 
-def unfreeze_amount(target: int, amount: int, **terms: object) -> RawMsg:
+def unfreeze_amount(target: int, amount: int, **terms: Unpack[Terms]) -> RawMsg:
     """Release ``amount`` of what the amount freeze ``target`` holds."""
-    return propose(UNFREEZE_AMOUNT, target=target, amount=amount, **terms)  # type: ignore[arg-type]
+    return propose(UNFREEZE_AMOUNT, target=target, amount=amount, **terms)
 
 
-def resume_asset(target: int, **terms: object) -> RawMsg:
+def resume_asset(target: int, **terms: Unpack[Terms]) -> RawMsg:
     """Lift the pause ``target``."""
-    return propose(RESUME_ASSET, target=target, **terms)  # type: ignore[arg-type]
+    return propose(RESUME_ASSET, target=target, **terms)
 
 
-def forced_transfer(account: str, to: str, asset: str, amount: int, **terms: object) -> RawMsg:
+def forced_transfer(
+    account: str, to: str, asset: str, amount: int, **terms: Unpack[Terms]
+) -> RawMsg:
     """Move ``amount`` of ``asset`` from ``account`` to ``to`` under a court order (``order=``)."""
-    return propose(FORCED_TRANSFER, account=account, to=to, asset=asset, amount=amount, **terms)  # type: ignore[arg-type]
+    return propose(FORCED_TRANSFER, account=account, to=to, asset=asset, amount=amount, **terms)
 
 
 def approve(intervention_id: int) -> RawMsg:
