@@ -349,6 +349,17 @@ def test_amount_freeze_lifts_itself_at_its_expiry_height(world):
     assert world.query("held", account=A[CUSTOMER], asset="CNY")["held"] == "0"
 
 
+def test_amount_freeze_lifts_itself_at_its_expiry_time_exactly(world):
+    expiry = world.chain.time_ns + 60 * BLOCK_NS
+    iid = freeze(world, 400_000, expiry_time=expiry)
+    world.at(expiry - 1)
+    assert world.holding(CUSTOMER) == (FUNDS, 400_000)
+    assert world.get(iid)["status"] == "in_effect"
+    world.at(expiry)
+    assert world.holding(CUSTOMER) == (FUNDS, 0)
+    assert (world.get(iid)["status"], world.get(iid)["closed_by"]) == ("lifted", "expiry")
+
+
 def test_pause_lifts_itself_at_its_expiry_time(world):
     expiry = world.chain.time_ns + 100 * BLOCK_NS
     iid = world.propose(2, ivb.pause_asset("CNY", **world.terms(expiry_time=expiry)))
