@@ -299,6 +299,9 @@ def test_forced_transfer_needs_a_court_order(world):
     world.ok(3, ivb.approve(iid))
     assert world.holding(CUSTOMER) == (FUNDS - 1_000, 0)
     assert world.get(iid)["status"] == "done"
+    for affected in (A[CUSTOMER], A[1]):  # the debited account and the recipient both see it
+        listing = world.query("by_account", account=affected)["interventions"]
+        assert [i["id"] for i in listing] == [iid]
 
 
 def test_forced_transfer_goes_through_a_pause(world):

@@ -104,7 +104,8 @@ class InterventionsView:
         return INTERVENTIONS.values(reader)
 
     def ids_by(self, reader: KVReader, index: str, key: str) -> Iterator[int]:
-        """Ids filed under ``key`` in ``by_account`` or ``by_status``, in id order."""
+        """Ids filed under ``key`` in ``by_account``, ``by_recipient`` or ``by_status``, in id
+        order."""
         return INTERVENTIONS.by(index, reader, key)
 
     def held(self, reader: KVReader, account: str, asset: str) -> int:

@@ -2,7 +2,8 @@
 
 - ``OFFICERS``: the officer set and threshold governance last set (absent: none).
 - ``INTERVENTIONS``: every intervention by id, never deleted, with indexes
-  ``by_account`` (the affected account) and ``by_status``.
+  ``by_account`` (the affected account), ``by_recipient`` (the recipient of a
+  forced transfer) and ``by_status``.
 - ``DUE_BY_HEIGHT`` / ``DUE_BY_TIME``: the expiries of freezes and pauses in
   effect, as ``(deadline, id)``; ``LAPSE_BY_HEIGHT``: the approval deadlines of
   proposals, as ``(height, id)``. ``end_block`` reads each from the start and
@@ -46,6 +47,7 @@ INTERVENTIONS: IndexedMap[int, Intervention] = IndexedMap(
     RecordValue(Intervention.from_obj),
     {
         "by_account": Index(b"acct/", STR, lambda _id, i: i.account or None),
+        "by_recipient": Index(b"to/", STR, lambda _id, i: i.to or None),
         "by_status": Index(b"status/", STR, lambda _id, i: i.status),
     },
 )

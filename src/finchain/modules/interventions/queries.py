@@ -9,6 +9,7 @@ last page): pass it back as ``cursor``.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -49,9 +50,12 @@ def _page(
 
 
 def by_account(view: InterventionsView, reader: KVReader, params: dict[str, Any]) -> Any:
-    """Interventions affecting ``account`` (the account frozen, debited or holding the asset)."""
+    """Interventions affecting ``account``: the account frozen or debited, or the recipient
+    of a forced transfer (both lists are in id order; merged, they stay so)."""
     account = account_param(params)
-    ids = view.ids_by(reader, "by_account", account)
+    ids = heapq.merge(
+        view.ids_by(reader, "by_account", account), view.ids_by(reader, "by_recipient", account)
+    )
     return {"account": account, **_page(view, reader, params, ids)}
 
 
