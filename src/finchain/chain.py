@@ -46,6 +46,8 @@ from finchain.modules.governance.keeper import GovernanceKeeper
 from finchain.modules.governance.module import GovernanceModule
 from finchain.modules.identity.keeper import IdentityKeeper
 from finchain.modules.identity.module import IdentityModule
+from finchain.modules.interventions.keeper import InterventionsKeeper
+from finchain.modules.interventions.module import InterventionsModule
 from finchain.modules.lending.keeper import LendingKeeper
 from finchain.modules.lending.module import LendingModule
 from finchain.modules.netting.keeper import NettingKeeper
@@ -117,6 +119,7 @@ class FinchainApp(Application):
         self.netting = NettingKeeper(self.bank, self.accounts)
         self.escrow = EscrowKeeper(self.bank, self.accounts, self.evidence)
         self.lending = LendingKeeper(self.bank, self.escrow)
+        self.interventions = InterventionsKeeper(self.bank, self.accounts)
         self.upgrade = UpgradeKeeper(UPGRADES if upgrades is None else upgrades)
         for guard in (
             self.bank.assert_can_close,
@@ -142,6 +145,7 @@ class FinchainApp(Application):
             NettingModule(self.netting),
             LendingModule(self.lending),
             EscrowModule(self.escrow),
+            InterventionsModule(self.interventions),
             UpgradeModule(self.upgrade),
         ]
         if extra_modules is not None:

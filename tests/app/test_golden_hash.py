@@ -30,8 +30,8 @@ from finchain.modules.accounts.types import account_id
 from tests.harness import BLOCK_NS, CHAIN_ID, make_genesis
 
 GOLDEN = {
-    "intl": "dba390172fe9c05320b96d9bb2d91a09b9ad6001c209d18f924df45f9b603d79",
-    "gm": "a81059becbb910338600c4d45f6e1c222113b8fc3ea18e05b9d6eedd7926ee4b",
+    "intl": "b50145a0045622d3cd24fb535f659faf5323e871a382420e731a8bd666107006",
+    "gm": "d5c1099314412da40f17414df197ef83e3cc59a234a95200a71042bb886c80ba",
 }
 
 

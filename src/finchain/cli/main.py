@@ -15,6 +15,7 @@ from finchain.cli import (
     did,
     escrow,
     evidence,
+    intervene,
     invoice,
     keys,
     kyc,
@@ -58,6 +59,7 @@ app.add_typer(bond.app, name="bond")
 app.add_typer(invoice.app, name="invoice")
 app.add_typer(netting.app, name="netting")
 app.add_typer(loan.app, name="loan")
+app.add_typer(intervene.app, name="intervene")
 app.add_typer(db.app, name="db")
 app.command()(bench.bench)
 

@@ -52,3 +52,11 @@ def amount_frozen(kind: str, account: str, asset: str, amount: int, reason: str)
     return Event(
         kind, (("account", account), ("asset", asset), ("amount", str(amount)), ("reason", reason))
     )
+
+
+ASSET_PAUSED = "asset_paused"
+ASSET_RESUMED = "asset_resumed"
+
+
+def asset_paused(asset: str, paused: bool, reason: str) -> Event:
+    return Event(ASSET_PAUSED if paused else ASSET_RESUMED, (("asset", asset), ("reason", reason)))

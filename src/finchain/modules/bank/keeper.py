@@ -23,6 +23,7 @@ from finchain.modules.bank import events
 from finchain.modules.bank.deps import AccountStatusView
 from finchain.modules.bank.errors import (
     ErrAssetExists,
+    ErrAssetPaused,
     ErrFrozenAmount,
     ErrHoldsAssets,
     ErrInsufficientFunds,
@@ -32,7 +33,7 @@ from finchain.modules.bank.errors import (
     ErrUnknownAsset,
     ErrUnknownRecipient,
 )
-from finchain.modules.bank.keys import ASSETS, BALANCES, SUPPLY
+from finchain.modules.bank.keys import ASSETS, BALANCES, PAUSED, SUPPLY
 from finchain.modules.bank.types import Asset
 
 _NONE = (0, 0)
@@ -52,6 +53,9 @@ class BankView:
 
     def iterate_assets(self, reader: KVReader) -> Iterator[Asset]:
         return ASSETS.values(reader)
+
+    def is_paused(self, reader: KVReader, symbol: str) -> bool:
+        return PAUSED.has(reader, symbol)
 
     def supply(self, reader: KVReader, symbol: str) -> int:
         found = SUPPLY.get(reader, symbol)
@@ -106,8 +110,27 @@ class BankKeeper(BankView):
         ASSETS.set(ctx, asset.symbol, asset)
         ctx.emit(events.asset_created(asset.symbol, asset.issuer))
 
-    def transfer(self, ctx: Context, sender: str, recipient: str, symbol: str, amount: int) -> None:
+    def transfer(
+        self,
+        ctx: Context,
+        sender: str,
+        recipient: str,
+        symbol: str,
+        amount: int,
+        *,
+        forced: bool = False,
+    ) -> None:
+        """Move ``amount`` from ``sender``'s spendable balance to ``recipient``.
+
+        Refused while the asset is paused (one read), unless ``forced``: a forced
+        transfer ordered by a court through the interventions module.
+        """
         self.require_asset(ctx.store, symbol)
+        if not forced and PAUSED.has(ctx.store, symbol):
+            raise ErrAssetPaused(
+                f"transfers of {symbol} are paused by a regulatory intervention: "
+                "wait until it is resumed"
+            )
         self._require_recipient(ctx, recipient)
         self._subtract(ctx, sender, symbol, amount)
         self._add(ctx, recipient, symbol, amount)
@@ -162,6 +185,15 @@ class BankKeeper(BankView):
             ctx, (account, symbol), (balance, frozen - amount), previous=(balance, frozen)
         )
         ctx.emit(events.amount_frozen(events.AMOUNT_UNFROZEN, account, symbol, amount, reason))
+
+    def set_paused(self, ctx: Context, symbol: str, paused: bool, reason: str) -> None:
+        """Pause or resume transfers of ``symbol`` (decided by the interventions module)."""
+        self.require_asset(ctx.store, symbol)
+        if paused:
+            PAUSED.set(ctx, symbol, reason.encode())
+        else:
+            PAUSED.remove(ctx, symbol)
+        ctx.emit(events.asset_paused(symbol, paused, reason))
 
     def assert_can_close(self, ctx: Context, account: str) -> None:
         """A close guard for the accounts module: an account holding assets cannot close."""

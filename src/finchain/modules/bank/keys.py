@@ -5,6 +5,7 @@ from __future__ import annotations
 from finchain.core.collections import (
     STR,
     AmountValue,
+    BytesValue,
     Index,
     IndexedMap,
     Map,
@@ -44,6 +45,12 @@ ASSETS: Map[str, Asset] = Map(STORE, b"asset/", STR, RecordValue(Asset.from_obj)
 
 SUPPLY: Map[str, int] = Map(STORE, b"supply/", STR, AmountValue())
 """Each asset's supply (absent: 0); always the sum of its holdings."""
+
+PAUSED: Map[str, bytes] = Map(STORE, b"paused/", STR, BytesValue())
+"""Assets whose transfers are paused (by a regulatory intervention): symbol -> the reason.
+
+Empty unless an intervention pauses an asset, so it adds nothing to a default genesis.
+A transfer checks it with one point read."""
 
 BALANCES: IndexedMap[tuple[str, str], tuple[int, int]] = IndexedMap(
     STORE,

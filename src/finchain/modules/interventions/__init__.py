@@ -1,0 +1,1 @@
+"""Regulatory interventions under m-of-n officer control (JR/T 0184 17.3)."""
