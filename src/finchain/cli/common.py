@@ -31,10 +31,13 @@ from typing import Annotated, Any
 import typer
 
 from finchain.cli.output import CliError, stderr
-from finchain.crypto import Keystore, check_new_passphrase, read_passphrase_file
+from finchain.client import Client
+from finchain.crypto import HASH_NAMES, Keystore, check_new_passphrase, read_passphrase_file
 from finchain.crypto.passphrase import is_strong
+from finchain.modules.evidence.types import HASH_BYTES
 from finchain.modules.identity.types import time_ns_of
 from finchain.node.home import DEV_PASSPHRASE_FILE
+from finchain.offchain.anchoring import hash_file
 
 PASSPHRASE_ENV = "FINCHAIN_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
 DEFAULT_HOME = Path("~/.finchain")
@@ -192,3 +195,29 @@ def time_option(text: str, option: str) -> int:
             "2027-01-04T00:00:00Z, or nanoseconds since the epoch"
         )
     return time_ns_of(moment)
+
+
+def hash_alg_option(client: Client, alg: str | None) -> str:
+    """``--alg``, or the hash of the chain the client reaches (what its records are keyed by)."""
+    chosen = alg or client.status().hash_name
+    if chosen not in HASH_NAMES:
+        raise CliError(f"--alg must be one of {', '.join(HASH_NAMES)}, got {chosen!r}")
+    return chosen
+
+
+def hash_hex_option(text: str, option: str) -> bytes:
+    """A 32-byte hash given on the command line as 64 hex digits."""
+    lowered = text.lower()
+    if len(lowered) != 2 * HASH_BYTES or any(c not in "0123456789abcdef" for c in lowered):
+        raise CliError(f"{option} must be {2 * HASH_BYTES} hex digits (a {HASH_BYTES}-byte hash)")
+    return bytes.fromhex(lowered)
+
+
+def document_digest(file: Path | None, hex_hash: str | None, alg: str) -> bytes:
+    """A document's digest under ``alg``: hashed here from FILE, or given as ``--hash`` hex."""
+    if (file is None) == (hex_hash is None):
+        raise CliError("name the document: give FILE or --hash HEX (one of them)")
+    if file is not None:
+        return hash_file(file, alg)
+    assert hex_hash is not None
+    return hash_hex_option(hex_hash, "--hash")

@@ -14,12 +14,10 @@ from typing import Annotated, Any
 import typer
 
 from finchain.cli.amounts import to_units
-from finchain.cli.common import time_option
+from finchain.cli.common import hash_alg_option, hash_hex_option, time_option
 from finchain.cli.output import CliError, stderr
 from finchain.cli.txflags import NodeOptions, TxOptions, query_command, tx_command
-from finchain.client import Client
 from finchain.client import escrow_builders as esb
-from finchain.crypto import HASH_NAMES
 from finchain.modules.escrow.types import STATUSES, HashLock
 
 app = typer.Typer(
@@ -34,20 +32,6 @@ SecretFileOpt = Annotated[
 AlgOpt = Annotated[
     str | None, typer.Option("--alg", help="sm3 or sha256 (default: the chain suite's hash)")
 ]
-
-
-def _alg(client: Client, alg: str | None) -> str:
-    chosen = alg or client.status().hash_name
-    if chosen not in HASH_NAMES:
-        raise CliError(f"--alg must be one of {', '.join(HASH_NAMES)}, got {chosen!r}")
-    return chosen
-
-
-def _hex32(value: str, flag: str) -> bytes:
-    text = value.lower()
-    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
-        raise CliError(f"{flag} must be 64 hex digits (a 32-byte hash)")
-    return bytes.fromhex(text)
 
 
 def _secret(path: Path) -> bytes:
@@ -118,15 +102,15 @@ def create(
     with tx.session() as s:
         units = to_units(amount, s.client.asset(asset).decimals)
         needs_alg = secret_file is not None or hash_lock is not None or evidence is not None
-        hash_alg = _alg(s.client, alg) if needs_alg else ""
+        hash_alg = hash_alg_option(s.client, alg) if needs_alg else ""
         lock = None
         if secret_file is not None:
             lock = esb.hash_lock(hash_alg, _secret(secret_file))
         elif hash_lock is not None:
-            lock = HashLock(hash_alg, _hex32(hash_lock, "--hash-lock"))
+            lock = HashLock(hash_alg, hash_hex_option(hash_lock, "--hash-lock"))
         condition = None
         if evidence is not None:
-            digest = _hex32(evidence, "--evidence")
+            digest = hash_hex_option(evidence, "--evidence")
             condition = esb.evidence(hash_alg, digest, submitter=submitter, cosigners=cosigners)
         message = esb.create(
             payee_id,

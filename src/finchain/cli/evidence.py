@@ -29,13 +29,14 @@ from finchain.cli.common import (
     DEFAULT_URL,
     JsonOpt,
     UrlOpt,
+    document_digest,
+    hash_alg_option,
 )
 from finchain.cli.online import HeightOpt, ProveOpt, proof_status
 from finchain.cli.output import CliError, emit, failures, stderr
 from finchain.cli.txflags import NodeOptions, TxOptions, query_command, tx_command
-from finchain.client import Client
 from finchain.client import evidence_builders as eb
-from finchain.modules.evidence.types import HASH_ALGS, HASH_BYTES
+from finchain.modules.evidence.types import HASH_BYTES
 from finchain.offchain.anchoring import anchor_hashes, collect_files, hash_file, hash_files
 from finchain.offchain.anchoring.proofs import parse_anchor_proof, read_jsonl
 from finchain.offchain.receipts import dumps
@@ -56,25 +57,6 @@ AlgOpt = Annotated[
     str | None,
     typer.Option("--alg", help="sm3 or sha256 (default: the chain suite's hash)"),
 ]
-
-
-def _alg(client: Client, alg: str | None) -> str:
-    chosen = alg or client.status().hash_name
-    if chosen not in HASH_ALGS:
-        raise CliError(f"--alg must be one of {', '.join(HASH_ALGS)}, got {chosen!r}")
-    return chosen
-
-
-def _digest(file: Path | None, hex_hash: str | None, alg: str) -> bytes:
-    if (file is None) == (hex_hash is None):
-        raise CliError("name the document: give FILE or --hash HEX (one of them)")
-    if file is not None:
-        return hash_file(file, alg)
-    assert hex_hash is not None
-    text = hex_hash.lower()
-    if len(text) != 2 * HASH_BYTES or any(c not in "0123456789abcdef" for c in text):
-        raise CliError(f"--hash must be {2 * HASH_BYTES} hex digits")
-    return bytes.fromhex(text)
 
 
 def _metadata(pairs: list[str]) -> dict[str, str]:
@@ -112,8 +94,8 @@ def record(
     metadata = _metadata(meta)
     cosigners = [tx.resolve(c) for c in cosigner]
     with tx.session() as s:
-        hash_alg = _alg(s.client, alg)
-        digest = _digest(file, hex_hash, hash_alg)
+        hash_alg = hash_alg_option(s.client, alg)
+        digest = document_digest(file, hex_hash, hash_alg)
         message = eb.record(hash_alg, digest, kind=kind, metadata=metadata, cosigners=cosigners)
         receipt = s.send(message)
     extra = {"hash_alg": hash_alg, "hash": digest.hex(), "submitter": s.account}
@@ -130,8 +112,8 @@ def cosign(
 ) -> None:
     """Co-sign recorded evidence as one of the accounts it names."""
     with tx.session() as s:
-        hash_alg = _alg(s.client, alg)
-        digest = _digest(file, hex_hash, hash_alg)
+        hash_alg = hash_alg_option(s.client, alg)
+        digest = document_digest(file, hex_hash, hash_alg)
         receipt = s.send(eb.cosign(hash_alg, digest))
     tx.report(receipt, {"hash_alg": hash_alg, "hash": digest.hex(), "cosigner": s.account})
 
@@ -183,8 +165,8 @@ def show(
             if page["next_cursor"] is not None:
                 stderr.print(f"more: --cursor {page['next_cursor']}", markup=False)
             return
-        hash_alg = _alg(client, alg)
-        digest = _digest(file, hex_hash, hash_alg)
+        hash_alg = hash_alg_option(client, alg)
+        digest = document_digest(file, hex_hash, hash_alg)
         found = client.query(
             "evidence/record",
             {"hash_alg": hash_alg, "hash": digest.hex()},
@@ -234,7 +216,7 @@ def anchor(
     with tx.session() as s:
         if not paths and hashes is None:
             raise CliError("name files or directories to anchor, or --hashes FILE")
-        hash_alg = _alg(s.client, alg)
+        hash_alg = hash_alg_option(s.client, alg)
         who = s.signer
         with _progress(quiet=tx.json) as progress:
             files = collect_files(paths or [])

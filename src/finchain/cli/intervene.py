@@ -14,12 +14,11 @@ from typing import Annotated, Any
 import typer
 
 from finchain.cli.amounts import to_units
-from finchain.cli.common import time_option
+from finchain.cli.common import hash_alg_option, hash_hex_option, time_option
 from finchain.cli.output import CliError, stderr
 from finchain.cli.txflags import NodeOptions, TxOptions, query_command, tx_command
 from finchain.client import Client
 from finchain.client import interventions_builders as ivb
-from finchain.crypto import HASH_NAMES
 from finchain.modules.interventions.types import KINDS, STATUSES, UNFREEZE_AMOUNT
 from finchain.offchain.anchoring import hash_file
 
@@ -39,16 +38,11 @@ def _order(
         raise CliError("give --order-file or --order-hash, not both")
     if order_file is None and order_hash is None:
         return None
-    chosen = alg or client.status().hash_name
-    if chosen not in HASH_NAMES:
-        raise CliError(f"--alg must be one of {', '.join(HASH_NAMES)}, got {chosen!r}")
+    chosen = hash_alg_option(client, alg)
     if order_file is not None:
         return chosen, hash_file(order_file, chosen)
     assert order_hash is not None
-    text = order_hash.lower()
-    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
-        raise CliError("--order-hash must be 64 hex digits (a 32-byte hash)")
-    return chosen, bytes.fromhex(text)
+    return chosen, hash_hex_option(order_hash, "--order-hash")
 
 
 @tx_command(app, "propose")

@@ -15,13 +15,10 @@ from typing import Annotated, Any
 import typer
 
 from finchain.cli.amounts import from_units, to_units
-from finchain.cli.common import time_option
-from finchain.cli.output import CliError
+from finchain.cli.common import document_digest, time_option
 from finchain.cli.txflags import NodeOptions, TxOptions, query_command, tx_command
 from finchain.client import Client
 from finchain.client import receivables_builders as rb
-from finchain.modules.evidence.types import HASH_BYTES
-from finchain.offchain.anchoring import hash_file
 
 app = typer.Typer(
     help="Invoices: register, confirm, transfer, finance at a discount, pay (online, via --url).",
@@ -38,18 +35,6 @@ HashOpt = Annotated[
 PriceOpt = Annotated[
     str, typer.Option("--price", help="the price in the asset's units, e.g. 988.75")
 ]
-
-
-def _digest(file: Path | None, hex_hash: str | None, alg: str) -> bytes:
-    if (file is None) == (hex_hash is None):
-        raise CliError("name the document: give FILE or --hash HEX (one of them)")
-    if file is not None:
-        return hash_file(file, alg)
-    assert hex_hash is not None
-    text = hex_hash.lower()
-    if len(text) != 2 * HASH_BYTES or any(c not in "0123456789abcdef" for c in text):
-        raise CliError(f"--hash must be {2 * HASH_BYTES} hex digits")
-    return bytes.fromhex(text)
 
 
 def _invoice(client: Client, invoice_id: int) -> dict[str, Any]:
@@ -84,7 +69,7 @@ def register(
     with tx.session() as s:
         units = to_units(amount, _decimals(s.client, asset))
         hash_alg = s.client.status().hash_name
-        digest = _digest(file, hex_hash, hash_alg)
+        digest = document_digest(file, hex_hash, hash_alg)
         receipt = s.send(
             rb.register(buyer_id, asset, units, maturity_ns, hash_alg, digest, reference)
         )
@@ -199,7 +184,7 @@ def show(
             found = _invoice(client, invoice_id)
         else:
             hash_alg = client.status().hash_name
-            digest = _digest(file, hex_hash, hash_alg)
+            digest = document_digest(file, hex_hash, hash_alg)
             found = dict(
                 client.query(
                     "receivables/by_hash", {"hash_alg": hash_alg, "hash": digest.hex()}
