@@ -17,6 +17,7 @@ from finchain.core.module import (
     KeeperHandler,
     KeeperModule,
     KeeperQuery,
+    first_id_out_of_order,
     genesis_errors,
     parse_genesis,
 )
@@ -103,3 +104,12 @@ def test_genesis_errors_gives_refusals_while_loading_the_module_code() -> None:
         raise ErrInvalidMsg("note 3 is taken")
     assert ErrBadNotes.matches(info.value)
     assert info.value.message == "notes genesis: note 3 is taken"
+
+
+def test_first_id_out_of_order_names_the_first_id_that_breaks_the_order() -> None:
+    assert first_id_out_of_order([]) is None
+    assert first_id_out_of_order([1, 2, 5]) is None
+    assert first_id_out_of_order([1, 3, 3, 4]) == 3  # listed twice
+    assert first_id_out_of_order([2, 1]) == 1
+    assert first_id_out_of_order([1, 2, 5], below=5) == 5
+    assert first_id_out_of_order([1, 2, 4], below=5) is None

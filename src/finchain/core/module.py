@@ -23,7 +23,7 @@ What the application does with each part:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
@@ -46,6 +46,7 @@ __all__ = [
     "Migration",
     "Module",
     "Query",
+    "first_id_out_of_order",
     "genesis_errors",
     "parse_genesis",
 ]
@@ -171,3 +172,15 @@ def parse_genesis(record: type[R], state: Any, error: ErrorCode) -> R:
     (whose ``check`` holds the rules between entries); refused with ``error``."""
     with genesis_errors(error, record.WHAT):
         return record.from_json(state)
+
+
+def first_id_out_of_order(ids: Iterable[int], *, below: int | None = None) -> int | None:
+    """The first id of a genesis listing that breaks "strictly increasing, each below
+    ``below``" (None: the listing is in order). Records are exported in id order, so an
+    import that accepts only that order also refuses an id listed twice."""
+    previous: int | None = None
+    for found in ids:
+        if (previous is not None and found <= previous) or (below is not None and found >= below):
+            return found
+        previous = found
+    return None

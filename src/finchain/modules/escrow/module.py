@@ -19,7 +19,13 @@ from typing import Any
 from finchain.core.context import Context
 from finchain.core.fields import ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import Invariant, KeeperModule, genesis_errors, parse_genesis
+from finchain.core.module import (
+    Invariant,
+    KeeperModule,
+    first_id_out_of_order,
+    genesis_errors,
+    parse_genesis,
+)
 from finchain.modules.escrow import handlers, queries
 from finchain.modules.escrow.errors import ErrBadGenesis
 from finchain.modules.escrow.keeper import EscrowKeeper
@@ -38,11 +44,9 @@ class EscrowGenesis(Record):
     )
 
     def check(self) -> None:
-        last = 0
-        for escrow in self.escrows:
-            if escrow.id <= last:
-                raise ErrBadGenesis(f"escrow genesis: escrow ids must increase (at {escrow.id})")
-            last = escrow.id
+        wrong = first_id_out_of_order(escrow.id for escrow in self.escrows)
+        if wrong is not None:
+            raise ErrBadGenesis(f"escrow genesis: escrow ids must increase (at {wrong})")
 
 
 class EscrowModule(KeeperModule[EscrowKeeper]):

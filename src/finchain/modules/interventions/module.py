@@ -20,7 +20,13 @@ from typing import Any
 from finchain.core.context import Context
 from finchain.core.fields import ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import Invariant, KeeperModule, genesis_errors, parse_genesis
+from finchain.core.module import (
+    Invariant,
+    KeeperModule,
+    first_id_out_of_order,
+    genesis_errors,
+    parse_genesis,
+)
 from finchain.modules.interventions import handlers, queries
 from finchain.modules.interventions.errors import ErrBadGenesis
 from finchain.modules.interventions.keeper import InterventionsKeeper
@@ -47,11 +53,9 @@ class InterventionsGenesis(Record):
     )
 
     def check(self) -> None:
-        last = 0
-        for found in self.interventions:
-            if found.id <= last:
-                raise ErrBadGenesis(f"interventions genesis: ids must increase (at {found.id})")
-            last = found.id
+        wrong = first_id_out_of_order(found.id for found in self.interventions)
+        if wrong is not None:
+            raise ErrBadGenesis(f"interventions genesis: ids must increase (at {wrong})")
 
 
 class InterventionsModule(KeeperModule[InterventionsKeeper]):

@@ -28,7 +28,7 @@ from finchain.core.fields import (
     wire,
 )
 from finchain.core.kv import KVReader
-from finchain.core.module import Invariant, KeeperModule, parse_genesis
+from finchain.core.module import Invariant, KeeperModule, first_id_out_of_order, parse_genesis
 from finchain.modules.accounts.types import ACCOUNT
 from finchain.modules.netting import handlers, queries
 from finchain.modules.netting.errors import ErrBadGenesis
@@ -152,8 +152,8 @@ class NettingGenesis(Record):
     )
 
     def check(self) -> None:
-        ids = [entry.cycle.id for entry in self.cycles]
-        if ids != sorted(set(ids)) or (ids and ids[-1] >= self.next_id):
+        ids = (entry.cycle.id for entry in self.cycles)
+        if first_id_out_of_order(ids, below=self.next_id) is not None:
             raise ErrInvalidMsg(f"{self.WHAT}: cycles in id order, each below next_id")
 
 

@@ -9,7 +9,13 @@ from typing import Any
 from finchain.core.context import Context
 from finchain.core.fields import ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import Invariant, KeeperModule, genesis_errors, parse_genesis
+from finchain.core.module import (
+    Invariant,
+    KeeperModule,
+    first_id_out_of_order,
+    genesis_errors,
+    parse_genesis,
+)
 from finchain.modules.settlement import handlers, queries
 from finchain.modules.settlement.errors import ErrBadGenesis
 from finchain.modules.settlement.keeper import SettlementKeeper
@@ -38,8 +44,8 @@ class SettlementGenesis(Record):
     next_id: int = wire(INSTRUCTION_ID, default=1)
 
     def check(self) -> None:
-        ids = [s.id for s in self.instructions]
-        if ids != sorted(set(ids)) or (ids and ids[-1] >= self.next_id):
+        ids = (s.id for s in self.instructions)
+        if first_id_out_of_order(ids, below=self.next_id) is not None:
             raise ErrBadGenesis(
                 "settlement genesis: instructions must be in increasing id order, below next_id"
             )
