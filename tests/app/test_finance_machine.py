@@ -60,6 +60,7 @@ from finchain.modules.escrow.types import Escrow
 from finchain.modules.settlement.types import Instruction
 from tests.app.world import A, World
 from tests.harness import CHAIN_ID
+from tests.ledger import checked_holdings
 
 PARTIES = st.integers(1, 5)
 ORACLE = 6
@@ -512,15 +513,7 @@ class FinanceMachine(RuleBasedStateMachine):
         for app in self.world.net.apps:
             assert app.check_invariants() == []
         app, state = self.app, self.app.state
-        sums: dict[str, int] = {}
-        frozen: dict[tuple[str, str], int] = {}
-        for account, asset, amount, locked in app.bank.all_holdings(state):
-            assert amount > 0 and 0 <= locked <= amount, (account, asset, amount, locked)
-            sums[asset] = sums.get(asset, 0) + amount
-            if locked:
-                frozen[(account, asset)] = locked
-        for asset in app.bank.iterate_assets(state):
-            assert app.bank.supply(state, asset.symbol) == sums.get(asset.symbol, 0)
+        frozen = {key: locked for key, (_, locked) in checked_holdings(app).items() if locked}
         expected: dict[tuple[str, str], int] = {}
 
         def add(key: tuple[str, str], amount: int) -> None:

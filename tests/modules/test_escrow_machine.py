@@ -34,6 +34,7 @@ from finchain.modules.accounts.types import account_id
 from finchain.modules.bank.errors import ErrInsufficientFunds
 from tests.app.world import Network
 from tests.harness import CHAIN_ID, make_genesis
+from tests.ledger import checked_holdings
 from tests.modules.escrow_support import escrow_app, hold, lift
 
 N = 4
@@ -195,9 +196,7 @@ class EscrowMachine(RuleBasedStateMachine):
             return
         app, state = self.app, self.app.state
         assert app.check_invariants() == []
-        holdings = {a: (bal, fr) for a, s, bal, fr in app.bank.all_holdings(state) if s == "CNY"}
-        assert app.bank.supply(state, "CNY") == sum(bal for bal, _ in holdings.values())
-        assert all(bal > 0 and 0 <= fr <= bal for bal, fr in holdings.values())
+        holdings = {a: held for (a, s), held in checked_holdings(app).items() if s == "CNY"}
         open_sums: dict[str, int] = {}
         for escrow in app.escrow.escrows(state):
             if escrow.is_open:

@@ -36,6 +36,7 @@ from finchain.client import interventions_builders as ivb
 from finchain.codec import RawMsg
 from finchain.modules.interventions.types import FREEZE_AMOUNT, IN_EFFECT, PAUSE_ASSET, PROPOSED
 from tests.app.world import A, World
+from tests.ledger import checked_holdings
 
 OFFICERS = st.sampled_from((2, 3, 4))
 CUSTOMERS = st.sampled_from((1, 5, 6))
@@ -155,15 +156,7 @@ class InterventionsMachine(RuleBasedStateMachine):
         for app in self.world.net.apps:
             assert app.check_invariants() == []
         app, state = self.app, self.app.state
-        sums: dict[str, int] = {}
-        frozen: dict[tuple[str, str], int] = {}
-        for account, asset, amount, locked in app.bank.all_holdings(state):
-            assert amount > 0 and 0 <= locked <= amount, (account, asset, amount, locked)
-            sums[asset] = sums.get(asset, 0) + amount
-            if locked:
-                frozen[(account, asset)] = locked
-        for asset in app.bank.iterate_assets(state):
-            assert app.bank.supply(state, asset.symbol) == sums.get(asset.symbol, 0)
+        frozen = {key: locked for key, (_, locked) in checked_holdings(app).items() if locked}
         expected: dict[tuple[str, str], int] = {}
         for escrow in app.escrow.escrows(state):
             if escrow.is_open:

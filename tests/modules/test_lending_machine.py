@@ -32,6 +32,7 @@ from finchain.client import builders as b
 from finchain.client import lending_builders as lb
 from finchain.codec import RawMsg
 from tests.app.world import A, World
+from tests.ledger import checked_holdings
 
 PARTIES = st.integers(1, 5)
 ORACLE = 6
@@ -182,17 +183,12 @@ class LendingMachine(RuleBasedStateMachine):
             return
         for app in self.world.net.apps:
             assert app.check_invariants() == []
-        bank = self.app.bank
         state = self.app.state
-        sums: dict[str, int] = {}
-        frozen: dict[str, int] = {}
-        for account, asset, amount, locked in bank.all_holdings(state):
-            assert amount > 0 and 0 <= locked <= amount
-            sums[asset] = sums.get(asset, 0) + amount
-            if asset == "GOLD" and locked:
-                frozen[account] = locked
-        for asset in bank.iterate_assets(state):
-            assert bank.supply(state, asset.symbol) == sums.get(asset.symbol, 0)
+        frozen = {
+            account: locked
+            for (account, asset), (_, locked) in checked_holdings(self.app).items()
+            if asset == "GOLD" and locked
+        }
         collateral: dict[str, int] = {}
         closed_as = {"active": "open", "repaid": "refunded", "defaulted": "released"}
         for loan in self.app.lending.loans(state):

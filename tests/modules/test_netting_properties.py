@@ -29,6 +29,7 @@ from finchain.modules.accounts.types import account_id
 from finchain.modules.netting.clearing import Obligation, clear, net_positions, pair_transfers
 from finchain.modules.netting.types import PAYER_SHORT
 from tests.harness import Chain
+from tests.ledger import checked_holdings
 from tests.testmodule import with_test_module
 
 MEMBERS = [f"m{i}" for i in range(6)]
@@ -253,11 +254,7 @@ class NettingMachine(RuleBasedStateMachine):
             return
         app = self.chain.app
         assert app.check_invariants() == []
-        holdings = list(app.bank.all_holdings(app.state))
-        assert all(balance > 0 and 0 <= frozen <= balance for _, _, balance, frozen in holdings)
-        assert app.bank.supply(app.state, "CNY") == sum(
-            balance for _, asset, balance, _ in holdings if asset == "CNY"
-        )
+        checked_holdings(app)
 
     def teardown(self):
         if not hasattr(self, "chain"):

@@ -25,6 +25,7 @@ from finchain.client import builders as b
 from finchain.client import securities_builders as sb
 from finchain.modules.accounts.types import account_id
 from finchain.modules.securities.types import date_of
+from tests.ledger import checked_holdings
 from tests.modules.securities_world import ISIN, ISSUER, Market, bond
 
 HOLDERS = st.integers(2, 5)
@@ -105,12 +106,7 @@ class BondMachine(RuleBasedStateMachine):
         app = self.market.app
         state = app.state
         assert app.check_invariants() == []
-        sums: dict[str, int] = {}
-        for _, symbol, amount, frozen in app.bank.all_holdings(state):
-            assert amount > 0 and 0 <= frozen <= amount
-            sums[symbol] = sums.get(symbol, 0) + amount
-        for asset in app.bank.iterate_assets(state):
-            assert app.bank.supply(state, asset.symbol) == sums.get(asset.symbol, 0)
+        checked_holdings(app)
         assert app.bank.supply(state, "CNY") == self.cash_supply
         convention, bps, face = self.terms
         for payment in app.securities.payments(state, ISIN):
