@@ -70,7 +70,13 @@ def test_dev_chain_has_demo_accounts_and_an_accredited_bank_did(tmp_path: Path) 
         )
         assert "KycTierCredential" in answer["types"], answer
         assert (home / "keystore" / "operator-did.json").exists()
-        assert "demo identity ready" in log.read_text()
+        # the setup thread logs this after it has seen the accreditation committed, which
+        # the API may show first: wait for the line rather than race the thread
+        wait_until(
+            lambda: "demo identity ready" in log.read_text(),
+            timeout=30,
+            what="the setup thread to report the demo identity ready",
+        )
         stop(process)
 
         process = start(home, port, log)
