@@ -32,6 +32,8 @@ from finchain.core.signatures import SignatureCache
 from finchain.modules.accounts.ante import AccountSignatures, Authenticator
 from finchain.modules.accounts.keeper import AccountsKeeper
 from finchain.modules.accounts.module import AccountsModule
+from finchain.modules.aml.keeper import AmlKeeper
+from finchain.modules.aml.module import AmlModule
 from finchain.modules.bank.keeper import BankKeeper
 from finchain.modules.bank.module import BankModule
 from finchain.modules.credentials.keeper import CredentialsKeeper
@@ -120,6 +122,7 @@ class FinchainApp(Application):
         self.escrow = EscrowKeeper(self.bank, self.accounts, self.evidence)
         self.lending = LendingKeeper(self.bank, self.escrow)
         self.interventions = InterventionsKeeper(self.bank, self.accounts)
+        self.aml = AmlKeeper(self.credentials, self.identity)
         self.upgrade = UpgradeKeeper(UPGRADES if upgrades is None else upgrades)
         for guard in (
             self.bank.assert_can_close,
@@ -146,6 +149,7 @@ class FinchainApp(Application):
             LendingModule(self.lending),
             EscrowModule(self.escrow),
             InterventionsModule(self.interventions),
+            AmlModule(self.aml),
             UpgradeModule(self.upgrade),
         ]
         if extra_modules is not None:
