@@ -26,6 +26,7 @@ from finchain.core.errors import ErrInvalidMsg
 from finchain.crypto import generate_private_key
 from finchain.crypto.sealing import generate_encryption_key
 from finchain.errors import ErrorCode, FinchainError
+from finchain.formats.did import make_did
 from finchain.modules.accounts.types import account_id
 from finchain.modules.aml.errors import (
     ErrBadGenesis,
@@ -247,7 +248,7 @@ def test_a_travel_record_naming_an_unknown_institution_is_refused(world: World) 
 
 def test_travel_covered_reads_the_transactions_messages() -> None:
     pay = MsgTransfer((Output(OTHERS[0], "CNY", 5),))
-    did_a = "did:finchain:test-chain:000000000101"
+    did_a = make_did("test-chain", 101)
     record = MsgTravelRecord((0, 2), ENVELOPE, did_a, did_a)
     covered = AmlView().travel_covered
     msgs = (pay, record, pay)
