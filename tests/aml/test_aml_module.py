@@ -14,9 +14,6 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.modules.test_governance import A, Gov, code, make_gov
-from tests.modules.test_identity import Registry, method
-from tests.testmodule import with_test_module
 
 from finchain.app import Genesis, TxResult
 from finchain.client import aml_builders as amlb
@@ -49,6 +46,9 @@ from finchain.modules.aml.types import (
     list_hash,
 )
 from finchain.modules.bank.messages import MsgTransfer, Output
+from tests.modules.test_governance import A, Gov, code, make_gov
+from tests.modules.test_identity import Registry, method
+from tests.testmodule import with_test_module
 
 REGULATORS = (2, 3)
 OTHERS = sorted((account_id(n) for n in (901, 902, 903)), key=str.encode)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from tests.support import code, result_code
 
 from finchain.crypto import ErrDecryptionFailed
 from finchain.crypto.sealing import generate_encryption_key
@@ -26,6 +25,7 @@ from finchain.offchain.travelrule import (
     recipients_of,
     seal_envelope,
 )
+from tests.support import code, result_code
 
 BANK_A = make_did("test-chain", 101)
 BANK_B = make_did("test-chain", 202)
