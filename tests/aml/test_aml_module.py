@@ -128,7 +128,12 @@ def world(tmp_path: Path) -> World:
 def test_a_list_built_in_chunks_becomes_active_when_sealed(world: World) -> None:
     entries = [*OTHERS, world.customer]
     assert world.app.aml.active_list_version(world.app.state) == 0
-    assert world.query("active") == {"version": 0, "list": None, "draft": None}
+    assert world.query("active") == {
+        "version": 0,
+        "list": None,
+        "draft": None,
+        "next_version": 1,
+    }
     world.publish(2, 1, entries)
     state = world.app.state
     assert world.app.aml.active_list_version(state) == 1

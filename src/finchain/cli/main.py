@@ -6,6 +6,7 @@ import typer
 
 from finchain.cli import (
     accounts,
+    aml,
     assets,
     bench,
     bond,
@@ -60,6 +61,7 @@ app.add_typer(invoice.app, name="invoice")
 app.add_typer(netting.app, name="netting")
 app.add_typer(loan.app, name="loan")
 app.add_typer(intervene.app, name="intervene")
+app.add_typer(aml.app, name="aml")
 app.add_typer(db.app, name="db")
 app.command()(bench.bench)
 

@@ -1,7 +1,7 @@
 """Read-only queries of the aml module, served on committed state.
 
-- ``aml/active``: the active list (version 0 and no list while none was sealed)
-  and the open draft's version, if any.
+- ``aml/active``: the active list (version 0 and no list while none was sealed),
+  the open draft's version, if any, and the next version number.
 - ``aml/list?version=V``: one list version's record (hash, count, publisher, state).
 - ``aml/entries?version=V[&cursor=E][&limit=N]``: a page of a version's entries.
 - ``aml/check?address=A[&version=V]``: whether an account id or DID is on the
@@ -35,13 +35,15 @@ def _version(params: dict[str, Any]) -> int:
 
 
 def active(view: AmlView, reader: KVReader, params: dict[str, Any]) -> Any:
-    """The active list's record (null while none) and the open draft's version (null)."""
+    """The active list's record (null while none), the open draft's version (null) and the
+    version the next draft must take."""
     version = view.active_list_version(reader)
     found = view.get_list(reader, version) if version else None
     return {
         "version": version,
         "list": None if found is None else found.to_json(),
         "draft": view.draft_version(reader),
+        "next_version": view.next_version(reader),
     }
 
 
