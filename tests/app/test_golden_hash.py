@@ -8,9 +8,9 @@ migration (docs/OPERATIONS.md, "Upgrades"), or, before a release, a deliberate
 re-pin with the reason in the commit.
 
 Re-pinned in issue 14 when the aml module joined (``app/versions`` lists it; the
-scenario writes no aml state). Pinned after issue 11 (state in typed collections: new key layouts in every module,
-``app/versions``, genesis counters). Before it, the same scenario ended at
-2708f2a3…2920 (intl) and 844de148…33f3 (gm).
+scenario writes no aml state). Pinned before that after issue 11 (state in typed
+collections: new key layouts in every module, ``app/versions``, genesis counters).
+Before issue 11, the same scenario ended at 2708f2a3…2920 (intl) and 844de148…33f3 (gm).
 """
 
 from __future__ import annotations
