@@ -8,6 +8,7 @@ account 5 is a customer bound to its own DID.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +42,13 @@ from finchain.modules.aml.messages import MsgTravelRecord
 from finchain.modules.aml.module import AmlModule
 from finchain.modules.aml.types import (
     DRAFT,
+    MAX_ENTRIES_PER_MSG,
     SanctionsList,
     chain_start,
     list_hash,
 )
 from finchain.modules.bank.messages import MsgTransfer, Output
+from tests.harness import CHAIN_ID
 from tests.modules.test_governance import A, Gov, code, make_gov
 from tests.modules.test_identity import Registry, method
 from tests.testmodule import with_test_module
@@ -244,11 +247,23 @@ def test_a_travel_record_rides_with_its_transfer(world: World) -> None:
 
 
 def test_a_travel_record_naming_an_unknown_institution_is_refused(world: World) -> None:
-    unknown = world.bank_b[:-1] + ("0" if world.bank_b[-1] != "0" else "1")
+    unknown = make_did(CHAIN_ID, 9_999)
     record = amlb.travel_record([0], ENVELOPE, world.bank_a, unknown)
-    result = world.send(5, b.transfer((A[4], "CNY", 1)), record)
-    assert code(result) in (ErrUnknownInstitution, ErrInvalidMsg)
-    assert world.state() == []
+    result = world.refused(ErrUnknownInstitution, 5, b.transfer((A[4], "CNY", 1)), record)
+    assert unknown in result.log and "beneficiary" in result.log
+    assert world.query("travel_by_institution", did=unknown)["envelope_hashes"] == []
+
+
+def test_a_full_chunk_of_dids_fits_one_transaction(world: World) -> None:
+    dids = sorted(
+        (make_did(CHAIN_ID, n) for n in range(1, MAX_ENTRIES_PER_MSG + 1)), key=str.encode
+    )
+    started = time.perf_counter()
+    world.ok(2, amlb.list_add(1, dids))
+    world.ok(2, amlb.list_seal(1, len(dids), list_hash("sha256", dids)))
+    elapsed = time.perf_counter() - started
+    assert world.listed(dids[-1]) == 1 and world.query("list", version=1)["count"] == 500
+    assert elapsed < 30, f"500 entries took {elapsed:.1f} s"
 
 
 def test_travel_covered_reads_the_transactions_messages() -> None:
