@@ -142,3 +142,16 @@ def test_sanctions_list_published_from_a_file_and_checked(cli: Cli, tmp_path: Pa
     )
     assert sealed["code"] == 0
     assert cli.ok("aml", "check", "bob")["version"] == draft["version"]
+
+
+def test_default_rules_are_written_with_the_assets_decimals(cli: Cli, tmp_path: Path) -> None:
+    tiers = tmp_path / "tiers.json"
+    tiers.write_text(json.dumps({"0": {"per_payment": "2000"}, "1": {}}))
+    out = tmp_path / "rules.json"
+    made = cli.ok("aml", "default-rules", "--out", str(out), "--tiers", str(tiers))
+    assert made["decimals"] == 2 and "tier_limit.per_payment.cny" in made["rules"]
+    rules = {r["id"]: r for r in json.loads(out.read_text())["rules"]}
+    assert "move.amount >= 5000000 - recipient.day_total" in rules["large_value.cash.cny"]["expr"]
+    tiers.write_text(json.dumps({"0": {"per_payment": "2000.001"}}))
+    code, _, err = cli.run("aml", "default-rules", "--out", str(out), "--tiers", str(tiers))
+    assert code != 0 and "at most 2 decimal places" in err

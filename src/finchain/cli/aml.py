@@ -4,6 +4,7 @@ A regulator publishes a list from a file of account ids and DIDs (one per line,
 ``#`` comments): ``list-publish`` sends it in ordered chunks and seals it with the
 hash and count computed here, so the chain's copy is checked against the file.
 ``check`` answers whether an account or DID is on the active list.
+``default-rules`` writes the built-in rule set for ``finchain rules publish``.
 
 Travel rule: ``travel seal`` encrypts an envelope (JSON, see the docs) to the
 beneficiary institution and the chain's regulators and prints its hash;
@@ -34,8 +35,10 @@ from finchain.client import aml_builders as amlb
 from finchain.client import builders as b
 from finchain.crypto import encryption_public_key
 from finchain.crypto.sealing import check_encryption_public_key
+from finchain.errors import FinchainError
 from finchain.formats.did import is_did
 from finchain.modules.aml.types import MAX_ENTRIES_PER_MSG, is_entry, list_hash
+from finchain.modules.compliance import builtins
 from finchain.offchain.travelrule import (
     Envelope,
     Party,
@@ -173,6 +176,45 @@ def check(
         params["version"] = str(version)
     with q.connect() as client:
         q.emit(client.query("aml/check", params).value, title="sanctions check")
+
+
+@query_command(app, "default-rules")
+def default_rules(
+    out: Annotated[Path, typer.Option("--out", help="where to write the rule set (JSON)")],
+    asset: Annotated[str, typer.Option("--asset", help="the asset the rules watch")] = "CNY",
+    tiers: Annotated[
+        Path | None,
+        typer.Option("--tiers", help='tier limits, JSON: {"0": {"balance": "10000", ...}, ...}'),
+    ] = None,
+    verified: Annotated[
+        bool,
+        typer.Option("--verified/--no-verified", help="verified identity for regulated assets"),
+    ] = True,
+    *,
+    q: NodeOptions,
+) -> None:
+    """Write the built-in rule set for --asset (its decimals read from the chain), ready for
+    ``finchain rules publish``."""
+    limits = None
+    if tiers is not None:
+        try:
+            raw = json.loads(tiers.read_text(encoding="utf-8"))
+            limits = {int(tier): dict(given) for tier, given in raw.items()}
+        except (OSError, ValueError, AttributeError, TypeError) as exc:
+            raise CliError(f"--tiers {tiers}: {exc}") from None
+    with q.connect() as client:
+        decimals = client.asset(asset).decimals
+    try:
+        ruleset = builtins.default_ruleset(
+            asset=asset, decimals=decimals, verified=verified, tiers=limits
+        )
+    except FinchainError as exc:
+        raise CliError(exc.message) from None
+    out.write_text(json.dumps(ruleset, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    q.emit(
+        {"out": str(out), "decimals": decimals, "rules": [r["id"] for r in ruleset["rules"]]},
+        title="built-in rules",
+    )
 
 
 # -- travel rule ----------------------------------------------------------------------------------
