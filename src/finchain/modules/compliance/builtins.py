@@ -160,7 +160,9 @@ def _kind_test(kinds: Sequence[str]) -> str:
 
 
 def _all(*parts: str) -> str:
-    return " && ".join(f"({p})" if " || " in p else p for p in parts if p)
+    """``parts`` joined by ``&&``; a part holding ``||`` or ``?:`` (both bind looser than
+    ``&&``) in parentheses."""
+    return " && ".join(f"({p})" if " || " in p or " ? " in p else p for p in parts if p)
 
 
 def _rule_id(*parts: str) -> str:
@@ -231,7 +233,7 @@ def verified_identity(
     expr = recipient_part
     if sender:
         sender_part = _all('move.kind in ["transfer", "cash_out"]', unverified("sender"))
-        expr = f"({recipient_part}) || ({sender_part})"
+        expr = f"{recipient_part} || {sender_part}"
     terms = ["verified"]
     if tier:
         terms.append(f"KYC tier {tier} or above")
@@ -300,7 +302,7 @@ def tier_limits(
         rules.append(
             _deny(
                 _rule_id("tier_limit", name, symbol),
-                _all(f"move.asset == {_s(symbol)}", kind_test, f"({expr})"),
+                _all(f"move.asset == {_s(symbol)}", kind_test, expr),
                 f"over the {name.replace('_', ' ')} limit of the account's KYC tier for "
                 f"{symbol}: raise the tier or lower the amount",
             )
@@ -361,27 +363,27 @@ def large_value(
     return [
         _flag_rule(
             _rule_id("large_value", "cash", symbol),
-            _all(on_asset, f"({cash_expr})"),
+            _all(on_asset, cash_expr),
             f"cash of {cash} {symbol} or more in a day (PBoC Order [2016] No. 3 Art. 5(1))",
             "large_value",
         ),
         _flag_rule(
             _rule_id("large_value", "entity_transfer", symbol),
-            _all(on_asset, transfer, f"({entity_expr})"),
+            _all(on_asset, transfer, entity_expr),
             f"transfers of {entity_transfer} {symbol} or more in a day by a non-natural "
             "person (Art. 5(2))",
             "large_value",
         ),
         _flag_rule(
             _rule_id("large_value", "individual_domestic", symbol),
-            _all(on_asset, transfer, "!move.cross_border", f"({individual(t_domestic)})"),
+            _all(on_asset, transfer, "!move.cross_border", individual(t_domestic)),
             f"domestic transfers of {individual_domestic} {symbol} or more in a day by a "
             "natural person (Art. 5(3))",
             "large_value",
         ),
         _flag_rule(
             _rule_id("large_value", "individual_cross_border", symbol),
-            _all(on_asset, transfer, "move.cross_border", f"({individual(t_cross)})"),
+            _all(on_asset, transfer, "move.cross_border", individual(t_cross)),
             f"cross-border transfers of {individual_cross_border} {symbol} or more in a day "
             "by a natural person (Art. 5(4))",
             "large_value",
@@ -420,7 +422,7 @@ def structuring(
         )
 
     if "cash_in" in chosen and len(chosen) > 1:
-        party = f'(move.kind == "cash_in" ? {split("recipient")} : {split("sender")})'
+        party = f'move.kind == "cash_in" ? {split("recipient")} : {split("sender")}'
     elif "cash_in" in chosen:
         party = split("recipient")
     else:
