@@ -32,6 +32,9 @@ from finchain.core.signatures import SignatureCache
 from finchain.modules.accounts.ante import AccountSignatures, Authenticator
 from finchain.modules.accounts.keeper import AccountsKeeper
 from finchain.modules.accounts.module import AccountsModule
+from finchain.modules.compliance.ante import ComplianceAggregates, ComplianceAnte
+from finchain.modules.compliance.keeper import ComplianceKeeper
+from finchain.modules.compliance.module import ComplianceModule
 from finchain.modules.bank.keeper import BankKeeper
 from finchain.modules.bank.module import BankModule
 from finchain.modules.credentials.keeper import CredentialsKeeper
@@ -120,6 +123,7 @@ class FinchainApp(Application):
         self.escrow = EscrowKeeper(self.bank, self.accounts, self.evidence)
         self.lending = LendingKeeper(self.bank, self.escrow)
         self.interventions = InterventionsKeeper(self.bank, self.accounts)
+        self.compliance = ComplianceKeeper(self.bank, self.identity, self.credentials, router)
         self.upgrade = UpgradeKeeper(UPGRADES if upgrades is None else upgrades)
         for guard in (
             self.bank.assert_can_close,
@@ -146,6 +150,7 @@ class FinchainApp(Application):
             LendingModule(self.lending),
             EscrowModule(self.escrow),
             InterventionsModule(self.interventions),
+            ComplianceModule(self.compliance),
             UpgradeModule(self.upgrade),
         ]
         if extra_modules is not None:
@@ -158,7 +163,9 @@ class FinchainApp(Application):
             Wiring(
                 modules=modules,
                 router=router,
-                ante=(check_expiry, authenticator, *extra_ante),
+                ante=(check_expiry, authenticator, ComplianceAnte(self.compliance), *extra_ante),
+                post=(ComplianceAggregates(self.compliance),),
+                result_info=self.compliance.info,
                 signature_cache=cache,
                 signatures=SignatureSources(authenticator, self.settlement),
                 validators=governance,
