@@ -415,6 +415,7 @@ class AbciAdapter:
             code=result.code,
             codespace=result.codespace,
             log=result.log,
+            info=result.info,
             gas_wanted=result.cost,
             gas_used=result.cost,
             events=[self._event(e) for e in result.events],
