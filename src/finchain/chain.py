@@ -32,11 +32,11 @@ from finchain.core.signatures import SignatureCache
 from finchain.modules.accounts.ante import AccountSignatures, Authenticator
 from finchain.modules.accounts.keeper import AccountsKeeper
 from finchain.modules.accounts.module import AccountsModule
+from finchain.modules.bank.keeper import BankKeeper
+from finchain.modules.bank.module import BankModule
 from finchain.modules.compliance.ante import ComplianceAggregates, ComplianceAnte
 from finchain.modules.compliance.keeper import ComplianceKeeper
 from finchain.modules.compliance.module import ComplianceModule
-from finchain.modules.bank.keeper import BankKeeper
-from finchain.modules.bank.module import BankModule
 from finchain.modules.credentials.keeper import CredentialsKeeper
 from finchain.modules.credentials.module import CredentialsModule
 from finchain.modules.datarights.keeper import DataRightsKeeper

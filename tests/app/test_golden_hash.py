@@ -9,7 +9,10 @@ re-pin with the reason in the commit.
 
 Pinned after issue 11 (state in typed collections: new key layouts in every module,
 ``app/versions``, genesis counters). Before it, the same scenario ended at
-2708f2a3…2920 (intl) and 844de148…33f3 (gm).
+2708f2a3…2920 (intl) and 844de148…33f3 (gm). Re-pinned in issue 14: the compliance
+module joins ``app/versions`` (its genesis writes nothing else) and every executed
+transfer, mint and burn updates its day/year/window aggregates; before, b50145a0…7006
+(intl) and d5c10993…80ba (gm).
 """
 
 from __future__ import annotations
@@ -30,8 +33,8 @@ from finchain.modules.accounts.types import account_id
 from tests.harness import BLOCK_NS, CHAIN_ID, make_genesis
 
 GOLDEN = {
-    "intl": "b50145a0045622d3cd24fb535f659faf5323e871a382420e731a8bd666107006",
-    "gm": "d5c1099314412da40f17414df197ef83e3cc59a234a95200a71042bb886c80ba",
+    "intl": "4ab36acc560bf4dd404d8acae9859202ffa37ff0105286876b3480a3656f6c67",
+    "gm": "8d62f97efaa9e9103278c263343f884da078169d40b2c02a2c3476c4d659b941",
 }
 
 

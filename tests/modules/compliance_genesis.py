@@ -27,14 +27,10 @@ class RuledChain:
         compliance: dict[str, Any] | None = None,
     ) -> None:
         keys = [generate_private_key("ed25519") for _ in range(n_accounts)]
-        genesis = make_genesis(
-            keys, balances=[(i, "CNY", funds) for i in range(1, n_accounts + 1)]
-        )
+        genesis = make_genesis(keys, balances=[(i, "CNY", funds) for i in range(1, n_accounts + 1)])
         section: dict[str, Any] = dict(compliance or {})
         if rules:
-            ruleset = RuleSet(
-                1, account_id(1), tuple(Rule.from_json(r) for r in rules), ACTIVE, 0
-            )
+            ruleset = RuleSet(1, account_id(1), tuple(Rule.from_json(r) for r in rules), ACTIVE, 0)
             section |= {"rulesets": [ruleset.to_json()], "active": 1}
         genesis.app_state["compliance"] = section
         self.app = FinchainApp(path)

@@ -102,7 +102,11 @@ def test_flag_emits_the_alert_and_the_tx_executes(world: World) -> None:
     assert got["rule"] == "large" and got["report_type"] == "large_value"
     assert got["account"] == A[1] and got["counterparty"] == A[2] and got["amount"] == "500"
     assert got["height"] == str(world.height) and got["ruleset"] == "1"
-    assert not [e for e in world.ok(1, b.transfer((A[2], "CNY", 499))).events if e.type == "compliance.alert"]
+    assert not [
+        e
+        for e in world.ok(1, b.transfer((A[2], "CNY", 499))).events
+        if e.type == "compliance.alert"
+    ]
 
 
 def approve_rule(blocks: int = 5) -> dict[str, object]:

@@ -94,7 +94,9 @@ def test_structuring_counts_the_window_and_the_earlier_messages_of_the_tx(tmp_pa
     (result,) = chain.block(
         chain.tx(
             1,
-            b.transfer((A[2], "CNY", 1_900_000), (A[3], "CNY", 1_900_000), (A[4], "CNY", 1_900_000)),
+            b.transfer(
+                (A[2], "CNY", 1_900_000), (A[3], "CNY", 1_900_000), (A[4], "CNY", 1_900_000)
+            ),
         )
     )
     assert result.ok and alerts(result) == ["structuring"]
@@ -115,7 +117,9 @@ def test_the_window_slides_by_buckets(tmp_path: Path) -> None:
         "reason": "at most two payments an hour",
     }
     chain = RuledChain(
-        tmp_path / "db", [window], compliance={"params": {"zone_offset_minutes": 480, "window_seconds": 3600}}
+        tmp_path / "db",
+        [window],
+        compliance={"params": {"zone_offset_minutes": 480, "window_seconds": 3600}},
     )
     start = ns("2026-03-01T10:00:00")  # a bucket boundary (150 s buckets)
     assert chain.block(chain.tx(1, b.transfer((A[2], "CNY", 1))), time_ns=start)[0].ok
@@ -173,7 +177,9 @@ class AggregatesMachine(RuleBasedStateMachine):
             if self.chain.app.height >= deadline:
                 del self.held[held_id]
 
-    @rule(who=st.sampled_from((1, 2, 4)), to=st.sampled_from((1, 2, 4)), amount=st.integers(1, 9_000))
+    @rule(
+        who=st.sampled_from((1, 2, 4)), to=st.sampled_from((1, 2, 4)), amount=st.integers(1, 9_000)
+    )
     def pay(self, who: int, to: int, amount: int) -> None:
         (result,) = self.chain.block(self.chain.tx(who, b.transfer((A[to], "CNY", amount))))
         assert result.ok, result.log

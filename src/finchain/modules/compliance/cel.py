@@ -38,8 +38,6 @@ from typing import Any
 
 from cel_expr_python import cel
 
-from finchain.errors import FinchainError
-
 __all__ = [
     "ALLOWED_FUNCTIONS",
     "VARIABLES",
@@ -149,7 +147,7 @@ def _skip_string(src: str, start: int, opener: str) -> int:
 
 def check_source(expr: str) -> None:
     """Refuse floating-point literals, bytes literals and calls outside the allow-list."""
-    pos, previous = 0, ""
+    pos = 0
     tokens: list[tuple[str, str]] = []
     while pos < len(expr):
         found = _TOKEN.match(expr, pos)
@@ -159,7 +157,9 @@ def check_source(expr: str) -> None:
         text = found.group()
         if kind == "string":
             if "b" in text.lower():
-                raise RuleSourceError(f"bytes literals are not part of the rule language ({pos + 1})")
+                raise RuleSourceError(
+                    f"bytes literals are not part of the rule language ({pos + 1})"
+                )
             pos = _skip_string(expr, found.end(), text)
             tokens.append(("string", ""))
             continue
@@ -177,8 +177,6 @@ def check_source(expr: str) -> None:
             raise RuleSourceError(
                 f"function {text!r} is not allowed in rules; allowed: {sorted(ALLOWED_FUNCTIONS)}"
             )
-        previous = text
-    del previous
 
 
 def _yaml_str(s: str) -> str:
@@ -220,7 +218,9 @@ def compile_rule(expr: str) -> Any:
         raise RuleSourceError(" ".join(str(exc).split())[:400]) from None
     returns = program.return_type().name()
     if returns != "BOOL":
-        raise RuleSourceError(f"a rule returns bool (true: it fires), this one returns {returns.lower()}")
+        raise RuleSourceError(
+            f"a rule returns bool (true: it fires), this one returns {returns.lower()}"
+        )
     return program
 
 
@@ -245,7 +245,7 @@ class CompiledSet:
         values = result.plain_value()
         if len(values) != len(self.ids) or any(type(v) is not bool for v in values):
             raise RuleEvalError("", "the rule set did not return one bool per rule")
-        return values
+        return list(values)
 
     def _culprit(self, activation: Mapping[str, Any]) -> str:
         """The first rule whose evaluation alone fails (only on the error path)."""
@@ -278,7 +278,3 @@ def compile_set(rules: Sequence[tuple[str, str]]) -> CompiledSet:
     return CompiledSet(
         tuple(rule_id for rule_id, _ in rules), program, tuple(singles), frozenset(referenced)
     )
-
-
-def is_finchain_error(exc: BaseException) -> bool:
-    return isinstance(exc, FinchainError)

@@ -53,7 +53,9 @@ class CredentialsReader(Protocol):
 
     def recorded_while_accredited(self, reader: KVReader, claim: Any) -> bool: ...
 
-    def accredited(self, reader: KVReader, did: str, credential_type: str, at_time_ns: int) -> bool: ...
+    def accredited(
+        self, reader: KVReader, did: str, credential_type: str, at_time_ns: int
+    ) -> bool: ...
 
 
 class Sanctions(Protocol):
@@ -75,6 +77,7 @@ class Sanctions(Protocol):
 class MsgRoutes(Protocol):
     """The router's routes: how a held transaction's stored messages are parsed and run."""
 
-    routes: Mapping[str, tuple[type[Msg], Handler]]
+    @property
+    def routes(self) -> Mapping[str, tuple[type[Msg], Handler]]: ...
 
     def deliver(self, ctx: Context, msg: Msg) -> None: ...

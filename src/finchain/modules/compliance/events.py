@@ -108,7 +108,10 @@ def activated(version: int, previous: int) -> Event:
 def params_set(zone_offset_minutes: int, window_seconds: int) -> Event:
     return Event(
         PARAMS_SET,
-        (("zone_offset_minutes", str(zone_offset_minutes)), ("window_seconds", str(window_seconds))),
+        (
+            ("zone_offset_minutes", str(zone_offset_minutes)),
+            ("window_seconds", str(window_seconds)),
+        ),
     )
 
 

@@ -177,11 +177,14 @@ def added(agg: Aggregate | None, at: Period, amount: int) -> Aggregate:
     current = next((b for b in (agg.buckets if agg else ()) if b.index == at.bucket), None)
     if current is None:
         current = Bucket(at.bucket, 0, 0)
-    buckets.append(
-        Bucket(at.bucket, _sat(current.total + amount), _sat(current.count + 1))
-    )
+    buckets.append(Bucket(at.bucket, _sat(current.total + amount), _sat(current.count + 1)))
     return Aggregate(
-        at.day, now.day_total, now.day_count, at.year, now.year_total, now.year_count,
+        at.day,
+        now.day_total,
+        now.day_count,
+        at.year,
+        now.year_total,
+        now.year_count,
         tuple(buckets),
     )
 
@@ -254,10 +257,14 @@ class ComplianceView:
     def profiles(self, reader: KVReader) -> Iterator[Profile]:
         return PROFILES.values(reader)
 
-    def aggregate(self, reader: KVReader, direction: str, account: str, asset: str) -> Aggregate | None:
+    def aggregate(
+        self, reader: KVReader, direction: str, account: str, asset: str
+    ) -> Aggregate | None:
         return AGGREGATES.get(reader, (direction, (account, asset)))
 
-    def aggregates(self, reader: KVReader) -> Iterator[tuple[tuple[str, tuple[str, str]], Aggregate]]:
+    def aggregates(
+        self, reader: KVReader
+    ) -> Iterator[tuple[tuple[str, tuple[str, str]], Aggregate]]:
         return AGGREGATES.iterate(reader)
 
     def held(self, reader: KVReader, held_id: int) -> HeldTx | None:
@@ -541,7 +548,9 @@ class ComplianceKeeper(ComplianceView):
             return
         if previous:
             old = self.require_ruleset(ctx.store, previous)
-            RULESETS.set(ctx, previous, replace(old, status=SUPERSEDED, superseded_height=ctx.height))
+            RULESETS.set(
+                ctx, previous, replace(old, status=SUPERSEDED, superseded_height=ctx.height)
+            )
         new = self.require_ruleset(ctx.store, version)
         RULESETS.set(ctx, version, replace(new, status=STATUS_ACTIVE))
         ACTIVE.set(ctx, version)
@@ -611,8 +620,10 @@ class ComplianceKeeper(ComplianceView):
 
     def _alert(self, ctx: Context, rule: Rule, version: int, tx_id: bytes, move: Movement) -> Any:
         sender = self.party(ctx.store, move.sender, ctx.time_ns)
-        recipient = sender if move.recipient == move.sender else self.party(
-            ctx.store, move.recipient, ctx.time_ns
+        recipient = (
+            sender
+            if move.recipient == move.sender
+            else self.party(ctx.store, move.recipient, ctx.time_ns)
         )
         return events.alert(
             rule=rule.id,
@@ -680,9 +691,7 @@ class ComplianceKeeper(ComplianceView):
         if held.status != HELD:
             raise ErrNotHeld(f"held transaction {held_id} is {held.status}: nothing to approve")
         if ctx.height > held.deadline_height:
-            raise ErrNotHeld(
-                f"held transaction {held_id} expired at height {held.deadline_height}"
-            )
+            raise ErrNotHeld(f"held transaction {held_id} expired at height {held.deadline_height}")
         if approver not in held.approvers:
             raise ErrNotApprover(
                 f"{approver} is not among the approvers of held transaction {held_id}: "

@@ -50,7 +50,5 @@ HELD_TXS: IndexedMap[int, HeldTx] = IndexedMap(
     RecordValue(HeldTx.from_obj),
     {"by_status": Index(b"held_status/", STR, lambda _id, h: h.status)},
 )
-HELD_DEADLINES: Map[tuple[int, int], bytes] = Map(
-    STORE, b"held_due/", Pair(U64, U64), BytesValue()
-)
+HELD_DEADLINES: Map[tuple[int, int], bytes] = Map(STORE, b"held_due/", Pair(U64, U64), BytesValue())
 NEXT_HELD = Sequence(STORE, b"next_held", start=1)

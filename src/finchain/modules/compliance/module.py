@@ -1,4 +1,4 @@
-"""The compliance module: rule sets in CEL enforced before execution (docs/regulation/compliance.md).
+"""The compliance module: CEL rule sets enforced before execution (docs/regulation/compliance.md).
 
 Genesis carries the parameters, the regulated assets, the profiles, the rule sets
 and the active version. Aggregates and held transactions are not exported: a chain

@@ -56,9 +56,7 @@ def movements_of(msgs: Sequence[Msg], account: str) -> list[Movement]:
         if kind == "bank/transfer":
             for output in getattr(msg, "outputs", ()):
                 found.append(
-                    Movement(
-                        index, kind, TRANSFER, account, output.to, output.asset, output.amount
-                    )
+                    Movement(index, kind, TRANSFER, account, output.to, output.asset, output.amount)
                 )
         elif kind == "bank/mint":
             to, asset, amount = (getattr(msg, n) for n in ("to", "asset", "amount"))

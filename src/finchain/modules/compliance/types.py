@@ -105,7 +105,7 @@ class Rule(Record):
             )
 
 
-RULES = ListOf(Nested(Rule), min_items=1, max_items=MAX_RULES)
+RULES: ListOf[Rule] = ListOf(Nested(Rule), min_items=1, max_items=MAX_RULES)
 
 
 def check_rules(rules: tuple[Rule, ...]) -> None:
@@ -189,9 +189,7 @@ class Aggregate(Record):
     year: int = wire(Integer(low=0, high=10_000), default=0)
     year_total: int = wire(Integer(low=0, high=INT64_MAX), default=0)
     year_count: int = wire(Integer(low=0, high=INT64_MAX), default=0)
-    buckets: tuple[Bucket, ...] = wire(
-        ListOf(Nested(Bucket), max_items=WINDOW_BUCKETS), default=()
-    )
+    buckets: tuple[Bucket, ...] = wire(ListOf(Nested(Bucket), max_items=WINDOW_BUCKETS), default=())
 
 
 @dataclass(frozen=True, slots=True)
