@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from finchain.app import TxResult
+from finchain.chain import FinchainApp
 from finchain.client import builders as b
 from finchain.client import compliance_builders as cb
 from finchain.client import credentials_builders as crb
 from finchain.codec import RawMsg
+from finchain.crypto import generate_private_key
 from finchain.errors import ErrorCode
-from tests.harness import BLOCK_NS
-from tests.modules.test_governance import A, Gov, code, make_gov
+from finchain.modules.governance.module import genesis_member, genesis_validator
+from tests.harness import BLOCK_NS, Chain
+from tests.modules.test_governance import DEFAULT_PARAMS, A, Gov, code, make_gov
 
 REGULATOR = 4
 CUSTOMER = 5
@@ -105,3 +108,31 @@ def flag(rule_id: str, expr: str, report_type: str = "large_value") -> dict[str,
         "reason": "report",
         "report_type": report_type,
     }
+
+
+class _PlainChain(Chain):
+    """The harness chain over the standard app (no test module): what a node home holds."""
+
+    def _open(self) -> FinchainApp:
+        return FinchainApp(self.path)
+
+
+def make_home_world(home: Path) -> World:
+    """A world whose app lives in node home ``home`` (``home/data``, ``home/genesis.json``),
+    so that ``finchain rules simulate`` can replay its blocks."""
+    keys = [generate_private_key("ed25519") for _ in range(5)]
+    validators = [genesis_validator(f"v{i}", k.public_key(), 10) for i, k in enumerate(keys[:4])]
+    members = [genesis_member(A[n], f"bank-{n}", 1) for n in range(1, 5)]
+    home.mkdir(parents=True, exist_ok=True)
+    chain = _PlainChain(
+        home / "data",
+        n_accounts=5,
+        validators=validators,
+        governance={"members": members, "params": DEFAULT_PARAMS},
+    )
+    chain.genesis.save(home / "genesis.json")
+    world = World(Gov(chain, keys))
+    world.gov.pass_proposal(
+        b.exec_msg(crb.add_regulator(A[REGULATOR], "PBoC branch", "x25519", bytes(range(1, 33))))
+    )
+    return world
