@@ -147,6 +147,17 @@ def _skip_string(src: str, start: int, opener: str) -> int:
 
 def check_source(expr: str) -> None:
     """Refuse floating-point literals, bytes literals and calls outside the allow-list."""
+    tokens = _tokens(expr)
+    for i, (kind, text) in enumerate(tokens):
+        calls = i + 1 < len(tokens) and tokens[i + 1] == ("op", "(")
+        if kind == "ident" and calls and text not in ALLOWED_FUNCTIONS:
+            raise RuleSourceError(
+                f"function {text!r} is not allowed in rules; allowed: {sorted(ALLOWED_FUNCTIONS)}"
+            )
+
+
+def _tokens(expr: str) -> list[tuple[str, str]]:
+    """CEL tokens of ``expr`` (string literals as one empty token); refuses floats, bytes."""
     pos = 0
     tokens: list[tuple[str, str]] = []
     while pos < len(expr):
@@ -171,12 +182,7 @@ def check_source(expr: str) -> None:
         if kind != "space":
             tokens.append((kind, text))
         pos = found.end()
-    for i, (kind, text) in enumerate(tokens):
-        calls = i + 1 < len(tokens) and tokens[i + 1] == ("op", "(")
-        if kind == "ident" and calls and text not in ALLOWED_FUNCTIONS:
-            raise RuleSourceError(
-                f"function {text!r} is not allowed in rules; allowed: {sorted(ALLOWED_FUNCTIONS)}"
-            )
+    return tokens
 
 
 def _yaml_str(s: str) -> str:
@@ -201,11 +207,14 @@ def _env() -> Any:
 
 
 def _referenced(expr: str) -> set[str]:
-    """The activation variables ``expr`` can read (dotted names in its tokens)."""
+    """The activation variables ``expr`` reads: its dotted names (``sender . balance`` too)."""
+    tokens = _tokens(expr)
     found = set()
-    for name in VARIABLES:
-        if name in expr:
-            found.add(name)
+    for i in range(len(tokens) - 2):
+        if tokens[i][0] == "ident" and tokens[i + 1] == ("op", ".") and tokens[i + 2][0] == "ident":
+            name = f"{tokens[i][1]}.{tokens[i + 2][1]}"
+            if name in VARIABLES:
+                found.add(name)
     return found
 
 
@@ -237,13 +246,14 @@ class CompiledSet:
         """The rules' verdicts in set order; raises ``RuleEvalError`` on any error."""
         env = _env()
         try:
-            result = self.program.eval(env.Activation(dict(activation)))
+            result = self.program.eval(env.Activation(activation))
         except Exception as exc:  # e.g. the iteration budget: raised, not a value
             raise RuleEvalError(self._culprit(activation), str(exc)) from None
         if result.type() == cel.Type.ERROR:
             raise RuleEvalError(self._culprit(activation), str(result.value()))
         values = result.plain_value()
-        if len(values) != len(self.ids) or any(type(v) is not bool for v in values):
+        # The checker typed the list as list(bool) at compile time; only the length can differ.
+        if len(values) != len(self.ids):
             raise RuleEvalError("", "the rule set did not return one bool per rule")
         return list(values)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from finchain.codec import Tx, decode, encode
@@ -211,6 +212,71 @@ class Verdict:
     hold: tuple[Rule, Movement] | None
 
 
+ALL_FACTS = frozenset({"did", "claims", "profile", "listed"})
+_FACTS = {
+    "did": "did",
+    "kyc_tier": "claims",
+    "institution": "claims",
+    "verified": "claims",
+    "jurisdiction": "profile",
+    "natural_person": "profile",
+    "listed": "listed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a compiled set reads, so that ``judge`` computes nothing else."""
+
+    facts: frozenset[str]
+    party: bool
+    sums: bool
+    balance: bool
+    travel: bool
+    asset: bool
+    party_fields: tuple[tuple[str, int, str], ...]
+    """(variable, 0 sender / 1 recipient, ``Party`` attribute) for each one read."""
+    sum_fields: tuple[tuple[str, int, str], ...]
+    """(variable, 0 sender / 1 recipient, ``Sums`` attribute) for each one read."""
+
+
+_SUM_NAMES = ("day_total", "day_count", "year_total", "window_total", "window_count")
+
+
+@cache
+def plan_of(referenced: frozenset[str]) -> Plan:
+    party_fields: list[tuple[str, int, str]] = []
+    sum_fields: list[tuple[str, int, str]] = []
+    for name in sorted(referenced):
+        prefix, _, field = name.partition(".")
+        if prefix not in ("sender", "recipient") or field == "balance":
+            continue
+        side = 0 if prefix == "sender" else 1
+        (sum_fields if field in _SUM_NAMES else party_fields).append((name, side, field))
+    return Plan(
+        facts_needed(referenced),
+        bool(party_fields) or "move.cross_border" in referenced,
+        bool(sum_fields),
+        "sender.balance" in referenced or "recipient.balance" in referenced,
+        "tx.travel" in referenced,
+        any(n.startswith("asset.") for n in referenced),
+        tuple(party_fields),
+        tuple(sum_fields),
+    )
+
+
+def facts_needed(referenced: frozenset[str]) -> frozenset[str]:
+    """Which groups of identity facts a set's variables read (``party`` reads only those)."""
+    found = set()
+    for name in referenced:
+        prefix, _, field = name.partition(".")
+        if prefix in ("sender", "recipient") and field in _FACTS:
+            found.add(_FACTS[field])
+    if "move.cross_border" in referenced:
+        found.add("profile")
+    return frozenset(found)
+
+
 class ComplianceView:
     """Read-only access on any reader."""
 
@@ -290,20 +356,32 @@ class ComplianceView:
 
     # -- evaluation -------------------------------------------------------------------------
 
-    def party(self, reader: KVReader, account: str, now_ns: int) -> Party:
-        """Identity facts of ``account``: DID, best current KYC claim and its issuer, profile."""
-        did = self._identity.did_of_account(reader, account) or ""
+    def party(
+        self, reader: KVReader, account: str, now_ns: int, needs: frozenset[str] = ALL_FACTS
+    ) -> Party:
+        """Identity facts of ``account``: DID, best current KYC claim and its issuer, profile.
+
+        Only the facts in ``needs`` (``did``, ``claims``, ``profile``, ``listed``) are read;
+        the rest keep their empty values, which no rule of the set can observe. The claims
+        are a prefix scan (linear in the block's pending writes), so a set that reads no
+        KYC field never pays for it; an account without a DID has no claim to scan (a
+        claim is recorded only against an account bound to its subject DID).
+        """
+        did = ""
+        if "did" in needs or "claims" in needs:
+            did = self._identity.did_of_account(reader, account) or ""
         tier, institution, counted = 0, "", False
-        for claim in self._credentials.kyc_claims(reader, account):
-            if not claim.counts_at(now_ns):
-                continue
-            if not self._credentials.recorded_while_accredited(reader, claim):
-                continue
-            if not counted or claim.tier > tier:
-                tier, institution, counted = claim.tier, claim.issuer, True
-        verified = counted and bool(did) and self._identity.is_active(reader, did)
-        profile = PROFILES.get(reader, account)
-        listed = self._sanctions.listed_version(reader, account) is not None
+        if "claims" in needs and did:
+            for claim in self._credentials.kyc_claims(reader, account):
+                if not claim.counts_at(now_ns):
+                    continue
+                if not self._credentials.recorded_while_accredited(reader, claim):
+                    continue
+                if not counted or claim.tier > tier:
+                    tier, institution, counted = claim.tier, claim.issuer, True
+        verified = counted and self._identity.is_active(reader, did)
+        profile = PROFILES.get(reader, account) if "profile" in needs else None
+        listed = "listed" in needs and self._sanctions.listed_version(reader, account) is not None
         return Party(
             account,
             did,
@@ -331,19 +409,15 @@ class ComplianceView:
         earlier movements of the same transaction (which have not run yet).
         """
         refs = compiled.referenced
+        plan = plan_of(refs)
         at = period_of(time_ns, self.params(reader))
         parties: dict[str, Party] = {}
         pending: dict[tuple[str, str, str], Sums] = {}
         deltas: dict[tuple[str, str], int] = {}
         flags: list[tuple[Rule, Movement]] = []
         hold: tuple[Rule, Movement] | None = None
-        need_party = any(n.startswith(("sender.", "recipient.")) for n in refs) or any(
-            r.action == FLAG for r in ruleset.rules
-        )
-        need_sums = any(n.endswith(("_total", "_count")) for n in refs)
-        need_balance = "sender.balance" in refs or "recipient.balance" in refs
-        need_travel = "tx.travel" in refs
-        for move in movements_of(msgs, account):
+        moves = movements_of(msgs, account)
+        for position, move in enumerate(moves):
             values: dict[str, Any] = {
                 "msg.type": move.msg_type,
                 "msg.index": move.index,
@@ -352,96 +426,108 @@ class ComplianceView:
                 "move.amount": move.amount,
                 "tx.account": account,
                 "tx.height": height,
-                "tx.travel": need_travel and self._sanctions.travel_covered(msgs, move.index),
+                "move.cross_border": False,
             }
-            asset = self._bank.get_asset(reader, move.asset) if move.asset else None
-            values["asset.symbol"] = move.asset
-            values["asset.decimals"] = asset.decimals if asset is not None else 0
-            values["asset.issuer"] = asset.issuer if asset is not None else ""
-            values["asset.regulated"] = bool(move.asset) and REGULATED.has(reader, move.asset)
-            sender = recipient = None
-            if need_party:
+            if plan.travel:
+                values["tx.travel"] = self._sanctions.travel_covered(msgs, move.index)
+            if plan.asset:
+                asset = self._bank.get_asset(reader, move.asset) if move.asset else None
+                values["asset.symbol"] = move.asset
+                values["asset.decimals"] = asset.decimals if asset is not None else 0
+                values["asset.issuer"] = asset.issuer if asset is not None else ""
+                values["asset.regulated"] = bool(move.asset) and REGULATED.has(reader, move.asset)
+            if plan.party:
                 for address in (move.sender, move.recipient):
                     if address not in parties:
-                        parties[address] = self.party(reader, address, time_ns)
-                sender, recipient = parties[move.sender], parties[move.recipient]
-                for prefix, p in (("sender.", sender), ("recipient.", recipient)):
-                    values[prefix + "address"] = p.address
-                    values[prefix + "did"] = p.did
-                    values[prefix + "kyc_tier"] = p.kyc_tier
-                    values[prefix + "jurisdiction"] = p.jurisdiction
-                    values[prefix + "natural_person"] = p.natural_person
-                    values[prefix + "institution"] = p.institution
-                    values[prefix + "verified"] = p.verified
-                    values[prefix + "listed"] = p.listed
-                values["move.cross_border"] = bool(
-                    sender.jurisdiction
-                    and recipient.jurisdiction
-                    and sender.jurisdiction != recipient.jurisdiction
-                )
-            else:
-                values["move.cross_border"] = False
-            if need_sums:
-                for prefix, direction, address in (
-                    ("sender.", OUT, move.sender),
-                    ("recipient.", IN, move.recipient),
-                ):
+                        parties[address] = self.party(reader, address, time_ns, plan.facts)
+                sides = (parties[move.sender], parties[move.recipient])
+                for name, side, attr in plan.party_fields:
+                    values[name] = getattr(sides[side], attr)
+                one, other = sides[0].jurisdiction, sides[1].jurisdiction
+                values["move.cross_border"] = bool(one and other and one != other)
+            if plan.sums:
+                both = []
+                for direction, address in ((OUT, move.sender), (IN, move.recipient)):
                     key = (direction, address, move.asset)
                     sums = pending.get(key)
                     if sums is None:
-                        sums = sums_at(
+                        stored = (
                             AGGREGATES.get(reader, (direction, (address, move.asset)))
                             if move.asset
-                            else None,
-                            at,
+                            else None
                         )
+                        sums = sums_at(stored, at)
                         pending[key] = sums
-                    values[prefix + "day_total"] = sums.day_total
-                    values[prefix + "day_count"] = sums.day_count
-                    values[prefix + "year_total"] = sums.year_total
-                    values[prefix + "window_total"] = sums.window_total
-                    values[prefix + "window_count"] = sums.window_count
-            if need_balance:
+                    both.append(sums)
+                for name, side, attr in plan.sum_fields:
+                    values[name] = getattr(both[side], attr)
+            if plan.balance:
                 for prefix, address in (("sender.", move.sender), ("recipient.", move.recipient)):
                     base = self._bank.balance(reader, address, move.asset) if move.asset else 0
                     values[prefix + "balance"] = base + deltas.get((address, move.asset), 0)
             verdicts = self._evaluate(compiled, ruleset, values, move)
-            for rule, fired in zip(ruleset.rules, verdicts, strict=True):
-                if not fired:
-                    continue
-                if rule.action == DENY:
-                    raise ErrDenied(
-                        f"rule {rule.id} of rule set {ruleset.version} denies message "
-                        f"#{move.index} ({move.msg_type}): {rule.reason or 'no reason given'}",
-                        rule=rule.id,
-                        ruleset=ruleset.version,
+            if True in verdicts:  # the common case, nothing fired, costs one scan
+                self._decide(ruleset, verdicts, move, flags)
+                if hold is None:
+                    hold = next(
+                        (
+                            (rule, move)
+                            for rule, fired in zip(ruleset.rules, verdicts, strict=True)
+                            if fired and rule.action == APPROVE
+                        ),
+                        None,
                     )
-                if rule.action == FLAG:
-                    flags.append((rule, move))
-                elif rule.action == APPROVE and hold is None:
-                    hold = (rule, move)
-            if move.asset and move.kind != "none":
-                if move.outgoing:
-                    key = (OUT, move.sender, move.asset)
-                    if key in pending:
-                        pending[key] = pending[key].plus(move.amount)
-                    deltas[(move.sender, move.asset)] = (
-                        deltas.get((move.sender, move.asset), 0) - move.amount
-                    )
-                if move.incoming:
-                    key = (IN, move.recipient, move.asset)
-                    if key in pending:
-                        pending[key] = pending[key].plus(move.amount)
-                    deltas[(move.recipient, move.asset)] = (
-                        deltas.get((move.recipient, move.asset), 0) + move.amount
-                    )
-        del sender, recipient
+            if position + 1 < len(moves) and move.asset:
+                self._count_in_tx(move, pending, deltas)
         return Verdict(tuple(flags), hold)
+
+    @staticmethod
+    def _decide(
+        ruleset: RuleSet,
+        verdicts: list[bool],
+        move: Movement,
+        flags: list[tuple[Rule, Movement]],
+    ) -> None:
+        """Raise on the first denying rule that fired; collect the flags."""
+        for rule, fired in zip(ruleset.rules, verdicts, strict=True):
+            if not fired:
+                continue
+            if rule.action == DENY:
+                raise ErrDenied(
+                    f"rule {rule.id} of rule set {ruleset.version} denies message "
+                    f"#{move.index} ({move.msg_type}): {rule.reason or 'no reason given'}",
+                    rule=rule.id,
+                    ruleset=ruleset.version,
+                )
+            if rule.action == FLAG:
+                flags.append((rule, move))
+
+    @staticmethod
+    def _count_in_tx(
+        move: Movement,
+        pending: dict[tuple[str, str, str], Sums],
+        deltas: dict[tuple[str, str], int],
+    ) -> None:
+        """What ``move`` adds for the later movements of its transaction (not run yet)."""
+        if move.outgoing:
+            key = (OUT, move.sender, move.asset)
+            if key in pending:
+                pending[key] = pending[key].plus(move.amount)
+            holding = (move.sender, move.asset)
+            deltas[holding] = deltas.get(holding, 0) - move.amount
+        if move.incoming:
+            key = (IN, move.recipient, move.asset)
+            if key in pending:
+                pending[key] = pending[key].plus(move.amount)
+            holding = (move.recipient, move.asset)
+            deltas[holding] = deltas.get(holding, 0) + move.amount
 
     @staticmethod
     def _evaluate(
         compiled: CompiledSet, ruleset: RuleSet, values: dict[str, Any], move: Movement
     ) -> list[bool]:
+        # Only the variables the set reads cross into CEL (the conversion is the cost).
+        values = {name: values[name] for name in compiled.referenced}
         for name, value in values.items():
             if type(value) is int and not _INT64_MIN <= value <= INT64_MAX:
                 raise ErrRuleError(

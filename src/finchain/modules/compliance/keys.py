@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from finchain.codec import decode_trusted, encode
 from finchain.core.collections import (
     STR,
     U64,
@@ -29,7 +30,40 @@ from finchain.core.collections import (
     StoreKey,
     U64Value,
 )
-from finchain.modules.compliance.types import Aggregate, HeldTx, Params, Profile, RuleSet
+from finchain.modules.compliance.types import (
+    Aggregate,
+    Bucket,
+    HeldTx,
+    Params,
+    Profile,
+    RuleSet,
+)
+
+
+class AggregateValue:
+    """An aggregate as one flat CBOR list of ints: ``[day, day_total, day_count, year,
+    year_total, year_count, then index, total, count per bucket]``. Read and written on
+    every movement, so it skips the record machinery (a third of the cost, measured)."""
+
+    def encode(self, value: Aggregate) -> bytes:
+        flat = [
+            value.day,
+            value.day_total,
+            value.day_count,
+            value.year,
+            value.year_total,
+            value.year_count,
+        ]
+        for bucket in value.buckets:
+            flat += (bucket.index, bucket.total, bucket.count)
+        return encode(flat)
+
+    def decode(self, raw: bytes) -> Aggregate:
+        flat = decode_trusted(raw)
+        buckets = tuple(Bucket(*flat[i : i + 3]) for i in range(6, len(flat), 3))
+        day, day_total, day_count, year, year_total, year_count = flat[:6]
+        return Aggregate(day, day_total, day_count, year, year_total, year_count, buckets)
+
 
 STORE = StoreKey("compliance", b"compliance/")
 
@@ -41,7 +75,7 @@ PARAMS: Item[Params] = Item(STORE, b"params", RecordValue(Params.from_obj))
 REGULATED: Map[str, bytes] = Map(STORE, b"regulated/", STR, BytesValue())
 PROFILES: Map[str, Profile] = Map(STORE, b"profile/", STR, RecordValue(Profile.from_obj))
 AGGREGATES: Map[tuple[str, tuple[str, str]], Aggregate] = Map(
-    STORE, b"agg/", Pair(STR, Pair(STR, STR)), RecordValue(Aggregate.from_obj)
+    STORE, b"agg/", Pair(STR, Pair(STR, STR)), AggregateValue()
 )
 HELD_TXS: IndexedMap[int, HeldTx] = IndexedMap(
     STORE,
