@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from finchain.codec import Tx, decode, encode
@@ -118,8 +118,11 @@ class Period:
     bucket: int
 
 
+@lru_cache(maxsize=64)
 def period_of(time_ns: int, params: Params) -> Period:
-    """The day and year in the zone ``params`` names (a fixed UTC offset), from block time."""
+    """The day and year in the zone ``params`` names (a fixed UTC offset), from block time.
+
+    Memoised: every transaction of a block asks with the same time."""
     seconds = time_ns // 1_000_000_000
     day = (seconds + params.zone_offset_minutes * 60) // 86400
     year = (_EPOCH_DAY + timedelta(days=day)).year
