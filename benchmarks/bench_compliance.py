@@ -82,7 +82,8 @@ def twenty_rules() -> list[dict[str, Any]]:
         rules.append(
             {
                 "id": f"verified-{k}",
-                "expr": f"asset.regulated && !(recipient.verified && recipient.kyc_tier >= {k % 3})",
+                "expr": "asset.regulated"
+                f" && !(recipient.verified && recipient.kyc_tier >= {k % 3})",
                 "action": "deny",
                 "reason": "the recipient is not a verified identity",
             }
