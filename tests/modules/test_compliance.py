@@ -21,6 +21,7 @@ from finchain.modules.compliance.errors import (
     ErrNotKycInstitution,
     ErrNotRegulator,
     ErrRuleError,
+    ErrUnknownAsset,
     ErrUnknownHeld,
     ErrUnknownRuleSet,
 )
@@ -233,3 +234,44 @@ def test_every_result_names_the_version_even_failures(world: World) -> None:
     bad = world.send(1, b.transfer((A[2], "CNY", 10**12)))  # insufficient funds
     assert not bad.ok and bad.info == "ruleset=1"
     assert bad.to_obj()["info"] == "ruleset=1"
+
+
+def test_params_and_regulated_assets_through_governance(world: World) -> None:
+    pid = world.gov.pass_proposal(b.exec_msg(cb.set_asset("NOPE")))
+    assert failure(world.gov.proposal(pid)) is ErrUnknownAsset
+    result, _ = world.gov.submit(1, b.exec_msg(RawMsg("compliance/set_params", {
+        "zone_offset_minutes": 0, "window_seconds": 1000})))  # fmt: skip
+    assert code(result) is ErrInvalidMsg and "multiple of 24" in result.log
+    world.gov.pass_proposal(
+        b.exec_msg(cb.set_params(zone_offset_minutes=-300, window_seconds=3600)),
+        b.exec_msg(cb.set_asset("CNY")),
+    )
+    assert world.query("params") == {
+        "zone_offset_minutes": -300,
+        "window_seconds": 3600,
+        "regulated_assets": ["CNY"],
+    }
+    world.install(deny("reg", "asset.regulated && move.amount > 10"))
+    world.refused(ErrDenied, 1, b.transfer((A[2], "CNY", 11)))
+    world.gov.pass_proposal(b.exec_msg(cb.set_asset("CNY", regulated=False)))
+    world.ok(1, b.transfer((A[2], "CNY", 11)))
+    assert world.app.check_invariants() == []
+
+
+def test_a_later_set_supersedes_and_genesis_export_round_trips(world: World) -> None:
+    first = world.install(deny("a", "move.amount > 100"))
+    second = world.install(deny("b", "move.amount > 50"))
+    assert (first, second) == (1, 2)
+    assert world.query("ruleset", version=1)["status"] == "superseded"
+    world.refused(ErrDenied, 1, b.transfer((A[2], "CNY", 51)))
+    # a superseded set cannot come back; a newer one can be scheduled
+    pid = world.gov.pass_proposal(b.exec_msg(cb.activate(first, world.height + 50)))
+    assert failure(world.gov.proposal(pid)) is ErrBadActivation
+    third = world.publish(deny("c", "false"))
+    pid = world.gov.pass_proposal(b.exec_msg(cb.activate(third, world.height + 50)))
+    assert failure(world.gov.proposal(pid)) is None
+    exported = world.app.export_genesis()["compliance"]
+    assert exported["active"] == 2 and [r["version"] for r in exported["rulesets"]] == [1, 2, 3]
+    module = next(m for m in world.app.modules if m.name == "compliance")
+    module.validate_genesis(exported)
+    assert world.app.check_invariants() == []
