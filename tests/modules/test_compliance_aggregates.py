@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from finchain.chain import FinchainApp
 from finchain.client import builders as b
 from finchain.client import compliance_builders as cb
 from finchain.modules.accounts.types import account_id
@@ -236,3 +237,29 @@ AggregatesMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestAggregatesMachine = AggregatesMachine.TestCase
+
+
+def test_export_and_import_give_the_same_compliance_entries(tmp_path: Path) -> None:
+    hold = {
+        "id": "hold",
+        "expr": "move.amount >= 5000",
+        "action": "approve",
+        "reason": "approval",
+        "approvers": [A[3]],
+        "approvals": 1,
+        "approval_blocks": 50,
+    }
+    chain = RuledChain(tmp_path / "db", [CUMULATIVE, hold])
+    chain.block(chain.tx(1, b.transfer((A[2], "CNY", 700))))
+    (held,) = chain.block(chain.tx(2, b.transfer((A[1], "CNY", 6000))))
+    assert "compliance.held" in [e.type for e in held.events]
+    genesis = chain.app.export()
+    target = FinchainApp(tmp_path / "imported")
+    try:
+        target.init_chain(genesis)
+        source_entries = list(chain.app.state.iterate(b"compliance/"))
+        assert list(target.state.iterate(b"compliance/")) == source_entries
+        assert any(k.startswith(b"compliance/held_due/") for k, _ in source_entries)
+        assert target.check_invariants() == []
+    finally:
+        target.close()

@@ -1,9 +1,9 @@
 """The compliance module: CEL rule sets enforced before execution (docs/regulation/compliance.md).
 
-Genesis carries the parameters, the regulated assets, the profiles, the rule sets
-and the active version. Aggregates and held transactions are not exported: a chain
-continued from an export starts its day and window sums afresh and has nothing
-held. The default genesis writes nothing.
+Genesis carries the parameters, the regulated assets, the profiles, the rule sets,
+the active version, the aggregates and the held transactions: an export imported
+by a fresh node gives the same entries. The schedule, the deadline queue and the
+counters are derived from them. The default genesis writes nothing.
 """
 
 from __future__ import annotations
@@ -26,9 +26,28 @@ from finchain.modules.bank.types import ASSET_SYMBOL
 from finchain.modules.compliance import handlers, queries
 from finchain.modules.compliance.errors import ErrBadGenesis
 from finchain.modules.compliance.keeper import ComplianceKeeper
-from finchain.modules.compliance.keys import ACTIVE, NEXT_VERSION, PARAMS, RULESETS, STORE
+from finchain.modules.compliance.keys import (
+    ACTIVE,
+    AGGREGATES,
+    HELD_DEADLINES,
+    HELD_TXS,
+    NEXT_HELD,
+    NEXT_VERSION,
+    PARAMS,
+    RULESETS,
+    SCHEDULE,
+    STORE,
+)
 from finchain.modules.compliance.types import ACTIVE as STATUS_ACTIVE
-from finchain.modules.compliance.types import Params, Profile, RuleSet
+from finchain.modules.compliance.types import (
+    HELD,
+    SCHEDULED,
+    AggregateEntry,
+    HeldTx,
+    Params,
+    Profile,
+    RuleSet,
+)
 
 NAME = "compliance"
 _MAX_GENESIS = 10_000_000
@@ -46,11 +65,18 @@ class ComplianceGenesis(Record):
     )
     rulesets: tuple[RuleSet, ...] = wire(ListOf(Nested(RuleSet), max_items=100_000), default=())
     active: int = wire(HEIGHT, default=0)
+    aggregates: tuple[AggregateEntry, ...] = wire(
+        ListOf(Nested(AggregateEntry), max_items=_MAX_GENESIS), default=()
+    )
+    held: tuple[HeldTx, ...] = wire(ListOf(Nested(HeldTx), max_items=_MAX_GENESIS), default=())
 
     def check(self) -> None:
         wrong = first_id_out_of_order(rs.version for rs in self.rulesets)
         if wrong is not None:
             raise ErrBadGenesis(f"compliance genesis: rule-set versions must increase (at {wrong})")
+        wrong = first_id_out_of_order(h.id for h in self.held)
+        if wrong is not None:
+            raise ErrBadGenesis(f"compliance genesis: held ids must increase (at {wrong})")
         accounts = [p.account for p in self.profiles]
         if len(set(accounts)) != len(accounts):
             raise ErrBadGenesis("compliance genesis: one profile per account")
@@ -85,6 +111,19 @@ class ComplianceModule(KeeperModule[ComplianceKeeper]):
                 NEXT_VERSION.set(ctx, genesis.rulesets[-1].version + 1)
             if genesis.active:
                 ACTIVE.set(ctx, genesis.active)
+            for rs in genesis.rulesets:
+                if rs.status == SCHEDULED:
+                    SCHEDULE.set(ctx, (rs.activation_height, rs.version), b"")
+            for entry in genesis.aggregates:
+                AGGREGATES.set(
+                    ctx, (entry.direction, (entry.account, entry.asset)), entry.aggregate
+                )
+            for held in genesis.held:
+                HELD_TXS.set(ctx, held.id, held, previous=None)
+                if held.status == HELD:
+                    HELD_DEADLINES.set(ctx, (held.deadline_height, held.id), b"")
+            if genesis.held:
+                NEXT_HELD.set(ctx, genesis.held[-1].id + 1)
 
     def export_genesis(self, reader: KVReader) -> dict[str, Any]:
         k = self.keeper
@@ -94,6 +133,11 @@ class ComplianceModule(KeeperModule[ComplianceKeeper]):
             tuple(k.profiles(reader)),
             tuple(k.rulesets(reader)),
             k.active_version(reader),
+            tuple(
+                AggregateEntry(direction, account, asset, aggregate)
+                for (direction, (account, asset)), aggregate in k.aggregates(reader)
+            ),
+            tuple(k.held_txs(reader)),
         ).to_json()
 
     def begin_block(self, ctx: Context) -> None:

@@ -227,3 +227,14 @@ class HeldTx(Record):
 
     def closed(self, status: str, height: int, error: str = "") -> HeldTx:
         return replace(self, status=status, closed_height=height, error=error[:512])
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateEntry(Record):
+    """An aggregate with its key, as genesis carries it."""
+
+    WHAT = "aggregate entry"
+    direction: str = wire(OneOf("o", "i"))
+    account: str = wire(ACCOUNT)
+    asset: str = wire(Text(max_len=16))
+    aggregate: Aggregate = wire(Nested(Aggregate))
