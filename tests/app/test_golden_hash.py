@@ -33,8 +33,8 @@ from finchain.modules.accounts.types import account_id
 from tests.harness import BLOCK_NS, CHAIN_ID, make_genesis
 
 GOLDEN = {
-    "intl": "4ab36acc560bf4dd404d8acae9859202ffa37ff0105286876b3480a3656f6c67",
-    "gm": "8d62f97efaa9e9103278c263343f884da078169d40b2c02a2c3476c4d659b941",
+    "intl": "217dd80e34904629bdc85027d6ba3e607af128391ee1c82c332849c926082ca4",
+    "gm": "7636b03443d75a5cf77530482e88ad1dfb12331af03a72185f9357f2ee07dae2",
 }
 
 
