@@ -6,8 +6,10 @@ whose genesis activates 20 rules (four each of the issue's shapes: tier limit,
 large-value report, structuring, sanctions, verified identity; none fires, so every
 transfer executes). Both chains keep the day/year/window aggregates (the module
 always does). The runs alternate (free, ruled, free, ruled, …) so that machine
-noise hits both; the best of each side is compared. Prints one line per run and
-``ratio=…`` (ruled / free; the issue's target is at least 0.80).
+noise hits both; the best of each side is compared. Each run is timed twice: wall
+clock (what a node delivers) and this process's CPU time (``time.process_time``,
+which other processes on a shared machine barely move). Prints one line per run
+and ``ratio=…`` (ruled / free throughput; the issue's target is at least 0.80).
 """
 
 from __future__ import annotations
@@ -91,7 +93,8 @@ def twenty_rules() -> list[dict[str, Any]]:
     return rules
 
 
-def run(ruled: bool, *, accounts: int, blocks: int, seed: int) -> float:
+def run(ruled: bool, *, accounts: int, blocks: int, seed: int) -> tuple[float, float]:
+    """(wall-clock tps, CPU-time tps) of one chain."""
     workdir = Path(tempfile.mkdtemp(prefix="finchain-bench-compliance-"))
     try:
         keys = [generate_private_key("ed25519") for _ in range(accounts)]
@@ -116,7 +119,7 @@ def run(ruled: bool, *, accounts: int, blocks: int, seed: int) -> float:
             prepared.append(txs)
         t_ns = genesis.time_ns
         tune_gc()
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         for height, txs in enumerate(prepared, start=1):
             t_ns += 1_000_000_000
             response = app.finalize_block(FinalizeBlockRequest(height, t_ns, txs))
@@ -125,15 +128,17 @@ def run(ruled: bool, *, accounts: int, blocks: int, seed: int) -> float:
             assert not failed, failed[0].log
             assert response.tx_results[0].info == f"ruleset={int(ruled)}"
         elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu_start
         tps = blocks * BLOCK_TXS / elapsed
+        cpu_tps = blocks * BLOCK_TXS / cpu
         label = "20 rules" if ruled else "no rules"
         print(
             f"compliance {label}: accounts={accounts} txs={blocks * BLOCK_TXS} "
-            f"tps={tps:.0f} ms_per_block={elapsed / blocks * 1000:.1f}",
+            f"tps={tps:.0f} ms_per_block={elapsed / blocks * 1000:.1f} cpu_tps={cpu_tps:.0f}",
             flush=True,
         )
         app.close()
-        return tps
+        return tps, cpu_tps
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -148,11 +153,14 @@ def main(argv: list[str] | None = None) -> None:
     for round_ in range(args.rounds):
         free.append(run(False, accounts=args.accounts, blocks=args.blocks, seed=round_))
         ruled.append(run(True, accounts=args.accounts, blocks=args.blocks, seed=round_))
-    print(
-        f"compliance: best no-rules {max(free):.0f} tps, best 20-rules {max(ruled):.0f} tps, "
-        f"ratio={max(ruled) / max(free):.2f} (target >= 0.80)",
-        flush=True,
-    )
+    for i, clock in enumerate(("wall", "cpu")):
+        best_free = max(r[i] for r in free)
+        best_ruled = max(r[i] for r in ruled)
+        print(
+            f"compliance ({clock}): best no-rules {best_free:.0f} tps, best 20-rules "
+            f"{best_ruled:.0f} tps, ratio={best_ruled / best_free:.2f} (target >= 0.80)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
