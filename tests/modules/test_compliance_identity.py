@@ -80,7 +80,7 @@ def test_the_kyc_institution_sets_the_profile_and_identity_reaches_the_rules(
             "kyc-seen",
             f"recipient.kyc_tier == 2 && recipient.institution == '{creds.bank}'"
             " && recipient.jurisdiction == 'CN' && recipient.did != ''",
-        ),  # fmt: skip
+        ),
     )
     refused = world.refused(ErrDenied, 1, b.transfer((A[3], "CNY", 1)))
     assert "verified-only" in refused.log and "complete KYC" in refused.log
