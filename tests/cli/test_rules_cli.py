@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -50,3 +51,11 @@ def test_a_broken_rule_file_is_refused_before_sending(cli: Cli, tmp_path: Path) 
     (tmp_path / "junk.json").write_text("[")
     code, _, err = cli.run("rules", "publish", str(tmp_path / "junk.json"), "--from", "alice")
     assert code != 0 and "not a JSON rule set" in err
+
+
+def test_the_tx_result_and_the_receipt_material_name_the_rule_set(cli: Cli) -> None:
+    receipt = cli.ok("tx", "transfer", "bob", "1.00", "CNY", "--from", "alice")
+    shown = cli.ok("tx", "show", receipt["tx_id"])
+    assert shown["info"] == "ruleset=0"
+    material = httpx.get(f"{cli.chain.url}/v1/receipts/{receipt['tx_id']}", timeout=10).json()
+    assert material["result"] == {"code": 0, "codespace": "", "info": "ruleset=0"}
