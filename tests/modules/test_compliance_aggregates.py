@@ -263,3 +263,23 @@ def test_export_and_import_give_the_same_compliance_entries(tmp_path: Path) -> N
         assert target.check_invariants() == []
     finally:
         target.close()
+
+
+def test_a_rule_may_read_every_variable_of_the_activation(tmp_path: Path) -> None:
+    from finchain.modules.compliance.cel import VARIABLES
+
+    every = {
+        "id": "every",
+        "expr": " && ".join(f"{name} == {name}" for name in VARIABLES),
+        "action": "flag",
+        "reason": "reads everything",
+        "report_type": "probe",
+    }
+    chain = RuledChain(tmp_path / "db", [every])
+    (result,) = chain.block(
+        chain.tx(1, b.transfer((A[2], "CNY", 3), (A[3], "CNY", 4)), cb.approve(1))
+    )
+    # the approve message fails (no held tx), but every movement was judged first
+    assert result.code == 10 and result.codespace == "compliance"
+    (ok,) = chain.block(chain.tx(1, b.transfer((A[2], "CNY", 3), (A[3], "CNY", 4))))
+    assert ok.ok and alerts(ok) == ["every", "every"]

@@ -241,9 +241,30 @@ class Plan:
     """(variable, 0 sender / 1 recipient, ``Party`` attribute) for each one read."""
     sum_fields: tuple[tuple[str, int, str], ...]
     """(variable, 0 sender / 1 recipient, ``Sums`` attribute) for each one read."""
+    move_fields: tuple[tuple[str, str], ...]
+    """(variable, ``Movement`` attribute) for each ``msg.*`` / ``move.*`` one read."""
+    tx_account: bool
+    tx_height: bool
+    cross_border: bool
+    balance_names: tuple[str, ...]
+
+    def balances(self, move: Movement) -> list[tuple[str, str]]:
+        """(variable, account) of the balances read for ``move``."""
+        return [
+            (name, move.sender if name == "sender.balance" else move.recipient)
+            for name in self.balance_names
+        ]
 
 
 _SUM_NAMES = ("day_total", "day_count", "year_total", "window_total", "window_count")
+_MOVE_FIELDS = {
+    "msg.type": "msg_type",
+    "msg.index": "index",
+    "move.kind": "kind",
+    "move.asset": "asset",
+    "move.amount": "amount",
+}
+_UNBOUNDED = ("move.amount", "sender.balance", "recipient.balance")
 
 
 @cache
@@ -265,6 +286,11 @@ def plan_of(referenced: frozenset[str]) -> Plan:
         any(n.startswith("asset.") for n in referenced),
         tuple(party_fields),
         tuple(sum_fields),
+        tuple((name, _MOVE_FIELDS[name]) for name in sorted(referenced) if name in _MOVE_FIELDS),
+        "tx.account" in referenced,
+        "tx.height" in referenced,
+        "move.cross_border" in referenced,
+        tuple(n for n in ("sender.balance", "recipient.balance") if n in referenced),
     )
 
 
@@ -421,16 +447,12 @@ class ComplianceView:
         hold: tuple[Rule, Movement] | None = None
         moves = movements_of(msgs, account)
         for position, move in enumerate(moves):
-            values: dict[str, Any] = {
-                "msg.type": move.msg_type,
-                "msg.index": move.index,
-                "move.kind": move.kind,
-                "move.asset": move.asset,
-                "move.amount": move.amount,
-                "tx.account": account,
-                "tx.height": height,
-                "move.cross_border": False,
-            }
+            # Only the variables the set reads are built: crossing into CEL is the cost.
+            values: dict[str, Any] = {name: getattr(move, attr) for name, attr in plan.move_fields}
+            if plan.tx_account:
+                values["tx.account"] = account
+            if plan.tx_height:
+                values["tx.height"] = height
             if plan.travel:
                 values["tx.travel"] = self._sanctions.travel_covered(msgs, move.index)
             if plan.asset:
@@ -446,8 +468,9 @@ class ComplianceView:
                 sides = (parties[move.sender], parties[move.recipient])
                 for name, side, attr in plan.party_fields:
                     values[name] = getattr(sides[side], attr)
-                one, other = sides[0].jurisdiction, sides[1].jurisdiction
-                values["move.cross_border"] = bool(one and other and one != other)
+                if plan.cross_border:
+                    one, other = sides[0].jurisdiction, sides[1].jurisdiction
+                    values["move.cross_border"] = bool(one and other and one != other)
             if plan.sums:
                 both = []
                 for direction, address in ((OUT, move.sender), (IN, move.recipient)):
@@ -465,9 +488,9 @@ class ComplianceView:
                 for name, side, attr in plan.sum_fields:
                     values[name] = getattr(both[side], attr)
             if plan.balance:
-                for prefix, address in (("sender.", move.sender), ("recipient.", move.recipient)):
+                for name, address in plan.balances(move):
                     base = self._bank.balance(reader, address, move.asset) if move.asset else 0
-                    values[prefix + "balance"] = base + deltas.get((address, move.asset), 0)
+                    values[name] = base + deltas.get((address, move.asset), 0)
             verdicts = self._evaluate(compiled, ruleset, values, move)
             if True in verdicts:  # the common case, nothing fired, costs one scan
                 self._decide(ruleset, verdicts, move, flags)
@@ -529,10 +552,10 @@ class ComplianceView:
     def _evaluate(
         compiled: CompiledSet, ruleset: RuleSet, values: dict[str, Any], move: Movement
     ) -> list[bool]:
-        # Only the variables the set reads cross into CEL (the conversion is the cost).
-        values = {name: values[name] for name in compiled.referenced}
-        for name, value in values.items():
-            if type(value) is int and not _INT64_MIN <= value <= INT64_MAX:
+        # Amounts and balances are the only ints that can leave int64 (aggregates saturate).
+        for name in _UNBOUNDED:
+            value = values.get(name, 0)
+            if not _INT64_MIN <= value <= INT64_MAX:
                 raise ErrRuleError(
                     f"{name} = {value} does not fit a CEL int (64 bits): rule set "
                     f"{ruleset.version} cannot judge message #{move.index}; a regulated asset "
