@@ -116,6 +116,9 @@ _TOKEN = re.compile(
 )
 
 
+_ERROR = cel.Type.ERROR
+
+
 class RuleSourceError(Exception):
     """A rule's source breaks the language: refused at publish with this message."""
 
@@ -244,12 +247,11 @@ class CompiledSet:
 
     def evaluate(self, activation: Mapping[str, Any]) -> list[bool]:
         """The rules' verdicts in set order; raises ``RuleEvalError`` on any error."""
-        env = _env()
         try:
-            result = self.program.eval(env.Activation(activation))
+            result = self.program.eval(_env().Activation(activation))
         except Exception as exc:  # e.g. the iteration budget: raised, not a value
             raise RuleEvalError(self._culprit(activation), str(exc)) from None
-        if result.type() == cel.Type.ERROR:
+        if result.type() == _ERROR:
             raise RuleEvalError(self._culprit(activation), str(result.value()))
         values = result.plain_value()
         # The checker typed the list as list(bool) at compile time; only the length can differ.

@@ -237,6 +237,8 @@ class Plan:
     balance: bool
     travel: bool
     asset: bool
+    asset_record: bool
+    """Whether the bank's asset record is read (``asset.decimals`` / ``asset.issuer``)."""
     party_fields: tuple[tuple[str, int, str], ...]
     """(variable, 0 sender / 1 recipient, ``Party`` attribute) for each one read."""
     sum_fields: tuple[tuple[str, int, str], ...]
@@ -284,6 +286,7 @@ def plan_of(referenced: frozenset[str]) -> Plan:
         "sender.balance" in referenced or "recipient.balance" in referenced,
         "tx.travel" in referenced,
         any(n.startswith("asset.") for n in referenced),
+        "asset.decimals" in referenced or "asset.issuer" in referenced,
         tuple(party_fields),
         tuple(sum_fields),
         tuple((name, _MOVE_FIELDS[name]) for name in sorted(referenced) if name in _MOVE_FIELDS),
@@ -455,11 +458,12 @@ class ComplianceView:
                 values["tx.height"] = height
             if plan.travel:
                 values["tx.travel"] = self._sanctions.travel_covered(msgs, move.index)
-            if plan.asset:
+            if plan.asset_record:
                 asset = self._bank.get_asset(reader, move.asset) if move.asset else None
-                values["asset.symbol"] = move.asset
                 values["asset.decimals"] = asset.decimals if asset is not None else 0
                 values["asset.issuer"] = asset.issuer if asset is not None else ""
+            if plan.asset:
+                values["asset.symbol"] = move.asset
                 values["asset.regulated"] = bool(move.asset) and REGULATED.has(reader, move.asset)
             if plan.party:
                 for address in (move.sender, move.recipient):
