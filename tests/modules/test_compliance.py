@@ -275,3 +275,15 @@ def test_a_later_set_supersedes_and_genesis_export_round_trips(world: World) -> 
     module = next(m for m in world.app.modules if m.name == "compliance")
     module.validate_genesis(exported)
     assert world.app.check_invariants() == []
+
+
+def test_the_compiled_cache_follows_the_rules_not_only_the_version(world: World) -> None:
+    """check_tx may number two publishes differently than the block does."""
+    keeper = world.app.compliance
+    from finchain.modules.compliance.types import PUBLISHED, Rule, RuleSet
+
+    one = RuleSet(1, A[4], (Rule.from_json(deny("a", "move.amount > 1")),), PUBLISHED, 0)
+    other = RuleSet(1, A[4], (Rule.from_json(deny("b", "move.amount > 2")),), PUBLISHED, 0)
+    assert keeper.compiled(one).ids == ("a",)
+    assert keeper.compiled(other).ids == ("b",)
+    assert keeper.compiled(one).ids == ("a",)

@@ -337,15 +337,6 @@ class ComplianceView:
     def rulesets(self, reader: KVReader) -> Iterator[RuleSet]:
         return RULESETS.values(reader)
 
-    def next_version(self, reader: KVReader) -> int:
-        return NEXT_VERSION.peek(reader)
-
-    def schedule(self, reader: KVReader) -> Iterator[tuple[int, int]]:
-        return SCHEDULE.keys(reader)
-
-    def regulated(self, reader: KVReader, asset: str) -> bool:
-        return REGULATED.has(reader, asset)
-
     def regulated_assets(self, reader: KVReader) -> Iterator[str]:
         return REGULATED.keys(reader)
 
@@ -603,27 +594,33 @@ class ComplianceKeeper(ComplianceView):
         self._credentials = credentials
         self._router = router
         self._sanctions = sanctions if sanctions is not None else NoSanctions()
-        self._compiled: dict[int, CompiledSet] = {}
+        self._compiled: dict[int, tuple[tuple[Rule, ...], CompiledSet]] = {}
 
     # -- rule sets --------------------------------------------------------------------------
 
     def compiled(self, ruleset: RuleSet) -> CompiledSet:
-        """The set compiled once per version (a version's rules never change)."""
+        """The set compiled once per version, checked against the rules it was compiled from.
+
+        A committed version never changes, but check_tx's state may number a publish
+        differently than the block then does (two publishes in another order), so the
+        cache entry is used only for the same rules (by identity: the decoded record is
+        memoised; else by equality).
+        """
         found = self._compiled.get(ruleset.version)
-        if found is None:
-            found = compile_rules(ruleset.rules)
-            self._compiled[ruleset.version] = found
-        return found
+        if found is not None and (found[0] is ruleset.rules or found[0] == ruleset.rules):
+            return found[1]
+        compiled = compile_rules(ruleset.rules)
+        self._compiled[ruleset.version] = (ruleset.rules, compiled)
+        return compiled
 
     def publish(self, ctx: Context, publisher: str, rules: tuple[Rule, ...]) -> int:
         if self._credentials.regulator(ctx.store, publisher) is None:
             raise ErrNotRegulator(
                 f"{publisher} is not a registered regulator: only regulators publish rule sets"
             )
-        compiled = compile_rules(rules)
+        compile_rules(rules)  # refuses a rule that does not compile, naming it
         version = NEXT_VERSION.next(ctx)
         RULESETS.set(ctx, version, RuleSet(version, publisher, rules, PUBLISHED, ctx.height))
-        self._compiled[version] = compiled
         ctx.emit(events.published(version, publisher, len(rules)))
         return version
 
