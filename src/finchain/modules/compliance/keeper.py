@@ -607,8 +607,12 @@ class ComplianceKeeper(ComplianceView):
         memoised; else by equality).
         """
         found = self._compiled.get(ruleset.version)
-        if found is not None and (found[0] is ruleset.rules or found[0] == ruleset.rules):
-            return found[1]
+        if found is not None:
+            if found[0] is ruleset.rules:
+                return found[1]
+            if found[0] == ruleset.rules:  # the same rules decoded anew: remember this object
+                self._compiled[ruleset.version] = (ruleset.rules, found[1])
+                return found[1]
         compiled = compile_rules(ruleset.rules)
         self._compiled[ruleset.version] = (ruleset.rules, compiled)
         return compiled
