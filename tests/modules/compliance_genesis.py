@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from finchain.app import FinalizeBlockRequest
 from finchain.chain import FinchainApp
 from finchain.client.builders import Signer
 from finchain.crypto import generate_private_key
@@ -46,8 +47,7 @@ class RuledChain:
         return signer.sign(*msgs)
 
     def block(self, *txs: bytes, time_ns: int | None = None) -> list[Any]:
-        from finchain.app import FinalizeBlockRequest
-
+        """Finalize and commit one block (at ``time_ns``, else 1 s after the last)."""
         self.time_ns = time_ns if time_ns is not None else self.time_ns + BLOCK_NS
         response = self.app.finalize_block(
             FinalizeBlockRequest(self.app.height + 1, self.time_ns, list(txs))

@@ -25,6 +25,7 @@ from finchain.modules.compliance.errors import (
     ErrUnknownHeld,
     ErrUnknownRuleSet,
 )
+from finchain.modules.compliance.types import PUBLISHED, Rule, RuleSet
 from tests.modules.compliance_world import CUSTOMER, REGULATOR, World, deny, flag, make_world
 from tests.modules.test_governance import A, code, failure
 
@@ -280,8 +281,6 @@ def test_a_later_set_supersedes_and_genesis_export_round_trips(world: World) -> 
 def test_the_compiled_cache_follows_the_rules_not_only_the_version(world: World) -> None:
     """check_tx may number two publishes differently than the block does."""
     keeper = world.app.compliance
-    from finchain.modules.compliance.types import PUBLISHED, Rule, RuleSet
-
     one = RuleSet(1, A[4], (Rule.from_json(deny("a", "move.amount > 1")),), PUBLISHED, 0)
     other = RuleSet(1, A[4], (Rule.from_json(deny("b", "move.amount > 2")),), PUBLISHED, 0)
     assert keeper.compiled(one).ids == ("a",)

@@ -16,6 +16,7 @@ from finchain.chain import FinchainApp
 from finchain.client import builders as b
 from finchain.client import compliance_builders as cb
 from finchain.modules.accounts.types import account_id
+from finchain.modules.compliance.cel import VARIABLES
 from finchain.modules.compliance.keeper import period_of, sums_at
 from finchain.modules.compliance.types import Params
 from tests.ledger import checked_holdings
@@ -266,8 +267,6 @@ def test_export_and_import_give_the_same_compliance_entries(tmp_path: Path) -> N
 
 
 def test_a_rule_may_read_every_variable_of_the_activation(tmp_path: Path) -> None:
-    from finchain.modules.compliance.cel import VARIABLES
-
     every = {
         "id": "every",
         "expr": " && ".join(f"{name} == {name}" for name in VARIABLES),
