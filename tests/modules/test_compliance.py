@@ -10,7 +10,8 @@ import pytest
 from finchain.client import builders as b
 from finchain.client import compliance_builders as cb
 from finchain.codec import RawMsg
-from finchain.core.errors import ErrGovernanceOnly, ErrInvalidMsg
+from finchain.core.errors import ErrBadQuery, ErrGovernanceOnly, ErrInvalidMsg
+from finchain.errors import FinchainError
 from finchain.modules.compliance.errors import (
     ErrAlreadyApproved,
     ErrBadActivation,
@@ -286,3 +287,23 @@ def test_the_compiled_cache_follows_the_rules_not_only_the_version(world: World)
     assert keeper.compiled(one).ids == ("a",)
     assert keeper.compiled(other).ids == ("b",)
     assert keeper.compiled(one).ids == ("a",)
+
+
+def test_queries_refuse_bad_parameters(world: World) -> None:
+    for path, params in (
+        ("ruleset", {"version": 0}),
+        ("ruleset", {}),
+        ("held", {"id": "x"}),
+        ("held_list", {"status": "maybe"}),
+        ("held_list", {"limit": 1000}),
+        ("profile", {"account": "nobody"}),
+    ):
+        with pytest.raises(FinchainError) as caught:
+            world.query(path, **params)
+        assert (caught.value.codespace, caught.value.code) == (
+            ErrBadQuery.codespace,
+            ErrBadQuery.code,
+        ), (path, params, caught.value)
+    with pytest.raises(FinchainError) as unknown:
+        world.query("ruleset", version=7)
+    assert unknown.value.codespace == "compliance" and unknown.value.code == 4
