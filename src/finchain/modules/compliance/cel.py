@@ -248,7 +248,7 @@ class CompiledSet:
     def evaluate(self, activation: Mapping[str, Any]) -> list[bool]:
         """The rules' verdicts in set order; raises ``RuleEvalError`` on any error."""
         try:
-            result = self.program.eval(_env().Activation(activation))
+            result = self.program.eval(data=activation)
         except Exception as exc:  # e.g. the iteration budget: raised, not a value
             raise RuleEvalError(self._culprit(activation), str(exc)) from None
         if result.type() == _ERROR:
@@ -261,10 +261,9 @@ class CompiledSet:
 
     def _culprit(self, activation: Mapping[str, Any]) -> str:
         """The first rule whose evaluation alone fails (only on the error path)."""
-        env = _env()
         for rule_id, program in zip(self.ids, self.singles, strict=True):
             try:
-                result = program.eval(env.Activation(dict(activation)))
+                result = program.eval(data=activation)
             except Exception:
                 return rule_id
             if result.type() == cel.Type.ERROR:
