@@ -33,8 +33,8 @@ from finchain.modules.accounts.types import account_id
 from tests.harness import BLOCK_NS, CHAIN_ID, make_genesis
 
 GOLDEN = {
-    "intl": "217dd80e34904629bdc85027d6ba3e607af128391ee1c82c332849c926082ca4",
-    "gm": "7636b03443d75a5cf77530482e88ad1dfb12331af03a72185f9357f2ee07dae2",
+    "intl": "57aab7ffa521a08e81cabe4940c57807f23b2dc4afc700a02006f86c7bceaee4",
+    "gm": "50b625b2742d094168697ab7d897c347d54c97e5f953d59ab44709deef24741c",
 }
 
 

@@ -78,7 +78,6 @@ from finchain.modules.compliance.types import (
     WINDOW_BUCKETS,
     Aggregate,
     Approval,
-    Bucket,
     HeldTx,
     Params,
     Profile,
@@ -155,41 +154,54 @@ def _sat(value: int) -> int:
     return value if value < INT64_MAX else INT64_MAX
 
 
-def sums_at(agg: Aggregate | None, at: Period) -> Sums:
-    """What ``agg`` holds for the day, year and window of ``at`` (older periods count 0)."""
-    if agg is None:
+def sums_at(flat: tuple[int, ...] | None, at: Period) -> Sums:
+    """What a stored aggregate (``keys.AGGREGATES``' flat ints) holds for the day, year
+    and window of ``at`` (older periods count 0)."""
+    if flat is None:
         return Sums()
-    day = agg.day == at.day
-    year = agg.year == at.year
+    day = flat[0] == at.day
+    year = flat[3] == at.year
     low = at.bucket - WINDOW_BUCKETS
-    in_window = [b for b in agg.buckets if low < b.index <= at.bucket]
+    total = count = 0
+    for i in range(6, len(flat), 3):
+        if low < flat[i] <= at.bucket:
+            total += flat[i + 1]
+            count += flat[i + 2]
     return Sums(
-        agg.day_total if day else 0,
-        agg.day_count if day else 0,
-        agg.year_total if year else 0,
-        agg.year_count if year else 0,
-        _sat(sum(b.total for b in in_window)),
-        _sat(sum(b.count for b in in_window)),
+        flat[1] if day else 0,
+        flat[2] if day else 0,
+        flat[4] if year else 0,
+        flat[5] if year else 0,
+        _sat(total),
+        _sat(count),
     )
 
 
-def added(agg: Aggregate | None, at: Period, amount: int) -> Aggregate:
-    """``agg`` with one movement of ``amount`` at ``at``; buckets outside the window dropped."""
-    now = sums_at(agg, at).plus(amount)
+def added(flat: tuple[int, ...] | None, at: Period, amount: int) -> tuple[int, ...]:
+    """The aggregate with one movement of ``amount`` at ``at``; buckets outside the window
+    dropped, the current bucket last."""
+    now = sums_at(flat, at).plus(amount)
     low = at.bucket - WINDOW_BUCKETS
-    buckets = [b for b in (agg.buckets if agg else ()) if low < b.index < at.bucket]
-    current = next((b for b in (agg.buckets if agg else ()) if b.index == at.bucket), None)
-    if current is None:
-        current = Bucket(at.bucket, 0, 0)
-    buckets.append(Bucket(at.bucket, _sat(current.total + amount), _sat(current.count + 1)))
-    return Aggregate(
+    kept: list[int] = []
+    current_total = current_count = 0
+    stored = flat or ()
+    for i in range(6, len(stored), 3):
+        index = stored[i]
+        if index == at.bucket:
+            current_total, current_count = stored[i + 1], stored[i + 2]
+        elif low < index < at.bucket:
+            kept += stored[i : i + 3]
+    return (
         at.day,
         now.day_total,
         now.day_count,
         at.year,
         now.year_total,
         now.year_count,
-        tuple(buckets),
+        *kept,
+        at.bucket,
+        _sat(current_total + amount),
+        _sat(current_count + 1),
     )
 
 
@@ -349,12 +361,14 @@ class ComplianceView:
     def aggregate(
         self, reader: KVReader, direction: str, account: str, asset: str
     ) -> Aggregate | None:
-        return AGGREGATES.get(reader, (direction, (account, asset)))
+        flat = AGGREGATES.get(reader, (direction, (account, asset)))
+        return None if flat is None else Aggregate.from_flat(flat)
 
     def aggregates(
         self, reader: KVReader
     ) -> Iterator[tuple[tuple[str, tuple[str, str]], Aggregate]]:
-        return AGGREGATES.iterate(reader)
+        for key, flat in AGGREGATES.iterate(reader):
+            yield key, Aggregate.from_flat(flat)
 
     def held(self, reader: KVReader, held_id: int) -> HeldTx | None:
         return HELD_TXS.get(reader, held_id)

@@ -115,9 +115,8 @@ class ComplianceModule(KeeperModule[ComplianceKeeper]):
                 if rs.status == SCHEDULED:
                     SCHEDULE.set(ctx, (rs.activation_height, rs.version), b"")
             for entry in genesis.aggregates:
-                AGGREGATES.set(
-                    ctx, (entry.direction, (entry.account, entry.asset)), entry.aggregate
-                )
+                key = (entry.direction, (entry.account, entry.asset))
+                AGGREGATES.set(ctx, key, entry.aggregate.flat())
             for held in genesis.held:
                 HELD_TXS.set(ctx, held.id, held, previous=None)
                 if held.status == HELD:

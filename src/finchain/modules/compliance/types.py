@@ -191,6 +191,18 @@ class Aggregate(Record):
     year_count: int = wire(Integer(low=0, high=INT64_MAX), default=0)
     buckets: tuple[Bucket, ...] = wire(ListOf(Nested(Bucket), max_items=WINDOW_BUCKETS), default=())
 
+    def flat(self) -> tuple[int, ...]:
+        """The stored form: six ints, then index, total, count per bucket."""
+        head = (self.day, self.day_total, self.day_count, self.year, self.year_total)
+        tail = tuple(x for b in self.buckets for x in (b.index, b.total, b.count))
+        return (*head, self.year_count, *tail)
+
+    @classmethod
+    def from_flat(cls, flat: tuple[int, ...]) -> Aggregate:
+        buckets = tuple(Bucket(*flat[i : i + 3]) for i in range(6, len(flat), 3))
+        day, day_total, day_count, year, year_total, year_count = flat[:6]
+        return cls(day, day_total, day_count, year, year_total, year_count, buckets)
+
 
 @dataclass(frozen=True, slots=True)
 class Approval(Record):
