@@ -31,6 +31,7 @@ def machine() -> str:
 
 def main() -> None:
     import bench_app
+    import bench_compliance
     import bench_crypto
     import bench_evidence
     import bench_json_body
@@ -53,6 +54,8 @@ def main() -> None:
     bench_settlement.main([])
     print("== netting (issue 13: 100,000 obligations, 100 members, close block)", flush=True)
     bench_netting.main([])
+    print("== compliance (issue 14: transfers with 20 active rules vs none, one run)", flush=True)
+    bench_compliance.main([])
     for name in ("bench_node", "bench_testnet", "bench_cometbft", "bench_receipts"):
         if (Path(__file__).parent / f"{name}.py").exists():
             print(f"== {name}", flush=True)

@@ -36,6 +36,9 @@ from finchain.modules.aml.keeper import AmlKeeper
 from finchain.modules.aml.module import AmlModule
 from finchain.modules.bank.keeper import BankKeeper
 from finchain.modules.bank.module import BankModule
+from finchain.modules.compliance.ante import ComplianceAggregates, ComplianceAnte
+from finchain.modules.compliance.keeper import ComplianceKeeper
+from finchain.modules.compliance.module import ComplianceModule
 from finchain.modules.credentials.keeper import CredentialsKeeper
 from finchain.modules.credentials.module import CredentialsModule
 from finchain.modules.datarights.keeper import DataRightsKeeper
@@ -123,6 +126,9 @@ class FinchainApp(Application):
         self.lending = LendingKeeper(self.bank, self.escrow)
         self.interventions = InterventionsKeeper(self.bank, self.accounts)
         self.aml = AmlKeeper(self.credentials, self.identity)
+        self.compliance = ComplianceKeeper(
+            self.bank, self.identity, self.credentials, router, sanctions=self.aml
+        )
         self.upgrade = UpgradeKeeper(UPGRADES if upgrades is None else upgrades)
         for guard in (
             self.bank.assert_can_close,
@@ -150,6 +156,7 @@ class FinchainApp(Application):
             EscrowModule(self.escrow),
             InterventionsModule(self.interventions),
             AmlModule(self.aml),
+            ComplianceModule(self.compliance),
             UpgradeModule(self.upgrade),
         ]
         if extra_modules is not None:
@@ -162,7 +169,9 @@ class FinchainApp(Application):
             Wiring(
                 modules=modules,
                 router=router,
-                ante=(check_expiry, authenticator, *extra_ante),
+                ante=(check_expiry, authenticator, ComplianceAnte(self.compliance), *extra_ante),
+                post=(ComplianceAggregates(self.compliance),),
+                result_info=self.compliance.info,
                 signature_cache=cache,
                 signatures=SignatureSources(authenticator, self.settlement),
                 validators=governance,

@@ -7,10 +7,13 @@ hashes changes what every node computes: it needs a new consensus version and a
 migration (docs/OPERATIONS.md, "Upgrades"), or, before a release, a deliberate
 re-pin with the reason in the commit.
 
-Re-pinned in issue 14 when the aml module joined (``app/versions`` lists it; the
-scenario writes no aml state). Pinned before that after issue 11 (state in typed
-collections: new key layouts in every module, ``app/versions``, genesis counters).
-Before issue 11, the same scenario ended at 2708f2a3…2920 (intl) and 844de148…33f3 (gm).
+Pinned after issue 11 (state in typed collections: new key layouts in every module,
+``app/versions``, genesis counters). Before it, the same scenario ended at
+2708f2a3…2920 (intl) and 844de148…33f3 (gm). Re-pinned in issue 14: the compliance
+module joins ``app/versions`` (its genesis writes nothing else) and every executed
+transfer, mint and burn updates its day/year/window aggregates; before, b50145a0…7006
+(intl) and d5c10993…80ba (gm). The aml module joins ``app/versions`` too (the scenario
+writes no aml state).
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ from finchain.modules.accounts.types import account_id
 from tests.harness import BLOCK_NS, CHAIN_ID, make_genesis
 
 GOLDEN = {
-    "intl": "37c44cfa5a6d056b9912d266d80f98251ef22df89968e82302bc55c91067ed1d",
-    "gm": "ca2ee81e611687e10ca196a07016e07ab6a562b82c736978a7374c53683b2c57",
+    "intl": "7850d4afaf556155ef785e3ad45c0acaf8f6d2bab084ea43a75b3a7c7d0396e2",
+    "gm": "5f9bef78c8da712e317a961a07ac5b99092c0a253cc0d0db6a03023d24e2c28f",
 }
 
 

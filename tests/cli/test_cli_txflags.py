@@ -44,7 +44,9 @@ WITHOUT = {
     "data open": {"--wait", "--timeout"},
     "evidence anchor": {"--wait"},
 }
-NOT_TX = {"bench"}  # --from names the funding key of a benchmark, not one transaction
+# --from names the funding key of a benchmark, not one transaction; in rules simulate the
+# first height judged (issue 14 spells it `--from H1 --to H2`): neither signs anything.
+NOT_TX = {"bench", "rules simulate"}
 
 
 def commands(group: Any, prefix: str = "") -> dict[str, Any]:

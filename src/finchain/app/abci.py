@@ -22,6 +22,9 @@ class TxResult:
     log: str = ""
     events: tuple[Event, ...] = ()
     cost: int = 0
+    info: str = ""
+    """ABCI's ExecTxResult.info: what judged the transaction (the composition root's
+    ``Wiring.result_info``, e.g. ``ruleset=3``); not part of CometBFT's results hash."""
 
     @property
     def ok(self) -> bool:
@@ -34,6 +37,7 @@ class TxResult:
             "log": self.log,
             "events": [e.to_obj() for e in self.events],
             "cost": self.cost,
+            "info": self.info,
         }
 
     @classmethod
@@ -44,6 +48,7 @@ class TxResult:
             obj["log"],
             tuple(Event.from_obj(e) for e in obj["events"]),
             obj["cost"],
+            obj.get("info", ""),
         )
 
 

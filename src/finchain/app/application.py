@@ -100,6 +100,8 @@ class Application:
         self.router = wiring.router
         self.signature_cache = wiring.signature_cache
         self.ante = AnteChain(wiring.ante)
+        self.post = tuple(wiring.post)
+        self._result_info = wiring.result_info
         self.migrator = Migrator(self.modules)
         self.keep_recent = keep_recent
         self.db = Database(data_dir)
@@ -658,12 +660,17 @@ class Application:
             # In a block the nonce is spent even if a message fails (R9). At admission
             # a failing transaction never enters the mempool, so it must spend nothing.
             in_block = mode is ExecMode.FINALIZE
+            if ctx.defer_msgs:  # a decorator stored the messages to run later
+                ante_overlay.flush_into(parent)
+                return self._result(parent, 0, "", "", tuple(ctx.events), meter.consumed)
             if in_block:
                 ante_overlay.flush_into(parent)
             msg_overlay = Overlay(parent if in_block else ante_overlay)
             ctx.store = MeteredStore(msg_overlay, meter)
             for msg in msgs:
                 routes[msg.TYPE][1](ctx, msg)
+            for post in self.post:
+                post(ctx, tx, tx_id, msgs)
             if in_block:
                 msg_overlay.flush_into(parent)
             else:
@@ -673,11 +680,24 @@ class Application:
         except FinchainError as exc:
             self._raise_if_faulted(faults)
             code, codespace, message = to_abci(exc)
-            return TxResult(code, codespace, message, (), meter.consumed)
+            return self._result(parent, code, codespace, message, (), meter.consumed)
         except Exception:
             self._raise_if_faulted(faults)
             log.exception("internal error while executing a transaction")
             code, codespace, message = to_abci(RuntimeError())
-            return TxResult(code, codespace, message, (), meter.consumed)
+            return self._result(parent, code, codespace, message, (), meter.consumed)
         self._raise_if_faulted(faults)
-        return TxResult(0, "", "", tuple(events), meter.consumed)
+        return self._result(parent, 0, "", "", tuple(events), meter.consumed)
+
+    def _result(
+        self,
+        state: Overlay,
+        code: int,
+        codespace: str,
+        log_text: str,
+        events: tuple[Event, ...],
+        cost: int,
+    ) -> TxResult:
+        """A transaction's result, with the ``info`` the wiring asks every result to carry."""
+        info = self._result_info(state) if self._result_info is not None else ""
+        return TxResult(code, codespace, log_text, events, cost, info)

@@ -2,13 +2,14 @@
 
 The application imports no module. Everything module-specific it needs comes
 through this: the modules in order, the router built from them, the ante
-decorators, the source of the signature checks a block will need, the owner of
-the validator set, and the owner of upgrade plans.
+decorators and post handlers, what each result records in ``info``, the source
+of the signature checks a block will need, the owner of the validator set, and
+the owner of upgrade plans.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -71,3 +72,10 @@ class Wiring:
     signatures: SignatureSource | None = None
     validators: ValidatorSource | None = None
     upgrades: UpgradeSource | None = None
+    post: Sequence[AnteDecorator] = ()
+    """Post handlers (Cosmos SDK's PostHandler): run after all of a transaction's messages
+    succeeded, on the messages' overlay; one that raises fails the transaction. They see
+    only executed messages (e.g. rolling aggregates that count what moved)."""
+    result_info: Callable[[KVReader], str] | None = None
+    """The ``info`` of every transaction result (success or failure), read from the block's
+    state as the transaction ran (e.g. the rule-set version that judged it)."""

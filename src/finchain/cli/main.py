@@ -23,6 +23,7 @@ from finchain.cli import (
     loan,
     netting,
     query,
+    rules,
     settle,
     testnet,
     txs,
@@ -62,6 +63,7 @@ app.add_typer(netting.app, name="netting")
 app.add_typer(loan.app, name="loan")
 app.add_typer(intervene.app, name="intervene")
 app.add_typer(aml.app, name="aml")
+app.add_typer(rules.app, name="rules")
 app.add_typer(db.app, name="db")
 app.command()(bench.bench)
 

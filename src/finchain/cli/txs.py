@@ -157,6 +157,7 @@ def tx_json(info: TxInfo, *, inclusion: str) -> dict[str, Any]:
         "code": result.code,
         "codespace": result.codespace,
         "log": result.log,
+        "info": result.info,
         "cost": result.cost,
         "time_ns": info.header.get("time_ns"),
         "inclusion": inclusion,

@@ -34,6 +34,10 @@ class Context:
     signer: str = ""
     events: list[Event] = field(default_factory=list)
     tx_id: bytes = b""  # the running transaction's id (empty outside a transaction)
+    defer_msgs: bool = False
+    """Set by an ante decorator that took custody of the transaction's messages (stored them
+    to run later, e.g. a compliance hold awaiting approvals): the application then runs none
+    of them now, and the transaction succeeds with the decorators' writes and events."""
 
     def emit(self, event: Event) -> None:
         self.events.append(event)

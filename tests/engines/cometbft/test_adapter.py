@@ -134,6 +134,7 @@ def test_check_tx_new_and_recheck_map_codes(driver):
         result = driver.call(check_tx=pb.RequestCheckTx(tx=raw, type=kind)).check_tx
         assert (result.code, result.codespace) == expected, result.log
         assert result.gas_used == result.gas_wanted
+        assert result.info == "ruleset=0"
 
 
 def test_prepare_proposal_respects_max_tx_bytes(driver):
@@ -170,6 +171,8 @@ def test_finalize_block_maps_results_events_and_app_hash(driver):
     )
     assert all(a.index for a in transfer.attributes), "every attribute is indexed"
     assert block.tx_results[0].gas_used > 0 and block.tx_results[1].log
+    # ExecTxResult.info names the rule set that judged each tx (issue 14), failures too
+    assert [r.info for r in block.tx_results] == ["ruleset=0", "ruleset=0"]
     info = driver.app.info()
     assert (info.last_height, info.last_app_hash) == (1, block.app_hash)
     assert driver.app.blocks.get(1) is not None

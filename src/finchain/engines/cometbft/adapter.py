@@ -334,6 +334,7 @@ class AbciAdapter:
                 code=result.code,
                 codespace=result.codespace,
                 log=result.log,
+                info=result.info,
                 gas_wanted=result.cost,
                 gas_used=result.cost,
             )
@@ -415,6 +416,7 @@ class AbciAdapter:
             code=result.code,
             codespace=result.codespace,
             log=result.log,
+            info=result.info,
             gas_wanted=result.cost,
             gas_used=result.cost,
             events=[self._event(e) for e in result.events],

@@ -76,6 +76,9 @@ class TxResultModel(BaseModel):
     log: str
     events: list[EventModel]
     cost: int
+    info: str = Field(
+        default="", description="what judged the tx: ruleset=<v>[;sanctions=<v>] (not proven)"
+    )
 
 
 class SubmitResultModel(BaseModel):
@@ -151,6 +154,9 @@ class ReceiptMaterialModel(BaseModel):
 
     chain: dict[str, Any] = Field(description="chain_id, engine, suite")
     tx: dict[str, Any] = Field(description="bytes (base64), id, index, proof")
+    result: dict[str, Any] = Field(
+        description="code, codespace, info (ruleset=<v>): the node's word, not in the receipt"
+    )
     block: dict[str, Any] = Field(description="height, hash, header, commit")
     validators: list[dict[str, Any]] = Field(description="address, scheme, public_key, power")
 

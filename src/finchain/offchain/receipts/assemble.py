@@ -54,8 +54,11 @@ def assemble(
     Raises ``receipts:14 ErrMaterial`` when the two do not belong together or the
     material is not of a tx recording a document.
     """
-    if not isinstance(material, Mapping) or set(material) != set(_MATERIAL):
-        raise ErrMaterial(f"receipt material must be an object with exactly {list(_MATERIAL)}")
+    if not isinstance(material, Mapping) or set(material) - {"result"} != set(_MATERIAL):
+        raise ErrMaterial(
+            f"receipt material must be an object with exactly {list(_MATERIAL)} "
+            "(and optionally result, which a receipt does not carry)"
+        )
     tx = material["tx"]
     if not isinstance(tx, Mapping) or set(tx) != {"bytes", "id", "index", "proof"}:
         raise ErrMaterial("material.tx must hold bytes, id, index and proof")

@@ -64,8 +64,12 @@ def material_json(
         commit["signatures"] = [
             s for s in commit["signatures"] if s["block_id_flag"] != FLAG_ABSENT
         ]
+    result = view.result
     return {
         "chain": {"chain_id": header["chain_id"], "engine": engine, "suite": suite},
+        # The node's word, not proven (CometBFT's results hash leaves out info): a receipt
+        # does not carry it. info names the rule set (and sanctions list) that judged the tx.
+        "result": {"code": result.code, "codespace": result.codespace, "info": result.info},
         "tx": {
             "bytes": b64(view.raw),
             "id": view.tx_id.hex(),

@@ -1,0 +1,1 @@
+"""Regulation as code: rule sets in CEL that the chain enforces before a transaction executes."""

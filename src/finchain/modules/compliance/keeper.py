@@ -1,0 +1,906 @@
+"""The only code that reads or writes the compliance module's state (``keys.py``).
+
+A regulator publishes a rule set (compiled and type-checked now, so a broken rule
+never reaches a transaction); governance schedules it at a height; ``begin_block``
+of that height makes it the active set. The ante decorator (``ComplianceAnte``)
+evaluates the active set once per movement, before the messages run, in check_tx
+and in block execution alike; the post handler (``ComplianceAggregates``) adds the
+movements of a transaction whose messages succeeded to the aggregates. A held
+transaction runs when its approvers approve, or expires at ``end_block`` of its
+deadline height.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from functools import cache, lru_cache
+from typing import Any
+
+from finchain.codec import Tx, decode, encode
+from finchain.core.context import Context
+from finchain.core.kv import KVReader
+from finchain.core.msgs import Msg
+from finchain.errors import FinchainError
+from finchain.modules.compliance import events
+from finchain.modules.compliance.cel import CompiledSet, RuleEvalError, RuleSourceError, compile_set
+from finchain.modules.compliance.deps import (
+    BankReader,
+    CredentialsReader,
+    IdentityReader,
+    MsgRoutes,
+    Sanctions,
+)
+from finchain.modules.compliance.errors import (
+    ErrAlreadyApproved,
+    ErrBadActivation,
+    ErrBadRuleSet,
+    ErrDenied,
+    ErrNotApprover,
+    ErrNotHeld,
+    ErrNotKycInstitution,
+    ErrNotRegulator,
+    ErrRuleError,
+    ErrUnknownAsset,
+    ErrUnknownHeld,
+    ErrUnknownRuleSet,
+)
+from finchain.modules.compliance.keys import (
+    ACTIVE,
+    AGGREGATES,
+    HELD_DEADLINES,
+    HELD_TXS,
+    NEXT_HELD,
+    NEXT_VERSION,
+    PARAMS,
+    PROFILES,
+    REGULATED,
+    RULESETS,
+    SCHEDULE,
+)
+from finchain.modules.compliance.movements import Movement, movements_of
+from finchain.modules.compliance.types import (
+    ACTIVE as STATUS_ACTIVE,
+)
+from finchain.modules.compliance.types import (
+    APPROVE,
+    DENY,
+    EXECUTED,
+    EXPIRED,
+    FAILED,
+    FLAG,
+    HELD,
+    INT64_MAX,
+    PUBLISHED,
+    SCHEDULED,
+    SUPERSEDED,
+    WINDOW_BUCKETS,
+    Aggregate,
+    Approval,
+    HeldTx,
+    Params,
+    Profile,
+    Rule,
+    RuleSet,
+)
+from finchain.modules.credentials.types import KYC_CREDENTIAL_TYPE
+
+DEFAULT_PARAMS = Params()
+GOVERNANCE = "governance"
+OUT = "o"
+IN = "i"
+_EPOCH_DAY = date(1970, 1, 1)
+_INT64_MIN = -(2**63)
+
+
+class NoSanctions:
+    """The sanctions source until the aml module is wired: nobody listed, no list, no
+    travel-rule record (``sender.listed``/``recipient.listed``/``tx.travel`` are false)."""
+
+    def listed_version(self, reader: KVReader, address: str) -> int | None:
+        return None
+
+    def active_list_version(self, reader: KVReader) -> int:
+        return 0
+
+    def travel_covered(self, msgs: Sequence[Msg], index: int) -> bool:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Where a block time falls: the zone's day and year, and the window's bucket."""
+
+    day: int
+    year: int
+    bucket: int
+
+
+@lru_cache(maxsize=64)
+def period_of(time_ns: int, params: Params) -> Period:
+    """The day and year in the zone ``params`` names (a fixed UTC offset), from block time.
+
+    Memoised: every transaction of a block asks with the same time."""
+    seconds = time_ns // 1_000_000_000
+    day = (seconds + params.zone_offset_minutes * 60) // 86400
+    year = (_EPOCH_DAY + timedelta(days=day)).year
+    return Period(day, year, seconds // (params.window_seconds // WINDOW_BUCKETS))
+
+
+@dataclass(frozen=True, slots=True)
+class Sums:
+    """Aggregates as a rule sees them at one moment."""
+
+    day_total: int = 0
+    day_count: int = 0
+    year_total: int = 0
+    year_count: int = 0
+    window_total: int = 0
+    window_count: int = 0
+
+    def plus(self, amount: int) -> Sums:
+        return Sums(
+            _sat(self.day_total + amount),
+            _sat(self.day_count + 1),
+            _sat(self.year_total + amount),
+            _sat(self.year_count + 1),
+            _sat(self.window_total + amount),
+            _sat(self.window_count + 1),
+        )
+
+
+def _sat(value: int) -> int:
+    return value if value < INT64_MAX else INT64_MAX
+
+
+def sums_at(flat: tuple[int, ...] | None, at: Period) -> Sums:
+    """What a stored aggregate (``keys.AGGREGATES``' flat ints) holds for the day, year
+    and window of ``at`` (older periods count 0)."""
+    if flat is None:
+        return Sums()
+    day = flat[0] == at.day
+    year = flat[3] == at.year
+    low = at.bucket - WINDOW_BUCKETS
+    total = count = 0
+    for i in range(6, len(flat), 3):
+        if low < flat[i] <= at.bucket:
+            total += flat[i + 1]
+            count += flat[i + 2]
+    return Sums(
+        flat[1] if day else 0,
+        flat[2] if day else 0,
+        flat[4] if year else 0,
+        flat[5] if year else 0,
+        _sat(total),
+        _sat(count),
+    )
+
+
+def added(flat: tuple[int, ...] | None, at: Period, amount: int) -> tuple[int, ...]:
+    """The aggregate with one movement of ``amount`` at ``at``; buckets outside the window
+    dropped, the current bucket last."""
+    now = sums_at(flat, at).plus(amount)
+    low = at.bucket - WINDOW_BUCKETS
+    kept: list[int] = []
+    current_total = current_count = 0
+    stored = flat or ()
+    for i in range(6, len(stored), 3):
+        index = stored[i]
+        if index == at.bucket:
+            current_total, current_count = stored[i + 1], stored[i + 2]
+        elif low < index < at.bucket:
+            kept += stored[i : i + 3]
+    return (
+        at.day,
+        now.day_total,
+        now.day_count,
+        at.year,
+        now.year_total,
+        now.year_count,
+        *kept,
+        at.bucket,
+        _sat(current_total + amount),
+        _sat(current_count + 1),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """An account's identity facts, read once per transaction."""
+
+    address: str
+    did: str
+    kyc_tier: int
+    jurisdiction: str
+    natural_person: bool
+    institution: str
+    verified: bool
+    listed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The active set's decision on one transaction (no deny: ``deny`` is raised instead)."""
+
+    flags: tuple[tuple[Rule, Movement], ...]
+    hold: tuple[Rule, Movement] | None
+
+
+ALL_FACTS = frozenset({"did", "claims", "profile", "listed"})
+_FACTS = {
+    "did": "did",
+    "kyc_tier": "claims",
+    "institution": "claims",
+    "verified": "claims",
+    "jurisdiction": "profile",
+    "natural_person": "profile",
+    "listed": "listed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a compiled set reads, so that ``judge`` computes nothing else."""
+
+    facts: frozenset[str]
+    party: bool
+    sums: bool
+    balance: bool
+    travel: bool
+    asset: bool
+    asset_record: bool
+    """Whether the bank's asset record is read (``asset.decimals`` / ``asset.issuer``)."""
+    party_fields: tuple[tuple[str, int, str], ...]
+    """(variable, 0 sender / 1 recipient, ``Party`` attribute) for each one read."""
+    sum_fields: tuple[tuple[str, int, str], ...]
+    """(variable, 0 sender / 1 recipient, ``Sums`` attribute) for each one read."""
+    move_fields: tuple[tuple[str, str], ...]
+    """(variable, ``Movement`` attribute) for each ``msg.*`` / ``move.*`` one read."""
+    tx_account: bool
+    tx_height: bool
+    cross_border: bool
+    balance_names: tuple[str, ...]
+
+    def balances(self, move: Movement) -> list[tuple[str, str]]:
+        """(variable, account) of the balances read for ``move``."""
+        return [
+            (name, move.sender if name == "sender.balance" else move.recipient)
+            for name in self.balance_names
+        ]
+
+
+_SUM_NAMES = ("day_total", "day_count", "year_total", "window_total", "window_count")
+_MOVE_FIELDS = {
+    "msg.type": "msg_type",
+    "msg.index": "index",
+    "move.kind": "kind",
+    "move.asset": "asset",
+    "move.amount": "amount",
+}
+_UNBOUNDED = ("move.amount", "sender.balance", "recipient.balance")
+
+
+@cache
+def plan_of(referenced: frozenset[str]) -> Plan:
+    party_fields: list[tuple[str, int, str]] = []
+    sum_fields: list[tuple[str, int, str]] = []
+    for name in sorted(referenced):
+        prefix, _, field = name.partition(".")
+        if prefix not in ("sender", "recipient") or field == "balance":
+            continue
+        side = 0 if prefix == "sender" else 1
+        (sum_fields if field in _SUM_NAMES else party_fields).append((name, side, field))
+    return Plan(
+        facts_needed(referenced),
+        bool(party_fields) or "move.cross_border" in referenced,
+        bool(sum_fields),
+        "sender.balance" in referenced or "recipient.balance" in referenced,
+        "tx.travel" in referenced,
+        any(n.startswith("asset.") for n in referenced),
+        "asset.decimals" in referenced or "asset.issuer" in referenced,
+        tuple(party_fields),
+        tuple(sum_fields),
+        tuple((name, _MOVE_FIELDS[name]) for name in sorted(referenced) if name in _MOVE_FIELDS),
+        "tx.account" in referenced,
+        "tx.height" in referenced,
+        "move.cross_border" in referenced,
+        tuple(n for n in ("sender.balance", "recipient.balance") if n in referenced),
+    )
+
+
+def facts_needed(referenced: frozenset[str]) -> frozenset[str]:
+    """Which groups of identity facts a set's variables read (``party`` reads only those)."""
+    found = set()
+    for name in referenced:
+        prefix, _, field = name.partition(".")
+        if prefix in ("sender", "recipient") and field in _FACTS:
+            found.add(_FACTS[field])
+    if "move.cross_border" in referenced:
+        found.add("profile")
+    return frozenset(found)
+
+
+class ComplianceView:
+    """Read-only access on any reader."""
+
+    _bank: BankReader
+    _identity: IdentityReader
+    _credentials: CredentialsReader
+    _sanctions: Sanctions
+
+    def params(self, reader: KVReader) -> Params:
+        return PARAMS.get(reader) or DEFAULT_PARAMS
+
+    def active_version(self, reader: KVReader) -> int:
+        return ACTIVE.get(reader) or 0
+
+    def ruleset(self, reader: KVReader, version: int) -> RuleSet | None:
+        return RULESETS.get(reader, version)
+
+    def require_ruleset(self, reader: KVReader, version: int) -> RuleSet:
+        found = RULESETS.get(reader, version)
+        if found is None:
+            raise ErrUnknownRuleSet(
+                f"no rule set has version {version}: list them with compliance/rulesets"
+            )
+        return found
+
+    def rulesets(self, reader: KVReader) -> Iterator[RuleSet]:
+        return RULESETS.values(reader)
+
+    def regulated_assets(self, reader: KVReader) -> Iterator[str]:
+        return REGULATED.keys(reader)
+
+    def profile(self, reader: KVReader, account: str) -> Profile | None:
+        return PROFILES.get(reader, account)
+
+    def profiles(self, reader: KVReader) -> Iterator[Profile]:
+        return PROFILES.values(reader)
+
+    def aggregate(
+        self, reader: KVReader, direction: str, account: str, asset: str
+    ) -> Aggregate | None:
+        flat = AGGREGATES.get(reader, (direction, (account, asset)))
+        return None if flat is None else Aggregate.from_flat(flat)
+
+    def aggregates(
+        self, reader: KVReader
+    ) -> Iterator[tuple[tuple[str, tuple[str, str]], Aggregate]]:
+        for key, flat in AGGREGATES.iterate(reader):
+            yield key, Aggregate.from_flat(flat)
+
+    def held(self, reader: KVReader, held_id: int) -> HeldTx | None:
+        return HELD_TXS.get(reader, held_id)
+
+    def require_held(self, reader: KVReader, held_id: int) -> HeldTx:
+        found = HELD_TXS.get(reader, held_id)
+        if found is None:
+            raise ErrUnknownHeld(f"no held transaction has id {held_id}: check the id")
+        return found
+
+    def held_ids(self, reader: KVReader, status: str) -> Iterator[int]:
+        return HELD_TXS.by("by_status", reader, status)
+
+    def held_txs(self, reader: KVReader) -> Iterator[HeldTx]:
+        return HELD_TXS.values(reader)
+
+    def info(self, reader: KVReader) -> str:
+        """What every transaction result records (``TxResult.info``): the judging versions."""
+        text = f"ruleset={self.active_version(reader)}"
+        sanctions = self._sanctions.active_list_version(reader)
+        return f"{text};sanctions={sanctions}" if sanctions else text
+
+    # -- evaluation -------------------------------------------------------------------------
+
+    def party(
+        self, reader: KVReader, account: str, now_ns: int, needs: frozenset[str] = ALL_FACTS
+    ) -> Party:
+        """Identity facts of ``account``: DID, best current KYC claim and its issuer, profile.
+
+        Only the facts in ``needs`` (``did``, ``claims``, ``profile``, ``listed``) are read;
+        the rest keep their empty values, which no rule of the set can observe. The claims
+        are a prefix scan (linear in the block's pending writes), so a set that reads no
+        KYC field never pays for it; an account without a DID has no claim to scan (a
+        claim is recorded only against an account bound to its subject DID).
+        """
+        did = ""
+        if "did" in needs or "claims" in needs:
+            did = self._identity.did_of_account(reader, account) or ""
+        tier, institution, counted = 0, "", False
+        if "claims" in needs and did:
+            for claim in self._credentials.kyc_claims(reader, account):
+                if not claim.counts_at(now_ns):
+                    continue
+                if not self._credentials.recorded_while_accredited(reader, claim):
+                    continue
+                if not counted or claim.tier > tier:
+                    tier, institution, counted = claim.tier, claim.issuer, True
+        verified = counted and self._identity.is_active(reader, did)
+        profile = PROFILES.get(reader, account) if "profile" in needs else None
+        listed = "listed" in needs and self._sanctions.listed_version(reader, account) is not None
+        return Party(
+            account,
+            did,
+            tier,
+            profile.jurisdiction if profile else "",
+            profile.natural_person if profile else False,
+            institution,
+            verified,
+            listed,
+        )
+
+    def judge(
+        self,
+        reader: KVReader,
+        compiled: CompiledSet,
+        ruleset: RuleSet,
+        account: str,
+        msgs: Sequence[Msg],
+        height: int,
+        time_ns: int,
+    ) -> Verdict:
+        """Evaluate ``ruleset`` on every movement of ``msgs``; raise on a deny or an error.
+
+        Aggregates and balances are as before each movement: the stored sums plus the
+        earlier movements of the same transaction (which have not run yet).
+        """
+        refs = compiled.referenced
+        plan = plan_of(refs)
+        at = period_of(time_ns, self.params(reader))
+        parties: dict[str, Party] = {}
+        pending: dict[tuple[str, str, str], Sums] = {}
+        deltas: dict[tuple[str, str], int] = {}
+        flags: list[tuple[Rule, Movement]] = []
+        hold: tuple[Rule, Movement] | None = None
+        moves = movements_of(msgs, account)
+        for position, move in enumerate(moves):
+            # Only the variables the set reads are built: crossing into CEL is the cost.
+            values: dict[str, Any] = {name: getattr(move, attr) for name, attr in plan.move_fields}
+            if plan.tx_account:
+                values["tx.account"] = account
+            if plan.tx_height:
+                values["tx.height"] = height
+            if plan.travel:
+                values["tx.travel"] = self._sanctions.travel_covered(msgs, move.index)
+            if plan.asset_record:
+                asset = self._bank.get_asset(reader, move.asset) if move.asset else None
+                values["asset.decimals"] = asset.decimals if asset is not None else 0
+                values["asset.issuer"] = asset.issuer if asset is not None else ""
+            if plan.asset:
+                values["asset.symbol"] = move.asset
+                values["asset.regulated"] = bool(move.asset) and REGULATED.has(reader, move.asset)
+            if plan.party:
+                for address in (move.sender, move.recipient):
+                    if address not in parties:
+                        parties[address] = self.party(reader, address, time_ns, plan.facts)
+                sides = (parties[move.sender], parties[move.recipient])
+                for name, side, attr in plan.party_fields:
+                    values[name] = getattr(sides[side], attr)
+                if plan.cross_border:
+                    one, other = sides[0].jurisdiction, sides[1].jurisdiction
+                    values["move.cross_border"] = bool(one and other and one != other)
+            if plan.sums:
+                both = []
+                for direction, address in ((OUT, move.sender), (IN, move.recipient)):
+                    key = (direction, address, move.asset)
+                    sums = pending.get(key)
+                    if sums is None:
+                        stored = (
+                            AGGREGATES.get(reader, (direction, (address, move.asset)))
+                            if move.asset
+                            else None
+                        )
+                        sums = sums_at(stored, at)
+                        pending[key] = sums
+                    both.append(sums)
+                for name, side, attr in plan.sum_fields:
+                    values[name] = getattr(both[side], attr)
+            if plan.balance:
+                for name, address in plan.balances(move):
+                    base = self._bank.balance(reader, address, move.asset) if move.asset else 0
+                    values[name] = base + deltas.get((address, move.asset), 0)
+            verdicts = self._evaluate(compiled, ruleset, values, move)
+            if True in verdicts:  # the common case, nothing fired, costs one scan
+                self._decide(ruleset, verdicts, move, flags)
+                if hold is None:
+                    hold = next(
+                        (
+                            (rule, move)
+                            for rule, fired in zip(ruleset.rules, verdicts, strict=True)
+                            if fired and rule.action == APPROVE
+                        ),
+                        None,
+                    )
+            if position + 1 < len(moves) and move.asset:
+                self._count_in_tx(move, pending, deltas)
+        return Verdict(tuple(flags), hold)
+
+    @staticmethod
+    def _decide(
+        ruleset: RuleSet,
+        verdicts: list[bool],
+        move: Movement,
+        flags: list[tuple[Rule, Movement]],
+    ) -> None:
+        """Raise on the first denying rule that fired; collect the flags."""
+        for rule, fired in zip(ruleset.rules, verdicts, strict=True):
+            if not fired:
+                continue
+            if rule.action == DENY:
+                raise ErrDenied(
+                    f"rule {rule.id} of rule set {ruleset.version} denies message "
+                    f"#{move.index} ({move.msg_type}): {rule.reason or 'no reason given'}",
+                    rule=rule.id,
+                    ruleset=ruleset.version,
+                )
+            if rule.action == FLAG:
+                flags.append((rule, move))
+
+    @staticmethod
+    def _count_in_tx(
+        move: Movement,
+        pending: dict[tuple[str, str, str], Sums],
+        deltas: dict[tuple[str, str], int],
+    ) -> None:
+        """What ``move`` adds for the later movements of its transaction (not run yet)."""
+        if move.outgoing:
+            key = (OUT, move.sender, move.asset)
+            if key in pending:
+                pending[key] = pending[key].plus(move.amount)
+            holding = (move.sender, move.asset)
+            deltas[holding] = deltas.get(holding, 0) - move.amount
+        if move.incoming:
+            key = (IN, move.recipient, move.asset)
+            if key in pending:
+                pending[key] = pending[key].plus(move.amount)
+            holding = (move.recipient, move.asset)
+            deltas[holding] = deltas.get(holding, 0) + move.amount
+
+    @staticmethod
+    def _evaluate(
+        compiled: CompiledSet, ruleset: RuleSet, values: dict[str, Any], move: Movement
+    ) -> list[bool]:
+        # Amounts and balances are the only ints that can leave int64 (aggregates saturate).
+        for name in _UNBOUNDED:
+            value = values.get(name, 0)
+            if not _INT64_MIN <= value <= INT64_MAX:
+                raise ErrRuleError(
+                    f"{name} = {value} does not fit a CEL int (64 bits): rule set "
+                    f"{ruleset.version} cannot judge message #{move.index}; a regulated asset "
+                    "must keep its amounts below 2^63",
+                    rule="",
+                    ruleset=ruleset.version,
+                )
+        try:
+            return compiled.evaluate(values)
+        except RuleEvalError as exc:
+            raise ErrRuleError(
+                f"rule {exc.rule or '?'} of rule set {ruleset.version} failed on message "
+                f"#{move.index} ({move.msg_type}): {exc}; the transaction is refused "
+                "(fail closed): ask the regulator to correct the rule",
+                rule=exc.rule,
+                ruleset=ruleset.version,
+            ) from None
+
+
+class ComplianceKeeper(ComplianceView):
+    """Publishes and activates rule sets, enforces the active one, keeps aggregates and holds.
+
+    Parameters:
+        bank: asset metadata and balances.
+        identity: an account's DID, whether it is active, who controls it.
+        credentials: the regulator registry and KYC claims.
+        router: parses and runs a held transaction's messages when it is approved.
+        sanctions: the aml module's answers (default: nobody listed; see ``NoSanctions``).
+    """
+
+    def __init__(
+        self,
+        bank: BankReader,
+        identity: IdentityReader,
+        credentials: CredentialsReader,
+        router: MsgRoutes,
+        sanctions: Sanctions | None = None,
+    ) -> None:
+        self._bank = bank
+        self._identity = identity
+        self._credentials = credentials
+        self._router = router
+        self._sanctions = sanctions if sanctions is not None else NoSanctions()
+        self._compiled: dict[int, tuple[tuple[Rule, ...], CompiledSet]] = {}
+
+    # -- rule sets --------------------------------------------------------------------------
+
+    def compiled(self, ruleset: RuleSet) -> CompiledSet:
+        """The set compiled once per version, checked against the rules it was compiled from.
+
+        A committed version never changes, but check_tx's state may number a publish
+        differently than the block then does (two publishes in another order), so the
+        cache entry is used only for the same rules (by identity: the decoded record is
+        memoised; else by equality).
+        """
+        found = self._compiled.get(ruleset.version)
+        if found is not None:
+            if found[0] is ruleset.rules:
+                return found[1]
+            if found[0] == ruleset.rules:  # the same rules decoded anew: remember this object
+                self._compiled[ruleset.version] = (ruleset.rules, found[1])
+                return found[1]
+        compiled = compile_rules(ruleset.rules)
+        self._compiled[ruleset.version] = (ruleset.rules, compiled)
+        return compiled
+
+    def publish(self, ctx: Context, publisher: str, rules: tuple[Rule, ...]) -> int:
+        if self._credentials.regulator(ctx.store, publisher) is None:
+            raise ErrNotRegulator(
+                f"{publisher} is not a registered regulator: only regulators publish rule sets"
+            )
+        compile_rules(rules)  # refuses a rule that does not compile, naming it
+        version = NEXT_VERSION.next(ctx)
+        RULESETS.set(ctx, version, RuleSet(version, publisher, rules, PUBLISHED, ctx.height))
+        ctx.emit(events.published(version, publisher, len(rules)))
+        return version
+
+    def activate(self, ctx: Context, version: int, height: int) -> None:
+        found = self.require_ruleset(ctx.store, version)
+        if height <= ctx.height:
+            raise ErrBadActivation(
+                f"activation height {height} is not above the current height {ctx.height}: "
+                "choose a future height"
+            )
+        if found.status != PUBLISHED:
+            raise ErrBadActivation(
+                f"rule set {version} is {found.status}: only a published set can be scheduled"
+            )
+        if version <= self.active_version(ctx.store):
+            raise ErrBadActivation(
+                f"rule set {version} is older than the active set "
+                f"{self.active_version(ctx.store)}: versions only move forward"
+            )
+        RULESETS.set(ctx, version, replace(found, status=SCHEDULED, activation_height=height))
+        SCHEDULE.set(ctx, (height, version), b"")
+        ctx.emit(events.scheduled(version, height))
+
+    def begin_block(self, ctx: Context) -> None:
+        """At a scheduled height, the highest version scheduled for it becomes active."""
+        due = []
+        for height, version in SCHEDULE.keys(ctx.store):
+            if height > ctx.height:
+                break
+            due.append((height, version))
+        if not due:
+            return
+        for key in due:
+            SCHEDULE.remove(ctx, key)
+        previous = self.active_version(ctx.store)
+        version = max(v for _, v in due)
+        if version <= previous:
+            return
+        if previous:
+            old = self.require_ruleset(ctx.store, previous)
+            RULESETS.set(
+                ctx, previous, replace(old, status=SUPERSEDED, superseded_height=ctx.height)
+            )
+        new = self.require_ruleset(ctx.store, version)
+        RULESETS.set(ctx, version, replace(new, status=STATUS_ACTIVE))
+        ACTIVE.set(ctx, version)
+        ctx.emit(events.activated(version, previous))
+
+    # -- parameters and profiles ------------------------------------------------------------
+
+    def set_params(self, ctx: Context, params: Params) -> None:
+        PARAMS.set(ctx, params)
+        ctx.emit(events.params_set(params.zone_offset_minutes, params.window_seconds))
+
+    def set_asset(self, ctx: Context, asset: str, regulated: bool) -> None:
+        if self._bank.get_asset(ctx.store, asset) is None:
+            raise ErrUnknownAsset(f"asset {asset} does not exist: create it first")
+        if regulated:
+            REGULATED.set(ctx, asset, b"")
+        else:
+            REGULATED.remove(ctx, asset)
+        ctx.emit(events.asset_set(asset, regulated))
+
+    def set_profile(
+        self,
+        ctx: Context,
+        signer: str,
+        account: str,
+        jurisdiction: str,
+        natural_person: bool,
+        issuer: str,
+    ) -> None:
+        """Governance, or the controller of an issuer accredited now for KYC that holds a
+        current claim on ``account``, records the account's jurisdiction and person kind."""
+        if signer != GOVERNANCE:
+            claim = self._credentials.kyc_claim(ctx.store, account, issuer) if issuer else None
+            if (
+                claim is None
+                or not claim.counts_at(ctx.time_ns)
+                or not self._identity.controls(ctx.store, issuer, signer)
+                or not self._credentials.accredited(
+                    ctx.store, issuer, KYC_CREDENTIAL_TYPE, ctx.time_ns
+                )
+            ):
+                raise ErrNotKycInstitution(
+                    f"{signer} may not set the profile of {account}: sign with the controller "
+                    f"of an accredited KYC issuer that holds a current claim on it (issuer "
+                    f"{issuer or 'not given'}), or ask governance"
+                )
+        by = issuer if signer != GOVERNANCE else GOVERNANCE
+        PROFILES.set(ctx, account, Profile(account, jurisdiction, natural_person, by, ctx.height))
+        ctx.emit(events.profile_set(account, jurisdiction, natural_person, by))
+
+    # -- enforcement ------------------------------------------------------------------------
+
+    def enforce(self, ctx: Context, tx: Tx, tx_id: bytes, msgs: Sequence[Msg]) -> None:
+        """The ante decorator's work: deny (raise), flag (events), or hold the messages."""
+        version = self.active_version(ctx.store)
+        if not version:
+            return
+        ruleset = self.require_ruleset(ctx.store, version)
+        account = tx.body.account
+        verdict = self.judge(
+            ctx.store, self.compiled(ruleset), ruleset, account, msgs, ctx.height, ctx.time_ns
+        )
+        for rule, move in verdict.flags:
+            ctx.emit(self._alert(ctx, rule, version, tx_id, move))
+        if verdict.hold is not None:
+            self._hold(ctx, tx, tx_id, version, *verdict.hold)
+
+    def _alert(self, ctx: Context, rule: Rule, version: int, tx_id: bytes, move: Movement) -> Any:
+        sender = self.party(ctx.store, move.sender, ctx.time_ns)
+        recipient = (
+            sender
+            if move.recipient == move.sender
+            else self.party(ctx.store, move.recipient, ctx.time_ns)
+        )
+        return events.alert(
+            rule=rule.id,
+            report_type=rule.report_type,
+            ruleset=version,
+            tx=tx_id,
+            account=move.sender,
+            counterparty=move.recipient,
+            asset=move.asset,
+            amount=move.amount,
+            institution=sender.institution,
+            counterparty_institution=recipient.institution,
+            height=ctx.height,
+        )
+
+    def _hold(
+        self, ctx: Context, tx: Tx, tx_id: bytes, version: int, rule: Rule, move: Movement
+    ) -> None:
+        held_id = NEXT_HELD.next(ctx)
+        raw = encode([{"type": m.type, "value": m.value} for m in tx.body.msgs])
+        held = HeldTx(
+            held_id,
+            tx_id,
+            tx.body.account,
+            raw,
+            version,
+            rule.id,
+            rule.approvers,
+            rule.approvals,
+            (),
+            ctx.height + rule.approval_blocks,
+            HELD,
+            ctx.height,
+            ctx.time_ns,
+            counterparty=move.recipient,
+        )
+        HELD_TXS.set(ctx, held_id, held, previous=None)
+        HELD_DEADLINES.set(ctx, (held.deadline_height, held_id), b"")
+        ctx.emit(events.held(held))
+        ctx.defer_msgs = True
+
+    def record(self, ctx: Context, account: str, msgs: Sequence[Msg]) -> None:
+        """Add the movements of messages that executed to the aggregates (post handler)."""
+        at: Period | None = None
+        for move in movements_of(msgs, account):
+            if not move.asset:
+                continue
+            if at is None:
+                at = period_of(ctx.time_ns, self.params(ctx.store))
+            if move.outgoing:
+                self._add(ctx, OUT, move.sender, move.asset, move.amount, at)
+            if move.incoming:
+                self._add(ctx, IN, move.recipient, move.asset, move.amount, at)
+
+    def _add(
+        self, ctx: Context, direction: str, account: str, asset: str, amount: int, at: Period
+    ) -> None:
+        key = (direction, (account, asset))
+        AGGREGATES.set(ctx, key, added(AGGREGATES.get(ctx.store, key), at, amount))
+
+    # -- held transactions ------------------------------------------------------------------
+
+    def approve(self, ctx: Context, approver: str, held_id: int) -> None:
+        held = self.require_held(ctx.store, held_id)
+        if held.status != HELD:
+            raise ErrNotHeld(f"held transaction {held_id} is {held.status}: nothing to approve")
+        if ctx.height > held.deadline_height:
+            raise ErrNotHeld(f"held transaction {held_id} expired at height {held.deadline_height}")
+        if approver not in held.approvers:
+            raise ErrNotApprover(
+                f"{approver} is not among the approvers of held transaction {held_id}: "
+                f"{', '.join(held.approvers)}"
+            )
+        if held.has_approved(approver):
+            raise ErrAlreadyApproved(f"{approver} has already approved held transaction {held_id}")
+        held = replace(held, approvals=(*held.approvals, Approval(approver, ctx.height)))
+        ctx.emit(events.approved(held, approver))
+        if len(held.approvals) >= held.threshold:
+            held = self._execute(ctx, held)
+            HELD_DEADLINES.remove(ctx, (held.deadline_height, held.id))
+        HELD_TXS.set(ctx, held_id, held)
+
+    def _execute(self, ctx: Context, held: HeldTx) -> HeldTx:
+        """Run the held messages as their signer, all or nothing; a failure closes it as
+        ``failed`` (the approval itself succeeds: the approvers did their part)."""
+        branch, write = ctx.cached()
+        run = replace(branch, signer=held.account)
+        try:
+            msgs = self._parse(held)
+            for msg in msgs:
+                self._router.deliver(run, msg)
+            self.record(run, held.account, msgs)
+        except FinchainError as exc:
+            done = held.closed(FAILED, ctx.height, exc.message)
+            ctx.emit(events.closed(done))
+            return done
+        write()
+        done = held.closed(EXECUTED, ctx.height)
+        ctx.emit(events.closed(done))
+        return done
+
+    def _parse(self, held: HeldTx) -> list[Msg]:
+        msgs = []
+        for entry in decode(held.msgs, max_size=len(held.msgs)):
+            route = self._router.routes.get(entry["type"])
+            if route is None:
+                raise ErrNotHeld(f"message type {entry['type']} is no longer known")
+            msg = route[0].from_value(entry["value"])
+            msg.validate()
+            msgs.append(msg)
+        return msgs
+
+    def end_block(self, ctx: Context) -> None:
+        """Held transactions whose deadline is this height or earlier expire."""
+        due = []
+        for deadline, held_id in HELD_DEADLINES.keys(ctx.store):
+            if deadline > ctx.height:
+                break
+            due.append((deadline, held_id))
+        for key in due:
+            HELD_DEADLINES.remove(ctx, key)
+            held = self.require_held(ctx.store, key[1])
+            done = held.closed(EXPIRED, ctx.height)
+            HELD_TXS.set(ctx, held.id, done, previous=held)
+            ctx.emit(events.closed(done))
+
+    # -- genesis ----------------------------------------------------------------------------
+
+    def import_state(
+        self,
+        ctx: Context,
+        params: Params | None,
+        regulated: Sequence[str],
+        profiles: Sequence[Profile],
+    ) -> None:
+        if params is not None:
+            PARAMS.set(ctx, params)
+        for asset in regulated:
+            REGULATED.set(ctx, asset, b"")
+        for profile in profiles:
+            PROFILES.set(ctx, profile.account, profile)
+
+
+def compile_rules(rules: Sequence[Rule]) -> CompiledSet:
+    """Compile a set's rules; a broken rule is refused with ``compliance:3`` naming it."""
+    try:
+        return compile_set([(rule.id, rule.expr) for rule in rules])
+    except RuleSourceError as exc:
+        raise ErrBadRuleSet(f"{exc}; see docs/regulation/compliance.md for the language") from None
