@@ -15,6 +15,7 @@ from finchain.cli import (
     did,
     escrow,
     evidence,
+    index,
     intervene,
     invoice,
     keys,
@@ -61,6 +62,7 @@ app.add_typer(netting.app, name="netting")
 app.add_typer(loan.app, name="loan")
 app.add_typer(intervene.app, name="intervene")
 app.add_typer(db.app, name="db")
+app.add_typer(index.app, name="index")
 app.command()(bench.bench)
 
 
