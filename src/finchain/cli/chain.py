@@ -28,6 +28,7 @@ from finchain.devchain.setup import (
     write_dev_passphrase,
 )
 from finchain.engines.solo.node import SoloClock
+from finchain.indexer.follower import DEV_INDEX_FILE, start_background
 from finchain.modules.accounts.types import account_id
 from finchain.node.config import load_config
 from finchain.node.home import DEV_PASSPHRASE_FILE, PASSPHRASE_ENV, Home
@@ -197,7 +198,8 @@ def dev(
     The first run creates HOME with accounts operator, alice, bob and carol, each
     holding 100,000,000.00 CNY, keys in HOME/keystore under a random passphrase
     kept in HOME/validator.passphrase (development only). Later runs continue
-    the same chain. ``--clock-start`` and ``--clock-rate`` move the chain's
+    the same chain, and an indexer writes its blocks into HOME/index.db (SQLite; ``finchain
+    index report``). ``--clock-start`` and ``--clock-rate`` move the chain's
     calendar (development chains only: a production node's blocks carry real time).
     """
     from finchain.node.server import serve
@@ -239,16 +241,22 @@ def dev(
         config = load_config(target.config_path)
         setup_logging(log_format, config.node.log_level)
         ready = dev_banner(target, genesis, f"http://{config.api.listen}")
-        serve(
-            target,
-            config,
-            instant=False,
-            clock=clock,
-            on_ready=ready,
-            after_start=partial(
-                seed_identity, keystore=keystore, passphrase=passphrase, operator=operator
-            ),
+        stop_index = start_background(
+            f"http://{config.api.listen}", f"sqlite://{target.path / DEV_INDEX_FILE}"
         )
+        try:
+            serve(
+                target,
+                config,
+                instant=False,
+                clock=clock,
+                on_ready=ready,
+                after_start=partial(
+                    seed_identity, keystore=keystore, passphrase=passphrase, operator=operator
+                ),
+            )
+        finally:
+            stop_index()
 
 
 def dev_banner(home: Home, genesis: Genesis, url: str) -> str:
@@ -264,7 +272,8 @@ def dev_banner(home: Home, genesis: Genesis, url: str) -> str:
         f"finchain dev chain running\n"
         f"  chain    {genesis.chain_id} (genesis {genesis.hash().hex()})\n"
         f"  API      {url}/v1/status\n  docs     {url}/docs\n"
-        f"  home     {path}\n  keys     {home.keystore_dir} "
+        f"  home     {path}\n  index    {path / DEV_INDEX_FILE} (finchain index report)\n"
+        f"  keys     {home.keystore_dir} "
         f"(passphrase in {path / DEV_PASSPHRASE_FILE})\n  accounts "
         + ", ".join(DEV_ACCOUNTS)
         + "\n  identity operator's DID (key operator-did), bound and accredited for "

@@ -19,7 +19,8 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
+from urllib.parse import urlsplit
 
 from finchain.indexer.errors import BadDatabaseUrl, DatabaseUnavailable, SchemaTooNew
 from finchain.indexer.schema import MIGRATIONS
@@ -29,13 +30,6 @@ _URL_HINT = (
     "use sqlite:///ABSOLUTE/PATH.db, sqlite:RELATIVE/PATH.db or "
     "postgresql://USER@HOST:PORT/DBNAME"
 )
-
-
-class _Cursor(Protocol):
-    @property
-    def rowcount(self) -> int: ...
-
-    def fetchall(self) -> list[Any]: ...
 
 
 class Database:
@@ -233,6 +227,10 @@ def connect(url: str, *, migrate: bool = True) -> Database:
             raise BadDatabaseUrl(f"{url}: names no file; {_URL_HINT}")
         db = SqliteDatabase(url, Path(rest))
     elif url.startswith(("postgresql://", "postgres://")):
+        try:
+            urlsplit(url).port  # noqa: B018 - raises for a port that is not a number
+        except ValueError as exc:
+            raise BadDatabaseUrl(f"{_redacted(url)}: {exc}; {_URL_HINT}") from None
         db = PostgresDatabase(url)
     else:
         raise BadDatabaseUrl(f"{url[:120]!r} is not an index database URL; {_URL_HINT}")

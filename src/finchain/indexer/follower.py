@@ -20,12 +20,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from finchain.indexer.db import Database
+from finchain.indexer.db import Database, connect
 from finchain.indexer.errors import ChainMismatch, IndexerError, SourceError
 from finchain.indexer.extract import BlockRows, block_rows
-from finchain.indexer.source import BlockSource
+from finchain.indexer.source import BlockSource, HttpSource
 
 log = logging.getLogger("finchain.indexer")
+#: the dev chain's index, in its home (``finchain index``'s default --db points there)
+DEV_INDEX_FILE = "index.db"
 
 _INSERTS = {
     "blocks": "INSERT INTO blocks (height, block_hash, time_ns, num_txs) VALUES (?, ?, ?, ?)",
@@ -192,14 +194,60 @@ class Indexer:
         Errors that retrying cannot cure (another chain in the index, a bad database) end
         the run by raising.
         """
+        failing = False  # one warning per outage, not one per retry
         while not stop.is_set():
             try:
                 self.catch_up(stop=stop)
             except SourceError as exc:
-                log.warning("indexer: %s; retrying in %.1f s", exc, retry)
+                if not failing:
+                    log.warning("indexer: %s; retrying every %.1f s", exc, retry)
+                failing = True
                 stop.wait(retry)
                 continue
+            if failing:
+                log.info("indexer: the node answers again")
+                failing = False
             stop.wait(poll)
+
+
+def start_background(node_url: str, db_url: str, *, poll: float = 0.5) -> Callable[[], None]:
+    """Run an indexer in a daemon thread (the dev chain's); returns the function that stops it.
+
+    A database that cannot be opened ends the thread with one logged error: the chain
+    itself goes on without its index.
+    """
+    stop = threading.Event()
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a log line per block read
+
+    def work() -> None:
+        try:
+            db = connect(db_url)
+        except IndexerError as exc:
+            log.error("indexer not started: %s", exc)
+            return
+        source = HttpSource(node_url)
+        try:
+            while not stop.is_set():  # the node's API starts after this thread: wait quietly
+                try:
+                    source.tip()
+                    break
+                except SourceError:
+                    stop.wait(poll)
+            Indexer(db, source).run(stop, poll=poll)
+        except IndexerError as exc:
+            log.error("indexer stopped: %s", exc)
+        finally:
+            source.close()
+            db.close()
+
+    thread = threading.Thread(target=work, name="indexer", daemon=True)
+    thread.start()
+
+    def halt() -> None:
+        stop.set()
+        thread.join(timeout=30)
+
+    return halt
 
 
 class _InstitutionCache(dict[str, str]):

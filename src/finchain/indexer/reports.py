@@ -29,6 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from finchain.indexer import formats
 from finchain.indexer.db import Database, connect
 from finchain.indexer.extract import ALERT_TYPES, INTERVENTION_TYPES
 from finchain.modules.bank import events as bank
@@ -421,8 +422,6 @@ def render(report: Report, fmt: Format) -> bytes:
     """``report`` as a file: ``csv`` (the rows, then each statistics table after a blank
     line and a ``# name`` line), ``json`` (one object, keys sorted) or ``pdf`` (the
     statistics, a bar chart and the rows)."""
-    from finchain.indexer import render as formats
-
     if fmt == "csv":
         return formats.csv_bytes(report)
     if fmt == "json":

@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing
@@ -21,7 +21,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from finchain.indexer.reports import Report
+if TYPE_CHECKING:  # reports.py imports this module to render
+    from finchain.indexer.reports import Report
 
 MAX_CHART_BARS = 40
 MAX_CELL = 28  # characters of a PDF table cell; hashes and DIDs are shortened in the middle
