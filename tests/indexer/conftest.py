@@ -75,8 +75,19 @@ def pg_cluster() -> Iterator[PgCluster]:
     )
     options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1"
     _run(
-        [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"),
-         "-w", "-t", "60", "start"],  # fmt: skip
+        [
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(base / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
         run_as,
         cwd=base,
     )

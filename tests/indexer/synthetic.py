@@ -31,8 +31,14 @@ def block(height: int, txs: list[tuple[int, list[dict[str, Any]]]], events=()) -
         "block_hash": f"{height:064x}",
         "tx_ids": [f"{height:032x}{i:032x}" for i in range(len(txs))],
         "results": [
-            {"code": code, "codespace": "" if code == 0 else "bank", "log": "", "info": "ruleset=3",
-             "events": evs, "cost": 1}  # fmt: skip
+            {
+                "code": code,
+                "codespace": "" if code == 0 else "bank",
+                "log": "",
+                "info": "ruleset=3",
+                "events": evs,
+                "cost": 1,
+            }
             for code, evs in txs
         ],
         "events": list(events),
@@ -80,8 +86,9 @@ def make_chain(seed: int, blocks: int = 40) -> list[dict[str, Any]]:
     for height in range(2, blocks + 1):
         txs: list[tuple[int, list[dict[str, Any]]]] = []
         if height == blocks // 2:
-            txs.append((0, [ev("kyc_recorded", account=ACCOUNTS[0], issuer=BANKS[2], tier=3,
-                                 expires=0)]))  # fmt: skip
+            txs.append(
+                (0, [ev("kyc_recorded", account=ACCOUNTS[0], issuer=BANKS[2], tier=3, expires=0)])
+            )
             txs.append((0, [ev("kyc_revoked", account=ACCOUNTS[1], issuer=BANKS[1])]))
         for _ in range(rng.randrange(0, 6)):
             sender, recipient = rng.sample(ACCOUNTS, 2)
@@ -90,12 +97,31 @@ def make_chain(seed: int, blocks: int = 40) -> list[dict[str, Any]]:
             if roll < 0.1:
                 txs.append((5, []))  # a failed tx: a result and no events
             elif roll < 0.15:
-                txs.append((0, [ev("coin_received", account=recipient, asset="CNY", amount=amount),
-                                ev("mint", minter=sender, recipient=recipient, asset="CNY",
-                                   amount=amount)]))  # fmt: skip
+                txs.append(
+                    (
+                        0,
+                        [
+                            ev("coin_received", account=recipient, asset="CNY", amount=amount),
+                            ev(
+                                "mint",
+                                minter=sender,
+                                recipient=recipient,
+                                asset="CNY",
+                                amount=amount,
+                            ),
+                        ],
+                    )
+                )
             elif roll < 0.2:
-                txs.append((0, [ev("coin_spent", account=sender, asset="CNY", amount=amount),
-                                ev("burn", burner=sender, asset="CNY", amount=amount)]))  # fmt: skip
+                txs.append(
+                    (
+                        0,
+                        [
+                            ev("coin_spent", account=sender, asset="CNY", amount=amount),
+                            ev("burn", burner=sender, asset="CNY", amount=amount),
+                        ],
+                    )
+                )
             else:
                 evs = transfer(sender, recipient, amount, rng.choice(("CNY", "USD")))
                 if rng.random() < 0.3:
@@ -106,11 +132,27 @@ def make_chain(seed: int, blocks: int = 40) -> list[dict[str, Any]]:
         block_events = []
         if height % 7 == 0:
             acct = rng.choice(ACCOUNTS)
-            txs.append((0, [ev("intervention_proposed", intervention_id=height, kind="freeze",
-                               account=acct, proposer=ACCOUNTS[7], asset="CNY", amount=5,
-                               order_hash="ab" * 32, threshold=2)]))  # fmt: skip
-            block_events.append(ev("intervention_lapsed", intervention_id=height - 7,
-                                   kind="freeze", account=acct))  # fmt: skip
+            txs.append(
+                (
+                    0,
+                    [
+                        ev(
+                            "intervention_proposed",
+                            intervention_id=height,
+                            kind="freeze",
+                            account=acct,
+                            proposer=ACCOUNTS[7],
+                            asset="CNY",
+                            amount=5,
+                            order_hash="ab" * 32,
+                            threshold=2,
+                        )
+                    ],
+                )
+            )
+            block_events.append(
+                ev("intervention_lapsed", intervention_id=height - 7, kind="freeze", account=acct)
+            )
         chain.append(block(height, txs, block_events))
     return chain
 

@@ -59,8 +59,7 @@ def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
     db = connect(url)
     try:
         return {
-            table: sorted(tuple(r) for r in db.query(f"SELECT * FROM {table}"))  # noqa: S608
-            for table in TABLES
+            table: sorted(tuple(r) for r in db.query(f"SELECT * FROM {table}")) for table in TABLES
         }
     finally:
         db.close()
@@ -104,9 +103,17 @@ def test_an_alert_takes_the_rules_institution_or_else_the_kyc_record() -> None:
     rows = block_rows(block(2, [(0, [given])]), {"x": "did:fc:kyc-x", "y": "did:fc:kyc-y"})
     (row,) = rows.alerts
     assert row[4:] == (
-        "lv", "large_value", "3", f"{2:032x}{0:032x}", "x", "y", "CNY", "10",
-        "did:fc:seen-by-rule", "did:fc:kyc-y",
-    )  # fmt: skip
+        "lv",
+        "large_value",
+        "3",
+        f"{2:032x}{0:032x}",
+        "x",
+        "y",
+        "CNY",
+        "10",
+        "did:fc:seen-by-rule",
+        "did:fc:kyc-y",
+    )
 
 
 def test_the_index_holds_the_chain(db_url: str) -> None:
@@ -151,8 +158,10 @@ def test_flows_sum_exactly_per_institution_pair(db_url: str) -> None:
             group[1] += int(row[9])
     with open_index(db_url) as index:
         flows = index.flows(T0 + 10 * 10**9, T0 + 40 * 10**9)
-        assert {(f["from_institution"], f["to_institution"], f["asset"]): [f["count"], f["total"]]
-                for f in flows} == expected  # fmt: skip
+        assert {
+            (f["from_institution"], f["to_institution"], f["asset"]): [f["count"], f["total"]]
+            for f in flows
+        } == expected
         assert all(f["asset"] == "USD" for f in index.flows(None, None, asset="USD"))
 
 
@@ -166,7 +175,7 @@ def test_a_failure_inside_a_transaction_leaves_the_index_as_it_was(db_url: str) 
     for fail_at in (1, 3, 9, 20, 40):
         db = connect(clean_url)
         for table in TABLES:
-            db.execute(f"DELETE FROM {table}")  # noqa: S608
+            db.execute(f"DELETE FROM {table}")
         failing = _Failing(db, fail_at)
         indexer = Indexer(failing, FakeSource(chain), batch=4)  # type: ignore[arg-type]
         with pytest.raises(_Crash):
@@ -245,8 +254,11 @@ def test_alert_pages_and_account_history_pages_cover_everything_once(db_url: str
             after = page[-1]["id"]
         assert paged == everything and len(everything) > 5
         only = index.alerts(report_type="structuring", from_ns=T0 + 20 * 10**9, limit=10_000)
-        assert only == [a for a in everything
-                        if a["report_type"] == "structuring" and a["time_ns"] >= T0 + 20 * 10**9]  # fmt: skip
+        assert only == [
+            a
+            for a in everything
+            if a["report_type"] == "structuring" and a["time_ns"] >= T0 + 20 * 10**9
+        ]
         account = ACCOUNTS[2]
         full = index.account_history(account, limit=10_000)
         items, after_height = [], 0

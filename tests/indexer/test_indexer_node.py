@@ -60,8 +60,13 @@ class Load:
             while not self.stop.is_set():
                 raws = [
                     s.sign(
-                        transfer((self.accounts[(i + 1) % len(signers)][1], "CNY",
-                                  self.rng.randrange(1, 10_000)))  # fmt: skip
+                        transfer(
+                            (
+                                self.accounts[(i + 1) % len(signers)][1],
+                                "CNY",
+                                self.rng.randrange(1, 10_000),
+                            )
+                        )
                     )
                     for i, s in enumerate(signers)
                 ]
@@ -83,8 +88,20 @@ class Load:
 def indexer(node_url: str, db: str, *extra: str, log_to: Path) -> subprocess.Popen[bytes]:
     with log_to.open("ab") as out:
         return subprocess.Popen(
-            [FINCHAIN, "index", "run", "--node", node_url, "--db", db, "--batch", "3",
-             "--poll", "0.05", *extra],  # fmt: skip
+            [
+                FINCHAIN,
+                "index",
+                "run",
+                "--node",
+                node_url,
+                "--db",
+                db,
+                "--batch",
+                "3",
+                "--poll",
+                "0.05",
+                *extra,
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -123,8 +140,11 @@ def test_sigkill_of_the_indexer_loses_and_duplicates_nothing(
             before = height_of(db_url)
             process = indexer(node.url, db_url, log_to=output)
             # kill while it writes: once it has committed a batch of its own, at a random moment
-            wait_until(lambda: height_of(db_url) > before, timeout=60,  # noqa: B023
-                       what="the indexer to commit a batch")  # fmt: skip
+            wait_until(
+                lambda before=before: height_of(db_url) > before,
+                timeout=60,
+                what="the indexer to commit a batch",
+            )
             time.sleep(rng.uniform(0.0, 0.3))
             assert process.poll() is None, output.read_text()[-2000:]
             process.kill()
@@ -141,8 +161,18 @@ def test_sigkill_of_the_indexer_loses_and_duplicates_nothing(
     assert final.returncode == 0, final.stderr
     clean_url = f"sqlite://{tmp_path / 'clean.db'}"
     clean = subprocess.run(
-        [FINCHAIN, "index", "run", "--node", node.url, "--db", clean_url, "--once",
-         "--batch", "500"],  # fmt: skip
+        [
+            FINCHAIN,
+            "index",
+            "run",
+            "--node",
+            node.url,
+            "--db",
+            clean_url,
+            "--once",
+            "--batch",
+            "500",
+        ],
         capture_output=True,
         text=True,
         timeout=120 * TIMEOUT_FACTOR,
@@ -155,13 +185,17 @@ def test_sigkill_of_the_indexer_loses_and_duplicates_nothing(
     indexed = [r[2] for r in killed_rows["txs"]]
     assert len(indexed) == len(set(indexed))
     assert committed <= set(indexed) | _above(node, height), "a committed tx is missing"
-    assert len(killed_rows["transfers"]) == sum(1 for r in killed_rows["events"]
-                                                if r[3] == "transfer")  # fmt: skip
+    assert len(killed_rows["transfers"]) == sum(
+        1 for r in killed_rows["events"] if r[3] == "transfer"
+    )
 
     log.info("step 6: SIGTERM stops a caught-up indexer cleanly")
     process = indexer(node.url, db_url, log_to=output)
-    wait_until(lambda: height_of(db_url) >= node.status()["height"] - 2, timeout=60,
-               what="the indexer to catch up")  # fmt: skip
+    wait_until(
+        lambda: height_of(db_url) >= node.status()["height"] - 2,
+        timeout=60,
+        what="the indexer to catch up",
+    )
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20 * TIMEOUT_FACTOR) == 0, output.read_text()[-2000:]
     status = subprocess.run(

@@ -34,7 +34,9 @@ from finchain.indexer import (
 )
 from finchain.indexer.reports import FLOWS, FORMATS, Format
 
-app = typer.Typer(help="The SQL index of the chain: follow a node, status, reports.", no_args_is_help=True)
+app = typer.Typer(
+    help="The SQL index of the chain: follow a node, status, reports.", no_args_is_help=True
+)
 
 DEFAULT_DB = "sqlite:.finchain-dev/index.db"
 DbOpt = Annotated[
@@ -64,10 +66,15 @@ def run(
         "http://127.0.0.1:8640"
     ),
     db: DbOpt = DEFAULT_DB,
-    batch: Annotated[int, typer.Option(help="blocks per database transaction", min=1, max=10_000)] = 50,
+    batch: Annotated[
+        int, typer.Option(help="blocks per database transaction", min=1, max=10_000)
+    ] = 50,
     poll: Annotated[float, typer.Option(help="seconds between looks at the tip", min=0.05)] = 0.5,
     token: Annotated[
-        str, typer.Option(help="bearer token, when the node requires logins for reads", envvar="FINCHAIN_TOKEN")
+        str,
+        typer.Option(
+            help="bearer token, when the node requires logins for reads", envvar="FINCHAIN_TOKEN"
+        ),
     ] = "",
     once: Annotated[bool, typer.Option("--once", help="catch up to the tip, then exit")] = False,
 ) -> None:
@@ -103,8 +110,17 @@ def run(
         indexer = Indexer(database, source, batch=batch, on_commit=progress)
         try:
             if once:
+                start = time.perf_counter()
                 written = indexer.catch_up(stop=stop)
-                log.info("indexed %d blocks; the index is at height %d", written, indexer.attach())
+                took = max(time.perf_counter() - start, 1e-9)
+                log.info(
+                    "indexed %d blocks, %d rows in %.2f s (%.0f blocks/s, %.0f rows/s)",
+                    written,
+                    indexer.rows_written,
+                    took,
+                    written / took,
+                    indexer.rows_written / took,
+                )
             else:
                 log.info("indexing %s into %s", node, database.url)
                 indexer.run(stop, poll=poll)
@@ -171,7 +187,9 @@ def report(
     fmt: Annotated[str, typer.Option("--format", help="csv, json or pdf")] = "csv",
     account: Annotated[str, typer.Option(help="the account, for TYPE account")] = "",
     db: DbOpt = DEFAULT_DB,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="file (default: stdout)")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="file (default: stdout)")
+    ] = None,
 ) -> None:
     """Write a report: alerts of TYPE with statistics per rule and per institution, the
     flows between institutions, or an account's whole history."""
@@ -216,4 +234,3 @@ def _open_index(url: str) -> Index:
         raise CliError(str(exc)) from None
     except IndexerError as exc:
         raise CommandFailed(str(exc)) from None
-

@@ -27,8 +27,7 @@ from finchain.indexer.schema import MIGRATIONS
 
 Params = Sequence[Any]
 _URL_HINT = (
-    "use sqlite:///ABSOLUTE/PATH.db, sqlite:RELATIVE/PATH.db or "
-    "postgresql://USER@HOST:PORT/DBNAME"
+    "use sqlite:///ABSOLUTE/PATH.db, sqlite:RELATIVE/PATH.db or postgresql://USER@HOST:PORT/DBNAME"
 )
 
 
@@ -177,17 +176,17 @@ class PostgresDatabase(Database):
             ) from exc
 
     def execute(self, sql: str, params: Params = ()) -> int:
-        cursor = self._conn.execute(_pg(sql), tuple(params))  # type: ignore[arg-type]
+        cursor = self._conn.execute(_pg(sql), tuple(params))
         return int(cursor.rowcount)
 
     def query(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
-        cursor = self._conn.execute(_pg(sql), tuple(params))  # type: ignore[arg-type]
+        cursor = self._conn.execute(_pg(sql), tuple(params))
         return list(cursor.fetchall())
 
     def executemany(self, sql: str, rows: Sequence[Params]) -> None:
         if rows:
             with self._conn.cursor() as cursor:
-                cursor.executemany(_pg(sql), rows)  # type: ignore[arg-type]
+                cursor.executemany(_pg(sql), rows)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

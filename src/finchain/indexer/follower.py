@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -267,15 +266,3 @@ class _InstitutionCache(dict[str, str]):
 
     def get(self, account: str, default: str = "") -> str:  # type: ignore[override]
         return self[account] or default
-
-
-def measure(indexer: Indexer) -> tuple[int, int, float]:
-    """Catch up once, timed: (blocks, rows, seconds); the figure docs/regulation/indexer.md cites."""
-    start = time.perf_counter()
-    blocks_before, rows_before = indexer.blocks_written, indexer.rows_written
-    indexer.catch_up()
-    return (
-        indexer.blocks_written - blocks_before,
-        indexer.rows_written - rows_before,
-        time.perf_counter() - start,
-    )

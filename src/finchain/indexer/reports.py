@@ -310,7 +310,10 @@ class Index:
                 ],
                 chart=Chart(
                     "Transfers per institution pair",
-                    [f"{_short(f['from_institution'])} > {_short(f['to_institution'])}" for f in flows],
+                    [
+                        f"{_short(f['from_institution'])} > {_short(f['to_institution'])}"
+                        for f in flows
+                    ],
                     [int(f["count"]) for f in flows],
                 ),
             )
@@ -335,7 +338,9 @@ class Index:
                     by_institution,
                 ),
             ],
-            chart=Chart("Alerts per rule", sorted(per_rule), [per_rule[k] for k in sorted(per_rule)]),
+            chart=Chart(
+                "Alerts per rule", sorted(per_rule), [per_rule[k] for k in sorted(per_rule)]
+            ),
         )
 
     def history_report(self, account: str) -> Report:
