@@ -20,6 +20,7 @@ from finchain.indexer import (
     Database,
     DatabaseUnavailable,
     Indexer,
+    IndexerError,
     SchemaTooNew,
     connect,
     open_index,
@@ -220,6 +221,11 @@ class _Failing:
 
 
 def test_migrations_are_idempotent_and_a_newer_schema_is_refused(db_url: str) -> None:
+    with pytest.raises(IndexerError, match="run `finchain index run"):
+        open_index(db_url)  # a reader creates nothing: an empty database stays empty
+    reader = connect(db_url, migrate=False)
+    assert reader.schema_version() == 0 and not reader.has_table("schema_version")
+    reader.close()
     db = connect(db_url)
     assert db.schema_version() == MIGRATIONS[-1][0]
     assert db.migrate() == []
@@ -230,6 +236,8 @@ def test_migrations_are_idempotent_and_a_newer_schema_is_refused(db_url: str) ->
     db.close()
     with pytest.raises(SchemaTooNew, match="newer than this finchain"):
         connect(db_url)
+    with pytest.raises(SchemaTooNew, match="read it with a newer finchain"):
+        open_index(db_url)
 
 
 def test_another_chain_is_refused(db_url: str) -> None:

@@ -149,12 +149,13 @@ def status(
 ) -> None:
     """Where the index stands: chain, last indexed height, schema version (and the lag)."""
     with failures():
-        database = _open(db)
+        database = _open(db, migrate=False)
         try:
-            state = index_status(database)
+            version = database.schema_version()
+            state = index_status(database) if version else None
             info: dict[str, object] = {
                 "db": database.url,
-                "schema_version": database.schema_version(),
+                "schema_version": version,
                 "chain_id": state.chain_id if state else "",
                 "last_indexed_height": state.last_indexed_height if state else 0,
             }

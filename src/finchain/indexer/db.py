@@ -60,9 +60,14 @@ class Database:
     def close(self) -> None:
         raise NotImplementedError
 
+    def has_table(self, name: str) -> bool:
+        raise NotImplementedError
+
     def schema_version(self) -> int:
-        """The highest applied migration (0 for an empty database)."""
-        self.execute(_VERSION_TABLE)
+        """The highest applied migration (0 for an empty database); writes nothing, so a
+        reader with SELECT rights only may ask."""
+        if not self.has_table("schema_version"):
+            return 0
         rows = self.query("SELECT MAX(version) FROM schema_version")
         return int(rows[0][0] or 0)
 
@@ -74,6 +79,7 @@ class Database:
         """
         applied: list[int] = []
         newest = MIGRATIONS[-1][0]
+        self.execute(_VERSION_TABLE)
         current = self.schema_version()
         if current > newest:
             raise SchemaTooNew(
@@ -130,6 +136,10 @@ class SqliteDatabase(Database):
     def execute(self, sql: str, params: Params = ()) -> int:
         return self._conn.execute(sql, tuple(params)).rowcount
 
+    def has_table(self, name: str) -> bool:
+        found = self.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        return bool(found)
+
     def query(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         return self._conn.execute(sql, tuple(params)).fetchall()
 
@@ -178,6 +188,9 @@ class PostgresDatabase(Database):
     def execute(self, sql: str, params: Params = ()) -> int:
         cursor = self._conn.execute(_pg(sql), tuple(params))
         return int(cursor.rowcount)
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.query("SELECT to_regclass(?) IS NOT NULL", (name,))[0][0])
 
     def query(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         cursor = self._conn.execute(_pg(sql), tuple(params))

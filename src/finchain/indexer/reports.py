@@ -31,7 +31,9 @@ from typing import Any, Literal
 
 from finchain.indexer import formats
 from finchain.indexer.db import Database, connect
+from finchain.indexer.errors import IndexerError, SchemaTooNew
 from finchain.indexer.extract import ALERT_TYPES, INTERVENTION_TYPES
+from finchain.indexer.schema import MIGRATIONS
 from finchain.modules.bank import events as bank
 
 FLOWS = "flows"
@@ -162,7 +164,8 @@ class Index:
         if after_id is not None:
             where += " AND id > ?"
             params.append(after_id)
-        sql = f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts WHERE {where} ORDER BY id LIMIT ?"  # noqa: S608 - column names are constants
+        columns = ", ".join(ALERT_COLUMNS)
+        sql = f"SELECT {columns} FROM alerts WHERE {where} ORDER BY id LIMIT ?"  # noqa: S608 - constants
         rows = self.db.query(sql, [*params, _limit(limit)])
         return [self._alert(row) for row in rows]
 
@@ -207,7 +210,7 @@ class Index:
             where += " AND asset = ?"
             query_params.append(asset)
         rows = self.db.query(
-            "SELECT sender_institution, recipient_institution, asset, amount FROM transfers "  # noqa: S608 - where is built from constants
+            "SELECT sender_institution, recipient_institution, asset, amount FROM transfers "  # noqa: S608 - constants
             f"WHERE kind = 'transfer' AND {where}",
             query_params,
         )
@@ -415,12 +418,27 @@ def _short(did: str) -> str:
 
 
 def open_index(url: str) -> Index:
-    """Open the index at ``url`` (``sqlite:///…`` or ``postgresql://…``) for reading.
+    """Open the index at ``url`` (``sqlite:///…`` or ``postgresql://…``) for reading; writes
+    nothing (a role with SELECT rights only will do), so it refuses an index whose schema is
+    not this code's (``finchain index run`` creates and migrates it).
 
     Raises :class:`~finchain.indexer.errors.BadDatabaseUrl` or
     :class:`~finchain.indexer.errors.DatabaseUnavailable` with a message that says what to do.
     """
-    return Index(connect(url))
+    db = connect(url, migrate=False)
+    version, newest = db.schema_version(), MIGRATIONS[-1][0]
+    if version != newest:
+        db.close()
+        if version > newest:
+            raise SchemaTooNew(
+                f"the index at {db.url} has schema version {version}, newer than this "
+                f"finchain's {newest}: read it with a newer finchain"
+            )
+        raise IndexerError(
+            f"the index at {db.url} has schema version {version}, this finchain reads "
+            f"{newest}: run `finchain index run --db URL` once (it creates and migrates it)"
+        )
+    return Index(db)
 
 
 def render(report: Report, fmt: Format) -> bytes:
