@@ -44,7 +44,8 @@ WITHOUT = {
     "data open": {"--wait", "--timeout"},
     "evidence anchor": {"--wait"},
 }
-NOT_TX = {"bench"}  # --from names the funding key of a benchmark, not one transaction
+# --from names the funding key of a benchmark, or where a report's period starts
+NOT_TX = {"bench", "index report"}
 
 
 def commands(group: Any, prefix: str = "") -> dict[str, Any]:

@@ -5,12 +5,16 @@ migrations, reports identical from both databases, and refusals of bad input."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import re
+import tempfile
 import zlib
 from collections import defaultdict
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from finchain.cli.main import app
@@ -342,3 +346,28 @@ def test_bad_db_urls_raise_the_documented_exceptions(tmp_path: Any) -> None:
     (tmp_path / "junk.db").write_bytes(b"not a database at all" * 100)
     with pytest.raises(DatabaseUnavailable):
         connect(f"sqlite://{tmp_path / 'junk.db'}")
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    batch=st.integers(1, 9),
+    crashes=st.lists(st.integers(1, 120), max_size=4),
+)
+def test_any_crash_sequence_ends_in_the_clean_index(
+    seed: int, batch: int, crashes: list[int]
+) -> None:
+    """Property: whatever the chain, the batch size and the statements the writer dies at,
+    restarting until done gives the index one uninterrupted run gives (SQLite; the
+    PostgreSQL side of the same argument runs in the tests above)."""
+    chain = make_chain(seed, blocks=15)
+    with tempfile.TemporaryDirectory() as tmp:
+        clean_url, url = f"sqlite://{tmp}/clean.db", f"sqlite://{tmp}/crashed.db"
+        index_all(clean_url, chain, batch=15)
+        db = connect(url)
+        for fail_at in crashes:
+            with contextlib.suppress(_Crash):
+                Indexer(_Failing(db, fail_at), FakeSource(chain), batch=batch).catch_up()  # type: ignore[arg-type]
+        Indexer(db, FakeSource(chain), batch=batch).catch_up()
+        db.close()
+        assert dump(url) == dump(clean_url)
