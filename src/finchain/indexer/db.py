@@ -51,6 +51,12 @@ class Database:
     def executemany(self, sql: str, rows: Sequence[Params]) -> None:
         raise NotImplementedError
 
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Params]) -> None:
+        """Insert many rows into ``table`` (a constant name, never user input)."""
+        marks = ", ".join("?" * len(columns))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+        self.executemany(sql, rows)
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Everything inside commits together, or (on any exception) not at all."""
@@ -200,6 +206,17 @@ class PostgresDatabase(Database):
         if rows:
             with self._conn.cursor() as cursor:
                 cursor.executemany(_pg(sql), rows)
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Params]) -> None:
+        """COPY: several times faster than row-by-row INSERTs, same constraints checked."""
+        if not rows:
+            return
+        with (
+            self._conn.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
