@@ -259,6 +259,20 @@ def test_another_chain_is_refused(db_url: str) -> None:
     db.close()
 
 
+def test_a_second_indexer_on_the_same_database_is_refused_not_doubled(db_url: str) -> None:
+    chain = make_chain(seed=2, blocks=10)
+    first, second = connect(db_url), connect(db_url)
+    slow = Indexer(first, FakeSource(chain), batch=4)
+    assert slow.attach() == 0  # the first one looked at the height, then...
+    Indexer(second, FakeSource(chain), batch=4).catch_up()  # ...the second wrote everything
+    with pytest.raises(IndexerError, match="run one indexer per database"):
+        slow.write(0, chain[:4])
+    first.close()
+    second.close()
+    rows = dump(db_url)
+    assert len(rows["blocks"]) == 10 and rows["indexer_state"][0][3] == 10
+
+
 def test_alert_pages_and_account_history_pages_cover_everything_once(db_url: str) -> None:
     chain = make_chain(seed=5, blocks=80)
     index_all(db_url, chain, batch=9)

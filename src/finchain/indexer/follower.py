@@ -150,7 +150,20 @@ class Indexer:
         COPY, inside the same transaction).
         """
         rows_total = 0
+        top = previous + len(blocks)
         with self.db.transaction():
+            # compare-and-set first: it also locks the state row (PostgreSQL) or the database
+            # (SQLite's BEGIN IMMEDIATE), so a second indexer waits here, then finds it moved
+            changed = self.db.execute(
+                "UPDATE indexer_state SET last_indexed_height = ? "
+                "WHERE id = 1 AND last_indexed_height = ?",
+                (top, previous),
+            )
+            if changed != 1:
+                raise IndexerError(
+                    f"another indexer moved the index past height {previous} meanwhile: run "
+                    "one indexer per database"
+                )
             institutions = _InstitutionCache(self.db)
             next_alert = int(self.db.query("SELECT COALESCE(MAX(id), 0) FROM alerts")[0][0]) + 1
             tables: dict[str, list[tuple[Any, ...]]] = {name: [] for name in _COLUMNS}
@@ -180,16 +193,6 @@ class Indexer:
                 _UPSERT_INSTITUTION,
                 [(a, did, h) for a, (did, h) in sorted(changed_institutions.items())],
             )
-            changed = self.db.execute(
-                "UPDATE indexer_state SET last_indexed_height = ? "
-                "WHERE id = 1 AND last_indexed_height = ?",
-                (expected, previous),
-            )
-            if changed != 1:
-                raise IndexerError(
-                    f"another indexer moved the index past height {previous} meanwhile: run "
-                    "one indexer per database"
-                )
         self.rows_written += rows_total
         self.blocks_written += len(blocks)
         if self.on_commit is not None:
