@@ -25,7 +25,8 @@ if TYPE_CHECKING:  # reports.py imports this module to render
     from finchain.indexer.reports import Report
 
 MAX_CHART_BARS = 40
-MAX_CELL = 28  # characters of a PDF table cell; hashes and DIDs are shortened in the middle
+MAX_CELL = 28  # characters of a PDF table cell: hashes and DIDs are shortened in the middle,
+# figures never
 
 
 def csv_bytes(report: Report) -> bytes:
@@ -68,7 +69,7 @@ def _cell(column: str, value: Any) -> str:
     text = str(value)
     if text == "" and "institution" in column:
         return "(none)"
-    if len(text) > MAX_CELL:
+    if len(text) > MAX_CELL and column not in ("amount", "total", "count"):  # figures whole
         return f"{text[: MAX_CELL - 9]}…{text[-8:]}"
     return text
 
@@ -76,7 +77,7 @@ def _cell(column: str, value: Any) -> str:
 def _table(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> Table:
     data = [[c.replace("_", " ") for c in columns]]
     data += [[_cell(c, row[c]) for c in columns] for row in rows]
-    table = Table(data, repeatRows=1)
+    table = Table(data, repeatRows=1, hAlign="LEFT")
     table.setStyle(
         TableStyle(
             [
@@ -130,7 +131,9 @@ def pdf_bytes(report: Report) -> bytes:
     params = report.params
     period = ""
     if "from_ns" in params:
-        period = f"from {_when(params['from_ns'])} to {_when(params['to_ns'])} (exclusive)"
+        start, end = params["from_ns"], params["to_ns"]
+        period = "since " + _when(start) if start is not None else "from the first block"
+        period += f" until {_when(end)} (exclusive)" if end is not None else " on"
     story: list[Any] = [Paragraph(report.title, styles["Title"])]
     if period:
         story.append(Paragraph(period, styles["Normal"]))

@@ -314,7 +314,8 @@ class Index:
                 chart=Chart(
                     "Transfers per institution pair",
                     [
-                        f"{_short(f['from_institution'])} > {_short(f['to_institution'])}"
+                        f"{_short(f['from_institution'])} > {_short(f['to_institution'])} "
+                        f"{f['asset']}"
                         for f in flows
                     ],
                     [int(f["count"]) for f in flows],
