@@ -1,4 +1,5 @@
-"""``finchain index report|status`` over an index, and the index ``finchain dev`` keeps."""
+"""``finchain index report|status`` over an index, the index ``finchain dev`` keeps, and the
+node's ``[indexer]`` section."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from finchain.cli.main import app
+from finchain.errors import FinchainError
+from finchain.node.config import IndexerSection, parse_config
 from tests.functional.framework import FINCHAIN
 from tests.indexer.synthetic import ACCOUNTS, T0, make_chain
 from tests.indexer.test_indexer import index_all
@@ -113,3 +116,13 @@ def test_the_dev_chain_keeps_an_index_in_its_home(tmp_path: Path) -> None:
     text = (tmp_path / "dev.log").read_text()
     assert code == 0, text[-3000:]
     assert "indexer not started" not in text and "indexer stopped:" not in text
+
+
+def test_the_indexer_section_of_config_toml() -> None:
+    config = parse_config({"indexer": {"db": "sqlite:///var/index.db", "run": True}}, source="t")
+    assert config.indexer == IndexerSection(db="sqlite:///var/index.db", run=True)
+    assert parse_config({}, source="t").indexer == IndexerSection()
+    with pytest.raises(FinchainError, match=r"indexer.run = true needs indexer.db"):
+        parse_config({"indexer": {"run": True}}, source="t")
+    with pytest.raises(FinchainError, match=r"unknown key indexer.url"):
+        parse_config({"indexer": {"url": "x"}}, source="t")
