@@ -252,30 +252,45 @@ class Index:
                 )
             else:  # keep whole blocks only
                 found = [row for row in found[:limit] if row[0] != found[limit][0]]
+        if not found:
+            return []
+        bounds = (account, after_height, found[-1][0])
+        mine = (
+            "SELECT DISTINCT height, tx_index, event_index FROM event_attributes "
+            "WHERE value = ? AND height > ? AND height <= ?"
+        )
+        attributes: dict[tuple[int, int, int], dict[str, str]] = defaultdict(dict)
+        for h, t, e, key, value in self.db.query(
+            "SELECT x.height, x.tx_index, x.event_index, x.key, x.value FROM event_attributes x "  # noqa: S608 - constants
+            f"JOIN ({mine}) m ON x.height = m.height AND x.tx_index = m.tx_index "
+            "AND x.event_index = m.event_index ORDER BY x.attr_index",
+            bounds,
+        ):
+            attributes[(int(h), int(t), int(e))][str(key)] = str(value)
+        hashes = {
+            (int(h), int(t)): str(tx_hash)
+            for h, t, tx_hash in self.db.query(
+                "SELECT t.height, t.tx_index, t.hash FROM txs t JOIN (SELECT DISTINCT height, "
+                "tx_index FROM event_attributes WHERE value = ? AND height > ? AND height <= ?) m "
+                "ON t.height = m.height AND t.tx_index = m.tx_index",
+                bounds,
+            )
+        }
         items = []
         for height, tx_index, event_index, kind, time_ns in found:
-            attrs = self.db.query(
-                "SELECT key, value FROM event_attributes WHERE height = ? AND tx_index = ? "
-                "AND event_index = ? ORDER BY attr_index",
-                (height, tx_index, event_index),
-            )
-            tx = self.db.query(
-                "SELECT hash FROM txs WHERE height = ? AND tx_index = ?", (height, tx_index)
-            )
-            attributes = {str(k): str(v) for k, v in attrs}
+            attrs = attributes[(int(height), int(tx_index), int(event_index))]
             item: dict[str, Any] = {
                 "height": int(height),
                 "tx_index": int(tx_index),
                 "event_index": int(event_index),
                 "time_ns": int(time_ns),
-                "tx_hash": str(tx[0][0]) if tx else "",
+                "tx_hash": hashes.get((int(height), int(tx_index)), ""),
                 "type": str(kind),
                 "category": _category(str(kind)),
-                "attributes": attributes,
+                "attributes": attrs,
             }
             if item["category"] == "transfer":
-                sender = attributes.get("sender") or attributes.get("minter") or ""
-                sender = sender or attributes.get("burner", "")
+                sender = attrs.get("sender") or attrs.get("minter") or attrs.get("burner", "")
                 item["direction"] = "out" if sender == account else "in"
             items.append(item)
         return items
