@@ -120,12 +120,16 @@ def _statements(text: str) -> list[str]:
 class SqliteDatabase(Database):
     dialect = "sqlite"
 
-    def __init__(self, url: str, path: Path) -> None:
+    def __init__(self, url: str, path: Path, *, create: bool) -> None:
         self.url = url
         if not path.parent.is_dir():
             raise BadDatabaseUrl(
                 f"{url}: the directory {path.parent} does not exist: create it, or name "
                 "another path"
+            )
+        if not create and not path.exists():
+            raise DatabaseUnavailable(
+                f"no index at {path}: `finchain index run --db {url}` creates and fills it"
             )
         try:
             # autocommit; transactions are begun explicitly (BEGIN IMMEDIATE for writes)
@@ -237,7 +241,8 @@ def _redacted(url: str) -> str:
 
 
 def connect(url: str, *, migrate: bool = True) -> Database:
-    """Open the index at ``url`` and bring its schema up to date (unless ``migrate=False``).
+    """Open the index at ``url`` and bring its schema up to date; ``migrate=False`` (readers)
+    changes nothing, and does not create a SQLite file that is not there.
 
     Raises :class:`BadDatabaseUrl` for a URL that names no database this code can open,
     :class:`DatabaseUnavailable` when the database cannot be reached.
@@ -254,7 +259,7 @@ def connect(url: str, *, migrate: bool = True) -> Database:
                 )
         if not rest or rest.endswith("/"):
             raise BadDatabaseUrl(f"{url}: names no file; {_URL_HINT}")
-        db = SqliteDatabase(url, Path(rest))
+        db = SqliteDatabase(url, Path(rest), create=migrate)
     elif url.startswith(("postgresql://", "postgres://")):
         try:
             urlsplit(url).port  # noqa: B018 - raises for a port that is not a number
