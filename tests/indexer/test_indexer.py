@@ -23,6 +23,7 @@ from finchain.indexer import (
     BadDatabaseUrl,
     ChainMismatch,
     Database,
+    DatabaseError,
     DatabaseUnavailable,
     Indexer,
     IndexerError,
@@ -250,6 +251,20 @@ def test_migrations_are_idempotent_and_a_newer_schema_is_refused(db_url: str) ->
         connect(db_url)
     with pytest.raises(SchemaTooNew, match="read it with a newer finchain"):
         open_index(db_url)
+
+
+def test_driver_errors_arrive_as_the_indexers_own(db_url: str) -> None:
+    """A duplicate row (the primary keys' backstop) and a broken statement raise
+    DatabaseError, and the transaction they were in leaves nothing behind."""
+    db = connect(db_url)
+    db.insert_rows("blocks", ("height", "block_hash", "time_ns", "num_txs"), [(1, "aa", 5, 0)])
+    with pytest.raises(DatabaseError, match="refused"), db.transaction():
+        db.insert_rows("blocks", ("height", "block_hash", "time_ns", "num_txs"), [(2, "b", 6, 0)])
+        db.insert_rows("blocks", ("height", "block_hash", "time_ns", "num_txs"), [(1, "c", 7, 0)])
+    assert db.query("SELECT height, block_hash FROM blocks") == [(1, "aa")]
+    with pytest.raises(IndexerError):
+        db.query("SELECT nothing FROM blocks")
+    db.close()
 
 
 def test_another_chain_is_refused(db_url: str) -> None:

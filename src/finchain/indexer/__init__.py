@@ -12,6 +12,7 @@ from finchain.indexer.db import Database, connect
 from finchain.indexer.errors import (
     BadDatabaseUrl,
     ChainMismatch,
+    DatabaseError,
     DatabaseUnavailable,
     IndexerError,
     SchemaTooNew,
@@ -27,6 +28,7 @@ __all__ = [
     "ChainMismatch",
     "ChainTip",
     "Database",
+    "DatabaseError",
     "DatabaseUnavailable",
     "HttpSource",
     "Index",

@@ -22,7 +22,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from finchain.indexer.errors import BadDatabaseUrl, DatabaseUnavailable, SchemaTooNew
+from finchain.indexer.errors import (
+    BadDatabaseUrl,
+    DatabaseError,
+    DatabaseUnavailable,
+    SchemaTooNew,
+)
 from finchain.indexer.schema import MIGRATIONS
 
 Params = Sequence[Any]
@@ -68,6 +73,21 @@ class Database:
 
     def has_table(self, name: str) -> bool:
         raise NotImplementedError
+
+    #: the driver's exceptions for a lost or unusable connection, and for any other failure
+    _lost: tuple[type[Exception], ...] = ()
+    _failed: tuple[type[Exception], ...] = ()
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Driver exceptions become the indexer's, so callers (the CLI, API routes) need not
+        know the driver: connection trouble is DatabaseUnavailable, the rest DatabaseError."""
+        try:
+            yield
+        except self._lost as exc:
+            raise DatabaseUnavailable(f"the index database {self.url} failed: {exc}") from exc
+        except self._failed as exc:
+            raise DatabaseError(f"the index database {self.url} refused: {exc}") from exc
 
     def schema_version(self) -> int:
         """The highest applied migration (0 for an empty database); writes nothing, so a
@@ -143,25 +163,31 @@ class SqliteDatabase(Database):
             raise DatabaseUnavailable(f"cannot open the SQLite index {path}: {exc}") from exc
         self._in_tx = False
 
+    _lost = (sqlite3.OperationalError,)
+    _failed = (sqlite3.Error,)
+
     def execute(self, sql: str, params: Params = ()) -> int:
-        return self._conn.execute(sql, tuple(params)).rowcount
+        with self._errors():
+            return self._conn.execute(sql, tuple(params)).rowcount
 
     def has_table(self, name: str) -> bool:
         found = self.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
         return bool(found)
 
     def query(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
-        return self._conn.execute(sql, tuple(params)).fetchall()
+        with self._errors():
+            return self._conn.execute(sql, tuple(params)).fetchall()
 
     def executemany(self, sql: str, rows: Sequence[Params]) -> None:
         if rows:
-            self._conn.executemany(sql, rows)
+            with self._errors():
+                self._conn.executemany(sql, rows)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         if self._in_tx:
             raise RuntimeError("transactions do not nest")
-        self._conn.execute("BEGIN IMMEDIATE")
+        self.execute("BEGIN IMMEDIATE")
         self._in_tx = True
         try:
             yield
@@ -169,7 +195,7 @@ class SqliteDatabase(Database):
             self._conn.execute("ROLLBACK")
             raise
         else:
-            self._conn.execute("COMMIT")
+            self.execute("COMMIT")
         finally:
             self._in_tx = False
 
@@ -184,6 +210,7 @@ class PostgresDatabase(Database):
         import psycopg
 
         self.url = _redacted(url)
+        self._lost, self._failed = (psycopg.OperationalError,), (psycopg.Error,)
         try:
             self._conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
         except psycopg.ProgrammingError as exc:  # a malformed conninfo
@@ -196,19 +223,21 @@ class PostgresDatabase(Database):
             ) from exc
 
     def execute(self, sql: str, params: Params = ()) -> int:
-        cursor = self._conn.execute(_pg(sql), tuple(params))
-        return int(cursor.rowcount)
+        with self._errors():
+            cursor = self._conn.execute(_pg(sql), tuple(params))
+            return int(cursor.rowcount)
 
     def has_table(self, name: str) -> bool:
         return bool(self.query("SELECT to_regclass(?) IS NOT NULL", (name,))[0][0])
 
     def query(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
-        cursor = self._conn.execute(_pg(sql), tuple(params))
-        return list(cursor.fetchall())
+        with self._errors():
+            cursor = self._conn.execute(_pg(sql), tuple(params))
+            return list(cursor.fetchall())
 
     def executemany(self, sql: str, rows: Sequence[Params]) -> None:
         if rows:
-            with self._conn.cursor() as cursor:
+            with self._errors(), self._conn.cursor() as cursor:
                 cursor.executemany(_pg(sql), rows)
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Params]) -> None:
@@ -216,6 +245,7 @@ class PostgresDatabase(Database):
         if not rows:
             return
         with (
+            self._errors(),
             self._conn.cursor() as cursor,
             cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
         ):
@@ -224,7 +254,7 @@ class PostgresDatabase(Database):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self._conn.transaction():
+        with self._errors(), self._conn.transaction():
             yield
 
     def close(self) -> None:

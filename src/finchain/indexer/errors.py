@@ -4,7 +4,8 @@
 
     IndexerError
     ├── BadDatabaseUrl       the --db URL names nothing this code can open
-    ├── DatabaseUnavailable  the database cannot be reached or opened
+    ├── DatabaseUnavailable  the database cannot be reached or opened, or its connection failed
+    ├── DatabaseError        the database refused a statement (a constraint, a permission)
     ├── SchemaTooNew         the index was written by a newer finchain
     ├── ChainMismatch        the index holds another chain than the node serves
     └── SourceError          the node's API answered something unusable
@@ -22,6 +23,10 @@ class BadDatabaseUrl(IndexerError):
 
 
 class DatabaseUnavailable(IndexerError):
+    pass
+
+
+class DatabaseError(IndexerError):
     pass
 
 
