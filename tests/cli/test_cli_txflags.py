@@ -44,9 +44,9 @@ WITHOUT = {
     "data open": {"--wait", "--timeout"},
     "evidence anchor": {"--wait"},
 }
-# --from names the funding key of a benchmark, not one transaction; in rules simulate the
-# first height judged (issue 14 spells it `--from H1 --to H2`): neither signs anything.
-NOT_TX = {"bench", "rules simulate"}
+# --from names the funding key of a benchmark, the first height judged in rules simulate
+# (issue 14 spells it `--from H1 --to H2`), or where a report's period starts: none signs.
+NOT_TX = {"bench", "rules simulate", "index report"}
 
 
 def commands(group: Any, prefix: str = "") -> dict[str, Any]:
