@@ -1,5 +1,5 @@
 """A made-up chain in the API's block JSON, for indexer tests that need what main cannot make
-yet (``compliance.alert`` events) or exact control (KYC changes mid-chain, amounts past
+yet (``compliance_alert`` events) or exact control (KYC changes mid-chain, amounts past
 int64, failed txs, block-level events).
 
 Every block is what ``GET /v1/blocks/{h}`` returns, reduced to the fields the indexer reads.
@@ -55,7 +55,7 @@ def transfer(sender: str, recipient: str, amount: int, asset: str = "CNY") -> li
 
 def alert(rule: str, report_type: str, sender: str, recipient: str, amount: int) -> dict[str, Any]:
     return ev(
-        "compliance.alert",
+        "compliance_alert",
         rule=rule,
         report_type=report_type,
         ruleset=3,

@@ -138,8 +138,8 @@ def test_the_index_holds_the_chain(db_url: str) -> None:
             for e in r["events"]:
                 kinds[e["type"]] += 1
     assert len(rows["transfers"]) == kinds["transfer"] + kinds["mint"] + kinds["burn"]
-    assert len(rows["alerts"]) == kinds["compliance.alert"]
-    assert [a[0] for a in rows["alerts"]] == list(range(1, kinds["compliance.alert"] + 1))
+    assert len(rows["alerts"]) == kinds["compliance_alert"]
+    assert [a[0] for a in rows["alerts"]] == list(range(1, kinds["compliance_alert"] + 1))
     lapsed = sum(len(b["events"]) for b in chain)
     assert len(rows["interventions"]) == kinds["intervention_proposed"] + lapsed
     assert {r[2] for r in rows["transfers"] if str(HUGE) == r[9]}, "a huge amount survived"

@@ -1,5 +1,5 @@
 """The indexer reading a real solo node through its real HTTP API (uvicorn, in-process), with
-a stand-in module that raises ``compliance.alert`` events as the compliance module will
+a stand-in module that raises ``compliance_alert`` events as the compliance module will
 (the shared contract's attributes), so alerts are indexed from real blocks before that module
 lands.
 
@@ -46,7 +46,7 @@ class MsgRaiseAlert(Msg):
 
 
 class AlertStandIn(BaseModule):
-    """Emits the contract's ``compliance.alert`` for a message (tests only)."""
+    """Emits the contract's ``compliance_alert`` for a message (tests only)."""
 
     name = "testalert"
     store_key = StoreKey("testalert", b"testalert/")
@@ -55,7 +55,7 @@ class AlertStandIn(BaseModule):
         def raise_alert(ctx: Context, msg: MsgRaiseAlert) -> None:
             ctx.emit(
                 Event(
-                    "compliance.alert",
+                    "compliance_alert",
                     (
                         ("rule", msg.rule),
                         ("report_type", msg.report_type),
@@ -136,4 +136,4 @@ def test_alerts_from_real_blocks_are_indexed(
         assert incoming and incoming[0]["direction"] == "in"
         assert incoming[0]["attributes"]["amount"] == "500000"
         rows = index.db.query("SELECT code, info FROM txs WHERE hash = ?", (paid,))
-        assert rows == [(0, "")]  # info: the rule-set version, once compliance sets it
+        assert rows == [(0, "ruleset=0")]  # info: the rule-set version (none active here)

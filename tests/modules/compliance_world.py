@@ -70,7 +70,7 @@ class World:
 
     def publish(self, *rules: dict[str, Any]) -> int:
         result = self.ok(REGULATOR, cb.publish(list(rules)))
-        (event,) = [e for e in result.events if e.type == "compliance.published"]
+        (event,) = [e for e in result.events if e.type == "compliance_published"]
         return int(event.get("version") or 0)
 
     def activate(self, version: int, height: int) -> None:

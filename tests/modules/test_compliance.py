@@ -87,7 +87,7 @@ def test_flag_emits_the_alert_and_the_tx_executes(world: World) -> None:
     before = world.balance(2)
     result = world.ok(1, b.transfer((A[2], "CNY", 500)))
     assert world.balance(2) == before + 500
-    (alert,) = [e for e in result.events if e.type == "compliance.alert"]
+    (alert,) = [e for e in result.events if e.type == "compliance_alert"]
     assert [k for k, _ in alert.attributes] == [
         "rule",
         "report_type",
@@ -108,7 +108,7 @@ def test_flag_emits_the_alert_and_the_tx_executes(world: World) -> None:
     assert not [
         e
         for e in world.ok(1, b.transfer((A[2], "CNY", 499))).events
-        if e.type == "compliance.alert"
+        if e.type == "compliance_alert"
     ]
 
 
@@ -128,7 +128,7 @@ def test_approve_holds_then_executes_on_k_approvals(world: World) -> None:
     world.install(approve_rule())
     before = (world.balance(1), world.balance(CUSTOMER))
     result = world.ok(1, b.transfer((A[CUSTOMER], "CNY", 1000)))
-    (held,) = [e for e in result.events if e.type == "compliance.held"]
+    (held,) = [e for e in result.events if e.type == "compliance_held"]
     held_id = int(held.get("held_id") or 0)
     assert (world.balance(1), world.balance(CUSTOMER)) == before  # nothing moved
     world.refused(ErrNotApprover, CUSTOMER, cb.approve(held_id))
@@ -136,7 +136,7 @@ def test_approve_holds_then_executes_on_k_approvals(world: World) -> None:
     assert world.balance(CUSTOMER) == before[1]  # one of two: still held
     world.refused(ErrAlreadyApproved, 2, cb.approve(held_id))
     done = world.ok(3, cb.approve(held_id))
-    assert [e.type for e in done.events if e.type == "compliance.executed"]
+    assert [e.type for e in done.events if e.type == "compliance_executed"]
     assert world.balance(CUSTOMER) == before[1] + 1000
     assert world.balance(1) == before[0] - 1000
     assert world.query("held", id=held_id)["status"] == "executed"
@@ -151,7 +151,7 @@ def test_a_held_tx_expires_without_enough_approvals(world: World) -> None:
     world.install(approve_rule(blocks=3))
     before = world.balance(CUSTOMER)
     result = world.ok(1, b.transfer((A[CUSTOMER], "CNY", 1000)))
-    held_id = int(next(e for e in result.events if e.type == "compliance.held").get("held_id") or 0)
+    held_id = int(next(e for e in result.events if e.type == "compliance_held").get("held_id") or 0)
     world.ok(2, cb.approve(held_id))
     world.gov.run_until(world.height + 3)
     assert world.query("held", id=held_id)["status"] == "expired"

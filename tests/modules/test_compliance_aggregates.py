@@ -58,7 +58,7 @@ CUMULATIVE = {
 
 
 def alerts(result: object) -> list[str]:
-    return [e.get("rule") or "" for e in result.events if e.type == "compliance.alert"]  # type: ignore[attr-defined]
+    return [e.get("rule") or "" for e in result.events if e.type == "compliance_alert"]  # type: ignore[attr-defined]
 
 
 def test_same_day_aggregation_and_midnight_rollover(tmp_path: Path) -> None:
@@ -190,7 +190,7 @@ class AggregatesMachine(RuleBasedStateMachine):
     def pay(self, who: int, to: int, amount: int) -> None:
         (result,) = self.chain.block(self.chain.tx(who, b.transfer((A[to], "CNY", amount))))
         assert result.ok, result.log
-        held = [e for e in result.events if e.type == "compliance.held"]
+        held = [e for e in result.events if e.type == "compliance_held"]
         if amount >= HOLD_AT:
             assert len(held) == 1
             deadline = int(held[0].get("deadline_height") or 0)
@@ -258,7 +258,7 @@ def test_export_and_import_give_the_same_compliance_entries(tmp_path: Path) -> N
     chain = RuledChain(tmp_path / "db", [CUMULATIVE, hold])
     chain.block(chain.tx(1, b.transfer((A[2], "CNY", 700))))
     (held,) = chain.block(chain.tx(2, b.transfer((A[1], "CNY", 6000))))
-    assert "compliance.held" in [e.type for e in held.events]
+    assert "compliance_held" in [e.type for e in held.events]
     genesis = chain.app.export()
     target = FinchainApp(tmp_path / "imported")
     try:

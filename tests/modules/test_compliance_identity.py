@@ -85,6 +85,6 @@ def test_the_kyc_institution_sets_the_profile_and_identity_reaches_the_rules(
     refused = world.refused(ErrDenied, 1, b.transfer((A[3], "CNY", 1)))
     assert "verified-only" in refused.log and "complete KYC" in refused.log
     result = world.ok(1, b.transfer((A[5], "CNY", 1)))
-    (alert,) = [e for e in result.events if e.type == "compliance.alert"]
+    (alert,) = [e for e in result.events if e.type == "compliance_alert"]
     assert alert.get("counterparty_institution") == creds.bank
     assert alert.get("institution") == ""

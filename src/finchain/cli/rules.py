@@ -65,7 +65,7 @@ def publish(file: FileArg, *, tx: TxOptions) -> None:
         receipt = s.send(cb.publish(rules))
     events = receipt.deliver.events if receipt.deliver is not None else ()
     extra: dict[str, Any] = {"rules": len(rules)}
-    found = [e for e in events if e.type == "compliance.published"]
+    found = [e for e in events if e.type == "compliance_published"]
     if found:
         extra["version"] = int(found[0].get("version") or 0)
     tx.report(receipt, extra)

@@ -11,7 +11,7 @@ What becomes what:
   = the minter, cash in); ``burn`` → kind ``burn`` (recipient empty, cash out). The
   bank's ``coin_spent``/``coin_received`` pairs are not counted again: every movement
   the bank makes emits exactly one of the three (``modules/bank/keeper.py``);
-- ``compliance.alert`` → ``alerts`` (attributes of the shared contract);
+- ``compliance_alert`` → ``alerts`` (attributes of the shared contract);
 - the interventions module's events (those carrying ``intervention_id``) → ``interventions``;
 - credentials ``kyc_recorded`` / ``kyc_revoked`` → the account's institution (the DID of
   the KYC claim's issuer), which later transfers in the same block already see.
@@ -28,9 +28,8 @@ from finchain.modules.bank import events as bank
 from finchain.modules.credentials import events as credentials
 from finchain.modules.interventions import events as interventions
 
-#: The shared contract's alert type; the snake_case spelling is accepted too, since the
-#: API's event filter only takes snake_case names and the compliance module may use it.
-ALERT_TYPES = frozenset({"compliance.alert", "compliance_alert"})
+#: The compliance module's alert (docs/regulation/compliance.md).
+ALERT_TYPES = frozenset({"compliance_alert"})
 INTERVENTION_TYPES = frozenset(
     {
         interventions.INTERVENTION_PROPOSED,

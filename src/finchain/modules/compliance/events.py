@@ -1,6 +1,6 @@
 """Event types and constructors of the compliance module (attributes in a fixed order).
 
-``compliance.alert`` is the contract the indexer and the regulator's stream consume:
+``compliance_alert`` is the contract the indexer and the regulator's stream consume:
 its attributes and their order are fixed (docs/regulation/compliance.md). Denials
 are not events: the transaction fails, and its result's ``info`` names the rule set.
 """
@@ -10,18 +10,18 @@ from __future__ import annotations
 from finchain.core.events import Event
 from finchain.modules.compliance.types import HeldTx
 
-ALERT = "compliance.alert"
-HELD = "compliance.held"
-APPROVED = "compliance.approved"
-EXECUTED = "compliance.executed"
-HELD_FAILED = "compliance.held_failed"
-EXPIRED = "compliance.expired"
-PUBLISHED = "compliance.published"
-SCHEDULED = "compliance.scheduled"
-ACTIVATED = "compliance.activated"
-PARAMS_SET = "compliance.params_set"
-ASSET_SET = "compliance.asset_set"
-PROFILE_SET = "compliance.profile_set"
+ALERT = "compliance_alert"
+HELD = "compliance_held"
+APPROVED = "compliance_approved"
+EXECUTED = "compliance_executed"
+HELD_FAILED = "compliance_held_failed"
+EXPIRED = "compliance_expired"
+PUBLISHED = "compliance_published"
+SCHEDULED = "compliance_scheduled"
+ACTIVATED = "compliance_activated"
+PARAMS_SET = "compliance_params_set"
+ASSET_SET = "compliance_asset_set"
+PROFILE_SET = "compliance_profile_set"
 
 
 def alert(
