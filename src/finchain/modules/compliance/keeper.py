@@ -19,13 +19,16 @@ from functools import cache, lru_cache
 from typing import Any
 
 from finchain.codec import Tx, decode, encode
+from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
+from finchain.core.errors import ErrAccountClosed, ErrAccountFrozen
 from finchain.core.kv import KVReader
 from finchain.core.msgs import Msg
 from finchain.errors import FinchainError
 from finchain.modules.compliance import events
 from finchain.modules.compliance.cel import CompiledSet, RuleEvalError, RuleSourceError, compile_set
 from finchain.modules.compliance.deps import (
+    AccountsReader,
     BankReader,
     CredentialsReader,
     IdentityReader,
@@ -593,6 +596,8 @@ class ComplianceKeeper(ComplianceView):
         credentials: the regulator registry and KYC claims.
         router: parses and runs a held transaction's messages when it is approved.
         sanctions: the aml module's answers (default: nobody listed; see ``NoSanctions``).
+        accounts: account status, re-checked when a held transaction runs (the signer may
+            have been frozen or closed while it waited); None only in unit tests.
     """
 
     def __init__(
@@ -602,12 +607,14 @@ class ComplianceKeeper(ComplianceView):
         credentials: CredentialsReader,
         router: MsgRoutes,
         sanctions: Sanctions | None = None,
+        accounts: AccountsReader | None = None,
     ) -> None:
         self._bank = bank
         self._identity = identity
         self._credentials = credentials
         self._router = router
         self._sanctions = sanctions if sanctions is not None else NoSanctions()
+        self._accounts = accounts
         self._compiled: dict[int, tuple[tuple[Rule, ...], CompiledSet]] = {}
 
     # -- rule sets --------------------------------------------------------------------------
@@ -843,6 +850,7 @@ class ComplianceKeeper(ComplianceView):
         branch, write = ctx.cached()
         run = replace(branch, signer=held.account)
         try:
+            self._require_may_transact(ctx.store, held.account)
             msgs = self._parse(held)
             for msg in msgs:
                 self._router.deliver(run, msg)
@@ -855,6 +863,17 @@ class ComplianceKeeper(ComplianceView):
         done = held.closed(EXECUTED, ctx.height)
         ctx.emit(events.closed(done))
         return done
+
+    def _require_may_transact(self, reader: KVReader, account: str) -> None:
+        """The ante's status check, again at execution: the held messages bypass the ante,
+        and an account frozen (interventions) or closed since it signed must not move value."""
+        if self._accounts is None:
+            return
+        status = self._accounts.status(reader, account)
+        if status is AccountStatus.FROZEN:
+            raise ErrAccountFrozen(f"account {account} is frozen and cannot transact")
+        if status is None or status is AccountStatus.CLOSED:
+            raise ErrAccountClosed(f"account {account} is closed")
 
     def _parse(self, held: HeldTx) -> list[Msg]:
         msgs = []

@@ -1,0 +1,47 @@
+"""Held transactions against what changed while they waited (review of issue 14)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from finchain.client import builders as b
+from finchain.client import compliance_builders as cb
+from finchain.client import interventions_builders as ivb
+from tests.modules.compliance_world import CUSTOMER, World, make_world
+from tests.modules.test_compliance import approve_rule
+from tests.modules.test_governance import A
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    world = make_world(tmp_path)
+    world.gov.pass_proposal(b.exec_msg(ivb.set_officers([A[2], A[3], A[4]], 2)))
+    return world
+
+
+def _hold(world: World, who: int, amount: int) -> int:
+    result = world.ok(who, b.transfer((A[1], "CNY", amount)))
+    held = next(e for e in result.events if e.type == "compliance_held")
+    return int(held.get("held_id") or 0)
+
+
+def test_a_held_tx_of_an_account_frozen_while_it_waited_does_not_run(world: World) -> None:
+    world.install(approve_rule(blocks=50))
+    held_id = _hold(world, CUSTOMER, 5000)
+    before = (world.balance(CUSTOMER), world.balance(1))
+    terms = {"legal_basis": "JR/T 0184 17.3", "deadline_height": world.height + 20}
+    result = world.ok(2, ivb.freeze_account(A[CUSTOMER], **terms))
+    iid = int(
+        next(e for e in result.events if e.type == "intervention_proposed").get("intervention_id")
+    )
+    world.ok(3, ivb.approve(iid))
+    assert str(world.app.accounts.status(world.app.state, A[CUSTOMER])) == "frozen"
+    world.ok(2, cb.approve(held_id))
+    world.ok(3, cb.approve(held_id))  # the approval succeeds; the held messages do not run
+    found = world.query("held", id=held_id)
+    assert found["status"] == "failed"
+    assert "frozen" in str(found)
+    assert (world.balance(CUSTOMER), world.balance(1)) == before
+    assert world.app.compliance.aggregate(world.app.state, "o", A[CUSTOMER], "CNY") is None
