@@ -9,7 +9,7 @@ import pytest
 from finchain.client import builders as b
 from finchain.client import compliance_builders as cb
 from finchain.client import interventions_builders as ivb
-from tests.modules.compliance_world import CUSTOMER, World, make_world
+from tests.modules.compliance_world import CUSTOMER, World, deny, make_world
 from tests.modules.test_compliance import approve_rule
 from tests.modules.test_governance import A
 
@@ -45,3 +45,19 @@ def test_a_held_tx_of_an_account_frozen_while_it_waited_does_not_run(world: Worl
     assert "frozen" in str(found)
     assert (world.balance(CUSTOMER), world.balance(1)) == before
     assert world.app.compliance.aggregate(world.app.state, "o", A[CUSTOMER], "CNY") is None
+
+
+def test_a_held_tx_is_refused_by_a_denial_activated_while_it_waited(world: World) -> None:
+    world.install(approve_rule(blocks=200))
+    held_id = _hold(world, CUSTOMER, 5000)
+    before = (world.balance(CUSTOMER), world.balance(1))
+    world.install(
+        approve_rule(blocks=200),
+        deny("to-1", f'recipient.address == "{A[1]}"', "account 1 may not receive"),
+    )
+    world.ok(2, cb.approve(held_id))
+    world.ok(3, cb.approve(held_id))
+    found = world.query("held", id=held_id)
+    assert found["status"] == "failed"
+    assert "to-1" in str(found)
+    assert (world.balance(CUSTOMER), world.balance(1)) == before

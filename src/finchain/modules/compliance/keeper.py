@@ -852,6 +852,7 @@ class ComplianceKeeper(ComplianceView):
         try:
             self._require_may_transact(ctx.store, held.account)
             msgs = self._parse(held)
+            self._rejudge(ctx, held, msgs)
             for msg in msgs:
                 self._router.deliver(run, msg)
             self.record(run, held.account, msgs)
@@ -863,6 +864,25 @@ class ComplianceKeeper(ComplianceView):
         done = held.closed(EXECUTED, ctx.height)
         ctx.emit(events.closed(done))
         return done
+
+    def _rejudge(self, ctx: Context, held: HeldTx, msgs: Sequence[Msg]) -> None:
+        """The active set's denials, again at execution: a set activated, or a sanctions
+        list that names a party, while the transaction waited refuses it like any other
+        (raises). Its approve rules are what the approvers just satisfied and its flags
+        were raised when it was held, so both are ignored here."""
+        version = self.active_version(ctx.store)
+        if not version:
+            return
+        ruleset = self.require_ruleset(ctx.store, version)
+        self.judge(
+            ctx.store,
+            self.compiled(ruleset),
+            ruleset,
+            held.account,
+            msgs,
+            ctx.height,
+            ctx.time_ns,
+        )
 
     def _require_may_transact(self, reader: KVReader, account: str) -> None:
         """The ante's status check, again at execution: the held messages bypass the ante,
