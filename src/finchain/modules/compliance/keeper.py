@@ -682,6 +682,14 @@ class ComplianceKeeper(ComplianceView):
             SCHEDULE.remove(ctx, key)
         previous = self.active_version(ctx.store)
         version = max(v for _, v in due)
+        for _, skipped in due:
+            # A due set that does not become active (a higher version is, or already was)
+            # never will: it is superseded now, not left "scheduled" for a past height.
+            if skipped != version or version <= previous:
+                old = self.require_ruleset(ctx.store, skipped)
+                RULESETS.set(
+                    ctx, skipped, replace(old, status=SUPERSEDED, superseded_height=ctx.height)
+                )
         if version <= previous:
             return
         if previous:

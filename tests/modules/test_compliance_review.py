@@ -1,4 +1,4 @@
-"""Held transactions against what changed while they waited (review of issue 14)."""
+"""Held transactions and rule-set activation against what changed meanwhile (issue 14 review)."""
 
 from __future__ import annotations
 
@@ -61,3 +61,17 @@ def test_a_held_tx_is_refused_by_a_denial_activated_while_it_waited(world: World
     assert found["status"] == "failed"
     assert "to-1" in str(found)
     assert (world.balance(CUSTOMER), world.balance(1)) == before
+
+
+def test_a_scheduled_set_overtaken_by_a_higher_version_does_not_stay_scheduled(
+    world: World,
+) -> None:
+    low = world.publish(deny("a", "move.amount > 10"))
+    high = world.publish(deny("b", "move.amount > 20"))
+    start = world.height
+    world.activate(low, start + 60)
+    world.activate(high, start + 45)
+    world.gov.run_until(start + 61)
+    assert world.query("active")["version"] == high
+    assert world.query("ruleset", version=low)["status"] == "superseded"
+    assert world.query("ruleset", version=high)["status"] == "active"
