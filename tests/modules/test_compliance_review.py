@@ -9,6 +9,7 @@ import pytest
 from finchain.client import builders as b
 from finchain.client import compliance_builders as cb
 from finchain.client import interventions_builders as ivb
+from finchain.crypto import generate_private_key
 from tests.modules.compliance_world import CUSTOMER, World, deny, make_world
 from tests.modules.test_compliance import approve_rule
 from tests.modules.test_governance import A
@@ -75,3 +76,18 @@ def test_a_scheduled_set_overtaken_by_a_higher_version_does_not_stay_scheduled(
     assert world.query("active")["version"] == high
     assert world.query("ruleset", version=low)["status"] == "superseded"
     assert world.query("ruleset", version=high)["status"] == "active"
+
+
+def test_a_held_tx_does_not_move_value_inside_a_key_reset_lock(world: World) -> None:
+    world.install(approve_rule(blocks=50))
+    world.ok(CUSTOMER, b.set_recovery(A[2]))
+    held_id = _hold(world, CUSTOMER, 5000)
+    before = (world.balance(CUSTOMER), world.balance(1))
+    new_key = generate_private_key("ed25519")
+    world.ok(2, b.initiate_reset(A[CUSTOMER], b.policy([b.key_of("n1", new_key)])))
+    world.ok(2, cb.approve(held_id))
+    world.ok(3, cb.approve(held_id))
+    found = world.query("held", id=held_id)
+    assert found["status"] == "failed"
+    assert "key-reset" in str(found)
+    assert (world.balance(CUSTOMER), world.balance(1)) == before

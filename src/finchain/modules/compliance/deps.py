@@ -60,9 +60,14 @@ class CredentialsReader(Protocol):
 
 
 class AccountsReader(Protocol):
-    """An account's status: a held transaction runs only for a signer that may transact."""
+    """An account's status and key-reset lock: a held transaction runs only for a signer
+    that may transact."""
 
     def status(self, reader: KVReader, account: str) -> AccountStatus | None: ...
+
+    def pending_reset(self, reader: KVReader, account: str) -> object | None:
+        """The key reset under way on ``account`` (None: none)."""
+        ...
 
 
 class Sanctions(Protocol):

@@ -21,7 +21,7 @@ from typing import Any
 from finchain.codec import Tx, decode, encode
 from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
-from finchain.core.errors import ErrAccountClosed, ErrAccountFrozen
+from finchain.core.errors import ErrAccountClosed, ErrAccountFrozen, ErrResetLock
 from finchain.core.kv import KVReader
 from finchain.core.msgs import Msg
 from finchain.errors import FinchainError
@@ -858,8 +858,8 @@ class ComplianceKeeper(ComplianceView):
         branch, write = ctx.cached()
         run = replace(branch, signer=held.account)
         try:
-            self._require_may_transact(ctx.store, held.account)
             msgs = self._parse(held)
+            self._require_may_transact(ctx.store, held.account, msgs)
             self._rejudge(ctx, held, msgs)
             for msg in msgs:
                 self._router.deliver(run, msg)
@@ -892,9 +892,10 @@ class ComplianceKeeper(ComplianceView):
             ctx.time_ns,
         )
 
-    def _require_may_transact(self, reader: KVReader, account: str) -> None:
-        """The ante's status check, again at execution: the held messages bypass the ante,
-        and an account frozen (interventions) or closed since it signed must not move value."""
+    def _require_may_transact(self, reader: KVReader, account: str, msgs: Sequence[Msg]) -> None:
+        """The ante's status checks, again at execution: the held messages bypass the ante,
+        and an account frozen (interventions) or closed since it signed, or inside a
+        key-reset lock window (its keys may be compromised), must not move value."""
         if self._accounts is None:
             return
         status = self._accounts.status(reader, account)
@@ -902,6 +903,11 @@ class ComplianceKeeper(ComplianceView):
             raise ErrAccountFrozen(f"account {account} is frozen and cannot transact")
         if status is None or status is AccountStatus.CLOSED:
             raise ErrAccountClosed(f"account {account} is closed")
+        if any(m.ASSET_OPERATION for m in msgs) and self._accounts.pending_reset(reader, account):
+            raise ErrResetLock(
+                f"account {account} is in a key-reset lock window: its held asset operations "
+                "do not run until the reset completes or is cancelled"
+            )
 
     def _parse(self, held: HeldTx) -> list[Msg]:
         msgs = []
