@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from finchain.client import aml_builders as amlb
 from finchain.client import builders as b
 from finchain.client import compliance_builders as cb
 from finchain.client import interventions_builders as ivb
@@ -13,6 +14,7 @@ from finchain.crypto import generate_private_key
 from tests.modules.compliance_world import CUSTOMER, World, deny, make_world
 from tests.modules.test_compliance import approve_rule
 from tests.modules.test_governance import A
+from tests.modules.test_identity import Registry, method
 
 
 @pytest.fixture
@@ -91,3 +93,24 @@ def test_a_held_tx_does_not_move_value_inside_a_key_reset_lock(world: World) -> 
     assert found["status"] == "failed"
     assert "key-reset" in str(found)
     assert (world.balance(CUSTOMER), world.balance(1)) == before
+
+
+def test_a_held_travel_record_names_the_held_transaction(world: World) -> None:
+    reg = Registry(world.chain)
+    bank_a = reg.create(1, method("k", generate_private_key("ed25519")))
+    bank_b = reg.create(2, method("k", generate_private_key("ed25519")))
+    world.install(approve_rule(blocks=50))
+    envelope = bytes([7]) * 32
+    result = world.ok(
+        CUSTOMER,
+        b.transfer((A[1], "CNY", 5000)),
+        amlb.travel_record([0], envelope, bank_a, bank_b),
+    )
+    held = next(e for e in result.events if e.type == "compliance_held")
+    held_id = int(held.get("held_id") or 0)
+    held_tx = world.app.compliance.require_held(world.app.state, held_id).tx_id
+    world.ok(2, cb.approve(held_id))
+    world.ok(3, cb.approve(held_id))
+    assert world.query("held", id=held_id)["status"] == "executed"
+    record = world.app.aml.require_travel(world.app.state, envelope)
+    assert record.tx_id == held_tx

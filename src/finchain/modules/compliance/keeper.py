@@ -856,7 +856,9 @@ class ComplianceKeeper(ComplianceView):
         """Run the held messages as their signer, all or nothing; a failure closes it as
         ``failed`` (the approval itself succeeds: the approvers did their part)."""
         branch, write = ctx.cached()
-        run = replace(branch, signer=held.account)
+        # The held transaction's own id: what its messages record as "the running
+        # transaction" (a travel record covers indexes of *its* messages, not of the approval).
+        run = replace(branch, signer=held.account, tx_id=held.tx_id)
         try:
             msgs = self._parse(held)
             self._require_may_transact(ctx.store, held.account, msgs)
