@@ -11,8 +11,10 @@ from finchain.client import escrow_builders as esb
 from finchain.client import settlement_builders as sb
 from finchain.codec import RawMsg
 from finchain.modules.compliance.errors import ErrDenied
-from finchain.modules.compliance.movements import TRANSFER, movements_of
+from finchain.modules.compliance.movements import CASH_IN, TRANSFER, movements_of
 from finchain.modules.netting.messages import MsgSubmitObligations, Obligation
+from finchain.modules.securities.messages import MsgIssue
+from finchain.modules.settlement.messages import MsgInstruct
 from tests.modules.compliance_world import World, deny, make_world
 from tests.modules.test_governance import A
 
@@ -55,8 +57,6 @@ def test_every_netting_obligation_is_a_transfer_from_the_signer() -> None:
 
 
 def test_each_side_of_a_matched_instruction_moves_only_the_legs_it_pays() -> None:
-    from finchain.modules.settlement.messages import MsgInstruct
-
     deal = sb.instruction(
         "dvp-1",
         "dvp",
@@ -67,3 +67,15 @@ def test_each_side_of_a_matched_instruction_moves_only_the_legs_it_pays() -> Non
     other = movements_of([MsgInstruct(deal, A[1])], A[2])
     assert [(m.sender, m.recipient, m.asset, m.amount) for m in one] == [(A[1], A[2], "CNY", 100)]
     assert [(m.sender, m.recipient, m.asset, m.amount) for m in other] == [(A[2], A[1], "BOND", 3)]
+
+
+def test_an_issue_of_a_security_is_a_cash_in_of_its_units() -> None:
+    """So the verified-holder rule sees who receives a regulated security."""
+    (move,) = movements_of([MsgIssue("CNE100000296", A[3], 40)], A[1])
+    assert (move.kind, move.sender, move.recipient, move.asset, move.amount) == (
+        CASH_IN,
+        A[1],
+        A[3],
+        "CNE100000296",
+        40,
+    )

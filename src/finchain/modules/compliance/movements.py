@@ -8,8 +8,9 @@ bank's, the messages that name what they move are movements too, so that moving 
 through them does not step around the rules: every leg of a settlement instruction
 (``settlement/settle``; sender = the leg's payer; in ``settlement/instruct``, which
 both sides send, the legs the signer pays), an escrow's
-lock (``escrow/create``: the signer to the payee) and every netting obligation
-(``netting/submit``: the signer to the payee).
+lock (``escrow/create``: the signer to the payee), every netting obligation
+(``netting/submit``: the signer to the payee) and an issue of a security
+(``securities/issue``: a ``cash_in`` like ``bank/mint``, which it is).
 """
 
 from __future__ import annotations
@@ -81,6 +82,10 @@ def movements_of(msgs: Sequence[Msg], account: str) -> list[Movement]:
             asset = getattr(msg, "asset")  # noqa: B009
             for ob in getattr(msg, "obligations"):  # noqa: B009
                 found.append(Movement(index, kind, TRANSFER, account, ob.payee, asset, ob.amount))
+        elif kind == "securities/issue":
+            # The issuer mints units of the security (a bank asset named by its ISIN).
+            to, asset, amount = (getattr(msg, n) for n in ("to", "isin", "amount"))
+            found.append(Movement(index, kind, CASH_IN, account, to, asset, amount))
         elif kind == "bank/mint":
             to, asset, amount = (getattr(msg, n) for n in ("to", "asset", "amount"))
             found.append(Movement(index, kind, CASH_IN, account, to, asset, amount))
