@@ -11,6 +11,7 @@ from finchain.client import builders as b
 from finchain.client import compliance_builders as cb
 from finchain.client import interventions_builders as ivb
 from finchain.crypto import generate_private_key
+from finchain.modules.compliance.errors import ErrNotHeld
 from tests.modules.compliance_world import CUSTOMER, World, deny, make_world
 from tests.modules.test_compliance import approve_rule
 from tests.modules.test_governance import A
@@ -114,3 +115,21 @@ def test_a_held_travel_record_names_the_held_transaction(world: World) -> None:
     assert world.query("held", id=held_id)["status"] == "executed"
     record = world.app.aml.require_travel(world.app.state, envelope)
     assert record.tx_id == held_tx
+
+
+def test_a_held_tx_never_runs_above_its_own_expiry_height(world: World) -> None:
+    world.install(approve_rule(blocks=50))
+    signer = world.chain.signer(CUSTOMER)
+    signer.nonce = world.app.accounts.nonce(world.app.state, A[CUSTOMER])
+    expiry = world.height + 3
+    (result,) = world.gov.block(
+        signer.sign(b.transfer((A[1], "CNY", 5000)), expiry=expiry)
+    ).tx_results
+    assert result.ok, result.log
+    held_id = int(next(e for e in result.events if e.type == "compliance_held").get("held_id"))
+    before = (world.balance(CUSTOMER), world.balance(1))
+    world.ok(2, cb.approve(held_id))
+    world.gov.run_until(expiry)
+    assert world.query("held", id=held_id)["status"] == "expired"
+    world.refused(ErrNotHeld, 3, cb.approve(held_id))
+    assert (world.balance(CUSTOMER), world.balance(1)) == before

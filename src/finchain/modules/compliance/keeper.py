@@ -789,6 +789,9 @@ class ComplianceKeeper(ComplianceView):
         self, ctx: Context, tx: Tx, tx_id: bytes, version: int, rule: Rule, move: Movement
     ) -> None:
         held_id = NEXT_HELD.next(ctx)
+        deadline = ctx.height + rule.approval_blocks
+        if tx.body.expiry:  # the signer refused execution above this height: so must approval
+            deadline = min(deadline, tx.body.expiry)
         raw = encode([{"type": m.type, "value": m.value} for m in tx.body.msgs])
         held = HeldTx(
             held_id,
@@ -800,7 +803,7 @@ class ComplianceKeeper(ComplianceView):
             rule.approvers,
             rule.approvals,
             (),
-            ctx.height + rule.approval_blocks,
+            deadline,
             HELD,
             ctx.height,
             ctx.time_ns,
