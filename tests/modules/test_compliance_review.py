@@ -11,7 +11,7 @@ from finchain.client import builders as b
 from finchain.client import compliance_builders as cb
 from finchain.client import interventions_builders as ivb
 from finchain.crypto import generate_private_key
-from finchain.modules.compliance.errors import ErrNotHeld
+from finchain.modules.compliance.errors import ErrNotApprover, ErrNotHeld
 from tests.modules.compliance_world import CUSTOMER, World, deny, make_world
 from tests.modules.test_compliance import approve_rule
 from tests.modules.test_governance import A
@@ -133,3 +133,15 @@ def test_a_held_tx_never_runs_above_its_own_expiry_height(world: World) -> None:
     assert world.query("held", id=held_id)["status"] == "expired"
     world.refused(ErrNotHeld, 3, cb.approve(held_id))
     assert (world.balance(CUSTOMER), world.balance(1)) == before
+
+
+def test_the_signer_of_a_held_tx_cannot_approve_it(world: World) -> None:
+    world.install(approve_rule(blocks=50))  # approvers 2, 3, 4; two of them
+    held_id = _hold(world, 2, 5000)
+    before = (world.balance(2), world.balance(1))
+    world.refused(ErrNotApprover, 2, cb.approve(held_id))
+    world.ok(3, cb.approve(held_id))
+    assert world.query("held", id=held_id)["status"] == "held"
+    assert (world.balance(2), world.balance(1)) == before
+    world.ok(4, cb.approve(held_id))
+    assert world.query("held", id=held_id)["status"] == "executed"

@@ -841,6 +841,11 @@ class ComplianceKeeper(ComplianceView):
             raise ErrNotHeld(f"held transaction {held_id} is {held.status}: nothing to approve")
         if ctx.height > held.deadline_height:
             raise ErrNotHeld(f"held transaction {held_id} expired at height {held.deadline_height}")
+        if approver == held.account:
+            raise ErrNotApprover(
+                f"{approver} signed held transaction {held_id}: a transaction needing approval "
+                "is approved by others (ask the other approvers)"
+            )
         if approver not in held.approvers:
             raise ErrNotApprover(
                 f"{approver} is not among the approvers of held transaction {held_id}: "
