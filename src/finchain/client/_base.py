@@ -44,6 +44,7 @@ from finchain.client.errors import (
     ProtocolError,
     TransportError,
 )
+from finchain.client.regulator import RequestSigner
 from finchain.client.types import SubmitReceipt, TxInfo
 from finchain.crypto import PrivateKey
 
@@ -238,6 +239,17 @@ class BaseClient(Generic[TransportT]):
         chain = chain_id or (yield from self._execute(calls.status())).chain_id
         account = yield from self._execute(calls.account(account_id, None, False))
         return Signer(chain, account_id, list(keys), nonce=account.nonce)
+
+    def _use_regulator(
+        self, account_id: str, keys: Sequence[tuple[str, PrivateKey]], chain_id: str, suite: str
+    ) -> Flow[RequestSigner]:
+        """Sign requests to ``/v1/regulator/`` from now on (chain id and suite: the node's)."""
+        if not (chain_id and suite):
+            status = yield from self._execute(calls.status())
+            chain_id, suite = chain_id or status.chain_id, suite or status.suite
+        signer = RequestSigner(chain_id, suite, account_id, keys)
+        self._http.auth = signer
+        return signer
 
     def _open_stream(self, call: calls.Call[None], idle_timeout: float) -> Flow[httpx.Response]:
         """The event stream's response, its body not read yet."""

@@ -14,6 +14,7 @@ from finchain.client._base import BaseClient, BaseEventStream, Flow, Run, Sleep,
 from finchain.client._transport import AuthSession, ClientState, require_open
 from finchain.client.builders import Signer
 from finchain.client.errors import ClientClosedError
+from finchain.client.regulator import RequestSigner
 from finchain.client.types import (
     Account,
     Asset,
@@ -178,6 +179,21 @@ class AsyncClient(BaseClient[httpx.AsyncBaseTransport]):
     ) -> Signer:
         """A Signer for ``account_id`` at its next nonce on the node: ``Client.signer``."""
         return await self._run(self._signer(account_id, keys, chain_id))
+
+    async def use_regulator(
+        self,
+        account_id: str,
+        keys: Sequence[tuple[str, PrivateKey]],
+        *,
+        chain_id: str = "",
+        suite: str = "",
+    ) -> RequestSigner:
+        """Sign every later request to ``/v1/regulator/`` as regulator ``account_id``.
+
+        ``keys`` are ``(key id on the account, key)``, enough weight for its threshold;
+        ``chain_id`` and ``suite`` default to the node's (one status call).
+        """
+        return await self._run(self._use_regulator(account_id, keys, chain_id, suite))
 
     # -- events --------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from finchain.client import _calls as calls
 from finchain.client._base import BaseClient, BaseEventStream, Flow, Run, Sleep, Step
 from finchain.client._transport import AuthSession, ClientState, require_open
 from finchain.client.builders import Signer
+from finchain.client.regulator import RequestSigner
 from finchain.client.types import (
     Account,
     Asset,
@@ -221,6 +222,21 @@ class Client(BaseClient[httpx.BaseTransport]):
         ``chain_id`` defaults to the node's; the keys are ``(key id on the account, key)``.
         """
         return self._run(self._signer(account_id, keys, chain_id))
+
+    def use_regulator(
+        self,
+        account_id: str,
+        keys: Sequence[tuple[str, PrivateKey]],
+        *,
+        chain_id: str = "",
+        suite: str = "",
+    ) -> RequestSigner:
+        """Sign every later request to ``/v1/regulator/`` as regulator ``account_id``.
+
+        ``keys`` are ``(key id on the account, key)``, enough weight for its threshold;
+        ``chain_id`` and ``suite`` default to the node's (one status call).
+        """
+        return self._run(self._use_regulator(account_id, keys, chain_id, suite))
 
     # -- events --------------------------------------------------------------------------------
 

@@ -10,9 +10,11 @@ from finchain.node.api.context import ApiContext
 from finchain.node.api.fastsubmit import FastSubmit
 from finchain.node.api.guard import Gate, Guard
 from finchain.node.api.limits import ApiLimits
+from finchain.node.api.regulator_auth import RegulatorAuth
 from finchain.node.api.routes import auth as auth_routes
 from finchain.node.api.routes import chain, events, evidence, finance, resolver, state, txs
 from finchain.node.api.routes import receipts as receipt_routes
+from finchain.node.api.routes import regulator as regulator_routes
 from finchain.node.auth.gate import AuthGate
 from finchain.node.auth.service import Authenticator
 from finchain.service.interface import NodeService
@@ -62,6 +64,8 @@ def create_app(
     for module in (txs, chain, state, events, evidence, finance):
         app.include_router(module.router, prefix="/v1")
     app.include_router(receipt_routes.router, prefix="/v1")
+    app.state.finchain_regulator = RegulatorAuth()  # per-request signatures of regulators
+    app.include_router(regulator_routes.router, prefix="/v1")
     app.include_router(resolver.router)  # the DIF driver path has no /v1
     handlers.install(app)
     app.add_middleware(FastSubmit, node=node, limits=limits)  # behind Guard: body already read
