@@ -8,7 +8,9 @@ bank records KYC claims (tier 1, identity escrowed to the regulator).
 Accounts: operator, regulator, bank, alice, bob, carol, outsider. Alice's DID
 is bound to alice and to bob (bob binds himself with the DID's key) and is
 controlled by alice; carol has her own DID. The bank's claims: alice, bob,
-carol. A second institution's DID (outsider's) has no claims.
+carol. A second institution's DID (outsider's) has no claims. Every account starts with
+1,000,000 CNY and 5,000 USD (base units); alice pays carol 250 CNY, bob pays alice
+1,000 USD, and the operator (sole intervention officer) freezes 300 of alice's CNY.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from finchain.chain import ExtraModules, FinchainApp
 from finchain.client import builders as b
 from finchain.client import credentials_builders as cb
 from finchain.client import identity_builders as ib
+from finchain.client import interventions_builders as ivb
 from finchain.client.escrow import build_escrow, encode_link
 from finchain.codec import RawMsg
 from finchain.crypto import Keystore, PrivateKey, generate_private_key
@@ -191,6 +194,7 @@ def build(world: World) -> None:
         cb.add_regulator(
             world.ids["regulator"], "CBIRC", regulator_key.scheme, regulator_key.public_key
         ),
+        ivb.set_officers([world.ids["operator"]], 1),
     )
     world.create_did("alice")
     world.bind("alice", "alice")
@@ -199,3 +203,12 @@ def build(world: World) -> None:
     world.bind("carol", "carol")
     for customer, did_owner in (("alice", "alice"), ("bob", "alice"), ("carol", "carol")):
         world.record_kyc(customer, did_owner, regulator_key)
+    world.send("alice", lambda _: b.transfer((world.ids["carol"], "CNY", 250)))
+    world.send("bob", lambda _: b.transfer((world.ids["alice"], "USD", 1_000)))
+    height = world.node.app.height
+    world.send(
+        "operator",
+        lambda _: ivb.freeze_amount(
+            world.ids["alice"], "CNY", 300, legal_basis="court order 7", deadline_height=height + 50
+        ),
+    )
