@@ -16,7 +16,7 @@ carol. A second institution's DID (outsider's) has no claims. Every account star
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +32,12 @@ from finchain.client import identity_builders as ib
 from finchain.client import interventions_builders as ivb
 from finchain.client.escrow import build_escrow, encode_link
 from finchain.codec import RawMsg
+from finchain.core.collections import StoreKey
+from finchain.core.context import Context
+from finchain.core.events import Event
+from finchain.core.fields import Text, wire
+from finchain.core.module import BaseModule, Handler, Module
+from finchain.core.msgs import Msg
 from finchain.crypto import Keystore, PrivateKey, generate_private_key
 from finchain.crypto.sealing import generate_encryption_key
 from finchain.devchain.setup import DemoAsset, HomeSpec, init_home
@@ -212,3 +218,55 @@ def build(world: World) -> None:
             world.ids["alice"], "CNY", 300, legal_basis="court order 7", deadline_height=height + 50
         ),
     )
+
+
+# -- a tiny module that emits compliance.alert (the compliance module's event contract) --------
+
+
+@dataclass(frozen=True, slots=True)
+class MsgFlag(Msg):
+    """Emit one ``compliance.alert`` with these attributes (the rest are filled in)."""
+
+    TYPE = "alertonly/flag"
+    report_type: str = wire(Text())
+    institution: str = wire(Text(allow_empty=True))
+    counterparty_institution: str = wire(Text(allow_empty=True))
+    amount: str = wire(Text())
+
+
+class AlertForTestsModule(BaseModule):
+    """Stands in for the compliance module: an alert per message, attributes in contract order."""
+
+    name = "alertonly"
+    store_key = StoreKey("alertonly", b"alertonly/")
+
+    def msg_handlers(self) -> Mapping[type[Msg], Handler]:
+        def flag(ctx: Context, msg: MsgFlag) -> None:
+            ctx.emit(
+                Event(
+                    "compliance.alert",
+                    (
+                        ("rule", f"r-{msg.report_type}"),
+                        ("report_type", msg.report_type),
+                        ("ruleset", "1"),
+                        ("tx", "00" * 32),
+                        ("account", ctx.signer),
+                        ("counterparty", ""),
+                        ("asset", "CNY"),
+                        ("amount", msg.amount),
+                        ("institution", msg.institution),
+                        ("counterparty_institution", msg.counterparty_institution),
+                        ("height", str(ctx.height)),
+                    ),
+                )
+            )
+
+        return {MsgFlag: flag}
+
+
+def alert_module(app: FinchainApp) -> Sequence[Module]:
+    return [AlertForTestsModule()]
+
+
+def flag(report_type: str, amount: int, institution: str = "", counterparty: str = "") -> RawMsg:
+    return MsgFlag(report_type, institution, counterparty, str(amount)).to_raw()

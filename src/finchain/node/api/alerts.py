@@ -66,8 +66,9 @@ def parse_event_id(text: str) -> tuple[int, int]:
 
 
 def alert_frame(height: int, n: int, tx_id: str, event: Event) -> bytes:
-    """``event: alert`` / ``id: <height>-<n>`` / ``data: {"height", "n", "tx_id", attributes…}``."""
-    data = {"height": height, "n": n, "tx_id": tx_id, **dict(event.attributes)}
+    """``event: alert`` / ``id: <height>-<n>`` / ``data:`` the alert's attributes (strings)
+    with ``height`` (the block's, an int), ``n`` and ``tx_id`` (the including tx's id)."""
+    data = {**dict(event.attributes), "height": height, "n": n, "tx_id": tx_id}
     body = json.dumps(data, separators=(",", ":"))
     return f"event: alert\nid: {height}-{n}\ndata: {body}\n\n".encode()
 
