@@ -127,16 +127,18 @@ def test_filtered_alerts_and_resume_after_reconnect(world: World, url: str) -> N
 
 def test_institution_filter_matches_either_side(world: World, url: str) -> None:
     inst_a, inst_b = world.dids["bank"], world.dids["outsider"]
-    with client(world, url) as http:
-        with http.stream("GET", STREAM, params={"institution": inst_b}) as response:
-            frames = Frames(response)
-            height = commit(
-                world,
-                flag("large_value", 1, inst_a),
-                flag("large_value", 2, inst_a, inst_b),
-                flag("structuring", 3, inst_b),
-            )
-            got = frames.take(2)
+    with (
+        client(world, url) as http,
+        http.stream("GET", STREAM, params={"institution": inst_b}) as response,
+    ):
+        frames = Frames(response)
+        height = commit(
+            world,
+            flag("large_value", 1, inst_a),
+            flag("large_value", 2, inst_a, inst_b),
+            flag("structuring", 3, inst_b),
+        )
+        got = frames.take(2)
     assert [(i, d["amount"]) for i, d in got] == [(f"{height}-1", "2"), (f"{height}-2", "3")]
 
 
