@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from finchain.client import Client
 from finchain.client import builders as b
 from finchain.client.regulator import RequestSigner
 from finchain.codec import RawMsg
@@ -158,3 +159,26 @@ def test_bad_resume_points_are_refused_before_the_stream_opens(
         answer = http.get(STREAM, headers={"Last-Event-ID": last_id})
     assert answer.status_code == 400, answer.text
     assert answer.json()["details"]["parameter"] == "Last-Event-ID"
+
+
+def test_sdk_alert_stream_resumes_with_last_id(world: World, url: str) -> None:
+    with Client(url) as sdk:
+        sdk.use_regulator(world.ids["regulator"], [("k1", world.key("regulator"))])
+        with sdk.regulator_alerts(report_type="cash", idle_timeout=10) as stream:
+            # The stream is open (connected) once the response headers are in.
+            h1 = commit(world, flag("cash", 11), flag("cash", 12))
+            seen = []
+            for alert in stream:
+                seen.append(alert)
+                if len(seen) == 1:
+                    break
+            last = stream.last_id
+        assert [a.id for a in seen] == [f"{h1}-0"] and last == f"{h1}-0"
+        h2 = commit(world, flag("cash", 13))
+        with sdk.regulator_alerts(report_type="cash", last_event_id=last, idle_timeout=10) as again:
+            resumed = []
+            for alert in again:
+                resumed.append(alert)
+                if len(resumed) == 2:
+                    break
+    assert [(a.id, a.data["amount"]) for a in resumed] == [(f"{h1}-1", "12"), (f"{h2}-0", "13")]

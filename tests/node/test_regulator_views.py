@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
+from finchain.client import AsyncClient, Client, PermissionDeniedError
 from finchain.client.regulator import RequestSigner
 from finchain.node.api.errors import ErrBadParameter
 from finchain.node.api.regulator_auth import ErrNoSignature, ErrNotRegulator
@@ -166,3 +168,41 @@ def test_bad_parameters(world: World, url: str) -> None:
         unknown = http.get(f"/v1/regulator/accounts/{world.ids['alice'][:-1]}9")
         assert unknown.status_code in (400, 404)
         assert http.get("/v1/regulator/dids/not-a-did").json()["code"] == ErrBadParameter.code
+
+
+def test_sdk_views_match_the_http_answers(world: World, url: str) -> None:
+    alice, bank = world.ids["alice"], world.dids["bank"]
+    with Client(url) as sdk:
+        sdk.use_regulator(world.ids["regulator"], [("k1", world.key("regulator"))])
+        assert sdk.regulator_whoami()["account"] == world.ids["regulator"]
+        behind = sdk.regulator_did(world.dids["alice"])["value"]
+        page = sdk.regulator_institution(bank, limit=2)["value"]
+        rest = sdk.regulator_institution(bank, limit=2, cursor=page["next_cursor"])["value"]
+        account = sdk.regulator_account(alice)["value"]
+    want = expected(world)
+    assert {a["account"]: by_asset(a) for a in behind["accounts"]} == {
+        k: v for k, v in want.items() if k != world.ids["carol"]
+    }
+    assert {a["account"]: by_asset(a) for a in page["accounts"] + rest["accounts"]} == want
+    assert by_asset(account) == want[alice]
+
+
+def test_async_sdk_views(world: World, url: str) -> None:
+    async def read() -> dict[str, Any]:
+        async with AsyncClient(url) as sdk:
+            await sdk.use_regulator(world.ids["regulator"], [("k1", world.key("regulator"))])
+            return await sdk.regulator_account(world.ids["bob"])
+
+    answer = anyio.run(read)
+    assert by_asset(answer["value"]) == expected(world)[world.ids["bob"]]
+
+
+def test_sdk_refusal_is_a_typed_error(world: World, url: str) -> None:
+    with Client(url) as sdk:
+        sdk.use_regulator(world.ids["outsider"], [("k1", world.key("outsider"))])
+        with pytest.raises(PermissionDeniedError) as caught:
+            sdk.regulator_did(world.dids["alice"])
+    assert (caught.value.codespace, caught.value.code) == (
+        ErrNotRegulator.codespace,
+        ErrNotRegulator.code,
+    )

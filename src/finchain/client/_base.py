@@ -251,13 +251,19 @@ class BaseClient(Generic[TransportT]):
         self._http.auth = signer
         return signer
 
-    def _open_stream(self, call: calls.Call[None], idle_timeout: float) -> Flow[httpx.Response]:
+    def _open_stream(
+        self,
+        call: calls.Call[None],
+        idle_timeout: float,
+        headers: Mapping[str, str] | None = None,
+    ) -> Flow[httpx.Response]:
         """The event stream's response, its body not read yet."""
         require_open(self.state, call.what)
         request = self._http.build_request(
             call.method,
             call.path,
             params=call.params,
+            headers=headers,
             timeout=httpx.Timeout(self.timeout, read=idle_timeout),
         )
         response, _ = yield from self._exchange(call, request, url=str(request.url), stream=True)

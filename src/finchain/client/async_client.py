@@ -10,6 +10,7 @@ import anyio
 import httpx
 
 from finchain.client import _calls as calls
+from finchain.client import regulator as reg
 from finchain.client._base import BaseClient, BaseEventStream, Flow, Run, Sleep, Step
 from finchain.client._transport import AuthSession, ClientState, require_open
 from finchain.client.builders import Signer
@@ -194,6 +195,28 @@ class AsyncClient(BaseClient[httpx.AsyncBaseTransport]):
         ``chain_id`` and ``suite`` default to the node's (one status call).
         """
         return await self._run(self._use_regulator(account_id, keys, chain_id, suite))
+
+    # -- the regulator's view (after use_regulator) ----------------------------------------
+
+    async def regulator_whoami(self) -> dict[str, Any]:
+        """The regulator account the node proved this client's signatures to come from."""
+        return await self._run(self._execute(reg.whoami()))
+
+    async def regulator_did(self, did: str) -> dict[str, Any]:
+        """Everything behind ``did``: ``{"height", "value"}`` with its controller and bound
+        accounts, each with holdings (amount, frozen, spendable) and interventions."""
+        return await self._run(self._execute(reg.did_view(did)))
+
+    async def regulator_institution(
+        self, did: str, *, limit: int = 20, cursor: str = ""
+    ) -> dict[str, Any]:
+        """A page of the accounts whose KYC claim institution ``did`` recorded (pass
+        ``value["next_cursor"]`` back as ``cursor`` for the next)."""
+        return await self._run(self._execute(reg.institution_view(did, limit, cursor)))
+
+    async def regulator_account(self, account_id: str) -> dict[str, Any]:
+        """One account's full present state, as the regulator's view composes it."""
+        return await self._run(self._execute(reg.account_view(account_id)))
 
     # -- events --------------------------------------------------------------------------------
 

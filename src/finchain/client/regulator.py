@@ -16,12 +16,18 @@ Example::
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
 
 import httpx
 
+from finchain.client._calls import Call
+from finchain.client.errors import ProtocolError
 from finchain.crypto import PrivateKey, get_suite
 from finchain.formats.request_signature import (
     HEADER,
@@ -94,3 +100,88 @@ class RequestSigner(httpx.Auth):
                 request.content,
             )
         yield request
+
+
+# -- the regulator's routes as calls (Client and AsyncClient share them) ------------------------
+
+
+def _seg(value: str) -> str:
+    return quote(value, safe=":")
+
+
+def _view(path: str, what: str, params: Mapping[str, str] | None = None) -> Call[dict[str, Any]]:
+    return Call("GET", path, dict, what, params={k: v for k, v in (params or {}).items() if v})
+
+
+def whoami() -> Call[dict[str, Any]]:
+    return _view("/v1/regulator/whoami", "ask the node who this regulator is")
+
+
+def did_view(did: str) -> Call[dict[str, Any]]:
+    return _view(f"/v1/regulator/dids/{_seg(did)}", f"read what stands behind {did}")
+
+
+def institution_view(did: str, limit: int, cursor: str) -> Call[dict[str, Any]]:
+    return _view(
+        f"/v1/regulator/institutions/{_seg(did)}",
+        f"read the accounts of institution {did}",
+        {"limit": str(limit), "cursor": cursor},
+    )
+
+
+def account_view(account: str) -> Call[dict[str, Any]]:
+    return _view(f"/v1/regulator/accounts/{_seg(account)}", f"read account {account}")
+
+
+def alerts(report_type: str, institution: str) -> Call[None]:
+    """The alert stream: its body is read line by line (``AlertParser``), not parsed here."""
+    params = {"report_type": report_type, "institution": institution}
+    return Call(
+        "GET",
+        "/v1/regulator/alerts/stream",
+        lambda obj: None,
+        "open the alert stream",
+        params={k: v for k, v in params.items() if v},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One alert of the stream: ``id`` (``<height>-<n>``: give it back as ``last_event_id``
+    to resume after it) and ``data``, the ``compliance.alert`` attributes with ``height``,
+    ``n`` and ``tx_id``."""
+
+    id: str
+    data: dict[str, Any]
+
+
+class AlertParser:
+    """Feed SSE lines (without newline); an ``Alert`` comes back on each frame's blank line."""
+
+    def __init__(self) -> None:
+        self._id = ""
+        self._data: list[str] = []
+        self.comments = 0
+
+    def feed(self, line: str) -> Alert | None:
+        if line.startswith(":"):
+            self.comments += 1
+            return None
+        if line:
+            name, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if name == "data":
+                self._data.append(value)
+            elif name == "id":
+                self._id = value
+            return None
+        if not self._data:
+            return None
+        payload, self._data = "\n".join(self._data), []
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            raise ProtocolError(f"malformed alert on the stream: {payload[:100]!r}") from None
+        if not isinstance(data, dict) or not self._id:
+            raise ProtocolError(f"alert without an id or an object: {payload[:100]!r}")
+        return Alert(self._id, data)

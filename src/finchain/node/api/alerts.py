@@ -28,6 +28,8 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 
+import anyio
+
 from finchain.core.events import Event
 from finchain.node.api.context import ApiContext
 from finchain.node.api.errors import ErrBadParameter
@@ -115,9 +117,13 @@ async def check_resume_point(ctx: ApiContext, after: tuple[int, int]) -> None:
 
 
 async def alert_frames(
-    ctx: ApiContext, flt: AlertFilter, after: tuple[int, int] | None
+    ctx: ApiContext, flt: AlertFilter, after: tuple[int, int] | None, ready: anyio.Event
 ) -> AsyncIterator[bytes]:
-    """The stream's frames (see the module docstring); ends when the node's stream ends."""
+    """The stream's frames (see the module docstring); ends when the node's stream ends.
+
+    Sets ``ready`` once subscribed, so the response's "connected" comment promises every
+    alert committed after it.
+    """
     queue: asyncio.Queue[StreamItem | None] = asyncio.Queue()
     subscription = ctx.node.subscribe(EventFilter(event_types=frozenset({ALERT})))
 
@@ -129,7 +135,8 @@ async def alert_frames(
             queue.put_nowait(None)
 
     task = asyncio.ensure_future(pump())
-    await asyncio.sleep(0)  # the pump subscribes before the replay reads the latest height
+    await asyncio.sleep(0)  # the pump (scheduled first) has subscribed when this resumes
+    ready.set()
     try:
         top = 0
         if after is not None:

@@ -38,7 +38,8 @@ class EventStreamResponse(Response):
     """Streams ``subscription`` as SSE until it ends or the client disconnects.
 
     ``frame`` turns each item into its SSE bytes: ``sse_frame`` for the node's stream
-    items; the regulator's alert stream yields ready frames (``bytes``).
+    items; the regulator's alert stream yields ready frames (``bytes``). ``ready``, when
+    given, is set by the iterator once it has subscribed: "connected" waits for it.
     """
 
     media_type = "text/event-stream"
@@ -50,6 +51,7 @@ class EventStreamResponse(Response):
         keepalive: float,
         on_close: Callable[[], None],
         frame: Callable[[Any], bytes] = sse_frame,
+        ready: anyio.Event | None = None,
     ) -> None:
         super().__init__(
             status_code=200,
@@ -62,6 +64,7 @@ class EventStreamResponse(Response):
         self._keepalive = keepalive
         self._on_close = on_close
         self._frame = frame
+        self._ready = ready
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         lock = anyio.Lock()
@@ -106,6 +109,8 @@ class EventStreamResponse(Response):
                 # Let `forward` subscribe before telling the client the stream is open, so
                 # "connected" means "you will see every block committed from now on".
                 await anyio.sleep(0)
+                if self._ready is not None:  # a subscription made inside ``forward``'s iterator
+                    await self._ready.wait()
                 await emit(CONNECTED)
                 tg.start_soon(keep_alive)
                 tg.start_soon(watch_disconnect)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Header, Query
 
 from finchain.formats.did import is_did
@@ -169,9 +170,11 @@ async def alert_stream(
     def release() -> None:
         gate.streams -= 1
 
+    ready = anyio.Event()
     return EventStreamResponse(
-        alert_frames(ctx, flt, after),
+        alert_frames(ctx, flt, after, ready),
         keepalive=ctx.limits.keepalive_interval,
         on_close=release,
         frame=lambda chunk: chunk,
+        ready=ready,
     )
