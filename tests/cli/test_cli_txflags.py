@@ -43,6 +43,11 @@ WITHOUT = {
     "data rotate": {"--wait"},
     "data open": {"--wait", "--timeout"},
     "evidence anchor": {"--wait"},
+    # sign HTTP requests to the regulator's routes, not transactions: nothing to wait for
+    **{
+        f"regulator {name}": {"--wait", "--timeout"}
+        for name in ("whoami", "did", "institution", "account", "alerts")
+    },
 }
 NOT_TX = {"bench"}  # --from names the funding key of a benchmark, not one transaction
 

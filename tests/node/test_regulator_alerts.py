@@ -13,7 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from finchain.cli.main import app
 from finchain.client import Client
 from finchain.client import builders as b
 from finchain.client.regulator import RequestSigner
@@ -22,7 +24,7 @@ from finchain.node.api import ApiLimits
 from finchain.node.api.regulator_auth import ErrNotRegulator
 from finchain.service.interface import SubmitMode
 from tests.client.live import serve
-from tests.node.regulator_world import World, alert_module, flag, regulator_world
+from tests.node.regulator_world import PASSPHRASE, World, alert_module, flag, regulator_world
 
 STREAM = "/v1/regulator/alerts/stream"
 
@@ -182,3 +184,17 @@ def test_sdk_alert_stream_resumes_with_last_id(world: World, url: str) -> None:
                 if len(resumed) == 2:
                     break
     assert [(a.id, a.data["amount"]) for a in resumed] == [(f"{h1}-1", "12"), (f"{h2}-0", "13")]
+
+
+def test_cli_follows_alerts_from_a_resume_point(world: World, url: str) -> None:
+    h1 = commit(world, flag("cli_check", 1), flag("cli_check", 2), flag("cli_check", 3))
+    env = {"FINCHAIN_URL": url, "FINCHAIN_HOME": str(world.home), "FINCHAIN_PASSPHRASE": PASSPHRASE}
+    result = CliRunner().invoke(
+        app,
+        ["regulator", "alerts", "--report-type", "cli_check", "--after", f"{h1}-0",
+         "--count", "2", "--from", "regulator"],
+        env=env,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(x["id"], x["amount"]) for x in lines] == [(f"{h1}-1", "2"), (f"{h1}-2", "3")]

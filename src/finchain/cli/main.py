@@ -22,6 +22,7 @@ from finchain.cli import (
     loan,
     netting,
     query,
+    regulator,
     settle,
     testnet,
     txs,
@@ -60,6 +61,7 @@ app.add_typer(invoice.app, name="invoice")
 app.add_typer(netting.app, name="netting")
 app.add_typer(loan.app, name="loan")
 app.add_typer(intervene.app, name="intervene")
+app.add_typer(regulator.app, name="regulator")
 app.add_typer(db.app, name="db")
 app.command()(bench.bench)
 
