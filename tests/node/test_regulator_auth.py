@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from finchain.client import Client
 from finchain.client import builders as b
@@ -20,6 +24,7 @@ from finchain.client.regulator import RequestSigner
 from finchain.crypto import PrivateKey, generate_private_key
 from finchain.formats.request_signature import HEADER, canonical_query, query_pairs, signing_text
 from finchain.modules.accounts.types import account_id
+from finchain.node.api import create_app
 from finchain.node.api.regulator_auth import (
     ErrBadRequestSignature,
     ErrMalformedSignature,
@@ -34,6 +39,8 @@ from finchain.node.api.regulator_auth import (
     ReplayCache,
     parse_header,
 )
+from finchain.node.auth import Authenticator, KdfParams, UserStore, hash_password
+from finchain.node.config import AuthSection
 from finchain.service.interface import SubmitMode
 from tests.client.live import serve
 from tests.node.regulator_world import World, get_scheme, regulator_world
@@ -91,8 +98,9 @@ def test_sdk_signs_as_regulator(world: World, url: str) -> None:
     with Client(url) as client:
         client.use_regulator(world.ids["regulator"], [("k1", world.key("regulator"))])
         assert client.query("bank/balances", {"account": world.ids["alice"]}).value  # unsigned
-        answer = client._http.get(WHOAMI)
-        assert answer.json()["account"] == world.ids["regulator"]
+        assert client.regulator_whoami()["account"] == world.ids["regulator"]
+        # Retries and repeated calls each get a fresh nonce: never a replay.
+        assert client.regulator_whoami()["account"] == world.ids["regulator"]
 
 
 @pytest.mark.parametrize("name", ["outsider", "bank", "operator"])
@@ -247,3 +255,48 @@ def test_replay_cache_is_bounded_and_forgets_expired_pairs() -> None:
     assert ErrReplayCacheFull.matches(caught.value) and not cache.seen("a", "n3")
     cache.add("a", "n3", expires=30, now=11)  # n1 expired: room again
     assert not cache.seen("a", "n1") and cache.seen("a", "n2") and len(cache) == 2
+
+
+def test_works_alongside_the_bearer_token_gate(world: World, tmp_path: Path) -> None:
+    """A node that requires logins for reads asks a regulator for both: the gate checks the
+    token first (Authorization), the regulator's routes the signature (Finchain-Signature)."""
+    UserStore(tmp_path).add(
+        "supervisor", hash_password("correct horse battery", KdfParams(n=2**4)), roles=("read",)
+    )
+    auth = Authenticator(tmp_path, AuthSection(enabled=True, required_for=("read", "submit")))
+    with serve(create_app(world.node, auth=auth)) as url:
+        login = httpx.post(
+            f"{url}/v1/auth/login",
+            json={"username": "supervisor", "password": "correct horse battery"},
+        )
+        token = login.json()["token"]
+        s = signer(world, "regulator")
+        signed_only = get(url, WHOAMI, s.header("GET", WHOAMI, "", b""))
+        assert signed_only.status_code == 401 and signed_only.json()["codespace"] == "auth"
+        bearer = {"Authorization": f"Bearer {token}"}
+        token_only = httpx.get(url + WHOAMI, headers=bearer, timeout=30)
+        refused(token_only, 401, ErrNoSignature)
+        both = {**bearer, HEADER: s.header("GET", WHOAMI, "", b"")}
+        assert httpx.get(url + WHOAMI, headers=both, timeout=30).status_code == 200
+        with Client(url, token=token) as sdk:
+            sdk.use_regulator(world.ids["regulator"], [("k1", world.key("regulator"))])
+            assert sdk.regulator_whoami()["account"] == world.ids["regulator"]
+
+
+@given(
+    st.lists(
+        st.tuples(st.text(max_size=8), st.text(max_size=8)),
+        max_size=6,
+    )
+)
+def test_canonical_query_does_not_depend_on_the_spelling(pairs: list[tuple[str, str]]) -> None:
+    """Whatever order and percent-encoding a client library uses, the node's canonical
+    form of what it received equals the client's canonical form of what it meant."""
+    spelled = [
+        urlencode(pairs),
+        urlencode(list(reversed(pairs)), quote_via=quote),
+        "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs),
+    ]
+    want = canonical_query(pairs)
+    for query in spelled:
+        assert canonical_query(query_pairs(query)) == want
