@@ -23,9 +23,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from finchain.client.regulator import RequestSigner
 from tests.client.live import serve
 from tests.node.regulator_world import World, regulator_world
+
+from finchain.client.regulator import RequestSigner
 
 
 def timed(http: httpx.Client, path: str, requests: int) -> tuple[float, float]:
