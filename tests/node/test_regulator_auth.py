@@ -300,3 +300,31 @@ def test_canonical_query_does_not_depend_on_the_spelling(pairs: list[tuple[str, 
     want = canonical_query(pairs)
     for query in spelled:
         assert canonical_query(query_pairs(query)) == want
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b"]), st.sampled_from(["n1", "n2", "n3"]), st.integers(0, 200)
+        ),
+        max_size=40,
+    )
+)
+def test_replay_cache_refuses_every_replay_inside_the_window(
+    requests: list[tuple[str, str, int]],
+) -> None:
+    """Against a model: a pair accepted at signed time t is refused until the node's clock
+    passes t + 60; the node's clock only moves forward (requests arrive in time order)."""
+    cache = ReplayCache(capacity=1_000)
+    accepted: dict[tuple[str, str], int] = {}
+    now = 0
+    for account, nonce, step in requests:
+        now += step
+        signed = now  # signed at arrival; the skew check is authenticate's, not the cache's
+        live = (account, nonce) in accepted and now <= accepted[(account, nonce)] + 60
+        if cache.seen(account, nonce):
+            assert live or (account, nonce) in accepted
+            continue
+        assert not live
+        cache.add(account, nonce, signed + 60, now)
+        accepted[(account, nonce)] = signed

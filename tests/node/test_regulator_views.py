@@ -12,6 +12,10 @@ import pytest
 
 from finchain.client import AsyncClient, Client, PermissionDeniedError
 from finchain.client.regulator import RequestSigner
+from finchain.errors import FinchainError
+from finchain.formats.did import make_did
+from finchain.modules.accounts.types import account_id
+from finchain.modules.identity.errors import ErrDidNotFound
 from finchain.node.api.errors import ErrBadParameter
 from finchain.node.api.regulator_auth import ErrNoSignature, ErrNotRegulator
 from tests.client.live import serve
@@ -206,3 +210,26 @@ def test_sdk_refusal_is_a_typed_error(world: World, url: str) -> None:
         ErrNotRegulator.codespace,
         ErrNotRegulator.code,
     )
+
+
+def test_unknown_did_and_account_are_the_chains_own_refusals(world: World, url: str) -> None:
+    ghost_did = make_did(world.chain_id, 999)
+    with client(world, url) as http:
+        unknown = http.get(f"/v1/regulator/dids/{ghost_did}")
+        assert unknown.status_code == 400, unknown.text
+        assert (unknown.json()["codespace"], unknown.json()["code"]) == (
+            ErrDidNotFound.codespace,
+            ErrDidNotFound.code,
+        )
+        nobody = http.get(f"/v1/regulator/accounts/{account_id(999)}")
+        assert nobody.status_code == 404 and nobody.json()["codespace"] == "accounts"
+
+
+def test_claims_by_issuer_query_bounds(world: World) -> None:
+    bank = world.dids["bank"]
+    page = world.query("credentials/claims_by_issuer", issuer=bank, limit="1")
+    assert len(page["claims"]) == 1 and page["next_cursor"] == page["claims"][0]["account"]
+    for bad in ({"issuer": bank, "limit": "201"}, {"issuer": bank, "cursor": "FC1"}, {}):
+        with pytest.raises(FinchainError) as caught:
+            world.query("credentials/claims_by_issuer", **bad)
+        assert caught.value.codespace == "tx"
