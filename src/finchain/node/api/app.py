@@ -30,7 +30,11 @@ See docs/api.md for the error codes and limits.
 
 
 def create_app(
-    node: NodeService, *, limits: ApiLimits | None = None, auth: Authenticator | None = None
+    node: NodeService,
+    *,
+    limits: ApiLimits | None = None,
+    auth: Authenticator | None = None,
+    index_url: str = "",
 ) -> FastAPI:
     """The API app; the caller owns ``node`` (starts it before serving, stops it after).
 
@@ -46,6 +50,8 @@ def create_app(
         limits: request bounds; ``ApiLimits()`` defaults when omitted.
         auth: user logins (``[api.auth]``): adds ``/v1/auth/*`` and puts the route
             groups of ``required_for`` behind bearer tokens. None: no authentication.
+        index_url: the SQL index (``[index] url``) the regulator's report routes read;
+            "" : none, those routes answer 503.
     """
     limits = limits or ApiLimits()
     app = FastAPI(
@@ -65,6 +71,7 @@ def create_app(
         app.include_router(module.router, prefix="/v1")
     app.include_router(receipt_routes.router, prefix="/v1")
     app.state.finchain_regulator = RegulatorAuth()  # per-request signatures of regulators
+    app.state.finchain_index_url = index_url
     app.include_router(regulator_routes.router, prefix="/v1")
     app.include_router(resolver.router)  # the DIF driver path has no /v1
     handlers.install(app)
