@@ -197,6 +197,11 @@ class RegulatorAuth:
     replays: ReplayCache = field(default_factory=ReplayCache)
     _chain: tuple[str, Callable[[bytes], bytes]] | None = None
 
+    @property
+    def known_chain(self) -> tuple[str, Callable[[bytes], bytes]] | None:
+        """``chain``'s answer once read (no node call, no worker thread), else None."""
+        return self._chain
+
     def chain(self, node: NodeService) -> tuple[str, Callable[[bytes], bytes]]:
         """(chain id, the suite's hash); read once: neither changes while a node runs."""
         if self._chain is None:
@@ -272,7 +277,9 @@ async def authenticate(request: Request, ctx: ApiContext, auth: RegulatorAuth) -
         )
     if auth.replays.seen(signed.account, signed.nonce):
         raise ErrReplayedRequest("this nonce was already used: sign each request with a new one")
-    chain_id, suite_hash = await ctx.call(partial(auth.chain, ctx.node), what="node status")
+    chain_id, suite_hash = auth.known_chain or await ctx.call(
+        partial(auth.chain, ctx.node), what="node status"
+    )
     body = await request.body()
     message = signing_text(
         chain_id=chain_id,
