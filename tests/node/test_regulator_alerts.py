@@ -25,6 +25,7 @@ from finchain.node.api.regulator_auth import ErrNotRegulator
 from finchain.service.interface import SubmitMode
 from tests.client.live import serve
 from tests.node.regulator_world import PASSPHRASE, World, alert_module, flag, regulator_world
+from tests.support import wait_until
 
 STREAM = "/v1/regulator/alerts/stream"
 
@@ -198,3 +199,23 @@ def test_cli_follows_alerts_from_a_resume_point(world: World, url: str) -> None:
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(x["id"], x["amount"]) for x in lines] == [(f"{h1}-1", "2"), (f"{h1}-2", "3")]
+
+
+def test_closed_streams_release_their_slot_and_subscription(world: World, url: str) -> None:
+    """Run after the others: every stream they opened is closed, so none may linger."""
+    gate = world.app.state.finchain.gate
+    with client(world, url) as http, http.stream("GET", STREAM) as response:
+        frames = Frames(response)  # held: dropping it would close the connection
+        assert gate.streams >= 1 and world.node._streams.active and frames.lines is not None
+    wait_until(lambda: gate.streams == 0, timeout=10, what="stream slots released")
+    wait_until(lambda: not world.node._streams.active, timeout=10, what="subscriptions closed")
+
+
+def test_open_alert_streams_take_no_request_slot(world: World, url: str) -> None:
+    """Like /v1/events, a stream is bounded by max_event_streams, not by the request slots
+    (max_concurrency) it would otherwise hold for its whole life."""
+    gate = world.app.state.finchain.gate
+    with client(world, url) as http, http.stream("GET", STREAM) as response:
+        frames = Frames(response)  # held: dropping it would close the connection
+        assert world.node._streams.active and frames.lines is not None
+        assert gate.requests == 0

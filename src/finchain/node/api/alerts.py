@@ -21,7 +21,6 @@ indexed) holds the full history.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
 from collections.abc import AsyncIterator, Sequence
@@ -157,9 +156,7 @@ async def alert_frames(
             if height > top and flt.matches(dict(event.attributes)):
                 yield alert_frame(height, n, item.data["tx_id"], event)
     finally:
+        # Cancelling the pump ends its ``async for``, which closes the subscription (the
+        # node's hub forgets the subscriber). Not awaited: this may run while the stream's
+        # own task is being cancelled, and awaiting here could swallow that cancellation.
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        aclose = getattr(subscription, "aclose", None)
-        if aclose is not None:
-            await aclose()
