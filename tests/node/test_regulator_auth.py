@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from finchain.client import Client
 from finchain.client import builders as b
+from finchain.client import interventions_builders as ivb
 from finchain.client.regulator import RequestSigner
 from finchain.crypto import PrivateKey, generate_private_key
 from finchain.formats.request_signature import HEADER, canonical_query, query_pairs, signing_text
@@ -33,6 +34,7 @@ from finchain.node.api.regulator_auth import (
     ErrReplayCacheFull,
     ErrReplayedRequest,
     ErrSignatureWeight,
+    ErrSignerInactive,
     ErrStaleRequest,
     ErrUnknownSigner,
     ErrUnknownSigningKey,
@@ -328,3 +330,34 @@ def test_replay_cache_refuses_every_replay_inside_the_window(
         assert not live
         cache.add(account, nonce, signed + 60, now)
         accepted[(account, nonce)] = signed
+
+
+def test_a_frozen_regulator_account_is_refused(world: World, url: str) -> None:
+    """Frozen by an intervention (officer: the operator, threshold 1), the regulator proves its
+    keys but is refused until the freeze is lifted."""
+    height = world.node.app.height
+    frozen = world.send(
+        "operator",
+        lambda _: ivb.freeze_account(
+            world.ids["regulator"], legal_basis="test", deadline_height=height + 50
+        ),
+    )
+    (target,) = [
+        e.get("intervention_id") for e in frozen.events if e.type == "intervention_proposed"
+    ]
+    assert target
+    try:
+        s = signer(world, "regulator")
+        body = refused(get(url, WHOAMI, s.header("GET", WHOAMI, "", b"")), 403, ErrSignerInactive)
+        assert "frozen" in body["message"]
+    finally:
+        world.send(
+            "operator",
+            lambda _: ivb.unfreeze_account(
+                int(target), legal_basis="lifted", deadline_height=height + 50
+            ),
+        )
+    assert (
+        get(url, WHOAMI, signer(world, "regulator").header("GET", WHOAMI, "", b"")).status_code
+        == 200
+    )
