@@ -50,9 +50,6 @@ mempool_max_bytes = 268435456
 
 [storage]
 keep_recent = 0            # state versions kept for historical queries; 0 keeps all
-
-# [index]                  # the SQL index the regulator's report routes read
-# url = "sqlite:///var/lib/finchain/index.db"  # or postgresql://…; "" (default): none
 """
 
 
@@ -124,20 +121,11 @@ class StorageSection:
 
 
 @dataclass(frozen=True)
-class IndexSection:
-    """``[index]``: the SQL index (``finchain index run``) the regulator's report routes
-    read; the node only reads it. ``""``: none (those routes answer 503)."""
-
-    url: str = ""
-
-
-@dataclass(frozen=True)
 class NodeConfig:
     node: NodeSection = field(default_factory=NodeSection)
     api: ApiSection = field(default_factory=ApiSection)
     solo: SoloSection = field(default_factory=SoloSection)
     storage: StorageSection = field(default_factory=StorageSection)
-    index: IndexSection = field(default_factory=IndexSection)
 
 
 _SECTIONS: dict[str, type] = {
@@ -145,7 +133,6 @@ _SECTIONS: dict[str, type] = {
     "api": ApiSection,
     "solo": SoloSection,
     "storage": StorageSection,
-    "index": IndexSection,
 }
 _CHOICES = {
     ("node", "engine"): ("solo", "cometbft"),
