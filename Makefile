@@ -26,9 +26,11 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# The SM2 interoperability tests drive Debian's openssl CLI.
+# The SM2 interoperability tests drive Debian's openssl CLI; the indexer's tests start a
+# throw-away cluster of Debian's PostgreSQL (initdb and pg_ctl in /usr/lib/postgresql/*/bin).
 system-deps:
 	@command -v openssl >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq openssl; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq postgresql; }
 
 test: install
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) tests

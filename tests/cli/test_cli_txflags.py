@@ -49,7 +49,8 @@ WITHOUT = {
         for name in ("whoami", "did", "institution", "account", "alerts")
     },
 }
-NOT_TX = {"bench"}  # --from names the funding key of a benchmark, not one transaction
+# --from names the funding key of a benchmark, or where a report's period starts
+NOT_TX = {"bench", "index report"}
 
 
 def commands(group: Any, prefix: str = "") -> dict[str, Any]:

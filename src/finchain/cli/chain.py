@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Annotated
@@ -28,8 +29,9 @@ from finchain.devchain.setup import (
     write_dev_passphrase,
 )
 from finchain.engines.solo.node import SoloClock
+from finchain.indexer.follower import DEV_INDEX_FILE
 from finchain.modules.accounts.types import account_id
-from finchain.node.config import load_config
+from finchain.node.config import IndexerSection, load_config
 from finchain.node.home import DEV_PASSPHRASE_FILE, PASSPHRASE_ENV, Home
 from finchain.node.logs import setup_logging
 
@@ -197,7 +199,8 @@ def dev(
     The first run creates HOME with accounts operator, alice, bob and carol, each
     holding 100,000,000.00 CNY, keys in HOME/keystore under a random passphrase
     kept in HOME/validator.passphrase (development only). Later runs continue
-    the same chain. ``--clock-start`` and ``--clock-rate`` move the chain's
+    the same chain, and an indexer writes its blocks into HOME/index.db (SQLite; ``finchain
+    index report``). ``--clock-start`` and ``--clock-rate`` move the chain's
     calendar (development chains only: a production node's blocks carry real time).
     """
     from finchain.node.server import serve
@@ -238,7 +241,10 @@ def dev(
         operator = account_id(1)  # genesis account 1: the dev chain's operator
         config = load_config(target.config_path)
         setup_logging(log_format, config.node.log_level)
-        ready = dev_banner(target, genesis, f"http://{config.api.listen}")
+        if not config.indexer.db:  # the dev chain's index, unless its config.toml names one
+            dev_index = IndexerSection(db=f"sqlite://{target.path / DEV_INDEX_FILE}", run=True)
+            config = replace(config, indexer=dev_index)
+        ready = dev_banner(target, genesis, f"http://{config.api.listen}", config.indexer.db)
         serve(
             target,
             config,
@@ -251,7 +257,7 @@ def dev(
         )
 
 
-def dev_banner(home: Home, genesis: Genesis, url: str) -> str:
+def dev_banner(home: Home, genesis: Genesis, url: str, index_db: str) -> str:
     """What ``finchain dev`` prints once it serves: where it is, and how to point the CLI at it.
 
     Every dev chain has the chain id ``finchain-dev`` (and, by default, the same
@@ -259,12 +265,16 @@ def dev_banner(home: Home, genesis: Genesis, url: str) -> str:
     hash is what tells them apart, and the exports make every command use this one.
     """
     path = home.path
-    exports = f"FINCHAIN_URL={shlex.quote(url)} FINCHAIN_HOME={shlex.quote(str(path))}"
+    exports = (
+        f"FINCHAIN_URL={shlex.quote(url)} FINCHAIN_HOME={shlex.quote(str(path))} "
+        f"FINCHAIN_INDEX_DB={shlex.quote(index_db)}"
+    )
     return (
         f"finchain dev chain running\n"
         f"  chain    {genesis.chain_id} (genesis {genesis.hash().hex()})\n"
         f"  API      {url}/v1/status\n  docs     {url}/docs\n"
-        f"  home     {path}\n  keys     {home.keystore_dir} "
+        f"  home     {path}\n  index    {index_db} (finchain index report)\n"
+        f"  keys     {home.keystore_dir} "
         f"(passphrase in {path / DEV_PASSPHRASE_FILE})\n  accounts "
         + ", ".join(DEV_ACCOUNTS)
         + "\n  identity operator's DID (key operator-did), bound and accredited for "

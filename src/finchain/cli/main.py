@@ -15,6 +15,7 @@ from finchain.cli import (
     did,
     escrow,
     evidence,
+    index,
     intervene,
     invoice,
     keys,
@@ -63,6 +64,7 @@ app.add_typer(loan.app, name="loan")
 app.add_typer(intervene.app, name="intervene")
 app.add_typer(regulator.app, name="regulator")
 app.add_typer(db.app, name="db")
+app.add_typer(index.app, name="index")
 app.command()(bench.bench)
 
 

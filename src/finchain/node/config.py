@@ -50,6 +50,10 @@ mempool_max_bytes = 268435456
 
 [storage]
 keep_recent = 0            # state versions kept for historical queries; 0 keeps all
+
+# [indexer]                # the SQL index of the chain: docs/regulation/indexer.md
+# db = ""                  # sqlite:///PATH.db or postgresql://USER@HOST:PORT/DB
+# run = false              # true: this (solo) node runs the indexer itself, into db
 """
 
 
@@ -121,11 +125,22 @@ class StorageSection:
 
 
 @dataclass(frozen=True)
+class IndexerSection:
+    """``[indexer]``: where the chain's SQL index is (``db``: a ``finchain index`` URL, "" for
+    none), and whether the node runs the indexer itself (``run``, solo nodes) rather than
+    leaving it to a ``finchain index run`` service of its own."""
+
+    db: str = ""
+    run: bool = False
+
+
+@dataclass(frozen=True)
 class NodeConfig:
     node: NodeSection = field(default_factory=NodeSection)
     api: ApiSection = field(default_factory=ApiSection)
     solo: SoloSection = field(default_factory=SoloSection)
     storage: StorageSection = field(default_factory=StorageSection)
+    indexer: IndexerSection = field(default_factory=IndexerSection)
 
 
 _SECTIONS: dict[str, type] = {
@@ -133,6 +148,7 @@ _SECTIONS: dict[str, type] = {
     "api": ApiSection,
     "solo": SoloSection,
     "storage": StorageSection,
+    "indexer": IndexerSection,
 }
 _CHOICES = {
     ("node", "engine"): ("solo", "cometbft"),
@@ -199,6 +215,8 @@ def parse_config(raw: dict[str, Any], *, source: str) -> NodeConfig:
         sections[name] = _parse_section(name, cls, table, source)
     config = NodeConfig(**sections)
     _check_listen(config.api.listen, source)
+    if config.indexer.run and not config.indexer.db:
+        raise ErrConfig(f"{source}: indexer.run = true needs indexer.db, the index's URL")
     return config
 
 

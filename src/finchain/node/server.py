@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from finchain.chain import AppFactory, FinchainApp
 from finchain.engines.solo.node import SoloClock
+from finchain.indexer.follower import start_background
 from finchain.node.api import ApiLimits, create_app
 from finchain.node.api.protocol import protocol_class
 from finchain.node.auth import Authenticator
@@ -197,9 +198,17 @@ def serve(
         print(on_ready, flush=True)
     if after_start is not None:  # e.g. the dev chain's demo setup, sent like any client's txs
         threading.Thread(target=after_start, args=(node,), name="after-start", daemon=True).start()
+    # [indexer] run: the indexer reads this node's own API, like any other indexer
+    stop_index = (
+        start_background(f"http://{config.api.listen}", config.indexer.db)
+        if config.indexer.run
+        else None
+    )
     try:
         serving.run()
     finally:
+        if stop_index is not None:
+            stop_index()
         node.stop()
 
 
