@@ -46,7 +46,16 @@ WITHOUT = {
     # sign HTTP requests to the regulator's routes, not transactions: nothing to wait for
     **{
         f"regulator {name}": {"--wait", "--timeout"}
-        for name in ("whoami", "did", "institution", "account", "alerts")
+        for name in (
+            "whoami",
+            "did",
+            "institution",
+            "account",
+            "alerts",
+            "flows",
+            "history",
+            "report",
+        )
     },
 }
 # --from names the funding key of a benchmark, or where a report's period starts

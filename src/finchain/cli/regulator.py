@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -164,3 +165,83 @@ def alerts(
                 if failures > RECONNECTS:
                     raise CliError(f"the alert stream keeps failing: {exc}") from exc
                 stderr.print(f"reconnecting after {after or 'the start'}: {exc}", markup=False)
+
+
+# -- from the node's SQL index ([indexer] db) -------------------------------------------------
+
+FromOpt = Annotated[str, typer.Option("--from-time", help="RFC 3339 time or ns; inclusive")]
+ToOpt = Annotated[str, typer.Option("--to-time", help="RFC 3339 time or ns; exclusive")]
+
+
+@_command("flows")
+def flows(
+    from_: FromOpt = "",
+    to: ToOpt = "",
+    asset: Annotated[str, typer.Option("--asset", help="only this asset")] = "",
+    *,
+    tx: TxOptions,
+) -> None:
+    """Transfers between institutions in a time range (count and total per pair and asset),
+    from the node's SQL index."""
+    with regulator_client(tx) as client:
+        answer = client.regulator_flows(from_=from_, to=to, asset=asset)
+    title = f"flows (indexed to height {answer['indexed_height']})"
+    tx.emit(answer if tx.json else answer["flows"], title=title)
+
+
+@_command("history")
+def history(
+    target_account: Annotated[str, typer.Argument(metavar="ACCOUNT", help="an account id or name")],
+    after_height: Annotated[int, typer.Option("--after-height", min=0)] = 0,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000)] = 100,
+    *,
+    tx: TxOptions,
+) -> None:
+    """Every indexed event naming ACCOUNT, in chain order (a page; --after-height for more)."""
+    target = tx.resolve(target_account)
+    with regulator_client(tx) as client:
+        answer = client.regulator_history(target, after_height=after_height, limit=limit)
+    if tx.json:
+        tx.emit(answer)
+        return
+    rows = [
+        {
+            "height": i["height"],
+            "type": i["type"],
+            "direction": i.get("direction", ""),
+            "attributes": ";".join(f"{k}={v}" for k, v in i["attributes"].items()),
+        }
+        for i in answer["items"]
+    ]
+    tx.emit(rows, title=f"history of {target}")
+    if answer["next_after_height"] is not None:
+        stderr.print(f"more: --after-height {answer['next_after_height']}", markup=False)
+
+
+@_command("report")
+def report(
+    report_type: Annotated[
+        str, typer.Argument(help="flows, or an alert report type (large_value, structuring…)")
+    ],
+    fmt: Annotated[str, typer.Option("--format", help="csv, json or pdf")] = "csv",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="write the file here (default: stdout)")
+    ] = None,
+    from_: FromOpt = "",
+    to: ToOpt = "",
+    *,
+    tx: TxOptions,
+) -> None:
+    """A report from the node's SQL index, with statistics per rule and per institution
+    (a PDF adds a chart); written to --out or stdout."""
+    if fmt not in ("csv", "json", "pdf"):
+        raise CliError("--format must be csv, json or pdf")
+    if fmt == "pdf" and out is None:
+        raise CliError("a PDF goes to a file: give --out FILE")
+    with regulator_client(tx) as client:
+        data = client.regulator_report(report_type, fmt=fmt, from_=from_, to=to)
+    if out is None:
+        sys.stdout.write(data.decode())
+        return
+    out.write_bytes(data)
+    stderr.print(f"wrote {out} ({len(data)} bytes)", markup=False)

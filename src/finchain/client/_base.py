@@ -165,6 +165,20 @@ class BaseClient(Generic[TransportT]):
         response, attempts = yield from self._exchange(call, request, url=self.url + call.path)
         return calls.interpret(call, response.status_code, response.content), attempts
 
+    def _download(self, call: calls.Call[Any]) -> Flow[bytes]:
+        """The body of a 2xx answer as it came (a report file), retried as ``call`` allows."""
+        require_open(self.state, call.what)
+        request = self._http.build_request(
+            call.method,
+            call.path,
+            params=call.params,
+            timeout=timeout_for(self.timeout, call.extra_wait),
+        )
+        response, _ = yield from self._exchange(call, request, url=self.url + call.path)
+        if not 200 <= response.status_code < 300:
+            raise calls.error_from(response.status_code, response.content, what=call.what)
+        return response.content
+
     def _execute(self, call: calls.Call[T]) -> Flow[T]:
         result, _ = yield from self._send(call)
         return result

@@ -261,6 +261,38 @@ class Client(BaseClient[httpx.BaseTransport]):
         """One account's full present state, as the regulator's view composes it."""
         return self._run(self._execute(reg.account_view(account_id)))
 
+    def regulator_flows(self, *, from_: str = "", to: str = "", asset: str = "") -> dict[str, Any]:
+        """Transfers between institutions in ``[from_, to)`` (RFC 3339 or ns), from the
+        node's SQL index: count and total per (from, to, asset)."""
+        return self._run(self._execute(reg.flows(from_, to, asset)))
+
+    def regulator_history(
+        self, account_id: str, *, after_height: int = 0, limit: int = 100
+    ) -> dict[str, Any]:
+        """A page of every indexed event naming ``account_id``; pass
+        ``next_after_height`` back as ``after_height``."""
+        return self._run(self._execute(reg.history(account_id, after_height, limit)))
+
+    def regulator_past_alerts(
+        self,
+        *,
+        report_type: str = "",
+        from_: str = "",
+        to: str = "",
+        after_id: int = 0,
+        limit: int = 100,
+    ) -> dict[str, Any]:
+        """A page of past alerts from the index; pass ``next_after_id`` back as ``after_id``."""
+        call = reg.past_alerts(report_type, from_, to, after_id, limit)
+        return self._run(self._execute(call))
+
+    def regulator_report(
+        self, report_type: str, *, fmt: str = "json", from_: str = "", to: str = ""
+    ) -> bytes:
+        """The report file of ``report_type`` (``flows`` or an alert report type) as
+        ``fmt`` (csv, json, pdf), exactly as the indexer renders it."""
+        return self._run(self._download(reg.report(report_type, from_, to, fmt)))
+
     # -- events --------------------------------------------------------------------------------
 
     def events(

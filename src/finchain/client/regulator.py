@@ -133,6 +133,52 @@ def account_view(account: str) -> Call[dict[str, Any]]:
     return _view(f"/v1/regulator/accounts/{_seg(account)}", f"read account {account}")
 
 
+def _range(from_: str, to: str) -> dict[str, str]:
+    return {"from": from_, "to": to}
+
+
+def flows(from_: str, to: str, asset: str) -> Call[dict[str, Any]]:
+    return _view(
+        "/v1/regulator/flows",
+        "read the flows between institutions",
+        {**_range(from_, to), "asset": asset},
+    )
+
+
+def history(account: str, after_height: int, limit: int) -> Call[dict[str, Any]]:
+    return _view(
+        f"/v1/regulator/accounts/{_seg(account)}/history",
+        f"read the history of {account}",
+        {"after_height": str(after_height) if after_height else "", "limit": str(limit)},
+    )
+
+
+def past_alerts(
+    report_type: str, from_: str, to: str, after_id: int, limit: int
+) -> Call[dict[str, Any]]:
+    return _view(
+        "/v1/regulator/alerts",
+        "read past alerts",
+        {
+            "report_type": report_type,
+            **_range(from_, to),
+            "after_id": str(after_id) if after_id else "",
+            "limit": str(limit),
+        },
+    )
+
+
+def report(report_type: str, from_: str, to: str, fmt: str) -> Call[None]:
+    """A report file: its bytes are the answer (``Client.regulator_report``)."""
+    return Call(
+        "GET",
+        f"/v1/regulator/reports/{_seg(report_type)}",
+        lambda obj: None,
+        f"get the {report_type} report",
+        params={k: v for k, v in {**_range(from_, to), "format": fmt}.items() if v},
+    )
+
+
 def alerts(report_type: str, institution: str) -> Call[None]:
     """The alert stream: its body is read line by line (``AlertParser``), not parsed here."""
     params = {"report_type": report_type, "institution": institution}

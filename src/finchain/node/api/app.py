@@ -12,7 +12,16 @@ from finchain.node.api.guard import Gate, Guard
 from finchain.node.api.limits import ApiLimits
 from finchain.node.api.regulator_auth import RegulatorAuth
 from finchain.node.api.routes import auth as auth_routes
-from finchain.node.api.routes import chain, events, evidence, finance, resolver, state, txs
+from finchain.node.api.routes import (
+    chain,
+    events,
+    evidence,
+    finance,
+    regulator_index,
+    resolver,
+    state,
+    txs,
+)
 from finchain.node.api.routes import receipts as receipt_routes
 from finchain.node.api.routes import regulator as regulator_routes
 from finchain.node.auth.gate import AuthGate
@@ -50,7 +59,7 @@ def create_app(
         limits: request bounds; ``ApiLimits()`` defaults when omitted.
         auth: user logins (``[api.auth]``): adds ``/v1/auth/*`` and puts the route
             groups of ``required_for`` behind bearer tokens. None: no authentication.
-        index_url: the SQL index (``[index] url``) the regulator's report routes read;
+        index_url: the SQL index (``[indexer] db``) the regulator's report routes read;
             "" : none, those routes answer 503.
     """
     limits = limits or ApiLimits()
@@ -73,6 +82,7 @@ def create_app(
     app.state.finchain_regulator = RegulatorAuth()  # per-request signatures of regulators
     app.state.finchain_index_url = index_url
     app.include_router(regulator_routes.router, prefix="/v1")
+    app.include_router(regulator_index.router, prefix="/v1")
     app.include_router(resolver.router)  # the DIF driver path has no /v1
     handlers.install(app)
     app.add_middleware(FastSubmit, node=node, limits=limits)  # behind Guard: body already read

@@ -96,6 +96,8 @@ _CHAIN_STATUS: dict[tuple[str, int], int] = {
     ("regauth", 10): 403,  # the signing account is frozen or closed
     ("regauth", 11): 403,  # the signing account is not a regulator
     ("regauth", 12): 503,  # replay cache full
+    ("regindex", 2): 503,  # the node has no SQL index configured
+    ("regindex", 3): 503,  # the node's SQL index cannot be read
 }
 
 #: Errors after which the same request may succeed later; they carry ``Retry-After``.

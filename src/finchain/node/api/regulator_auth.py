@@ -277,9 +277,10 @@ async def authenticate(request: Request, ctx: ApiContext, auth: RegulatorAuth) -
         )
     if auth.replays.seen(signed.account, signed.nonce):
         raise ErrReplayedRequest("this nonce was already used: sign each request with a new one")
-    chain_id, suite_hash = auth.known_chain or await ctx.call(
-        partial(auth.chain, ctx.node), what="node status"
-    )
+    known = auth.known_chain
+    if known is None:
+        known = await ctx.call(partial(auth.chain, ctx.node), what="node status")
+    chain_id, suite_hash = known
     body = await request.body()
     message = signing_text(
         chain_id=chain_id,
