@@ -22,7 +22,7 @@ from finchain.codec import Tx, decode, encode
 from finchain.core.authority import AccountStatus
 from finchain.core.context import Context, ExecMode
 from finchain.core.errors import ErrAccountClosed, ErrAccountFrozen, ErrResetLock
-from finchain.core.gas import READ_BASE, READ_BYTE
+from finchain.core.gas import JUDGE_MOVE, READ_BASE, READ_BYTE
 from finchain.core.kv import KVReader
 from finchain.core.msgs import Msg
 from finchain.errors import FinchainError
@@ -463,13 +463,15 @@ class ComplianceView:
         height: int,
         time_ns: int,
         seen: dict[bytes, bytes | None] | None = None,
+        moves: list[Movement] | None = None,
     ) -> Verdict:
         """Evaluate ``ruleset`` on every movement of ``msgs``; raise on a deny or an error.
 
         Aggregates and balances are as before each movement: the stored sums plus the
         earlier movements of the same transaction (which have not run yet). ``seen``
         receives each aggregate read (store key → stored bytes, as before the
-        transaction), for the post handler to reuse.
+        transaction), for the post handler to reuse. ``moves``: ``movements_of(msgs,
+        account)`` when the caller already has them.
         """
         refs = compiled.referenced
         plan = plan_of(refs)
@@ -479,7 +481,8 @@ class ComplianceView:
         deltas: dict[tuple[str, str], int] = {}
         flags: list[tuple[Rule, Movement]] = []
         hold: tuple[Rule, Movement] | None = None
-        moves = movements_of(msgs, account)
+        if moves is None:
+            moves = movements_of(msgs, account)
         for position, move in enumerate(moves):
             # Only the variables the set reads are built: crossing into CEL is the cost.
             values: dict[str, Any] = {name: getattr(move, attr) for name, attr in plan.move_fields}
@@ -783,11 +786,15 @@ class ComplianceKeeper(ComplianceView):
         version = self.active_version(ctx.store)
         if not version:
             return
-        ruleset = self.require_ruleset(ctx.store, version)
         account = tx.body.account
+        moves = movements_of(msgs, account)
+        # A fixed price per judged movement instead of metering each read (gas.JUDGE_MOVE).
+        ctx.store.meter.charge(JUDGE_MOVE * len(moves), "judging the movements")
+        reader = ctx.store.unmetered
+        ruleset = self.require_ruleset(reader, version)
         seen: dict[bytes, bytes | None] = {}
         verdict = self.judge(
-            ctx.store,
+            reader,
             self.compiled(ruleset),
             ruleset,
             account,
@@ -795,6 +802,7 @@ class ComplianceKeeper(ComplianceView):
             ctx.height,
             ctx.time_ns,
             seen,
+            moves,
         )
         if seen:
             self._seen[ctx.mode] = (tx_id, ctx.height, seen)
@@ -974,15 +982,19 @@ class ComplianceKeeper(ComplianceView):
         version = self.active_version(ctx.store)
         if not version:
             return
-        ruleset = self.require_ruleset(ctx.store, version)
+        moves = movements_of(msgs, held.account)
+        ctx.store.meter.charge(JUDGE_MOVE * len(moves), "judging the movements")
+        reader = ctx.store.unmetered
+        ruleset = self.require_ruleset(reader, version)
         self.judge(
-            ctx.store,
+            reader,
             self.compiled(ruleset),
             ruleset,
             held.account,
             msgs,
             ctx.height,
             ctx.time_ns,
+            moves=moves,
         )
 
     def _require_may_transact(self, reader: KVReader, account: str, msgs: Sequence[Msg]) -> None:
