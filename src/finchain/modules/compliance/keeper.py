@@ -476,6 +476,12 @@ class ComplianceView:
         refs = compiled.referenced
         plan = plan_of(refs)
         at = period_of(time_ns, self.params(reader))
+        facts = plan.facts
+        if "listed" in facts and not self._sanctions.active_list_version(reader):
+            # No active list (read once per transaction, not once per party): nobody is
+            # listed, which is what ``listed_version`` would answer for each party.
+            facts = facts - {"listed"}
+        regulated: dict[str, bool] = {}
         parties: dict[str, Party] = {}
         pending: dict[tuple[str, str, str], Sums] = {}
         deltas: dict[tuple[str, str], int] = {}
@@ -498,11 +504,16 @@ class ComplianceView:
                 values["asset.issuer"] = asset.issuer if asset is not None else ""
             if plan.asset:
                 values["asset.symbol"] = move.asset
-                values["asset.regulated"] = bool(move.asset) and REGULATED.has(reader, move.asset)
+                flag = regulated.get(move.asset)
+                if flag is None:
+                    flag = regulated[move.asset] = bool(move.asset) and REGULATED.has(
+                        reader, move.asset
+                    )
+                values["asset.regulated"] = flag
             if plan.party:
                 for address in (move.sender, move.recipient):
                     if address not in parties:
-                        parties[address] = self.party(reader, address, time_ns, plan.facts)
+                        parties[address] = self.party(reader, address, time_ns, facts)
                 sides = (parties[move.sender], parties[move.recipient])
                 for name, side, attr in plan.party_fields:
                     values[name] = getattr(sides[side], attr)
