@@ -491,7 +491,9 @@ class ComplianceView:
             moves = movements_of(msgs, account)
         for position, move in enumerate(moves):
             # Only the variables the set reads are built: crossing into CEL is the cost.
-            values: dict[str, Any] = {name: getattr(move, attr) for name, attr in plan.move_fields}
+            values: dict[str, Any] = {}
+            for name, attr in plan.move_fields:
+                values[name] = getattr(move, attr)
             if plan.tx_account:
                 values["tx.account"] = account
             if plan.tx_height:
@@ -655,9 +657,12 @@ class ComplianceKeeper(ComplianceView):
         self._sanctions = sanctions if sanctions is not None else NoSanctions()
         self._accounts = accounts
         self._compiled: dict[int, tuple[tuple[Rule, ...], CompiledSet]] = {}
-        self._seen: dict[ExecMode, tuple[bytes, int, dict[bytes, bytes | None]]] = {}
-        """Per execution mode, the aggregates the last ``enforce`` read: (tx id, height,
-        store key → bytes), taken by ``record_executed`` of the same transaction."""
+        self._seen: dict[
+            ExecMode, tuple[bytes, int, dict[bytes, bytes | None], list[Movement]]
+        ] = {}
+        """Per execution mode, what the last ``enforce`` read: (tx id, height, store key →
+        aggregate bytes, the movements), taken by ``record_executed`` of the same
+        transaction."""
 
     # -- rule sets --------------------------------------------------------------------------
 
@@ -816,7 +821,7 @@ class ComplianceKeeper(ComplianceView):
             moves,
         )
         if seen:
-            self._seen[ctx.mode] = (tx_id, ctx.height, seen)
+            self._seen[ctx.mode] = (tx_id, ctx.height, seen, moves)
         for rule, move in verdict.flags:
             ctx.emit(self._alert(ctx, rule, version, tx_id, move))
         if verdict.hold is not None:
@@ -882,15 +887,16 @@ class ComplianceKeeper(ComplianceView):
         held transaction (a ``compliance/approve`` message) do. Anything else reads anew.
         """
         stash = self._seen.pop(ctx.mode, None)
-        known = None
         if (
             stash is not None
             and stash[0] == tx_id
             and stash[1] == ctx.height
             and all(m.TYPE in _BANK_MOVES for m in msgs)
         ):
-            known = stash[2]
-        self.record(ctx, account, msgs, known)
+            # The same messages and account: the same movements (``movements_of`` is pure).
+            self.record(ctx, account, msgs, stash[2], stash[3])
+        else:
+            self.record(ctx, account, msgs)
 
     def record(
         self,
@@ -898,13 +904,15 @@ class ComplianceKeeper(ComplianceView):
         account: str,
         msgs: Sequence[Msg],
         known: dict[bytes, bytes | None] | None = None,
+        moves: list[Movement] | None = None,
     ) -> None:
         """Add the movements of messages that executed to the aggregates (post handler).
 
         ``known``: aggregates as stored before these messages ran (store key → bytes),
-        used instead of reading them (each once; consumed)."""
+        used instead of reading them (each once; consumed). ``moves``: the messages'
+        movements when the caller has them."""
         at: Period | None = None
-        for move in movements_of(msgs, account):
+        for move in movements_of(msgs, account) if moves is None else moves:
             if not move.asset:
                 continue
             if at is None:
