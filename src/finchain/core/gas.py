@@ -21,7 +21,7 @@ READ_BYTE = 1
 WRITE_BASE = 200
 WRITE_BYTE = 10
 ITER_STEP = 50
-JUDGE_MOVE = 3_000
+JUDGE_MOVE = 4_000
 """What the compliance ante charges per movement it judges against an active rule set,
 instead of metering its reads one by one (the set, the parameters, the regulated flag,
 both parties' identity facts, two aggregates, balances): a fixed price, so the cost of a
