@@ -248,18 +248,20 @@ class CompiledSet:
     """Rule i's verdict is the program's element ``slots[i]``: rules with the same source
     are evaluated once (same expression, same activation: same verdict). None: one each."""
     any_program: Any = None
+    none_fired: tuple[bool, ...] = ()
+    """Every verdict false (shared: the common answer allocates nothing)."""
     """The rules joined by ``||``: CEL's ``||`` is false only when every operand is false
     (an error operand makes it an error or, next to a true one, true), so a false result
     is exactly "no rule fires, none errs" — the common case, answered without building
     and converting the list. Anything else evaluates ``program``."""
 
-    def evaluate(self, activation: Mapping[str, Any]) -> list[bool]:
+    def evaluate(self, activation: Mapping[str, Any]) -> Sequence[bool]:
         """The rules' verdicts in set order; raises ``RuleEvalError`` on any error."""
         if self.any_program is not None:
             try:
                 # An error's value is its message (a str), never False.
                 if self.any_program.eval(data=activation).value() is False:
-                    return [False] * len(self.ids)
+                    return self.none_fired
             except Exception:  # noqa: S110 - the list program below reports it
                 pass
         try:
@@ -314,4 +316,5 @@ def compile_set(rules: Sequence[tuple[str, str]]) -> CompiledSet:
         frozenset(referenced),
         slots if len(unique) < len(rules) else None,
         any_program,
+        (False,) * len(rules),
     )

@@ -250,6 +250,10 @@ class Verdict:
     hold: tuple[Rule, Movement] | None
 
 
+_NOTHING = Verdict((), None)
+"""The common verdict (no flag, no hold), shared: nothing allocated per transaction."""
+
+
 ALL_FACTS = frozenset({"did", "claims", "profile", "listed"})
 _FACTS = {
     "did": "did",
@@ -267,6 +271,8 @@ class Plan:
     """What a compiled set reads, so that ``judge`` computes nothing else."""
 
     facts: frozenset[str]
+    unlisted_facts: frozenset[str]
+    """``facts`` without ``listed``: while no sanctions list is active nobody is listed."""
     party: bool
     sums: bool
     balance: bool
@@ -314,8 +320,10 @@ def plan_of(referenced: frozenset[str]) -> Plan:
             continue
         side = 0 if prefix == "sender" else 1
         (sum_fields if field in _SUM_NAMES else party_fields).append((name, side, field))
+    facts = facts_needed(referenced)
     return Plan(
-        facts_needed(referenced),
+        facts,
+        facts - {"listed"},
         bool(party_fields) or "move.cross_border" in referenced,
         bool(sum_fields),
         "sender.balance" in referenced or "recipient.balance" in referenced,
@@ -480,8 +488,8 @@ class ComplianceView:
         if "listed" in facts and not self._sanctions.active_list_version(reader):
             # No active list (read once per transaction, not once per party): nobody is
             # listed, which is what ``listed_version`` would answer for each party.
-            facts = facts - {"listed"}
-        regulated: dict[str, bool] = {}
+            facts = plan.unlisted_facts
+        regulated_asset, regulated = "", False  # the last asset's flag: read once per asset
         parties: dict[str, Party] = {}
         pending: dict[tuple[str, str, str], Sums] = {}
         deltas: dict[tuple[str, str], int] = {}
@@ -506,12 +514,10 @@ class ComplianceView:
                 values["asset.issuer"] = asset.issuer if asset is not None else ""
             if plan.asset:
                 values["asset.symbol"] = move.asset
-                flag = regulated.get(move.asset)
-                if flag is None:
-                    flag = regulated[move.asset] = bool(move.asset) and REGULATED.has(
-                        reader, move.asset
-                    )
-                values["asset.regulated"] = flag
+                if move.asset != regulated_asset:
+                    regulated_asset = move.asset
+                    regulated = REGULATED.has(reader, move.asset)
+                values["asset.regulated"] = regulated
             if plan.party:
                 for address in (move.sender, move.recipient):
                     if address not in parties:
@@ -558,12 +564,14 @@ class ComplianceView:
                     )
             if position + 1 < len(moves) and move.asset:
                 self._count_in_tx(move, pending, deltas)
+        if not flags and hold is None:
+            return _NOTHING
         return Verdict(tuple(flags), hold)
 
     @staticmethod
     def _decide(
         ruleset: RuleSet,
-        verdicts: list[bool],
+        verdicts: Sequence[bool],
         move: Movement,
         flags: list[tuple[Rule, Movement]],
     ) -> None:
@@ -604,7 +612,7 @@ class ComplianceView:
     @staticmethod
     def _evaluate(
         compiled: CompiledSet, ruleset: RuleSet, values: dict[str, Any], move: Movement
-    ) -> list[bool]:
+    ) -> Sequence[bool]:
         # Amounts and balances are the only ints that can leave int64 (aggregates saturate).
         for name in _UNBOUNDED:
             value = values.get(name, 0)
