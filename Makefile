@@ -28,9 +28,11 @@ $(STAMP): pyproject.toml
 
 # The SM2 interoperability tests drive Debian's openssl CLI; the indexer's tests start a
 # throw-away cluster of Debian's PostgreSQL (initdb and pg_ctl in /usr/lib/postgresql/*/bin).
+# The regulation walk-through (docs/regulation.md) reads ids from JSON with jq.
 system-deps:
 	@command -v openssl >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq openssl; }
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq postgresql; }
+	@command -v jq >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq jq; }
 
 test: install
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) tests

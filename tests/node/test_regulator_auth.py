@@ -136,11 +136,13 @@ def test_unknown_account(world: World, url: str) -> None:
 
 
 def test_stale_and_future_signatures(world: World, url: str) -> None:
-    for skew in (-61, 61):
+    # Well past the 60 s window: the header's time is in whole seconds and a loaded machine
+    # may take a second or more between signing and the node's check (seen with SM2 at ±61).
+    for skew in (-90, 90):
         s = signer(world, "regulator", clock=lambda skew=skew: time.time() + skew)
         body = refused(get(url, WHOAMI, s.header("GET", WHOAMI, "", b"")), 401, ErrStaleRequest)
         assert "clock" in body["message"]
-    inside = signer(world, "regulator", clock=lambda: time.time() - 50)
+    inside = signer(world, "regulator", clock=lambda: time.time() - 30)
     assert get(url, WHOAMI, inside.header("GET", WHOAMI, "", b"")).status_code == 200
 
 
