@@ -127,7 +127,12 @@ class FinchainApp(Application):
         self.interventions = InterventionsKeeper(self.bank, self.accounts)
         self.aml = AmlKeeper(self.credentials, self.identity)
         self.compliance = ComplianceKeeper(
-            self.bank, self.identity, self.credentials, router, sanctions=self.aml
+            self.bank,
+            self.identity,
+            self.credentials,
+            router,
+            sanctions=self.aml,
+            accounts=self.accounts,
         )
         self.upgrade = UpgradeKeeper(UPGRADES if upgrades is None else upgrades)
         for guard in (

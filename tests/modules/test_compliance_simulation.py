@@ -10,6 +10,10 @@ from typer.testing import CliRunner
 
 from finchain.cli.main import app as cli
 from finchain.client import builders as b
+from finchain.core.context import ExecMode
+from finchain.core.gas import GasMeter
+from finchain.core.kv import Overlay
+from finchain.modules.compliance.ante import RuleSetProbe
 from finchain.modules.compliance.types import PUBLISHED, Rule, RuleSet
 from finchain.node.home import Home
 from finchain.node.rules_simulation import simulate
@@ -76,3 +80,20 @@ def test_simulation_reports_what_a_later_activation_refuses(tmp_path: Path) -> N
             assert result.info == "ruleset=1" and result.code == 6
             refused.append(height)
     assert refused == denied
+
+
+def test_the_probe_costs_the_transaction_nothing(tmp_path: Path) -> None:
+    """A charged probe could push a transaction over its budget in the replay only."""
+    world = make_home_world(tmp_path / "node")
+    ruleset = RuleSet(1, A[4], tuple(Rule.from_json(r) for r in RULES), PUBLISHED, 0)
+    probe = RuleSetProbe(ruleset, range(1, 10**6))
+    probe.attach(world.app.compliance)
+    raw = world.gov.tx(1, b.transfer((A[2], "CNY", 1500)), b.transfer((A[3], "CNY", 600)))
+    tx, tx_id, msgs = world.app._decode(raw)
+    meter = GasMeter(5_000)
+    ctx = world.app._context(
+        Overlay(world.app.state), meter, ExecMode.FINALIZE, world.height + 1, 0, tx.body.account
+    )
+    probe(ctx, tx, tx_id, msgs)
+    assert [f.outcome for f in probe.findings] == ["deny"]
+    assert (meter.consumed, meter.limit) == (0, 5_000)

@@ -19,6 +19,8 @@ from finchain.modules.compliance.errors import ErrDenied
 from finchain.modules.compliance.keeper import ComplianceKeeper, compile_rules
 from finchain.modules.compliance.types import RuleSet
 
+_UNBOUNDED_BUDGET = 2**62
+
 
 class ComplianceAnte:
     """Evaluate the active rule set on the transaction's movements (an ante decorator)."""
@@ -75,6 +77,12 @@ class RuleSetProbe:
             return
         if self._keeper is None:
             raise RuntimeError("RuleSetProbe.attach was not called")
+        # The probe's reads must not cost the transaction anything: charged, they could
+        # push a transaction that fit its budget out of it, and the replay would leave
+        # the node's history. Its reads are uncharged and unbounded by the budget.
+        meter = ctx.store.meter
+        consumed, limit = meter.consumed, meter.limit
+        meter.limit = _UNBOUNDED_BUDGET
         try:
             verdict = self._keeper.judge(
                 ctx.store,
@@ -91,6 +99,8 @@ class RuleSetProbe:
             rule_id = str(exc.details.get("rule", ""))
             self.findings.append(Finding(ctx.height, tx_id, outcome, rule_id, exc.message))
             return
+        finally:
+            meter.consumed, meter.limit = consumed, limit
         if verdict.hold is not None:
             held = verdict.hold[0]
             self.findings.append(Finding(ctx.height, tx_id, "approve", held.id, held.reason))

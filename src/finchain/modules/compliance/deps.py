@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
+from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
 from finchain.core.kv import KVReader
 from finchain.core.module import Handler
@@ -56,6 +57,17 @@ class CredentialsReader(Protocol):
     def accredited(
         self, reader: KVReader, did: str, credential_type: str, at_time_ns: int
     ) -> bool: ...
+
+
+class AccountsReader(Protocol):
+    """An account's status and key-reset lock: a held transaction runs only for a signer
+    that may transact."""
+
+    def status(self, reader: KVReader, account: str) -> AccountStatus | None: ...
+
+    def pending_reset(self, reader: KVReader, account: str) -> object | None:
+        """The key reset under way on ``account`` (None: none)."""
+        ...
 
 
 class Sanctions(Protocol):

@@ -19,13 +19,16 @@ from functools import cache, lru_cache
 from typing import Any
 
 from finchain.codec import Tx, decode, encode
+from finchain.core.authority import AccountStatus
 from finchain.core.context import Context
+from finchain.core.errors import ErrAccountClosed, ErrAccountFrozen, ErrResetLock
 from finchain.core.kv import KVReader
 from finchain.core.msgs import Msg
 from finchain.errors import FinchainError
 from finchain.modules.compliance import events
 from finchain.modules.compliance.cel import CompiledSet, RuleEvalError, RuleSourceError, compile_set
 from finchain.modules.compliance.deps import (
+    AccountsReader,
     BankReader,
     CredentialsReader,
     IdentityReader,
@@ -593,6 +596,8 @@ class ComplianceKeeper(ComplianceView):
         credentials: the regulator registry and KYC claims.
         router: parses and runs a held transaction's messages when it is approved.
         sanctions: the aml module's answers (default: nobody listed; see ``NoSanctions``).
+        accounts: account status, re-checked when a held transaction runs (the signer may
+            have been frozen or closed while it waited); None only in unit tests.
     """
 
     def __init__(
@@ -602,12 +607,14 @@ class ComplianceKeeper(ComplianceView):
         credentials: CredentialsReader,
         router: MsgRoutes,
         sanctions: Sanctions | None = None,
+        accounts: AccountsReader | None = None,
     ) -> None:
         self._bank = bank
         self._identity = identity
         self._credentials = credentials
         self._router = router
         self._sanctions = sanctions if sanctions is not None else NoSanctions()
+        self._accounts = accounts
         self._compiled: dict[int, tuple[tuple[Rule, ...], CompiledSet]] = {}
 
     # -- rule sets --------------------------------------------------------------------------
@@ -675,6 +682,14 @@ class ComplianceKeeper(ComplianceView):
             SCHEDULE.remove(ctx, key)
         previous = self.active_version(ctx.store)
         version = max(v for _, v in due)
+        for _, skipped in due:
+            # A due set that does not become active (a higher version is, or already was)
+            # never will: it is superseded now, not left "scheduled" for a past height.
+            if skipped != version or version <= previous:
+                old = self.require_ruleset(ctx.store, skipped)
+                RULESETS.set(
+                    ctx, skipped, replace(old, status=SUPERSEDED, superseded_height=ctx.height)
+                )
         if version <= previous:
             return
         if previous:
@@ -774,6 +789,9 @@ class ComplianceKeeper(ComplianceView):
         self, ctx: Context, tx: Tx, tx_id: bytes, version: int, rule: Rule, move: Movement
     ) -> None:
         held_id = NEXT_HELD.next(ctx)
+        deadline = ctx.height + rule.approval_blocks
+        if tx.body.expiry:  # the signer refused execution above this height: so must approval
+            deadline = min(deadline, tx.body.expiry)
         raw = encode([{"type": m.type, "value": m.value} for m in tx.body.msgs])
         held = HeldTx(
             held_id,
@@ -785,7 +803,7 @@ class ComplianceKeeper(ComplianceView):
             rule.approvers,
             rule.approvals,
             (),
-            ctx.height + rule.approval_blocks,
+            deadline,
             HELD,
             ctx.height,
             ctx.time_ns,
@@ -823,6 +841,11 @@ class ComplianceKeeper(ComplianceView):
             raise ErrNotHeld(f"held transaction {held_id} is {held.status}: nothing to approve")
         if ctx.height > held.deadline_height:
             raise ErrNotHeld(f"held transaction {held_id} expired at height {held.deadline_height}")
+        if approver == held.account:
+            raise ErrNotApprover(
+                f"{approver} signed held transaction {held_id}: a transaction needing approval "
+                "is approved by others (ask the other approvers)"
+            )
         if approver not in held.approvers:
             raise ErrNotApprover(
                 f"{approver} is not among the approvers of held transaction {held_id}: "
@@ -841,9 +864,13 @@ class ComplianceKeeper(ComplianceView):
         """Run the held messages as their signer, all or nothing; a failure closes it as
         ``failed`` (the approval itself succeeds: the approvers did their part)."""
         branch, write = ctx.cached()
-        run = replace(branch, signer=held.account)
+        # The held transaction's own id: what its messages record as "the running
+        # transaction" (a travel record covers indexes of *its* messages, not of the approval).
+        run = replace(branch, signer=held.account, tx_id=held.tx_id)
         try:
             msgs = self._parse(held)
+            self._require_may_transact(ctx.store, held.account, msgs)
+            self._rejudge(ctx, held, msgs)
             for msg in msgs:
                 self._router.deliver(run, msg)
             self.record(run, held.account, msgs)
@@ -855,6 +882,42 @@ class ComplianceKeeper(ComplianceView):
         done = held.closed(EXECUTED, ctx.height)
         ctx.emit(events.closed(done))
         return done
+
+    def _rejudge(self, ctx: Context, held: HeldTx, msgs: Sequence[Msg]) -> None:
+        """The active set's denials, again at execution: a set activated, or a sanctions
+        list that names a party, while the transaction waited refuses it like any other
+        (raises). Its approve rules are what the approvers just satisfied and its flags
+        were raised when it was held, so both are ignored here."""
+        version = self.active_version(ctx.store)
+        if not version:
+            return
+        ruleset = self.require_ruleset(ctx.store, version)
+        self.judge(
+            ctx.store,
+            self.compiled(ruleset),
+            ruleset,
+            held.account,
+            msgs,
+            ctx.height,
+            ctx.time_ns,
+        )
+
+    def _require_may_transact(self, reader: KVReader, account: str, msgs: Sequence[Msg]) -> None:
+        """The ante's status checks, again at execution: the held messages bypass the ante,
+        and an account frozen (interventions) or closed since it signed, or inside a
+        key-reset lock window (its keys may be compromised), must not move value."""
+        if self._accounts is None:
+            return
+        status = self._accounts.status(reader, account)
+        if status is AccountStatus.FROZEN:
+            raise ErrAccountFrozen(f"account {account} is frozen and cannot transact")
+        if status is None or status is AccountStatus.CLOSED:
+            raise ErrAccountClosed(f"account {account} is closed")
+        if any(m.ASSET_OPERATION for m in msgs) and self._accounts.pending_reset(reader, account):
+            raise ErrResetLock(
+                f"account {account} is in a key-reset lock window: its held asset operations "
+                "do not run until the reset completes or is cancelled"
+            )
 
     def _parse(self, held: HeldTx) -> list[Msg]:
         msgs = []
