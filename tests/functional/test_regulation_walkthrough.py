@@ -140,7 +140,9 @@ def test_the_regulation_walkthrough_runs_as_written(tmp_path: Path) -> None:
     assert ["structuring.cny" in out for out in deposits] == [False, False, True]
     assert ["large_value.cash.cny" in out for out in deposits] == [False, False, True]
     # 7: the regulated asset to an unverified identity, refused with its reason
-    assert "rule verified_identity of rule set 1" in transcript.of("100.00 FUND --from alice")
+    unverified = transcript.of("100.00 FUND --from alice")
+    assert "rule verified_identity of rule set 1" in unverified
+    assert "the recipient must hold a verified identity" in unverified
     # 8: the sanctions hit names the list version in the result's info
     hit = transcript.of("transfer bob 500.00")
     assert "rule sanctions of rule set 1" in hit and "ruleset=1;sanctions=1" in hit
