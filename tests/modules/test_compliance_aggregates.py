@@ -287,3 +287,43 @@ def test_a_rule_may_read_every_variable_of_the_activation(tmp_path: Path) -> Non
     assert result.code == 10 and result.codespace == "compliance"
     (ok,) = chain.block(chain.tx(1, b.transfer((A[2], "CNY", 3), (A[3], "CNY", 4))))
     assert ok.ok and alerts(ok) == ["every", "every"]
+
+
+SIDES = {
+    "id": "both-sides",
+    "expr": "sender.day_total + recipient.window_total + move.amount >= 1000000000",
+    "action": "flag",
+    "reason": "never on this load",
+    "report_type": "large_value",
+}
+
+
+def test_the_post_handler_reusing_the_antes_reads_changes_nothing(tmp_path: Path) -> None:
+    """The post handler takes the aggregates the ante read instead of reading them again:
+    aggregates and each transaction's cost are those of a chain that reads them anew,
+    with several movements on one key in a transaction and a failing transaction."""
+    fresh = RuledChain(tmp_path / "fresh", [SIDES])
+    reused = RuledChain(tmp_path / "reused", [SIDES])
+    keeper = fresh.app.compliance
+    keeper.record_executed = (  # type: ignore[method-assign]
+        lambda ctx, tx_id, account, msgs: keeper.record(ctx, account, msgs)
+    )
+    results = []
+    for chain in (fresh, reused):
+        results.append(
+            [
+                r.cost
+                for r in chain.block(chain.tx(1, b.transfer((A[2], "CNY", 5), (A[2], "CNY", 7))))
+                + chain.block(chain.tx(2, b.transfer((A[1], "CNY", 3), (A[3], "CNY", 4))))
+                + chain.block(chain.tx(3, b.transfer((A[2], "CNY", 10**9))))  # fails: funds
+                + chain.block(chain.tx(1, b.transfer((A[2], "CNY", 1), (A[1], "CNY", 2))))
+            ]
+        )
+    assert results[0] == results[1]
+    assert reused.app.compliance._seen == {}  # taken by the post handler, or dropped
+    assert list(fresh.app.compliance.aggregates(fresh.app.state)) == list(
+        reused.app.compliance.aggregates(reused.app.state)
+    )
+    agg = reused.app.compliance.aggregate(reused.app.state, "i", A[2], "CNY")
+    assert agg is not None
+    assert sums_at(agg.flat(), period_of(reused.time_ns, Params())).day_count == 3

@@ -39,7 +39,7 @@ class ComplianceAggregates:
         self._keeper = keeper
 
     def __call__(self, ctx: Context, tx: Tx, tx_id: bytes, msgs: Sequence[Msg]) -> None:
-        self._keeper.record(ctx, tx.body.account, msgs)
+        self._keeper.record_executed(ctx, tx_id, tx.body.account, msgs)
 
 
 @dataclass(frozen=True, slots=True)
