@@ -43,6 +43,20 @@ WITHOUT = {
     "data rotate": {"--wait"},
     "data open": {"--wait", "--timeout"},
     "evidence anchor": {"--wait"},
+    # sign HTTP requests to the regulator's routes, not transactions: nothing to wait for
+    **{
+        f"regulator {name}": {"--wait", "--timeout"}
+        for name in (
+            "whoami",
+            "did",
+            "institution",
+            "account",
+            "alerts",
+            "flows",
+            "history",
+            "report",
+        )
+    },
 }
 # --from names the funding key of a benchmark, the first height judged in rules simulate
 # (issue 14 spells it `--from H1 --to H2`), or where a report's period starts: none signs.

@@ -158,8 +158,19 @@ def test_with_logins_gated_operations_document_the_bearer_scheme(tmp_path: Path)
         assert ({"401", "403"} <= set(op["responses"])) == gated or path.startswith("/v1/auth/")
     assert "403" not in doc["paths"]["/v1/auth/login"]["post"]["responses"]
     no_auth = document()
-    assert "securitySchemes" not in no_auth["components"]
-    assert all("401" not in op["responses"] for _, _, op in operations(no_auth))
+    # Without logins the only scheme is the regulator's request signature, on its routes.
+    assert set(no_auth["components"]["securitySchemes"]) == {"finchainSignature"}
+    for path, _, op in operations(no_auth):
+        regulator = path.startswith("/v1/regulator/")
+        assert op.get("security") == ([{"finchainSignature": []}] if regulator else None), path
+    whoami = doc["paths"]["/v1/regulator/whoami"]["get"]
+    assert whoami["security"] == [{"bearer": [], "finchainSignature": []}]  # both, together
+    # Without logins only the regulator's routes answer 401 (their own request signatures).
+    assert all(
+        "401" not in op["responses"]
+        for path, _, op in operations(no_auth)
+        if not path.startswith("/v1/regulator/")
+    )
 
 
 def test_every_route_with_a_body_refuses_duplicate_keys() -> None:

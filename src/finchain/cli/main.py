@@ -25,6 +25,7 @@ from finchain.cli import (
     loan,
     netting,
     query,
+    regulator,
     rules,
     settle,
     testnet,
@@ -67,6 +68,7 @@ app.add_typer(intervene.app, name="intervene")
 app.add_typer(aml.app, name="aml")
 app.add_typer(rules.app, name="rules")
 app.add_typer(gov.app, name="gov")
+app.add_typer(regulator.app, name="regulator")
 app.add_typer(db.app, name="db")
 app.add_typer(index.app, name="index")
 app.command()(bench.bench)

@@ -19,7 +19,7 @@ from finchain.client import builders
 from finchain.client._transport import AuthSession
 from finchain.client.async_client import AsyncClient, AsyncEventStream
 from finchain.client.builders import Signer
-from finchain.client.client import Client, EventStream
+from finchain.client.client import AlertStream, Client, EventStream
 from finchain.client.errors import (
     ApiError,
     AuthenticationError,
@@ -43,6 +43,7 @@ from finchain.client.errors import (
     TxTimeoutError,
     UnavailableError,
 )
+from finchain.client.regulator import Alert, RequestSigner
 from finchain.client.types import (
     Account,
     Asset,
@@ -60,6 +61,8 @@ from finchain.client.types import (
 
 __all__ = [
     "Account",
+    "Alert",
+    "AlertStream",
     "ApiError",
     "Asset",
     "AsyncClient",
@@ -85,6 +88,7 @@ __all__ = [
     "ProtocolError",
     "QueryResult",
     "RateLimitedError",
+    "RequestSigner",
     "RequestTimeout",
     "ServerError",
     "Signer",

@@ -44,6 +44,7 @@ from finchain.client.errors import (
     ProtocolError,
     TransportError,
 )
+from finchain.client.regulator import RequestSigner
 from finchain.client.types import SubmitReceipt, TxInfo
 from finchain.crypto import PrivateKey
 
@@ -164,6 +165,20 @@ class BaseClient(Generic[TransportT]):
         response, attempts = yield from self._exchange(call, request, url=self.url + call.path)
         return calls.interpret(call, response.status_code, response.content), attempts
 
+    def _download(self, call: calls.Call[Any]) -> Flow[bytes]:
+        """The body of a 2xx answer as it came (a report file), retried as ``call`` allows."""
+        require_open(self.state, call.what)
+        request = self._http.build_request(
+            call.method,
+            call.path,
+            params=call.params,
+            timeout=timeout_for(self.timeout, call.extra_wait),
+        )
+        response, _ = yield from self._exchange(call, request, url=self.url + call.path)
+        if not 200 <= response.status_code < 300:
+            raise calls.error_from(response.status_code, response.content, what=call.what)
+        return response.content
+
     def _execute(self, call: calls.Call[T]) -> Flow[T]:
         result, _ = yield from self._send(call)
         return result
@@ -239,13 +254,30 @@ class BaseClient(Generic[TransportT]):
         account = yield from self._execute(calls.account(account_id, None, False))
         return Signer(chain, account_id, list(keys), nonce=account.nonce)
 
-    def _open_stream(self, call: calls.Call[None], idle_timeout: float) -> Flow[httpx.Response]:
+    def _use_regulator(
+        self, account_id: str, keys: Sequence[tuple[str, PrivateKey]], chain_id: str, suite: str
+    ) -> Flow[RequestSigner]:
+        """Sign requests to ``/v1/regulator/`` from now on (chain id and suite: the node's)."""
+        if not (chain_id and suite):
+            status = yield from self._execute(calls.status())
+            chain_id, suite = chain_id or status.chain_id, suite or status.suite
+        signer = RequestSigner(chain_id, suite, account_id, keys)
+        self._http.auth = signer
+        return signer
+
+    def _open_stream(
+        self,
+        call: calls.Call[None],
+        idle_timeout: float,
+        headers: Mapping[str, str] | None = None,
+    ) -> Flow[httpx.Response]:
         """The event stream's response, its body not read yet."""
         require_open(self.state, call.what)
         request = self._http.build_request(
             call.method,
             call.path,
             params=call.params,
+            headers=headers,
             timeout=httpx.Timeout(self.timeout, read=idle_timeout),
         )
         response, _ = yield from self._exchange(call, request, url=str(request.url), stream=True)

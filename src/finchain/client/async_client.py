@@ -10,10 +10,12 @@ import anyio
 import httpx
 
 from finchain.client import _calls as calls
+from finchain.client import regulator as reg
 from finchain.client._base import BaseClient, BaseEventStream, Flow, Run, Sleep, Step
 from finchain.client._transport import AuthSession, ClientState, require_open
 from finchain.client.builders import Signer
 from finchain.client.errors import ClientClosedError
+from finchain.client.regulator import RequestSigner
 from finchain.client.types import (
     Account,
     Asset,
@@ -178,6 +180,77 @@ class AsyncClient(BaseClient[httpx.AsyncBaseTransport]):
     ) -> Signer:
         """A Signer for ``account_id`` at its next nonce on the node: ``Client.signer``."""
         return await self._run(self._signer(account_id, keys, chain_id))
+
+    async def use_regulator(
+        self,
+        account_id: str,
+        keys: Sequence[tuple[str, PrivateKey]],
+        *,
+        chain_id: str = "",
+        suite: str = "",
+    ) -> RequestSigner:
+        """Sign every later request to ``/v1/regulator/`` as regulator ``account_id``.
+
+        ``keys`` are ``(key id on the account, key)``, enough weight for its threshold;
+        ``chain_id`` and ``suite`` default to the node's (one status call).
+        """
+        return await self._run(self._use_regulator(account_id, keys, chain_id, suite))
+
+    # -- the regulator's view (after use_regulator) ----------------------------------------
+
+    async def regulator_whoami(self) -> dict[str, Any]:
+        """The regulator account the node proved this client's signatures to come from."""
+        return await self._run(self._execute(reg.whoami()))
+
+    async def regulator_did(self, did: str) -> dict[str, Any]:
+        """Everything behind ``did``: ``{"height", "value"}`` with its controller and bound
+        accounts, each with holdings (amount, frozen, spendable) and interventions."""
+        return await self._run(self._execute(reg.did_view(did)))
+
+    async def regulator_institution(
+        self, did: str, *, limit: int = 20, cursor: str = ""
+    ) -> dict[str, Any]:
+        """A page of the accounts whose KYC claim institution ``did`` recorded (pass
+        ``value["next_cursor"]`` back as ``cursor`` for the next)."""
+        return await self._run(self._execute(reg.institution_view(did, limit, cursor)))
+
+    async def regulator_account(self, account_id: str) -> dict[str, Any]:
+        """One account's full present state, as the regulator's view composes it."""
+        return await self._run(self._execute(reg.account_view(account_id)))
+
+    async def regulator_flows(
+        self, *, from_: str = "", to: str = "", asset: str = ""
+    ) -> dict[str, Any]:
+        """Transfers between institutions in ``[from_, to)`` (RFC 3339 or ns), from the
+        node's SQL index: count and total per (from, to, asset)."""
+        return await self._run(self._execute(reg.flows(from_, to, asset)))
+
+    async def regulator_history(
+        self, account_id: str, *, after_height: int = 0, limit: int = 100
+    ) -> dict[str, Any]:
+        """A page of every indexed event naming ``account_id``; pass
+        ``next_after_height`` back as ``after_height``."""
+        return await self._run(self._execute(reg.history(account_id, after_height, limit)))
+
+    async def regulator_past_alerts(
+        self,
+        *,
+        report_type: str = "",
+        from_: str = "",
+        to: str = "",
+        after_id: int = 0,
+        limit: int = 100,
+    ) -> dict[str, Any]:
+        """A page of past alerts from the index; pass ``next_after_id`` back as ``after_id``."""
+        call = reg.past_alerts(report_type, from_, to, after_id, limit)
+        return await self._run(self._execute(call))
+
+    async def regulator_report(
+        self, report_type: str, *, fmt: str = "json", from_: str = "", to: str = ""
+    ) -> bytes:
+        """The report file of ``report_type`` (``flows`` or an alert report type) as
+        ``fmt`` (csv, json, pdf), exactly as the indexer renders it."""
+        return await self._run(self._download(reg.report(report_type, from_, to, fmt)))
 
     # -- events --------------------------------------------------------------------------------
 

@@ -13,9 +13,11 @@ from typing import Any, TypeVar
 import httpx
 
 from finchain.client import _calls as calls
+from finchain.client import regulator as reg
 from finchain.client._base import BaseClient, BaseEventStream, Flow, Run, Sleep, Step
 from finchain.client._transport import AuthSession, ClientState, require_open
 from finchain.client.builders import Signer
+from finchain.client.regulator import RequestSigner
 from finchain.client.types import (
     Account,
     Asset,
@@ -222,6 +224,75 @@ class Client(BaseClient[httpx.BaseTransport]):
         """
         return self._run(self._signer(account_id, keys, chain_id))
 
+    def use_regulator(
+        self,
+        account_id: str,
+        keys: Sequence[tuple[str, PrivateKey]],
+        *,
+        chain_id: str = "",
+        suite: str = "",
+    ) -> RequestSigner:
+        """Sign every later request to ``/v1/regulator/`` as regulator ``account_id``.
+
+        ``keys`` are ``(key id on the account, key)``, enough weight for its threshold;
+        ``chain_id`` and ``suite`` default to the node's (one status call).
+        """
+        return self._run(self._use_regulator(account_id, keys, chain_id, suite))
+
+    # -- the regulator's view (after use_regulator) ----------------------------------------
+
+    def regulator_whoami(self) -> dict[str, Any]:
+        """The regulator account the node proved this client's signatures to come from."""
+        return self._run(self._execute(reg.whoami()))
+
+    def regulator_did(self, did: str) -> dict[str, Any]:
+        """Everything behind ``did``: ``{"height", "value"}`` with its controller and bound
+        accounts, each with holdings (amount, frozen, spendable) and interventions."""
+        return self._run(self._execute(reg.did_view(did)))
+
+    def regulator_institution(
+        self, did: str, *, limit: int = 20, cursor: str = ""
+    ) -> dict[str, Any]:
+        """A page of the accounts whose KYC claim institution ``did`` recorded (pass
+        ``value["next_cursor"]`` back as ``cursor`` for the next)."""
+        return self._run(self._execute(reg.institution_view(did, limit, cursor)))
+
+    def regulator_account(self, account_id: str) -> dict[str, Any]:
+        """One account's full present state, as the regulator's view composes it."""
+        return self._run(self._execute(reg.account_view(account_id)))
+
+    def regulator_flows(self, *, from_: str = "", to: str = "", asset: str = "") -> dict[str, Any]:
+        """Transfers between institutions in ``[from_, to)`` (RFC 3339 or ns), from the
+        node's SQL index: count and total per (from, to, asset)."""
+        return self._run(self._execute(reg.flows(from_, to, asset)))
+
+    def regulator_history(
+        self, account_id: str, *, after_height: int = 0, limit: int = 100
+    ) -> dict[str, Any]:
+        """A page of every indexed event naming ``account_id``; pass
+        ``next_after_height`` back as ``after_height``."""
+        return self._run(self._execute(reg.history(account_id, after_height, limit)))
+
+    def regulator_past_alerts(
+        self,
+        *,
+        report_type: str = "",
+        from_: str = "",
+        to: str = "",
+        after_id: int = 0,
+        limit: int = 100,
+    ) -> dict[str, Any]:
+        """A page of past alerts from the index; pass ``next_after_id`` back as ``after_id``."""
+        call = reg.past_alerts(report_type, from_, to, after_id, limit)
+        return self._run(self._execute(call))
+
+    def regulator_report(
+        self, report_type: str, *, fmt: str = "json", from_: str = "", to: str = ""
+    ) -> bytes:
+        """The report file of ``report_type`` (``flows`` or an alert report type) as
+        ``fmt`` (csv, json, pdf), exactly as the indexer renders it."""
+        return self._run(self._download(reg.report(report_type, from_, to, fmt)))
+
     # -- events --------------------------------------------------------------------------------
 
     def events(
@@ -239,6 +310,60 @@ class Client(BaseClient[httpx.BaseTransport]):
         """
         call = calls.events(account, asset, types)
         return EventStream(self, self._run(self._open_stream(call, idle_timeout)))
+
+    def regulator_alerts(
+        self,
+        *,
+        report_type: str = "",
+        institution: str = "",
+        last_event_id: str = "",
+        idle_timeout: float = 60.0,
+    ) -> AlertStream:
+        """Open the alert stream (after ``use_regulator``); use it in a ``with`` block.
+
+        ``last_event_id``: resume after that alert (an ``Alert.id``): every alert since
+        comes first, then the live ones. Without it: alerts from the next block on.
+        """
+        call = reg.alerts(report_type, institution)
+        headers = {"Last-Event-ID": last_event_id} if last_event_id else None
+        return AlertStream(self, self._run(self._open_stream(call, idle_timeout, headers)))
+
+
+class AlertStream(BaseEventStream):
+    """Iterate for ``Alert``s until the node ends the stream; ``last_id`` is the id of the
+    last one read (reconnect with it as ``last_event_id`` to miss nothing).
+
+    Made once the node said ``connected``: every alert committed after that arrives.
+    """
+
+    def __init__(self, client: Client, response: httpx.Response) -> None:
+        super().__init__(client)
+        self._response = response
+        self._alerts = reg.AlertParser()
+        self._lines = response.iter_lines()
+        self.last_id = ""
+        with self._reading(str(response.url)):
+            for line in self._lines:
+                if line == ": connected":
+                    break
+
+    def __iter__(self) -> Iterator[reg.Alert]:
+        with self._reading(str(self._response.url)):
+            for line in self._lines:
+                alert = self._alerts.feed(line)
+                if alert is not None:
+                    self.last_id = alert.id
+                    yield alert
+
+    def close(self) -> None:
+        self.closed = True
+        self._response.close()
+
+    def __enter__(self) -> AlertStream:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
 
 
 class EventStream(BaseEventStream):

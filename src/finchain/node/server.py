@@ -44,8 +44,11 @@ def auth_from(home: Path, config: NodeConfig) -> Authenticator | None:
 
 
 def api_app(node: NodeService, config: NodeConfig, home: Path) -> FastAPI:
-    """The API app as ``config.toml`` describes it: limits and, if enabled, user logins."""
-    return create_app(node, limits=limits_from(config), auth=auth_from(home, config))
+    """The API app as ``config.toml`` describes it: limits, user logins if enabled, and the
+    SQL index the regulator's report routes read (``[indexer] db``)."""
+    return create_app(
+        node, limits=limits_from(config), auth=auth_from(home, config), index_url=config.indexer.db
+    )
 
 
 def uvicorn_config(app: FastAPI, config: NodeConfig, *, graceful_shutdown: int) -> uvicorn.Config:

@@ -33,6 +33,8 @@ from finchain.modules.credentials.types import (
 )
 
 MAX_HISTORY = 100
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
 
 
 def _number(args: dict[str, Any], name: str, *, low: int = 1, default: int | None = None) -> int:
@@ -134,6 +136,33 @@ def kyc(view: CredentialsView, reader: KVReader, args: dict[str, Any]) -> dict[s
     }
 
 
+def claims_by_issuer(
+    view: CredentialsView, reader: KVReader, args: dict[str, Any]
+) -> dict[str, Any]:
+    """A page of the claims ``issuer`` recorded (any status), in account id order after the
+    account ``cursor`` (exclusive); ``next_cursor`` is null on the last page.
+
+    What a regulator sees behind an institution. Claims are stored by account, so this
+    walks them all: a supervisory read, not a hot path (an issuer index would change
+    the state layout, hence the app hash, of every chain).
+    """
+    issuer = _did(args, "issuer")
+    limit = _number(args, "limit", default=DEFAULT_PAGE)
+    if limit > MAX_PAGE:
+        raise ErrBadQuery(f"parameter 'limit' must be at most {MAX_PAGE}")
+    cursor = account_param(args, "cursor") if args.get("cursor") else ""
+    found: list[dict[str, Any]] = []
+    next_cursor = None
+    for claim in view.all_claims(reader):
+        if claim.issuer != issuer or claim.account <= cursor:
+            continue
+        if len(found) == limit:
+            next_cursor = found[-1]["account"]
+            break
+        found.append(claim.to_json())
+    return {"issuer": issuer, "claims": found, "next_cursor": next_cursor}
+
+
 def kyc_tier(view: CredentialsView, reader: KVReader, args: dict[str, Any]) -> dict[str, Any]:
     """The account's tier at block time ``time_ns`` (a query has no clock of its own)."""
     account = account_param(args)
@@ -184,6 +213,7 @@ QUERIES: Mapping[str, KeeperQuery] = {
     "credentials/status_list": status_list,
     "credentials/kyc": kyc,
     "credentials/kyc_tier": kyc_tier,
+    "credentials/claims_by_issuer": claims_by_issuer,
     "credentials/regulators": regulators,
     "credentials/disclosure": disclosure,
     "credentials/audit": audit,

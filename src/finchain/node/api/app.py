@@ -10,9 +10,20 @@ from finchain.node.api.context import ApiContext
 from finchain.node.api.fastsubmit import FastSubmit
 from finchain.node.api.guard import Gate, Guard
 from finchain.node.api.limits import ApiLimits
+from finchain.node.api.regulator_auth import RegulatorAuth
 from finchain.node.api.routes import auth as auth_routes
-from finchain.node.api.routes import chain, events, evidence, finance, resolver, state, txs
+from finchain.node.api.routes import (
+    chain,
+    events,
+    evidence,
+    finance,
+    regulator_index,
+    resolver,
+    state,
+    txs,
+)
 from finchain.node.api.routes import receipts as receipt_routes
+from finchain.node.api.routes import regulator as regulator_routes
 from finchain.node.auth.gate import AuthGate
 from finchain.node.auth.service import Authenticator
 from finchain.service.interface import NodeService
@@ -28,7 +39,11 @@ See docs/api.md for the error codes and limits.
 
 
 def create_app(
-    node: NodeService, *, limits: ApiLimits | None = None, auth: Authenticator | None = None
+    node: NodeService,
+    *,
+    limits: ApiLimits | None = None,
+    auth: Authenticator | None = None,
+    index_url: str = "",
 ) -> FastAPI:
     """The API app; the caller owns ``node`` (starts it before serving, stops it after).
 
@@ -44,6 +59,8 @@ def create_app(
         limits: request bounds; ``ApiLimits()`` defaults when omitted.
         auth: user logins (``[api.auth]``): adds ``/v1/auth/*`` and puts the route
             groups of ``required_for`` behind bearer tokens. None: no authentication.
+        index_url: the SQL index (``[indexer] db``) the regulator's report routes read;
+            "" : none, those routes answer 503.
     """
     limits = limits or ApiLimits()
     app = FastAPI(
@@ -62,6 +79,10 @@ def create_app(
     for module in (txs, chain, state, events, evidence, finance):
         app.include_router(module.router, prefix="/v1")
     app.include_router(receipt_routes.router, prefix="/v1")
+    app.state.finchain_regulator = RegulatorAuth()  # per-request signatures of regulators
+    app.state.finchain_index_url = index_url
+    app.include_router(regulator_routes.router, prefix="/v1")
+    app.include_router(regulator_index.router, prefix="/v1")
     app.include_router(resolver.router)  # the DIF driver path has no /v1
     handlers.install(app)
     app.add_middleware(FastSubmit, node=node, limits=limits)  # behind Guard: body already read

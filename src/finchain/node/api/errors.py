@@ -91,6 +91,13 @@ _CHAIN_STATUS: dict[tuple[str, int], int] = {
     ("auth", 6): 423,  # client address locked out
     ("auth", 7): 503,  # session limit reached
     ("auth", 13): 500,  # the node's user or lockout file is broken
+    # regulator request signatures (node.api.regulator_auth): 401 prove, 403 not allowed
+    **{("regauth", code): 401 for code in range(2, 10)},
+    ("regauth", 10): 403,  # the signing account is frozen or closed
+    ("regauth", 11): 403,  # the signing account is not a regulator
+    ("regauth", 12): 503,  # replay cache full
+    ("regindex", 2): 503,  # the node has no SQL index configured
+    ("regindex", 3): 503,  # the node's SQL index cannot be read
 }
 
 #: Errors after which the same request may succeed later; they carry ``Retry-After``.

@@ -39,6 +39,7 @@ from finchain.node.api.limits import ApiLimits
 
 HEALTH_PATH = "/v1/health"
 EVENTS_PATH = "/v1/events"
+ALERTS_PATH = "/v1/regulator/alerts/stream"  # the regulator's alert stream, bounded the same way
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _CLOSE = (b"connection", b"close")
 
@@ -81,7 +82,7 @@ class Guard:
         path = scope.get("path", "")
         # Health must answer during a flood; event streams are long-lived and have their
         # own bound (max_event_streams), checked by the route.
-        if scope["type"] != "http" or path in (HEALTH_PATH, EVENTS_PATH):
+        if scope["type"] != "http" or path in (HEALTH_PATH, EVENTS_PATH, ALERTS_PATH):
             await self.app(scope, receive, send)
             return
         if scope["method"] in _BODY_METHODS:

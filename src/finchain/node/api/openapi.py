@@ -12,7 +12,9 @@ This module finishes it with what the routes cannot say by themselves:
   (``request_timeout``);
 - the event stream is typed by its ``itemSchema`` (one SSE event, OpenAPI 3.2's
   form, which FastAPI also writes for its own SSE routes), not as one string;
-- with ``[api.auth]``, the bearer scheme, and 401/403 on every gated operation.
+- with ``[api.auth]``, the bearer scheme, and 401/403 on every gated operation;
+- the regulator's request signature (``Finchain-Signature``) on ``/v1/regulator/…``,
+  required together with the bearer token where that is required too.
 
 ``tests/functional/test_api_schemathesis.py`` holds the document to the API's behaviour.
 """
@@ -35,6 +37,8 @@ _VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 _SUBMIT_PATHS = ("/v1/txs", "/v1/txs/batch")
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
 BEARER = "bearer"
+SIGNATURE = "finchainSignature"
+REGULATOR_PREFIX = "/v1/regulator/"
 
 
 def install(app: FastAPI, *, limits: ApiLimits, auth: Authenticator | None) -> None:
@@ -83,6 +87,16 @@ def finish(doc: dict[str, Any], *, limits: ApiLimits, auth: Authenticator | None
             operation["responses"] = dict(
                 sorted(operation["responses"].items(), key=lambda item: item[0])
             )
+        if path.startswith(REGULATOR_PREFIX):
+            needed = operation.get("security", [{}])
+            operation["security"] = [{**requirement, SIGNATURE: []} for requirement in needed]
+            doc["components"].setdefault("securitySchemes", {})[SIGNATURE] = {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Finchain-Signature",
+                "description": "a regulator account's signature over the request "
+                "(docs/regulation/regulator.md)",
+            }
     if auth is not None:
         doc["components"].setdefault("securitySchemes", {})[BEARER] = {
             "type": "http",

@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import anyio
 from starlette.responses import Response
@@ -34,16 +35,23 @@ def sse_frame(item: StreamItem) -> bytes:
 
 
 class EventStreamResponse(Response):
-    """Streams ``subscription`` as SSE until it ends or the client disconnects."""
+    """Streams ``subscription`` as SSE until it ends or the client disconnects.
+
+    ``frame`` turns each item into its SSE bytes: ``sse_frame`` for the node's stream
+    items; the regulator's alert stream yields ready frames (``bytes``). ``ready``, when
+    given, is set by the iterator once it has subscribed: "connected" waits for it.
+    """
 
     media_type = "text/event-stream"
 
     def __init__(
         self,
-        subscription: AsyncIterator[StreamItem],
+        subscription: AsyncIterator[Any],
         *,
         keepalive: float,
         on_close: Callable[[], None],
+        frame: Callable[[Any], bytes] = sse_frame,
+        ready: anyio.Event | None = None,
     ) -> None:
         super().__init__(
             status_code=200,
@@ -55,6 +63,8 @@ class EventStreamResponse(Response):
         self._subscription = subscription
         self._keepalive = keepalive
         self._on_close = on_close
+        self._frame = frame
+        self._ready = ready
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         lock = anyio.Lock()
@@ -77,7 +87,7 @@ class EventStreamResponse(Response):
                 async def forward() -> None:
                     try:
                         async for item in self._subscription:
-                            await emit(sse_frame(item))
+                            await emit(self._frame(item))
                     except Exception:  # a node bug ends this stream, not the server
                         log.exception("event subscription failed; closing the stream")
                     tg.cancel_scope.cancel()  # subscription over: the node is shutting down
@@ -99,6 +109,8 @@ class EventStreamResponse(Response):
                 # Let `forward` subscribe before telling the client the stream is open, so
                 # "connected" means "you will see every block committed from now on".
                 await anyio.sleep(0)
+                if self._ready is not None:  # a subscription made inside ``forward``'s iterator
+                    await self._ready.wait()
                 await emit(CONNECTED)
                 tg.start_soon(keep_alive)
                 tg.start_soon(watch_disconnect)
