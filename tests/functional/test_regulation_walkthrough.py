@@ -7,7 +7,8 @@ every line of the block in order through bash, with the banner's exports; a
 line marked ``# refused: CODE`` must fail with that code, every other line
 must succeed → check what each step should have done: the rule set active
 from its height, which deposits raised which alert, each refusal's rule and
-``info``, the freeze taking both officers, the reports from the SQL index,
+``info``, the freeze taking both officers, the regulator's signed view and a
+non-regulator refused, the reports from the SQL index,
 and every CNY balance the walk-through moved.
 """
 
@@ -154,7 +155,12 @@ def test_the_regulation_walkthrough_runs_as_written(tmp_path: Path) -> None:
     assert {a["officer"] for a in intervention["approvals"]} == {ids["regulator"], ids["operator"]}
     assert intervention["legal_basis"] and intervention["order_hash"]
     assert carol["status"] == "frozen"
-    # 11: the reports from the SQL index
+    # 11: the regulator's view: the DID's holdings (the operator's CNY, alice's payment
+    # included), carol's account with its freeze; alice's signed request refused
+    assert str(before["operator"] + 100_000) in transcript.of("finchain regulator did")
+    seen = transcript.of("regulator account carol --from regulator")
+    assert "freeze_account" in seen and "in_effect" in seen
+    # 12: the reports from the SQL index
     large = csv_rows((work / "large_value.csv").read_text())
     assert sorted((r["counterparty"], r["amount"]) for r in large) == sorted(
         [(ids["bob"], "5000000"), (ids["carol"], "1900000")]
