@@ -11,6 +11,7 @@ from finchain.client import builders as b
 from finchain.client import compliance_builders as cb
 from finchain.codec import RawMsg
 from finchain.core.errors import ErrBadQuery, ErrGovernanceOnly, ErrInvalidMsg
+from finchain.core.gas import JUDGE_MOVE
 from finchain.errors import FinchainError
 from finchain.modules.compliance.errors import (
     ErrAlreadyApproved,
@@ -307,3 +308,28 @@ def test_queries_refuse_bad_parameters(world: World) -> None:
     with pytest.raises(FinchainError) as unknown:
         world.query("ruleset", version=7)
     assert unknown.value.codespace == "compliance" and unknown.value.code == 4
+
+
+def test_the_ante_charges_a_fixed_price_per_judged_movement(world: World) -> None:
+    """With a set, each extra movement costs JUDGE_MOVE more than without one, whatever
+    the rules read (the reads themselves are not metered), and the set's size is free."""
+
+    def extra_output_cost() -> int:
+        one = world.ok(1, b.transfer((A[2], "CNY", 7))).cost
+        two = world.ok(1, b.transfer((A[2], "CNY", 7), (A[3], "CNY", 7))).cost
+        return two - one
+
+    def one_transfer() -> int:
+        return world.ok(1, b.transfer((A[2], "CNY", 7))).cost
+
+    extra_output_cost()  # the aggregates exist from here on: later costs compare alike
+    without = extra_output_cost()
+    before = one_transfer()
+    world.install(
+        flag("reads", "sender.day_total > 10000000 && recipient.kyc_tier > 5"),
+        *(deny(f"long-{i}", f"move.amount == {10**12 + i}", "x" * 200) for i in range(10)),
+    )
+    assert extra_output_cost() - without == JUDGE_MOVE
+    # One movement: JUDGE_MOVE, plus the active pointer's 8 bytes (metered, as without a
+    # set); the 10-rule record is not charged.
+    assert one_transfer() - before == JUDGE_MOVE + 8

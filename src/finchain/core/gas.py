@@ -21,6 +21,12 @@ READ_BYTE = 1
 WRITE_BASE = 200
 WRITE_BYTE = 10
 ITER_STEP = 50
+JUDGE_MOVE = 4_000
+"""What the compliance ante charges per movement it judges against an active rule set,
+instead of metering its reads one by one (the set, the parameters, the regulated flag,
+both parties' identity facts, two aggregates, balances): a fixed price, so the cost of a
+transaction stays a function of the transaction and the state alone
+(docs/regulation/compliance.md, "Cost")."""
 
 
 class GasMeter:
@@ -47,6 +53,12 @@ class MeteredStore:
     def __init__(self, overlay: Overlay, meter: GasMeter) -> None:
         self._overlay = overlay
         self.meter = meter
+
+    @property
+    def unmetered(self) -> Overlay:
+        """The same overlay, read without charging: for a caller that charges a fixed,
+        documented price for its reads instead (``JUDGE_MOVE``). Never for writes."""
+        return self._overlay
 
     def get(self, key: bytes) -> bytes | None:
         value = self._overlay.get(key)

@@ -244,9 +244,26 @@ class CompiledSet:
     program: Any
     singles: tuple[Any, ...]
     referenced: frozenset[str]
+    slots: tuple[int, ...] | None = None
+    """Rule i's verdict is the program's element ``slots[i]``: rules with the same source
+    are evaluated once (same expression, same activation: same verdict). None: one each."""
+    any_program: Any = None
+    none_fired: tuple[bool, ...] = ()
+    """Every verdict false (shared: the common answer allocates nothing)."""
+    """The rules joined by ``||``: CEL's ``||`` is false only when every operand is false
+    (an error operand makes it an error or, next to a true one, true), so a false result
+    is exactly "no rule fires, none errs" — the common case, answered without building
+    and converting the list. Anything else evaluates ``program``."""
 
-    def evaluate(self, activation: Mapping[str, Any]) -> list[bool]:
+    def evaluate(self, activation: Mapping[str, Any]) -> Sequence[bool]:
         """The rules' verdicts in set order; raises ``RuleEvalError`` on any error."""
+        if self.any_program is not None:
+            try:
+                # An error's value is its message (a str), never False.
+                if self.any_program.eval(data=activation).value() is False:
+                    return self.none_fired
+            except Exception:  # noqa: S110 - the list program below reports it
+                pass
         try:
             result = self.program.eval(data=activation)
         except Exception as exc:  # e.g. the iteration budget: raised, not a value
@@ -254,7 +271,10 @@ class CompiledSet:
         if result.type() == _ERROR:
             raise RuleEvalError(self._culprit(activation), str(result.value()))
         values = result.plain_value()
-        # The checker typed the list as list(bool) at compile time; only the length can differ.
+        slots = self.slots
+        if slots is not None:
+            # The checker typed the list as list(bool) at compile time.
+            return [values[i] for i in slots]
         if len(values) != len(self.ids):
             raise RuleEvalError("", "the rule set did not return one bool per rule")
         return list(values)
@@ -281,11 +301,20 @@ def compile_set(rules: Sequence[tuple[str, str]]) -> CompiledSet:
         except RuleSourceError as exc:
             raise RuleSourceError(f"rule {rule_id}: {exc}") from None
         referenced |= _referenced(expr)
-    joined = "[" + ", ".join(f"({expr})" for _, expr in rules) + "]"
+    unique: dict[str, int] = {}
+    slots = tuple(unique.setdefault(expr, len(unique)) for _, expr in rules)
+    joined = "[" + ", ".join(f"({expr})" for expr in unique) + "]"
     try:
         program = _env().compile(joined)
+        any_program = _env().compile(" || ".join(f"({expr})" for expr in unique)) if rules else None
     except Exception as exc:
         raise RuleSourceError(f"the set does not compile as one list: {exc}") from None
     return CompiledSet(
-        tuple(rule_id for rule_id, _ in rules), program, tuple(singles), frozenset(referenced)
+        tuple(rule_id for rule_id, _ in rules),
+        program,
+        tuple(singles),
+        frozenset(referenced),
+        slots if len(unique) < len(rules) else None,
+        any_program,
+        (False,) * len(rules),
     )

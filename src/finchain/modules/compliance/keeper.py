@@ -22,7 +22,7 @@ from finchain.codec import Tx, decode, encode
 from finchain.core.authority import AccountStatus
 from finchain.core.context import Context, ExecMode
 from finchain.core.errors import ErrAccountClosed, ErrAccountFrozen, ErrResetLock
-from finchain.core.gas import READ_BASE, READ_BYTE
+from finchain.core.gas import JUDGE_MOVE, READ_BASE, READ_BYTE
 from finchain.core.kv import KVReader
 from finchain.core.msgs import Msg
 from finchain.errors import FinchainError
@@ -250,6 +250,10 @@ class Verdict:
     hold: tuple[Rule, Movement] | None
 
 
+_NOTHING = Verdict((), None)
+"""The common verdict (no flag, no hold), shared: nothing allocated per transaction."""
+
+
 ALL_FACTS = frozenset({"did", "claims", "profile", "listed"})
 _FACTS = {
     "did": "did",
@@ -267,6 +271,8 @@ class Plan:
     """What a compiled set reads, so that ``judge`` computes nothing else."""
 
     facts: frozenset[str]
+    unlisted_facts: frozenset[str]
+    """``facts`` without ``listed``: while no sanctions list is active nobody is listed."""
     party: bool
     sums: bool
     balance: bool
@@ -314,8 +320,10 @@ def plan_of(referenced: frozenset[str]) -> Plan:
             continue
         side = 0 if prefix == "sender" else 1
         (sum_fields if field in _SUM_NAMES else party_fields).append((name, side, field))
+    facts = facts_needed(referenced)
     return Plan(
-        facts_needed(referenced),
+        facts,
+        facts - {"listed"},
         bool(party_fields) or "move.cross_border" in referenced,
         bool(sum_fields),
         "sender.balance" in referenced or "recipient.balance" in referenced,
@@ -463,26 +471,37 @@ class ComplianceView:
         height: int,
         time_ns: int,
         seen: dict[bytes, bytes | None] | None = None,
+        moves: list[Movement] | None = None,
     ) -> Verdict:
         """Evaluate ``ruleset`` on every movement of ``msgs``; raise on a deny or an error.
 
         Aggregates and balances are as before each movement: the stored sums plus the
         earlier movements of the same transaction (which have not run yet). ``seen``
         receives each aggregate read (store key → stored bytes, as before the
-        transaction), for the post handler to reuse.
+        transaction), for the post handler to reuse. ``moves``: ``movements_of(msgs,
+        account)`` when the caller already has them.
         """
         refs = compiled.referenced
         plan = plan_of(refs)
         at = period_of(time_ns, self.params(reader))
+        facts = plan.facts
+        if "listed" in facts and not self._sanctions.active_list_version(reader):
+            # No active list (read once per transaction, not once per party): nobody is
+            # listed, which is what ``listed_version`` would answer for each party.
+            facts = plan.unlisted_facts
+        regulated_asset, regulated = "", False  # the last asset's flag: read once per asset
         parties: dict[str, Party] = {}
         pending: dict[tuple[str, str, str], Sums] = {}
         deltas: dict[tuple[str, str], int] = {}
         flags: list[tuple[Rule, Movement]] = []
         hold: tuple[Rule, Movement] | None = None
-        moves = movements_of(msgs, account)
+        if moves is None:
+            moves = movements_of(msgs, account)
         for position, move in enumerate(moves):
             # Only the variables the set reads are built: crossing into CEL is the cost.
-            values: dict[str, Any] = {name: getattr(move, attr) for name, attr in plan.move_fields}
+            values: dict[str, Any] = {}
+            for name, attr in plan.move_fields:
+                values[name] = getattr(move, attr)
             if plan.tx_account:
                 values["tx.account"] = account
             if plan.tx_height:
@@ -495,11 +514,14 @@ class ComplianceView:
                 values["asset.issuer"] = asset.issuer if asset is not None else ""
             if plan.asset:
                 values["asset.symbol"] = move.asset
-                values["asset.regulated"] = bool(move.asset) and REGULATED.has(reader, move.asset)
+                if move.asset != regulated_asset:
+                    regulated_asset = move.asset
+                    regulated = REGULATED.has(reader, move.asset)
+                values["asset.regulated"] = regulated
             if plan.party:
                 for address in (move.sender, move.recipient):
                     if address not in parties:
-                        parties[address] = self.party(reader, address, time_ns, plan.facts)
+                        parties[address] = self.party(reader, address, time_ns, facts)
                 sides = (parties[move.sender], parties[move.recipient])
                 for name, side, attr in plan.party_fields:
                     values[name] = getattr(sides[side], attr)
@@ -542,12 +564,14 @@ class ComplianceView:
                     )
             if position + 1 < len(moves) and move.asset:
                 self._count_in_tx(move, pending, deltas)
+        if not flags and hold is None:
+            return _NOTHING
         return Verdict(tuple(flags), hold)
 
     @staticmethod
     def _decide(
         ruleset: RuleSet,
-        verdicts: list[bool],
+        verdicts: Sequence[bool],
         move: Movement,
         flags: list[tuple[Rule, Movement]],
     ) -> None:
@@ -588,7 +612,7 @@ class ComplianceView:
     @staticmethod
     def _evaluate(
         compiled: CompiledSet, ruleset: RuleSet, values: dict[str, Any], move: Movement
-    ) -> list[bool]:
+    ) -> Sequence[bool]:
         # Amounts and balances are the only ints that can leave int64 (aggregates saturate).
         for name in _UNBOUNDED:
             value = values.get(name, 0)
@@ -641,9 +665,12 @@ class ComplianceKeeper(ComplianceView):
         self._sanctions = sanctions if sanctions is not None else NoSanctions()
         self._accounts = accounts
         self._compiled: dict[int, tuple[tuple[Rule, ...], CompiledSet]] = {}
-        self._seen: dict[ExecMode, tuple[bytes, int, dict[bytes, bytes | None]]] = {}
-        """Per execution mode, the aggregates the last ``enforce`` read: (tx id, height,
-        store key → bytes), taken by ``record_executed`` of the same transaction."""
+        self._seen: dict[
+            ExecMode, tuple[bytes, int, dict[bytes, bytes | None], list[Movement]]
+        ] = {}
+        """Per execution mode, what the last ``enforce`` read: (tx id, height, store key →
+        aggregate bytes, the movements), taken by ``record_executed`` of the same
+        transaction."""
 
     # -- rule sets --------------------------------------------------------------------------
 
@@ -783,11 +810,15 @@ class ComplianceKeeper(ComplianceView):
         version = self.active_version(ctx.store)
         if not version:
             return
-        ruleset = self.require_ruleset(ctx.store, version)
         account = tx.body.account
+        moves = movements_of(msgs, account)
+        # A fixed price per judged movement instead of metering each read (gas.JUDGE_MOVE).
+        ctx.store.meter.charge(JUDGE_MOVE * len(moves), "judging the movements")
+        reader = ctx.store.unmetered
+        ruleset = self.require_ruleset(reader, version)
         seen: dict[bytes, bytes | None] = {}
         verdict = self.judge(
-            ctx.store,
+            reader,
             self.compiled(ruleset),
             ruleset,
             account,
@@ -795,9 +826,10 @@ class ComplianceKeeper(ComplianceView):
             ctx.height,
             ctx.time_ns,
             seen,
+            moves,
         )
         if seen:
-            self._seen[ctx.mode] = (tx_id, ctx.height, seen)
+            self._seen[ctx.mode] = (tx_id, ctx.height, seen, moves)
         for rule, move in verdict.flags:
             ctx.emit(self._alert(ctx, rule, version, tx_id, move))
         if verdict.hold is not None:
@@ -863,15 +895,16 @@ class ComplianceKeeper(ComplianceView):
         held transaction (a ``compliance/approve`` message) do. Anything else reads anew.
         """
         stash = self._seen.pop(ctx.mode, None)
-        known = None
         if (
             stash is not None
             and stash[0] == tx_id
             and stash[1] == ctx.height
             and all(m.TYPE in _BANK_MOVES for m in msgs)
         ):
-            known = stash[2]
-        self.record(ctx, account, msgs, known)
+            # The same messages and account: the same movements (``movements_of`` is pure).
+            self.record(ctx, account, msgs, stash[2], stash[3])
+        else:
+            self.record(ctx, account, msgs)
 
     def record(
         self,
@@ -879,13 +912,15 @@ class ComplianceKeeper(ComplianceView):
         account: str,
         msgs: Sequence[Msg],
         known: dict[bytes, bytes | None] | None = None,
+        moves: list[Movement] | None = None,
     ) -> None:
         """Add the movements of messages that executed to the aggregates (post handler).
 
         ``known``: aggregates as stored before these messages ran (store key → bytes),
-        used instead of reading them (each once; consumed)."""
+        used instead of reading them (each once; consumed). ``moves``: the messages'
+        movements when the caller has them."""
         at: Period | None = None
-        for move in movements_of(msgs, account):
+        for move in movements_of(msgs, account) if moves is None else moves:
             if not move.asset:
                 continue
             if at is None:
@@ -974,15 +1009,19 @@ class ComplianceKeeper(ComplianceView):
         version = self.active_version(ctx.store)
         if not version:
             return
-        ruleset = self.require_ruleset(ctx.store, version)
+        moves = movements_of(msgs, held.account)
+        ctx.store.meter.charge(JUDGE_MOVE * len(moves), "judging the movements")
+        reader = ctx.store.unmetered
+        ruleset = self.require_ruleset(reader, version)
         self.judge(
-            ctx.store,
+            reader,
             self.compiled(ruleset),
             ruleset,
             held.account,
             msgs,
             ctx.height,
             ctx.time_ns,
+            moves=moves,
         )
 
     def _require_may_transact(self, reader: KVReader, account: str, msgs: Sequence[Msg]) -> None:
