@@ -177,6 +177,9 @@ def test_regulated_assets_go_only_to_verified_identities() -> None:
     assert fires(strict, asset__regulated=True, recipient__jurisdiction="US")
     assert not fires(strict, asset__regulated=True, recipient__jurisdiction="HK")
     assert fires(strict, asset__regulated=True, sender__verified=False)
+    # the reason names whom the rule checks: the recipient, or with check_sender both
+    assert "the recipient must hold a verified identity" in rule["reason"]
+    assert "both parties must hold a verified, KYC tier 2" in strict["reason"]
 
 
 def test_travel_rule_from_1000_units_without_a_record() -> None:

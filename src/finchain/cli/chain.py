@@ -20,7 +20,7 @@ from finchain.cli.common import (
 )
 from finchain.cli.output import CliError, emit, failures, stderr
 from finchain.crypto import get_suite, read_passphrase_file
-from finchain.devchain.demo import ensure_did_key, seed_identity
+from finchain.devchain.demo import add_regulation_demo, ensure_did_key, seed_identity
 from finchain.devchain.setup import (
     DemoAsset,
     HomeSpec,
@@ -39,10 +39,16 @@ HomeOpt = Annotated[Path, typer.Option("--home", help="node home directory")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 DEV_ACCOUNTS = ("operator", "alice", "bob", "carol")
 DEV_ASSET = DemoAsset("CNY", "Demo yuan", 2, 100_000_000_00)
-# One member (operator): a proposal passes 3 blocks after submission, executes the block after.
+# The regulation walk-through's parts (docs/regulation.md): a regulator account, an asset
+# only verified identities may hold once a rule set says so, and two intervention officers.
+DEV_REGULATOR = "regulator"
+DEV_REGULATED = DemoAsset("FUND", "Demo fund units (regulated)", 2, 1_000_000_00)
+# One member (operator): voting ends 10 blocks after submission (time to run `finchain gov
+# vote` after the command that proposed: a CLI command takes a few seconds), executes the
+# block after.
 DEV_GOVERNANCE: dict[str, int | str] = {
     "min_validators": 1,
-    "voting_period": 3,
+    "voting_period": 10,
     "execution_delay": 1,
 }
 
@@ -196,9 +202,11 @@ def dev(
 ) -> None:
     """A single-node development chain with funded demo accounts, in one command.
 
-    The first run creates HOME with accounts operator, alice, bob and carol, each
-    holding 100,000,000.00 CNY, keys in HOME/keystore under a random passphrase
-    kept in HOME/validator.passphrase (development only). Later runs continue
+    The first run creates HOME with accounts operator, alice, bob, carol and regulator,
+    each holding 100,000,000.00 CNY and 1,000,000.00 FUND (a regulated asset); the
+    regulator is registered, and it and the operator are the intervention officers
+    (both needed). Keys are in HOME/keystore under a random passphrase kept in
+    HOME/validator.passphrase (development only). Later runs continue
     the same chain, and an indexer writes its blocks into HOME/index.db (SQLite; ``finchain
     index report``). ``--clock-start`` and ``--clock-rate`` move the chain's
     calendar (development chains only: a production node's blocks carry real time).
@@ -223,12 +231,13 @@ def dev(
                     chain_id="finchain-dev",
                     suite=suite,
                     passphrase=passphrase,
-                    account_names=DEV_ACCOUNTS,
-                    assets=(DEV_ASSET,),
+                    account_names=(*DEV_ACCOUNTS, DEV_REGULATOR),
+                    assets=(DEV_ASSET, DEV_REGULATED),
                     config_text=config_text,
                     governance_params=DEV_GOVERNANCE,
                 ),
             )
+            add_regulation_demo(target)
         passphrase = read_passphrase_file(target.path / DEV_PASSPHRASE_FILE)
         genesis = Genesis.load(target.genesis_path)
         keystore = target.keystore()
@@ -276,7 +285,7 @@ def dev_banner(home: Home, genesis: Genesis, url: str, index_db: str) -> str:
         f"  home     {path}\n  index    {index_db} (finchain index report)\n"
         f"  keys     {home.keystore_dir} "
         f"(passphrase in {path / DEV_PASSPHRASE_FILE})\n  accounts "
-        + ", ".join(DEV_ACCOUNTS)
+        + ", ".join((*DEV_ACCOUNTS, DEV_REGULATOR))
         + "\n  identity operator's DID (key operator-did), bound and accredited for "
         "KycTierCredential a few blocks after the first start (docs/identity.md)\n"
         "  use it   in another shell, point the CLI at this node and its home:\n"

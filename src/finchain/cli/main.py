@@ -16,6 +16,7 @@ from finchain.cli import (
     did,
     escrow,
     evidence,
+    gov,
     index,
     intervene,
     invoice,
@@ -66,6 +67,7 @@ app.add_typer(loan.app, name="loan")
 app.add_typer(intervene.app, name="intervene")
 app.add_typer(aml.app, name="aml")
 app.add_typer(rules.app, name="rules")
+app.add_typer(gov.app, name="gov")
 app.add_typer(regulator.app, name="regulator")
 app.add_typer(db.app, name="db")
 app.add_typer(index.app, name="index")

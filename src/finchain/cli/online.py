@@ -208,6 +208,7 @@ def receipt_json(receipt: SubmitReceipt) -> dict[str, Any]:
         "code": None if result is None else result.code,
         "codespace": "" if result is None else result.codespace,
         "log": "" if result is None else result.log,
+        "info": "" if result is None else result.info,
         "events": [] if result is None else [e.to_obj() for e in result.events],
         "timed_out": receipt.timed_out,
     }

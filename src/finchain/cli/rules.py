@@ -21,6 +21,7 @@ from typing import Annotated, Any
 import typer
 
 from finchain.cli.common import DEFAULT_HOME, HomeOpt, JsonOpt
+from finchain.cli.online import event_value
 from finchain.cli.output import CliError, emit, failures
 from finchain.cli.txflags import NodeOptions, TxOptions, query_command, tx_command
 from finchain.client import builders as b
@@ -82,7 +83,11 @@ def activate_proposal(
     action = b.exec_msg(cb.activate(version, height))
     with tx.session() as s:
         receipt = s.send(b.submit_proposal(f"activate rule set {version} at {height}", [action]))
-    tx.report(receipt, {"version": version, "height": height})
+    extra: dict[str, Any] = {"version": version, "activation_height": height}
+    found = event_value(receipt, "proposal_submitted", "proposal_id")
+    if found is not None:
+        extra["proposal_id"] = int(found)
+    tx.report(receipt, extra)
 
 
 @tx_command(app, "approve")

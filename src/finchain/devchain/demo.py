@@ -20,14 +20,22 @@ import logging
 import time
 from collections.abc import Callable
 
+from finchain.app.genesis import Genesis
 from finchain.client import builders as b
 from finchain.client import credentials_builders as cb
 from finchain.client import identity_builders as ib
 from finchain.codec import RawMsg
 from finchain.core.errors import ErrBadNonce
 from finchain.crypto import Keystore, PrivateKey
+from finchain.crypto.sealing import encryption_public_key
 from finchain.errors import FinchainError
-from finchain.modules.credentials.types import KYC_CREDENTIAL_TYPE
+from finchain.modules.accounts.types import account_id
+from finchain.modules.compliance.module import ComplianceGenesis
+from finchain.modules.credentials.module import CredentialsGenesis, RegulatorEntry
+from finchain.modules.credentials.types import DEFAULT_PARAMS, KYC_CREDENTIAL_TYPE, EncryptionKey
+from finchain.modules.interventions.module import InterventionsGenesis
+from finchain.modules.interventions.types import Officers
+from finchain.node.home import Home
 from finchain.service.interface import NodeService, SubmitMode, SubmitResult
 
 log = logging.getLogger(__name__)
@@ -47,6 +55,31 @@ def ensure_did_key(keystore: Keystore, *, scheme: str, suite: str, passphrase: s
     """Create the operator's DID key in the dev keystore (encrypted like every key)."""
     if DID_KEY not in {info.name for info in keystore.list()}:
         keystore.create(DID_KEY, scheme, passphrase, suite=suite)
+
+
+REGULATOR_NAME = "Demo Regulator"
+REGULATED_ASSET = "FUND"
+
+
+def add_regulation_demo(home: Home) -> None:
+    """Genesis parts of the regulation walk-through (docs/regulation.md), for a new dev home.
+
+    Genesis account 5 (key ``regulator``) becomes the chain's regulator, its keystore key
+    the one envelopes and escrows are sealed to; it and the operator (account 1) are the
+    intervention officers, both needed; ``FUND`` is a regulated asset. None of this acts
+    before a rule set is active or an officer proposes: a plain dev chain is unchanged.
+    """
+    genesis = Genesis.load(home.genesis_path)
+    regulator = account_id(5)
+    scheme, public = encryption_public_key(home.keystore().info("regulator").public_key)
+    key = EncryptionKey(scheme, public)
+    state = genesis.app_state
+    entry = RegulatorEntry(regulator, REGULATOR_NAME, key)
+    state["credentials"] = CredentialsGenesis(DEFAULT_PARAMS, (entry,), ()).to_json()
+    officers = Officers(tuple(sorted([account_id(1), regulator])), 2)
+    state["interventions"] = InterventionsGenesis(officers).to_json()
+    state["compliance"] = ComplianceGenesis(regulated=(REGULATED_ASSET,)).to_json()
+    genesis.save(home.genesis_path)
 
 
 def seed_identity(node: NodeService, keystore: Keystore, passphrase: str, operator: str) -> None:

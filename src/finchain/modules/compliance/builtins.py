@@ -234,6 +234,7 @@ def verified_identity(
     if sender:
         sender_part = _all('move.kind in ["transfer", "cash_out"]', unverified("sender"))
         expr = f"{recipient_part} || {sender_part}"
+    who = "both parties" if sender else "the recipient"
     terms = ["verified"]
     if tier:
         terms.append(f"KYC tier {tier} or above")
@@ -242,7 +243,7 @@ def verified_identity(
     return _deny(
         "verified_identity",
         _all("asset.regulated", expr),
-        "this asset is regulated: both parties must hold a " + ", ".join(terms) + " identity",
+        f"this asset is regulated: {who} must hold a " + ", ".join(terms) + " identity",
     )
 
 
