@@ -18,7 +18,6 @@ import csv
 import io
 import json
 import re
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -93,7 +92,6 @@ def csv_rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(rows)))
 
 
-@pytest.mark.skipif(shutil.which("jq") is None, reason="the walk-through reads JSON with jq")
 def test_the_regulation_walkthrough_runs_as_written(tmp_path: Path) -> None:
     started = time.monotonic()
     dev, lines = walkthrough()
