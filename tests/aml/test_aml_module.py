@@ -234,7 +234,8 @@ def test_a_travel_record_rides_with_its_transfer(world: World) -> None:
     result = world.ok(5, b.transfer((A[4], "CNY", 100_000)), record)
     (event,) = [e for e in result.events if e.type == "travel_recorded"]
     assert event.get("covers") == "0" and event.get("envelope_hash") == ENVELOPE.hex()
-    found = world.query("travel", hash=ENVELOPE.hex())
+    found = world.query("travel", hash=ENVELOPE.hex(), account=A[5])
+    assert world.query("travel", hash=ENVELOPE.hex())["records"] == [found]
     assert found["beneficiary_institution"] == world.bank_b and found["account"] == A[5]
     assert found["covers"] == [0] and found["hash_alg"] == "sha256"
     assert world.query("travel_by_institution", did=world.bank_b)["envelope_hashes"] == [
@@ -244,6 +245,20 @@ def test_a_travel_record_rides_with_its_transfer(world: World) -> None:
         "envelope_hashes"
     ] == [ENVELOPE.hex()]
     world.refused(ErrTravelExists, 5, b.transfer((A[4], "CNY", 1)), record)
+
+
+def test_a_hash_copied_by_another_account_does_not_block_the_originator(world: World) -> None:
+    """Front-running: account 6 sees the envelope hash in the mempool and records it first;
+    the originator's own record still succeeds, and the two are told apart by account."""
+    record = amlb.travel_record([0], ENVELOPE, world.bank_a, world.bank_b)
+    world.ok(3, b.transfer((A[4], "CNY", 1)), record)
+    world.ok(5, b.transfer((A[4], "CNY", 100_000)), record)
+    records = world.query("travel", hash=ENVELOPE.hex())["records"]
+    assert sorted(r["account"] for r in records) == sorted([A[5], A[3]])
+    assert world.query("travel", hash=ENVELOPE.hex(), account=A[5])["account"] == A[5]
+    assert world.query("travel_by_institution", did=world.bank_b)["envelope_hashes"] == [
+        ENVELOPE.hex()
+    ]
 
 
 def test_a_travel_record_naming_an_unknown_institution_is_refused(world: World) -> None:

@@ -127,6 +127,7 @@ def test_check_record_compares_the_chain_and_the_transfer() -> None:
     opened = open_envelope(sealed, BANK_B, keys[BANK_B])
     record = {
         "envelope_hash": envelope_hash(sealed, suite="gm").hex(),
+        "account": account_id(5),
         "originator_institution": BANK_A,
         "beneficiary_institution": BANK_B,
     }
@@ -138,4 +139,8 @@ def test_check_record_compares_the_chain_and_the_transfer() -> None:
     with pytest.raises(FinchainError, match="envelope_hash"):
         check_record(
             sealed, opened, {**record, "envelope_hash": "00" * 32}, amount=150_000_00, **transfer
+        )
+    with pytest.raises(FinchainError, match="account"):  # another account's copy of the hash
+        check_record(
+            sealed, opened, {**record, "account": account_id(7)}, amount=150_000_00, **transfer
         )

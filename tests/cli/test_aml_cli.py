@@ -101,7 +101,9 @@ def test_travel_envelope_sealed_paid_and_opened(cli: Cli, tmp_path: Path) -> Non
     assert code == 1 and "travel:3" in err
 
     record = httpx.get(
-        f"{cli.chain.url}/v1/query/aml/travel", params={"hash": made["envelope_hash"]}, timeout=10
+        f"{cli.chain.url}/v1/query/aml/travel",
+        params={"hash": made["envelope_hash"], "account": ids["carol"]},
+        timeout=10,
     ).json()
     found = record.get("value", record)
     assert found["beneficiary_institution"] == bank_b and found["account"] == ids["carol"]

@@ -113,7 +113,7 @@ def test_a_held_travel_record_names_the_held_transaction(world: World) -> None:
     world.ok(2, cb.approve(held_id))
     world.ok(3, cb.approve(held_id))
     assert world.query("held", id=held_id)["status"] == "executed"
-    record = world.app.aml.require_travel(world.app.state, envelope)
+    record = world.app.aml.require_travel(world.app.state, envelope, A[CUSTOMER])
     assert record.tx_id == held_tx
 
 

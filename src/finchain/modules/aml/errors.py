@@ -21,6 +21,6 @@ ErrListTooLarge = register(CODESPACE, 6, "sanctions list would exceed its maximu
 ErrSealMismatch = register(CODESPACE, 7, "sealed hash or count differs from the entries on chain")
 ErrUnknownList = register(CODESPACE, 8, "no sanctions list of that version")
 ErrUnknownInstitution = register(CODESPACE, 9, "institution DID is not registered and active")
-ErrTravelExists = register(CODESPACE, 10, "a travel-rule record with this envelope hash exists")
+ErrTravelExists = register(CODESPACE, 10, "this account already recorded this envelope hash")
 ErrUnknownTravel = register(CODESPACE, 11, "no travel-rule record has this envelope hash")
 ErrBadGenesis = register(CODESPACE, 12, "invalid aml genesis")

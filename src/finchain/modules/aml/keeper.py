@@ -124,23 +124,35 @@ class AmlView:
 
     # -- travel records ---------------------------------------------------------------------
 
-    def travel(self, reader: KVReader, envelope_hash: bytes) -> TravelRecord | None:
-        return TRAVEL.get(reader, envelope_hash)
+    def travel(self, reader: KVReader, envelope_hash: bytes, account: str) -> TravelRecord | None:
+        return TRAVEL.get(reader, (envelope_hash, account))
 
-    def require_travel(self, reader: KVReader, envelope_hash: bytes) -> TravelRecord:
-        found = TRAVEL.get(reader, envelope_hash)
+    def travel_of_hash(self, reader: KVReader, envelope_hash: bytes) -> list[TravelRecord]:
+        """Every record of ``envelope_hash``, by recording account: an honest envelope has
+        one; a copy of its hash recorded by another account is a record of that account's
+        own messages (``check_record`` compares the account with the envelope's originator)."""
+        return [record for _, record in TRAVEL.iterate(reader, prefix=(envelope_hash,))]
+
+    def require_travel(self, reader: KVReader, envelope_hash: bytes, account: str) -> TravelRecord:
+        found = TRAVEL.get(reader, (envelope_hash, account))
         if found is None:
-            raise ErrUnknownTravel(f"no travel-rule record has envelope hash {envelope_hash.hex()}")
+            raise ErrUnknownTravel(
+                f"account {account} recorded no travel-rule envelope {envelope_hash.hex()}"
+            )
         return found
 
     def travel_records(self, reader: KVReader) -> Iterator[TravelRecord]:
-        """Every travel record, in envelope-hash order."""
+        """Every travel record, in (envelope hash, account) order."""
         return TRAVEL.values(reader)
 
     def travel_hashes_of(self, reader: KVReader, role: str, did: str) -> Iterator[bytes]:
         """Envelope hashes of records naming ``did`` as ``role`` ("originator" or
-        "beneficiary"), in hash order."""
-        return TRAVEL.by(f"by_{role}", reader, did)
+        "beneficiary"), in hash order, each once."""
+        last = None
+        for envelope_hash, _account in TRAVEL.by(f"by_{role}", reader, did):
+            if envelope_hash != last:
+                yield envelope_hash
+            last = envelope_hash
 
 
 class AmlKeeper(AmlView):
@@ -279,7 +291,7 @@ class AmlKeeper(AmlView):
         beneficiary_institution: str,
     ) -> TravelRecord:
         """Record that the transfers at ``covers`` of the running transaction travel with
-        the envelope hashing to ``envelope_hash`` (an envelope is recorded once)."""
+        the envelope hashing to ``envelope_hash`` (an account records an envelope once)."""
         for role, did in (
             ("originator", originator_institution),
             ("beneficiary", beneficiary_institution),
@@ -288,11 +300,11 @@ class AmlKeeper(AmlView):
                 raise ErrUnknownInstitution(
                     f"{role} institution {did} is not a registered, active DID of this chain"
                 )
-        existing = TRAVEL.get(ctx.store, envelope_hash)
+        existing = TRAVEL.get(ctx.store, (envelope_hash, account))
         if existing is not None:
             raise ErrTravelExists(
-                f"envelope {envelope_hash.hex()} was recorded at height {existing.height}: "
-                "seal a new envelope for each transaction"
+                f"this account recorded envelope {envelope_hash.hex()} at height "
+                f"{existing.height}: seal a new envelope for each transaction"
             )
         record = TravelRecord(
             get_suite(ctx.suite).hash_name,
@@ -305,7 +317,7 @@ class AmlKeeper(AmlView):
             ctx.height,
             ctx.time_ns,
         )
-        TRAVEL.set(ctx, envelope_hash, record)
+        TRAVEL.set(ctx, (envelope_hash, account), record)
         ctx.emit(events.travel_recorded(record))
         return record
 
@@ -327,6 +339,9 @@ class AmlKeeper(AmlView):
             NEXT_VERSION.set(ctx, next_version)
 
     def import_travel(self, ctx: Context, record: TravelRecord) -> None:
-        if TRAVEL.has(ctx.store, record.envelope_hash):
-            raise ErrTravelExists(f"envelope {record.envelope_hash.hex()} is listed twice")
-        TRAVEL.set(ctx, record.envelope_hash, record)
+        key = (record.envelope_hash, record.account)
+        if TRAVEL.has(ctx.store, key):
+            raise ErrTravelExists(
+                f"envelope {record.envelope_hash.hex()} of {record.account} is listed twice"
+            )
+        TRAVEL.set(ctx, key, record)

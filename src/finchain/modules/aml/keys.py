@@ -8,8 +8,10 @@
 - ``DRAFT_VERSION``: the version of the draft being built (absent: none); at most one.
 - ``NEXT_VERSION``: the number the next draft gets (versions start at 1, never
   reused, so a discarded draft leaves a gap).
-- ``TRAVEL``: travel-rule records by envelope hash, with indexes by the
-  originator and the beneficiary institution (what each institution reads).
+- ``TRAVEL``: travel-rule records by (envelope hash, recording account), with
+  indexes by the originator and the beneficiary institution (what each institution
+  reads). Keyed by the account too, so a hash copied from the mempool by another
+  account is that account's own record and cannot block the honest one.
 """
 
 from __future__ import annotations
@@ -38,10 +40,10 @@ ENTRIES: Map[tuple[int, str], bytes] = Map(STORE, b"entry/", Pair(U64, STR), Byt
 ACTIVE: Item[int] = Item(STORE, b"active", U64Value())
 DRAFT_VERSION: Item[int] = Item(STORE, b"draft", U64Value())
 NEXT_VERSION = Sequence(STORE, b"next_version", start=1)
-TRAVEL: IndexedMap[bytes, TravelRecord] = IndexedMap(
+TRAVEL: IndexedMap[tuple[bytes, str], TravelRecord] = IndexedMap(
     STORE,
     b"travel/",
-    FixedBytes(32),
+    Pair(FixedBytes(32), STR),
     RecordValue(TravelRecord.from_obj),
     {
         "by_originator": Index(b"t_orig/", STR, lambda _key, record: record.originator_institution),

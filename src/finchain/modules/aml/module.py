@@ -80,9 +80,11 @@ class AmlGenesis(Record):
         )
         if problem:
             raise ErrBadGenesis(f"aml genesis: {problem}")
-        hashes = [record.envelope_hash for record in self.travel]
-        if hashes != sorted(set(hashes)):
-            raise ErrBadGenesis("aml genesis: travel records must be in increasing hash order")
+        keys = [(record.envelope_hash, record.account) for record in self.travel]
+        if keys != sorted(set(keys)):
+            raise ErrBadGenesis(
+                "aml genesis: travel records must be in increasing (hash, account) order"
+            )
 
 
 def _pointers_problem(

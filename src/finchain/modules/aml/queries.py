@@ -6,7 +6,8 @@
 - ``aml/entries?version=V[&cursor=E][&limit=N]``: a page of a version's entries.
 - ``aml/check?address=A[&version=V]``: whether an account id or DID is on the
   active list (or on version V), and through which entry.
-- ``aml/travel?hash=H``: the travel record of an envelope hash.
+- ``aml/travel?hash=H[&account=A]``: the travel record account A made of envelope
+  hash H; without ``account``, every record of H (``{"envelope_hash", "records"}``).
 - ``aml/travel_by_institution?did=D&role=originator|beneficiary``: a page of the
   envelope hashes naming an institution (what a bank reads to find what was
   sent to it).
@@ -22,6 +23,8 @@ from finchain.core.kv import KVReader
 from finchain.core.module import KeeperQuery
 from finchain.core.query import int_param, str_param
 from finchain.formats.did import is_did
+from finchain.modules.accounts.types import is_account_id
+from finchain.modules.aml.errors import ErrUnknownTravel
 from finchain.modules.aml.keeper import AmlView
 from finchain.modules.aml.types import MAX_VERSION, SEALED, is_entry
 
@@ -97,7 +100,8 @@ def check(view: AmlView, reader: KVReader, params: dict[str, Any]) -> Any:
 
 
 def travel(view: AmlView, reader: KVReader, params: dict[str, Any]) -> Any:
-    """The travel record of envelope hash ``hash`` (64 lowercase hex digits)."""
+    """The travel record of envelope hash ``hash`` (64 lowercase hex digits) made by
+    ``account``; without ``account``, every record of the hash."""
     text = params.get("hash")
     if not isinstance(text, str) or len(text) != _HASH_HEX or text.lower() != text:
         raise ErrBadQuery("parameter 'hash' must be 64 lowercase hex digits")
@@ -105,7 +109,15 @@ def travel(view: AmlView, reader: KVReader, params: dict[str, Any]) -> Any:
         digest = bytes.fromhex(text)
     except ValueError:
         raise ErrBadQuery("parameter 'hash' must be 64 lowercase hex digits") from None
-    return view.require_travel(reader, digest).to_json()
+    account = params.get("account")
+    if account is not None:
+        if not isinstance(account, str) or not is_account_id(account):
+            raise ErrBadQuery("parameter 'account' must be an account id")
+        return view.require_travel(reader, digest, account).to_json()
+    records = view.travel_of_hash(reader, digest)
+    if not records:
+        raise ErrUnknownTravel(f"no travel-rule record has envelope hash {text}")
+    return {"envelope_hash": text, "records": [record.to_json() for record in records]}
 
 
 def travel_by_institution(view: AmlView, reader: KVReader, params: dict[str, Any]) -> Any:

@@ -318,12 +318,15 @@ def check_record(
     amount: int,
 ) -> None:
     """That ``sealed`` (opened as ``envelope``) is the one the on-chain travel ``record``
-    (the ``aml/travel`` query's answer) names, and describes the transfer of ``amount``
-    ``asset`` from ``sender`` to ``recipient``. ``ErrEnvelopeMismatch`` names what differs."""
+    (the ``aml/travel`` query's answer for ``account=sender``) names, recorded by the
+    sender, and describes the transfer of ``amount`` ``asset`` from ``sender`` to
+    ``recipient``. ``ErrEnvelopeMismatch`` names what differs (a record of the same hash
+    by another account is a copy, not the sender's record)."""
     suite, _, _, _, _ = _parse(sealed)
     digest = envelope_hash(sealed, suite=suite).hex()
     expected = {
         "envelope_hash": digest,
+        "account": sender,
         "originator_institution": envelope.originator_institution,
         "beneficiary_institution": envelope.beneficiary_institution,
     }
