@@ -51,6 +51,8 @@ from finchain.modules.governance.keeper import GovernanceKeeper
 from finchain.modules.governance.module import GovernanceModule
 from finchain.modules.identity.keeper import IdentityKeeper
 from finchain.modules.identity.module import IdentityModule
+from finchain.modules.cbdc.keeper import CbdcKeeper
+from finchain.modules.cbdc.module import CbdcModule
 from finchain.modules.interventions.keeper import InterventionsKeeper
 from finchain.modules.interventions.module import InterventionsModule
 from finchain.modules.lending.keeper import LendingKeeper
@@ -134,6 +136,7 @@ class FinchainApp(Application):
             sanctions=self.aml,
             accounts=self.accounts,
         )
+        self.cbdc = CbdcKeeper(self.bank, self.accounts)
         self.upgrade = UpgradeKeeper(UPGRADES if upgrades is None else upgrades)
         for guard in (
             self.bank.assert_can_close,
@@ -162,6 +165,7 @@ class FinchainApp(Application):
             InterventionsModule(self.interventions),
             AmlModule(self.aml),
             ComplianceModule(self.compliance),
+            CbdcModule(self.cbdc),
             UpgradeModule(self.upgrade),
         ]
         if extra_modules is not None:

@@ -34,8 +34,8 @@ from finchain.modules.accounts.types import account_id
 from tests.harness import BLOCK_NS, CHAIN_ID, make_genesis
 
 GOLDEN = {
-    "intl": "7850d4afaf556155ef785e3ad45c0acaf8f6d2bab084ea43a75b3a7c7d0396e2",
-    "gm": "5f9bef78c8da712e317a961a07ac5b99092c0a253cc0d0db6a03023d24e2c28f",
+    "intl": "414511584b665597715afb40f3970f1136257a5f25d8846201d8e963a70ced4a",
+    "gm": "69ba8f8bf0346c24da3f57f3ae21a04d1457f46c36dd0e8a27c055d5fb8bd91c",
 }
 
 
