@@ -36,6 +36,8 @@ from finchain.modules.aml.keeper import AmlKeeper
 from finchain.modules.aml.module import AmlModule
 from finchain.modules.bank.keeper import BankKeeper
 from finchain.modules.bank.module import BankModule
+from finchain.modules.cbdc.keeper import CbdcKeeper
+from finchain.modules.cbdc.module import CbdcModule
 from finchain.modules.compliance.ante import ComplianceAggregates, ComplianceAnte
 from finchain.modules.compliance.keeper import ComplianceKeeper
 from finchain.modules.compliance.module import ComplianceModule
@@ -51,8 +53,6 @@ from finchain.modules.governance.keeper import GovernanceKeeper
 from finchain.modules.governance.module import GovernanceModule
 from finchain.modules.identity.keeper import IdentityKeeper
 from finchain.modules.identity.module import IdentityModule
-from finchain.modules.cbdc.keeper import CbdcKeeper
-from finchain.modules.cbdc.module import CbdcModule
 from finchain.modules.interventions.keeper import InterventionsKeeper
 from finchain.modules.interventions.module import InterventionsModule
 from finchain.modules.lending.keeper import LendingKeeper
