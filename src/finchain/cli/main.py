@@ -10,6 +10,7 @@ from finchain.cli import (
     assets,
     bench,
     bond,
+    cbdc,
     chain,
     data,
     db,
@@ -66,6 +67,7 @@ app.add_typer(netting.app, name="netting")
 app.add_typer(loan.app, name="loan")
 app.add_typer(intervene.app, name="intervene")
 app.add_typer(aml.app, name="aml")
+app.add_typer(cbdc.app, name="cbdc")
 app.add_typer(rules.app, name="rules")
 app.add_typer(gov.app, name="gov")
 app.add_typer(regulator.app, name="regulator")
