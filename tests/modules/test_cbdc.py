@@ -21,7 +21,7 @@ from finchain.client import cbdc_builders as cb
 from finchain.codec import RawMsg
 from finchain.core.errors import ErrGovernanceOnly
 from finchain.errors import ErrorCode, FinchainError
-from finchain.modules.bank.errors import ErrInsufficientFunds, ErrNotMinter
+from finchain.modules.bank.errors import ErrInsufficientFunds, ErrNotBurner, ErrNotMinter
 from finchain.modules.cbdc.errors import (
     ErrAlreadyDesignated,
     ErrBadAccount,
@@ -200,6 +200,7 @@ def test_only_the_central_bank_creates_or_destroys(world: World) -> None:
     world.refused(ErrNotCentralBank, OP2, cb.authorise(A[OP2], 10**9))
     # An operator cannot mint or burn through the bank either.
     world.refused(ErrNotMinter, OP2, b.mint(ECNY, A[OP2], 1_000))
+    world.refused(ErrNotBurner, OP2, b.burn(ECNY, 1_000))
     world.reconciled()
     # Redeeming a whole reserve removes its record; the currency is gone.
     world.ok(CB, cb.redeem(A[OP2], 1_000, "R"))
@@ -280,3 +281,17 @@ def test_genesis_round_trip_and_checks(world: World) -> None:
     with pytest.raises(FinchainError) as caught:
         module.validate_genesis(twice)
     assert ErrBadGenesis.matches(caught.value)
+
+
+def test_the_invariant_reports_money_outside_the_two_tiers(world: World) -> None:
+    """What the module cannot refuse yet is reported: CBDC sent to an account that is
+    neither operator nor wallet, and a mint by the central bank that skips cbdc/issue."""
+    world.ok(CB, cb.issue(A[OP2], 1_000, "R"))
+    world.ok(OP2, b.transfer((A[CB], ECNY, 10)))
+    (problem,) = world.app.check_invariants()
+    assert problem.startswith("cbdc/reconciled:") and "neither an operator nor a wallet" in problem
+    world.ok(CB, b.transfer((A[OP2], ECNY, 10)))
+    assert world.app.check_invariants() == []
+    world.ok(CB, b.mint(ECNY, A[OP2], 5))
+    (problem,) = world.app.check_invariants()
+    assert "supply of ECNY is 1005 but 1000 is issued" in problem
