@@ -156,6 +156,24 @@ class KeeperModule(BaseModule, Generic[K]):
         return {path: partial(query, self.keeper) for path, query in self.QUERIES.items()}
 
 
+class RecordGenesisModule(KeeperModule[K]):
+    """A keeper module whose genesis section is one declared record, ``GENESIS``.
+
+    Its default is the record's defaults and its validation a strict parse refused with
+    the module's own bad-genesis code, ``GENESIS_ERROR``; the module writes only
+    ``init_genesis`` and ``export_genesis``, which are its own.
+    """
+
+    GENESIS: ClassVar[type[Record]]
+    GENESIS_ERROR: ClassVar[ErrorCode]
+
+    def default_genesis(self) -> dict[str, Any]:
+        return self.GENESIS().to_json()
+
+    def validate_genesis(self, state: dict[str, Any]) -> None:
+        parse_genesis(self.GENESIS, state, self.GENESIS_ERROR)
+
+
 @contextmanager
 def genesis_errors(error: ErrorCode, what: str) -> Iterator[None]:
     """Any refusal inside the block becomes ``error`` (the module's bad-genesis code), its

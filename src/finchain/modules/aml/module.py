@@ -18,7 +18,7 @@ from typing import Any
 from finchain.core.context import Context
 from finchain.core.fields import Checked, Integer, ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import Invariant, KeeperModule, genesis_errors, parse_genesis
+from finchain.core.module import Invariant, RecordGenesisModule, genesis_errors, parse_genesis
 from finchain.modules.aml import handlers, queries
 from finchain.modules.aml.errors import ErrBadGenesis
 from finchain.modules.aml.keeper import AmlKeeper
@@ -110,18 +110,14 @@ def _pointers_problem(
     return None
 
 
-class AmlModule(KeeperModule[AmlKeeper]):
+class AmlModule(RecordGenesisModule[AmlKeeper]):
     name = NAME
     store_key = STORE
     consensus_version = 1
     HANDLERS = handlers.HANDLERS
     QUERIES = queries.QUERIES
-
-    def default_genesis(self) -> dict[str, Any]:
-        return AmlGenesis().to_json()
-
-    def validate_genesis(self, state: dict[str, Any]) -> None:
-        parse_genesis(AmlGenesis, state, ErrBadGenesis)
+    GENESIS = AmlGenesis
+    GENESIS_ERROR = ErrBadGenesis
 
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
         genesis = parse_genesis(AmlGenesis, state, ErrBadGenesis)

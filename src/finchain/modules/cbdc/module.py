@@ -17,7 +17,7 @@ from typing import Any
 from finchain.core.context import Context
 from finchain.core.fields import ListOf, Nested, Optional, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import Invariant, KeeperModule, genesis_errors, parse_genesis
+from finchain.core.module import Invariant, RecordGenesisModule, genesis_errors, parse_genesis
 from finchain.modules.cbdc import handlers, queries
 from finchain.modules.cbdc.errors import ErrBadGenesis
 from finchain.modules.cbdc.keeper import CbdcKeeper
@@ -62,18 +62,14 @@ class CbdcGenesis(Record):
                 raise ErrBadGenesis(f"cbdc genesis: {found.owner} is both operator and wallet")
 
 
-class CbdcModule(KeeperModule[CbdcKeeper]):
+class CbdcModule(RecordGenesisModule[CbdcKeeper]):
     name = NAME
     store_key = STORE
     consensus_version = 1
     HANDLERS = handlers.HANDLERS
     QUERIES = queries.QUERIES
-
-    def default_genesis(self) -> dict[str, Any]:
-        return CbdcGenesis().to_json()
-
-    def validate_genesis(self, state: dict[str, Any]) -> None:
-        parse_genesis(CbdcGenesis, state, ErrBadGenesis)
+    GENESIS = CbdcGenesis
+    GENESIS_ERROR = ErrBadGenesis
 
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
         genesis = parse_genesis(CbdcGenesis, state, ErrBadGenesis)

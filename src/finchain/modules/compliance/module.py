@@ -17,7 +17,7 @@ from finchain.core.fields import HEIGHT, ListOf, Nested, Optional, Record, wire
 from finchain.core.kv import KVReader
 from finchain.core.module import (
     Invariant,
-    KeeperModule,
+    RecordGenesisModule,
     first_id_out_of_order,
     genesis_errors,
     parse_genesis,
@@ -87,18 +87,14 @@ class ComplianceGenesis(Record):
             )
 
 
-class ComplianceModule(KeeperModule[ComplianceKeeper]):
+class ComplianceModule(RecordGenesisModule[ComplianceKeeper]):
     name = NAME
     store_key = STORE
     consensus_version = 1
     HANDLERS = handlers.HANDLERS
     QUERIES = queries.QUERIES
-
-    def default_genesis(self) -> dict[str, Any]:
-        return ComplianceGenesis().to_json()
-
-    def validate_genesis(self, state: dict[str, Any]) -> None:
-        parse_genesis(ComplianceGenesis, state, ErrBadGenesis)
+    GENESIS = ComplianceGenesis
+    GENESIS_ERROR = ErrBadGenesis
 
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
         genesis = parse_genesis(ComplianceGenesis, state, ErrBadGenesis)

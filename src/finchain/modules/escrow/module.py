@@ -21,7 +21,7 @@ from finchain.core.fields import ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
 from finchain.core.module import (
     Invariant,
-    KeeperModule,
+    RecordGenesisModule,
     first_id_out_of_order,
     genesis_errors,
     parse_genesis,
@@ -49,18 +49,14 @@ class EscrowGenesis(Record):
             raise ErrBadGenesis(f"escrow genesis: escrow ids must increase (at {wrong})")
 
 
-class EscrowModule(KeeperModule[EscrowKeeper]):
+class EscrowModule(RecordGenesisModule[EscrowKeeper]):
     name = NAME
     store_key = STORE
     consensus_version = 1
     HANDLERS = handlers.HANDLERS
     QUERIES = queries.QUERIES
-
-    def default_genesis(self) -> dict[str, Any]:
-        return EscrowGenesis().to_json()
-
-    def validate_genesis(self, state: dict[str, Any]) -> None:
-        parse_genesis(EscrowGenesis, state, ErrBadGenesis)
+    GENESIS = EscrowGenesis
+    GENESIS_ERROR = ErrBadGenesis
 
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
         genesis = parse_genesis(EscrowGenesis, state, ErrBadGenesis)

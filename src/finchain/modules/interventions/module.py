@@ -22,7 +22,7 @@ from finchain.core.fields import ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
 from finchain.core.module import (
     Invariant,
-    KeeperModule,
+    RecordGenesisModule,
     first_id_out_of_order,
     genesis_errors,
     parse_genesis,
@@ -58,18 +58,14 @@ class InterventionsGenesis(Record):
             raise ErrBadGenesis(f"interventions genesis: ids must increase (at {wrong})")
 
 
-class InterventionsModule(KeeperModule[InterventionsKeeper]):
+class InterventionsModule(RecordGenesisModule[InterventionsKeeper]):
     name = NAME
     store_key = STORE
     consensus_version = 1
     HANDLERS = handlers.HANDLERS
     QUERIES = queries.QUERIES
-
-    def default_genesis(self) -> dict[str, Any]:
-        return InterventionsGenesis().to_json()
-
-    def validate_genesis(self, state: dict[str, Any]) -> None:
-        parse_genesis(InterventionsGenesis, state, ErrBadGenesis)
+    GENESIS = InterventionsGenesis
+    GENESIS_ERROR = ErrBadGenesis
 
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
         genesis = parse_genesis(InterventionsGenesis, state, ErrBadGenesis)

@@ -28,7 +28,12 @@ from finchain.core.fields import (
     wire,
 )
 from finchain.core.kv import KVReader
-from finchain.core.module import Invariant, KeeperModule, first_id_out_of_order, parse_genesis
+from finchain.core.module import (
+    Invariant,
+    RecordGenesisModule,
+    first_id_out_of_order,
+    parse_genesis,
+)
 from finchain.modules.accounts.types import ACCOUNT
 from finchain.modules.netting import handlers, queries
 from finchain.modules.netting.errors import ErrBadGenesis
@@ -157,18 +162,14 @@ class NettingGenesis(Record):
             raise ErrInvalidMsg(f"{self.WHAT}: cycles in id order, each below next_id")
 
 
-class NettingModule(KeeperModule[NettingKeeper]):
+class NettingModule(RecordGenesisModule[NettingKeeper]):
     name = NAME
     store_key = STORE
     consensus_version = 1
     HANDLERS = handlers.HANDLERS
     QUERIES = queries.QUERIES
-
-    def default_genesis(self) -> dict[str, Any]:
-        return NettingGenesis().to_json()
-
-    def validate_genesis(self, state: dict[str, Any]) -> None:
-        parse_genesis(NettingGenesis, state, ErrBadGenesis)
+    GENESIS = NettingGenesis
+    GENESIS_ERROR = ErrBadGenesis
 
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
         genesis = parse_genesis(NettingGenesis, state, ErrBadGenesis)

@@ -18,7 +18,7 @@ from typing import Any
 from finchain.core.context import Context
 from finchain.core.fields import ListOf, Nested, Record, wire
 from finchain.core.kv import KVReader
-from finchain.core.module import Invariant, KeeperModule, parse_genesis
+from finchain.core.module import Invariant, RecordGenesisModule, parse_genesis
 from finchain.modules.receivables import handlers, queries
 from finchain.modules.receivables.errors import ErrBadGenesis
 from finchain.modules.receivables.keeper import ReceivablesKeeper
@@ -53,18 +53,14 @@ class ReceivablesGenesis(Record):
             references.add((invoice.supplier, invoice.reference))
 
 
-class ReceivablesModule(KeeperModule[ReceivablesKeeper]):
+class ReceivablesModule(RecordGenesisModule[ReceivablesKeeper]):
     name = NAME
     store_key = STORE
     consensus_version = 1
     HANDLERS = handlers.HANDLERS
     QUERIES = queries.QUERIES
-
-    def default_genesis(self) -> dict[str, Any]:
-        return ReceivablesGenesis().to_json()
-
-    def validate_genesis(self, state: dict[str, Any]) -> None:
-        parse_genesis(ReceivablesGenesis, state, ErrBadGenesis)
+    GENESIS = ReceivablesGenesis
+    GENESIS_ERROR = ErrBadGenesis
 
     def init_genesis(self, ctx: Context, state: dict[str, Any]) -> None:
         for invoice in parse_genesis(ReceivablesGenesis, state, ErrBadGenesis).invoices:
